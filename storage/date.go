@@ -1,0 +1,168 @@
+package storage
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PartialDate is a date that may be known only to the year, or to the month
+// and year, as on many older papers. Month and Day are 0 when unknown; a
+// known day implies a known month.
+type PartialDate struct {
+	Year  int
+	Month int
+	Day   int
+}
+
+// IsZero reports whether the date is unset.
+func (d PartialDate) IsZero() bool { return d.Year == 0 }
+
+// String is the canonical stored form: "1990", "1990-05" or "1990-05-17".
+func (d PartialDate) String() string {
+	switch {
+	case d.Year == 0:
+		return ""
+	case d.Month == 0:
+		return fmt.Sprintf("%04d", d.Year)
+	case d.Day == 0:
+		return fmt.Sprintf("%04d-%02d", d.Year, d.Month)
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+}
+
+// Vietnamese formats the date as officers write it: "17/05/1990", "05/1990"
+// or "1990".
+func (d PartialDate) Vietnamese() string {
+	switch {
+	case d.Year == 0:
+		return ""
+	case d.Month == 0:
+		return fmt.Sprintf("%04d", d.Year)
+	case d.Day == 0:
+		return fmt.Sprintf("%02d/%04d", d.Month, d.Year)
+	}
+	return fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year)
+}
+
+// Earliest returns the first day the date can mean; Latest the last.
+func (d PartialDate) Earliest() time.Time {
+	m, day := d.Month, d.Day
+	if m == 0 {
+		m = 1
+	}
+	if day == 0 {
+		day = 1
+	}
+	return time.Date(d.Year, time.Month(m), day, 0, 0, 0, 0, time.UTC)
+}
+
+// Latest returns the last day the date can mean.
+func (d PartialDate) Latest() time.Time {
+	switch {
+	case d.Month == 0:
+		return time.Date(d.Year, 12, 31, 0, 0, 0, 0, time.UTC)
+	case d.Day == 0:
+		return time.Date(d.Year, time.Month(d.Month)+1, 0, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC)
+}
+
+// Before reports whether d certainly lies before e (every day d can mean is
+// before every day e can mean).
+func (d PartialDate) Before(e PartialDate) bool { return d.Latest().Before(e.Earliest()) }
+
+// ErrDateFormat is wrapped by ParseDate errors.
+var ErrDateFormat = fmt.Errorf("unrecognised date")
+
+// ParseDate reads the forms officers and old files use: "dd/mm/yyyy",
+// "d/m/yyyy", "dd-mm-yyyy", "dd.mm.yyyy", "mm/yyyy", "yyyy", ISO
+// "yyyy-mm-dd" and "yyyy-mm", and the 8-digit "ddmmyyyy" of the CCCD QR code.
+// The empty string gives the zero date and no error.
+func ParseDate(s string) (PartialDate, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return PartialDate{}, nil
+	}
+	if len(s) > 32 {
+		return PartialDate{}, fmt.Errorf("%w %q", ErrDateFormat, s[:32]+"…")
+	}
+	bad := func() (PartialDate, error) { return PartialDate{}, fmt.Errorf("%w %q", ErrDateFormat, s) }
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		if len(p) == 0 || len(p) > 4 {
+			if !(len(parts) == 1 && len(p) == 8) {
+				return bad()
+			}
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || strings.ContainsAny(p, "+-") {
+			return bad()
+		}
+		nums[i] = n
+	}
+	var d PartialDate
+	switch len(parts) {
+	case 1:
+		switch len(parts[0]) {
+		case 4:
+			d = PartialDate{Year: nums[0]}
+		case 8: // ddmmyyyy
+			v := nums[0]
+			d = PartialDate{Year: v % 10000, Month: (v / 10000) % 100, Day: v / 1000000}
+		default:
+			return bad()
+		}
+	case 2:
+		switch {
+		case len(parts[0]) == 4 && len(parts[1]) <= 2: // yyyy-mm
+			d = PartialDate{Year: nums[0], Month: nums[1]}
+		case len(parts[1]) == 4 && len(parts[0]) <= 2: // mm/yyyy
+			d = PartialDate{Year: nums[1], Month: nums[0]}
+		default:
+			return bad()
+		}
+	case 3:
+		switch {
+		case len(parts[0]) == 4 && len(parts[1]) <= 2 && len(parts[2]) <= 2: // yyyy-mm-dd
+			d = PartialDate{Year: nums[0], Month: nums[1], Day: nums[2]}
+		case len(parts[2]) == 4 && len(parts[0]) <= 2 && len(parts[1]) <= 2: // dd/mm/yyyy
+			d = PartialDate{Year: nums[2], Month: nums[1], Day: nums[0]}
+		default:
+			return bad()
+		}
+	default:
+		return bad()
+	}
+	if err := d.check(); err != nil {
+		return PartialDate{}, fmt.Errorf("%w %q: %v", ErrDateFormat, s, err)
+	}
+	return d, nil
+}
+
+func (d PartialDate) check() error {
+	if d.Year < 1800 || d.Year > 2399 {
+		return fmt.Errorf("year %d out of range", d.Year)
+	}
+	if d.Month < 0 || d.Month > 12 || (d.Month == 0 && d.Day != 0) {
+		return fmt.Errorf("month %d out of range", d.Month)
+	}
+	if d.Day != 0 {
+		last := time.Date(d.Year, time.Month(d.Month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		if d.Day < 1 || d.Day > last {
+			return fmt.Errorf("day %d out of range for %02d/%04d", d.Day, d.Month, d.Year)
+		}
+	}
+	return nil
+}
+
+// MustDate parses s or panics; for tests and tables.
+func MustDate(s string) PartialDate {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}

@@ -1,0 +1,182 @@
+package storage
+
+import "fmt"
+
+// Field names one field of a [Person]. Its name is the column name used by
+// the CSV import, `person show --json` and `person edit --set`, and the name
+// that travels in operations, so it never changes once released.
+type Field uint8
+
+// The person fields, in the order of DESIGN.md §3. The numeric values are
+// part of the on-disk record encoding: append new fields at the end only.
+const (
+	FieldIDNumber Field = iota + 1
+	FieldOldIDNumber
+	FieldFullName
+	FieldOtherNames
+	FieldBirthDate
+	FieldSex
+	FieldBirthRegistrationPlace
+	FieldHometown
+	FieldEthnicity
+	FieldReligion
+	FieldNationality
+	FieldBloodType
+	FieldMaritalStatus
+	FieldPermanentAddressCode
+	FieldPermanentAddressDetail
+	FieldTemporaryAddressCode
+	FieldTemporaryAddressDetail
+	FieldTemporaryAbsenceCode
+	FieldTemporaryAbsenceDetail
+	FieldCurrentAddressCode
+	FieldCurrentAddressDetail
+	FieldHouseholdNumber
+	FieldRelationshipToHead
+	FieldFatherName
+	FieldFatherIDNumber
+	FieldMotherName
+	FieldMotherIDNumber
+	FieldSpouseName
+	FieldSpouseIDNumber
+	FieldRepresentativeName
+	FieldRepresentativeIDNumber
+	FieldIDIssueDate
+	FieldIDIssuePlace
+	FieldPhone
+	FieldOccupation
+	FieldStatus
+	FieldDeathDate
+
+	numFields // one past the last field
+)
+
+// NumFields is the number of person fields; valid fields are 1..NumFields.
+const NumFields = int(numFields) - 1
+
+var fieldNames = [numFields]string{
+	FieldIDNumber:               "id_number",
+	FieldOldIDNumber:            "old_id_number",
+	FieldFullName:               "full_name",
+	FieldOtherNames:             "other_names",
+	FieldBirthDate:              "birth_date",
+	FieldSex:                    "sex",
+	FieldBirthRegistrationPlace: "birth_registration_place",
+	FieldHometown:               "hometown",
+	FieldEthnicity:              "ethnicity",
+	FieldReligion:               "religion",
+	FieldNationality:            "nationality",
+	FieldBloodType:              "blood_type",
+	FieldMaritalStatus:          "marital_status",
+	FieldPermanentAddressCode:   "permanent_address_code",
+	FieldPermanentAddressDetail: "permanent_address_detail",
+	FieldTemporaryAddressCode:   "temporary_address_code",
+	FieldTemporaryAddressDetail: "temporary_address_detail",
+	FieldTemporaryAbsenceCode:   "temporary_absence_code",
+	FieldTemporaryAbsenceDetail: "temporary_absence_detail",
+	FieldCurrentAddressCode:     "current_address_code",
+	FieldCurrentAddressDetail:   "current_address_detail",
+	FieldHouseholdNumber:        "household_number",
+	FieldRelationshipToHead:     "relationship_to_head",
+	FieldFatherName:             "father_name",
+	FieldFatherIDNumber:         "father_id_number",
+	FieldMotherName:             "mother_name",
+	FieldMotherIDNumber:         "mother_id_number",
+	FieldSpouseName:             "spouse_name",
+	FieldSpouseIDNumber:         "spouse_id_number",
+	FieldRepresentativeName:     "representative_name",
+	FieldRepresentativeIDNumber: "representative_id_number",
+	FieldIDIssueDate:            "id_issue_date",
+	FieldIDIssuePlace:           "id_issue_place",
+	FieldPhone:                  "phone",
+	FieldOccupation:             "occupation",
+	FieldStatus:                 "status",
+	FieldDeathDate:              "death_date",
+}
+
+// Vietnamese and English labels, used in validation messages so that an
+// officer sees the label printed on the form, not the column name.
+var fieldLabels = [numFields][2]string{
+	FieldIDNumber:               {"Số định danh cá nhân", "Personal ID number"},
+	FieldOldIDNumber:            {"Số CMND cũ", "Old ID number"},
+	FieldFullName:               {"Họ, chữ đệm và tên khai sinh", "Full birth name"},
+	FieldOtherNames:             {"Tên gọi khác", "Other names"},
+	FieldBirthDate:              {"Ngày, tháng, năm sinh", "Date of birth"},
+	FieldSex:                    {"Giới tính", "Sex"},
+	FieldBirthRegistrationPlace: {"Nơi đăng ký khai sinh", "Place of birth registration"},
+	FieldHometown:               {"Quê quán", "Hometown"},
+	FieldEthnicity:              {"Dân tộc", "Ethnicity"},
+	FieldReligion:               {"Tôn giáo", "Religion"},
+	FieldNationality:            {"Quốc tịch", "Nationality"},
+	FieldBloodType:              {"Nhóm máu", "Blood type"},
+	FieldMaritalStatus:          {"Tình trạng hôn nhân", "Marital status"},
+	FieldPermanentAddressCode:   {"Nơi thường trú (đơn vị hành chính)", "Permanent residence (unit)"},
+	FieldPermanentAddressDetail: {"Nơi thường trú (địa chỉ chi tiết)", "Permanent residence (detail)"},
+	FieldTemporaryAddressCode:   {"Nơi tạm trú (đơn vị hành chính)", "Temporary residence (unit)"},
+	FieldTemporaryAddressDetail: {"Nơi tạm trú (địa chỉ chi tiết)", "Temporary residence (detail)"},
+	FieldTemporaryAbsenceCode:   {"Nơi tạm vắng đến (đơn vị hành chính)", "Temporary absence to (unit)"},
+	FieldTemporaryAbsenceDetail: {"Nơi tạm vắng đến (địa chỉ chi tiết)", "Temporary absence to (detail)"},
+	FieldCurrentAddressCode:     {"Nơi ở hiện tại (đơn vị hành chính)", "Current residence (unit)"},
+	FieldCurrentAddressDetail:   {"Nơi ở hiện tại (địa chỉ chi tiết)", "Current residence (detail)"},
+	FieldHouseholdNumber:        {"Số hộ", "Household number"},
+	FieldRelationshipToHead:     {"Quan hệ với chủ hộ", "Relationship to household head"},
+	FieldFatherName:             {"Họ tên cha", "Father's name"},
+	FieldFatherIDNumber:         {"Số định danh của cha", "Father's ID number"},
+	FieldMotherName:             {"Họ tên mẹ", "Mother's name"},
+	FieldMotherIDNumber:         {"Số định danh của mẹ", "Mother's ID number"},
+	FieldSpouseName:             {"Họ tên vợ/chồng", "Spouse's name"},
+	FieldSpouseIDNumber:         {"Số định danh của vợ/chồng", "Spouse's ID number"},
+	FieldRepresentativeName:     {"Họ tên người đại diện hợp pháp", "Legal representative's name"},
+	FieldRepresentativeIDNumber: {"Số định danh của người đại diện", "Legal representative's ID number"},
+	FieldIDIssueDate:            {"Ngày cấp thẻ", "ID card issue date"},
+	FieldIDIssuePlace:           {"Nơi cấp thẻ", "ID card issue place"},
+	FieldPhone:                  {"Số điện thoại", "Phone"},
+	FieldOccupation:             {"Nghề nghiệp", "Occupation"},
+	FieldStatus:                 {"Tình trạng", "Status"},
+	FieldDeathDate:              {"Ngày chết hoặc mất tích", "Date of death or disappearance"},
+}
+
+var fieldByName = func() map[string]Field {
+	m := make(map[string]Field, NumFields)
+	for f := Field(1); f < numFields; f++ {
+		m[fieldNames[f]] = f
+	}
+	return m
+}()
+
+// Valid reports whether f is a known person field.
+func (f Field) Valid() bool { return f >= 1 && f < numFields }
+
+// String returns the field's column name, e.g. "full_name".
+func (f Field) String() string {
+	if !f.Valid() {
+		return fmt.Sprintf("field(%d)", uint8(f))
+	}
+	return fieldNames[f]
+}
+
+// Label returns the field's label in lang ("vi" or "en").
+func (f Field) Label(lang string) string {
+	if !f.Valid() {
+		return f.String()
+	}
+	if lang == "en" {
+		return fieldLabels[f][1]
+	}
+	return fieldLabels[f][0]
+}
+
+// FieldByName returns the field whose column name is name.
+func FieldByName(name string) (Field, bool) {
+	f, ok := fieldByName[name]
+	return f, ok
+}
+
+// Fields returns every person field in column order.
+func Fields() []Field {
+	fs := make([]Field, 0, NumFields)
+	for f := Field(1); f < numFields; f++ {
+		fs = append(fs, f)
+	}
+	return fs
+}

@@ -1,0 +1,104 @@
+package storage
+
+import (
+	"encoding/binary"
+)
+
+// Key layout of a commune store. Everything — records, history, search
+// index — lives inside the one encrypted Badger store, so nothing about a
+// citizen is ever written in the clear.
+//
+//	m:<name>                         metadata (profile, counters)
+//	p:<id16>                         person record
+//	h:<id16>                         household record
+//	H:<folded number>                household number -> id16 (unique per commune)
+//	o:<seq8>                         this device's operation log, in order; value is the op
+//	l:<id16><seq8>                   history index: an operation of this device that changed id
+//	x:n:<token>\x00<folded name>\x00<id16>   name token index (full and other names)
+//	x:c:<token>                      how many persons carry the token (uint32), to pick the rarest
+//	x:i:<digits>\x00<id16>           ID numbers (current and old)
+//	x:h:<folded number>\x00<id16>    household membership
+//	x:t:<folded hamlet>\x00<id16>    hamlet
+//	x:y:<yyyy>\x00<id16>             birth year
+//
+// id16 is the 8-byte device tag and the big-endian counter, so one device's
+// records sort together and in creation order.
+const (
+	prefixMeta        = "m:"
+	prefixPerson      = "p:"
+	prefixHousehold   = "h:"
+	prefixHHNumber    = "H:"
+	prefixOp          = "o:"
+	prefixHistory     = "l:"
+	prefixName        = "x:n:"
+	prefixTokenCount  = "x:c:"
+	prefixIDNumber    = "x:i:"
+	prefixHHMember    = "x:h:"
+	prefixHamlet      = "x:t:"
+	prefixBirthYear   = "x:y:"
+	keyMetaProfile    = "m:profile"
+	keyMetaCounters   = "m:counters"
+	idKeyLen          = 16
+	opSeqKeyLen       = 8
+	indexSep          = 0
+	maxIndexComponent = 200
+)
+
+func appendID(b []byte, id ID) []byte {
+	var tag [8]byte
+	copy(tag[:], id.Origin)
+	b = append(b, tag[:]...)
+	return binary.BigEndian.AppendUint64(b, id.N)
+}
+
+func decodeIDKey(b []byte) (ID, bool) {
+	if len(b) != idKeyLen {
+		return ID{}, false
+	}
+	tag := b[:8]
+	n := 8
+	for n > 0 && tag[n-1] == 0 {
+		n--
+	}
+	return ID{Origin: string(tag[:n]), N: binary.BigEndian.Uint64(b[8:])}, true
+}
+
+func personKey(id ID) []byte    { return appendID([]byte(prefixPerson), id) }
+func householdKey(id ID) []byte { return appendID([]byte(prefixHousehold), id) }
+func hhNumberKey(folded string) []byte {
+	return append([]byte(prefixHHNumber), folded...)
+}
+func opKey(seq uint64) []byte { return binary.BigEndian.AppendUint64([]byte(prefixOp), seq) }
+func historyKey(id ID, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(appendID([]byte(prefixHistory), id), seq)
+}
+func historyPrefix(id ID) []byte { return appendID([]byte(prefixHistory), id) }
+
+func clip(s string) string {
+	if len(s) > maxIndexComponent {
+		return s[:maxIndexComponent]
+	}
+	return s
+}
+
+// indexKey builds prefix + value + 0 + id16.
+func indexKey(prefix, value string, id ID) []byte {
+	v := clip(value)
+	b := make([]byte, 0, len(prefix)+len(v)+1+idKeyLen)
+	b = append(b, prefix...)
+	b = append(b, v...)
+	b = append(b, indexSep)
+	return appendID(b, id)
+}
+
+// nameKey builds x:n:<token>\x00<folded name>\x00<id16>.
+func nameKey(token, folded string, id ID) []byte {
+	t, f := clip(token), clip(folded)
+	b := make([]byte, 0, len(prefixName)+len(t)+len(f)+2+idKeyLen)
+	b = append(b, prefixName...)
+	b = append(b, t...)
+	b = append(b, indexSep)
+	b = append(b, f...)
+	b = append(b, indexSep)
+	return appendID(b, id)
+}

@@ -1,0 +1,519 @@
+package storage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/communekit/communekit/storage/fold"
+)
+
+// Values is a set of field values keyed by field, as typed or imported;
+// the store canonicalises them before saving.
+type Values map[Field]string
+
+// SaveOptions say why a change is made.
+type SaveOptions struct {
+	Event  Event  // EventRegister for a new record, EventCorrection for an edit when zero
+	Reason string // the officer's note
+	// Seen, when set, holds the versions of the fields as the officer saw
+	// them when opening the form; an edit of a field changed since then on
+	// this device fails with ErrStale instead of silently overwriting it.
+	Seen map[Field]Version
+}
+
+// ErrStale means the record changed since the officer opened it.
+var ErrStale = errors.New("the record was changed since you opened it; reopen it and apply your change again")
+
+// ErrNothingChanged means an edit set every field to the value it had.
+var ErrNothingChanged = errors.New("nothing to change: every value is already as given")
+
+// canonicalValues canonicalises every value, collecting problems.
+func canonicalValues(vals Values) (Values, Problems) {
+	out := make(Values, len(vals))
+	var probs Problems
+	for f, raw := range vals {
+		if !f.Valid() {
+			continue
+		}
+		v, p := Canonicalize(f, raw)
+		if p != nil {
+			probs = append(probs, *p)
+			continue
+		}
+		out[f] = v
+	}
+	sortProblems(probs)
+	return out, probs
+}
+
+func sortProblems(ps Problems) {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Field < ps[j].Field })
+}
+
+// prepareNew builds a new person record from values without saving it.
+func (s *Store) prepareNew(id ID, vals Values) (*Person, Problems) {
+	cv, probs := canonicalValues(vals)
+	if _, ok := cv[FieldNationality]; !ok {
+		cv[FieldNationality] = "VN"
+	}
+	if _, ok := cv[FieldStatus]; !ok {
+		cv[FieldStatus] = StatusLiving
+	}
+	p := &Person{ID: id}
+	for f, v := range cv {
+		p.Values[f] = v
+	}
+	probs = append(probs, ValidatePerson(p, s.now())...)
+	return p, dedupeProblems(probs)
+}
+
+func dedupeProblems(ps Problems) Problems {
+	var out Problems
+	seen := map[string]bool{}
+	for _, p := range ps {
+		k := p.Field.String() + "/" + p.Code
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, p)
+	}
+	sortProblems(out)
+	return out
+}
+
+func changesFor(old *Person, p *Person) []Change {
+	var cs []Change
+	for f := Field(1); f < numFields; f++ {
+		var ov string
+		var seen Version
+		if old != nil {
+			ov, seen = old.Values[f], old.Versions[f]
+		}
+		if p.Values[f] != ov {
+			cs = append(cs, Change{Field: uint8(f), Seen: seen, Old: ov, New: p.Values[f]})
+		}
+	}
+	return cs
+}
+
+// nextOp makes the next operation of this device. The caller holds s.mu
+// and passes the counters to update.
+func (s *Store) nextOp(ctr *counters, kind EntityKind, id ID, ev Event, reason string, cs []Change) *Op {
+	ctr.Seq++
+	h := s.clock.Now()
+	ctr.HLC = h
+	return &Op{
+		Device: s.profile.Device, Seq: ctr.Seq, HLC: h, Officer: s.profile.Officer,
+		Kind: kind, ID: id, Event: ev, Reason: reason, Changes: cs,
+	}
+}
+
+func (s *Store) newID(ctr *counters) ID {
+	ctr.Entity++
+	return ID{Origin: s.profile.Device.Tag(), N: ctr.Entity}
+}
+
+// AddPerson validates and saves a new person; the record is durable when it
+// returns. Invalid values give Problems (an error) and save nothing.
+func (s *Store) AddPerson(vals Values, o SaveOptions) (*Person, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctr := s.ctr
+	id := s.newID(&ctr)
+	p, probs := s.prepareNew(id, vals)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	ws := &writeSet{}
+	if err := s.checkConsistency(p, nil, ws, &ctr); err != nil {
+		return nil, err
+	}
+	ev := o.Event
+	if ev == 0 {
+		ev = EventRegister
+	}
+	op := s.nextOp(&ctr, KindPerson, id, ev, o.Reason, changesFor(nil, p))
+	if err := op.ApplyTo(p); err != nil {
+		return nil, err
+	}
+	ws.ops = append(ws.ops, op)
+	ws.records = append(ws.records, recordChange{newP: p})
+	if err := s.commit(ws, ctr); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// EditPerson validates and saves changes to one person, as one operation
+// that records, for each field, the version it replaced.
+func (s *Store) EditPerson(id ID, vals Values, o SaveOptions) (*Person, *Op, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := s.person(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	cv, probs := canonicalValues(vals)
+	if len(probs) > 0 {
+		return nil, nil, probs
+	}
+	p := *old
+	for f, v := range cv {
+		if o.Seen != nil {
+			if seen, ok := o.Seen[f]; ok && seen != old.Versions[f] {
+				return nil, nil, fmt.Errorf("%s: %w", f.Label("vi"), ErrStale)
+			}
+		}
+		p.Values[f] = v
+	}
+	for f := range vals {
+		if _, ok := cv[f]; !ok && f.Valid() && strings.TrimSpace(vals[f]) == "" {
+			p.Values[f] = ""
+		}
+	}
+	cs := changesFor(old, &p)
+	if len(cs) == 0 {
+		return nil, nil, ErrNothingChanged
+	}
+	if probs := ValidatePerson(&p, s.now()); len(probs) > 0 {
+		return nil, nil, dedupeProblems(probs)
+	}
+	ctr := s.ctr
+	ws := &writeSet{}
+	if err := s.checkConsistency(&p, old, ws, &ctr); err != nil {
+		return nil, nil, err
+	}
+	ev := o.Event
+	if ev == 0 {
+		ev = EventCorrection
+	}
+	op := s.nextOp(&ctr, KindPerson, id, ev, o.Reason, cs)
+	if err := op.ApplyTo(&p); err != nil {
+		return nil, nil, err
+	}
+	ws.ops = append([]*Op{op}, ws.ops...)
+	ws.records = append([]recordChange{{oldP: old, newP: &p}}, ws.records...)
+	if err := s.commit(ws, ctr); err != nil {
+		return nil, nil, err
+	}
+	return &p, op, nil
+}
+
+// checkConsistency enforces the rules that span records on this device:
+// an ID number belongs to one person, a household has at most one head, and
+// a person's household exists (it is created, at the person's address, when
+// missing). It may add household operations to ws.
+func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		if n := p.Values[FieldIDNumber]; n != "" && (old == nil || old.Values[FieldIDNumber] != n) {
+			if other, ok := s.lookupIndex(txn, prefixIDNumber, n, p.ID); ok {
+				return Problems{{Field: FieldIDNumber, Code: "id_taken",
+					Vi: fmt.Sprintf("%s %s đã thuộc về người khác (%s); kiểm tra lại số trên thẻ", FieldIDNumber.Label("vi"), n, other),
+					En: fmt.Sprintf("%s %s already belongs to another person (%s); check the number on the card", FieldIDNumber.Label("en"), n, other)}}
+			}
+		}
+		num := p.Values[FieldHouseholdNumber]
+		if num == "" {
+			return nil
+		}
+		key := fold.Fold(num)
+		if _, ok := ws.hhNums[key]; !ok {
+			if _, err := txn.Get(hhNumberKey(key)); errors.Is(err, badger.ErrKeyNotFound) {
+				s.stageNewHousehold(ws, ctr, p)
+			} else if err != nil {
+				return err
+			}
+		}
+		if p.IsHead() {
+			if other, ok := s.lookupIndexFilter(txn, prefixHHMember, key, p.ID, func(q *Person) bool { return q.IsHead() }); ok {
+				return Problems{{Field: FieldRelationshipToHead, Code: "second_head",
+					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, other),
+					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, other)}}
+			}
+		}
+		return nil
+	})
+}
+
+// stageNewHousehold adds a household operation creating p's household.
+func (s *Store) stageNewHousehold(ws *writeSet, ctr *counters, p *Person) {
+	hid := s.newID(ctr)
+	h := &Household{}
+	cs := []Change{{Field: uint8(HouseholdNumber), New: p.Values[FieldHouseholdNumber]}}
+	code, detail := p.Values[FieldPermanentAddressCode], p.Values[FieldPermanentAddressDetail]
+	if code == "" {
+		code, detail = p.Values[FieldCurrentAddressCode], p.Values[FieldCurrentAddressDetail]
+	}
+	if code != "" {
+		cs = append(cs, Change{Field: uint8(HouseholdAddressCode), New: code})
+	}
+	if detail != "" {
+		cs = append(cs, Change{Field: uint8(HouseholdAddressDetail), New: detail})
+	}
+	op := s.nextOp(ctr, KindHousehold, hid, EventRegister, "", cs)
+	_ = op.ApplyToHousehold(h)
+	ws.ops = append(ws.ops, op)
+	ws.records = append(ws.records, recordChange{newH: h})
+	if ws.hhNums == nil {
+		ws.hhNums = map[string]ID{}
+	}
+	ws.hhNums[fold.Fold(h.Number)] = hid
+}
+
+// lookupIndex returns another person indexed under prefix+value.
+func (s *Store) lookupIndex(txn *badger.Txn, prefix, value string, self ID) (ID, bool) {
+	return s.lookupIndexFilter(txn, prefix, value, self, nil)
+}
+
+func (s *Store) lookupIndexFilter(txn *badger.Txn, prefix, value string, self ID, keep func(*Person) bool) (ID, bool) {
+	pre := append([]byte(prefix+clip(value)), indexSep)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+	defer it.Close()
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		id, ok := decodeIDKey(it.Item().Key()[len(pre):])
+		if !ok || id == self {
+			continue
+		}
+		if keep != nil {
+			q, err := getPerson(txn, id)
+			if err != nil || !keep(q) {
+				continue
+			}
+		}
+		return id, true
+	}
+	return ID{}, false
+}
+
+// Person returns the record with id.
+func (s *Store) Person(id ID) (*Person, error) {
+	return s.person(id)
+}
+
+func (s *Store) person(id ID) (*Person, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	var p *Person
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		p, err = getPerson(txn, id)
+		return err
+	})
+	return p, err
+}
+
+func getPerson(txn *badger.Txn, id ID) (*Person, error) {
+	item, err := txn.Get(personKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, fmt.Errorf("person %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := &Person{}
+	err = item.Value(p.UnmarshalBinary)
+	return p, err
+}
+
+// History returns every operation that changed the record id, oldest first.
+func (s *Store) History(id ID) ([]*Op, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	var ops []*Op
+	err := s.db.View(func(txn *badger.Txn) error {
+		pre := historyPrefix(id)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			k := it.Item().Key()
+			if len(k) != len(pre)+opSeqKeyLen {
+				continue
+			}
+			item, err := txn.Get(append([]byte(prefixOp), k[len(pre):]...))
+			if err != nil {
+				return fmt.Errorf("history of %s: %w", id, err)
+			}
+			op := &Op{}
+			if err := item.Value(op.UnmarshalBinary); err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
+		return nil
+	})
+	if err == nil && len(ops) == 0 {
+		if _, err := s.person(id); err != nil {
+			if _, herr := s.Household(id); herr != nil {
+				return nil, err
+			}
+		}
+	}
+	return ops, err
+}
+
+// Household returns the household with id.
+func (s *Store) Household(id ID) (*Household, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	h := &Household{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(householdKey(id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("household %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(h.UnmarshalBinary)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// HouseholdByNumber returns the household with the given number.
+func (s *Store) HouseholdByNumber(number string) (*Household, error) {
+	var id ID
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(hhNumberKey(fold.Fold(number)))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("household number %q: %w", number, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			var ok bool
+			id, ok = decodeIDKey(v)
+			if !ok {
+				return fmt.Errorf("%w: household number entry", ErrCorrupt)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Household(id)
+}
+
+// Members returns the persons of household number, the head first.
+func (s *Store) Members(number string) ([]*Person, error) {
+	var ps []*Person
+	err := s.db.View(func(txn *badger.Txn) error {
+		pre := append([]byte(prefixHHMember+clip(fold.Fold(number))), indexSep)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			id, ok := decodeIDKey(it.Item().Key()[len(pre):])
+			if !ok {
+				continue
+			}
+			p, err := getPerson(txn, id)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, p)
+		}
+		return nil
+	})
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].IsHead() && !ps[j].IsHead() })
+	return ps, err
+}
+
+// Households returns every household, in number order.
+func (s *Store) Households() ([]*Household, error) {
+	var hs []*Household
+	err := s.db.View(func(txn *badger.Txn) error {
+		pre := []byte(prefixHousehold)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			h := &Household{}
+			if err := it.Item().Value(h.UnmarshalBinary); err != nil {
+				return err
+			}
+			hs = append(hs, h)
+		}
+		return nil
+	})
+	sort.Slice(hs, func(i, j int) bool { return hs[i].Number < hs[j].Number })
+	return hs, err
+}
+
+// AddHousehold registers a household with a number and an address.
+func (s *Store) AddHousehold(number, addressCode, addressDetail string, o SaveOptions) (*Household, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	num, p := Canonicalize(FieldHouseholdNumber, number)
+	if p != nil {
+		return nil, Problems{*p}
+	}
+	if num == "" {
+		return nil, Problems{{Field: FieldHouseholdNumber, Code: "required", Vi: "Cần nhập số hộ", En: "Enter the household number"}}
+	}
+	code, p := Canonicalize(FieldPermanentAddressCode, addressCode)
+	if p != nil {
+		return nil, Problems{*p}
+	}
+	detail, p := Canonicalize(FieldPermanentAddressDetail, addressDetail)
+	if p != nil {
+		return nil, Problems{*p}
+	}
+	if _, err := s.HouseholdByNumber(num); err == nil {
+		return nil, Problems{{Field: FieldHouseholdNumber, Code: "household_exists",
+			Vi: fmt.Sprintf("Số hộ %s đã có; chọn số khác hoặc sửa hộ đó", num),
+			En: fmt.Sprintf("Household number %s already exists; choose another or edit that one", num)}}
+	}
+	ctr := s.ctr
+	ws := &writeSet{}
+	s.stageNewHousehold(ws, &ctr, &Person{Values: func() (v [numFields]string) {
+		v[FieldHouseholdNumber], v[FieldPermanentAddressCode], v[FieldPermanentAddressDetail] = num, code, detail
+		return
+	}()})
+	if o.Reason != "" {
+		ws.ops[0].Reason = o.Reason
+	}
+	if err := s.commit(ws, ctr); err != nil {
+		return nil, err
+	}
+	return ws.records[0].newH, nil
+}
+
+// Pending returns the exact number of this device's operations not yet
+// acknowledged by a district (all of them until sync exists).
+func (s *Store) Pending() (uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctr.Seq, nil
+}
+
+// Counts returns how many persons and households the store holds.
+func (s *Store) Counts() (persons, households int, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		for _, c := range []struct {
+			pre string
+			n   *int
+		}{{prefixPerson, &persons}, {prefixHousehold, &households}} {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(c.pre)})
+			for it.Seek([]byte(c.pre)); it.ValidForPrefix([]byte(c.pre)); it.Next() {
+				*c.n++
+			}
+			it.Close()
+		}
+		return nil
+	})
+	return
+}
+
+var _ = bytes.Equal

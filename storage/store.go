@@ -1,0 +1,362 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/communekit/communekit/crypto/keyring"
+)
+
+// Files of a profile directory. Only the marker is plaintext, and it holds
+// no personal data: a format number and the kind of profile.
+const (
+	markerFile = "communekit-profile.json"
+	keyFile    = "master-key.age"
+	storeDir   = "store"
+)
+
+var (
+	// ErrWrongPassphrase means the passphrase does not unlock the profile.
+	ErrWrongPassphrase = errors.New("wrong passphrase: the profile was not opened and nothing was changed")
+	// ErrNoProfile means the directory holds no communekit profile.
+	ErrNoProfile = errors.New("no communekit profile here")
+	// ErrProfileExists is returned by Create for a directory that already has one.
+	ErrProfileExists = errors.New("a communekit profile already exists here")
+	// ErrDamaged means the profile exists but its files are damaged or foreign.
+	ErrDamaged = errors.New("the profile's data is damaged or belongs to another installation")
+	// ErrNotFound means no record has the given identifier.
+	ErrNotFound = errors.New("not found")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("store is closed")
+)
+
+// Profile is what a store knows about itself; it is kept inside the
+// encrypted store, never beside it.
+type Profile struct {
+	Commune string    `json:"commune"`
+	Officer string    `json:"officer"`
+	Device  DeviceID  `json:"device"`
+	Created time.Time `json:"created"`
+}
+
+type marker struct {
+	Format int    `json:"format"`
+	Kind   string `json:"kind"`
+}
+
+type counters struct {
+	Seq    uint64 `json:"seq"`    // last operation sequence number of this device
+	Entity uint64 `json:"entity"` // last record counter of this device
+	HLC    HLC    `json:"hlc"`    // last clock reading issued
+}
+
+// Options tune a store; the zero value is right for a commune laptop.
+type Options struct {
+	// WorkFactor is the scrypt work factor used when creating a profile.
+	WorkFactor int
+	// Logger receives Badger's and the store's logs (slog.Default if nil).
+	Logger *slog.Logger
+	// Now is the wall clock (time.Now if nil); tests set it.
+	Now func() time.Time
+	// GCInterval is how often value-log GC runs (10 minutes if 0, never if < 0).
+	GCInterval time.Duration
+}
+
+// Store is the encrypted store of one commune device.
+type Store struct {
+	dir     string
+	db      *badger.DB
+	log     *slog.Logger
+	now     func() time.Time
+	profile Profile
+	clock   *Clock
+
+	mu  sync.Mutex // serialises writes and guards ctr
+	ctr counters
+
+	stopGC context.CancelFunc
+	gcDone chan struct{}
+}
+
+// Create makes a new profile in dir (which must be empty or absent): a
+// random 32-byte master key wrapped under passphrase, and an encrypted store
+// holding the profile.
+func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error) {
+	if len(passphrase) == 0 {
+		return nil, keyring.ErrEmptyPassphrase
+	}
+	if _, err := os.Stat(filepath.Join(dir, markerFile)); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrProfileExists, dir)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("directory %s is not empty: choose an empty or new directory for the profile", dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	wrapped, err := keyring.Wrap(key, passphrase, o.WorkFactor)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileSync(filepath.Join(dir, keyFile), wrapped); err != nil {
+		return nil, err
+	}
+	if p.Device == "" {
+		p.Device = NewDeviceID()
+	}
+	now := o.now()
+	if p.Created.IsZero() {
+		p.Created = now().UTC().Truncate(time.Second)
+	}
+	s, err := openDB(dir, key, o)
+	if err != nil {
+		return nil, err
+	}
+	pb, _ := json.Marshal(p)
+	cb, _ := json.Marshal(counters{})
+	err = s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set([]byte(keyMetaProfile), pb); err != nil {
+			return err
+		}
+		return txn.Set([]byte(keyMetaCounters), cb)
+	})
+	if err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	mb, _ := json.Marshal(marker{Format: 1, Kind: "commune"})
+	// The marker is written last: a directory without it is a setup that
+	// did not finish, never mistaken for a profile.
+	if err := writeFileSync(filepath.Join(dir, markerFile), mb); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	s.profile = p
+	s.clock = NewClock(0, s.now)
+	s.startGC(o.GCInterval)
+	return s, nil
+}
+
+// Open unlocks the profile in dir with passphrase. A wrong passphrase gives
+// ErrWrongPassphrase and touches nothing; missing or damaged files give
+// errors wrapping ErrNoProfile or ErrDamaged, never an empty store.
+func Open(dir string, passphrase []byte, o Options) (*Store, error) {
+	mb, err := os.ReadFile(filepath.Join(dir, markerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s: run `kitctl init` first, or pass the right --profile", ErrNoProfile, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m marker
+	if err := json.Unmarshal(mb, &m); err != nil || m.Format != 1 {
+		return nil, fmt.Errorf("%w: %s is not a profile marker this version understands", ErrDamaged, filepath.Join(dir, markerFile))
+	}
+	if m.Kind != "commune" {
+		return nil, fmt.Errorf("%s holds a %q profile, not a commune profile", dir, m.Kind)
+	}
+	wrapped, err := os.ReadFile(filepath.Join(dir, keyFile))
+	if err != nil {
+		return nil, fmt.Errorf("%w: the key file is missing or unreadable (%v)", ErrDamaged, err)
+	}
+	key, err := keyring.Unwrap(wrapped, passphrase)
+	if errors.Is(err, keyring.ErrWrongPassphrase) {
+		return nil, ErrWrongPassphrase
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
+	}
+	if len(key) != 32 {
+		return nil, fmt.Errorf("%w: master key has %d bytes", ErrDamaged, len(key))
+	}
+	if _, err := os.Stat(filepath.Join(dir, storeDir, "MANIFEST")); err != nil {
+		return nil, fmt.Errorf("%w: the store's MANIFEST is missing; restore the profile from a backup", ErrDamaged)
+	}
+	s, err := openDB(dir, key, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.loadMeta(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	s.clock = NewClock(s.ctr.HLC, s.now)
+	s.startGC(o.GCInterval)
+	return s, nil
+}
+
+func (o Options) now() func() time.Time {
+	if o.Now != nil {
+		return o.Now
+	}
+	return time.Now
+}
+
+func openDB(dir string, key []byte, o Options) (s *Store, err error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	opts := badger.DefaultOptions(filepath.Join(dir, storeDir)).
+		WithEncryptionKey(key).
+		// Badger requires a block cache with encryption; these sizes keep
+		// a 100,000-person commune within the 64 MB budget of DESIGN §10.
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(4 << 20).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(2 << 20).
+		WithNumCompactors(2).
+		// A small value log: a 2 GB sparse file chokes backups and sticks.
+		WithValueLogFileSize(16 << 20).
+		// Saves are durable when the call returns.
+		WithSyncWrites(true).
+		WithDetectConflicts(false).
+		WithMetricsEnabled(false).
+		WithLogger(badgerLogger{logger}).
+		WithLoggingLevel(badger.WARNING)
+	defer func() {
+		// Badger panics on some damaged files instead of returning an error.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrDamaged, r)
+		}
+	}()
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	return &Store{dir: dir, db: db, log: logger, now: o.now()}, nil
+}
+
+func (s *Store) loadMeta() error {
+	return s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(keyMetaProfile))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("%w: the store holds no profile record (it may have been replaced or emptied)", ErrDamaged)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrDamaged, err)
+		}
+		if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &s.profile) }); err != nil {
+			return fmt.Errorf("%w: profile record: %v", ErrDamaged, err)
+		}
+		if !s.profile.Device.Valid() {
+			return fmt.Errorf("%w: profile record has no valid device ID", ErrDamaged)
+		}
+		item, err = txn.Get([]byte(keyMetaCounters))
+		if err != nil {
+			return fmt.Errorf("%w: counters: %v", ErrDamaged, err)
+		}
+		return item.Value(func(v []byte) error { return json.Unmarshal(v, &s.ctr) })
+	})
+}
+
+// Close stops background work and closes the store cleanly.
+func (s *Store) Close() error {
+	if s.stopGC != nil {
+		s.stopGC()
+		<-s.gcDone
+		s.stopGC = nil
+	}
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	return err
+}
+
+// Profile returns the store's profile.
+func (s *Store) Profile() Profile { return s.profile }
+
+// Dir returns the profile directory.
+func (s *Store) Dir() string { return s.dir }
+
+func (s *Store) startGC(every time.Duration) {
+	if every < 0 {
+		return
+	}
+	if every == 0 {
+		every = 10 * time.Minute
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopGC = cancel
+	s.gcDone = make(chan struct{})
+	go func() {
+		defer close(s.gcDone)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.RunGC()
+			}
+		}
+	}()
+}
+
+// RunGC rewrites value-log files that are at least half garbage.
+func (s *Store) RunGC() {
+	for s.db.RunValueLogGC(0.5) == nil {
+	}
+}
+
+// counterBytes encodes the counters for the meta key.
+func (c counters) bytes() []byte { b, _ := json.Marshal(c); return b }
+
+func writeFileSync(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func putUint32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...), "component", "badger") }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...), "component", "badger") }
+func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(fmt.Sprintf(f, a...), "component", "badger") }
+func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(fmt.Sprintf(f, a...), "component", "badger") }
