@@ -95,9 +95,12 @@ func (x *nameIndex) add(i int, name string, main bool) {
 	}
 }
 
+// addUnique adds i to the list under key unless it is there already.
+// Callers add items in increasing order, so the list stays sorted and a
+// repeat can only be its last element.
 func addUnique(m map[string][]int, key string, i int) {
-	if key != "" && !slices.Contains(m[key], i) {
-		m[key] = append(m[key], i)
+	if is := m[key]; key != "" && (len(is) == 0 || is[len(is)-1] != i) {
+		m[key] = append(is, i)
 	}
 }
 

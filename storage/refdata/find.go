@@ -3,6 +3,7 @@ package refdata
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/communekit/communekit/storage/fold"
 )
@@ -24,19 +25,36 @@ type provinceRef struct {
 // districtTypes are the prefixes of pre-2025 district names.
 var districtTypes = []string{"Huyện ", "Quận ", "Thị xã ", "Thành phố "}
 
+var communeIndex = sync.OnceValue(func() *communeSearch { return newCommuneSearch(units()) })
+
 func newCommuneSearch(u *unitData) *communeSearch {
+	size := 2 * (len(u.communes2025) + len(u.communesPre))
 	s := &communeSearch{
-		exact:     make(map[string][]int),
-		loose:     make(map[string][]int),
+		exact:     make(map[string][]int, size),
+		loose:     make(map[string][]int, size),
 		provinces: make(map[string][]provinceRef),
 		districts: make(map[string][]string),
 	}
-	s.all = append(append(s.all, u.communes2025...), u.communesPre...)
-	for i, c := range s.all {
-		for _, name := range []string{c.Name, c.Type + " " + c.Name} {
-			addUnique(s.exact, fold.Key(name), i)
-			addUnique(s.loose, looseKey(name), i)
+	s.all = slices.Concat(u.communes2025, u.communesPre)
+	// Many units share a name ("Tân Hòa" has dozens) and all share a few
+	// types; both keys work word by word, so key each distinct word group
+	// once and join.
+	type keys struct{ exact, loose string }
+	memo := make(map[string]keys)
+	keysOf := func(words string) keys {
+		k, ok := memo[words]
+		if !ok {
+			k = keys{fold.Key(words), looseKey(words)}
+			memo[words] = k
 		}
+		return k
+	}
+	for i, c := range s.all {
+		n, t := keysOf(c.Name), keysOf(c.Type)
+		addUnique(s.exact, n.exact, i)
+		addUnique(s.loose, n.loose, i)
+		addUnique(s.exact, t.exact+" "+n.exact, i)
+		addUnique(s.loose, t.loose+n.loose, i)
 	}
 	addProvince := func(ref provinceRef, name, typ string) {
 		names := []string{name}
@@ -113,7 +131,7 @@ func FindCommunes(name string) []Commune {
 	if len(parts) == 3 {
 		district = parts[1]
 	}
-	return units().search.find(unit, district, province)
+	return communeIndex().find(unit, district, province)
 }
 
 func (s *communeSearch) find(unit, district, province string) []Commune {

@@ -77,8 +77,6 @@ type unitData struct {
 
 	districts  []District // sorted by code
 	districtAt map[string]int
-
-	search *communeSearch
 }
 
 var units = sync.OnceValue(loadUnits)
@@ -159,7 +157,6 @@ func loadUnits() *unitData {
 		}
 		u.byCodePre[c.Code] = i
 	}
-	u.search = newCommuneSearch(u)
 	return u
 }
 
