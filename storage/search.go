@@ -109,7 +109,7 @@ func (s *Store) scanIndex(txn *badger.Txn, prefix, value string, asPrefix bool, 
 	var hits []Hit
 	for it.Seek(pre); it.ValidForPrefix(pre) && len(hits) < maxScan; it.Next() {
 		k := it.Item().Key()
-		if len(k) < len(pre)+idKeyLen+1 {
+		if len(k) < len(pre)+idKeyLen {
 			continue
 		}
 		id, ok := decodeIDKey(k[len(k)-idKeyLen:])
@@ -117,7 +117,7 @@ func (s *Store) scanIndex(txn *badger.Txn, prefix, value string, asPrefix bool, 
 			continue
 		}
 		score := 1
-		if k[len(pre)] == indexSep || !asPrefix {
+		if !asPrefix || k[len(pre)] == indexSep {
 			score = 2
 		}
 		hits = append(hits, Hit{Person: &Person{ID: id}, Score: score})

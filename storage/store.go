@@ -51,9 +51,30 @@ type Profile struct {
 	Created time.Time `json:"created"`
 }
 
+// marker is the only plaintext file of a profile. The commune code is not
+// personal data and lets `kitctl generate` and the unlock screen name the
+// commune before the passphrase is typed.
 type marker struct {
-	Format int    `json:"format"`
-	Kind   string `json:"kind"`
+	Format  int    `json:"format"`
+	Kind    string `json:"kind"`
+	Commune string `json:"commune,omitempty"`
+}
+
+// ProfileCommune returns the commune code of the profile in dir without
+// unlocking it.
+func ProfileCommune(dir string) (string, error) {
+	mb, err := os.ReadFile(filepath.Join(dir, markerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%w in %s", ErrNoProfile, dir)
+	}
+	if err != nil {
+		return "", err
+	}
+	var m marker
+	if err := json.Unmarshal(mb, &m); err != nil {
+		return "", fmt.Errorf("%w: %s: %v", ErrDamaged, markerFile, err)
+	}
+	return m.Commune, nil
 }
 
 type counters struct {
@@ -140,7 +161,7 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 		s.db.Close()
 		return nil, err
 	}
-	mb, _ := json.Marshal(marker{Format: 1, Kind: "commune"})
+	mb, _ := json.Marshal(marker{Format: 1, Kind: "commune", Commune: p.Commune})
 	// The marker is written last: a directory without it is a setup that
 	// did not finish, never mistaken for a profile.
 	if err := writeFileSync(filepath.Join(dir, markerFile), mb); err != nil {
@@ -187,6 +208,9 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, storeDir, "MANIFEST")); err != nil {
 		return nil, fmt.Errorf("%w: the store's MANIFEST is missing; restore the profile from a backup", ErrDamaged)
+	}
+	if err := checkTables(filepath.Join(dir, storeDir)); err != nil {
+		return nil, err
 	}
 	s, err := openDB(dir, key, o)
 	if err != nil {
@@ -356,7 +380,15 @@ func putUint32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 
 type badgerLogger struct{ l *slog.Logger }
 
-func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...), "component", "badger") }
-func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...), "component", "badger") }
-func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(fmt.Sprintf(f, a...), "component", "badger") }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(fmt.Sprintf(f, a...), "component", "badger") }
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.l.Error(fmt.Sprintf(f, a...), "component", "badger")
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn(fmt.Sprintf(f, a...), "component", "badger")
+}
+func (b badgerLogger) Infof(f string, a ...any) {
+	b.l.Debug(fmt.Sprintf(f, a...), "component", "badger")
+}
+func (b badgerLogger) Debugf(f string, a ...any) {
+	b.l.Debug(fmt.Sprintf(f, a...), "component", "badger")
+}

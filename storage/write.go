@@ -23,8 +23,8 @@ type recordChange struct {
 
 // writeSet is everything one save or one import chunk writes.
 type writeSet struct {
-	ops     []*Op
-	records []recordChange
+	ops      []*Op
+	records  []recordChange
 	hhNums   map[string]ID // new household numbers (folded) -> id
 	ctrAfter counters      // the device counters once this set is written
 }
