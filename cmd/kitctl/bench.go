@@ -1,0 +1,347 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/fold"
+	"github.com/communekit/communekit/storage/gen"
+)
+
+// figure is one line of a benchmark report: a DESIGN.md §10 figure.
+type figure struct {
+	Figure   string  `json:"figure"`
+	Target   string  `json:"target"`
+	Measured float64 `json:"measured"`
+	Unit     string  `json:"unit"`
+	Met      bool    `json:"met"`
+}
+
+type storeBench struct {
+	Persons        int      `json:"persons"`
+	Cores          int      `json:"cores"`
+	ImportSeconds  float64  `json:"import_seconds"`
+	ImportRate     float64  `json:"import_persons_per_s"`
+	SaveP50ms      float64  `json:"save_p50_ms"`
+	SaveP99ms      float64  `json:"save_p99_ms"`
+	SearchP50ms    float64  `json:"search_p50_ms"`
+	SearchP99ms    float64  `json:"search_p99_ms"`
+	SearchQueries  int      `json:"search_queries"`
+	UnlockSeconds  float64  `json:"unlock_seconds"`
+	RSSMB          float64  `json:"rss_mb"`
+	PeakRSSMB      float64  `json:"peak_rss_mb"`
+	ProfileBytes   int64    `json:"profile_bytes"`
+	Figures        []figure `json:"figures"`
+	WorkFactorUsed int      `json:"scrypt_work_factor"`
+}
+
+func cmdBench(e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("bench needs a target: store")
+	}
+	switch args[0] {
+	case "store":
+		return benchStore(e, args[1:])
+	case "store-child":
+		return benchStoreChild(e, args[1:])
+	}
+	return usagef("bench: unknown target %q (store)", args[0])
+}
+
+const benchPassphrase = "bench passphrase, not a secret"
+
+func benchStore(e *env, args []string) error {
+	fs := flag.NewFlagSet("bench store", flag.ContinueOnError)
+	persons := fs.Int("persons", 100000, "persons in the generated commune")
+	commune := fs.String("commune", "00769", "commune code to generate")
+	seed := fs.Int64("seed", 7, "generator seed")
+	saves := fs.Int("saves", 1000, "durable single saves to time")
+	queries := fs.Int("queries", 2000, "searches to time")
+	keep := fs.String("keep", "", "keep the bench profile in this directory instead of a temporary one")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *persons <= 0 {
+		return usagef("usage: kitctl bench store [--persons N] [--json]")
+	}
+	dir := *keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "communekit-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "profile")
+	}
+	say := func(format string, a ...any) {
+		if !e.jsonOut {
+			fmt.Fprintf(e.stderr, format+"\n", a...)
+		}
+	}
+	r := storeBench{Persons: *persons, Cores: runtime.NumCPU(), WorkFactorUsed: 18}
+
+	say("generating %d persons…", *persons)
+	c, err := gen.Generate(gen.Options{Commune: *commune, Persons: *persons, Seed: *seed})
+	if err != nil {
+		return err
+	}
+	var csvBuf bytes.Buffer
+	if err := gen.WriteCSV(&csvBuf, c, *seed); err != nil {
+		return err
+	}
+	s, err := storage.Create(dir, []byte(benchPassphrase), storage.Profile{Commune: *commune, Officer: "Người Đo Hiệu Năng"}, storage.Options{Logger: quietLogger(), GCInterval: -1})
+	if err != nil {
+		return err
+	}
+	say("importing…")
+	t0 := time.Now()
+	rep, err := s.ImportPersons(bytes.NewReader(csvBuf.Bytes()), storage.ImportOptions{Chunk: 1000})
+	if err != nil {
+		s.Close()
+		return err
+	}
+	r.ImportSeconds = time.Since(t0).Seconds()
+	r.ImportRate = float64(rep.Imported) / r.ImportSeconds
+	if len(rep.Rejected) > 0 {
+		say("note: %d generated rows rejected, first: line %d %s %s", len(rep.Rejected), rep.Rejected[0].Line, rep.Rejected[0].Field, rep.Rejected[0].Message)
+	}
+
+	say("timing %d durable saves…", *saves)
+	rng := rand.New(rand.NewPCG(uint64(*seed), 1))
+	hits, err := s.Search("a", 1)
+	if err != nil || len(hits) == 0 {
+		s.Close()
+		return fmt.Errorf("bench: search found nothing after import (%v)", err)
+	}
+	ids := sampleIDs(s, rng, 2000)
+	occupations := []string{"Làm ruộng", "Giáo viên", "Buôn bán", "Công nhân", "Thợ mộc", "Y tá"}
+	var lat []time.Duration
+	for i := 0; i < *saves; i++ {
+		id := ids[rng.IntN(len(ids))]
+		t := time.Now()
+		_, _, err := s.EditPerson(id, storage.Values{storage.FieldOccupation: occupations[i%len(occupations)] + " " + strconv.Itoa(i)}, storage.SaveOptions{Reason: "bench"})
+		if err != nil {
+			s.Close()
+			return fmt.Errorf("bench save: %w", err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	r.SaveP50ms, r.SaveP99ms = pct(lat, 0.50), pct(lat, 0.99)
+
+	say("timing %d searches…", *queries)
+	qs := queryMix(c, rng, *queries)
+	lat = lat[:0]
+	for _, q := range qs {
+		t := time.Now()
+		if _, err := s.Search(q, 20); err != nil {
+			s.Close()
+			return err
+		}
+		lat = append(lat, time.Since(t))
+	}
+	r.SearchQueries = len(qs)
+	r.SearchP50ms, r.SearchP99ms = pct(lat, 0.50), pct(lat, 0.99)
+	if err := s.Close(); err != nil {
+		return err
+	}
+	r.ProfileBytes = dirSize(dir)
+
+	say("unlocking in a fresh process…")
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	qfile := filepath.Join(filepath.Dir(dir), "queries.txt")
+	if err := os.WriteFile(qfile, []byte(strings.Join(qs[:min(500, len(qs))], "\n")), 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(qfile)
+	cmd := exec.Command(exe, "bench", "store-child", "--profile", dir, "--queries-file", qfile)
+	cmd.Env = append(os.Environ(), "COMMUNEKIT_PASSPHRASE="+benchPassphrase)
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("bench child: %v", err)
+	}
+	var child childReport
+	if err := json.Unmarshal(out, &child); err != nil {
+		return fmt.Errorf("bench child said %q: %v", out, err)
+	}
+	r.UnlockSeconds, r.RSSMB, r.PeakRSSMB = child.UnlockSeconds, child.RSSMB, child.PeakRSSMB
+
+	r.Figures = []figure{
+		{"one saved person, durable (p99)", "≤ 1 ms", round(r.SaveP99ms), "ms", r.SaveP99ms <= 1},
+		{"bulk import, validation, indexes and history included", "≥ 25,000 persons/s", round(r.ImportRate), "persons/s", r.ImportRate >= 25000},
+		{fmt.Sprintf("search, %d persons, realistic query mix (p99)", *persons), "≤ 5 ms", round(r.SearchP99ms), "ms", r.SearchP99ms <= 5},
+		{fmt.Sprintf("commune store memory, %d persons (kitctl)", *persons), "RSS ≤ 64 MB", round(r.RSSMB), "MB", r.RSSMB <= 64},
+		{fmt.Sprintf("unlock to open store, %d persons, scrypt work factor 18", *persons), "≤ 1.0 s", round(r.UnlockSeconds), "s", r.UnlockSeconds <= 1.0},
+	}
+	if e.jsonOut {
+		return e.printJSON(r)
+	}
+	fmt.Fprintf(e.stdout, "kitctl bench store: %d persons, %d cores, profile %.1f MB on disk\n", r.Persons, r.Cores, float64(r.ProfileBytes)/1e6)
+	fmt.Fprintf(e.stdout, "%-62s %-20s %-14s %s\n", "figure", "target", "measured", "met")
+	for _, f := range r.Figures {
+		met := "yes"
+		if !f.Met {
+			met = "NO"
+		}
+		fmt.Fprintf(e.stdout, "%-62s %-20s %-14s %s\n", f.Figure, f.Target, fmt.Sprintf("%g %s", f.Measured, f.Unit), met)
+	}
+	fmt.Fprintf(e.stdout, "(save p50 %.3f ms, search p50 %.3f ms, peak RSS %.1f MB)\n", r.SaveP50ms, r.SearchP50ms, r.PeakRSSMB)
+	return nil
+}
+
+type childReport struct {
+	UnlockSeconds float64 `json:"unlock_seconds"`
+	RSSMB         float64 `json:"rss_mb"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"`
+}
+
+// benchStoreChild runs in a fresh process: unlock, run the queries, report
+// the time to unlock and the resident memory with the store open.
+func benchStoreChild(e *env, args []string) error {
+	fs := flag.NewFlagSet("bench store-child", flag.ContinueOnError)
+	qfile := fs.String("queries-file", "", "queries, one a line")
+	if _, err := e.parse(fs, args); err != nil {
+		return err
+	}
+	qb, err := os.ReadFile(*qfile)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	s, err := e.open()
+	if err != nil {
+		return err
+	}
+	unlock := time.Since(t0).Seconds()
+	defer s.Close()
+	for _, q := range strings.Split(string(qb), "\n") {
+		if _, err := s.Search(q, 20); err != nil {
+			return err
+		}
+	}
+	runtime.GC()
+	rss, peak := readRSS()
+	return e.printJSON(childReport{UnlockSeconds: round(unlock), RSSMB: rss, PeakRSSMB: peak})
+}
+
+func readRSS() (rss, peak float64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = round(kb / 1024)
+		case "VmHWM:":
+			peak = round(kb / 1024)
+		}
+	}
+	return rss, peak
+}
+
+// queryMix builds the realistic mix of DESIGN.md §10: common and rare
+// family names, given names, full names, prefixes of 2–4 letters and ID
+// numbers, as officers type them (no diacritics, some with).
+func queryMix(c *gen.Commune, rng *rand.Rand, n int) []string {
+	var qs []string
+	ps := c.Persons
+	for len(qs) < n {
+		p := &ps[rng.IntN(len(ps))]
+		name := p.Values[storage.FieldFullName]
+		toks := fold.Tokens(name)
+		if len(toks) == 0 {
+			continue
+		}
+		switch rng.IntN(8) {
+		case 0: // family name alone (common ones dominate, as in life)
+			qs = append(qs, toks[0])
+		case 1: // given name alone
+			qs = append(qs, toks[len(toks)-1])
+		case 2: // family + given
+			qs = append(qs, toks[0]+" "+toks[len(toks)-1])
+		case 3: // full name, folded
+			qs = append(qs, strings.Join(toks, " "))
+		case 4: // full name with diacritics
+			qs = append(qs, name)
+		case 5: // a 2-4 letter prefix being typed
+			t := toks[len(toks)-1]
+			k := 2 + rng.IntN(3)
+			if k > len(t) {
+				k = len(t)
+			}
+			qs = append(qs, t[:k])
+		case 6: // family name and a prefix of the given name
+			t := toks[len(toks)-1]
+			qs = append(qs, toks[0]+" "+t[:min(len(t), 1+rng.IntN(3))])
+		case 7: // an ID number
+			if id := p.Values[storage.FieldIDNumber]; id != "" {
+				qs = append(qs, id)
+			}
+		}
+	}
+	return qs
+}
+
+func sampleIDs(s *storage.Store, rng *rand.Rand, n int) []storage.ID {
+	var ids []storage.ID
+	for _, q := range []string{"nguyen", "tran", "le", "pham", "hoang", "giang", "vang", "thi", "van"} {
+		hits, _ := s.Search(q, n/4)
+		for _, h := range hits {
+			ids = append(ids, h.Person.ID)
+		}
+	}
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	return ids
+}
+
+func pct(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(float64(len(s)-1) * p)
+	return round(float64(s[i].Microseconds()) / 1000)
+}
+
+func round(v float64) float64 {
+	switch {
+	case v >= 100:
+		return float64(int64(v + 0.5))
+	case v >= 1:
+		return float64(int64(v*100+0.5)) / 100
+	}
+	return float64(int64(v*10000+0.5)) / 10000
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}

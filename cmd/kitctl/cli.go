@@ -1,0 +1,244 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/communekit/communekit/storage"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitData  = 1
+	exitUsage = 2
+)
+
+// usageError is a mistake in how kitctl was called.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// env is what every command gets: the global flags and the streams.
+type env struct {
+	profile        string
+	jsonOut        bool
+	passphraseFile string
+	lang           string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"init", "create a commune profile: init --commune CODE --officer NAME", cmdInit},
+		{"person", "person add|show|edit|history", cmdPerson},
+		{"household", "household add|show|list", cmdHousehold},
+		{"search", "search QUERY: names, ID numbers, household numbers, hamlets, birth years", cmdSearch},
+		{"import", "import persons FILE.csv [--dry-run]", cmdImport},
+		{"generate", "generate --persons N --seed S [--commune CODE]: a realistic commune as CSV", cmdGenerate},
+		{"bench", "bench store --persons N: measure the figures of DESIGN.md §10", cmdBench},
+	}
+}
+
+const globalUsage = `usage: kitctl [--profile DIR] [--json] [--passphrase-file F] [--lang vi|en] COMMAND [ARGS]
+
+Global flags may also follow the command.
+  --profile DIR          profile directory (default: $COMMUNEKIT_PROFILE, else the user config dir)
+  --json                 print JSON for scripts
+  --passphrase-file F    read the passphrase from F (else $COMMUNEKIT_PASSPHRASE, else a prompt)
+  --lang vi|en           language of messages (default vi)
+
+Commands:
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, lang: "vi"}
+	gfs := flag.NewFlagSet("kitctl", flag.ContinueOnError)
+	gfs.SetOutput(io.Discard)
+	e.globalFlags(gfs)
+	if err := gfs.Parse(args); err != nil {
+		return e.fail(usagef("%v", err))
+	}
+	rest := gfs.Args()
+	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" {
+		e.usage(stderr)
+		if len(rest) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == rest[0] {
+			return e.fail(c.run(e, rest[1:]))
+		}
+	}
+	fmt.Fprintf(stderr, "kitctl: unknown command %q\n", rest[0])
+	e.usage(stderr)
+	return exitUsage
+}
+
+func (e *env) usage(w io.Writer) {
+	fmt.Fprint(w, globalUsage)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+}
+
+func (e *env) globalFlags(fs *flag.FlagSet) {
+	fs.StringVar(&e.profile, "profile", e.profile, "profile directory")
+	fs.BoolVar(&e.jsonOut, "json", e.jsonOut, "print JSON")
+	fs.StringVar(&e.passphraseFile, "passphrase-file", e.passphraseFile, "file holding the passphrase")
+	fs.StringVar(&e.lang, "lang", e.lang, "language of messages (vi or en)")
+}
+
+// fail prints err for a person (or as JSON) and returns the exit status.
+func (e *env) fail(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var se silentExit
+	if errors.As(err, &se) {
+		return se.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(e.stderr, "kitctl: %s\n(run `kitctl help` for usage)\n", ue.msg)
+		return exitUsage
+	}
+	var probs storage.Problems
+	if errors.As(err, &probs) {
+		if e.jsonOut {
+			out := []map[string]string{}
+			for _, p := range probs {
+				out = append(out, map[string]string{"field": p.Field.String(), "code": p.Code, "message": p.Message(e.lang)})
+			}
+			enc := json.NewEncoder(e.stderr)
+			enc.SetIndent("", "  ")
+			enc.Encode(map[string]any{"error": "invalid", "problems": out})
+		}
+		fmt.Fprintln(e.stderr, "kitctl: nothing was saved; correct these values:")
+		for _, p := range probs {
+			fmt.Fprintf(e.stderr, "  %s: %s\n", p.Field, p.Message(e.lang))
+		}
+		return exitData
+	}
+	fmt.Fprintf(e.stderr, "kitctl: %v\n", err)
+	return exitData
+}
+
+// parse parses a command's flags, which may be mixed with its positional
+// arguments (`import persons f.csv --json`), global flags included.
+func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	e.globalFlags(fs)
+	var pos []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				var b strings.Builder
+				fs.SetOutput(&b)
+				fs.PrintDefaults()
+				return nil, usagef("flags of %s:\n%s", fs.Name(), b.String())
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			pos = append(pos, rest[1:]...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	return pos, nil
+}
+
+// profileDir returns the profile directory to use.
+func (e *env) profileDir() (string, error) {
+	if e.profile != "" {
+		return e.profile, nil
+	}
+	if p := os.Getenv("COMMUNEKIT_PROFILE"); p != "" {
+		return p, nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no --profile given and no user config directory (%v); pass --profile DIR", err)
+	}
+	return filepath.Join(d, "communekit", "profile"), nil
+}
+
+// open unlocks the profile.
+func (e *env) open() (*storage.Store, error) {
+	dir, err := e.profileDir()
+	if err != nil {
+		return nil, err
+	}
+	pass, err := e.passphrase(false)
+	if err != nil {
+		return nil, err
+	}
+	s, err := storage.Open(dir, pass, storage.Options{Logger: quietLogger()})
+	if errors.Is(err, storage.ErrWrongPassphrase) {
+		return nil, fmt.Errorf("%w (check COMMUNEKIT_PASSPHRASE or --passphrase-file)", err)
+	}
+	return s, err
+}
+
+func (e *env) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// setFlag collects repeated --set field=value flags.
+type setFlag []string
+
+func (s *setFlag) String() string     { return strings.Join(*s, ",") }
+func (s *setFlag) Set(v string) error { *s = append(*s, v); return nil }
+
+// values turns --set flags into field values, refusing unknown names.
+func (s setFlag) values() (storage.Values, error) {
+	vals := storage.Values{}
+	for _, kv := range s {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, usagef("--set %q: want field=value, e.g. --set occupation=\"Giáo viên\"", kv)
+		}
+		f, ok := storage.FieldByName(strings.TrimSpace(k))
+		if !ok {
+			return nil, usagef("--set: unknown field %q; fields are: %s", k, fieldList())
+		}
+		vals[f] = v
+	}
+	return vals, nil
+}
+
+func fieldList() string {
+	var names []string
+	for _, f := range storage.Fields() {
+		names = append(names, f.String())
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
