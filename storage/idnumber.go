@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/communekit/communekit/storage/refdata"
 )
@@ -117,9 +118,15 @@ func isIDNumberField(f Field) bool {
 }
 
 // idDigits removes the spaces and dots officers type to group the digits
-// ("079 090 123 456", "079.090.123.456").
+// ("079 090 123 456", "079.090.123.456"), and the non-breaking spaces that
+// spreadsheets use for the same.
 func idDigits(raw string) string {
-	return strings.NewReplacer(" ", "", ".", "", "\t", "").Replace(strings.TrimSpace(raw))
+	return strings.Map(func(r rune) rune {
+		if r == '.' || unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, raw)
 }
 
 // canonicalIDNumber checks a personal ID number on its own: digits, length

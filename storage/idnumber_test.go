@@ -120,6 +120,7 @@ func TestCanonicalize_IDNumberFields(t *testing.T) {
 		{FieldIDNumber, "001090123456", "001090123456", ""},
 		{FieldIDNumber, " 079 090 123 456 ", "079090123456", ""},
 		{FieldIDNumber, "079.090.123.456", "079090123456", ""},
+		{FieldIDNumber, "079\u00a0090\u00a0123\u00a0456", "079090123456", ""},
 		{FieldIDNumber, "07909012345", "", "id_length"},
 		{FieldIDNumber, "0790901234567", "", "id_length"},
 		{FieldIDNumber, "07909O123456", "", "id_digits"},

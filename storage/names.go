@@ -27,13 +27,22 @@ func isNameField(f Field) bool {
 }
 
 // cleanText is the first step for every text field: it refuses bytes that
-// are not UTF-8 and control characters, puts the text in NFC (keyboards and
-// tools produce both NFC and NFD; the record stores one form so that equal
-// names compare equal) and collapses runs of white space to one space.
+// are not UTF-8 and control characters, drops the invisible format
+// characters that copying from web pages and word processors brings along
+// (zero-width spaces, byte-order marks, soft hyphens), puts the text in NFC
+// (keyboards and tools produce both NFC and NFD; the record stores one form
+// so that equal names compare equal) and collapses runs of white space to
+// one space.
 func cleanText(f Field, raw string) (string, *Problem) {
 	if !utf8.ValidString(raw) {
 		return "", problemEncoding(f)
 	}
+	raw = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, raw)
 	s := strings.Join(strings.Fields(norm.NFC.String(raw)), " ")
 	for _, r := range s {
 		if unicode.IsControl(r) || r == utf8.RuneError {
@@ -61,7 +70,7 @@ func canonicalText(f Field, raw string) (string, *Problem) {
 //
 // Allowed are letters of the Latin script, which covers Vietnamese and the
 // romanised minority and foreign names the national database holds, the
-// combining marks NFC leaves on letters that have no precomposed form,
+// combining diacritics NFC leaves on letters that have no precomposed form,
 // spaces, the apostrophe and the hyphen. Typographic apostrophes, which word
 // processors substitute, are stored as the ASCII one so that searches and
 // duplicate checks see one spelling.
@@ -89,7 +98,7 @@ func canonicalName(f Field, raw string) (string, *Problem) {
 		case unicode.Is(unicode.Latin, r):
 			letters++
 			prevLetter = true
-		case unicode.Is(unicode.Mn, r) && prevLetter:
+		case unicode.Is(unicode.Mn, r) && unicode.Is(unicode.Inherited, r) && prevLetter:
 			// A mark on the letter before it, as NFC leaves some.
 		case r == ' ' || r == '\'' || r == '-':
 			prevLetter = false

@@ -19,6 +19,7 @@ func TestCanonicalize_Names(t *testing.T) {
 		{"NFD stored as NFC", norm.NFD.String("Đặng Thị Huệ"), "Đặng Thị Huệ", ""},
 		{"Ede name with apostrophe", "H'Hen Niê", "H'Hen Niê", ""},
 		{"typographic apostrophe stored as ASCII", "H\u2019Hen Niê", "H'Hen Niê", ""},
+		{"invisible characters from a web page dropped", "\ufeffNguyễn\u200b Văn\u00a0An", "Nguyễn Văn An", ""},
 		{"Ede name with hyphen", "Y-Moan", "Y-Moan", ""},
 		{"Jarai name", "Rơ Châm Oanh", "Rơ Châm Oanh", ""},
 		{"case kept as written", "NGUYỄN văn AN", "NGUYỄN văn AN", ""},

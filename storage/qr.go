@@ -67,7 +67,7 @@ func ParseCCCDQR(s string) (Draft, error) {
 	}
 	// Cards that replaced an old 9-digit card before personal ID numbers
 	// existed carry that number first.
-	if n := len(idDigits(id)); n == 9 {
+	if digits := idDigits(id); len(digits) == 9 && allDigits(digits) {
 		if oldID == "" {
 			oldID = id
 		}

@@ -311,31 +311,27 @@ func canonicalPhone(f Field, raw string) (string, *Problem) {
 // error: older records often lack it.
 func ValidatePerson(p *Person, today time.Time) Problems {
 	var ps Problems
+	// canon holds the canonical form of every good value; the checks below
+	// see a bad value as empty, so that one mistake gives one problem.
+	var canon [numFields]string
 	bad := make(map[Field]bool)
 	for _, f := range Fields() {
-		v := p.Values[f]
-		if v == "" {
+		if p.Values[f] == "" {
 			continue
 		}
-		if _, prob := Canonicalize(f, v); prob != nil {
+		v, prob := Canonicalize(f, p.Values[f])
+		if prob != nil {
 			ps = append(ps, *prob)
 			bad[f] = true
 		}
+		canon[f] = v
 	}
 	for _, f := range requiredFields {
-		if strings.TrimSpace(p.Values[f]) == "" {
+		if canon[f] == "" && !bad[f] {
 			ps = append(ps, *problemRequired(f))
-			bad[f] = true
 		}
 	}
-	// value returns the canonical form of a field known to be good.
-	value := func(f Field) string {
-		if bad[f] {
-			return ""
-		}
-		v, _ := Canonicalize(f, p.Values[f])
-		return v
-	}
+	value := func(f Field) string { return canon[f] }
 	date := func(f Field) PartialDate {
 		d, _ := ParseDate(value(f))
 		return d
@@ -406,7 +402,7 @@ func CheckParentChild(parent, child *Person) *Problem {
 func CheckHouseholdHeads(members []*Person) *Problem {
 	var heads []string
 	for _, m := range members {
-		if m.IsHead() {
+		if m != nil && m.IsHead() {
 			heads = append(heads, m.FullName())
 		}
 	}

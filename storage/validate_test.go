@@ -167,16 +167,16 @@ func TestCanonicalize_AddressCodes(t *testing.T) {
 func TestCanonicalize_HometownAcceptsUnitsAndFreeText(t *testing.T) {
 	for _, f := range []Field{FieldHometown, FieldBirthRegistrationPlace} {
 		for raw, want := range map[string]string{
-			"00001":                                 "00001", // a pre-2025 unit
-			"00004":                                 "00004", // a 2025 unit
-			"Lũng Cú, Đồng Văn, Hà Giang":           "00715",
+			"00001":                       "00001", // a pre-2025 unit
+			"00004":                       "00004", // a 2025 unit
+			"Lũng Cú, Đồng Văn, Hà Giang": "00715",
 			"Xã Lũng Cú, Huyện Đồng Văn, Hà Giang":  "00715",
 			"Mèo Vạc, Hà Giang":                     "00769",
 			"Đồng Văn":                              "Đồng Văn", // many units bear the name: keep the text
 			"Thôn Lũng Hòa, Lũng Cú, Đồng Văn":      "Thôn Lũng Hòa, Lũng Cú, Đồng Văn",
 			"  làng Kim Liên,  Nam Đàn,  Nghệ An  ": "làng Kim Liên, Nam Đàn, Nghệ An",
-			"99999":                                 "99999", // not a unit: the paper is the authority
-			norm.NFD.String("Quê  Ngoại"):           "Quê Ngoại",
+			"99999":                       "99999", // not a unit: the paper is the authority
+			norm.NFD.String("Quê  Ngoại"): "Quê Ngoại",
 		} {
 			got, p := Canonicalize(f, raw)
 			if p != nil || got != want {
@@ -499,7 +499,9 @@ func FuzzParseDate(f *testing.F) {
 func FuzzCanonicalize(f *testing.F) {
 	for _, s := range []string{"", "Nguyễn Văn An", norm.NFD.String("H’Hen Niê"), "079 090 123 456", "17/05/1990", "nữ",
 		"Kinh", "Không", "VN", "o+", "có chồng", "769", "Lũng Cú, Đồng Văn, Hà Giang", "chu ho", "+84 912 345 678", "mất tích", "\xff"} {
-		f.Add(uint8(FieldFullName), s)
+		for _, fld := range Fields() {
+			f.Add(uint8(fld-1), s)
+		}
 	}
 	f.Fuzz(func(t *testing.T, fn uint8, raw string) {
 		fld := Field(fn%uint8(NumFields)) + 1
