@@ -3,6 +3,7 @@ package gen
 import (
 	"math/rand/v2"
 	"strconv"
+	"strings"
 )
 
 // Hamlet names. Lowland villages carry Sino-Vietnamese names of good omen
@@ -40,24 +41,24 @@ func hamletNames(r *rand.Rand, p profile, ward bool, n int) []string {
 		switch p.region {
 		case regionNorthHighland:
 			if chance(r, 0.75) {
-				name = p.hamlet + " " + oneOf(r, hillFirst...) + " " + oneOf(r, hillSecond...)
+				name = p.hamlet + " " + pairName(r, hillFirst, hillSecond)
 			} else {
-				name = p.hamlet + " " + oneOf(r, omenFirst...) + " " + oneOf(r, omenSecond...)
+				name = p.hamlet + " " + omen(r, p.region)
 			}
 		case regionCentralHighland:
 			switch x := r.Float64(); {
 			case x < 0.45:
-				name = p.hamlet + " " + oneOf(r, tnFirst...) + " " + oneOf(r, tnSecond...)
+				name = p.hamlet + " " + pairName(r, tnFirst, tnSecond)
 			case x < 0.7:
 				name = "Thôn " + strconv.Itoa(1+r.IntN(n+5))
 			default:
-				name = "Thôn " + oneOf(r, omenFirst...) + " " + oneOf(r, omenSecond...)
+				name = "Thôn " + omen(r, p.region)
 			}
 		default:
 			if p.region == regionMekong && hasKhmer(p) && chance(r, 0.35) {
 				name = p.hamlet + " " + oneOf(r, khmerPlace...)
 			} else {
-				name = p.hamlet + " " + oneOf(r, omenFirst...) + " " + oneOf(r, omenSecond...)
+				name = p.hamlet + " " + omen(r, p.region)
 			}
 		}
 		if !seen[name] {
@@ -66,6 +67,32 @@ func hamletNames(r *rand.Rand, p profile, ward bool, n int) []string {
 		}
 	}
 	return out
+}
+
+// omen draws a name of good omen. Some syllables are said differently
+// north and south: Phúc/Phước, Thịnh/Thạnh, Thái/Thới.
+func omen(r *rand.Rand, rg region) string {
+	for {
+		name := pairName(r, omenFirst, omenSecond)
+		if rg.southern() || rg == regionCentralHighland {
+			return name
+		}
+		name = northern.Replace(name)
+		if a, b, _ := strings.Cut(name, " "); a != b {
+			return name
+		}
+	}
+}
+
+var northern = strings.NewReplacer("Phước", "Phúc", "Thạnh", "Thịnh", "Thới", "Thái")
+
+// pairName joins two syllables that differ ("Tân Lập", not "Hiệp Hiệp").
+func pairName(r *rand.Rand, first, second []string) string {
+	a, b := oneOf(r, first...), oneOf(r, second...)
+	for a == b {
+		b = oneOf(r, second...)
+	}
+	return a + " " + b
 }
 
 func numbered(word string, n int) []string {

@@ -103,7 +103,7 @@ func (g *generator) household(c *Commune, max int) {
 		if sp.age < 18 {
 			sp.age = 18
 		}
-		sp.family = g.familyName(sp.eth)
+		sp.family = g.spouseFamily(sp.eth, head.family)
 		sp.spouse = h
 		g.origin(&sp, true)
 		s := add(sp)
@@ -146,7 +146,7 @@ func (g *generator) household(c *Commune, max int) {
 			if in.age < 18 {
 				in.age = 18
 			}
-			in.family = g.familyName(in.eth)
+			in.family = g.spouseFamily(in.eth, son.family)
 			in.spouse = si
 			g.origin(&in, chance(r, 0.3))
 			ii := add(in)
@@ -292,8 +292,8 @@ func (g *generator) child(hh []member, dad, mom int, male bool, age int) member 
 	}
 	// Most children are born where their parents live; some while the
 	// parents worked away, in the industrial provinces.
-	if chance(r, 0.06) {
-		c.movedFrom = g.elsewhere.pick(r)
+	if chance(r, map2(c.eth == "01", 0.06, 0.015)) {
+		c.movedFrom = g.movedFrom(c.eth)
 	}
 	// Quê quán follows the father.
 	switch {
@@ -314,7 +314,7 @@ func (g *generator) origin(m *member, mayMove bool) {
 		p += g.prof.migrants
 	}
 	if mayMove && chance(r, p) {
-		m.movedFrom = g.elsewhere.pick(r)
+		m.movedFrom = g.movedFrom(m.eth)
 	}
 	if !chance(r, 0.85) {
 		return
@@ -325,6 +325,27 @@ func (g *generator) origin(m *member, mayMove bool) {
 		return
 	}
 	m.hometown = g.commune.Code
+}
+
+// movedFrom picks the 2025 province someone born elsewhere comes from.
+// Kinh settlers and workers come from anywhere; the other peoples mostly
+// from elsewhere in their own province.
+func (g *generator) movedFrom(eth string) string {
+	if eth != "01" && chance(g.r, 0.8) {
+		return g.commune.ProvinceCode
+	}
+	return g.elsewhere.pick(g.r)
+}
+
+// spouseFamily draws the family name of someone marrying into a family
+// named family. Clans marry out (a H'Mông, Dao or Ê Đê couple never share a
+// clan), so the draw is repeated for peoples named by clan.
+func (g *generator) spouseFamily(eth, family string) string {
+	f := g.familyName(eth)
+	for tries := 0; styles[eth] != nil && f == family && tries < 5; tries++ {
+		f = g.familyName(eth)
+	}
+	return f
 }
 
 // emit turns the household's members into persons and the household.

@@ -108,8 +108,25 @@ func occupationsFor(rg region, ward bool) *choice[string] {
 	default:
 		local = []pair{{"Làm ruộng", 28}, {"Chăn nuôi", 4}, {"Làm vườn", 2}, {"Đánh bắt cá", 1}, {"Nuôi trồng thủy sản", 1}}
 	}
+	// Outside the towns most people work the land: the trades and offices
+	// of the common list weigh less there.
+	scale := 1.0
+	switch {
+	case ward:
+	case rg == regionNorthHighland || rg == regionCentralHighland:
+		scale = 0.3
+	default:
+		scale = 0.7
+	}
+	for i := range common {
+		common[i].w *= scale
+	}
 	return fromPairs(append(common, local...))
 }
+
+// Older people who still work mostly farm, trade or keep house.
+var elderWork = fromPairs([]pair{{"Làm ruộng", 40}, {"Chăn nuôi", 8}, {"Buôn bán", 8}, {"Lao động tự do", 8}, {occHome, 10}, {"Làm vườn", 5}})
+var elderHighland = fromPairs([]pair{{"Làm nương", 40}, {"Làm ruộng", 30}, {"Chăn nuôi", 10}, {occHome, 5}})
 
 // occupation picks what a living person does, by age; some records lack it.
 func (g *generator) occupation(m *member) string {
@@ -147,6 +164,14 @@ func (g *generator) occupation(m *member) string {
 		case x < retired+0.3 && !m.male:
 			return occHome
 		}
+		if g.prof.region == regionNorthHighland || g.prof.region == regionCentralHighland {
+			return elderHighland.pick(r)
+		}
+		o := elderWork.pick(r)
+		if o == occHome && m.male {
+			o = "Làm ruộng"
+		}
+		return o
 	}
 	o := g.occupations.pick(r)
 	if o == occHome && m.male {
