@@ -91,7 +91,7 @@ func (g *generator) fill(p *storage.Person, m *member, birth storage.PartialDate
 		}
 	}
 
-	dead := m.rel != storage.RelationshipHead && chance(r, map2(m.age >= 60, 0.035, 0.0008))
+	dead := m.rel != storage.RelationshipHead && chance(r, map2(m.age >= 60, 0.07, 0.0015))
 	if dead {
 		v[storage.FieldStatus] = storage.StatusDead
 		from := birth.Latest().AddDate(0, 0, 1)
