@@ -123,7 +123,11 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (*ImportReport, erro
 	defer func() { txn.Discard() }()
 	for {
 		rec, err := cr.Read()
-		line, _ := cr.FieldPos(0)
+		// FieldPos panics when the last Read returned no record.
+		line := im.line
+		if err == nil && len(rec) > 0 {
+			line, _ = cr.FieldPos(0)
+		}
 		im.line = line
 		if err == io.EOF {
 			break
