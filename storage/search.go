@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -107,7 +109,9 @@ func (s *Store) scanIndex(txn *badger.Txn, prefix, value string, asPrefix bool, 
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
 	defer it.Close()
 	var hits []Hit
-	for it.Seek(pre); it.ValidForPrefix(pre) && len(hits) < maxScan; it.Next() {
+	// Exact values sort first (the separator is the smallest byte), so the
+	// first limit hits are the best ones.
+	for it.Seek(pre); it.ValidForPrefix(pre) && len(hits) < limit; it.Next() {
 		k := it.Item().Key()
 		if len(k) < len(pre)+idKeyLen {
 			continue
@@ -151,19 +155,34 @@ func (s *Store) searchNames(txn *badger.Txn, tokens []string, year string, limit
 	if len(tokens) == 0 {
 		return nil, nil
 	}
-	// Choose the driving token: the one with the fewest persons.
+	// Choose the driving token: the one with the fewest persons. Note also
+	// which tokens some name holds exactly: a token no name holds can only
+	// ever score as a prefix, which bounds the best score a query can reach
+	// and lets the walk stop early.
 	best, bestCount := 0, uint64(1<<62)
+	exactTok := make([]bool, len(tokens))
 	for i, t := range tokens {
-		n, err := s.tokenCount(txn, t)
+		n, exact, err := s.tokenCount(txn, t)
 		if err != nil {
 			return nil, err
 		}
+		exactTok[i] = exact
 		if n < bestCount {
 			best, bestCount = i, n
 		}
 	}
 	driver := tokens[best]
-	perfect := len(tokens) * 2 // every token exact
+	// reach is the best score a hit of the walk can still have: 2 for a
+	// token some name holds exactly, 1 for one only prefixed; in the prefix
+	// pass the driver itself counts 1.
+	reach := 0
+	for i := range tokens {
+		if exactTok[i] && i != best {
+			reach += 2
+		} else if i != best {
+			reach++
+		}
+	}
 	var hits []Hit
 	seen := map[ID]bool{}
 	var yearOK func(ID) bool
@@ -173,15 +192,37 @@ func (s *Store) searchNames(txn *badger.Txn, tokens []string, year string, limit
 			return err == nil
 		}
 	}
-	// Exact matches of the driver first: they can reach the best rank, so
-	// the walk can stop as soon as limit perfect hits are in.
+	// atLeast counts hits scoring at least reach in the current pass. Hits
+	// are ranked by score, ties in walk order, so once limit hits score
+	// the best any later hit can, no later hit can enter the result: the
+	// walk stops there with the same answer a full walk would give.
+	atLeast := func(min int) int {
+		n := 0
+		for _, h := range hits {
+			if h.Score >= min {
+				n++
+			}
+		}
+		return n
+	}
+	// Exact matches of the driver first (the driver scores 2), then names
+	// it only prefixes (it scores 1).
 	for pass := 0; pass < 2; pass++ {
 		pre := []byte(prefixName + driver)
+		top := reach + 1
 		if pass == 0 {
+			if !exactTok[best] {
+				continue // no name holds the driver exactly
+			}
 			pre = append(pre, indexSep)
+			top = reach + 2
+		}
+		nTop := atLeast(top)
+		if nTop >= limit {
+			break
 		}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-		nPerfect, scanned := 0, 0
+		scanned := 0
 		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
 			scanned++
 			if scanned > maxScan {
@@ -193,67 +234,72 @@ func (s *Store) searchNames(txn *badger.Txn, tokens []string, year string, limit
 			if i < 0 || len(rest) < i+1+idKeyLen+1 {
 				continue
 			}
-			tok := string(rest[:i])
-			if pass == 1 && tok == driver {
+			if pass == 1 && string(rest[:i]) == driver {
 				continue // already seen in the exact pass
 			}
-			name := string(rest[i+1 : len(rest)-idKeyLen-1])
 			id, ok := decodeIDKey(rest[len(rest)-idKeyLen:])
 			if !ok || seen[id] {
 				continue
 			}
-			score, ok := matchName(tokens, name)
+			score, ok := matchName(tokens, string(rest[i+1:len(rest)-idKeyLen-1]))
 			if !ok || (yearOK != nil && !yearOK(id)) {
 				continue
 			}
 			seen[id] = true
 			hits = append(hits, Hit{Person: &Person{ID: id}, Score: score})
-			if score == perfect {
-				nPerfect++
-				if nPerfect >= limit {
+			if score >= top {
+				nTop++
+				if nTop >= limit {
 					break
 				}
 			}
 		}
 		it.Close()
-		if countScore(hits, perfect) >= limit {
-			break
-		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
 	return s.finish(txn, hits, limit)
 }
 
-func countScore(hits []Hit, score int) int {
-	n := 0
-	for _, h := range hits {
-		if h.Score == score {
-			n++
-		}
-	}
-	return n
-}
-
 // matchName scores a folded name against query tokens: 2 per token that
 // equals a name token, 1 per token that only prefixes one; ok is false when
 // some token matches nothing. A name token matches at most one query token.
+// It allocates nothing: it runs for every key a query walks.
 func matchName(tokens []string, name string) (score int, ok bool) {
-	var nts [16]string
+	var nts [32]string
 	nt := nts[:0]
-	for _, t := range strings.Fields(name) {
-		if len(nt) == cap(nts) {
+	var hyph [16]int // indices into nt of tokens holding a hyphen
+	nh := 0
+	for rest := name; rest != ""; {
+		i := strings.IndexFunc(rest, unicode.IsSpace)
+		var w string
+		if i < 0 {
+			w, rest = rest, ""
+		} else {
+			w = rest[:i]
+			_, size := utf8.DecodeRuneInString(rest[i:])
+			rest = rest[i+size:]
+		}
+		if w == "" {
+			continue
+		}
+		if len(nt) == 16 {
 			break
 		}
-		nt = append(nt, strings.NewReplacer("'", "").Replace(t))
+		if strings.IndexByte(w, '-') >= 0 && nh < len(hyph) {
+			hyph[nh] = len(nt)
+			nh++
+		}
+		nt = append(nt, w)
 	}
 	// Hyphenated names ("y-moan") fold to several tokens.
-	var more []string
-	for _, t := range nt {
-		if strings.Contains(t, "-") {
-			more = append(more, strings.Split(t, "-")...)
+	for _, j := range hyph[:nh] {
+		for _, part := range strings.Split(nt[j], "-") {
+			if len(nt) == cap(nts) {
+				break
+			}
+			nt = append(nt, part)
 		}
 	}
-	nt = append(nt, more...)
 	var used [32]bool
 	for _, q := range tokens {
 		got := 0
@@ -262,11 +308,11 @@ func matchName(tokens []string, name string) (score int, ok bool) {
 			if used[j] {
 				continue
 			}
-			if t == q {
+			if eqNoApos(t, q) {
 				got, at = 2, j
 				break
 			}
-			if got == 0 && strings.HasPrefix(t, q) {
+			if got == 0 && hasPrefixNoApos(t, q) {
 				got, at = 1, j
 			}
 		}
@@ -279,25 +325,62 @@ func matchName(tokens []string, name string) (score int, ok bool) {
 	return score, true
 }
 
+// eqNoApos reports whether t with its apostrophes removed equals q.
+func eqNoApos(t, q string) bool {
+	if strings.IndexByte(t, '\'') < 0 {
+		return t == q
+	}
+	return len(t) > len(q) && hasPrefixNoApos(t, q) && strings.Trim(t[apostrophePrefixLen(t, q):], "'") == ""
+}
+
+// hasPrefixNoApos reports whether t with its apostrophes removed starts
+// with q.
+func hasPrefixNoApos(t, q string) bool {
+	if strings.IndexByte(t, '\'') < 0 {
+		return strings.HasPrefix(t, q)
+	}
+	return apostrophePrefixLen(t, q) >= 0
+}
+
+// apostrophePrefixLen returns how many bytes of t, skipping apostrophes,
+// spell q, or -1 if they do not.
+func apostrophePrefixLen(t, q string) int {
+	i := 0
+	for j := 0; j < len(q); j++ {
+		for i < len(t) && t[i] == '\'' {
+			i++
+		}
+		if i >= len(t) || t[i] != q[j] {
+			return -1
+		}
+		i++
+	}
+	return i
+}
+
 // tokenCount returns how many persons carry token exactly; for a token
 // that no name holds exactly, it returns the sum over tokens it prefixes.
-func (s *Store) tokenCount(txn *badger.Txn, token string) (uint64, error) {
+// exact reports whether some name holds the token itself.
+func (s *Store) tokenCount(txn *badger.Txn, token string) (n uint64, exact bool, err error) {
 	pre := []byte(prefixTokenCount + token)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
 	defer it.Close()
-	var n uint64
 	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		item := it.Item()
+		if len(item.Key()) == len(pre) {
+			exact = true
+		}
 		var v uint32
-		err := it.Item().Value(func(b []byte) error {
+		err := item.Value(func(b []byte) error {
 			if len(b) == 4 {
 				v = uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 			}
 			return nil
 		})
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		n += uint64(v)
 	}
-	return n, nil
+	return n, exact, nil
 }
