@@ -1,0 +1,14 @@
+package identity
+
+import "errors"
+
+var (
+	// ErrInvalid means a value given to build a key does not fit its rules:
+	// a device ID that is not 16 lowercase base32 characters, or a name that
+	// is empty, too long or not clean text.
+	ErrInvalid = errors.New("invalid identity value")
+	// ErrMalformed means a key file or a public key text is damaged, of an
+	// unknown version, or of the wrong kind (a district key where a device
+	// key was expected).
+	ErrMalformed = errors.New("malformed key")
+)
