@@ -75,10 +75,10 @@ func newKeys() (*age.X25519Identity, ed25519.PrivateKey, error) {
 func checkPublicKeys(owner, ageRecipient string, signKey ed25519.PublicKey) error {
 	r, err := age.ParseX25519Recipient(ageRecipient)
 	if err != nil || r.String() != ageRecipient {
-		return fmt.Errorf("%w: age recipient %q of %s is not a canonical age1 key", ErrInvalid, ageRecipient, owner)
+		return fail(ErrInvalid, "age recipient %q of %s is not a canonical age1 key", ageRecipient, owner)
 	}
 	if len(signKey) != ed25519.PublicKeySize {
-		return fmt.Errorf("%w: signing key of %s has %d bytes, want %d", ErrInvalid, owner, len(signKey), ed25519.PublicKeySize)
+		return fail(ErrInvalid, "signing key of %s has %d bytes, want %d", owner, len(signKey), ed25519.PublicKeySize)
 	}
 	return nil
 }

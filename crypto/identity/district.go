@@ -2,7 +2,6 @@ package identity
 
 import (
 	"crypto/ed25519"
-	"fmt"
 
 	"filippo.io/age"
 )
@@ -54,7 +53,7 @@ func (p DistrictPublic) Check() error {
 		return err
 	}
 	if want := KeyID(p.AgeRecipient, p.SignKey); p.KeyID != want {
-		return fmt.Errorf("%w: key ID %q of district %q does not match its keys (%s)", ErrInvalid, p.KeyID, p.Name, want)
+		return fail(ErrInvalid, "key ID %q of district %q does not match its keys (%s)", p.KeyID, p.Name, want)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package identity
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrInvalid means a value given to build a key does not fit its rules:
@@ -12,3 +15,17 @@ var (
 	// key was expected).
 	ErrMalformed = errors.New("malformed key")
 )
+
+// failure is an error whose message is written for the person who must act
+// on it, and which matches its sentinel with errors.Is.
+type failure struct {
+	kind error
+	msg  string
+}
+
+func (e *failure) Error() string { return e.msg }
+func (e *failure) Unwrap() error { return e.kind }
+
+func fail(kind error, format string, args ...any) error {
+	return &failure{kind: kind, msg: fmt.Sprintf(format, args...)}
+}

@@ -3,7 +3,6 @@ package identity
 import (
 	"bytes"
 	"crypto/ed25519"
-	"fmt"
 
 	"filippo.io/age"
 
@@ -57,7 +56,7 @@ func decodeDevice(p []byte) (*Device, error) {
 	id := string(r.fixed(DeviceIDLen))
 	if r.err == nil {
 		if err := CheckDeviceID(id); err != nil {
-			return nil, fmt.Errorf("%w: device key file: %v", ErrMalformed, err)
+			return nil, fail(ErrMalformed, "device key file: %v", err)
 		}
 	}
 	a, s := r.secrets()
@@ -97,7 +96,7 @@ func decodeDistrict(p []byte) (*District, error) {
 	name := string(r.short())
 	if r.err == nil {
 		if err := CheckName("district name", name); err != nil {
-			return nil, fmt.Errorf("%w: district key file: %v", ErrMalformed, err)
+			return nil, fail(ErrMalformed, "district key file: %v", err)
 		}
 	}
 	a, s := r.secrets()
@@ -123,7 +122,7 @@ type keyReader struct {
 
 func (r *keyReader) fail(format string, args ...any) {
 	if r.err == nil {
-		r.err = fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+		r.err = fail(ErrMalformed, format, args...)
 	}
 }
 
@@ -133,14 +132,14 @@ func (r *keyReader) header(magic, kind string) error {
 		otherMagic, otherKind = deviceKeyMagic, "device"
 	}
 	if bytes.HasPrefix(r.b, []byte(otherMagic)) {
-		return fmt.Errorf("%w: this is a %s key file, not a %s key file", ErrMalformed, otherKind, kind)
+		return fail(ErrMalformed, "this is a %s key file, not a %s key file", otherKind, kind)
 	}
 	if !bytes.HasPrefix(r.b, []byte(magic)) {
-		return fmt.Errorf("%w: not a communekit %s key file", ErrMalformed, kind)
+		return fail(ErrMalformed, "not a communekit %s key file", kind)
 	}
 	r.b = r.b[len(magic):]
 	if v := r.fixed(1); r.err == nil && v[0] != keyFileVersion {
-		return fmt.Errorf("%w: %s key file version %d; this program reads version %d", ErrMalformed, kind, v[0], keyFileVersion)
+		return fail(ErrMalformed, "%s key file version %d; this program reads version %d", kind, v[0], keyFileVersion)
 	}
 	return r.err
 }

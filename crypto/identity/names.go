@@ -2,7 +2,6 @@ package identity
 
 import (
 	"encoding/base32"
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,10 +24,10 @@ var DeviceIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").Wi
 // CheckDeviceID reports, wrapping [ErrInvalid], why id is not a device ID.
 func CheckDeviceID(id string) error {
 	if len(id) != DeviceIDLen {
-		return fmt.Errorf("%w: device ID %q has %d characters, want %d", ErrInvalid, id, len(id), DeviceIDLen)
+		return fail(ErrInvalid, "device ID %q has %d characters, want %d", id, len(id), DeviceIDLen)
 	}
 	if _, err := DeviceIDEncoding.DecodeString(id); err != nil {
-		return fmt.Errorf("%w: device ID %q is not lowercase base32", ErrInvalid, id)
+		return fail(ErrInvalid, "device ID %q is not lowercase base32", id)
 	}
 	return nil
 }
@@ -47,17 +46,17 @@ func CleanName(s string) string {
 func CheckName(what, s string) error {
 	switch {
 	case s == "":
-		return fmt.Errorf("%w: %s is empty", ErrInvalid, what)
+		return fail(ErrInvalid, "%s is empty", what)
 	case len(s) > MaxNameLen:
-		return fmt.Errorf("%w: %s is %d bytes, more than %d", ErrInvalid, what, len(s), MaxNameLen)
+		return fail(ErrInvalid, "%s is %d bytes, more than %d", what, len(s), MaxNameLen)
 	case !utf8.ValidString(s):
-		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalid, what, s)
+		return fail(ErrInvalid, "%s %q is not valid UTF-8", what, s)
 	case strings.TrimSpace(s) != s:
-		return fmt.Errorf("%w: %s %q has surrounding space", ErrInvalid, what, s)
+		return fail(ErrInvalid, "%s %q has surrounding space", what, s)
 	case strings.ContainsFunc(s, unicode.IsControl):
-		return fmt.Errorf("%w: %s %q contains a control character", ErrInvalid, what, s)
+		return fail(ErrInvalid, "%s %q contains a control character", what, s)
 	case !norm.NFC.IsNormalString(s):
-		return fmt.Errorf("%w: %s %q is not in Unicode NFC form", ErrInvalid, what, s)
+		return fail(ErrInvalid, "%s %q is not in Unicode NFC form", what, s)
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func (p *DevicePublic) UnmarshalText(b []byte) error {
 	}
 	q := DevicePublic{ID: f[0], AgeRecipient: f[1], SignKey: k}
 	if err := q.Check(); err != nil {
-		return fmt.Errorf("%w: public device key: %v", ErrMalformed, err)
+		return fail(ErrMalformed, "public device key: %v", err)
 	}
 	*p = q
 	return nil
@@ -68,7 +68,7 @@ func (p *DistrictPublic) UnmarshalText(b []byte) error {
 	}
 	name, err := b64.DecodeString(f[0])
 	if err != nil {
-		return fmt.Errorf("%w: public district key: name %q is not base64url", ErrMalformed, f[0])
+		return fail(ErrMalformed, "public district key: name %q is not base64url", f[0])
 	}
 	k, err := decodeSignKey(f[2], "district")
 	if err != nil {
@@ -76,7 +76,7 @@ func (p *DistrictPublic) UnmarshalText(b []byte) error {
 	}
 	q := DistrictPublic{Name: string(name), KeyID: KeyID(f[1], k), AgeRecipient: f[1], SignKey: k}
 	if err := q.Check(); err != nil {
-		return fmt.Errorf("%w: public district key: %v", ErrMalformed, err)
+		return fail(ErrMalformed, "public district key: %v", err)
 	}
 	*p = q
 	return nil
@@ -86,7 +86,7 @@ func (p *DistrictPublic) UnmarshalText(b []byte) error {
 // spaces between them so that each key has one text form.
 func splitPublic(b []byte, prefix, kind string) ([]string, error) {
 	if len(b) > maxPublicText {
-		return nil, fmt.Errorf("%w: public %s key text is %d bytes, more than %d", ErrMalformed, kind, len(b), maxPublicText)
+		return nil, fail(ErrMalformed, "public %s key text is %d bytes, more than %d", kind, len(b), maxPublicText)
 	}
 	s := string(bytes.TrimSpace(b))
 	f := strings.Split(s, " ")
@@ -95,10 +95,10 @@ func splitPublic(b []byte, prefix, kind string) ([]string, error) {
 		if len(got) > 40 {
 			got = got[:40] + "…"
 		}
-		return nil, fmt.Errorf("%w: public %s key text starts with %q, want %q", ErrMalformed, kind, got, prefix)
+		return nil, fail(ErrMalformed, "public %s key text starts with %q, want %q", kind, got, prefix)
 	}
 	if len(f) != 4 {
-		return nil, fmt.Errorf("%w: public %s key text has %d fields separated by single spaces, want 4", ErrMalformed, kind, len(f))
+		return nil, fail(ErrMalformed, "public %s key text has %d fields separated by single spaces, want 4", kind, len(f))
 	}
 	return f[1:], nil
 }
@@ -106,7 +106,7 @@ func splitPublic(b []byte, prefix, kind string) ([]string, error) {
 func decodeSignKey(s, kind string) (ed25519.PublicKey, error) {
 	k, err := b64.DecodeString(s)
 	if err != nil || len(k) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("%w: public %s key: signing key %q is not 32 bytes of base64url", ErrMalformed, kind, s)
+		return nil, fail(ErrMalformed, "public %s key: signing key %q is not 32 bytes of base64url", kind, s)
 	}
 	return k, nil
 }
