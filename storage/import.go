@@ -51,7 +51,7 @@ const maxImportLine = 64 << 10
 // message; nothing saved before is changed. Rows are checked against each
 // other as well as against the store: an ID number used twice, a second
 // head for a household.
-func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (*ImportReport, error) {
+func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, err error) {
 	lang := o.Lang
 	if lang == "" {
 		lang = "vi"
@@ -100,23 +100,57 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (*ImportReport, erro
 	if s.db == nil {
 		return nil, ErrClosed
 	}
-	rep := &ImportReport{Rejected: []RowError{}, DryRun: o.DryRun}
+	rep = &ImportReport{Rejected: []RowError{}, DryRun: o.DryRun}
 	im := &importer{s: s, ctr: s.ctr, ids: map[string]int{}, hh: map[string]ID{}, heads: map[string]int{}}
+	if err := im.loadStoreKeys(); err != nil {
+		return nil, err
+	}
 	var pending []*writeSet
 	var pendingRows int
+	// One chunk commits (and waits for its fsync) in the background while
+	// the next one is read and validated; the next commit starts only once
+	// it is done, so chunks land in order and each is durable before it is
+	// counted as imported.
+	type inflight struct {
+		done chan error
+		rows int
+		line int
+	}
+	var prev *inflight
+	maxSets := 0 // write sets per transaction once one proved too big
+	wait := func() error {
+		if prev == nil {
+			return nil
+		}
+		f := prev
+		prev = nil
+		if err := <-f.done; err != nil {
+			return fmt.Errorf("saving rows before line %d: %w (rows saved before this point are kept)", f.line, err)
+		}
+		rep.Imported += f.rows
+		if o.Progress != nil {
+			o.Progress(rep.Imported)
+		}
+		return nil
+	}
+	defer func() {
+		if werr := wait(); werr != nil && err == nil {
+			err = werr
+		}
+	}()
 	flush := func() error {
 		if len(pending) == 0 || o.DryRun {
 			pending, pendingRows = nil, 0
 			return nil
 		}
-		if err := s.commitChunks(pending); err != nil {
-			return fmt.Errorf("saving rows before line %d: %w (rows saved before this point are kept)", im.line, err)
+		if err := wait(); err != nil {
+			return err
 		}
-		rep.Imported += pendingRows
+		f := &inflight{done: make(chan error, 1), rows: pendingRows, line: im.line}
+		sets := pending
+		go func() { f.done <- s.commitChunks(sets, &maxSets) }()
+		prev = f
 		pending, pendingRows = nil, 0
-		if o.Progress != nil {
-			o.Progress(rep.Imported)
-		}
 		return nil
 	}
 	txn := s.db.NewTransaction(false)
@@ -182,6 +216,9 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (*ImportReport, erro
 	if err := flush(); err != nil {
 		return rep, err
 	}
+	if err := wait(); err != nil {
+		return rep, err
+	}
 	if o.DryRun {
 		rep.Imported = im.accepted
 	}
@@ -189,18 +226,27 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (*ImportReport, erro
 	return rep, nil
 }
 
-// commitChunks commits write sets atomically, halving the group whenever it
-// is too big for one Badger transaction.
-func (s *Store) commitChunks(sets []*writeSet) error {
-	err := s.commitBulk(sets, sets[len(sets)-1].ctrAfter)
-	if errors.Is(err, badger.ErrTxnTooBig) && len(sets) > 1 {
-		h := len(sets) / 2
-		if err := s.commitChunks(sets[:h]); err != nil {
+// commitChunks commits write sets in order, each transaction atomic and
+// durable, at most *maxSets sets per transaction (all when 0). A group too
+// big for one Badger transaction is halved, and *maxSets remembers the size
+// that fits so later chunks are not staged twice.
+func (s *Store) commitChunks(sets []*writeSet, maxSets *int) error {
+	for len(sets) > 0 {
+		n := len(sets)
+		if *maxSets > 0 && n > *maxSets {
+			n = *maxSets
+		}
+		err := s.commitBulk(sets[:n], sets[n-1].ctrAfter)
+		if errors.Is(err, badger.ErrTxnTooBig) && n > 1 {
+			*maxSets = n / 2
+			continue
+		}
+		if err != nil {
 			return err
 		}
-		return s.commitChunks(sets[h:])
+		sets = sets[n:]
 	}
-	return err
+	return nil
 }
 
 type importer struct {
@@ -212,6 +258,33 @@ type importer struct {
 	ids           map[string]int // ID numbers seen in this file -> line
 	hh            map[string]ID  // households created by this file (folded number)
 	heads         map[string]int // households given a head by this file -> line
+
+	// What the store held when the import began (it cannot change while
+	// the import holds s.mu): ID numbers held by someone, household
+	// numbers, households with a head. One walk over each counter range
+	// replaces three point reads per row.
+	storeIDs, storeHH, storeHeads map[string]bool
+}
+
+// loadStoreKeys reads the sets of the store the importer checks rows
+// against.
+func (im *importer) loadStoreKeys() error {
+	return im.s.db.View(func(txn *badger.Txn) error {
+		load := func(prefix string) map[string]bool {
+			m := map[string]bool{}
+			pre := []byte(prefix)
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+			defer it.Close()
+			for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+				m[string(it.Item().Key()[len(pre):])] = true
+			}
+			return m
+		}
+		im.storeIDs = load(prefixIDHolders)
+		im.storeHH = load(prefixHHNumber)
+		im.storeHeads = load(prefixHeadCount)
+		return nil
+	})
 }
 
 func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet, Problems) {
@@ -228,7 +301,7 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet,
 				Vi: fmt.Sprintf("%s %s trùng với dòng %d của tệp", FieldIDNumber.Label("vi"), n, l),
 				En: fmt.Sprintf("%s %s is the same as on line %d of the file", FieldIDNumber.Label("en"), n, l)}}
 		}
-		if other, ok := s.lookupIndex(txn, prefixIDNumber, n, ID{}); ok {
+		if other, ok := im.storeIDHolder(txn, n); ok {
 			return nil, Problems{{Field: FieldIDNumber, Code: "id_taken",
 				Vi: fmt.Sprintf("%s %s đã thuộc về người có mã %s trong hồ sơ", FieldIDNumber.Label("vi"), n, other),
 				En: fmt.Sprintf("%s %s already belongs to person %s in the store", FieldIDNumber.Label("en"), n, other)}}
@@ -243,14 +316,15 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet,
 					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ ở dòng %d; một hộ chỉ có một chủ hộ", num, l),
 					En: fmt.Sprintf("Household %s already has a head on line %d; a household has exactly one head", num, l)}}
 			}
-			if other, ok := s.lookupIndexFilter(txn, prefixHHMember, key, ID{}, func(q *Person) bool { return q.IsHead() }); ok {
+			// A household this file created has no member in the store.
+			if other, ok := im.storeHead(txn, key); ok {
 				return nil, Problems{{Field: FieldRelationshipToHead, Code: "second_head",
 					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, other),
 					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, other)}}
 			}
 		}
 		if _, ok := im.hh[key]; !ok {
-			if _, err := txn.Get(hhNumberKey(key)); errors.Is(err, badger.ErrKeyNotFound) {
+			if !im.storeHH[key] {
 				s.stageNewHousehold(ws, &ctr, p)
 				im.hh[key] = ws.hhNums[key]
 				im.newHouseholds++
@@ -275,6 +349,27 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet,
 	im.ctr = ctr
 	im.accepted++
 	return ws, nil
+}
+
+// storeIDHolder returns the person of the store holding ID number n.
+func (im *importer) storeIDHolder(txn *badger.Txn, n string) (ID, bool) {
+	if !im.storeIDs[clip(n)] {
+		return ID{}, false
+	}
+	return im.s.idHolder(txn, n, ID{})
+}
+
+// storeHead returns the head the store already has for household key
+// (folded number). A household this file created has no member in the
+// store.
+func (im *importer) storeHead(txn *badger.Txn, key string) (ID, bool) {
+	if !im.storeHeads[clip(key)] {
+		return ID{}, false
+	}
+	if id, ok := im.hh[key]; ok && id != (ID{}) {
+		return ID{}, false
+	}
+	return im.s.otherHead(txn, key, ID{}, false)
 }
 
 func tr(lang, vi, en string) string {

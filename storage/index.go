@@ -4,11 +4,13 @@ import (
 	"github.com/communekit/communekit/storage/fold"
 )
 
-// indexEntry is one search-index key of a person; token is set for name
-// entries, whose per-token counts are maintained.
+// indexEntry is one search-index key of a person; count, when set, is the
+// key of a counter kept with the entry (persons per name token, holders of
+// an ID number, heads of a household), so that a point read answers "is
+// there any" without an iterator.
 type indexEntry struct {
 	key   string
-	token string
+	count string
 }
 
 // indexEntries lists the search-index keys of p. Equal persons give equal
@@ -26,18 +28,23 @@ func indexEntries(p *Person) []indexEntry {
 				continue
 			}
 			seen[t] = true
-			out = append(out, indexEntry{key: string(nameKey(t, name, p.ID)), token: t})
+			out = append(out, indexEntry{key: string(nameKey(t, name, p.ID)), count: prefixTokenCount + t})
 		}
 	}
 	addTokens(p.Values[FieldFullName])
 	addTokens(p.Values[FieldOtherNames])
 	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
 		if v := p.Values[f]; v != "" {
-			out = append(out, indexEntry{key: string(indexKey(prefixIDNumber, v, p.ID))})
+			out = append(out, indexEntry{key: string(indexKey(prefixIDNumber, v, p.ID)), count: idHoldersKey(v)})
 		}
 	}
 	if v := p.Values[FieldHouseholdNumber]; v != "" {
-		out = append(out, indexEntry{key: string(indexKey(prefixHHMember, fold.Fold(v), p.ID))})
+		hh := fold.Fold(v)
+		out = append(out, indexEntry{key: string(indexKey(prefixHHMember, hh, p.ID))})
+		if p.IsHead() {
+			// Not an index key of its own: only the head counter.
+			out = append(out, indexEntry{count: headCountKey(hh)})
+		}
 	}
 	if h := HamletOf(p); h != "" {
 		out = append(out, indexEntry{key: string(indexKey(prefixHamlet, fold.Fold(h), p.ID))})
@@ -52,19 +59,22 @@ func indexEntries(p *Person) []indexEntry {
 // old to new (either may be nil).
 func indexDiff(old, new *Person) (del, add []indexEntry) {
 	oe, ne := indexEntries(old), indexEntries(new)
-	inNew := make(map[string]bool, len(ne))
-	for _, e := range ne {
-		inNew[e.key] = true
+	if len(oe) == 0 {
+		return nil, ne
 	}
-	inOld := make(map[string]bool, len(oe))
+	inNew := make(map[indexEntry]bool, len(ne))
+	for _, e := range ne {
+		inNew[e] = true
+	}
+	inOld := make(map[indexEntry]bool, len(oe))
 	for _, e := range oe {
-		inOld[e.key] = true
-		if !inNew[e.key] {
+		inOld[e] = true
+		if !inNew[e] {
 			del = append(del, e)
 		}
 	}
 	for _, e := range ne {
-		if !inOld[e.key] {
+		if !inOld[e] {
 			add = append(add, e)
 		}
 	}

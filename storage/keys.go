@@ -17,9 +17,16 @@ import (
 //	x:n:<token>\x00<folded name>\x00<id16>   name token index (full and other names)
 //	x:c:<token>                      how many persons carry the token (uint32), to pick the rarest
 //	x:i:<digits>\x00<id16>           ID numbers (current and old)
+//	x:k:i:<digits>                   how many persons hold the ID number, current or old (uint32)
 //	x:h:<folded number>\x00<id16>    household membership
+//	x:k:h:<folded number>            how many heads the household has (uint32)
 //	x:t:<folded hamlet>\x00<id16>    hamlet
 //	x:y:<yyyy>\x00<id16>             birth year
+//
+// The x:k: counters let a save check "is the ID number taken", "has the
+// household a head" with one point read (bloom filters make a miss cheap);
+// only when the answer is yes does it walk the x:i: or x:h: keys to name
+// the other person. A counter is deleted when it falls to zero.
 //
 // id16 is the 8-byte device tag and the big-endian counter, so one device's
 // records sort together and in creation order.
@@ -33,6 +40,8 @@ const (
 	prefixName        = "x:n:"
 	prefixTokenCount  = "x:c:"
 	prefixIDNumber    = "x:i:"
+	prefixIDHolders   = "x:k:i:"
+	prefixHeadCount   = "x:k:h:"
 	prefixHHMember    = "x:h:"
 	prefixHamlet      = "x:t:"
 	prefixBirthYear   = "x:y:"
@@ -73,6 +82,9 @@ func historyKey(id ID, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(appendID([]byte(prefixHistory), id), seq)
 }
 func historyPrefix(id ID) []byte { return appendID([]byte(prefixHistory), id) }
+
+func idHoldersKey(digits string) string { return prefixIDHolders + clip(digits) }
+func headCountKey(folded string) string { return prefixHeadCount + clip(folded) }
 
 func clip(s string) string {
 	if len(s) > maxIndexComponent {

@@ -68,7 +68,9 @@ func (s *Store) prepareNew(id ID, vals Values) (*Person, Problems) {
 	for f, v := range cv {
 		p.Values[f] = v
 	}
-	probs = append(probs, ValidatePerson(p, s.now())...)
+	// Every value just came out of Canonicalize (or is a canonical
+	// default), so only the whole-record checks remain to run.
+	probs = append(probs, validateCanonical(p, s.now())...)
 	return p, dedupeProblems(probs)
 }
 
@@ -212,7 +214,7 @@ func (s *Store) EditPerson(id ID, vals Values, o SaveOptions) (*Person, *Op, err
 func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		if n := p.Values[FieldIDNumber]; n != "" && (old == nil || old.Values[FieldIDNumber] != n) {
-			if other, ok := s.lookupIndex(txn, prefixIDNumber, n, p.ID); ok {
+			if other, ok := s.idHolder(txn, n, p.ID); ok {
 				return Problems{{Field: FieldIDNumber, Code: "id_taken",
 					Vi: fmt.Sprintf("%s %s đã thuộc về người khác (%s); kiểm tra lại số trên thẻ", FieldIDNumber.Label("vi"), n, other),
 					En: fmt.Sprintf("%s %s already belongs to another person (%s); check the number on the card", FieldIDNumber.Label("en"), n, other)}}
@@ -231,7 +233,8 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 			}
 		}
 		if p.IsHead() {
-			if other, ok := s.lookupIndexFilter(txn, prefixHHMember, key, p.ID, func(q *Person) bool { return q.IsHead() }); ok {
+			self := old != nil && old.IsHead() && fold.Fold(old.Values[FieldHouseholdNumber]) == key
+			if other, ok := s.otherHead(txn, key, p.ID, self); ok {
 				return Problems{{Field: FieldRelationshipToHead, Code: "second_head",
 					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, other),
 					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, other)}}
@@ -264,6 +267,26 @@ func (s *Store) stageNewHousehold(ws *writeSet, ctr *counters, p *Person) {
 		ws.hhNums = map[string]ID{}
 	}
 	ws.hhNums[fold.Fold(h.Number)] = hid
+}
+
+// idHolder returns another person holding the ID number digits (as
+// current or old number). The holder counter answers the common case, a
+// free number, with one point read.
+func (s *Store) idHolder(txn *badger.Txn, digits string, self ID) (ID, bool) {
+	if n, err := getUint32(txn, []byte(idHoldersKey(digits))); err == nil && n == 0 {
+		return ID{}, false
+	}
+	return s.lookupIndex(txn, prefixIDNumber, digits, self)
+}
+
+// otherHead returns a head of household key (folded number) other than
+// self; selfCounted says the stored record of self is counted as its head.
+func (s *Store) otherHead(txn *badger.Txn, key string, self ID, selfCounted bool) (ID, bool) {
+	n, err := getUint32(txn, []byte(headCountKey(key)))
+	if err == nil && (n == 0 || (n == 1 && selfCounted)) {
+		return ID{}, false
+	}
+	return s.lookupIndexFilter(txn, prefixHHMember, key, self, func(q *Person) bool { return q.IsHead() })
 }
 
 // lookupIndex returns another person indexed under prefix+value.

@@ -314,7 +314,7 @@ func ValidatePerson(p *Person, today time.Time) Problems {
 	// canon holds the canonical form of every good value; the checks below
 	// see a bad value as empty, so that one mistake gives one problem.
 	var canon [numFields]string
-	bad := make(map[Field]bool)
+	var bad [numFields]bool
 	for _, f := range Fields() {
 		if p.Values[f] == "" {
 			continue
@@ -326,6 +326,21 @@ func ValidatePerson(p *Person, today time.Time) Problems {
 		}
 		canon[f] = v
 	}
+	return checkPerson(ps, &canon, &bad, today)
+}
+
+// validateCanonical is [ValidatePerson] for a record whose every value
+// Canonicalize has just returned (a new record built from canonical
+// values): canonical forms are fixed points of Canonicalize, so it skips
+// canonicalising them again and runs the whole-record checks only.
+func validateCanonical(p *Person, today time.Time) Problems {
+	var bad [numFields]bool
+	return checkPerson(nil, &p.Values, &bad, today)
+}
+
+// checkPerson runs the whole-record checks of [ValidatePerson] on canonical
+// values, bad marking the fields whose value was rejected; it appends to ps.
+func checkPerson(ps Problems, canon *[numFields]string, bad *[numFields]bool, today time.Time) Problems {
 	for _, f := range requiredFields {
 		if canon[f] == "" && !bad[f] {
 			ps = append(ps, *problemRequired(f))

@@ -29,7 +29,8 @@ type writeSet struct {
 	ctrAfter counters      // the device counters once this set is written
 }
 
-// stage writes ws through w and adds the name-token count changes to delta.
+// stage writes ws through w and adds the counter changes (keyed by counter
+// key) to delta.
 func stage(w kv, ws *writeSet, delta map[string]int32) error {
 	for _, op := range ws.ops {
 		b, err := op.MarshalBinary()
@@ -57,19 +58,23 @@ func stage(w kv, ws *writeSet, delta map[string]int32) error {
 		}
 		del, add := indexDiff(rc.oldP, rc.newP)
 		for _, e := range del {
-			if err := w.Delete([]byte(e.key)); err != nil {
-				return err
+			if e.key != "" {
+				if err := w.Delete([]byte(e.key)); err != nil {
+					return err
+				}
 			}
-			if e.token != "" {
-				delta[e.token]--
+			if e.count != "" {
+				delta[e.count]--
 			}
 		}
 		for _, e := range add {
-			if err := w.Set([]byte(e.key), nil); err != nil {
-				return err
+			if e.key != "" {
+				if err := w.Set([]byte(e.key), nil); err != nil {
+					return err
+				}
 			}
-			if e.token != "" {
-				delta[e.token]++
+			if e.count != "" {
+				delta[e.count]++
 			}
 		}
 	}
@@ -86,7 +91,7 @@ func stage(w kv, ws *writeSet, delta map[string]int32) error {
 	return nil
 }
 
-// stageCounts writes the new token counts, reading the old ones with txn.
+// stageCounts writes the new counter values, reading the old ones with txn.
 func stageCounts(w kv, txn *badger.Txn, delta map[string]int32) error {
 	toks := make([]string, 0, len(delta))
 	for t, d := range delta {
@@ -96,7 +101,7 @@ func stageCounts(w kv, txn *badger.Txn, delta map[string]int32) error {
 	}
 	sort.Strings(toks)
 	for _, t := range toks {
-		k := []byte(prefixTokenCount + t)
+		k := []byte(t)
 		cur, err := getUint32(txn, k)
 		if err != nil {
 			return err
