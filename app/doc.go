@@ -1,5 +1,11 @@
-// Package app will hold the desktop application's screens and view models
-// (DESIGN.md §9). It calls storage and sync and has no storage or network
-// code of its own. The desktop app issue builds it; until then
-// cmd/communekit opens a placeholder window.
+// Package app is the desktop application of DESIGN.md §9. Its parts:
+//
+//   - app/vm: the view models. Every screen's state and behaviour lives
+//     there and is tested without a display (CGO_ENABLED=0).
+//   - app/ui: thin Fyne screens bound to the view models.
+//   - app/i18n: the translation layer over assets/i18n (vi, en).
+//   - app/demo: the demo profile that `communekit --demo` opens.
+//
+// The app calls storage (and, once it exists, sync) through their public
+// APIs only; it has no storage or network code of its own.
 package app

@@ -1,0 +1,95 @@
+package vm
+
+import (
+	"sync"
+
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/refdata"
+)
+
+// Overview is the commune overview: what the store holds and where sync
+// stands.
+type Overview struct {
+	notifier
+	tr        Tr
+	store     *storage.Store
+	sync      SyncStatus
+	conflicts ConflictQueue
+
+	mu   sync.Mutex
+	data OverviewData
+}
+
+// OverviewData is what the overview shows, in words for the officer.
+type OverviewData struct {
+	Commune    string // "Xã Quỳnh Phụ, Hưng Yên"
+	Officer    string
+	Persons    int
+	Households int
+	Pending    uint64 // operations not yet acknowledged by the district
+	LastSync   string // "chưa đồng bộ" until sync exists
+	Conflicts  int
+	Online     bool
+	Connection string // the offline indicator, in words
+	Error      string // a store error, if reading failed
+}
+
+// NewOverview returns the overview of store. Nil sync and conflicts mean
+// this build has neither ([Offline], [NoConflicts]).
+func NewOverview(tr Tr, store *storage.Store, sync SyncStatus, conflicts ConflictQueue) *Overview {
+	if sync == nil {
+		sync = Offline{}
+	}
+	if conflicts == nil {
+		conflicts = NoConflicts{}
+	}
+	return &Overview{tr: tr, store: store, sync: sync, conflicts: conflicts}
+}
+
+// Data returns what the overview shows.
+func (o *Overview) Data() OverviewData {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.data
+}
+
+// Refresh reads the counts again (after a save, an import, a sync).
+func (o *Overview) Refresh() error {
+	var d OverviewData
+	p := o.store.Profile()
+	d.Commune = p.Commune
+	if c, ok := refdata.Commune2025(p.Commune); ok {
+		d.Commune = c.FullName()
+	}
+	d.Officer = p.Officer
+	var err error
+	d.Persons, d.Households, err = o.store.Counts()
+	if err == nil {
+		d.Pending, err = o.store.Pending()
+	}
+	if err == nil {
+		d.Conflicts, err = o.conflicts.Open()
+	}
+	if err != nil {
+		d.Error = o.tr.T("overview.error", err.Error())
+	}
+	if t, ok := o.sync.LastSync(); ok {
+		d.LastSync = t.Local().Format("15:04 02/01/2006")
+	} else {
+		d.LastSync = o.tr.T("overview.never_synced")
+	}
+	d.Online = o.sync.Online()
+	switch {
+	case !o.sync.Available():
+		d.Connection = o.tr.T("overview.offline_no_sync")
+	case d.Online:
+		d.Connection = o.tr.T("overview.online")
+	default:
+		d.Connection = o.tr.T("overview.offline")
+	}
+	o.mu.Lock()
+	o.data = d
+	o.mu.Unlock()
+	o.changed()
+	return err
+}

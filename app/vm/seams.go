@@ -1,0 +1,55 @@
+package vm
+
+import "time"
+
+// The app is built ahead of sync, enrolment and the conflict queue. These
+// interfaces are where those parts plug in; until they exist the app uses
+// the Offline and NoConflicts values below, which say so honestly instead
+// of pretending.
+
+// SyncStatus is what the overview shows about sync. The sync issue
+// provides an implementation backed by its client.
+type SyncStatus interface {
+	// LastSync returns when the device last completed a sync; ok is false
+	// if it never has.
+	LastSync() (t time.Time, ok bool)
+	// Online reports whether a district node is reachable now.
+	Online() bool
+	// Available reports whether this build can sync at all.
+	Available() bool
+}
+
+// ConflictQueue counts the open conflicts a supervisor must resolve. The
+// conflict issue provides one backed by pulled conflicts.
+type ConflictQueue interface {
+	Open() (int, error)
+}
+
+// Enrolment is the step of first-run setup that obtains a device
+// certificate from the district (a request shown as a QR code and saved as
+// a file, a certificate installed from a file). The enrolment issue
+// provides it; until then setup ends after the profile is created.
+type Enrolment interface {
+	// Needed reports whether the profile still lacks a certificate.
+	Needed() bool
+}
+
+// Offline is the SyncStatus of a build without sync: never synced, never
+// online.
+type Offline struct{}
+
+// LastSync implements SyncStatus.
+func (Offline) LastSync() (time.Time, bool) { return time.Time{}, false }
+
+// Online implements SyncStatus.
+func (Offline) Online() bool { return false }
+
+// Available implements SyncStatus.
+func (Offline) Available() bool { return false }
+
+// NoConflicts is the ConflictQueue of a build without sync: nothing has
+// been merged, so nothing conflicts.
+type NoConflicts struct{}
+
+// Open implements ConflictQueue.
+func (NoConflicts) Open() (int, error) { return 0, nil }

@@ -1,0 +1,49 @@
+// Package vm holds the view models of the desktop app: the state each
+// screen shows and what the officer can do there, with no widgets. Screens
+// in app/ui are thin layers over them; the tests here drive them as an
+// officer would, without a display.
+//
+// Threading: methods are called from the UI goroutine. Work that may take
+// long (opening a store, searching) runs on its own goroutine and hands its
+// result back through the [Do] the view model was given: fyne.Do in the app,
+// [Now] in tests. View models guard their state with a mutex so a test may
+// read it from any goroutine.
+package vm
+
+import (
+	"sync"
+
+	"github.com/communekit/communekit/app/i18n"
+)
+
+// Do runs f on the UI goroutine.
+type Do func(f func())
+
+// Now runs f at once, on the caller's goroutine: the Do of tests.
+func Now(f func()) { f() }
+
+// notifier tells the screen that a view model changed.
+type notifier struct {
+	mu sync.Mutex
+	fs []func()
+}
+
+// OnChange registers f to run after every change. It runs on the goroutine
+// that made the change: for background results, inside the view model's Do.
+func (n *notifier) OnChange(f func()) {
+	n.mu.Lock()
+	n.fs = append(n.fs, f)
+	n.mu.Unlock()
+}
+
+func (n *notifier) changed() {
+	n.mu.Lock()
+	fs := append([]func(){}, n.fs...)
+	n.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
+}
+
+// Tr is the translation layer the view models speak through.
+type Tr = *i18n.Bundle
