@@ -27,7 +27,7 @@ const opsVersion = 1
 // allocated for them.
 const (
 	minOpBytes     = 11
-	minChangeBytes = 4
+	minChangeBytes = 3
 )
 
 // EncodeOps encodes ops in the canonical columnar encoding: the same ops
@@ -191,17 +191,7 @@ func encodeOps(ops []*storage.Op, l Limits) ([]byte, error) {
 		lastN[o.ID.Origin] = o.ID.N
 	}
 	for _, o := range ops {
-		b = binary.AppendUvarint(b, uint64(len(o.Changes)))
-	}
-
-	cols := make(map[colKey][]*storage.Change)
-	for _, o := range ops {
-		for i := range o.Changes {
-			c := &o.Changes[i]
-			b = append(b, c.Field)
-			k := colKey{uint8(o.Kind), c.Field}
-			cols[k] = append(cols[k], c)
-		}
+		b = appendShape(b, o.Changes)
 	}
 	for _, o := range ops {
 		for _, c := range o.Changes {
@@ -209,34 +199,45 @@ func encodeOps(ops []*storage.Op, l Limits) ([]byte, error) {
 		}
 	}
 
+	cols := make(map[colKey][]valuePos)
+	for i, o := range ops {
+		for j := range o.Changes {
+			k := colKey{uint8(o.Kind), o.Changes[j].Field}
+			cols[k] = append(cols[k], valuePos{op: i, change: j})
+		}
+	}
 	keys := make([]colKey, 0, len(cols))
 	for k := range cols {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, colKey.compare)
+	refs := newRefIndex(ops)
+	var tokens []uint64
 	for _, k := range keys {
 		col := cols[k]
-		b = appendColumn(b, col, func(c *storage.Change) string { return c.New })
-		b = appendColumn(b, col, func(c *storage.Change) string { return c.Old })
+		tokens = tokens[:0]
+		prev := uint64(0)
+		for _, p := range col {
+			t := refs.tokenMRU(ops, p, prev)
+			tokens = append(tokens, t)
+			b = binary.AppendUvarint(b, t)
+			if t != 0 {
+				prev = t
+			}
+		}
+		for i, p := range col {
+			if tokens[i] == 0 {
+				b = append(append(b, ops[p.op].Changes[p.change].New...), terminator)
+			}
+		}
+		for _, p := range col {
+			b = append(append(b, ops[p.op].Changes[p.change].Old...), terminator)
+		}
 	}
 	return b, nil
 }
 
-// appendColumn writes a string column as its lengths, then its bytes, so
-// that the text of similar values sits together for zstd.
-func appendColumn(b []byte, col []*storage.Change, get func(*storage.Change) string) []byte {
-	for _, c := range col {
-		b = binary.AppendUvarint(b, uint64(len(get(c))))
-	}
-	for _, c := range col {
-		b = append(b, get(c)...)
-	}
-	return b
-}
-
-func appendZigzag(b []byte, v int64) []byte {
-	return binary.AppendUvarint(b, uint64(v<<1)^uint64(v>>63))
-}
+func appendZigzag(b []byte, v int64) []byte { return binary.AppendUvarint(b, zigzag(v)) }
 
 // opsDecoder reads the columns; the first error sticks and later reads
 // return zero values, so the decoding code reads straight through.
@@ -265,8 +266,7 @@ func (d *opsDecoder) uvarint(what string) uint64 {
 }
 
 func (d *opsDecoder) zigzag(what string) int64 {
-	u := d.uvarint(what)
-	return int64(u>>1) ^ -int64(u&1)
+	return unzigzag(d.uvarint(what))
 }
 
 func (d *opsDecoder) bytes(n uint64, what string) []byte {
@@ -445,14 +445,10 @@ func decodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 		lastN[o.ID.Origin] = o.ID.N
 	}
 	total := 0
-	counts := make([]int, nOps)
+	fields := make([][]uint8, nOps)
 	for i := range ops {
-		n := d.uvarint("change count")
-		if d.err == nil && n > storage.MaxChanges {
-			d.fail("operation %d has %d changes, more than %d", i, n, storage.MaxChanges)
-		}
-		counts[i] = int(n)
-		total += int(n)
+		fields[i] = d.shape()
+		total += len(fields[i])
 	}
 	if d.err == nil && total != nChanges {
 		d.fail("operations hold %d changes, the count says %d", total, nChanges)
@@ -462,19 +458,19 @@ func decodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 	}
 
 	changes := make([]storage.Change, nChanges)
-	cols := make(map[colKey][]*storage.Change)
+	cols := make(map[colKey][]valuePos)
 	next := 0
 	for i, o := range ops {
-		if counts[i] == 0 {
+		n := len(fields[i])
+		if n == 0 {
 			continue
 		}
-		o.Changes = changes[next : next+counts[i] : next+counts[i]]
-		next += counts[i]
-		for j := range o.Changes {
-			c := &o.Changes[j]
-			c.Field = d.byte1("field")
-			k := colKey{uint8(o.Kind), c.Field}
-			cols[k] = append(cols[k], c)
+		o.Changes = changes[next : next+n : next+n]
+		next += n
+		for j, f := range fields[i] {
+			o.Changes[j].Field = f
+			k := colKey{uint8(o.Kind), f}
+			cols[k] = append(cols[k], valuePos{op: i, change: j})
 		}
 	}
 	for i := range changes {
@@ -495,22 +491,95 @@ func decodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, colKey.compare)
+	// Literals become substrings of one copy of the rest of the input:
+	// one allocation instead of one per value.
+	v := &valueReader{d: d, s: string(d.b), l: l}
+	tokens := make([]uint64, 0, 64)
 	for _, k := range keys {
 		col := cols[k]
-		for i, s := range d.strs(len(col), "new value", l) {
-			col[i].New = s
+		tokens = tokens[:0]
+		for range col {
+			tokens = append(tokens, d.uvarint("value reference"))
 		}
-		for i, s := range d.strs(len(col), "old value", l) {
-			col[i].Old = s
+		for i, p := range col {
+			c := &ops[p.op].Changes[p.change]
+			if tokens[i] == 0 {
+				c.New = v.literal("new value")
+			} else {
+				c.New = v.ref(ops, p, tokens[i])
+			}
+		}
+		for _, p := range col {
+			ops[p.op].Changes[p.change].Old = v.literal("old value")
+		}
+		if d.err != nil {
+			return nil, d.err
 		}
 	}
-	if d.err == nil && len(d.b) != 0 {
+	if len(d.b) != 0 {
 		d.fail("%d bytes after the last column", len(d.b))
-	}
-	if d.err != nil {
 		return nil, d.err
 	}
 	return ops, nil
+}
+
+// valueReader reads literals and resolves references (values.go).
+type valueReader struct {
+	d *opsDecoder
+	s string // the undecoded input from the first value column on, as a string
+	l Limits
+}
+
+func (v *valueReader) literal(what string) string {
+	d := v.d
+	if d.err != nil {
+		return ""
+	}
+	n := bytes.IndexByte(d.b[:min(len(d.b), v.l.MaxString+1)], terminator)
+	if n < 0 {
+		if len(d.b) > v.l.MaxString {
+			d.fail("%s longer than %d bytes", what, v.l.MaxString)
+		} else {
+			d.fail("%s runs past the end", what)
+		}
+		return ""
+	}
+	off := len(v.s) - len(d.b)
+	s := v.s[off : off+n]
+	d.b = d.b[n+1:]
+	if !utf8.ValidString(s) {
+		d.fail("%s %q is not UTF-8", what, s)
+		return ""
+	}
+	return s
+}
+
+func (v *valueReader) ref(ops []*storage.Op, p valuePos, token uint64) string {
+	d := v.d
+	if d.err != nil {
+		return ""
+	}
+	t := token - 1
+	field := uint8(t)
+	delta := unzigzag(t >> 8)
+	c := &ops[p.op].Changes[p.change]
+	if delta < -refWindow || delta > refWindow {
+		d.fail("value reference %d operations away, more than %d", delta, refWindow)
+		return ""
+	}
+	j := p.op + int(delta)
+	if j < 0 || j >= len(ops) || ops[j].Kind != ops[p.op].Kind ||
+		!(field < c.Field || field == c.Field && j < p.op) {
+		d.fail("value reference to field %d of operation %d from field %d of operation %d", field, j, c.Field, p.op)
+		return ""
+	}
+	for _, tc := range ops[j].Changes {
+		if tc.Field == field {
+			return tc.New
+		}
+	}
+	d.fail("value reference to field %d of operation %d, which does not set it", field, j)
+	return ""
 }
 
 func (d *opsDecoder) byte1(what string) byte {
