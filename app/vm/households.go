@@ -90,10 +90,11 @@ func (v *Households) InHamlet(hamlet string) []HouseholdRow {
 	rows := make([]HouseholdRow, 0, len(list))
 	for _, h := range list {
 		r := HouseholdRow{Number: h.Number, Address: h.AddressDetail}
-		if !h.Head.IsZero() {
-			if p, err := v.store.Person(h.Head); err == nil {
-				r.Head = p.FullName()
-			}
+		// The store does not keep Household.Head up to date (it stays
+		// zero), so the head is found among the members, who come head
+		// first.
+		if ms, err := v.store.Members(h.Number); err == nil && len(ms) > 0 && ms[0].IsHead() {
+			r.Head = ms[0].FullName()
 		}
 		rows = append(rows, r)
 	}
