@@ -46,6 +46,11 @@ func (k kind) binary(b []byte) ([]byte, error) {
 		if len(t) > b64.EncodedLen(k.maxBinary) {
 			return nil, fail(ErrMalformed, "%s text is %d characters, more than the %d allowed", k.name, len(t), b64.EncodedLen(k.maxBinary))
 		}
+		// The decoder skips line breaks; a text form has none, so that
+		// each value has one text form.
+		if i := bytes.IndexFunc(t, notBase64URL); i >= 0 {
+			return nil, fail(ErrMalformed, "%s text has %q at character %d, which base64url does not use; copy or scan it again", k.name, t[i:i+1], len(k.prefix)+i+1)
+		}
 		bin := make([]byte, b64.DecodedLen(len(t)))
 		n, err := b64.Decode(bin, t)
 		if err != nil {
@@ -79,4 +84,8 @@ func (k kind) foreign(b, t []byte) error {
 		start = start[:16]
 	}
 	return fail(ErrMalformed, "not %s: it starts with %q, want %q", k.aName, start, k.prefix)
+}
+
+func notBase64URL(r rune) bool {
+	return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_')
 }

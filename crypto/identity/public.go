@@ -89,6 +89,11 @@ func splitPublic(b []byte, prefix, kind string) ([]string, error) {
 		return nil, fail(ErrMalformed, "public %s key text is %d bytes, more than %d", kind, len(b), maxPublicText)
 	}
 	s := string(bytes.TrimSpace(b))
+	// base64 decoding skips line breaks; refusing them, and anything else
+	// outside the alphabet of the fields, keeps one text per key.
+	if i := strings.IndexFunc(s, notKeyText); i >= 0 {
+		return nil, fail(ErrMalformed, "public %s key text has %q at character %d; copy it again", kind, s[i:i+1], i+1)
+	}
 	f := strings.Split(s, " ")
 	if len(f) == 0 || f[0] != prefix {
 		got, _, _ := strings.Cut(s, " ")
@@ -109,4 +114,8 @@ func decodeSignKey(s, kind string) (ed25519.PublicKey, error) {
 		return nil, fail(ErrMalformed, "public %s key: signing key %q is not 32 bytes of base64url", kind, s)
 	}
 	return k, nil
+}
+
+func notKeyText(r rune) bool {
+	return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == ' ')
 }
