@@ -35,7 +35,8 @@ const (
 // back the input. It fails on what DecodeOps with [DefaultLimits] would
 // refuse: too many operations or changes, strings too long or not UTF-8.
 func EncodeOps(ops []*storage.Op) ([]byte, error) {
-	return encodeOps(ops, DefaultLimits)
+	b, _, err := encodeOps(ops, DefaultLimits)
+	return b, err
 }
 
 // colKey names a value column: the record kind and field number, since
@@ -71,10 +72,10 @@ func checkString(what string, s string, l Limits) error {
 	return nil
 }
 
-func encodeOps(ops []*storage.Op, l Limits) ([]byte, error) {
+func encodeOps(ops []*storage.Op, l Limits) (b []byte, cuts []int, err error) {
 	l = l.orDefault()
 	if len(ops) > l.MaxOps {
-		return nil, fmt.Errorf("%w: %d operations, more than %d", ErrTooManyOps, len(ops), l.MaxOps)
+		return nil, nil, fmt.Errorf("%w: %d operations, more than %d", ErrTooManyOps, len(ops), l.MaxOps)
 	}
 	e := opsEncoder{strIndex: make(map[string]uint64)}
 	nChanges := 0
@@ -82,16 +83,16 @@ func encodeOps(ops []*storage.Op, l Limits) ([]byte, error) {
 	var verList []storage.Version
 	for i, o := range ops {
 		if o == nil {
-			return nil, fmt.Errorf("%w: operation %d is nil", ErrMalformedOps, i)
+			return nil, nil, fmt.Errorf("%w: operation %d is nil", ErrMalformedOps, i)
 		}
 		if len(o.Changes) > storage.MaxChanges {
-			return nil, fmt.Errorf("%w: operation %s/%d has %d changes, more than %d", ErrMalformedOps, o.Device, o.Seq, len(o.Changes), storage.MaxChanges)
+			return nil, nil, fmt.Errorf("%w: operation %s/%d has %d changes, more than %d", ErrMalformedOps, o.Device, o.Seq, len(o.Changes), storage.MaxChanges)
 		}
 		for _, s := range [...]struct{ what, s string }{
 			{"device", string(o.Device)}, {"officer", o.Officer}, {"reason", o.Reason}, {"identifier origin", o.ID.Origin},
 		} {
 			if err := checkString(s.what, s.s, l); err != nil {
-				return nil, fmt.Errorf("operation %d: %w", i, err)
+				return nil, nil, fmt.Errorf("operation %d: %w", i, err)
 			}
 		}
 		e.ref(string(o.Device))
@@ -104,7 +105,7 @@ func encodeOps(ops []*storage.Op, l Limits) ([]byte, error) {
 				{"old value", c.Old}, {"new value", c.New}, {"seen device", string(c.Seen.Device)},
 			} {
 				if err := checkString(s.what, s.s, l); err != nil {
-					return nil, fmt.Errorf("operation %d: %w", i, err)
+					return nil, nil, fmt.Errorf("operation %d: %w", i, err)
 				}
 			}
 			if !c.Seen.IsZero() {
@@ -126,7 +127,7 @@ func encodeOps(ops []*storage.Op, l Limits) ([]byte, error) {
 		e.ref(string(v.Device))
 	}
 
-	b := make([]byte, 0, 64+16*len(ops)+40*nChanges)
+	b = make([]byte, 0, 64+16*len(ops)+40*nChanges)
 	b = append(b, opsVersion)
 	b = binary.AppendUvarint(b, uint64(len(ops)))
 	b = binary.AppendUvarint(b, uint64(nChanges))
@@ -139,63 +140,89 @@ func encodeOps(ops []*storage.Op, l Limits) ([]byte, error) {
 		b = append(b, s...)
 	}
 
+	cuts = append(cuts, len(b))
 	b = binary.AppendUvarint(b, uint64(len(verList)))
+	cuts = append(cuts, len(b))
 	for _, v := range verList {
 		b = binary.AppendUvarint(b, e.strIndex[string(v.Device)])
 	}
 	var prevMs uint64
+	cuts = append(cuts, len(b))
 	for _, v := range verList {
 		ms := uint64(v.HLC) >> 16
 		b = appendZigzag(b, int64(ms-prevMs))
 		prevMs = ms
 	}
+	cuts = append(cuts, len(b))
 	for _, v := range verList {
 		b = binary.AppendUvarint(b, uint64(v.HLC)&0xffff)
 	}
 
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = append(b, byte(o.Kind))
 	}
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = append(b, byte(o.Event))
 	}
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = binary.AppendUvarint(b, e.strIndex[string(o.Device)])
 	}
 	lastSeq := make(map[storage.DeviceID]uint64)
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = appendZigzag(b, int64(o.Seq-lastSeq[o.Device]))
 		lastSeq[o.Device] = o.Seq
 	}
 	prevMs = 0
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		ms := uint64(o.HLC) >> 16
 		b = appendZigzag(b, int64(ms-prevMs))
 		prevMs = ms
 	}
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = binary.AppendUvarint(b, uint64(o.HLC)&0xffff)
 	}
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = binary.AppendUvarint(b, e.strIndex[o.Officer])
 	}
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = binary.AppendUvarint(b, e.strIndex[o.Reason])
 	}
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = binary.AppendUvarint(b, e.strIndex[o.ID.Origin])
 	}
 	lastN := make(map[string]uint64)
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = appendZigzag(b, int64(o.ID.N-lastN[o.ID.Origin]))
 		lastN[o.ID.Origin] = o.ID.N
 	}
+	cuts = append(cuts, len(b))
 	for _, o := range ops {
 		b = appendShape(b, o.Changes)
 	}
+	cuts = append(cuts, len(b))
+	// A change refers to its seen version as a step from the previous
+	// change's (0: the zero version): an officer working through the
+	// register in order sees versions in table order, steps of +1.
+	var lastVer uint64
 	for _, o := range ops {
 		for _, c := range o.Changes {
-			b = binary.AppendUvarint(b, versions[c.Seen])
+			v := versions[c.Seen]
+			if v == 0 {
+				b = append(b, 0)
+				continue
+			}
+			b = binary.AppendUvarint(b, 1+zigzag(int64(v-lastVer)))
+			lastVer = v
 		}
 	}
 
@@ -211,30 +238,36 @@ func encodeOps(ops []*storage.Op, l Limits) ([]byte, error) {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, colKey.compare)
+	// All reference tokens first, then the literals column by column: the
+	// literals are text, the rest numbers, and keeping them apart lets the
+	// compressor treat them apart (compress.go). cuts records where each
+	// literal column starts.
 	refs := newRefIndex(ops)
-	var tokens []uint64
-	for _, k := range keys {
-		col := cols[k]
-		tokens = tokens[:0]
+	tokens := make([][]uint64, len(keys))
+	for i, k := range keys {
+		cuts = append(cuts, len(b))
 		prev := uint64(0)
-		for _, p := range col {
+		for _, p := range cols[k] {
 			t := refs.tokenMRU(ops, p, prev)
-			tokens = append(tokens, t)
+			tokens[i] = append(tokens[i], t)
 			b = binary.AppendUvarint(b, t)
 			if t != 0 {
 				prev = t
 			}
 		}
-		for i, p := range col {
-			if tokens[i] == 0 {
-				b = append(append(b, ops[p.op].Changes[p.change].New...), terminator)
+	}
+	for i, k := range keys {
+		cuts = append(cuts, len(b))
+		for j, p := range cols[k] {
+			if tokens[i][j] == 0 {
+				b = appendLiteral(b, ops[p.op].Changes[p.change].New)
 			}
 		}
-		for _, p := range col {
-			b = append(append(b, ops[p.op].Changes[p.change].Old...), terminator)
+		for _, p := range cols[k] {
+			b = appendLiteral(b, ops[p.op].Changes[p.change].Old)
 		}
 	}
-	return b, nil
+	return b, cuts, nil
 }
 
 func appendZigzag(b []byte, v int64) []byte { return binary.AppendUvarint(b, zigzag(v)) }
@@ -347,7 +380,7 @@ func DecodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 	// varints, a string table out of order, unused entries and every other
 	// way to write the same operations twice, so that equal operations
 	// always travel as equal bytes.
-	again, err := encodeOps(ops, l)
+	again, _, err := encodeOps(ops, l)
 	if err != nil {
 		return nil, err
 	}
@@ -473,17 +506,22 @@ func decodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 			cols[k] = append(cols[k], valuePos{op: i, change: j})
 		}
 	}
+	var lastVer uint64
 	for i := range changes {
-		r := d.uvarint("seen version")
-		if d.err == nil && r > uint64(len(versions)) {
-			d.fail("seen version %d of %d", r, len(versions))
-		}
+		u := d.uvarint("seen version")
 		if d.err != nil {
 			return nil, d.err
 		}
-		if r > 0 {
-			changes[i].Seen = versions[r-1]
+		if u == 0 {
+			continue
 		}
+		r := lastVer + uint64(unzigzag(u-1))
+		if r == 0 || r > uint64(len(versions)) {
+			d.fail("seen version %d of %d", r, len(versions))
+			return nil, d.err
+		}
+		changes[i].Seen = versions[r-1]
+		lastVer = r
 	}
 
 	keys := make([]colKey, 0, len(cols))
@@ -493,23 +531,27 @@ func decodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 	slices.SortFunc(keys, colKey.compare)
 	// Literals become substrings of one copy of the rest of the input:
 	// one allocation instead of one per value.
-	v := &valueReader{d: d, s: string(d.b), l: l}
-	tokens := make([]uint64, 0, 64)
-	for _, k := range keys {
-		col := cols[k]
-		tokens = tokens[:0]
-		for range col {
-			tokens = append(tokens, d.uvarint("value reference"))
+	tokens := make([][]uint64, len(keys))
+	for i, k := range keys {
+		tokens[i] = make([]uint64, len(cols[k]))
+		for j := range tokens[i] {
+			tokens[i][j] = d.uvarint("value reference")
 		}
-		for i, p := range col {
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	v := &valueReader{d: d, s: string(d.b), l: l}
+	for i, k := range keys {
+		for j, p := range cols[k] {
 			c := &ops[p.op].Changes[p.change]
-			if tokens[i] == 0 {
+			if tokens[i][j] == 0 {
 				c.New = v.literal("new value")
 			} else {
-				c.New = v.ref(ops, p, tokens[i])
+				c.New = v.ref(ops, p, tokens[i][j])
 			}
 		}
-		for _, p := range col {
+		for _, p := range cols[k] {
 			ops[p.op].Changes[p.change].Old = v.literal("old value")
 		}
 		if d.err != nil {
@@ -534,6 +576,11 @@ func (v *valueReader) literal(what string) string {
 	d := v.d
 	if d.err != nil {
 		return ""
+	}
+	if len(d.b) > 0 && d.b[0] >= packDigits && d.b[0] <= packDay {
+		kind := d.b[0]
+		d.b = d.b[1:]
+		return unpack(kind, d)
 	}
 	n := bytes.IndexByte(d.b[:min(len(d.b), v.l.MaxString+1)], terminator)
 	if n < 0 {
@@ -568,8 +615,7 @@ func (v *valueReader) ref(ops []*storage.Op, p valuePos, token uint64) string {
 		return ""
 	}
 	j := p.op + int(delta)
-	if j < 0 || j >= len(ops) || ops[j].Kind != ops[p.op].Kind ||
-		!(field < c.Field || field == c.Field && j < p.op) {
+	if j < 0 || j >= len(ops) || ops[j].Kind != ops[p.op].Kind || field >= c.Field {
 		d.fail("value reference to field %d of operation %d from field %d of operation %d", field, j, c.Field, p.op)
 		return ""
 	}

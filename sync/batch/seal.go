@@ -34,11 +34,14 @@ type SealOptions struct {
 // header and ciphertext with o.SignKey (FORMAT.md).
 func Seal(ops []*storage.Op, o SealOptions) ([]byte, error) {
 	l := o.Limits.orDefault()
-	enc, err := encodeOps(ops, l)
+	enc, cuts, err := encodeOps(ops, l)
 	if err != nil {
 		return nil, err
 	}
-	return sealPlain(o, l, appendInner(nil, o.Header.Sender, o.Header.Seq), enc)
+	for i := range cuts {
+		cuts[i] += innerHeaderSize
+	}
+	return sealPlain(o, l, appendInner(nil, o.Header.Sender, o.Header.Seq), enc, cuts)
 }
 
 func appendInner(b []byte, sender string, seq uint64) []byte {
@@ -48,12 +51,12 @@ func appendInner(b []byte, sender string, seq uint64) []byte {
 
 // sealPlain seals the inner header followed by the encoded operations; the
 // tests call it directly to make batches Seal never would.
-func sealPlain(o SealOptions, l Limits, inner, enc []byte) ([]byte, error) {
+func sealPlain(o SealOptions, l Limits, inner, enc []byte, cuts []int) ([]byte, error) {
 	plain := append(inner, enc...)
 	if len(plain) > l.MaxPlain {
 		return nil, fmt.Errorf("%w: %d bytes of operations, more than %d: seal fewer operations per batch", ErrDecompressedTooLarge, len(plain), l.MaxPlain)
 	}
-	z, err := compress(plain)
+	z, err := compress(plain, cuts)
 	if err != nil {
 		return nil, err
 	}

@@ -23,9 +23,9 @@ import (
 const terminator = 0xff
 
 const (
-	refMinLen = 4  // shorter values are cheaper as literals
-	refWindow = 16 // how many operations away a reference may point
+	refMinLen = 6  // shorter values are cheaper as literals
 )
+const refWindow = 16 // how many operations away a reference may point
 
 // valuePos is one change inside the operations being encoded.
 type valuePos struct{ op, change int }
@@ -87,7 +87,7 @@ func (r *refIndex) token(ops []*storage.Op, p valuePos) uint64 {
 		if t.op > p.op+refWindow {
 			break
 		}
-		if ops[t.op].Kind != o.Kind || !(t.field < c.Field || t.field == c.Field && t.op < p.op) {
+		if ops[t.op].Kind != o.Kind || t.field >= c.Field {
 			continue
 		}
 		d := t.op - p.op
@@ -117,8 +117,7 @@ func (r *refIndex) tokenMRU(ops []*storage.Op, p valuePos, prev uint64) uint64 {
 		j := p.op + int(unzigzag(t>>8))
 		o := ops[p.op]
 		c := &o.Changes[p.change]
-		if len(c.New) >= refMinLen && j >= 0 && j < len(ops) && ops[j].Kind == o.Kind &&
-			(f < c.Field || f == c.Field && j < p.op) {
+		if len(c.New) >= refMinLen && j >= 0 && j < len(ops) && ops[j].Kind == o.Kind && f < c.Field {
 			for k, tc := range ops[j].Changes {
 				if tc.Field == f {
 					if tc.New == c.New && firstOfField(ops[j].Changes, k) == k && len(tc.New) >= refMinLen {
