@@ -91,7 +91,7 @@ func (c *Certificate) Verify(district identity.DistrictPublic, now time.Time) er
 	if err != nil {
 		return err
 	}
-	if len(c.Sig) != sigBytes || !ed25519.Verify(district.SignKey, msg, c.Sig) {
+	if !verifySig(district.SignKey, msg, c.Sig) {
 		return fail(ErrBadSignature, "certificate of %s does not carry a valid signature of district %q; it was altered or damaged — ask the district for the certificate again",
 			c.who(), district.Name)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 )
 
 func TestCertificate_RoundTrip_BinaryAndText(t *testing.T) {
@@ -251,5 +252,20 @@ func TestCertificate_MarshalUnsigned(t *testing.T) {
 	c.Sig = nil
 	if _, err := c.MarshalText(); !errors.Is(err, cert.ErrMalformed) {
 		t.Fatalf("got %v, want ErrMalformed", err)
+	}
+}
+
+// TestCertificate_Verify_DamagedTrustedKey: a certificate crafted for the key
+// ID of an empty district key must not crash the verifier.
+func TestCertificate_Verify_DamagedTrustedKey(t *testing.T) {
+	c := mustEnrol(t, mustDistrict(t, "D"), lanDevice, "Lan", 1, "00769")
+	var broken identity.DistrictPublic
+	c.DistrictKeyID = identity.KeyID(broken.AgeRecipient, broken.SignKey)
+	if err := c.Verify(broken, now); !errors.Is(err, cert.ErrBadSignature) {
+		t.Fatalf("got %v, want ErrBadSignature", err)
+	}
+	l := &cert.RevocationList{District: "D", DistrictKeyID: c.DistrictKeyID, Sig: make([]byte, 64)}
+	if err := l.Verify(broken); !errors.Is(err, cert.ErrBadSignature) {
+		t.Fatalf("revocation list: got %v, want ErrBadSignature", err)
 	}
 }

@@ -46,7 +46,7 @@ func (r *Request) Verify() error {
 	if err != nil {
 		return err
 	}
-	if len(r.Sig) != sigBytes || !ed25519.Verify(r.Device.SignKey, msg, r.Sig) {
+	if !verifySig(r.Device.SignKey, msg, r.Sig) {
 		return fail(ErrBadSignature, "enrolment request of device %s (%s) is not signed by the key it carries; it was altered or damaged on the way — make a new request on the device",
 			r.Device.ID, r.Officer)
 	}

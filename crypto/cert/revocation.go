@@ -92,7 +92,7 @@ func (l *RevocationList) Verify(district identity.DistrictPublic) error {
 	if err != nil {
 		return err
 	}
-	if len(l.Sig) != sigBytes || !ed25519.Verify(district.SignKey, msg, l.Sig) {
+	if !verifySig(district.SignKey, msg, l.Sig) {
 		return fail(ErrBadSignature, "revocation list %d does not carry a valid signature of district %q; it was altered or damaged — fetch it again",
 			l.Seq, district.Name)
 	}

@@ -238,3 +238,9 @@ func (d *decoder) signature() []byte {
 	}
 	return slices.Clone(sig)
 }
+
+// verifySig is ed25519.Verify without its panic on a key of the wrong size:
+// a damaged trusted key must fail verification, not crash the node.
+func verifySig(key ed25519.PublicKey, msg, sig []byte) bool {
+	return len(key) == ed25519.PublicKeySize && len(sig) == sigBytes && ed25519.Verify(key, msg, sig)
+}
