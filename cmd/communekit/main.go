@@ -1,43 +1,91 @@
-// Command communekit is the desktop application for commune officers.
+// Command communekit is the desktop application for commune officers
+// (DESIGN.md §9).
 //
-// For now it opens a placeholder window; the screens arrive with the app
-// issue. With --demo it will open on a demo profile.
+//	communekit                 open the officer's profile (first-run setup if none)
+//	communekit --demo          open the demo profile, made on first use
+//	communekit --profile DIR   open the profile in DIR
+//
+// --quit-after and --screenshot serve the window smoke test.
 package main
 
 import (
 	"flag"
+	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/demo"
+	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/app/ui"
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/storage"
 )
 
 func main() {
-	demo := flag.Bool("demo", false, "open on a demo profile")
+	demoFlag := flag.Bool("demo", false, "open on a demo profile (a generated commune, passphrase shown on screen)")
+	profile := flag.String("profile", "", "profile directory (default: the user's profile, or the demo one with --demo)")
 	quitAfter := flag.Duration("quit-after", 0, "close the window after this long (smoke tests)")
+	shots := flag.String("screenshot", "", "with --demo: walk the main screens, write a PNG of each into this directory, and quit")
 	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	dir := *profile
+	cfg := ui.Config{}
+	if *demoFlag {
+		if dir == "" {
+			dir = demo.DefaultDir()
+		}
+		start := time.Now()
+		created, err := demo.Ensure(dir, storage.Options{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "communekit:", err)
+			os.Exit(1)
+		}
+		if created {
+			log.Info("demo profile created", "dir", dir, "persons", demo.Persons, "took", time.Since(start).Round(time.Millisecond))
+		}
+		cfg.DemoPassphrase = demo.Passphrase
+	} else if dir == "" {
+		d, err := vm.DefaultProfileDir()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "communekit:", err)
+			os.Exit(1)
+		}
+		dir = d
+	}
+	cfg.Dir = dir
+	cfg.OnUnlocked = func(d time.Duration) { log.Info("unlocked", "to_overview", d.Round(time.Millisecond)) }
 
 	a := fyneapp.NewWithID("org.communekit.app")
-	w := a.NewWindow("communekit")
-	title := "communekit — bộ công cụ thu thập dữ liệu dân cư"
-	body := "Ứng dụng đang được xây dựng. Dùng kitctl để quản lý hồ sơ."
-	if *demo {
-		body += "\n(chế độ trình diễn)"
-	}
-	w.SetContent(container.NewVBox(
-		widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel(body),
-	))
-	w.Resize(fyne.NewSize(640, 400))
-	if *quitAfter > 0 {
+	tr := i18n.MustLoad()
+	w := a.NewWindow(tr.T("app.title"))
+	w.SetIcon(a.Metadata().Icon)
+	app := ui.New(w, tr, cfg)
+	app.Start()
+	w.Resize(fyne.NewSize(1366, 768))
+
+	if *shots != "" {
+		go func() {
+			files, err := app.Tour(*shots, cfg.DemoPassphrase, 700*time.Millisecond)
+			if err != nil {
+				log.Error("screenshot tour", "err", err)
+			}
+			for _, f := range files {
+				log.Info("screenshot", "file", f)
+			}
+			fyne.Do(a.Quit)
+		}()
+	} else if *quitAfter > 0 {
 		go func() {
 			time.Sleep(*quitAfter)
-			fyne.Do(func() { a.Quit() })
+			fyne.Do(a.Quit)
 		}()
 	}
 	w.ShowAndRun()
+	app.Close()
 	os.Exit(0)
 }

@@ -1,0 +1,184 @@
+// Package ui holds the screens of the desktop app: thin Fyne widgets over
+// the view models of app/vm. Widgets are touched only on the UI goroutine;
+// background results arrive through fyne.Do.
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/storage"
+)
+
+// Config says which profile the app opens and what it plugs in.
+type Config struct {
+	Dir     string          // the profile directory
+	Options storage.Options // store options (work factor for new profiles)
+	// DemoPassphrase is shown on the unlock screen of the demo profile.
+	DemoPassphrase string
+	// Sync and Conflicts come from the sync issue; nil means this build has
+	// neither and the overview says so.
+	Sync      vm.SyncStatus
+	Conflicts vm.ConflictQueue
+	// OnUnlocked is told how long unlocking took, up to the overview shown.
+	OnUnlocked func(time.Duration)
+}
+
+// App is the window's content: unlock or setup, then the main screens.
+type App struct {
+	cfg   Config
+	win   fyne.Window
+	tr    *i18n.Bundle
+	keys  *keys
+	store *storage.Store
+
+	// The main screens, once unlocked.
+	content  *fyne.Container // the page shown beside the navigation
+	overview *overviewPage
+	search   *searchPage
+	pages    []func() // the page stack: each entry rebuilds a page; Esc pops
+}
+
+// New builds the app in win; call Start.
+func New(win fyne.Window, tr *i18n.Bundle, cfg Config) *App {
+	a := &App{cfg: cfg, win: win, tr: tr, keys: &keys{}}
+	a.keys.install(win.Canvas())
+	tr.OnChange(func() { a.relabel() })
+	return a
+}
+
+// Store is the unlocked store, or nil.
+func (a *App) Store() *storage.Store { return a.store }
+
+// Start shows the unlock screen, or first-run setup when there is no
+// profile.
+func (a *App) Start() {
+	a.win.SetTitle(a.tr.T("app.title"))
+	if vm.HasProfile(a.cfg.Dir) {
+		a.showUnlock()
+	} else {
+		a.showSetup()
+	}
+}
+
+// Close closes the store.
+func (a *App) Close() {
+	if a.store != nil {
+		a.store.Close()
+		a.store = nil
+	}
+}
+
+func (a *App) showUnlock() {
+	u := vm.NewUnlock(a.tr, a.cfg.Dir, a.cfg.Options, fyne.Do)
+	u.DemoPassphrase = a.cfg.DemoPassphrase
+	a.keys.escape, a.keys.find = nil, nil
+	a.win.SetContent(unlockScreen(a, u))
+}
+
+func (a *App) showSetup() {
+	s := vm.NewSetup(a.tr, a.cfg.Dir, a.cfg.Options)
+	a.keys.escape, a.keys.find = nil, nil
+	a.win.SetContent(setupScreen(a, s))
+}
+
+// unlocked switches to the main screens with store open.
+func (a *App) unlocked(s *storage.Store, started time.Time) {
+	a.store = s
+	a.overview = newOverviewPage(a)
+	a.search = newSearchPage(a)
+	a.content = container.NewStack()
+	a.keys.find = a.focusSearch
+	a.keys.escape = a.back
+	a.buildShell()
+	a.showRoot(a.overview.view)
+	a.overview.refresh(func() {
+		if a.cfg.OnUnlocked != nil {
+			a.cfg.OnUnlocked(time.Since(started))
+		}
+	})
+}
+
+// buildShell lays out navigation and content; it runs again when the
+// language changes, so every label is rebuilt in the new language.
+func (a *App) buildShell() {
+	nav := container.NewVBox(
+		bold(a.tr.T("app.title")),
+		widget.NewButton(a.tr.T("nav.overview"), func() { a.showRoot(a.overview.view) }),
+		widget.NewButton(a.tr.T("nav.search"), a.focusSearch),
+		widget.NewButton(a.tr.T("nav.households"), func() { a.showRoot(func() fyne.CanvasObject { return householdsPage(a) }) }),
+		widget.NewButton(a.tr.T("nav.new_person"), func() {
+			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(a.tr, a.store, nil), nil) })
+		}),
+		widget.NewSeparator(),
+		widget.NewLabel(a.tr.T("nav.language")),
+		a.languageSelect(),
+	)
+	a.win.SetContent(container.NewBorder(nil, nil, container.NewPadded(nav), nil, a.content))
+}
+
+func (a *App) languageSelect() *widget.Select {
+	labels := []string{a.tr.T("lang.vi"), a.tr.T("lang.en")}
+	sel := widget.NewSelect(labels, nil)
+	if a.tr.Lang() == i18n.English {
+		sel.SetSelectedIndex(1)
+	} else {
+		sel.SetSelectedIndex(0)
+	}
+	sel.OnChanged = func(string) {
+		a.tr.SetLang(i18n.Languages[sel.SelectedIndex()])
+	}
+	return sel
+}
+
+// relabel rebuilds what is on screen in the new language.
+func (a *App) relabel() {
+	a.win.SetTitle(a.tr.T("app.title"))
+	if a.store == nil {
+		a.Start()
+		return
+	}
+	a.buildShell()
+	a.show()
+}
+
+// showRoot replaces the page stack with one page.
+func (a *App) showRoot(page func() fyne.CanvasObject) {
+	a.pages = []func(){func() { a.setContent(page()) }}
+	a.show()
+}
+
+// push shows a page over the current one; Esc or its Cancel returns.
+func (a *App) push(page func() fyne.CanvasObject) {
+	a.pages = append(a.pages, func() { a.setContent(page()) })
+	a.show()
+}
+
+// back returns to the page below, rebuilt so that it shows what changed.
+func (a *App) back() {
+	if len(a.pages) > 1 {
+		a.pages = a.pages[:len(a.pages)-1]
+	}
+	a.show()
+}
+
+func (a *App) show() {
+	if len(a.pages) > 0 {
+		a.pages[len(a.pages)-1]()
+	}
+}
+
+func (a *App) setContent(o fyne.CanvasObject) {
+	a.content.Objects = []fyne.CanvasObject{o}
+	a.content.Refresh()
+}
+
+func (a *App) focusSearch() {
+	a.showRoot(a.search.view)
+	a.win.Canvas().Focus(a.search.entry)
+}

@@ -1,0 +1,207 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/storage"
+)
+
+// formPage is the person form: every field of the view model with its
+// message beside it. Enter in any field saves, Esc cancels. done runs after
+// a save (nil: go back).
+func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject {
+	tr := a.tr
+	problems := map[storage.Field]*widget.Label{}
+	setters := map[storage.Field]func(string){} // put a value into the field's widget
+	message := wrapped("")
+	message.Importance = widget.DangerImportance
+
+	save := func() {
+		p, err := f.Save()
+		if err != nil {
+			return
+		}
+		a.overview.refresh(nil)
+		if done != nil {
+			done(p)
+			return
+		}
+		a.back()
+	}
+	var groups []fyne.CanvasObject
+	for _, g := range f.Groups() {
+		box := container.NewVBox()
+		for _, fl := range g.Fields {
+			fl := fl
+			prob := problemLabel()
+			problems[fl] = prob
+			input, set := fieldInput(a, f, fl, save)
+			setters[fl] = set
+			box.Add(widget.NewLabelWithStyle(vm.FieldLabel(tr, fl), fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
+			box.Add(input)
+			box.Add(prob)
+		}
+		groups = append(groups, widget.NewCard("", tr.T(g.Key), box))
+	}
+	refresh := func() {
+		for fl, l := range problems {
+			setProblem(l, f.Problem(fl))
+		}
+		msg := f.Message()
+		message.SetText(msg)
+		if f.Saved() != nil {
+			message.Importance = widget.SuccessImportance
+		}
+		message.Refresh()
+	}
+	f.OnChange(refresh)
+
+	reason := newKeyEntry(a.keys)
+	reason.SetPlaceHolder(tr.T("form.reason_placeholder"))
+	reason.OnChanged = f.SetReason
+	reason.OnSubmitted = func(string) { save() }
+	saveBtn := widget.NewButton(tr.T("form.save"), save)
+	saveBtn.Importance = widget.HighImportance
+	cancel := widget.NewButton(tr.T("form.cancel"), a.back)
+
+	head := container.NewVBox(bold(f.Title()))
+	if f.IsNew() || f.Event() == storage.EventCorrection {
+		qr := newKeyEntry(a.keys)
+		qr.SetPlaceHolder(tr.T("form.qr_placeholder"))
+		// A USB scanner types the code and then Enter.
+		qr.OnSubmitted = func(text string) {
+			if f.FillFromQR(text) {
+				for fl, set := range setters {
+					set(f.Value(fl))
+				}
+				qr.SetText("")
+			}
+		}
+		head.Add(container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.qr")), nil, qr))
+	}
+	var body fyne.CanvasObject
+	if len(groups) > 2 {
+		body = container.NewVScroll(container.NewGridWithColumns(2, groups...))
+	} else {
+		body = container.NewVScroll(container.NewVBox(groups...))
+	}
+	foot := container.NewVBox(
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason),
+		message,
+		container.NewHBox(saveBtn, cancel),
+	)
+	refresh()
+	return container.NewBorder(head, foot, nil, nil, body)
+}
+
+// fieldInput makes the widget for one field and a function that puts a
+// value into it (after a QR paste).
+func fieldInput(a *App, f *vm.Form, fl storage.Field, save func()) (fyne.CanvasObject, func(string)) {
+	tr := a.tr
+	switch vm.InputOf(fl) {
+	case vm.InputChoice:
+		choices := vm.Choices(tr, fl)
+		labels := []string{"—"}
+		for _, c := range choices {
+			labels = append(labels, c.Label)
+		}
+		sel := widget.NewSelect(labels, nil)
+		set := func(v string) {
+			sel.SetSelectedIndex(0)
+			for i, c := range choices {
+				if c.Value == v {
+					sel.SetSelectedIndex(i + 1)
+				}
+			}
+		}
+		set(f.Value(fl))
+		sel.OnChanged = func(string) {
+			i := sel.SelectedIndex()
+			if i <= 0 {
+				f.Set(fl, "")
+				return
+			}
+			f.Set(fl, choices[i-1].Value)
+		}
+		return sel, set
+	case vm.InputUnit:
+		e := newKeyEntry(a.keys)
+		name := widget.NewLabel("")
+		name.Truncation = fyne.TextTruncateEllipsis
+		show := func(v string) { name.SetText(vm.UnitLabel(v)) }
+		e.SetText(f.Value(fl))
+		show(e.Text)
+		e.OnChanged = func(v string) { f.Set(fl, v); show(v) }
+		e.OnSubmitted = func(string) { save() }
+		pick := widget.NewButton(tr.T("form.choose"), func() {
+			unitPicker(a, fl, e.Text, func(code string) { e.SetText(code) })
+		})
+		return container.NewVBox(container.NewBorder(nil, nil, nil, pick, e), name), func(v string) { e.SetText(v) }
+	}
+	e := newKeyEntry(a.keys)
+	if vm.InputOf(fl) == vm.InputDate {
+		e.SetPlaceHolder(tr.T("form.date_hint"))
+	}
+	e.SetText(f.Value(fl))
+	e.OnChanged = func(v string) { f.Set(fl, v) }
+	e.OnSubmitted = func(string) { save() }
+	return e, func(v string) { e.SetText(v) }
+}
+
+// unitPicker lets the officer find an administrative unit by name: 2025
+// units, and pre-2025 ones for the fields that accept them.
+func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)) {
+	tr := a.tr
+	old, _ := vm.UnitField(fl)
+	var found []vm.Unit
+	var d dialog.Dialog
+	list := widget.NewList(
+		func() int { return len(found) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			u := found[i]
+			s := u.Code + "  " + u.Label
+			if u.Old {
+				s += " " + tr.T("form.unit_old")
+			}
+			o.(*widget.Label).SetText(s)
+		})
+	list.OnSelected = func(i widget.ListItemID) {
+		chosen(found[i].Code)
+		d.Hide()
+	}
+	q := newKeyEntry(nil)
+	q.SetPlaceHolder(tr.T("form.unit_search"))
+	q.OnChanged = func(s string) {
+		found = vm.Units().Find(s, old, 100)
+		list.Refresh()
+	}
+	q.OnSubmitted = func(string) {
+		if len(found) > 0 {
+			chosen(found[0].Code)
+			d.Hide()
+		}
+	}
+	if !isCode(start) {
+		q.SetText(start)
+	}
+	content := container.NewBorder(q, nil, nil, nil, list)
+	d = dialog.NewCustom(tr.T("form.unit_pick_title"), tr.T("form.cancel"), content, a.win)
+	d.Resize(fyne.NewSize(700, 500))
+	d.Show()
+	a.win.Canvas().Focus(q)
+}
+
+func isCode(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/vm"
+)
+
+type overviewPage struct {
+	a  *App
+	vm *vm.Overview
+}
+
+func newOverviewPage(a *App) *overviewPage {
+	return &overviewPage{a: a, vm: vm.NewOverview(a.tr, a.store, a.cfg.Sync, a.cfg.Conflicts)}
+}
+
+// refresh reads the counts off the UI goroutine and redraws the page if it
+// is shown; then runs done on the UI goroutine.
+func (p *overviewPage) refresh(done func()) {
+	go func() {
+		p.vm.Refresh()
+		fyne.Do(func() {
+			if len(p.a.pages) == 1 {
+				p.a.show()
+			}
+			if done != nil {
+				done()
+			}
+		})
+	}()
+}
+
+func (p *overviewPage) view() fyne.CanvasObject {
+	tr := p.a.tr
+	d := p.vm.Data()
+	figure := func(label, value string) fyne.CanvasObject {
+		return widget.NewCard(value, label, nil)
+	}
+	conn := wrapped(d.Connection)
+	if !d.Online {
+		conn.Importance = widget.WarningImportance
+	}
+	items := []fyne.CanvasObject{
+		bold(tr.T("overview.title", d.Commune)),
+		widget.NewLabel(tr.T("overview.officer", d.Officer)),
+		container.NewGridWithColumns(3,
+			figure(tr.T("overview.persons"), fmt.Sprint(d.Persons)),
+			figure(tr.T("overview.households"), fmt.Sprint(d.Households)),
+			figure(tr.T("overview.pending"), fmt.Sprint(d.Pending)),
+			figure(tr.T("overview.last_sync"), d.LastSync),
+			figure(tr.T("overview.conflicts"), fmt.Sprint(d.Conflicts)),
+			figure(tr.T("overview.connection"), map[bool]string{true: tr.T("overview.online"), false: "⚠"}[d.Online]),
+		),
+		conn,
+	}
+	if d.Error != "" {
+		e := wrapped(d.Error)
+		e.Importance = widget.DangerImportance
+		items = append(items, e)
+	}
+	items = append(items, widget.NewSeparator(), wrapped(tr.T("search.hint")))
+	return container.NewPadded(container.NewVBox(items...))
+}

@@ -1,0 +1,78 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/storage"
+)
+
+// personPage shows one person's record with what can be done to it.
+func personPage(a *App, id storage.ID) fyne.CanvasObject {
+	tr := a.tr
+	p, err := a.store.Person(id)
+	if err != nil {
+		return wrapped(err.Error())
+	}
+	edit := widget.NewButton(tr.T("person.edit"), func() {
+		a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(tr, a.store, p), nil) })
+	})
+	edit.Importance = widget.HighImportance
+	hist := widget.NewButton(tr.T("person.history"), func() {
+		a.push(func() fyne.CanvasObject { return historyPage(a, p) })
+	})
+	buttons := []fyne.CanvasObject{edit, hist}
+	if num := p.Get(storage.FieldHouseholdNumber); num != "" {
+		buttons = append(buttons, widget.NewButton(tr.T("person.household"), func() {
+			a.push(func() fyne.CanvasObject { return householdPage(a, num) })
+		}))
+	}
+	buttons = append(buttons, eventButtons(a, p)...)
+	buttons = append(buttons, widget.NewButton(tr.T("history.back"), a.back))
+
+	var cols []fyne.CanvasObject
+	for _, g := range vm.PersonGroups {
+		form := widget.NewForm()
+		for _, f := range g.Fields {
+			v := p.Get(f)
+			if v == "" {
+				continue
+			}
+			val := wrapped(displayValue(a, f, v))
+			form.Append(vm.FieldLabel(tr, f), val)
+		}
+		if len(form.Items) > 0 {
+			cols = append(cols, widget.NewCard("", tr.T(g.Key), form))
+		}
+	}
+	body := container.NewVScroll(container.NewGridWithColumns(2, cols...))
+	head := container.NewVBox(bold(p.FullName()), container.NewHBox(buttons...))
+	return container.NewBorder(head, nil, nil, nil, body)
+}
+
+// eventButtons are the events that can befall a living person.
+func eventButtons(a *App, p *storage.Person) []fyne.CanvasObject {
+	if p.Get(storage.FieldStatus) == storage.StatusDead {
+		return nil
+	}
+	var out []fyne.CanvasObject
+	for _, ev := range vm.PersonEvents {
+		ev := ev
+		out = append(out, widget.NewButton(a.tr.T("event."+ev.String()), func() {
+			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewEventForm(a.tr, a.store, ev, p), nil) })
+		}))
+	}
+	return out
+}
+
+func displayValue(a *App, f storage.Field, v string) string {
+	if vm.InputOf(f) == vm.InputChoice {
+		switch f {
+		case storage.FieldSex, storage.FieldStatus, storage.FieldMaritalStatus:
+			return vm.ChoiceLabel(vm.Choices(a.tr, f), v)
+		}
+	}
+	return storage.DisplayValue(f, v)
+}

@@ -1,0 +1,5 @@
+package ui
+
+import "time"
+
+var timeNow = time.Now

@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/software"
+
+	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/storage"
+)
+
+// Tour walks the demo profile through its main screens and writes a PNG of
+// the window at each, for the smoke test and for people reviewing the
+// layout: unlock, overview, search, a person, the person form, a household,
+// the households by hamlet, history, the overview in English. It runs on
+// its own goroutine and drives the UI through fyne.DoAndWait; it returns
+// the files written.
+func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var files []string
+	shot := func(name string) error {
+		time.Sleep(settle)
+		var err error
+		fyne.DoAndWait(func() {
+			img := capture(a.win)
+			path := filepath.Join(dir, name+".png")
+			var f *os.File
+			if f, err = os.Create(path); err != nil {
+				return
+			}
+			defer f.Close()
+			if err = png.Encode(f, img); err == nil {
+				files = append(files, path)
+			}
+		})
+		return err
+	}
+	if err := shot("1-unlock"); err != nil {
+		return files, err
+	}
+	opened := make(chan error, 1)
+	fyne.DoAndWait(func() {
+		u := vm.NewUnlock(a.tr, a.cfg.Dir, a.cfg.Options, fyne.Do)
+		started := time.Now()
+		u.SubmitAsync(passphrase, func(s *storage.Store) { a.unlocked(s, started); opened <- nil })
+	})
+	select {
+	case err := <-opened:
+		if err != nil {
+			return files, err
+		}
+	case <-time.After(30 * time.Second):
+		return files, fmt.Errorf("tour: the demo profile did not unlock")
+	}
+	if err := shot("2-overview"); err != nil {
+		return files, err
+	}
+	fyne.DoAndWait(func() {
+		a.focusSearch()
+		a.search.entry.SetText("nguyen van")
+	})
+	if err := shot("3-search"); err != nil {
+		return files, err
+	}
+	var person *storage.Person
+	fyne.DoAndWait(func() {
+		if len(a.search.results) > 0 {
+			person, _ = a.store.Person(a.search.results[0].ID)
+			a.search.open(a.search.results[0])
+		}
+	})
+	if person == nil {
+		return files, fmt.Errorf("tour: search found no one")
+	}
+	if err := shot("4-person"); err != nil {
+		return files, err
+	}
+	fyne.DoAndWait(func() {
+		f := vm.NewPersonForm(a.tr, a.store, person)
+		f.Set(storage.FieldIDNumber, "0331")
+		a.push(func() fyne.CanvasObject { return formPage(a, f, nil) })
+	})
+	if err := shot("5-form"); err != nil {
+		return files, err
+	}
+	fyne.DoAndWait(func() {
+		a.back()
+		a.push(func() fyne.CanvasObject { return householdPage(a, person.Get(storage.FieldHouseholdNumber)) })
+	})
+	if err := shot("6-household"); err != nil {
+		return files, err
+	}
+	fyne.DoAndWait(func() { a.showRoot(func() fyne.CanvasObject { return householdsPage(a) }) })
+	if err := shot("7-households"); err != nil {
+		return files, err
+	}
+	fyne.DoAndWait(func() { a.push(func() fyne.CanvasObject { return historyPage(a, person) }) })
+	if err := shot("8-history"); err != nil {
+		return files, err
+	}
+	fyne.DoAndWait(func() {
+		a.tr.SetLang(i18n.English)
+		a.showRoot(a.overview.view)
+	})
+	err := shot("9-overview-en")
+	fyne.DoAndWait(func() { a.tr.SetLang(i18n.Vietnamese) })
+	return files, err
+}
+
+// capture renders the window's content with Fyne's software painter. The
+// GL canvas's own Capture reads the front buffer, which under Xvfb (where
+// the smoke test runs) comes back blank; the software painter draws the
+// same widgets the same size. The content is put back in the window after.
+func capture(w fyne.Window) image.Image {
+	content := w.Content()
+	size := w.Canvas().Size()
+	c := software.NewCanvas()
+	c.SetPadded(false)
+	c.SetContent(content)
+	c.Resize(size)
+	img := c.Capture()
+	w.SetContent(content)
+	w.Canvas().Refresh(content)
+	return img
+}

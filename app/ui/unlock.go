@@ -1,0 +1,57 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/storage"
+)
+
+func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
+	tr := a.tr
+	pass := newKeyPassword(a.keys)
+	pass.SetPlaceHolder(tr.T("unlock.passphrase"))
+	msg := problemLabel()
+	busy := widget.NewProgressBarInfinite()
+	busy.Hide()
+	var started time.Time
+	submit := func() {
+		started = time.Now()
+		u.SubmitAsync(pass.Text, func(s *storage.Store) { a.unlocked(s, started) })
+	}
+	pass.OnSubmitted = func(string) { submit() }
+	btn := widget.NewButton(tr.T("unlock.button"), submit)
+	btn.Importance = widget.HighImportance
+	u.OnChange(func() {
+		setProblem(msg, u.Message())
+		if u.Busy() {
+			busy.Show()
+			btn.Disable()
+		} else {
+			busy.Hide()
+			btn.Enable()
+			if u.Message() != "" {
+				pass.SetText("")
+				a.win.Canvas().Focus(pass)
+			}
+		}
+	})
+	items := []fyne.CanvasObject{bold(tr.T("unlock.title"))}
+	if c := u.Commune(); c != "" {
+		items = append(items, widget.NewLabel(tr.T("unlock.profile", c)))
+	}
+	if u.DemoPassphrase != "" {
+		demo := wrapped(tr.T("unlock.demo", u.DemoPassphrase))
+		demo.Importance = widget.WarningImportance
+		items = append(items, demo)
+	}
+	items = append(items, pass, btn, busy, msg, layout.NewSpacer(), a.languageSelect())
+	box := container.NewVBox(items...)
+	fyne.Do(func() { a.win.Canvas().Focus(pass) })
+	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(520, 400)), box))
+}
