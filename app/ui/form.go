@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
@@ -33,19 +34,22 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 		a.back()
 	}
 	var groups []fyne.CanvasObject
+	var weights []int
 	for _, g := range f.Groups() {
-		box := container.NewVBox()
+		// Label left, input right, the message under the input: the
+		// form reads down one column of labels.
+		box := container.New(layout.NewFormLayout())
 		for _, fl := range g.Fields {
 			fl := fl
 			prob := problemLabel()
 			problems[fl] = prob
 			input, set := fieldInput(a, f, fl, save)
 			setters[fl] = set
-			box.Add(widget.NewLabelWithStyle(vm.FieldLabel(tr, fl), fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
-			box.Add(input)
-			box.Add(prob)
+			box.Add(widget.NewLabel(vm.FieldLabel(tr, fl)))
+			box.Add(container.NewVBox(input, prob))
 		}
 		groups = append(groups, widget.NewCard("", tr.T(g.Key), box))
+		weights = append(weights, len(g.Fields))
 	}
 	refresh := func() {
 		for fl, l := range problems {
@@ -85,7 +89,7 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	}
 	var body fyne.CanvasObject
 	if len(groups) > 2 {
-		body = container.NewVScroll(container.NewGridWithColumns(2, groups...))
+		body = container.NewVScroll(twoColumns(groups, weights))
 	} else {
 		body = container.NewVScroll(container.NewVBox(groups...))
 	}

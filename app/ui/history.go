@@ -43,7 +43,9 @@ func historyPage(a *App, p *storage.Person) fyne.CanvasObject {
 			l.Truncation = fyne.TextTruncateEllipsis
 			return l
 		},
-		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cell(rows[id.Row], id.Col)) })
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(cell(rows[id.Row], id.Col))
+		})
 	t.ShowHeaderColumn = false
 	t.CreateHeader = func() fyne.CanvasObject { return bold("") }
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {

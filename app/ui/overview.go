@@ -54,7 +54,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 			figure(tr.T("overview.pending"), fmt.Sprint(d.Pending)),
 			figure(tr.T("overview.last_sync"), d.LastSync),
 			figure(tr.T("overview.conflicts"), fmt.Sprint(d.Conflicts)),
-			figure(tr.T("overview.connection"), map[bool]string{true: tr.T("overview.online"), false: "⚠"}[d.Online]),
+			figure(tr.T("overview.connection"), map[bool]string{true: tr.T("overview.online"), false: tr.T("overview.offline_short")}[d.Online]),
 		),
 		conn,
 	}

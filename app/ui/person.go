@@ -33,6 +33,7 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	buttons = append(buttons, widget.NewButton(tr.T("history.back"), a.back))
 
 	var cols []fyne.CanvasObject
+	var weights []int
 	for _, g := range vm.PersonGroups {
 		form := widget.NewForm()
 		for _, f := range g.Fields {
@@ -45,9 +46,10 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 		}
 		if len(form.Items) > 0 {
 			cols = append(cols, widget.NewCard("", tr.T(g.Key), form))
+			weights = append(weights, len(form.Items))
 		}
 	}
-	body := container.NewVScroll(container.NewGridWithColumns(2, cols...))
+	body := container.NewVScroll(twoColumns(cols, weights))
 	head := container.NewVBox(bold(p.FullName()), container.NewHBox(buttons...))
 	return container.NewBorder(head, nil, nil, nil, body)
 }

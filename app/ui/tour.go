@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/i18n"
 	"github.com/communekit/communekit/app/vm"
@@ -100,6 +102,13 @@ func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]strin
 		return files, err
 	}
 	fyne.DoAndWait(func() { a.showRoot(func() fyne.CanvasObject { return householdsPage(a) }) })
+	time.Sleep(settle)
+	fyne.DoAndWait(func() {
+		// Choose the first hamlet, as an officer would.
+		if l := findList(a.content); l != nil {
+			l.Select(0)
+		}
+	})
 	if err := shot("7-households"); err != nil {
 		return files, err
 	}
@@ -131,4 +140,24 @@ func capture(w fyne.Window) image.Image {
 	w.SetContent(content)
 	w.Canvas().Refresh(content)
 	return img
+}
+
+// findList returns the first list in o (the hamlets of the households page).
+func findList(o fyne.CanvasObject) *widget.List {
+	switch x := o.(type) {
+	case *widget.List:
+		return x
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			if l := findList(c); l != nil {
+				return l
+			}
+		}
+	case *container.Split:
+		if l := findList(x.Leading); l != nil {
+			return l
+		}
+		return findList(x.Trailing)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 )
@@ -98,4 +99,24 @@ func wrapped(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// twoColumns puts cards in two columns of about equal height, in order:
+// the first cards fill the left column until it holds half the weight.
+func twoColumns(cards []fyne.CanvasObject, weights []int) fyne.CanvasObject {
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	left, right := container.NewVBox(), container.NewVBox()
+	sum := 0
+	for i, c := range cards {
+		if sum*2 < total {
+			left.Add(c)
+		} else {
+			right.Add(c)
+		}
+		sum += weights[i]
+	}
+	return container.NewGridWithColumns(2, left, right)
 }
