@@ -8,9 +8,9 @@ import (
 	"github.com/communekit/communekit/crypto/identity"
 )
 
-// MaxValidity bounds how long a certificate can be valid: a device that is
-// still in use after it re-enrols, which also refreshes its officer's name
-// and scope.
+// MaxValidity bounds the validity a certificate can be given. A device still
+// in use after ten years enrols again, which also refreshes its officer's
+// name and scope.
 const MaxValidity = 10 * 366 * 24 * time.Hour
 
 // clockSlack backdates a certificate's NotBefore, so that a device whose

@@ -45,8 +45,8 @@
 // Each also has a text form: a prefix naming kind and version, then the
 // binary form in unpadded base64url, one line without spaces:
 //
-//	CKREQ1:…   an enrolment request (about 290 characters)
-//	CKCRT1:…   a certificate (about 370 characters)
+//	CKREQ1:…   an enrolment request (283 characters with one commune, 315 with five)
+//	CKCRT1:…   a certificate (339 characters with one commune, 371 with five)
 //	CKREV1:…   a revocation list
 //
 // Requests and certificates are short enough for a QR code, so enrolment

@@ -100,7 +100,8 @@ func (l *RevocationList) Verify(district identity.DistrictPublic) error {
 }
 
 // Check refuses c with a [*RevokedError] if l lists its device or its
-// serial. l must have been verified; a list of another district than c's is
+// serial, whatever the time of revocation: a stolen key can sign with any
+// date. l must have been verified; a list of another district than c's is
 // [ErrWrongDistrict], not a pass.
 func (l *RevocationList) Check(c *Certificate) error {
 	if l.DistrictKeyID != c.DistrictKeyID {
