@@ -30,11 +30,27 @@ func (d *Device) Wrap(passphrase []byte, workFactor int) ([]byte, error) {
 	if err := CheckDeviceID(d.ID); err != nil {
 		return nil, err
 	}
-	b := append([]byte(deviceKeyMagic), keyFileVersion)
-	b = append(b, d.ID...)
-	b = appendSecrets(b, d.Age, d.Sign)
+	b, err := d.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
 	return keyring.Wrap(b, passphrase, workFactor)
 }
+
+// MarshalBinary returns the plaintext key encoding that Wrap wraps, for a
+// caller that wraps it together with other secrets in one key file (one
+// scrypt derivation per unlock instead of two).
+func (d *Device) MarshalBinary() ([]byte, error) {
+	if err := CheckDeviceID(d.ID); err != nil {
+		return nil, err
+	}
+	b := append([]byte(deviceKeyMagic), keyFileVersion)
+	b = append(b, d.ID...)
+	return appendSecrets(b, d.Age, d.Sign), nil
+}
+
+// ParseDevice decodes what [Device.MarshalBinary] returns.
+func ParseDevice(p []byte) (*Device, error) { return decodeDevice(p) }
 
 // UnwrapDevice opens a device key file made by [Device.Wrap]. A wrong
 // passphrase gives [keyring.ErrWrongPassphrase]; a damaged file, or one that
@@ -72,11 +88,25 @@ func (d *District) Wrap(passphrase []byte, workFactor int) ([]byte, error) {
 	if err := CheckName("district name", d.Name); err != nil {
 		return nil, err
 	}
-	b := append([]byte(districtKeyMagic), keyFileVersion, byte(len(d.Name)))
-	b = append(b, d.Name...)
-	b = appendSecrets(b, d.Age, d.Sign)
+	b, err := d.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
 	return keyring.Wrap(b, passphrase, workFactor)
 }
+
+// MarshalBinary returns the plaintext key encoding that Wrap wraps.
+func (d *District) MarshalBinary() ([]byte, error) {
+	if err := CheckName("district name", d.Name); err != nil {
+		return nil, err
+	}
+	b := append([]byte(districtKeyMagic), keyFileVersion, byte(len(d.Name)))
+	b = append(b, d.Name...)
+	return appendSecrets(b, d.Age, d.Sign), nil
+}
+
+// ParseDistrict decodes what [District.MarshalBinary] returns.
+func ParseDistrict(p []byte) (*District, error) { return decodeDistrict(p) }
 
 // UnwrapDistrict opens a district key file made by [District.Wrap], with the
 // same errors as [UnwrapDevice].
