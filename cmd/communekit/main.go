@@ -63,7 +63,7 @@ func main() {
 	a := fyneapp.NewWithID("org.communekit.app")
 	tr := i18n.MustLoad()
 	w := a.NewWindow(tr.T("app.title"))
-	w.SetIcon(a.Metadata().Icon)
+	w.SetIcon(ui.Icon())
 	app := ui.New(w, tr, cfg)
 	app.Start()
 	w.Resize(fyne.NewSize(1366, 768))

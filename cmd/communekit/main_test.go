@@ -1,33 +1,37 @@
 package main
 
 import (
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
-// TestMain runs the app itself when asked to by the smoke test: Fyne must
-// run on the main goroutine, which a test function is not.
+// TestMain runs the app itself when asked to by a smoke test: Fyne must run
+// on the main goroutine, which a test function is not. The arguments come
+// in COMMUNEKIT_SMOKE_ARGS, one per line.
 func TestMain(m *testing.M) {
 	if os.Getenv("COMMUNEKIT_SMOKE_CHILD") == "1" {
-		os.Args = []string{"communekit", "--demo", "--quit-after", "1500ms"}
+		os.Args = append([]string{"communekit"}, strings.Split(os.Getenv("COMMUNEKIT_SMOKE_ARGS"), "\n")...)
 		main()
 		return
 	}
 	os.Exit(m.Run())
 }
 
-// TestWindow_OpensAndQuits is the window smoke test: the real app opens a
-// real window on the X display (Xvfb under `make test`) and closes by
-// itself. It runs the test binary as the app, so a crash in the driver
-// fails the test instead of killing the test run.
-func TestWindow_OpensAndQuits(t *testing.T) {
+// runApp runs the test binary as the app with args, on the X display, so a
+// crash in the driver fails the test instead of killing the test run.
+func runApp(t *testing.T, timeout time.Duration, args ...string) string {
+	t.Helper()
 	if os.Getenv("DISPLAY") == "" {
 		t.Skip("no X display; `make test` runs this under Xvfb")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestWindow_OpensAndQuits$")
-	cmd.Env = append(os.Environ(), "COMMUNEKIT_SMOKE_CHILD=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "COMMUNEKIT_SMOKE_CHILD=1", "COMMUNEKIT_SMOKE_ARGS="+strings.Join(args, "\n"))
 	out := make(chan error, 1)
 	var buf []byte
 	go func() {
@@ -40,8 +44,71 @@ func TestWindow_OpensAndQuits(t *testing.T) {
 		if err != nil {
 			t.Fatalf("app exited with %v:\n%s", err, buf)
 		}
-	case <-time.After(60 * time.Second):
+	case <-time.After(timeout):
 		cmd.Process.Kill()
-		t.Fatal("app did not quit within 60 s")
+		t.Fatalf("app did not quit within %v", timeout)
 	}
+	return string(buf)
+}
+
+// TestWindow_OpensAndQuits is the window smoke test: the real app opens a
+// real window on the X display (Xvfb under `make test`) and closes by
+// itself.
+func TestWindow_OpensAndQuits(t *testing.T) {
+	runApp(t, 60*time.Second, "--demo", "--profile", filepath.Join(t.TempDir(), "demo"), "--quit-after", "1500ms")
+}
+
+// TestWindow_DemoTourScreenshots opens the demo profile, unlocks it with
+// the passphrase the unlock screen shows, walks the main screens and writes
+// a PNG of each. The PNGs go to $COMMUNEKIT_SCREENSHOTS when set, so that a
+// person can look at them (Vietnamese renders, nothing cut off at
+// 1366×768); the test checks that each is a full-size picture, not blank.
+func TestWindow_DemoTourScreenshots(t *testing.T) {
+	dir := os.Getenv("COMMUNEKIT_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	log := runApp(t, 120*time.Second, "--demo", "--profile", filepath.Join(t.TempDir(), "demo"), "--screenshot", dir)
+	want := []string{"1-unlock", "2-overview", "3-search", "4-person", "5-form", "6-household", "7-households", "8-history", "9-overview-en"}
+	for _, name := range want {
+		path := filepath.Join(dir, name+".png")
+		img := mustPNG(t, path)
+		if b := img.Bounds(); b.Dx() < 1300 || b.Dy() < 700 {
+			t.Errorf("%s is %v, want about 1366×768", path, b)
+		}
+		if colours(img) < 8 {
+			t.Errorf("%s is blank", path)
+		}
+	}
+	if !strings.Contains(log, "to_overview=") {
+		t.Errorf("no unlock time in the log:\n%s", log)
+	}
+	t.Logf("screenshots in %s", dir)
+}
+
+func mustPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+// colours counts distinct colours on a coarse grid of the image.
+func colours(img image.Image) int {
+	seen := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			seen[[4]uint32{r, g, bl, a}] = true
+		}
+	}
+	return len(seen)
 }
