@@ -26,13 +26,31 @@ func BenchmarkSealedBytesPerNewPerson(b *testing.B) {
 	reportSizes(b, k, ops, "B/person")
 }
 
+// BenchmarkSealedBytesPerEdit corrects one field (occupation, phone or
+// address detail) of each of 500 random persons of a commune of 2,000,
+// taken in register order as an officer's round would, with the clock of
+// the new-person figure (up to 2 s between operations). Two variants show
+// what the figure depends on: the same persons in random order
+// (B/edit-shuffled) and up to a minute between edits (B/edit-slow).
 func BenchmarkSealedBytesPerEdit(b *testing.B) {
 	k := mustKeys(b)
 	c := mustCommune(b, 2000, 1)
 	other := mustCommune(b, 2000, 2)
 	r := rand.New(rand.NewPCG(1, 2))
-	ops := editOps(c, other, registerOps(c, r), figureBatch, r)
+	reg := registerOps(c, r)
+	ops := editOps(c, other, reg, figureBatch, 2000, false, r)
 	reportSizes(b, k, ops, "B/edit")
+	for _, v := range []struct {
+		unit     string
+		stepMs   int64
+		shuffled bool
+	}{{"B/edit-shuffled", 2000, true}, {"B/edit-slow", 60_000, false}} {
+		sealed, err := Seal(editOps(c, other, reg, figureBatch, v.stepMs, v.shuffled, r), k.sealOpts(1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(sealed))/figureBatch, v.unit)
+	}
 }
 
 func reportSizes(b *testing.B, k keys, ops []*storage.Op, unit string) {

@@ -62,17 +62,18 @@ func compress(plain []byte, cuts []int) ([]byte, error) {
 		scratch = trial.EncodeAll(plain[lo:hi], scratch[:0])
 		return len(scratch)
 	}
-	alone := make([]int, len(bounds)-1)
-	for i := range alone {
-		alone[i] = size(bounds[i], bounds[i+1])
-	}
+	// Greedy: extend the current frame by the next column while that is
+	// smaller than closing it and starting a new one.
 	out := make([]byte, 0, len(plain)/4+64)
-	start := 0
+	start, startSize := 0, size(bounds[0], bounds[1])
 	for i := 1; i < len(bounds)-1; i++ {
-		if alone[i-1]+alone[i] < size(bounds[i-1], bounds[i+1]) {
-			out = enc.EncodeAll(plain[bounds[start]:bounds[i]], out)
-			start = i
+		next := size(bounds[i], bounds[i+1])
+		if merged := size(bounds[start], bounds[i+1]); merged <= startSize+next {
+			startSize = merged
+			continue
 		}
+		out = enc.EncodeAll(plain[bounds[start]:bounds[i]], out)
+		start, startSize = i, next
 	}
 	return enc.EncodeAll(plain[bounds[start]:], out), nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -123,12 +124,17 @@ func registerOps(c *gen.Commune, r *rand.Rand) []*storage.Op {
 }
 
 // editOps makes n corrections of one field each (occupation, phone or
-// address detail) of random persons of c, registered by registered. Each
-// change saw the version the registration gave the field, and its new value
-// comes from another person (of c for occupations and addresses: a move
-// within the commune; of other for phones), as real corrections would.
-// Edits are up to a minute apart.
-func editOps(c, other *gen.Commune, registered []*storage.Op, n int, r *rand.Rand) []*storage.Op {
+// address detail) of n random persons of c, registered by registered, in
+// register order: an officer's round of corrections goes household by
+// household. Each change saw the version the registration gave the field,
+// and its new value comes from another person (of c for occupations and
+// addresses: a move within the commune; of other for phones). stepMs bounds
+// the random time between edits.
+func editOps(c, other *gen.Commune, registered []*storage.Op, n int, stepMs int64, shuffled bool, r *rand.Rand) []*storage.Op {
+	who := r.Perm(len(c.Persons))[:n]
+	if !shuffled {
+		slices.Sort(who)
+	}
 	reasons := map[storage.Field]string{
 		storage.FieldOccupation:             "Cập nhật nghề nghiệp",
 		storage.FieldPhone:                  "Cập nhật số điện thoại",
@@ -140,7 +146,7 @@ func editOps(c, other *gen.Commune, registered []*storage.Op, n int, r *rand.Ran
 	last := registered[len(registered)-1]
 	ms := int64(last.HLC>>16) + 86_400_000
 	for i := range ops {
-		k := r.IntN(len(c.Persons))
+		k := who[i]
 		reg := registered[k]
 		f := fields[r.IntN(len(fields))]
 		var nv string
@@ -150,7 +156,7 @@ func editOps(c, other *gen.Commune, registered []*storage.Op, n int, r *rand.Ran
 		default:
 			nv = c.Persons[r.IntN(len(c.Persons))].Values[f]
 		}
-		ms += 1 + r.Int64N(60_000)
+		ms += 1 + r.Int64N(stepMs)
 		ops[i] = &storage.Op{
 			Device:  testDevice,
 			Seq:     last.Seq + uint64(i) + 1,

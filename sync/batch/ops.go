@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 
@@ -26,7 +27,7 @@ const opsVersion = 1
 // column. Counts are checked against the bytes left before anything is
 // allocated for them.
 const (
-	minOpBytes     = 11
+	minOpBytes     = 8
 	minChangeBytes = 3
 )
 
@@ -127,101 +128,76 @@ func encodeOps(ops []*storage.Op, l Limits) (b []byte, cuts []int, err error) {
 		e.ref(string(v.Device))
 	}
 
-	b = make([]byte, 0, 64+16*len(ops)+40*nChanges)
-	b = append(b, opsVersion)
-	b = binary.AppendUvarint(b, uint64(len(ops)))
-	b = binary.AppendUvarint(b, uint64(nChanges))
+	w := &colWriter{b: make([]byte, 0, 64+16*len(ops)+40*nChanges)}
+	w.b = append(w.b, opsVersion)
+	w.uvarint(uint64(len(ops)))
+	w.uvarint(uint64(nChanges))
 
-	b = binary.AppendUvarint(b, uint64(len(e.strs)))
+	w.uvarint(uint64(len(e.strs)))
 	for _, s := range e.strs {
-		b = binary.AppendUvarint(b, uint64(len(s)))
+		w.uvarint(uint64(len(s)))
 	}
 	for _, s := range e.strs {
-		b = append(b, s...)
+		w.b = append(w.b, s...)
 	}
 
-	cuts = append(cuts, len(b))
-	b = binary.AppendUvarint(b, uint64(len(verList)))
-	cuts = append(cuts, len(b))
-	for _, v := range verList {
-		b = binary.AppendUvarint(b, e.strIndex[string(v.Device)])
-	}
+	w.uvarint(uint64(len(verList)))
+	w.column(len(verList), func(i int) uint64 { return e.strIndex[string(verList[i].Device)] })
 	var prevMs uint64
-	cuts = append(cuts, len(b))
-	for _, v := range verList {
-		ms := uint64(v.HLC) >> 16
-		b = appendZigzag(b, int64(ms-prevMs))
+	w.planes(len(verList), func(i int) uint64 {
+		ms := uint64(verList[i].HLC) >> 16
+		step := (ms - prevMs) & msMask
 		prevMs = ms
-	}
-	cuts = append(cuts, len(b))
-	for _, v := range verList {
-		b = binary.AppendUvarint(b, uint64(v.HLC)&0xffff)
+		return step
+	})
+	w.column(len(verList), func(i int) uint64 { return uint64(verList[i].HLC) & 0xffff })
+
+	w.column(len(ops), func(i int) uint64 { return uint64(ops[i].Kind) })
+	w.column(len(ops), func(i int) uint64 { return uint64(ops[i].Event) })
+	w.column(len(ops), func(i int) uint64 { return e.strIndex[string(ops[i].Device)] })
+	lastSeq := make(map[storage.DeviceID]uint64)
+	w.planes(len(ops), func(i int) uint64 {
+		o := ops[i]
+		step := zigzag(int64(o.Seq - lastSeq[o.Device]))
+		lastSeq[o.Device] = o.Seq
+		return step
+	})
+	prevMs = 0
+	w.planes(len(ops), func(i int) uint64 {
+		ms := uint64(ops[i].HLC) >> 16
+		step := (ms - prevMs) & msMask
+		prevMs = ms
+		return step
+	})
+	w.column(len(ops), func(i int) uint64 { return uint64(ops[i].HLC) & 0xffff })
+	w.column(len(ops), func(i int) uint64 { return e.strIndex[ops[i].Officer] })
+	w.column(len(ops), func(i int) uint64 { return e.strIndex[ops[i].Reason] })
+	w.column(len(ops), func(i int) uint64 { return e.strIndex[ops[i].ID.Origin] })
+	lastN := make(map[string]uint64)
+	w.planes(len(ops), func(i int) uint64 {
+		o := ops[i]
+		step := zigzag(int64(o.ID.N - lastN[o.ID.Origin]))
+		lastN[o.ID.Origin] = o.ID.N
+		return step
+	})
+	w.cut()
+	for _, o := range ops {
+		w.b = appendShape(w.b, o.Changes)
 	}
 
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = append(b, byte(o.Kind))
-	}
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = append(b, byte(o.Event))
-	}
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = binary.AppendUvarint(b, e.strIndex[string(o.Device)])
-	}
-	lastSeq := make(map[storage.DeviceID]uint64)
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = appendZigzag(b, int64(o.Seq-lastSeq[o.Device]))
-		lastSeq[o.Device] = o.Seq
-	}
-	prevMs = 0
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		ms := uint64(o.HLC) >> 16
-		b = appendZigzag(b, int64(ms-prevMs))
-		prevMs = ms
-	}
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = binary.AppendUvarint(b, uint64(o.HLC)&0xffff)
-	}
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = binary.AppendUvarint(b, e.strIndex[o.Officer])
-	}
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = binary.AppendUvarint(b, e.strIndex[o.Reason])
-	}
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = binary.AppendUvarint(b, e.strIndex[o.ID.Origin])
-	}
-	lastN := make(map[string]uint64)
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = appendZigzag(b, int64(o.ID.N-lastN[o.ID.Origin]))
-		lastN[o.ID.Origin] = o.ID.N
-	}
-	cuts = append(cuts, len(b))
-	for _, o := range ops {
-		b = appendShape(b, o.Changes)
-	}
-	cuts = append(cuts, len(b))
 	// A change refers to its seen version as a step from the previous
 	// change's (0: the zero version): an officer working through the
 	// register in order sees versions in table order, steps of +1.
+	w.cut()
 	var lastVer uint64
 	for _, o := range ops {
 		for _, c := range o.Changes {
 			v := versions[c.Seen]
 			if v == 0 {
-				b = append(b, 0)
+				w.b = append(w.b, 0)
 				continue
 			}
-			b = binary.AppendUvarint(b, 1+zigzag(int64(v-lastVer)))
+			w.uvarint(1 + zigzag(int64(v-lastVer)))
 			lastVer = v
 		}
 	}
@@ -238,39 +214,87 @@ func encodeOps(ops []*storage.Op, l Limits) (b []byte, cuts []int, err error) {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, colKey.compare)
+
 	// All reference tokens first, then the literals column by column: the
 	// literals are text, the rest numbers, and keeping them apart lets the
-	// compressor treat them apart (compress.go). cuts records where each
-	// literal column starts.
+	// compressor treat them apart (compress.go).
+	w.cut()
 	refs := newRefIndex(ops)
 	tokens := make([][]uint64, len(keys))
 	for i, k := range keys {
-		cuts = append(cuts, len(b))
 		prev := uint64(0)
 		for _, p := range cols[k] {
 			t := refs.tokenMRU(ops, p, prev)
 			tokens[i] = append(tokens[i], t)
-			b = binary.AppendUvarint(b, t)
+			w.uvarint(t)
 			if t != 0 {
 				prev = t
 			}
 		}
 	}
 	for i, k := range keys {
-		cuts = append(cuts, len(b))
+		w.cut()
 		for j, p := range cols[k] {
 			if tokens[i][j] == 0 {
-				b = appendLiteral(b, ops[p.op].Changes[p.change].New)
+				w.b = appendLiteral(w.b, ops[p.op].Changes[p.change].New)
 			}
 		}
 		for _, p := range cols[k] {
-			b = appendLiteral(b, ops[p.op].Changes[p.change].Old)
+			w.b = appendLiteral(w.b, ops[p.op].Changes[p.change].Old)
 		}
 	}
-	return b, cuts, nil
+	return w.b, w.cuts, nil
 }
 
-func appendZigzag(b []byte, v int64) []byte { return binary.AppendUvarint(b, zigzag(v)) }
+// colWriter appends columns and records where each starts (cuts), so
+// that the compressor can try frame boundaries there.
+type colWriter struct {
+	b    []byte
+	cuts []int
+}
+
+func (w *colWriter) cut() {
+	if n := len(w.cuts); n == 0 || w.cuts[n-1] != len(w.b) {
+		w.cuts = append(w.cuts, len(w.b))
+	}
+}
+
+func (w *colWriter) uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
+
+// column writes n numbers as varints.
+func (w *colWriter) column(n int, get func(i int) uint64) {
+	w.cut()
+	for i := range n {
+		w.uvarint(get(i))
+	}
+}
+
+// planes writes n numbers as byte planes: the width in bytes of the
+// largest, then every number's lowest byte, then every number's next
+// byte… A column of clock steps becomes a plane of noise and a plane of
+// small numbers, which zstd codes better than interleaved varints.
+func (w *colWriter) planes(n int, get func(i int) uint64) {
+	w.cut()
+	vs := make([]uint64, n)
+	var all uint64
+	for i := range vs {
+		vs[i] = get(i)
+		all |= vs[i]
+	}
+	width := (bits.Len64(all) + 7) / 8
+	w.b = append(w.b, byte(width))
+	for k := range width {
+		for _, v := range vs {
+			w.b = append(w.b, byte(v>>(8*k)))
+		}
+	}
+}
+
+// msMask keeps the 48 bits of milliseconds of a clock reading. Clock steps
+// wrap around at 2^48, so that the usual step forward is a small number
+// with no sign bit.
+const msMask = 1<<48 - 1
+
 
 // opsDecoder reads the columns; the first error sticks and later reads
 // return zero values, so the decoding code reads straight through.
@@ -298,8 +322,30 @@ func (d *opsDecoder) uvarint(what string) uint64 {
 	return v
 }
 
-func (d *opsDecoder) zigzag(what string) int64 {
-	return unzigzag(d.uvarint(what))
+// planes reads what colWriter.planes writes.
+func (d *opsDecoder) planes(n int, what string) []uint64 {
+	w := uint64(d.byte1(what))
+	if d.err == nil && w > 8 {
+		d.fail("%s %d bytes wide", what, w)
+	}
+	raw := d.bytes(uint64(n)*w, what)
+	if d.err != nil {
+		return nil
+	}
+	vs := make([]uint64, n)
+	for k := range int(w) {
+		for i := range vs {
+			vs[i] |= uint64(raw[k*n+i]) << (8 * k)
+		}
+	}
+	return vs
+}
+
+func (d *opsDecoder) clockStep(ms, step uint64) uint64 {
+	if d.err == nil && step > msMask {
+		d.fail("clock step %d does not fit 48 bits", step)
+	}
+	return (ms + step) & msMask
 }
 
 func (d *opsDecoder) bytes(n uint64, what string) []byte {
@@ -425,8 +471,8 @@ func decodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 		versions[i].Device = storage.DeviceID(str("seen device"))
 	}
 	var ms uint64
-	for i := range versions {
-		ms += uint64(d.zigzag("seen clock"))
+	for i, step := range d.planes(len(versions), "seen clocks") {
+		ms = d.clockStep(ms, step)
 		versions[i].HLC = storage.HLC(ms << 16)
 	}
 	for i := range versions {
@@ -451,14 +497,15 @@ func decodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 		o.Device = storage.DeviceID(str("device"))
 	}
 	lastSeq := make(map[storage.DeviceID]uint64)
-	for _, o := range ops {
-		o.Seq = lastSeq[o.Device] + uint64(d.zigzag("sequence number"))
+	for i, step := range d.planes(nOps, "sequence numbers") {
+		o := ops[i]
+		o.Seq = lastSeq[o.Device] + uint64(unzigzag(step))
 		lastSeq[o.Device] = o.Seq
 	}
 	ms = 0
-	for _, o := range ops {
-		ms += uint64(d.zigzag("clock"))
-		o.HLC = storage.HLC(ms << 16)
+	for i, step := range d.planes(nOps, "clocks") {
+		ms = d.clockStep(ms, step)
+		ops[i].HLC = storage.HLC(ms << 16)
 	}
 	for _, o := range ops {
 		o.HLC |= storage.HLC(d.counter())
@@ -473,8 +520,9 @@ func decodeOps(b []byte, l Limits) ([]*storage.Op, error) {
 		o.ID.Origin = str("identifier origin")
 	}
 	lastN := make(map[string]uint64)
-	for _, o := range ops {
-		o.ID.N = lastN[o.ID.Origin] + uint64(d.zigzag("identifier"))
+	for i, step := range d.planes(nOps, "identifiers") {
+		o := ops[i]
+		o.ID.N = lastN[o.ID.Origin] + uint64(unzigzag(step))
 		lastN[o.ID.Origin] = o.ID.N
 	}
 	total := 0

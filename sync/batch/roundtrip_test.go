@@ -134,7 +134,7 @@ func TestSealOpen_GeneratedCommuneRoundTrip(t *testing.T) {
 	c := mustCommune(t, 2000, 3)
 	r := rand.New(rand.NewPCG(3, 3))
 	reg := registerOps(c, r)
-	for _, ops := range [][]*storage.Op{reg, editOps(c, mustCommune(t, 100, 4), reg, 700, r)} {
+	for _, ops := range [][]*storage.Op{reg, editOps(c, mustCommune(t, 100, 4), reg, 700, 60_000, true, r)} {
 		sealed, err := Seal(ops, k.sealOpts(1))
 		if err != nil {
 			t.Fatal(err)
