@@ -2,6 +2,7 @@ package vm
 
 import (
 	"sync"
+	"time"
 
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/refdata"
@@ -16,8 +17,12 @@ type Overview struct {
 	sync      SyncStatus
 	conflicts ConflictQueue
 
-	mu   sync.Mutex
-	data OverviewData
+	mu        sync.Mutex
+	data      OverviewData
+	err       error
+	lastSync  time.Time
+	synced    bool
+	available bool
 }
 
 // OverviewData is what the overview shows, in words for the officer.
@@ -46,11 +51,28 @@ func NewOverview(tr Tr, store *storage.Store, sync SyncStatus, conflicts Conflic
 	return &Overview{tr: tr, store: store, sync: sync, conflicts: conflicts}
 }
 
-// Data returns what the overview shows.
+// Data returns what the overview shows, in the current language.
 func (o *Overview) Data() OverviewData {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.data
+	d, err, last, synced, available := o.data, o.err, o.lastSync, o.synced, o.available
+	o.mu.Unlock()
+	if err != nil {
+		d.Error = o.tr.T("overview.error", err.Error())
+	}
+	if synced {
+		d.LastSync = last.Local().Format("15:04 02/01/2006")
+	} else {
+		d.LastSync = o.tr.T("overview.never_synced")
+	}
+	switch {
+	case !available:
+		d.Connection = o.tr.T("overview.offline_no_sync")
+	case d.Online:
+		d.Connection = o.tr.T("overview.online")
+	default:
+		d.Connection = o.tr.T("overview.offline")
+	}
+	return d
 }
 
 // Refresh reads the counts again (after a save, an import, a sync).
@@ -70,25 +92,10 @@ func (o *Overview) Refresh() error {
 	if err == nil {
 		d.Conflicts, err = o.conflicts.Open()
 	}
-	if err != nil {
-		d.Error = o.tr.T("overview.error", err.Error())
-	}
-	if t, ok := o.sync.LastSync(); ok {
-		d.LastSync = t.Local().Format("15:04 02/01/2006")
-	} else {
-		d.LastSync = o.tr.T("overview.never_synced")
-	}
+	last, synced := o.sync.LastSync()
 	d.Online = o.sync.Online()
-	switch {
-	case !o.sync.Available():
-		d.Connection = o.tr.T("overview.offline_no_sync")
-	case d.Online:
-		d.Connection = o.tr.T("overview.online")
-	default:
-		d.Connection = o.tr.T("overview.offline")
-	}
 	o.mu.Lock()
-	o.data = d
+	o.data, o.err, o.lastSync, o.synced, o.available = d, err, last, synced, o.sync.Available()
 	o.mu.Unlock()
 	o.changed()
 	return err

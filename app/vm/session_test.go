@@ -121,4 +121,8 @@ func TestOverview_CountsPendingAndSaysItIsOffline(t *testing.T) {
 	if !strings.Contains(d.Commune, "Quỳnh Phụ") {
 		t.Errorf("commune %q", d.Commune)
 	}
+	o.tr.SetLang("en")
+	if d := o.Data(); d.LastSync != "never synced" || !strings.Contains(d.Connection, "Offline") {
+		t.Errorf("after switching to English: %+v", d)
+	}
 }
