@@ -152,8 +152,13 @@ func encodeOps(ops []*storage.Op, l Limits) (b []byte, cuts []int, err error) {
 	})
 	w.column(len(verList), func(i int) uint64 { return uint64(verList[i].HLC) & 0xffff })
 
-	w.column(len(ops), func(i int) uint64 { return uint64(ops[i].Kind) })
-	w.column(len(ops), func(i int) uint64 { return uint64(ops[i].Event) })
+	w.cut()
+	for _, o := range ops {
+		w.b = append(w.b, byte(o.Kind))
+	}
+	for _, o := range ops {
+		w.b = append(w.b, byte(o.Event))
+	}
 	w.column(len(ops), func(i int) uint64 { return e.strIndex[string(ops[i].Device)] })
 	lastSeq := make(map[storage.DeviceID]uint64)
 	w.planes(len(ops), func(i int) uint64 {
