@@ -39,11 +39,18 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	tr := p.a.tr
 	d := p.vm.Data()
 	figure := func(label, value string) fyne.CanvasObject {
+		if !d.Loaded {
+			value = "…"
+		}
 		return widget.NewCard(value, label, nil)
 	}
 	conn := wrapped(d.Connection)
 	if !d.Online {
 		conn.Importance = widget.WarningImportance
+	}
+	if !d.Loaded {
+		c := p.a.store.Profile()
+		d.Commune, d.Officer = vm.UnitLabel(c.Commune), c.Officer
 	}
 	items := []fyne.CanvasObject{
 		bold(tr.T("overview.title", d.Commune)),

@@ -37,6 +37,9 @@ type OverviewData struct {
 	Online     bool
 	Connection string // the offline indicator, in words
 	Error      string // a store error, if reading failed
+	// Loaded is false until the first Refresh ends: the screen shows the
+	// overview at once after unlocking and the counts when they are read.
+	Loaded bool
 }
 
 // NewOverview returns the overview of store. Nil sync and conflicts mean
@@ -92,6 +95,7 @@ func (o *Overview) Refresh() error {
 	if err == nil {
 		d.Conflicts, err = o.conflicts.Open()
 	}
+	d.Loaded = true
 	last, synced := o.sync.LastSync()
 	d.Online = o.sync.Online()
 	o.mu.Lock()
