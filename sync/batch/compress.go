@@ -8,22 +8,30 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
+
+	dicts "github.com/communekit/communekit/assets/zstd"
 )
 
 // The plaintext is compressed with zstd at its best level: a batch is
 // sealed once and sent over 2G links, and at batch sizes compression costs
 // a few milliseconds (bench_test.go). No checksum: age authenticates every
 // byte already.
+//
+// Every frame is compressed with the format's dictionary (assets/zstd),
+// trained on generated communes: it knows the names, hamlets, occupations
+// and column layouts a batch starts without, which saves about 6 % on
+// batches of 500 operations (bench_test.go) and far more on small ones.
 var encoder = sync.OnceValues(func() (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedBestCompression),
 		zstd.WithEncoderCRC(false),
 		zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderDict(dicts.BatchV1),
 	)
 })
 
-// trialEncoder only decides where frames start: its sizes rank the
-// choices nearly as the best level would, many times faster.
+// trialEncoder only ranks the choice of frame boundaries. Without the
+// dictionary it is many times faster per frame and ranks nearly alike.
 var trialEncoder = sync.OnceValues(func() (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedBestCompression),
@@ -40,6 +48,10 @@ var trialEncoder = sync.OnceValues(func() (*zstd.Encoder, error) {
 // encoder starts a new frame at a cut wherever compressing the columns on
 // either side apart is smaller than compressing them together. Frame
 // boundaries are the encoder's choice and not part of the format.
+// maxTrialFrames bounds the trials of compress: a batch of persons has
+// about 70 columns.
+const maxTrialFrames = 128
+
 func compress(plain []byte, cuts []int) ([]byte, error) {
 	enc, err := encoder()
 	if err != nil {
@@ -57,6 +69,11 @@ func compress(plain []byte, cuts []int) ([]byte, error) {
 		}
 	}
 	bounds = append(bounds, len(plain))
+	if len(bounds) > maxTrialFrames {
+		// Unusual batches (many kinds and fields) are not worth the
+		// trials: one frame.
+		return enc.EncodeAll(plain, make([]byte, 0, len(plain)/4+64)), nil
+	}
 	var scratch []byte
 	size := func(lo, hi int) int {
 		scratch = trial.EncodeAll(plain[lo:hi], scratch[:0])
@@ -88,6 +105,7 @@ func decompress(compressed []byte, size int) ([]byte, error) {
 		zstd.WithDecoderLowmem(true),
 		zstd.WithDecoderMaxMemory(window),
 		zstd.WithDecoderMaxWindow(window),
+		zstd.WithDecoderDicts(dicts.BatchV1),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDecompress, err)

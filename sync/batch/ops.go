@@ -698,3 +698,25 @@ func (d *opsDecoder) counter() uint64 {
 	}
 	return v
 }
+
+// DictionaryID is the zstd dictionary ID of format version 1's dictionary
+// ("CKB1").
+const DictionaryID = 0x434b4231
+
+// DictionarySamples returns what the compressor frames of a batch of ops
+// would hold, for training a dictionary (internal/gendict).
+func DictionarySamples(ops []*storage.Op) ([][]byte, error) {
+	b, cuts, err := encodeOps(ops, DefaultLimits)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	lo := 0
+	for _, c := range append(cuts, len(b)) {
+		if c > lo {
+			out = append(out, b[lo:c])
+		}
+		lo = c
+	}
+	return out, nil
+}
