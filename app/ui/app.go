@@ -27,6 +27,10 @@ type Config struct {
 	Conflicts vm.ConflictQueue
 	// OnUnlocked is told how long unlocking took, up to the overview shown.
 	OnUnlocked func(time.Duration)
+	// Do runs a function on the UI goroutine: fyne.Do when nil. Tests
+	// under Fyne's test driver, whose fyne.Do runs on the calling
+	// goroutine, pass a queue they drain themselves.
+	Do vm.Do
 }
 
 // App is the window's content: unlock or setup, then the main screens.
@@ -36,6 +40,7 @@ type App struct {
 	tr    *i18n.Bundle
 	keys  *keys
 	store *storage.Store
+	do    vm.Do
 
 	// The main screens, once unlocked.
 	content  *fyne.Container // the page shown beside the navigation
@@ -46,7 +51,10 @@ type App struct {
 
 // New builds the app in win; call Start.
 func New(win fyne.Window, tr *i18n.Bundle, cfg Config) *App {
-	a := &App{cfg: cfg, win: win, tr: tr, keys: &keys{}}
+	a := &App{cfg: cfg, win: win, tr: tr, keys: &keys{}, do: cfg.Do}
+	if a.do == nil {
+		a.do = fyne.Do
+	}
 	a.keys.install(win.Canvas())
 	tr.OnChange(func() { a.relabel() })
 	return a
@@ -75,7 +83,7 @@ func (a *App) Close() {
 }
 
 func (a *App) showUnlock() {
-	u := vm.NewUnlock(a.tr, a.cfg.Dir, a.cfg.Options, fyne.Do)
+	u := vm.NewUnlock(a.tr, a.cfg.Dir, a.cfg.Options, a.do)
 	u.DemoPassphrase = a.cfg.DemoPassphrase
 	a.keys.escape, a.keys.find = nil, nil
 	a.win.SetContent(unlockScreen(a, u))

@@ -35,12 +35,12 @@ func householdsPage(a *App) fyne.CanvasObject {
 		name := hamlets[i].Name
 		go func() {
 			r := v.InHamlet(name)
-			fyne.Do(func() { rows = r; hhList.Refresh(); hhList.ScrollToTop() })
+			a.do(func() { rows = r; hhList.Refresh(); hhList.ScrollToTop() })
 		}()
 	}
 	go func() {
 		err := v.Load()
-		fyne.Do(func() {
+		a.do(func() {
 			if err == nil {
 				hamlets = v.Hamlets()
 				hamletList.Refresh()

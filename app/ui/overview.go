@@ -24,7 +24,7 @@ func newOverviewPage(a *App) *overviewPage {
 func (p *overviewPage) refresh(done func()) {
 	go func() {
 		p.vm.Refresh()
-		fyne.Do(func() {
+		p.a.do(func() {
 			if len(p.a.pages) == 1 {
 				p.a.show()
 			}

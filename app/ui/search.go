@@ -20,7 +20,7 @@ type searchPage struct {
 }
 
 func newSearchPage(a *App) *searchPage {
-	p := &searchPage{a: a, vm: vm.NewSearch(a.tr, a.store, fyne.Do)}
+	p := &searchPage{a: a, vm: vm.NewSearch(a.tr, a.store, a.do)}
 	p.entry = newKeyEntry(a.keys)
 	p.entry.OnChanged = p.vm.SetQuery
 	p.entry.OnSubmitted = func(string) {
@@ -48,7 +48,7 @@ func newSearchPage(a *App) *searchPage {
 		p.open(p.results[i])
 		p.list.UnselectAll()
 	}
-	// Results arrive through fyne.Do, on the UI goroutine.
+	// Results arrive through a.do (fyne.Do), on the UI goroutine.
 	p.vm.OnChange(func() {
 		p.results, _ = p.vm.Results()
 		msg := p.vm.Message()

@@ -89,6 +89,14 @@ func (u *Unlock) Took() time.Duration {
 // Submit opens the profile with passphrase. A wrong passphrase leaves a
 // message and the officer tries again; nothing is changed on disk.
 func (u *Unlock) Submit(passphrase string) (*storage.Store, error) {
+	s, err := u.open(passphrase)
+	u.changed()
+	return s, err
+}
+
+// open opens the store and sets the message without telling listeners,
+// so that SubmitAsync can tell them on the UI goroutine.
+func (u *Unlock) open(passphrase string) (*storage.Store, error) {
 	start := time.Now()
 	s, err := storage.Open(u.dir, []byte(passphrase), u.opts)
 	u.mu.Lock()
@@ -108,7 +116,6 @@ func (u *Unlock) Submit(passphrase string) (*storage.Store, error) {
 		u.message = u.tr.T("unlock.failed", err.Error())
 	}
 	u.mu.Unlock()
-	u.changed()
 	return s, err
 }
 
@@ -126,7 +133,7 @@ func (u *Unlock) SubmitAsync(passphrase string, done func(*storage.Store)) {
 	u.mu.Unlock()
 	u.changed()
 	go func() {
-		s, err := u.Submit(passphrase)
+		s, err := u.open(passphrase)
 		u.do(func() {
 			u.mu.Lock()
 			u.busy = false
