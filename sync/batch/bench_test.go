@@ -75,3 +75,29 @@ func reportSizes(b *testing.B, k keys, ops []*storage.Op, unit string) {
 	b.ReportMetric(float64(bt.CompressedBytes)/n, "zstd-B/op")
 	b.ReportMetric(float64(len(sealed)-bt.CompressedBytes), "envelope-B")
 }
+
+// BenchmarkSealThroughput and BenchmarkOpenThroughput report operations
+// per second on one core for batches of 500 new persons. Run with -cpu 1.
+func BenchmarkSealThroughput(b *testing.B) {
+	k := mustKeys(b)
+	ops := registerOps(mustCommune(b, figureBatch, 1), rand.New(rand.NewPCG(1, 2)))
+	for b.Loop() {
+		if _, err := Seal(ops, k.sealOpts(1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(ops))/b.Elapsed().Seconds(), "ops/s")
+}
+
+func BenchmarkOpenThroughput(b *testing.B) {
+	k := mustKeys(b)
+	ops := registerOps(mustCommune(b, figureBatch, 1), rand.New(rand.NewPCG(1, 2)))
+	sealed := mustSeal(b, ops, k.sealOpts(1))
+	o := k.opener()
+	for b.Loop() {
+		if _, err := o.Open(sealed); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(ops))/b.Elapsed().Seconds(), "ops/s")
+}
