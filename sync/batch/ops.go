@@ -300,7 +300,6 @@ func (w *colWriter) planes(n int, get func(i int) uint64) {
 // with no sign bit.
 const msMask = 1<<48 - 1
 
-
 // opsDecoder reads the columns; the first error sticks and later reads
 // return zero values, so the decoding code reads straight through.
 type opsDecoder struct {

@@ -23,7 +23,7 @@ import (
 const terminator = 0xff
 
 const (
-	refMinLen = 6  // shorter values are cheaper as literals
+	refMinLen = 6 // shorter values are cheaper as literals
 )
 const refWindow = 16 // how many operations away a reference may point
 
