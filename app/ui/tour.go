@@ -129,6 +129,9 @@ func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]strin
 // GL canvas's own Capture reads the front buffer, which under Xvfb (where
 // the smoke test runs) comes back blank; the software painter draws the
 // same widgets the same size. The content is put back in the window after.
+// One difference: the software painter does not clip a scroll's content,
+// so a field just below a scroll's edge can show through in the PNG (the
+// person form); the real window clips it.
 func capture(w fyne.Window) image.Image {
 	content := w.Content()
 	size := w.Canvas().Size()
