@@ -15,7 +15,7 @@ type Limits struct {
 
 // DefaultLimits fit the largest batch the outbox makes (DESIGN.md §6: small
 // batches, cheap to retry over 2G) many times over. 500 new persons seal to
-// about 15 KB and decompress to about 120 KB; a sender that wants more
+// about 14 KB and decompress to about 125 KB; a sender that wants more
 // splits its batches.
 var DefaultLimits = Limits{
 	MaxSealed: 4 << 20,

@@ -15,17 +15,18 @@ import (
 // The operations encoding is columnar (FORMAT.md, "Operations"): instead of
 // one record after another, every attribute of every operation is written
 // together — all kinds, then all events, then all sequence numbers as
-// deltas … then every value of one field, then the next field. Sequence
-// numbers become runs of +1, identifiers small deltas, strings that repeat
+// steps … then every value of one field, then the next field. Sequence
+// numbers become runs of +1, identifiers small steps, strings that repeat
 // (device, officer, reason) one-byte references, and zstd sees a column of
 // similar names or address lines together, which is where most of the
 // compression comes from: see bench_test.go for the figures.
 
 const opsVersion = 1
 
-// Minimum encoded bytes of one operation and of one change: a byte in each
-// column. Counts are checked against the bytes left before anything is
-// allocated for them.
+// Minimum encoded bytes of one operation (its kind, event, device, clock
+// counter, officer, reason, origin and fields) and of one change (its seen
+// version, reference token and old value). Counts are checked against the
+// bytes left before anything is allocated for them.
 const (
 	minOpBytes     = 8
 	minChangeBytes = 3

@@ -8,24 +8,26 @@ import (
 	"github.com/communekit/communekit/storage"
 )
 
-// Value columns. A value is written either as a literal (its bytes and a
-// terminator) or, when an equal value of at least refMinLen bytes sits
-// nearby, as a reference to it: the father's name is the full name of
-// another member of the household two operations back, the current
-// address is the permanent address of the same operation, the household
-// number is the previous person's. zstd finds such repeats too, but a
-// match across columns kilobytes apart costs it three bytes or so; a
-// reference token costs little because the tokens of one column are
-// nearly all alike (bench_test.go measures the difference).
+// Value columns. A new value is written either as a literal (literal.go)
+// or, when an equal value of at least refMinLen bytes sits in a lower
+// field of an operation at most refWindow away, as a reference to it: the
+// father's name is the full name of the household head two operations
+// back, the spouse's ID number the ID number of the next operation, the
+// current address the permanent address of the same one. zstd finds such
+// repeats too, but a match into another column kilobytes back costs it
+// three bytes or so, and the tokens of one column are nearly all alike.
+// Repeats within a column (the household number of the previous person)
+// are left to zstd, which codes them as well as a token would: measured,
+// references within a column made batches bigger.
 
-// terminator ends every literal value. 0xFF never occurs in UTF-8, so no
+// terminator ends every text literal. 0xFF never occurs in UTF-8, so no
 // length is needed and zstd sees only text.
 const terminator = 0xff
 
 const (
-	refMinLen = 6 // shorter values are cheaper as literals
+	refMinLen = 6  // shorter values are cheaper as literals
+	refWindow = 16 // how many operations away a reference may point
 )
-const refWindow = 16 // how many operations away a reference may point
 
 // valuePos is one change inside the operations being encoded.
 type valuePos struct{ op, change int }
@@ -38,8 +40,8 @@ type target struct {
 }
 
 // refIndex finds, for a new value, the nearest equal one already decoded
-// when the decoder reaches it (DecodeOps reads columns in (kind, field)
-// order, each in operation order). Only the first change of a field in an
+// when the decoder reaches it (DecodeOps reads the value columns in
+// (kind, field) order). Only the first change of a field in an
 // operation can be a target, so (operation, field) names it.
 type refIndex struct {
 	byValue map[string][]target // in operation order
@@ -71,9 +73,8 @@ func firstOfField(changes []storage.Change, j int) int {
 
 // token returns 0 for a literal, else 1 + zigzag(op distance)<<8 + field.
 // The nearest target wins; at equal distance the earlier operation, then
-// the lower field. The target must be in a column already decoded: a lower
-// field of the same kind (any operation in the window), or the same field
-// in an earlier operation.
+// the lower field. The target must be in a column the decoder has read
+// already: a lower field of the same kind.
 func (r *refIndex) token(ops []*storage.Op, p valuePos) uint64 {
 	o := ops[p.op]
 	c := &o.Changes[p.change]
