@@ -129,9 +129,14 @@ func TestOpen_ZstdBombFailsFastAndSmall(t *testing.T) {
 		if !errors.Is(err, ErrDecompressedTooLarge) {
 			t.Fatalf("declared %d: %v, want ErrDecompressedTooLarge", declared, err)
 		}
-		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(4*declared+(8<<20)) {
+		// Loosely: the decoder's window and history and our buffer are
+		// each about the declared size (more under -race); the bomb is
+		// 1 GiB.
+		alloc := after.TotalAlloc - before.TotalAlloc
+		if alloc > uint64(8*declared+(16<<20)) {
 			t.Errorf("declared %d: opening the bomb allocated %d bytes", declared, alloc)
 		}
+		t.Logf("declared %d: refused after allocating %d bytes", declared, alloc)
 	}
 }
 
