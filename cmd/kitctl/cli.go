@@ -201,6 +201,9 @@ func (e *env) open() (*storage.Store, error) {
 	if errors.Is(err, storage.ErrWrongPassphrase) {
 		return nil, fmt.Errorf("%w (check COMMUNEKIT_PASSPHRASE or --passphrase-file)", err)
 	}
+	if err == nil {
+		limitMemory()
+	}
 	return s, err
 }
 

@@ -10,10 +10,12 @@ import (
 // ≤ 64 MB resident, with the mapped tables), and without a limit the
 // garbage collector lets the heap double before it collects. The limit is
 // soft: unlocking (scrypt, 256 MB) and a large import still get the memory
-// they need. GOMEMLIMIT, when set, wins.
+// they need. GOMEMLIMIT, when set, wins. It is applied once the store is
+// open: during unlock scrypt needs 256 MB, and a limit far below that makes
+// the collector run again and again while the officer waits.
 const kitctlMemoryLimit = 40 << 20
 
-func init() {
+func limitMemory() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(kitctlMemoryLimit)
 	}

@@ -1,0 +1,124 @@
+// Package outbox seals a commune device's pending operations into
+// numbered batches for its district and writes them out as files, as they
+// travel on a USB stick or are pushed over HTTP.
+//
+// The store (storage.Store's outbox) keeps each sealed batch, with its
+// number and operations, until the district acknowledges it; this package
+// does the sealing between reading unbatched operations and recording the
+// batch. A batch's bytes are written to a file only after the store has
+// committed its number, so a number is never given to two different
+// batches.
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"filippo.io/age"
+
+	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/batch"
+)
+
+// DefaultMaxOps is the largest batch Export seals by default: about 15 KB
+// of new persons (28 B each) or 5 KB of edits, a few seconds on a 2G link,
+// so a dropped connection costs little to retry.
+const DefaultMaxOps = 500
+
+// FileExt is the extension of batch files.
+const FileExt = ".ckb"
+
+// ErrNotEnrolled means the device has no district to seal to.
+var ErrNotEnrolled = errors.New("this device is not enrolled with a district yet: run `kitctl enrol request`, have the district sign it, then `kitctl enrol install`")
+
+// Sealer seals for one device and one district.
+type Sealer struct {
+	Device   *identity.Device
+	District identity.DistrictPublic
+	MaxOps   int // DefaultMaxOps when 0
+}
+
+// Seal seals every unbatched operation of s into as many batches as needed
+// and records them in the store's outbox; it returns the new batches.
+func (z *Sealer) Seal(s *storage.Store) ([]*storage.OutBatch, error) {
+	if z.Device == nil || z.District.AgeRecipient == "" {
+		return nil, ErrNotEnrolled
+	}
+	rcpt, err := age.ParseX25519Recipient(z.District.AgeRecipient)
+	if err != nil {
+		return nil, fmt.Errorf("district key: %v", err)
+	}
+	max := z.MaxOps
+	if max <= 0 {
+		max = DefaultMaxOps
+	}
+	var made []*storage.OutBatch
+	for {
+		ops, err := s.Unbatched(max)
+		if err != nil {
+			return made, err
+		}
+		if len(ops) == 0 {
+			return made, nil
+		}
+		st, err := s.Outbox()
+		if err != nil {
+			return made, err
+		}
+		h := batch.Header{
+			Sender:         z.Device.ID,
+			Seq:            st.Batches + 1,
+			PrevHash:       st.LastHash,
+			RecipientKeyID: z.District.KeyID,
+		}
+		sealed, err := batch.Seal(ops, batch.SealOptions{Header: h, Recipient: rcpt, SignKey: z.Device.Sign})
+		if err != nil {
+			return made, fmt.Errorf("sealing batch %d: %w", h.Seq, err)
+		}
+		b := &storage.OutBatch{N: h.Seq, FirstSeq: ops[0].Seq, LastSeq: ops[len(ops)-1].Seq, Hash: batch.Hash(sealed), Sealed: sealed}
+		if err := s.AddBatch(b); err != nil {
+			return made, err
+		}
+		made = append(made, b)
+	}
+}
+
+// FileName is the name of batch n's file: "000001.ckb".
+func FileName(n uint64) string { return fmt.Sprintf("%06d%s", n, FileExt) }
+
+// WriteFiles writes each batch to dir (created if missing) as FileName(n),
+// atomically (a partial file is never left under the final name), and
+// returns the paths. Rewriting a batch writes the same bytes.
+func WriteFiles(dir string, bs []*storage.OutBatch) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, b := range bs {
+		p := filepath.Join(dir, FileName(b.N))
+		tmp := p + ".tmp"
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return paths, err
+		}
+		_, err = f.Write(b.Sealed)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp, p)
+		}
+		if err != nil {
+			os.Remove(tmp)
+			return paths, fmt.Errorf("writing %s: %w", p, err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
