@@ -296,4 +296,3 @@ func display(f storage.Field, v string) string { return storage.DisplayValue(f, 
 func communeLabel(code string) string {
 	return storage.DisplayValue(storage.FieldCurrentAddressCode, code)
 }
-
