@@ -18,6 +18,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
 )
 
@@ -47,10 +48,12 @@ var (
 // Profile is what a store knows about itself; it is kept inside the
 // encrypted store, never beside it.
 type Profile struct {
-	Commune string    `json:"commune"`
-	Officer string    `json:"officer"`
-	Device  DeviceID  `json:"device"`
-	Created time.Time `json:"created"`
+	Kind     string    `json:"kind,omitempty"`     // KindCommune when empty
+	District string    `json:"district,omitempty"` // district name (district profiles)
+	Commune  string    `json:"commune"`
+	Officer  string    `json:"officer"`
+	Device   DeviceID  `json:"device"`
+	Created  time.Time `json:"created"`
 }
 
 // marker is the only plaintext file of a profile. The commune code is not
@@ -87,6 +90,8 @@ type counters struct {
 
 // Options tune a store; the zero value is right for a commune laptop.
 type Options struct {
+	// Kind is the kind of profile Open expects (KindCommune when empty).
+	Kind string
 	// WorkFactor is the scrypt work factor used when creating a profile.
 	WorkFactor int
 	// Logger receives Badger's and the store's logs (slog.Default if nil).
@@ -105,6 +110,9 @@ type Store struct {
 	now     func() time.Time
 	profile Profile
 	clock   *Clock
+
+	device   *identity.Device   // commune profiles
+	district *identity.District // district profiles
 
 	mu  sync.Mutex // serialises writes and guards ctr
 	ctr counters
@@ -129,19 +137,46 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	if p.Kind == "" {
+		p.Kind = KindCommune
+	}
+	if p.Device == "" {
+		p.Device = NewDeviceID()
+	}
+	var ident []byte
+	var dev *identity.Device
+	var dist *identity.District
+	switch p.Kind {
+	case KindCommune:
+		var err error
+		if dev, err = identity.NewDevice(string(p.Device)); err == nil {
+			ident, err = dev.MarshalBinary()
+		}
+		if err != nil {
+			return nil, err
+		}
+	case KindDistrict:
+		var err error
+		if dist, err = identity.NewDistrict(p.District); err == nil {
+			ident, err = dist.MarshalBinary()
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.District = dist.Name
+	default:
+		return nil, fmt.Errorf("unknown profile kind %q", p.Kind)
+	}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	wrapped, err := keyring.Wrap(key, passphrase, o.WorkFactor)
+	wrapped, err := keyring.Wrap(encodeKeyFile(key, ident), passphrase, o.WorkFactor)
 	if err != nil {
 		return nil, err
 	}
 	if err := writeFileSync(filepath.Join(dir, keyFile), wrapped); err != nil {
 		return nil, err
-	}
-	if p.Device == "" {
-		p.Device = NewDeviceID()
 	}
 	now := o.now()
 	if p.Created.IsZero() {
@@ -163,7 +198,7 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 		s.db.Close()
 		return nil, err
 	}
-	mb, _ := json.Marshal(marker{Format: 1, Kind: "commune", Commune: p.Commune})
+	mb, _ := json.Marshal(marker{Format: 1, Kind: p.Kind, Commune: p.Commune})
 	// The marker is written last: a directory without it is a setup that
 	// did not finish, never mistaken for a profile.
 	if err := writeFileSync(filepath.Join(dir, markerFile), mb); err != nil {
@@ -171,6 +206,7 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 		return nil, err
 	}
 	s.profile = p
+	s.device, s.district = dev, dist
 	s.clock = NewClock(0, s.now)
 	s.startGC(o.GCInterval)
 	return s, nil
@@ -191,22 +227,37 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 	if err := json.Unmarshal(mb, &m); err != nil || m.Format != 1 {
 		return nil, fmt.Errorf("%w: %s is not a profile marker this version understands", ErrDamaged, filepath.Join(dir, markerFile))
 	}
-	if m.Kind != "commune" {
-		return nil, fmt.Errorf("%s holds a %q profile, not a commune profile", dir, m.Kind)
+	want := o.Kind
+	if want == "" {
+		want = KindCommune
+	}
+	if m.Kind != want {
+		return nil, fmt.Errorf("%s holds a %s profile, not a %s profile: check --profile", dir, m.Kind, want)
 	}
 	wrapped, err := os.ReadFile(filepath.Join(dir, keyFile))
 	if err != nil {
 		return nil, fmt.Errorf("%w: the key file is missing or unreadable (%v)", ErrDamaged, err)
 	}
-	key, err := keyring.Unwrap(wrapped, passphrase)
+	plain, err := keyring.Unwrap(wrapped, passphrase)
 	if errors.Is(err, keyring.ErrWrongPassphrase) {
 		return nil, ErrWrongPassphrase
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
 	}
-	if len(key) != 32 {
-		return nil, fmt.Errorf("%w: master key has %d bytes", ErrDamaged, len(key))
+	key, ident, err := decodeKeyFile(plain)
+	if err != nil {
+		return nil, err
+	}
+	var dev *identity.Device
+	var dist *identity.District
+	if m.Kind == KindDistrict {
+		dist, err = identity.ParseDistrict(ident)
+	} else {
+		dev, err = identity.ParseDevice(ident)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
 	}
 	// scrypt at work factor 18 has just used 256 MB that is now garbage;
 	// give it back to the system now rather than keep it resident for
@@ -226,6 +277,11 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 		s.db.Close()
 		return nil, err
 	}
+	if dev != nil && dev.ID != string(s.profile.Device) {
+		s.db.Close()
+		return nil, fmt.Errorf("%w: the key file belongs to device %s, the store to device %s", ErrDamaged, dev.ID, s.profile.Device)
+	}
+	s.device, s.district = dev, dist
 	s.clock = NewClock(s.ctr.HLC, s.now)
 	s.startGC(o.GCInterval)
 	return s, nil
