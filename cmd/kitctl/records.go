@@ -41,12 +41,9 @@ func cmdInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	wf := 0
-	if v := os.Getenv("COMMUNEKIT_WORK_FACTOR"); v != "" {
-		// For tests and very slow machines; unlock cost is 2^wf.
-		if wf, err = strconv.Atoi(v); err != nil || wf < 10 || wf > 22 {
-			return fmt.Errorf("COMMUNEKIT_WORK_FACTOR=%q: want a number from 10 to 22", v)
-		}
+	wf, err := workFactor()
+	if err != nil {
+		return err
 	}
 	s, err := storage.Create(dir, pass, storage.Profile{Commune: code, Officer: name}, storage.Options{Logger: quietLogger(), WorkFactor: wf})
 	if err != nil {
@@ -157,6 +154,20 @@ func personShow(e *env, args []string) error {
 		}
 	}
 	return nil
+}
+
+// workFactor reads COMMUNEKIT_WORK_FACTOR, for tests and very slow
+// machines (unlock cost is 2^wf); 0 means the default.
+func workFactor() (int, error) {
+	v := os.Getenv("COMMUNEKIT_WORK_FACTOR")
+	if v == "" {
+		return 0, nil
+	}
+	wf, err := strconv.Atoi(v)
+	if err != nil || wf < 10 || wf > 22 {
+		return 0, fmt.Errorf("COMMUNEKIT_WORK_FACTOR=%q: want a number from 10 to 22", v)
+	}
+	return wf, nil
 }
 
 func notFound(err error, id storage.ID) error {
