@@ -58,6 +58,8 @@ func cmdBench(e *env, args []string) error {
 	switch args[0] {
 	case "store":
 		return benchStore(e, args[1:])
+	case "batch":
+		return benchBatch(e, args[1:])
 	case "store-child":
 		return benchStoreChild(e, args[1:])
 	}

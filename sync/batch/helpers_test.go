@@ -12,7 +12,7 @@ import (
 
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/gen"
-	"github.com/communekit/communekit/sync/batch/internal/workload"
+	"github.com/communekit/communekit/sync/batch/workload"
 )
 
 // Fixed test keys, so that fuzz seeds and failures reproduce.

@@ -28,7 +28,7 @@ import (
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/gen"
 	"github.com/communekit/communekit/sync/batch"
-	"github.com/communekit/communekit/sync/batch/internal/workload"
+	"github.com/communekit/communekit/sync/batch/workload"
 )
 
 // Communes of the mountains, deltas, highlands and cities, wards and rural
