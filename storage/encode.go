@@ -13,7 +13,15 @@ import (
 // bytes, which the district's state digest relies on. Each encoding starts
 // with a version byte so that later formats can be read beside old ones.
 
-const encodingV1 = 1
+const (
+	encodingV1 = 1
+	// encodingV2 stores a record's field versions as references into a
+	// small table of the devices that wrote them (one device, usually, so
+	// 16 bytes once instead of once per field) and their clock readings
+	// delta-encoded in field order (a registered record's fields share one
+	// reading, so every field after the first costs one byte).
+	encodingV2 = 2
+)
 
 // MaxStringLen bounds any string read from an encoding: a field value is a
 // name, code or address line, never a document.
@@ -103,18 +111,111 @@ func (d *dec) version() Version {
 func (e *enc) id(id ID) { e.str(id.Origin); e.uvarint(id.N) }
 func (d *dec) id() ID   { o := d.str(); return ID{Origin: o, N: d.uvarint()} }
 
+// versionTable encodes the versions of one record (encodingV2): the
+// devices in order of first use, then per version a device reference (0 for
+// none, i+1 for the i-th device) and the clock reading as a zigzag delta
+// from the previous one.
+type versionTable struct {
+	devs []DeviceID
+	prev HLC
+}
+
+func (t *versionTable) add(d DeviceID) {
+	if d == "" {
+		return
+	}
+	for _, x := range t.devs {
+		if x == d {
+			return
+		}
+	}
+	t.devs = append(t.devs, d)
+}
+
+func (e *enc) versionTable(t *versionTable) {
+	e.uvarint(uint64(len(t.devs)))
+	for _, d := range t.devs {
+		e.str(string(d))
+	}
+}
+
+func (e *enc) versionRef(t *versionTable, v Version) {
+	ref := 0
+	if v.Device != "" {
+		for i, d := range t.devs {
+			if d == v.Device {
+				ref = i + 1
+				break
+			}
+		}
+	}
+	e.uvarint(uint64(ref))
+	delta := int64(v.HLC - t.prev) // wraps: any two readings have a delta
+	e.uvarint(uint64(delta<<1) ^ uint64(delta>>63))
+	t.prev = v.HLC
+}
+
+// maxVersionDevices bounds a record's device table: a record has at most
+// one version per field.
+const maxVersionDevices = int(numFields)
+
+func (d *dec) versionTable() *versionTable {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(maxVersionDevices) {
+		d.fail("too many devices")
+		return nil
+	}
+	t := &versionTable{devs: make([]DeviceID, 0, n)}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		s := d.str()
+		if s == "" {
+			d.fail("empty device")
+		}
+		t.devs = append(t.devs, DeviceID(s))
+	}
+	return t
+}
+
+func (d *dec) versionRef(t *versionTable) Version {
+	ref := d.uvarint()
+	z := d.uvarint()
+	if d.err != nil {
+		return Version{}
+	}
+	var v Version
+	if ref > 0 {
+		if ref > uint64(len(t.devs)) {
+			d.fail("device reference out of bounds")
+			return Version{}
+		}
+		v.Device = t.devs[ref-1]
+	}
+	delta := int64(z>>1) ^ -int64(z&1)
+	v.HLC = t.prev + HLC(delta)
+	t.prev = v.HLC
+	return v
+}
+
 // MarshalBinary encodes the person record.
 func (p *Person) MarshalBinary() ([]byte, error) {
-	e := enc{b: make([]byte, 0, 256)}
-	e.byte1(encodingV1)
+	e := enc{b: make([]byte, 0, 192)}
+	e.byte1(encodingV2)
 	e.id(p.ID)
+	var t versionTable
+	for f := Field(1); f < numFields; f++ {
+		t.add(p.Versions[f].Device)
+	}
+	e.versionTable(&t)
 	for f := Field(1); f < numFields; f++ {
 		if p.Values[f] == "" && p.Versions[f].IsZero() {
 			continue
 		}
 		e.byte1(byte(f))
 		e.str(p.Values[f])
-		e.version(p.Versions[f])
+		e.versionRef(&t, p.Versions[f])
 	}
 	return e.b, nil
 }
@@ -123,10 +224,15 @@ func (p *Person) MarshalBinary() ([]byte, error) {
 func (p *Person) UnmarshalBinary(b []byte) error {
 	*p = Person{}
 	d := dec{b: b}
-	if v := d.byte1(); d.err == nil && v != encodingV1 {
+	v := d.byte1()
+	if d.err == nil && v != encodingV1 && v != encodingV2 {
 		return fmt.Errorf("%w: person encoding version %d", ErrCorrupt, v)
 	}
 	p.ID = d.id()
+	var t *versionTable
+	if v == encodingV2 {
+		t = d.versionTable()
+	}
 	last := Field(0)
 	for d.err == nil && len(d.b) > 0 {
 		f := Field(d.byte1())
@@ -136,22 +242,31 @@ func (p *Person) UnmarshalBinary(b []byte) error {
 		}
 		last = f
 		p.Values[f] = d.str()
-		p.Versions[f] = d.version()
+		if t != nil {
+			p.Versions[f] = d.versionRef(t)
+		} else {
+			p.Versions[f] = d.version()
+		}
 	}
 	return d.end()
 }
 
 // MarshalBinary encodes the household record.
 func (h *Household) MarshalBinary() ([]byte, error) {
-	e := enc{b: make([]byte, 0, 96)}
-	e.byte1(encodingV1)
+	e := enc{b: make([]byte, 0, 64)}
+	e.byte1(encodingV2)
 	e.id(h.ID)
 	e.str(h.Number)
 	e.str(h.AddressCode)
 	e.str(h.AddressDetail)
 	e.id(h.Head)
+	var t versionTable
 	for f := HouseholdField(1); f < numHouseholdFields; f++ {
-		e.version(h.Versions[f])
+		t.add(h.Versions[f].Device)
+	}
+	e.versionTable(&t)
+	for f := HouseholdField(1); f < numHouseholdFields; f++ {
+		e.versionRef(&t, h.Versions[f])
 	}
 	return e.b, nil
 }
@@ -160,7 +275,8 @@ func (h *Household) MarshalBinary() ([]byte, error) {
 func (h *Household) UnmarshalBinary(b []byte) error {
 	*h = Household{}
 	d := dec{b: b}
-	if v := d.byte1(); d.err == nil && v != encodingV1 {
+	v := d.byte1()
+	if d.err == nil && v != encodingV1 && v != encodingV2 {
 		return fmt.Errorf("%w: household encoding version %d", ErrCorrupt, v)
 	}
 	h.ID = d.id()
@@ -168,8 +284,16 @@ func (h *Household) UnmarshalBinary(b []byte) error {
 	h.AddressCode = d.str()
 	h.AddressDetail = d.str()
 	h.Head = d.id()
+	var t *versionTable
+	if v == encodingV2 {
+		t = d.versionTable()
+	}
 	for f := HouseholdField(1); f < numHouseholdFields; f++ {
-		h.Versions[f] = d.version()
+		if t != nil {
+			h.Versions[f] = d.versionRef(t)
+		} else {
+			h.Versions[f] = d.version()
+		}
 	}
 	return d.end()
 }
