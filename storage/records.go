@@ -220,6 +220,21 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 					En: fmt.Sprintf("%s %s already belongs to another person (%s); check the number on the card", FieldIDNumber.Label("en"), n, other)}}
 			}
 		}
+		// Parents are older than their children: when a parent's ID number
+		// names a person of this commune, their birth dates must agree.
+		for _, f := range []Field{FieldFatherIDNumber, FieldMotherIDNumber} {
+			n := p.Values[f]
+			if n == "" || (old != nil && old.Values[f] == n && old.Values[FieldBirthDate] == p.Values[FieldBirthDate]) {
+				continue
+			}
+			if pid, ok := s.idHolder(txn, n, p.ID); ok {
+				if parent, err := getPerson(txn, pid); err == nil {
+					if prob := CheckParentChild(parent, p); prob != nil {
+						return Problems{*prob}
+					}
+				}
+			}
+		}
 		num := p.Values[FieldHouseholdNumber]
 		if num == "" {
 			return nil
@@ -382,7 +397,9 @@ func (s *Store) History(id ID) ([]*Op, error) {
 	return ops, err
 }
 
-// Household returns the household with id.
+// Household returns the household with id. Its Head is the member whose
+// relationship is head: the persons' records are the truth, so a head
+// changed by an edit or a merge is never out of step with the household.
 func (s *Store) Household(id ID) (*Household, error) {
 	if s.db == nil {
 		return nil, ErrClosed
@@ -396,7 +413,13 @@ func (s *Store) Household(id ID) (*Household, error) {
 		if err != nil {
 			return err
 		}
-		return item.Value(h.UnmarshalBinary)
+		if err := item.Value(h.UnmarshalBinary); err != nil {
+			return err
+		}
+		if head, ok := s.lookupIndexFilter(txn, prefixHHMember, fold.Fold(h.Number), ID{}, func(q *Person) bool { return q.IsHead() }); ok {
+			h.Head = head
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

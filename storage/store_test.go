@@ -360,3 +360,31 @@ func globAll(t *testing.T, pattern string) []string {
 	m, _ := filepath.Glob(pattern)
 	return m
 }
+
+func TestHousehold_HeadFollowsMembers(t *testing.T) {
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	head, err := s.AddPerson(storage.Values{storage.FieldFullName: "Lê Văn An", storage.FieldBirthDate: "1970", storage.FieldSex: "Nam",
+		storage.FieldEthnicity: "01", storage.FieldHouseholdNumber: "H9", storage.FieldRelationshipToHead: "Chủ hộ",
+		storage.FieldIDNumber: "001070000123"}, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.HouseholdByNumber("H9")
+	if err != nil || h.Head != head.ID {
+		t.Fatalf("household head %v (%v), want %s", h.Head, err, head.ID)
+	}
+	// A child born before the father named by ID number is refused.
+	_, err = s.AddPerson(storage.Values{storage.FieldFullName: "Lê Văn Bé", storage.FieldBirthDate: "1965", storage.FieldSex: "Nam",
+		storage.FieldEthnicity: "01", storage.FieldHouseholdNumber: "H9", storage.FieldRelationshipToHead: "Con",
+		storage.FieldFatherIDNumber: "001070000123"}, storage.SaveOptions{})
+	var probs storage.Problems
+	if !errors.As(err, &probs) || !probs.Has("parent_age") {
+		t.Fatalf("child older than father: %v", err)
+	}
+	if _, err := s.AddPerson(storage.Values{storage.FieldFullName: "Lê Văn Bé", storage.FieldBirthDate: "2001", storage.FieldSex: "Nam",
+		storage.FieldEthnicity: "01", storage.FieldHouseholdNumber: "H9", storage.FieldRelationshipToHead: "Con",
+		storage.FieldFatherIDNumber: "001070000123"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
