@@ -291,6 +291,7 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet,
 	s := im.s
 	ctr := im.ctr
 	id := s.newID(&ctr)
+	ctr.Persons++
 	p, probs := s.prepareNew(id, vals)
 	if len(probs) > 0 {
 		return nil, probs

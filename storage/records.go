@@ -128,6 +128,7 @@ func (s *Store) AddPerson(vals Values, o SaveOptions) (*Person, error) {
 	defer s.mu.Unlock()
 	ctr := s.ctr
 	id := s.newID(&ctr)
+	ctr.Persons++
 	p, probs := s.prepareNew(id, vals)
 	if len(probs) > 0 {
 		return nil, probs
@@ -262,6 +263,7 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 // stageNewHousehold adds a household operation creating p's household.
 func (s *Store) stageNewHousehold(ws *writeSet, ctr *counters, p *Person) {
 	hid := s.newID(ctr)
+	ctr.Households++
 	h := &Household{}
 	cs := []Change{{Field: uint8(HouseholdNumber), New: p.Values[FieldHouseholdNumber]}}
 	code, detail := p.Values[FieldPermanentAddressCode], p.Values[FieldPermanentAddressDetail]
@@ -546,10 +548,22 @@ func (s *Store) Pending() (uint64, error) {
 
 // Counts returns how many persons and households the store holds.
 func (s *Store) Counts() (persons, households int, err error) {
-	err = s.db.View(func(txn *badger.Txn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return 0, 0, ErrClosed
+	}
+	return int(s.ctr.Persons), int(s.ctr.Households), nil
+}
+
+// recount counts the records by walking them, for a store made before the
+// counts were kept, and saves the counts.
+func (s *Store) recount() error {
+	var persons, households uint64
+	err := s.db.View(func(txn *badger.Txn) error {
 		for _, c := range []struct {
 			pre string
-			n   *int
+			n   *uint64
 		}{{prefixPerson, &persons}, {prefixHousehold, &households}} {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(c.pre)})
 			for it.Seek([]byte(c.pre)); it.ValidForPrefix([]byte(c.pre)); it.Next() {
@@ -559,7 +573,18 @@ func (s *Store) Counts() (persons, households int, err error) {
 		}
 		return nil
 	})
-	return
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctr := s.ctr
+	ctr.Persons, ctr.Households, ctr.Counted = persons, households, true
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(keyMetaCounters), ctr.bytes()) }); err != nil {
+		return err
+	}
+	s.ctr = ctr
+	return nil
 }
 
 var _ = bytes.Equal

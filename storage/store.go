@@ -86,6 +86,12 @@ type counters struct {
 	Seq    uint64 `json:"seq"`    // last operation sequence number of this device
 	Entity uint64 `json:"entity"` // last record counter of this device
 	HLC    HLC    `json:"hlc"`    // last clock reading issued
+
+	// How many persons and households the store holds, kept with every
+	// write so the overview need not walk 100,000 records to count them.
+	Persons    uint64 `json:"persons"`
+	Households uint64 `json:"households"`
+	Counted    bool   `json:"counted"` // false in stores made before the counts were kept
 }
 
 // Options tune a store; the zero value is right for a commune laptop.
@@ -187,7 +193,7 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 		return nil, err
 	}
 	pb, _ := json.Marshal(p)
-	cb, _ := json.Marshal(counters{})
+	cb, _ := json.Marshal(counters{Counted: true})
 	err = s.db.Update(func(txn *badger.Txn) error {
 		if err := txn.Set([]byte(keyMetaProfile), pb); err != nil {
 			return err
@@ -282,6 +288,12 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 		return nil, fmt.Errorf("%w: the key file belongs to device %s, the store to device %s", ErrDamaged, dev.ID, s.profile.Device)
 	}
 	s.device, s.district = dev, dist
+	if !s.ctr.Counted {
+		if err := s.recount(); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
 	s.clock = NewClock(s.ctr.HLC, s.now)
 	s.startGC(o.GCInterval)
 	return s, nil
