@@ -212,3 +212,107 @@ func (r *Registry) Opener() *batch.Opener {
 	pub := r.d.Public()
 	return &batch.Opener{Identity: r.d.Age, KeyID: pub.KeyID, SignerKey: r.SignerKey}
 }
+
+// Sequence errors of Accept.
+var (
+	// ErrGap means a batch came before the ones it follows.
+	ErrGap = errors.New("batch out of order")
+	// ErrReplay means a batch number already accepted came again with
+	// other contents: a replay or a device that lost its outbox.
+	ErrReplay = errors.New("batch number already used for another batch")
+)
+
+// SequenceError says which batch number the district expects from a
+// device; it wraps ErrGap.
+type SequenceError struct {
+	Device   string
+	Got      uint64
+	Expected uint64
+}
+
+func (e *SequenceError) Error() string {
+	return fmt.Sprintf("%v: device %s sent batch %d, the district expects batch %d first", ErrGap, e.Device, e.Got, e.Expected)
+}
+
+func (e *SequenceError) Unwrap() error { return ErrGap }
+
+const metaChainPrefix = "registry/chain/"
+
+// chain is what the district accepted last from one device.
+type chain struct {
+	Seq  uint64
+	Hash [32]byte
+}
+
+func (r *Registry) chain(device string) (chain, error) {
+	var c chain
+	b, err := r.s.GetMeta(metaChainPrefix + device)
+	if errors.Is(err, storage.ErrNotFound) {
+		return c, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	if len(b) != 40 {
+		return c, fmt.Errorf("%w: chain record of device %s", storage.ErrDamaged, device)
+	}
+	c.Seq = uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 | uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+	copy(c.Hash[:], b[8:])
+	return c, nil
+}
+
+// Accepted is the outcome of Accept.
+type Accepted struct {
+	Batch     *batch.Batch
+	Duplicate bool // the same batch was accepted before; nothing new
+}
+
+// Accept opens a sealed batch and checks it continues its device's chain:
+// batch n only after n-1, chained to it by hash. The same batch again is a
+// Duplicate (a retry whose receipt was lost); another batch under a number
+// already used is ErrReplay; a later number is a *SequenceError naming the
+// number expected. Only a batch that passes every check moves the chain.
+func (r *Registry) Accept(sealed []byte) (*Accepted, error) {
+	b, err := r.Opener().Open(sealed)
+	if err != nil {
+		return nil, err
+	}
+	dev := b.Header.Sender
+	for _, op := range b.Ops {
+		if string(op.Device) != dev {
+			return nil, fmt.Errorf("%w: operation %d names device %s, the batch was signed by %s", batch.ErrSenderMismatch, op.Seq, op.Device, dev)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, err := r.chain(dev)
+	if err != nil {
+		return nil, err
+	}
+	h := batch.Hash(sealed)
+	if b.Header.Seq <= c.Seq {
+		if old, err := r.s.GetMeta(fmt.Sprintf("%s%s/%020d", metaChainPrefix, dev, b.Header.Seq)); err == nil && string(old) == string(h[:]) {
+			return &Accepted{Batch: b, Duplicate: true}, nil
+		}
+	}
+	switch {
+	case b.Header.Seq <= c.Seq:
+		return nil, fmt.Errorf("%w: device %s, batch %d (the district has accepted up to %d)", ErrReplay, dev, b.Header.Seq, c.Seq)
+	case b.Header.Seq > c.Seq+1:
+		return nil, &SequenceError{Device: dev, Got: b.Header.Seq, Expected: c.Seq + 1}
+	case b.Header.PrevHash != c.Hash:
+		return nil, fmt.Errorf("%w: batch %d of device %s does not follow the batch %d the district accepted", ErrReplay, b.Header.Seq, dev, c.Seq)
+	}
+	rec := make([]byte, 0, 40)
+	for i := 7; i >= 0; i-- {
+		rec = append(rec, byte(b.Header.Seq>>(8*i)))
+	}
+	rec = append(rec, h[:]...)
+	if err := r.s.PutMeta(fmt.Sprintf("%s%s/%020d", metaChainPrefix, dev, b.Header.Seq), h[:]); err != nil {
+		return nil, err
+	}
+	if err := r.s.PutMeta(metaChainPrefix+dev, rec); err != nil {
+		return nil, err
+	}
+	return &Accepted{Batch: b}, nil
+}

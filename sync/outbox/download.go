@@ -1,0 +1,31 @@
+package outbox
+
+import (
+	"crypto/ed25519"
+	"fmt"
+
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/batch"
+)
+
+// DeviceOpener returns the opener for batches the enrolled district seals
+// down to this device (records changed elsewhere, resolutions,
+// revocations): the same format and checks as uploads, with the district
+// as the only accepted sender.
+func DeviceOpener(s *storage.Store) (*batch.Opener, error) {
+	_, d, err := Enrolment(s)
+	if err != nil {
+		return nil, err
+	}
+	dev := s.DeviceKeys()
+	return &batch.Opener{
+		Identity: dev.Age,
+		KeyID:    dev.Public().KeyID(),
+		SignerKey: func(sender string) (ed25519.PublicKey, error) {
+			if sender != d.KeyID {
+				return nil, fmt.Errorf("%w: batches to this device come only from district %s (key %s), not %s", batch.ErrUnknownSigner, d.Name, d.KeyID, sender)
+			}
+			return d.SignKey, nil
+		},
+	}, nil
+}
