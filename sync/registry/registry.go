@@ -316,3 +316,6 @@ func (r *Registry) Accept(sealed []byte) (*Accepted, error) {
 	}
 	return &Accepted{Batch: b}, nil
 }
+
+// Store returns the district store the registry lives in.
+func (r *Registry) Store() *storage.Store { return r.s }

@@ -149,3 +149,24 @@ func mustImport(t *testing.T, s *storage.Store, n int) {
 		t.Fatalf("import: %+v %v", rep, err)
 	}
 }
+
+func TestOpener_RefusesExpiredAndUnknownDevices(t *testing.T) {
+	dev, reg := mustEnrolled(t) // certificate valid 24 h
+	mustImport(t, dev, 1)
+	z, _ := outbox.SealerFor(dev, 0)
+	bs, err := z.Seal(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := registry.Open(reg.Store(), func() time.Time { return time.Now().Add(48 * time.Hour) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := later.Opener().Open(bs[0].Sealed); !errors.Is(err, cert.ErrExpired) {
+		t.Fatalf("expired certificate: %v", err)
+	}
+	_, otherReg := mustEnrolled(t)
+	if _, err := otherReg.Opener().Open(bs[0].Sealed); !errors.Is(err, batch.ErrWrongRecipient) {
+		t.Fatalf("batch for another district: %v", err)
+	}
+}
