@@ -70,6 +70,6 @@ func setupScreen(a *App, s *vm.Setup) fyne.CanvasObject {
 		layout.NewSpacer(), a.languageSelect(),
 	)
 	head := container.NewVBox(bold(tr.T("setup.title")), wrapped(tr.T("setup.intro", s.Dir())))
-	a.do(func() { a.win.Canvas().Focus(commune) })
+	go a.do(func() { a.win.Canvas().Focus(commune) })
 	return container.NewPadded(container.NewBorder(head, nil, nil, nil, container.NewGridWithColumns(2, left, right)))
 }

@@ -52,6 +52,7 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 	}
 	items = append(items, pass, btn, busy, msg, layout.NewSpacer(), a.languageSelect())
 	box := container.NewVBox(items...)
-	a.do(func() { a.win.Canvas().Focus(pass) })
+	// After SetContent: focusing an entry not yet in the window fails.
+	go a.do(func() { a.win.Canvas().Focus(pass) })
 	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(520, 400)), box))
 }
