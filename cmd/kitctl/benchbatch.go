@@ -83,7 +83,7 @@ func benchBatch(e *env, args []string) error {
 	}
 	var out []batchFigure
 	for _, l := range loads {
-		rehome(l.ops, storage.DeviceID(dev.ID))
+		workload.Rehome(l.ops, storage.DeviceID(dev.ID), "Hoàng Thị Thu")
 		so := batch.SealOptions{Header: batch.Header{Sender: dev.ID, Seq: 1, RecipientKeyID: pub.KeyID}, Recipient: rcpt, SignKey: dev.Sign}
 		enc, err := batch.EncodeOps(l.ops)
 		if err != nil {
@@ -127,19 +127,4 @@ func benchBatch(e *env, args []string) error {
 			w.Workload, w.Operations, w.EncodedPerOp, w.ZstdPerOp, w.SealedPerOp, w.EnvelopeBytes, w.SealOpsPerSec, w.OpenOpsPerSec)
 	}
 	return nil
-}
-
-// rehome makes ops look made by device d.
-func rehome(ops []*storage.Op, d storage.DeviceID) {
-	for _, o := range ops {
-		if o.ID.Origin == workload.Device.Tag() {
-			o.ID.Origin = d.Tag()
-		}
-		o.Device = d
-		for i := range o.Changes {
-			if o.Changes[i].Seen.Device == workload.Device {
-				o.Changes[i].Seen.Device = d
-			}
-		}
-	}
 }

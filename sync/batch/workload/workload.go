@@ -106,3 +106,36 @@ func Edits(c, other *gen.Commune, registered []*storage.Op, o EditOptions, r *ra
 	}
 	return ops
 }
+
+// Rehome makes ops look entered by officer on device d instead of the
+// fixed Device and Officer, so that a measurement or a dictionary does not
+// profit from one device ID and one name seen everywhere: real batches
+// come from thousands of devices.
+func Rehome(ops []*storage.Op, d storage.DeviceID, officer string) {
+	for _, o := range ops {
+		if o.ID.Origin == Device.Tag() {
+			o.ID.Origin = d.Tag()
+		}
+		if o.Device == Device {
+			o.Device = d
+		}
+		if o.Officer == Officer {
+			o.Officer = officer
+		}
+		for i := range o.Changes {
+			if o.Changes[i].Seen.Device == Device {
+				o.Changes[i].Seen.Device = d
+			}
+		}
+	}
+}
+
+// RandomDevice returns a valid device ID drawn from r.
+func RandomDevice(r *rand.Rand) storage.DeviceID {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+	b := make([]byte, 16)
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return storage.DeviceID(b)
+}

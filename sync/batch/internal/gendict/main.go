@@ -49,11 +49,19 @@ func main() {
 		}
 		r := rand.New(rand.NewPCG(uint64(i), 9))
 		reg := workload.Register(c, r)
+		// Each commune's batches come from its own device and officer, so
+		// that the dictionary learns the shape of the data, not one
+		// device ID or name.
+		dev := workload.RandomDevice(r)
+		officer := c.Persons[r.IntN(len(c.Persons))].FullName()
+		workload.Rehome(reg, dev, officer)
 		batches := [][]*storage.Op{}
 		for k := 0; k+500 <= len(reg); k += 500 {
 			batches = append(batches, reg[k:k+500])
 		}
-		batches = append(batches, workload.Edits(c, c, reg, workload.EditOptions{N: 500, StepMs: 2000}, r))
+		edits := workload.Edits(c, c, reg, workload.EditOptions{N: 500, StepMs: 2000}, r)
+		workload.Rehome(edits, dev, officer)
+		batches = append(batches, edits)
 		for _, ops := range batches {
 			s, err := batch.DictionarySamples(ops)
 			if err != nil {
