@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"bytes"
+	"errors"
 	"math/rand/v2"
 	"path/filepath"
 	"sort"
@@ -237,4 +238,70 @@ func TestCanonicalFormsAreFixedPoints(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestImportCountersAcrossChunks backs the importer's counters, which it
+// writes without reading them back: after imports in many small chunks
+// (and a second import into the same store), a save still finds an
+// imported ID number taken and an imported household's head.
+func TestImportCountersAcrossChunks(t *testing.T) {
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	first := "full_name,birth_date,sex,id_number,old_id_number,household_number,relationship_to_head,ethnicity\n" +
+		"Đặng Văn Đức,12/03/1985,Nam,002085012345,,H1,Chủ hộ,Kinh\n" +
+		"Lò Thị Mai,1988,Nữ,002188012345,,H1,Vợ,Kinh\n" +
+		"Đặng Văn Hai,1990,Nam,,,H2,Chủ hộ,Kinh\n"
+	second := "full_name,birth_date,sex,id_number,old_id_number,household_number,relationship_to_head,ethnicity\n" +
+		"Đặng Thị Ba,2010,Nữ,,002085012345,H1,Con,Kinh\n" +
+		"Giàng A Páo,1990,Nam,001090000001,,H3,Chủ hộ,Kinh\n" +
+		"Giàng Thị Dở,1992,Nữ,,001090000001,H3,Vợ,Kinh\n"
+	for _, csv := range []string{first, second} {
+		rep, err := s.ImportPersons(strings.NewReader(csv), storage.ImportOptions{Chunk: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Imported != 3 {
+			t.Fatalf("imported %d, want 3: %+v", rep.Imported, rep.Rejected)
+		}
+	}
+	// Đức gives up the number Ba holds as her old one: it stays taken.
+	duc, err := s.Search("002085012345", 10)
+	if err != nil || len(duc) == 0 {
+		t.Fatalf("search 002085012345: %v", err)
+	}
+	for _, h := range duc {
+		if h.Person.Values[storage.FieldFullName] == "Đặng Văn Đức" {
+			if _, _, err := s.EditPerson(h.Person.ID, storage.Values{storage.FieldIDNumber: ""}, storage.SaveOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, c := range [][3]string{{"002085012345", "1985", "Nam"}, {"002188012345", "1988", "Nữ"}, {"001090000001", "1990", "Nam"}} {
+		n := c[0]
+		if _, err := s.AddPerson(storage.Values{storage.FieldFullName: "Người Mới", storage.FieldBirthDate: c[1], storage.FieldSex: c[2], storage.FieldEthnicity: "Kinh", storage.FieldIDNumber: n}, storage.SaveOptions{}); !hasCode(err, "id_taken") {
+			t.Errorf("ID number %s: %v, want id_taken", n, err)
+		}
+	}
+	for _, h := range []string{"H1", "H2", "H3"} {
+		if _, err := s.AddPerson(storage.Values{storage.FieldFullName: "Người Mới", storage.FieldBirthDate: "2000", storage.FieldSex: "Nam", storage.FieldEthnicity: "Kinh", storage.FieldHouseholdNumber: h, storage.FieldRelationshipToHead: "Chủ hộ"}, storage.SaveOptions{}); !hasCode(err, "second_head") {
+			t.Errorf("household %s: %v, want second_head", h, err)
+		}
+	}
+	hits, err := s.Search("dang", 10)
+	if err != nil || len(hits) != 3 {
+		t.Errorf("search dang: %d hits, %v; want 3", len(hits), err)
+	}
+}
+
+func hasCode(err error, code string) bool {
+	var ps storage.Problems
+	if !errors.As(err, &ps) {
+		return false
+	}
+	for _, p := range ps {
+		if p.Code == code {
+			return true
+		}
+	}
+	return false
 }

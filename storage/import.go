@@ -102,30 +102,35 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	}
 	rep = &ImportReport{Rejected: []RowError{}, DryRun: o.DryRun}
 	im := &importer{s: s, ctr: s.ctr, ids: map[string]int{}, hh: map[string]ID{}, heads: map[string]int{}}
-	if err := im.loadStoreKeys(); err != nil {
+	cc, err := im.loadStoreKeys()
+	if err != nil {
 		return nil, err
 	}
 	var pending []*writeSet
 	var pendingRows int
-	// One chunk commits (and waits for its fsync) in the background while
-	// the next one is read and validated; the next commit starts only once
-	// it is done, so chunks land in order and each is durable before it is
-	// counted as imported.
+	// Chunks commit in the background while the next ones are read and
+	// validated. A chunk's keys are prepared (encoded, indexed) as soon as
+	// it is full, while the chunk before it is still being written; its
+	// commit starts only once that one is done, so chunks land in order and
+	// each is durable before it is counted as imported.
 	type inflight struct {
-		done chan error
+		done chan struct{} // closed when the chunk is committed or given up
+		err  error         // set before done is closed
 		rows int
 		line int
 	}
-	var prev *inflight
+	errEarlier := errors.New("an earlier chunk failed")
+	var queue []*inflight
 	maxSets := 0 // write sets per transaction once one proved too big
 	wait := func() error {
-		if prev == nil {
+		if len(queue) == 0 {
 			return nil
 		}
-		f := prev
-		prev = nil
-		if err := <-f.done; err != nil {
-			return fmt.Errorf("saving rows before line %d: %w (rows saved before this point are kept)", f.line, err)
+		f := queue[0]
+		queue = queue[1:]
+		<-f.done
+		if f.err != nil {
+			return fmt.Errorf("saving rows before line %d: %w (rows saved before this point are kept)", f.line, f.err)
 		}
 		rep.Imported += f.rows
 		if o.Progress != nil {
@@ -134,8 +139,10 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 		return nil
 	}
 	defer func() {
-		if werr := wait(); werr != nil && err == nil {
-			err = werr
+		for len(queue) > 0 {
+			if werr := wait(); werr != nil && err == nil {
+				err = werr
+			}
 		}
 	}()
 	flush := func() error {
@@ -143,13 +150,43 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 			pending, pendingRows = nil, 0
 			return nil
 		}
-		if err := wait(); err != nil {
-			return err
+		// At most one chunk being written and one being prepared.
+		for len(queue) >= 2 {
+			if err := wait(); err != nil {
+				return err
+			}
 		}
-		f := &inflight{done: make(chan error, 1), rows: pendingRows, line: im.line}
+		var prev *inflight
+		if len(queue) > 0 {
+			prev = queue[len(queue)-1]
+		}
+		f := &inflight{done: make(chan struct{}), rows: pendingRows, line: im.line}
 		sets := pending
-		go func() { f.done <- s.commitChunks(sets, &maxSets) }()
-		prev = f
+		go func() {
+			defer close(f.done)
+			pc := &preparedChunk{sets: sets}
+			var perr error
+			for _, ws := range sets {
+				if pc.ops, pc.cnt, perr = prepareSet(pc.ops, pc.cnt, ws); perr != nil {
+					break
+				}
+				pc.opEnd = append(pc.opEnd, len(pc.ops))
+				pc.cntEnd = append(pc.cntEnd, len(pc.cnt))
+			}
+			if prev != nil {
+				<-prev.done
+				if prev.err != nil {
+					f.err = errEarlier
+					return
+				}
+			}
+			if perr != nil {
+				f.err = perr
+				return
+			}
+			f.err = s.commitImportChunk(pc, cc, &maxSets)
+		}()
+		queue = append(queue, f)
 		pending, pendingRows = nil, 0
 		return nil
 	}
@@ -216,8 +253,10 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	if err := flush(); err != nil {
 		return rep, err
 	}
-	if err := wait(); err != nil {
-		return rep, err
+	for len(queue) > 0 {
+		if err := wait(); err != nil {
+			return rep, err
+		}
 	}
 	if o.DryRun {
 		rep.Imported = im.accepted
@@ -226,17 +265,38 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	return rep, nil
 }
 
-// commitChunks commits write sets in order, each transaction atomic and
-// durable, at most *maxSets sets per transaction (all when 0). A group too
-// big for one Badger transaction is halved, and *maxSets remembers the size
-// that fits so later chunks are not staged twice.
-func (s *Store) commitChunks(sets []*writeSet, maxSets *int) error {
-	for len(sets) > 0 {
-		n := len(sets)
+// preparedChunk is an import chunk's write sets and the keys and counter
+// changes they write; opEnd and cntEnd mark where each set's end.
+type preparedChunk struct {
+	sets          []*writeSet
+	ops           []kvOp
+	cnt           []countDelta
+	opEnd, cntEnd []int
+}
+
+// commitImportChunk commits one prepared import chunk in order, each
+// transaction atomic and durable, at most *maxSets sets per transaction
+// (all when 0). A group too big for one Badger transaction is halved, and
+// *maxSets remembers the size that fits. The chunk before it is committed.
+func (s *Store) commitImportChunk(pc *preparedChunk, cc *counterCache, maxSets *int) error {
+	for i := 0; i < len(pc.sets); {
+		n := len(pc.sets) - i
 		if *maxSets > 0 && n > *maxSets {
 			n = *maxSets
 		}
-		err := s.commitBulk(sets[:n], sets[n-1].ctrAfter)
+		op0, cnt0 := 0, 0
+		if i > 0 {
+			op0, cnt0 = pc.opEnd[i-1], pc.cntEnd[i-1]
+		}
+		delta := map[string]int32{}
+		for _, c := range pc.cnt[cnt0:pc.cntEnd[i+n-1]] {
+			delta[c.key] += c.d
+		}
+		counts, vals, err := cc.values(s.db, delta)
+		if err != nil {
+			return err
+		}
+		err = s.commitPrepared(pc.ops[op0:pc.opEnd[i+n-1]], counts, pc.sets[i+n-1].ctrAfter)
 		if errors.Is(err, badger.ErrTxnTooBig) && n > 1 {
 			*maxSets = n / 2
 			continue
@@ -244,7 +304,10 @@ func (s *Store) commitChunks(sets []*writeSet, maxSets *int) error {
 		if err != nil {
 			return err
 		}
-		sets = sets[n:]
+		for k, v := range vals {
+			cc.known[k] = v
+		}
+		i += n
 	}
 	return nil
 }
@@ -264,27 +327,48 @@ type importer struct {
 	// numbers, households with a head. One walk over each counter range
 	// replaces three point reads per row.
 	storeIDs, storeHH, storeHeads map[string]bool
+
+	canon canonMemo // Canonicalize results of repeated values
 }
 
 // loadStoreKeys reads the sets of the store the importer checks rows
-// against.
-func (im *importer) loadStoreKeys() error {
-	return im.s.db.View(func(txn *badger.Txn) error {
-		load := func(prefix string) map[string]bool {
+// against, and the counters its chunks update.
+func (im *importer) loadStoreKeys() (*counterCache, error) {
+	cc := &counterCache{known: map[string]uint32{}}
+	err := im.s.db.View(func(txn *badger.Txn) error {
+		load := func(prefix string, counts bool) (map[string]bool, error) {
 			m := map[string]bool{}
 			pre := []byte(prefix)
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
 			defer it.Close()
 			for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-				m[string(it.Item().Key()[len(pre):])] = true
+				k := it.Item().Key()
+				m[string(k[len(pre):])] = true
+				if counts {
+					n, err := getUint32(txn, k)
+					if err != nil {
+						return nil, err
+					}
+					cc.known[string(k)] = n
+				}
 			}
-			return m
+			return m, nil
 		}
-		im.storeIDs = load(prefixIDHolders)
-		im.storeHH = load(prefixHHNumber)
-		im.storeHeads = load(prefixHeadCount)
-		return nil
+		var err error
+		if im.storeIDs, err = load(prefixIDHolders, false); err != nil {
+			return err
+		}
+		if im.storeHH, err = load(prefixHHNumber, false); err != nil {
+			return err
+		}
+		if im.storeHeads, err = load(prefixHeadCount, true); err != nil {
+			return err
+		}
+		_, err = load(prefixTokenCount, true)
+		return err
 	})
+	cc.storeIDs = im.storeIDs
+	return cc, err
 }
 
 func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet, Problems) {
@@ -292,7 +376,7 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet,
 	ctr := im.ctr
 	id := s.newID(&ctr)
 	ctr.Persons++
-	p, probs := s.prepareNew(id, vals)
+	p, probs := s.prepareNew(id, vals, &im.canon)
 	if len(probs) > 0 {
 		return nil, probs
 	}

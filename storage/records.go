@@ -34,13 +34,61 @@ var ErrNothingChanged = errors.New("nothing to change: every value is already as
 
 // canonicalValues canonicalises every value, collecting problems.
 func canonicalValues(vals Values) (Values, Problems) {
+	return canonicalValuesMemo(vals, nil)
+}
+
+// canonMemo remembers what Canonicalize (a pure function) returned for the
+// values an import repeats row after row: codes, places, coded words. Names,
+// ID numbers, dates and phone numbers are nearly all different, so they are
+// not remembered; at most canonMemoMax results are kept.
+type canonMemo struct {
+	m map[canonKey]canonResult
+}
+
+type canonKey struct {
+	f   Field
+	raw string
+}
+
+type canonResult struct {
+	v string
+	p *Problem
+}
+
+const canonMemoMax = 1 << 14
+
+func (c *canonMemo) canonicalize(f Field, raw string) (string, *Problem) {
+	if c == nil || isNameField(f) || isIDNumberField(f) {
+		return Canonicalize(f, raw)
+	}
+	switch f {
+	case FieldOldIDNumber, FieldBirthDate, FieldDeathDate, FieldIDIssueDate, FieldPhone:
+		return Canonicalize(f, raw)
+	}
+	k := canonKey{f, raw}
+	if r, ok := c.m[k]; ok {
+		return r.v, r.p
+	}
+	v, p := Canonicalize(f, raw)
+	if len(c.m) < canonMemoMax {
+		if c.m == nil {
+			c.m = map[canonKey]canonResult{}
+		}
+		c.m[k] = canonResult{v, p}
+	}
+	return v, p
+}
+
+// canonicalValuesMemo is canonicalValues with results remembered in memo
+// (which may be nil).
+func canonicalValuesMemo(vals Values, memo *canonMemo) (Values, Problems) {
 	out := make(Values, len(vals))
 	var probs Problems
 	for f, raw := range vals {
 		if !f.Valid() {
 			continue
 		}
-		v, p := Canonicalize(f, raw)
+		v, p := memo.canonicalize(f, raw)
 		if p != nil {
 			probs = append(probs, *p)
 			continue
@@ -56,8 +104,8 @@ func sortProblems(ps Problems) {
 }
 
 // prepareNew builds a new person record from values without saving it.
-func (s *Store) prepareNew(id ID, vals Values) (*Person, Problems) {
-	cv, probs := canonicalValues(vals)
+func (s *Store) prepareNew(id ID, vals Values, memo *canonMemo) (*Person, Problems) {
+	cv, probs := canonicalValuesMemo(vals, memo)
 	if _, ok := cv[FieldNationality]; !ok {
 		cv[FieldNationality] = "VN"
 	}
@@ -129,7 +177,7 @@ func (s *Store) AddPerson(vals Values, o SaveOptions) (*Person, error) {
 	ctr := s.ctr
 	id := s.newID(&ctr)
 	ctr.Persons++
-	p, probs := s.prepareNew(id, vals)
+	p, probs := s.prepareNew(id, vals, nil)
 	if len(probs) > 0 {
 		return nil, probs
 	}

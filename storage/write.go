@@ -29,52 +29,81 @@ type writeSet struct {
 	ctrAfter counters      // the device counters once this set is written
 }
 
+// kvOp is one key a write set sets (or deletes).
+type kvOp struct {
+	k, v []byte
+	del  bool
+}
+
+// countDelta is a change of one counter.
+type countDelta struct {
+	key string
+	d   int32
+}
+
 // stage writes ws through w and adds the counter changes (keyed by counter
 // key) to delta.
 func stage(w kv, ws *writeSet, delta map[string]int32) error {
-	for _, op := range ws.ops {
-		b, err := op.MarshalBinary()
+	ops, cnt, err := prepareSet(nil, nil, ws)
+	if err != nil {
+		return err
+	}
+	for _, c := range cnt {
+		delta[c.key] += c.d
+	}
+	return apply(w, ops)
+}
+
+// apply sets or deletes the keys of ops through w, in order.
+func apply(w kv, ops []kvOp) error {
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = w.Delete(o.k)
+		} else {
+			err = w.Set(o.k, o.v)
+		}
 		if err != nil {
 			return err
 		}
-		if err := w.Set(opKey(op.Seq), b); err != nil {
-			return err
+	}
+	return nil
+}
+
+// prepareSet appends to out the keys ws writes, in the order stage writes
+// them, and to cnt its counter changes. It reads nothing, so an
+// import prepares a chunk while the one before it is being written.
+func prepareSet(out []kvOp, cnt []countDelta, ws *writeSet) ([]kvOp, []countDelta, error) {
+	for _, op := range ws.ops {
+		b, err := op.MarshalBinary()
+		if err != nil {
+			return nil, nil, err
 		}
-		if err := w.Set(historyKey(op.ID, op.Seq), nil); err != nil {
-			return err
-		}
+		out = append(out, kvOp{k: opKey(op.Seq), v: b}, kvOp{k: historyKey(op.ID, op.Seq)})
 	}
 	for _, rc := range ws.records {
 		if rc.newH != nil {
 			b, _ := rc.newH.MarshalBinary()
-			if err := w.Set(householdKey(rc.newH.ID), b); err != nil {
-				return err
-			}
+			out = append(out, kvOp{k: householdKey(rc.newH.ID), v: b})
 			continue
 		}
 		b, _ := rc.newP.MarshalBinary()
-		if err := w.Set(personKey(rc.newP.ID), b); err != nil {
-			return err
-		}
+		out = append(out, kvOp{k: personKey(rc.newP.ID), v: b})
 		del, add := indexDiff(rc.oldP, rc.newP)
 		for _, e := range del {
 			if e.key != "" {
-				if err := w.Delete([]byte(e.key)); err != nil {
-					return err
-				}
+				out = append(out, kvOp{k: []byte(e.key), del: true})
 			}
 			if e.count != "" {
-				delta[e.count]--
+				cnt = append(cnt, countDelta{e.count, -1})
 			}
 		}
 		for _, e := range add {
 			if e.key != "" {
-				if err := w.Set([]byte(e.key), nil); err != nil {
-					return err
-				}
+				out = append(out, kvOp{k: []byte(e.key)})
 			}
 			if e.count != "" {
-				delta[e.count]++
+				cnt = append(cnt, countDelta{e.count, 1})
 			}
 		}
 	}
@@ -84,11 +113,9 @@ func stage(w kv, ws *writeSet, delta map[string]int32) error {
 	}
 	sort.Strings(nums)
 	for _, n := range nums {
-		if err := w.Set(hhNumberKey(n), appendID(nil, ws.hhNums[n])); err != nil {
-			return err
-		}
+		out = append(out, kvOp{k: hhNumberKey(n), v: appendID(nil, ws.hhNums[n])})
 	}
-	return nil
+	return out, cnt, nil
 }
 
 // stageCounts writes the new counter values, reading the old ones with txn.
@@ -162,22 +189,87 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 	return nil
 }
 
-// commitBulk writes several write sets in one atomic, durable transaction
-// (one fsync for all of them). If they do not fit one Badger transaction it
-// returns badger.ErrTxnTooBig and writes nothing; the importer then halves
-// its chunk. The caller holds s.mu.
-func (s *Store) commitBulk(sets []*writeSet, ctr counters) error {
+// counterCache knows the counters (x:c:, x:k:i:, x:k:h:) of a store while
+// an import holds s.mu, so an import chunk writes its counters without
+// reading them back: the token and head counters are read once when the
+// import begins; an ID-number counter is zero unless the store held the
+// number then (only those are read, once).
+type counterCache struct {
+	known    map[string]uint32
+	storeIDs map[string]bool // x:k:i: keys (without prefix) present at the start
+}
+
+func (c *counterCache) prior(txn func() *badger.Txn, key string) (uint32, error) {
+	if v, ok := c.known[key]; ok {
+		return v, nil
+	}
+	switch {
+	case len(key) > len(prefixIDHolders) && key[:len(prefixIDHolders)] == prefixIDHolders:
+		if !c.storeIDs[key[len(prefixIDHolders):]] {
+			return 0, nil
+		}
+	case len(key) > len(prefixTokenCount) && key[:len(prefixTokenCount)] == prefixTokenCount,
+		len(key) > len(prefixHeadCount) && key[:len(prefixHeadCount)] == prefixHeadCount:
+		return 0, nil
+	}
+	return getUint32(txn(), []byte(key))
+}
+
+// values returns the counter keys changed by delta with their new values
+// (deleted when zero), sorted by key, without changing the cache.
+func (c *counterCache) values(db *badger.DB, delta map[string]int32) ([]kvOp, map[string]uint32, error) {
+	var view *badger.Txn
+	defer func() {
+		if view != nil {
+			view.Discard()
+		}
+	}()
+	txn := func() *badger.Txn {
+		if view == nil {
+			view = db.NewTransaction(false)
+		}
+		return view
+	}
+	keys := make([]string, 0, len(delta))
+	for k, d := range delta {
+		if d != 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]kvOp, 0, len(keys))
+	vals := make(map[string]uint32, len(keys))
+	for _, k := range keys {
+		cur, err := c.prior(txn, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		n := int64(cur) + int64(delta[k])
+		if n <= 0 {
+			out = append(out, kvOp{k: []byte(k), del: true})
+			vals[k] = 0
+			continue
+		}
+		out = append(out, kvOp{k: []byte(k), v: putUint32(uint32(n))})
+		vals[k] = uint32(n)
+	}
+	return out, vals, nil
+}
+
+// commitPrepared writes the prepared keys of an import chunk and its
+// counters in one atomic, durable transaction (one fsync for the chunk).
+// If they do not fit one Badger transaction it returns badger.ErrTxnTooBig
+// and writes nothing; the importer then halves its chunk. The caller holds
+// s.mu.
+func (s *Store) commitPrepared(ops, counts []kvOp, ctr counters) error {
 	if s.db == nil {
 		return ErrClosed
 	}
 	err := s.db.Update(func(txn *badger.Txn) error {
-		delta := map[string]int32{}
-		for _, ws := range sets {
-			if err := stage(txn, ws, delta); err != nil {
-				return err
-			}
+		if err := apply(txn, ops); err != nil {
+			return err
 		}
-		if err := stageCounts(txn, txn, delta); err != nil {
+		if err := apply(txn, counts); err != nil {
 			return err
 		}
 		return txn.Set([]byte(keyMetaCounters), ctr.bytes())
