@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -635,4 +634,3 @@ func (s *Store) recount() error {
 	return nil
 }
 
-var _ = bytes.Equal
