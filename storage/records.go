@@ -633,4 +633,3 @@ func (s *Store) recount() error {
 	s.ctr = ctr
 	return nil
 }
-
