@@ -56,19 +56,7 @@ func cmdDistrict(e *env, args []string) error {
 	if len(pos) > 0 || strings.TrimSpace(*name) == "" {
 		return usagef("district init needs --name NAME")
 	}
-	dir, err := e.profileDir()
-	if err != nil {
-		return err
-	}
-	pass, err := e.passphrase(true)
-	if err != nil {
-		return err
-	}
-	wf, err := workFactor()
-	if err != nil {
-		return err
-	}
-	s, err := storage.Create(dir, pass, storage.Profile{Kind: storage.KindDistrict, District: *name}, storage.Options{Logger: quietLogger(), WorkFactor: wf})
+	s, dir, err := e.create(storage.Profile{Kind: storage.KindDistrict, District: *name})
 	if err != nil {
 		return err
 	}

@@ -33,19 +33,7 @@ func cmdInit(e *env, args []string) error {
 	if p != nil {
 		return fmt.Errorf("--officer %q: %s", *officer, p.Message(e.lang))
 	}
-	dir, err := e.profileDir()
-	if err != nil {
-		return err
-	}
-	pass, err := e.passphrase(true)
-	if err != nil {
-		return err
-	}
-	wf, err := workFactor()
-	if err != nil {
-		return err
-	}
-	s, err := storage.Create(dir, pass, storage.Profile{Commune: code, Officer: name}, storage.Options{Logger: quietLogger(), WorkFactor: wf})
+	s, dir, err := e.create(storage.Profile{Commune: code, Officer: name})
 	if err != nil {
 		return err
 	}
@@ -125,17 +113,41 @@ func personAdd(e *env, args []string) error {
 
 func personJSON(p *storage.Person) map[string]string { return p.Map() }
 
-func personShow(e *env, args []string) error {
-	fs := flag.NewFlagSet("person show", flag.ContinueOnError)
+// openFor parses a command that takes one PERSON and unlocks the profile.
+func (e *env) openFor(name string, fs *flag.FlagSet, args []string) (*storage.Store, storage.ID, error) {
 	pos, err := e.parse(fs, args)
 	if err != nil {
-		return err
+		return nil, storage.ID{}, err
 	}
-	id, err := oneID(pos, "person show")
+	id, err := oneID(pos, name)
 	if err != nil {
-		return err
+		return nil, storage.ID{}, err
 	}
 	s, err := e.open()
+	return s, id, err
+}
+
+// create makes a new profile in the profile directory, asking for the
+// passphrase twice on a terminal.
+func (e *env) create(p storage.Profile) (*storage.Store, string, error) {
+	dir, err := e.profileDir()
+	if err != nil {
+		return nil, "", err
+	}
+	pass, err := e.passphrase(true)
+	if err != nil {
+		return nil, "", err
+	}
+	wf, err := workFactor()
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := storage.Create(dir, pass, p, storage.Options{Logger: quietLogger(), WorkFactor: wf})
+	return s, dir, err
+}
+
+func personShow(e *env, args []string) error {
+	s, id, err := e.openFor("person show", flag.NewFlagSet("person show", flag.ContinueOnError), args)
 	if err != nil {
 		return err
 	}
@@ -264,16 +276,7 @@ func opToJSON(op *storage.Op) opJSON {
 }
 
 func personHistory(e *env, args []string) error {
-	fs := flag.NewFlagSet("person history", flag.ContinueOnError)
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	id, err := oneID(pos, "person history")
-	if err != nil {
-		return err
-	}
-	s, err := e.open()
+	s, id, err := e.openFor("person history", flag.NewFlagSet("person history", flag.ContinueOnError), args)
 	if err != nil {
 		return err
 	}
