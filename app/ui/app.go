@@ -46,6 +46,7 @@ type App struct {
 	content  *fyne.Container // the page shown beside the navigation
 	overview *overviewPage
 	search   *searchPage
+	enrol    *vm.DeviceEnrolment
 	pages    []func() // the page stack: each entry rebuilds a page; Esc pops
 }
 
@@ -98,6 +99,7 @@ func (a *App) showSetup() {
 // unlocked switches to the main screens with store open.
 func (a *App) unlocked(s *storage.Store, started time.Time) {
 	a.store = s
+	a.enrol = nil
 	a.overview = newOverviewPage(a)
 	a.search = newSearchPage(a)
 	a.content = container.NewStack()
@@ -117,12 +119,17 @@ func (a *App) unlocked(s *storage.Store, started time.Time) {
 func (a *App) buildShell() {
 	nav := container.NewVBox(
 		bold(a.tr.T("app.title")),
-		widget.NewButton(a.tr.T("nav.overview"), func() { a.showRoot(a.overview.view) }),
+		widget.NewButton(a.tr.T("nav.overview"), func() {
+			a.showRoot(a.overview.view)
+			a.overview.refresh(nil)
+		}),
 		widget.NewButton(a.tr.T("nav.search"), a.focusSearch),
 		widget.NewButton(a.tr.T("nav.households"), func() { a.showRoot(func() fyne.CanvasObject { return householdsPage(a) }) }),
 		widget.NewButton(a.tr.T("nav.new_person"), func() {
 			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(a.tr, a.store, nil), nil) })
 		}),
+		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
+		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),
 		widget.NewSeparator(),
 		widget.NewLabel(a.tr.T("nav.language")),
 		a.languageSelect(),

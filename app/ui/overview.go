@@ -65,6 +65,13 @@ func (p *overviewPage) view() fyne.CanvasObject {
 		),
 		conn,
 	}
+	enrolled := p.a.tr.T("overview.enrolled")
+	if p.a.enrolment().Needed() {
+		enrolled = p.a.tr.T("overview.not_enrolled")
+	}
+	items = append(items, container.NewHBox(
+		widget.NewLabel(tr.T("overview.enrolment")+": "+enrolled),
+		widget.NewButton(tr.T("nav.enrolment"), p.a.showEnrolment)))
 	if d.Error != "" {
 		e := wrapped(d.Error)
 		e.Importance = widget.DangerImportance

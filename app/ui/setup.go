@@ -53,6 +53,9 @@ func setupScreen(a *App, s *vm.Setup) fyne.CanvasObject {
 		setProblem(createErr, errs["create"])
 		if err == nil {
 			a.unlocked(st, timeNow())
+			// A new profile cannot send anything until the district
+			// enrols it: that is the next step.
+			a.showEnrolment()
 		}
 	}
 	p2.OnSubmitted = func(string) { create() }
