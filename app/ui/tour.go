@@ -21,7 +21,7 @@ import (
 // Tour walks the demo profile through its main screens and writes a PNG of
 // the window at each, for the smoke test and for people reviewing the
 // layout: unlock, overview, search, a person, the person form, a household,
-// the households by hamlet, history, the overview in English. It runs on
+// the households by hamlet, history, the overview in English, enrolment, USB export. It runs on
 // its own goroutine and drives the UI through fyne.DoAndWait; it returns
 // the files written.
 func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]string, error) {
@@ -122,7 +122,15 @@ func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]strin
 	})
 	err := shot("9-overview-en")
 	fyne.DoAndWait(func() { a.tr.SetLang(i18n.Vietnamese) })
-	return files, err
+	if err != nil {
+		return files, err
+	}
+	fyne.DoAndWait(a.showEnrolment)
+	if err := shot("10-enrolment"); err != nil {
+		return files, err
+	}
+	fyne.DoAndWait(func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) })
+	return files, shot("11-export")
 }
 
 // capture renders the window's content with Fyne's software painter. The
