@@ -27,8 +27,8 @@ type ConflictQueue interface {
 
 // Enrolment is the step of first-run setup that obtains a device
 // certificate from the district (a request shown as a QR code and saved as
-// a file, a certificate installed from a file). The enrolment issue
-// provides it; until then setup ends after the profile is created.
+// a file, a certificate installed from a file). DeviceEnrolment provides
+// it; setup ends on the enrolment screen.
 type Enrolment interface {
 	// Needed reports whether the profile still lacks a certificate.
 	Needed() bool
