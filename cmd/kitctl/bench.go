@@ -53,7 +53,7 @@ type storeBench struct {
 
 func cmdBench(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("bench needs a target: store")
+		return usagef("bench needs a target: store or batch")
 	}
 	switch args[0] {
 	case "store":
@@ -63,7 +63,7 @@ func cmdBench(e *env, args []string) error {
 	case "store-child":
 		return benchStoreChild(e, args[1:])
 	}
-	return usagef("bench: unknown target %q (store)", args[0])
+	return usagef("bench: unknown target %q (store, batch)", args[0])
 }
 
 const benchPassphrase = "bench passphrase, not a secret"

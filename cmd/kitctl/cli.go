@@ -52,7 +52,7 @@ func commands() []command {
 		{"search", "search QUERY: names, ID numbers, household numbers, hamlets, birth years", cmdSearch},
 		{"import", "import persons FILE.csv [--dry-run]", cmdImport},
 		{"generate", "generate --persons N --seed S [--commune CODE]: a realistic commune as CSV", cmdGenerate},
-		{"bench", "bench store --persons N: measure the figures of DESIGN.md §10", cmdBench},
+		{"bench", "bench store --persons N | bench batch: measure the figures of DESIGN.md §10", cmdBench},
 		{"district", "district init --name NAME: a district profile (keys, enrolments)", cmdDistrict},
 		{"enrol", "enrol request|sign|install|revoke|list: offline enrolment of devices", cmdEnrol},
 		{"batch", "batch export --out DIR | inspect FILE | status: sealed batches for the district", cmdBatch},
