@@ -157,12 +157,3 @@ func (d PartialDate) check() error {
 	}
 	return nil
 }
-
-// MustDate parses s or panics; for tests and tables.
-func MustDate(s string) PartialDate {
-	d, err := ParseDate(s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}

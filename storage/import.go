@@ -206,16 +206,15 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				rep.Rejected = append(rep.Rejected, RowError{Line: pe.Line, Field: "", Message: csvMessage(pe, lang)})
-				if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
-					continue
-				}
+				rep.Rejected = append(rep.Rejected, RowError{Line: pe.Line, Message: csvMessage(pe, lang)})
 				continue
 			}
 			return rep, fmt.Errorf("%w: line %d: %v", ErrBadCSV, line, err)
 		}
 		if rowLen(rec) > maxImportLine {
-			rep.Rejected = append(rep.Rejected, RowError{Line: line, Message: "dòng quá dài / line too long"})
+			rep.Rejected = append(rep.Rejected, RowError{Line: line, Message: tr(lang,
+				fmt.Sprintf("dòng dài hơn %d byte; kiểm tra dấu ngoặc kép chưa đóng hoặc tách ô quá dài", maxImportLine),
+				fmt.Sprintf("row is longer than %d bytes; look for an unclosed quote or split the overlong cell", maxImportLine))})
 			continue
 		}
 		if len(rec) != len(header) {

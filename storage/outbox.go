@@ -79,9 +79,9 @@ func (s *Store) Outbox() (OutboxState, error) {
 	return st, err
 }
 
-// PendingOps returns the exact number of this device's operations the
+// Pending returns the exact number of this device's operations the
 // district has not acknowledged, sealed or not.
-func (s *Store) PendingOps() (uint64, error) {
+func (s *Store) Pending() (uint64, error) {
 	st, err := s.Outbox()
 	if err != nil {
 		return 0, err
@@ -123,21 +123,39 @@ func (s *Store) Unbatched(max int) ([]*Op, error) {
 	return ops, err
 }
 
-// AddBatch records a sealed batch holding operations firstSeq..lastSeq as
-// batch n. It must be the next batch and hold the next operations, else
-// ErrOutboxChanged and nothing is written. The batch is durable when
-// AddBatch returns; only then may its bytes leave the machine.
-func (s *Store) AddBatch(b *OutBatch) error {
+// updateOutbox runs fn on the outbox state in one durable transaction and
+// saves the state fn leaves; fn returning errUnchanged saves nothing.
+func (s *Store) updateOutbox(fn func(txn *badger.Txn, st *OutboxState) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.db == nil {
 		return ErrClosed
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
 		st, err := s.outbox(txn)
 		if err != nil {
 			return err
 		}
+		if err := fn(txn, &st); err != nil {
+			return err
+		}
+		sv, _ := json.Marshal(st)
+		return txn.Set([]byte(keyMetaOutbox), sv)
+	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	return err
+}
+
+var errUnchanged = errors.New("unchanged")
+
+// AddBatch records a sealed batch holding operations firstSeq..lastSeq as
+// batch n. It must be the next batch and hold the next operations, else
+// ErrOutboxChanged and nothing is written. The batch is durable when
+// AddBatch returns; only then may its bytes leave the machine.
+func (s *Store) AddBatch(b *OutBatch) error {
+	return s.updateOutbox(func(txn *badger.Txn, st *OutboxState) error {
 		if b.N != st.Batches+1 || b.FirstSeq != st.BatchedSeq+1 || b.LastSeq < b.FirstSeq || b.LastSeq > s.ctr.Seq {
 			return ErrOutboxChanged
 		}
@@ -146,9 +164,23 @@ func (s *Store) AddBatch(b *OutBatch) error {
 			return err
 		}
 		st.Batches, st.BatchedSeq, st.LastHash = b.N, b.LastSeq, b.Hash
-		sv, _ := json.Marshal(st)
-		return txn.Set([]byte(keyMetaOutbox), sv)
+		return nil
 	})
+}
+
+func getBatch(txn *badger.Txn, n uint64) (*OutBatch, error) {
+	item, err := txn.Get(batchKey(n))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, fmt.Errorf("batch %d: %w", n, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := &OutBatch{}
+	if err := item.Value(func(v []byte) error { return json.Unmarshal(v, b) }); err != nil {
+		return nil, fmt.Errorf("%w: outbox batch %d: %v", ErrDamaged, n, err)
+	}
+	return b, nil
 }
 
 // Batch returns sealed batch n.
@@ -156,21 +188,13 @@ func (s *Store) Batch(n uint64) (*OutBatch, error) {
 	if s.db == nil {
 		return nil, ErrClosed
 	}
-	b := &OutBatch{}
+	var b *OutBatch
 	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(batchKey(n))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return fmt.Errorf("batch %d: %w", n, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, b) })
+		var err error
+		b, err = getBatch(txn, n)
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
+	return b, err
 }
 
 // Unacknowledged returns the sealed batches the district has not
@@ -196,32 +220,18 @@ func (s *Store) Unacknowledged() ([]*OutBatch, error) {
 // operations stop counting as pending. Acknowledging an older batch again
 // changes nothing.
 func (s *Store) Acknowledge(n uint64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.db == nil {
-		return ErrClosed
-	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		st, err := s.outbox(txn)
-		if err != nil {
-			return err
-		}
+	return s.updateOutbox(func(txn *badger.Txn, st *OutboxState) error {
 		if n <= st.AckedBatch {
-			return nil
+			return errUnchanged
 		}
 		if n > st.Batches {
-			return fmt.Errorf("receipt for batch %d, but only %d batches were sealed", n, st.Batches)
+			return fmt.Errorf("receipt for batch %d, but only %d batches were sealed on this device", n, st.Batches)
 		}
-		item, err := txn.Get(batchKey(n))
+		b, err := getBatch(txn, n)
 		if err != nil {
-			return err
-		}
-		var b OutBatch
-		if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &b) }); err != nil {
 			return err
 		}
 		st.AckedBatch, st.AckedSeq = n, b.LastSeq
-		sv, _ := json.Marshal(st)
-		return txn.Set([]byte(keyMetaOutbox), sv)
+		return nil
 	})
 }

@@ -44,7 +44,7 @@ func TestOutbox_NumbersAreNeverGivenTwice(t *testing.T) {
 	if len(ops) != 2 || ops[0].Seq != 4 {
 		t.Fatalf("unbatched after reopen: %d", len(ops))
 	}
-	if p, _ := s.PendingOps(); p != 5 {
+	if p, _ := s.Pending(); p != 5 {
 		t.Fatalf("pending %d, want 5 (nothing acknowledged)", p)
 	}
 	if err := s.Acknowledge(2); err == nil {
@@ -53,7 +53,7 @@ func TestOutbox_NumbersAreNeverGivenTwice(t *testing.T) {
 	if err := s.Acknowledge(1); err != nil {
 		t.Fatal(err)
 	}
-	if p, _ := s.PendingOps(); p != 2 {
+	if p, _ := s.Pending(); p != 2 {
 		t.Fatalf("pending %d after receipt for batch 1, want 2", p)
 	}
 	if err := s.Acknowledge(1); err != nil {

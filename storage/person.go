@@ -120,16 +120,6 @@ func (f HouseholdField) String() string {
 	return householdFieldNames[f]
 }
 
-// HouseholdFieldByName returns the household field called name.
-func HouseholdFieldByName(name string) (HouseholdField, bool) {
-	for f := HouseholdField(1); f < numHouseholdFields; f++ {
-		if householdFieldNames[f] == name {
-			return f, true
-		}
-	}
-	return 0, false
-}
-
 // Get returns the canonical value of a household field.
 func (h *Household) Get(f HouseholdField) string {
 	switch f {

@@ -307,23 +307,30 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 	})
 }
 
-// stageNewHousehold adds a household operation creating p's household.
+// stageNewHousehold adds a household operation creating p's household, at
+// p's permanent address (or current, when p has no permanent one).
 func (s *Store) stageNewHousehold(ws *writeSet, ctr *counters, p *Person) {
-	hid := s.newID(ctr)
-	ctr.Households++
-	h := &Household{}
-	cs := []Change{{Field: uint8(HouseholdNumber), New: p.Values[FieldHouseholdNumber]}}
 	code, detail := p.Values[FieldPermanentAddressCode], p.Values[FieldPermanentAddressDetail]
 	if code == "" {
 		code, detail = p.Values[FieldCurrentAddressCode], p.Values[FieldCurrentAddressDetail]
 	}
+	s.stageHousehold(ws, ctr, p.Values[FieldHouseholdNumber], code, detail, "")
+}
+
+// stageHousehold adds a household operation creating household number at
+// an address.
+func (s *Store) stageHousehold(ws *writeSet, ctr *counters, number, code, detail, reason string) {
+	hid := s.newID(ctr)
+	ctr.Households++
+	h := &Household{}
+	cs := []Change{{Field: uint8(HouseholdNumber), New: number}}
 	if code != "" {
 		cs = append(cs, Change{Field: uint8(HouseholdAddressCode), New: code})
 	}
 	if detail != "" {
 		cs = append(cs, Change{Field: uint8(HouseholdAddressDetail), New: detail})
 	}
-	op := s.nextOp(ctr, KindHousehold, hid, EventRegister, "", cs)
+	op := s.nextOp(ctr, KindHousehold, hid, EventRegister, reason, cs)
 	_ = op.ApplyToHousehold(h)
 	ws.ops = append(ws.ops, op)
 	ws.records = append(ws.records, recordChange{newH: h})
@@ -572,25 +579,11 @@ func (s *Store) AddHousehold(number, addressCode, addressDetail string, o SaveOp
 	}
 	ctr := s.ctr
 	ws := &writeSet{}
-	s.stageNewHousehold(ws, &ctr, &Person{Values: func() (v [numFields]string) {
-		v[FieldHouseholdNumber], v[FieldPermanentAddressCode], v[FieldPermanentAddressDetail] = num, code, detail
-		return
-	}()})
-	if o.Reason != "" {
-		ws.ops[0].Reason = o.Reason
-	}
+	s.stageHousehold(ws, &ctr, num, code, detail, o.Reason)
 	if err := s.commit(ws, ctr); err != nil {
 		return nil, err
 	}
 	return ws.records[0].newH, nil
-}
-
-// Pending returns the exact number of this device's operations not yet
-// acknowledged by a district (all of them until sync exists).
-func (s *Store) Pending() (uint64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ctr.Seq, nil
 }
 
 // Counts returns how many persons and households the store holds.

@@ -63,7 +63,7 @@ func isDigits(s string) bool {
 
 func (s *Store) search(txn *badger.Txn, q string, limit int) ([]Hit, error) {
 	compact := strings.NewReplacer(" ", "", ".", "").Replace(q)
-	if isDigits(compact) && len(compact) >= 5 && !(len(compact) == 4) {
+	if isDigits(compact) && len(compact) >= 5 {
 		return s.searchIDNumber(txn, compact, limit)
 	}
 	if Hamlet(q) != "" {

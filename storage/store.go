@@ -181,7 +181,7 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(filepath.Join(dir, keyFile), wrapped); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, keyFile), wrapped); err != nil {
 		return nil, err
 	}
 	now := o.now()
@@ -207,7 +207,7 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 	mb, _ := json.Marshal(marker{Format: 1, Kind: p.Kind, Commune: p.Commune})
 	// The marker is written last: a directory without it is a setup that
 	// did not finish, never mistaken for a profile.
-	if err := writeFileSync(filepath.Join(dir, markerFile), mb); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, markerFile), mb); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -352,7 +352,7 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 	}()
 	db, err := badger.Open(opts)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+		return nil, fmt.Errorf("%w (%v): check that --profile names the right directory, else restore the profile from a backup; nothing was changed", ErrDamaged, err)
 	}
 	return &Store{dir: dir, db: db, log: logger, now: o.now()}, nil
 }
@@ -432,27 +432,31 @@ func (s *Store) RunGC() {
 	}
 }
 
-// counterBytes encodes the counters for the meta key.
+// bytes encodes the counters for the meta key.
 func (c counters) bytes() []byte { b, _ := json.Marshal(c); return b }
 
-func writeFileSync(path string, b []byte) error {
+// WriteFileAtomic writes b to path so that path holds either its old
+// contents or all of b, even across a power cut: a temporary file, fsync,
+// rename, fsync of the directory.
+// A failed write leaves no temporary file behind.
+func WriteFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return err
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	d, err := os.Open(filepath.Dir(path))

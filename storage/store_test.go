@@ -199,10 +199,7 @@ func TestOpen_DamagedProfileIsAnErrorNeverEmpty(t *testing.T) {
 			if err == nil {
 				n, _, _ := s.Counts()
 				s.Close()
-				if n != 50 {
-					t.Fatalf("damaged profile opened with %d persons instead of an error", n)
-				}
-				return // the damage did not reach data Badger reads at open
+				t.Fatalf("damaged profile opened (%d persons) instead of giving an error", n)
 			}
 			if errors.Is(err, storage.ErrWrongPassphrase) && !strings.Contains(name, "foreign") {
 				t.Errorf("damage reported as a wrong passphrase: %v", err)

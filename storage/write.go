@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -204,12 +205,11 @@ func (c *counterCache) prior(txn func() *badger.Txn, key string) (uint32, error)
 		return v, nil
 	}
 	switch {
-	case len(key) > len(prefixIDHolders) && key[:len(prefixIDHolders)] == prefixIDHolders:
-		if !c.storeIDs[key[len(prefixIDHolders):]] {
+	case strings.HasPrefix(key, prefixIDHolders):
+		if !c.storeIDs[strings.TrimPrefix(key, prefixIDHolders)] {
 			return 0, nil
 		}
-	case len(key) > len(prefixTokenCount) && key[:len(prefixTokenCount)] == prefixTokenCount,
-		len(key) > len(prefixHeadCount) && key[:len(prefixHeadCount)] == prefixHeadCount:
+	case strings.HasPrefix(key, prefixTokenCount), strings.HasPrefix(key, prefixHeadCount):
 		return 0, nil
 	}
 	return getUint32(txn(), []byte(key))

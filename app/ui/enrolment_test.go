@@ -104,7 +104,7 @@ func TestEnrolThenExportToUSB(t *testing.T) {
 	waitFor(t, func() bool { return hasText(ui.content, "Cụm Hưng Yên") && hasText(ui.content, "cán bộ") })
 
 	ui.showRoot(func() fyne.CanvasObject { return exportPage(ui) })
-	pending, _ := s.PendingOps()
+	pending, _ := s.Pending()
 	waitFor(t, func() bool { return hasText(ui.content, "Gửi đến: Cụm Hưng Yên") })
 	if pending == 0 || !hasText(ui.content, fmtUint(pending)) {
 		t.Fatalf("the export screen does not show the %d pending changes", pending)

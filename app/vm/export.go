@@ -60,7 +60,7 @@ func NewExport(tr Tr, store *storage.Store, do Do) *Export {
 func (x *Export) Refresh() error {
 	var d ExportData
 	var err error
-	d.Pending, err = x.store.PendingOps()
+	d.Pending, err = x.store.Pending()
 	if err == nil {
 		var un []*storage.OutBatch
 		un, err = x.store.Unacknowledged()
@@ -170,7 +170,7 @@ func (x *Export) run(dir string) (*ExportResult, error) {
 	for _, b := range un {
 		res.Bytes += int64(len(b.Sealed))
 	}
-	res.Pending, err = x.store.PendingOps()
+	res.Pending, err = x.store.Pending()
 	return res, err
 }
 

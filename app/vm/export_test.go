@@ -41,7 +41,7 @@ func TestExport_WritesBatchesTheDistrictOpens(t *testing.T) {
 	}
 	waitChange(t, ch)
 	before := x.Data()
-	want, _ := s.PendingOps()
+	want, _ := s.Pending()
 	if !before.Enrolled || before.Pending != want || before.Pending < 300 || before.Waiting != 0 || before.Problem {
 		t.Fatalf("before export: %+v (store says %d pending)", before, want)
 	}

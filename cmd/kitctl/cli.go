@@ -240,6 +240,19 @@ func (s setFlag) values() (storage.Values, error) {
 	return vals, nil
 }
 
+// save turns --set, --event and --reason into what a save takes.
+func (s setFlag) save(event, reason string) (storage.Values, storage.SaveOptions, error) {
+	vals, err := s.values()
+	if err != nil {
+		return nil, storage.SaveOptions{}, err
+	}
+	ev, ok := storage.EventByName(event)
+	if !ok {
+		return nil, storage.SaveOptions{}, usagef("--event %q: unknown event", event)
+	}
+	return vals, storage.SaveOptions{Event: ev, Reason: reason}, nil
+}
+
 func fieldList() string {
 	var names []string
 	for _, f := range storage.Fields() {

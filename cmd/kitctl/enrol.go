@@ -326,7 +326,7 @@ func batchExport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pending, err := s.PendingOps()
+	pending, err := s.Pending()
 	if err != nil {
 		return err
 	}
@@ -357,7 +357,7 @@ func batchStatus(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pending, err := s.PendingOps()
+	pending, err := s.Pending()
 	if err != nil {
 		return err
 	}
@@ -417,14 +417,9 @@ func batchInspect(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	b, err := reg.Opener().Open(sealed)
+	b, err := reg.Open(sealed)
 	if err != nil {
 		return fmt.Errorf("%s failed the %s check: %w", filepath.Base(pos[0]), checkName(err), err)
-	}
-	for _, op := range b.Ops {
-		if string(op.Device) != b.Header.Sender {
-			return fmt.Errorf("%s failed the sender check: operation %d names device %s, the batch was signed by %s", filepath.Base(pos[0]), op.Seq, op.Device, b.Header.Sender)
-		}
 	}
 	c, _ := reg.Certificate(b.Header.Sender)
 	m := map[string]any{

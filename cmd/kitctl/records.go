@@ -87,20 +87,16 @@ func personAdd(e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("person add takes --set flags, not arguments %q", pos)
 	}
-	vals, err := sets.values()
+	vals, opts, err := sets.save(*event, *reason)
 	if err != nil {
 		return err
-	}
-	ev, ok := storage.EventByName(*event)
-	if !ok {
-		return usagef("--event %q: unknown event", *event)
 	}
 	s, err := e.open()
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	p, err := s.AddPerson(vals, storage.SaveOptions{Event: ev, Reason: *reason})
+	p, err := s.AddPerson(vals, opts)
 	if err != nil {
 		return err
 	}
@@ -206,20 +202,16 @@ func personEdit(e *env, args []string) error {
 	if len(sets) == 0 {
 		return usagef("person edit needs at least one --set field=value")
 	}
-	vals, err := sets.values()
+	vals, opts, err := sets.save(*event, *reason)
 	if err != nil {
 		return err
-	}
-	ev, ok := storage.EventByName(*event)
-	if !ok {
-		return usagef("--event %q: unknown event", *event)
 	}
 	s, err := e.open()
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	p, op, err := s.EditPerson(id, vals, storage.SaveOptions{Event: ev, Reason: *reason})
+	p, op, err := s.EditPerson(id, vals, opts)
 	if errors.Is(err, storage.ErrNotFound) {
 		return notFound(err, id)
 	}

@@ -99,23 +99,7 @@ func WriteFiles(dir string, bs []*storage.OutBatch) ([]string, error) {
 	var paths []string
 	for _, b := range bs {
 		p := filepath.Join(dir, FileName(b.N))
-		tmp := p + ".tmp"
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return paths, err
-		}
-		_, err = f.Write(b.Sealed)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp, p)
-		}
-		if err != nil {
-			os.Remove(tmp)
+		if err := storage.WriteFileAtomic(p, b.Sealed); err != nil {
 			return paths, fmt.Errorf("writing %s: %w", p, err)
 		}
 		paths = append(paths, p)

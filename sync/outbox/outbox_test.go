@@ -57,14 +57,14 @@ func TestExport_NumbersChainsAndAcknowledges(t *testing.T) {
 			}
 		}
 	}
-	pending, _ := dev.PendingOps()
+	pending, _ := dev.Pending()
 	if pending != seq {
 		t.Fatalf("pending %d, sealed %d", pending, seq)
 	}
 	if err := dev.Acknowledge(2); err != nil {
 		t.Fatal(err)
 	}
-	pending2, _ := dev.PendingOps()
+	pending2, _ := dev.Pending()
 	if pending2 != seq-made[1].LastSeq {
 		t.Fatalf("after receipt for batch 2: pending %d, want %d", pending2, seq-made[1].LastSeq)
 	}

@@ -8,6 +8,7 @@ package registry
 
 import (
 	"crypto/ed25519"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -206,6 +207,23 @@ func (r *Registry) SignerKey(sender string) (ed25519.PublicKey, error) {
 	return c.Device.SignKey, nil
 }
 
+// Open opens a batch sealed to this district by an enrolled device and
+// checks that every operation in it is that device's own: a device may
+// not pass off operations as another's. It changes nothing; Accept also
+// checks and moves the device's chain.
+func (r *Registry) Open(sealed []byte) (*batch.Batch, error) {
+	b, err := r.Opener().Open(sealed)
+	if err != nil {
+		return nil, err
+	}
+	for _, op := range b.Ops {
+		if string(op.Device) != b.Header.Sender {
+			return nil, fmt.Errorf("%w: operation %d names device %s, the batch was signed by %s", batch.ErrSenderMismatch, op.Seq, op.Device, b.Header.Sender)
+		}
+	}
+	return b, nil
+}
+
 // Opener returns an opener for batches sealed to this district by its
 // enrolled devices.
 func (r *Registry) Opener() *batch.Opener {
@@ -256,7 +274,7 @@ func (r *Registry) chain(device string) (chain, error) {
 	if len(b) != 40 {
 		return c, fmt.Errorf("%w: chain record of device %s", storage.ErrDamaged, device)
 	}
-	c.Seq = uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 | uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+	c.Seq = binary.BigEndian.Uint64(b)
 	copy(c.Hash[:], b[8:])
 	return c, nil
 }
@@ -273,16 +291,11 @@ type Accepted struct {
 // already used is ErrReplay; a later number is a *SequenceError naming the
 // number expected. Only a batch that passes every check moves the chain.
 func (r *Registry) Accept(sealed []byte) (*Accepted, error) {
-	b, err := r.Opener().Open(sealed)
+	b, err := r.Open(sealed)
 	if err != nil {
 		return nil, err
 	}
 	dev := b.Header.Sender
-	for _, op := range b.Ops {
-		if string(op.Device) != dev {
-			return nil, fmt.Errorf("%w: operation %d names device %s, the batch was signed by %s", batch.ErrSenderMismatch, op.Seq, op.Device, dev)
-		}
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c, err := r.chain(dev)
@@ -303,11 +316,7 @@ func (r *Registry) Accept(sealed []byte) (*Accepted, error) {
 	case b.Header.PrevHash != c.Hash:
 		return nil, fmt.Errorf("%w: batch %d of device %s does not follow the batch %d the district accepted", ErrReplay, b.Header.Seq, dev, c.Seq)
 	}
-	rec := make([]byte, 0, 40)
-	for i := 7; i >= 0; i-- {
-		rec = append(rec, byte(b.Header.Seq>>(8*i)))
-	}
-	rec = append(rec, h[:]...)
+	rec := append(binary.BigEndian.AppendUint64(nil, b.Header.Seq), h[:]...)
 	if err := r.s.PutMeta(fmt.Sprintf("%s%s/%020d", metaChainPrefix, dev, b.Header.Seq), h[:]); err != nil {
 		return nil, err
 	}
