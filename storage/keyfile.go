@@ -11,6 +11,7 @@ import (
 const (
 	KindCommune  = "commune"  // a commune device: records, outbox, device keys
 	KindDistrict = "district" // a district administrator: district keys, enrolments, revocations
+	KindNode     = "node"     // a district node's replicated state; its keys come from the district profile
 )
 
 // The key file wraps, under the passphrase and in one scrypt derivation,

@@ -441,6 +441,14 @@ func (s *Store) History(id ID) ([]*Op, error) {
 			}
 			ops = append(ops, op)
 		}
+		remote, err := remoteHistory(txn, id)
+		if err != nil {
+			return err
+		}
+		if len(remote) > 0 {
+			ops = append(ops, remote...)
+			sort.SliceStable(ops, func(i, j int) bool { return versionLess(ops[i].Version(), ops[j].Version()) })
+		}
 		return nil
 	})
 	if err == nil && len(ops) == 0 {

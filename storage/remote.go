@@ -1,0 +1,464 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/communekit/communekit/storage/fold"
+)
+
+// Operations made on other devices (DESIGN.md §6, §7) are kept apart from
+// this device's own log:
+//
+//	r:<device16><seq8>           an operation of another device (the op)
+//	L:<id16><device16><seq8>     history index of such an operation
+//	F:<commune>\x00<feed8>       district feed: the op r:<device16><seq8> (value) concerns
+//	                             commune, in the order the district applied it
+//
+// A district node keeps every operation it applies this way and numbers
+// them in one feed (counters.Feed), so a device pulls "what concerns my
+// communes after feed number n" with one cursor.
+const (
+	prefixRemoteOp      = "r:"
+	prefixRemoteHistory = "L:"
+	prefixFeed          = "F:"
+	deviceKeyLen        = 16
+)
+
+func remoteOpKey(dev DeviceID, seq uint64) []byte {
+	b := make([]byte, 0, len(prefixRemoteOp)+deviceKeyLen+8)
+	b = append(b, prefixRemoteOp...)
+	b = appendDevice(b, dev)
+	return binary.BigEndian.AppendUint64(b, seq)
+}
+
+func appendDevice(b []byte, dev DeviceID) []byte {
+	var d [deviceKeyLen]byte
+	copy(d[:], dev)
+	return append(b, d[:]...)
+}
+
+func remoteHistoryKey(id ID, dev DeviceID, seq uint64) []byte {
+	b := appendID([]byte(prefixRemoteHistory), id)
+	b = appendDevice(b, dev)
+	return binary.BigEndian.AppendUint64(b, seq)
+}
+
+func feedPrefix(commune string) []byte {
+	return append(append([]byte(prefixFeed), clip(commune)...), indexSep)
+}
+
+func feedKey(commune string, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(feedPrefix(commune), n)
+}
+
+// ApplyOptions say how ApplyOps keeps the operations it applies.
+type ApplyOptions struct {
+	// Feed numbers every applied operation in the district feed, under
+	// the communes it concerns (those of the record before and after,
+	// and Communes).
+	Feed bool
+	// Communes are added to the communes of every operation in the feed:
+	// the sender's scope, so the other devices of its commune receive it.
+	Communes []string
+	// Index keeps the search index of the records changed (devices).
+	Index bool
+	// ObserveClock moves this device's clock past the operations'
+	// clocks, so that its next edits order after them (devices; a
+	// district node must not, its state may not depend on a clock).
+	ObserveClock bool
+	// Meta are named values (as PutMeta) written in the same transaction:
+	// a node's applied index, a device's pull cursor, a chain record.
+	Meta map[string][]byte
+}
+
+// ApplyResult counts what ApplyOps did.
+type ApplyResult struct {
+	Applied int // operations new to this store
+	Skipped int // operations it already held
+	Feed    uint64
+}
+
+// ApplyOps applies operations made on other devices, in one transaction,
+// idempotently: an operation the store already holds is skipped.
+//
+// Each field takes the value of the operation with the greatest version
+// (clock, then device ID): the outcome does not depend on the order in
+// which operations arrive, so every node and device that applies the same
+// operations holds the same records. (Concurrent edits of one field are
+// also conflicts for a supervisor; see the merge issue.) Nothing here reads
+// a clock or iterates a map, so a district node applying a Raft log entry
+// is deterministic.
+func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var res ApplyResult
+	if s.db == nil {
+		return res, ErrClosed
+	}
+	for k, v := range o.Meta {
+		if len(v) > MaxMetaSize {
+			return res, fmt.Errorf("value %q of %d bytes is larger than %d", k, len(v), MaxMetaSize)
+		}
+	}
+	ctr := s.ctr
+	err := s.db.Update(func(txn *badger.Txn) error {
+		res = ApplyResult{}
+		ctr = s.ctr
+		persons := map[ID]*Person{}
+		households := map[ID]*Household{}
+		seenOp := map[[2]any]bool{}
+		delta := map[string]int32{}
+		type touched struct {
+			old *Person
+			new *Person
+		}
+		var order []ID
+		changed := map[ID]*touched{}
+		for _, op := range ops {
+			if !op.Device.Valid() || op.Seq == 0 {
+				return fmt.Errorf("%w: operation without a valid device and sequence number", ErrCorrupt)
+			}
+			k := [2]any{op.Device, op.Seq}
+			if seenOp[k] {
+				res.Skipped++
+				continue
+			}
+			seenOp[k] = true
+			rk := remoteOpKey(op.Device, op.Seq)
+			if _, err := txn.Get(rk); err == nil {
+				res.Skipped++
+				continue
+			} else if !errors.Is(err, badger.ErrKeyNotFound) {
+				return err
+			}
+			if op.Device == s.profile.Device {
+				// Our own operation coming back: we hold it in o:.
+				res.Skipped++
+				continue
+			}
+			communes := map[string]bool{}
+			switch op.Kind {
+			case KindPerson:
+				p, ok := persons[op.ID]
+				if !ok {
+					cur, err := getPerson(txn, op.ID)
+					switch {
+					case errors.Is(err, ErrNotFound):
+						p = &Person{ID: op.ID}
+						ctr.Persons++
+						changed[op.ID] = &touched{}
+					case err != nil:
+						return err
+					default:
+						p = cur
+						old := *cur
+						changed[op.ID] = &touched{old: &old}
+					}
+					persons[op.ID] = p
+					order = append(order, op.ID)
+				}
+				communeOf(p, communes)
+				if err := mergeInto(op, p.Versions[:], func(f uint8, v string) error {
+					if !Field(f).Valid() {
+						return fmt.Errorf("operation %s/%d: unknown person field %d", op.Device, op.Seq, f)
+					}
+					p.Values[f] = v
+					return nil
+				}); err != nil {
+					return err
+				}
+				communeOf(p, communes)
+			case KindHousehold:
+				h, ok := households[op.ID]
+				if !ok {
+					cur := &Household{}
+					item, err := txn.Get(householdKey(op.ID))
+					switch {
+					case errors.Is(err, badger.ErrKeyNotFound):
+						cur.ID = op.ID
+						ctr.Households++
+					case err != nil:
+						return err
+					default:
+						if err := item.Value(cur.UnmarshalBinary); err != nil {
+							return err
+						}
+					}
+					h = cur
+					households[op.ID] = h
+					order = append(order, op.ID)
+				}
+				if h.AddressCode != "" {
+					communes[h.AddressCode] = true
+				}
+				if err := mergeInto(op, h.Versions[:], func(f uint8, v string) error {
+					if f < 1 || f >= uint8(numHouseholdFields) {
+						return fmt.Errorf("operation %s/%d: unknown household field %d", op.Device, op.Seq, f)
+					}
+					return h.set(HouseholdField(f), v)
+				}); err != nil {
+					return err
+				}
+				if h.AddressCode != "" {
+					communes[h.AddressCode] = true
+				}
+			default:
+				return fmt.Errorf("%w: operation %s/%d changes a %s", ErrCorrupt, op.Device, op.Seq, op.Kind)
+			}
+			b, err := op.MarshalBinary()
+			if err != nil {
+				return err
+			}
+			if err := txn.Set(rk, b); err != nil {
+				return err
+			}
+			if err := txn.Set(remoteHistoryKey(op.ID, op.Device, op.Seq), nil); err != nil {
+				return err
+			}
+			if o.Feed {
+				for _, c := range o.Communes {
+					communes[c] = true
+				}
+				ctr.Feed++
+				list := make([]string, 0, len(communes))
+				for c := range communes {
+					if c != "" {
+						list = append(list, c)
+					}
+				}
+				sort.Strings(list)
+				ref := rk[len(prefixRemoteOp):]
+				for _, c := range list {
+					if err := txn.Set(feedKey(c, ctr.Feed), ref); err != nil {
+						return err
+					}
+				}
+			}
+			if o.ObserveClock && op.HLC > ctr.HLC {
+				ctr.HLC = op.HLC
+			}
+			res.Applied++
+		}
+		for _, id := range order {
+			if p, ok := persons[id]; ok {
+				b, err := p.MarshalBinary()
+				if err != nil {
+					return err
+				}
+				if err := txn.Set(personKey(id), b); err != nil {
+					return err
+				}
+				if o.Index {
+					if err := stageIndex(txn, changed[id].old, p, delta); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			h := households[id]
+			b, err := h.MarshalBinary()
+			if err != nil {
+				return err
+			}
+			if err := txn.Set(householdKey(id), b); err != nil {
+				return err
+			}
+			if o.Index && h.Number != "" {
+				nk := hhNumberKey(fold.Fold(h.Number))
+				if _, err := txn.Get(nk); errors.Is(err, badger.ErrKeyNotFound) {
+					if err := txn.Set(nk, appendID(nil, id)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := stageCounts(txn, txn, delta); err != nil {
+			return err
+		}
+		names := make([]string, 0, len(o.Meta))
+		for n := range o.Meta {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if err := txn.Set([]byte(prefixUserMeta+n), o.Meta[n]); err != nil {
+				return err
+			}
+		}
+		res.Feed = ctr.Feed
+		return txn.Set([]byte(keyMetaCounters), ctr.bytes())
+	})
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("applying operations: %w", err)
+	}
+	s.ctr = ctr
+	if o.ObserveClock && s.clock != nil {
+		s.clock.Observe(ctr.HLC)
+	}
+	return res, nil
+}
+
+// mergeInto applies op's changes to a record whose field versions are vs:
+// a change wins when its version is greater than the field's.
+func mergeInto(op *Op, vs []Version, set func(f uint8, v string) error) error {
+	v := op.Version()
+	for _, c := range op.Changes {
+		if int(c.Field) >= len(vs) || c.Field == 0 {
+			return fmt.Errorf("operation %s/%d: unknown %s field %d", op.Device, op.Seq, op.Kind, c.Field)
+		}
+		if !versionLess(vs[c.Field], v) {
+			continue
+		}
+		if err := set(c.Field, c.New); err != nil {
+			return err
+		}
+		vs[c.Field] = v
+	}
+	return nil
+}
+
+// versionLess orders versions by clock, then device ID.
+func versionLess(a, b Version) bool {
+	if a.HLC != b.HLC {
+		return a.HLC < b.HLC
+	}
+	return a.Device < b.Device
+}
+
+// communeOf adds the communes p's addresses name.
+func communeOf(p *Person, to map[string]bool) {
+	for _, f := range []Field{FieldPermanentAddressCode, FieldCurrentAddressCode, FieldTemporaryAddressCode} {
+		if c := p.Values[f]; c != "" {
+			to[c] = true
+		}
+	}
+}
+
+// stageIndex moves the search index from old to new within txn.
+func stageIndex(txn *badger.Txn, old, new *Person, delta map[string]int32) error {
+	del, add := indexDiff(old, new)
+	for _, e := range del {
+		if e.key != "" {
+			if err := txn.Delete([]byte(e.key)); err != nil {
+				return err
+			}
+		}
+		if e.count != "" {
+			delta[e.count]--
+		}
+	}
+	for _, e := range add {
+		if e.key != "" {
+			if err := txn.Set([]byte(e.key), nil); err != nil {
+				return err
+			}
+		}
+		if e.count != "" {
+			delta[e.count]++
+		}
+	}
+	return nil
+}
+
+// FeedPage is one page of the district feed.
+type FeedPage struct {
+	Ops  []*Op
+	Last uint64 // the feed number of the last operation in Ops (or the cursor given)
+	More bool   // more operations follow Last
+}
+
+// Feed returns up to max operations of the district feed after the feed
+// number after that concern any of communes, leaving out those made by
+// the device exclude (it holds them already), in feed order.
+func (s *Store) Feed(communes []string, after uint64, exclude DeviceID, max int) (*FeedPage, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	if max <= 0 {
+		max = 500
+	}
+	page := &FeedPage{Last: after}
+	err := s.db.View(func(txn *badger.Txn) error {
+		type ref struct {
+			n   uint64
+			key []byte
+		}
+		var refs []ref
+		scanned := map[uint64]bool{}
+		// Gather up to max+1 candidate numbers per commune, then merge.
+		for _, c := range communes {
+			pre := feedPrefix(c)
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+			count := 0
+			for it.Seek(binary.BigEndian.AppendUint64(append([]byte{}, pre...), after+1)); it.ValidForPrefix(pre) && count <= max; it.Next() {
+				k := it.Item().Key()
+				if len(k) != len(pre)+8 {
+					continue
+				}
+				n := binary.BigEndian.Uint64(k[len(pre):])
+				v, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					it.Close()
+					return err
+				}
+				if string(v[:deviceKeyLen]) == string(appendDevice(nil, exclude)) {
+					// Not counted against max, but it moves the cursor.
+					if !scanned[n] {
+						scanned[n] = true
+						refs = append(refs, ref{n: n})
+					}
+					continue
+				}
+				if scanned[n] {
+					continue
+				}
+				scanned[n] = true
+				refs = append(refs, ref{n: n, key: append([]byte(prefixRemoteOp), v...)})
+				count++
+			}
+			it.Close()
+		}
+		sort.Slice(refs, func(i, j int) bool { return refs[i].n < refs[j].n })
+		taken := 0
+		for i, r := range refs {
+			if taken == max {
+				page.More = true
+				break
+			}
+			page.Last = r.n
+			if r.key == nil {
+				if i == len(refs)-1 {
+					break
+				}
+				continue
+			}
+			item, err := txn.Get(r.key)
+			if err != nil {
+				return fmt.Errorf("feed entry %d: %w", r.n, err)
+			}
+			op := &Op{}
+			if err := item.Value(op.UnmarshalBinary); err != nil {
+				return err
+			}
+			page.Ops = append(page.Ops, op)
+			taken++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// FeedLast returns the number of the last operation in the district feed.
+func (s *Store) FeedLast() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctr.Feed
+}

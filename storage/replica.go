@@ -1,0 +1,173 @@
+package storage
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// remoteHistory returns the operations of other devices that changed id.
+func remoteHistory(txn *badger.Txn, id ID) ([]*Op, error) {
+	pre := appendID([]byte(prefixRemoteHistory), id)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+	defer it.Close()
+	var ops []*Op
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		k := it.Item().Key()
+		if len(k) != len(pre)+deviceKeyLen+8 {
+			continue
+		}
+		item, err := txn.Get(append([]byte(prefixRemoteOp), k[len(pre):]...))
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", id, err)
+		}
+		op := &Op{}
+		if err := item.Value(op.UnmarshalBinary); err != nil {
+			return nil, err
+		}
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+// Names under m:x: that belong to one machine and are left out of the
+// digest, backups' restore and comparisons between replicas.
+const LocalMetaPrefix = "local/"
+
+// Digest is a SHA-256 over the store's replicated state: every key and
+// value in key order, except the profile (each node has its own) and
+// names under LocalMetaPrefix. Two district nodes that applied the same
+// Raft entries have equal digests.
+func (s *Store) Digest() ([32]byte, error) {
+	var sum [32]byte
+	if s.db == nil {
+		return sum, ErrClosed
+	}
+	h := sha256.New()
+	local := []byte(prefixUserMeta + LocalMetaPrefix)
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.DefaultIteratorOptions)
+		defer it.Close()
+		var n [8]byte
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			k := item.Key()
+			if string(k) == keyMetaProfile || bytes.HasPrefix(k, local) {
+				continue
+			}
+			binary.BigEndian.PutUint64(n[:], uint64(len(k)))
+			h.Write(n[:])
+			h.Write(k)
+			if err := item.Value(func(v []byte) error {
+				binary.BigEndian.PutUint64(n[:], uint64(len(v)))
+				h.Write(n[:])
+				h.Write(v)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	copy(sum[:], h.Sum(nil))
+	return sum, err
+}
+
+// Backup writes the store's replicated state (everything Digest covers) to
+// w as a Badger backup stream. The stream is PLAINTEXT: the caller encrypts
+// it (a district node seals its snapshots with age).
+func (s *Store) Backup(w io.Writer) error {
+	if s.db == nil {
+		return ErrClosed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stream := s.db.NewStream()
+	stream.LogPrefix = "backup"
+	local := []byte(prefixUserMeta + LocalMetaPrefix)
+	stream.ChooseKey = func(item *badger.Item) bool {
+		k := item.Key()
+		return string(k) != keyMetaProfile && !bytes.HasPrefix(k, local)
+	}
+	_, err := stream.Backup(w, 0)
+	return err
+}
+
+// Restore replaces the store's replicated state with a stream written by
+// Backup, keeping this store's profile and local names. Readers see the
+// old state or the new, never a mix only if they hold no transaction
+// across the call; a district node restores while its FSM is paused.
+func (s *Store) Restore(r io.Reader) error {
+	if s.db == nil {
+		return ErrClosed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keep := map[string][]byte{}
+	local := []byte(prefixUserMeta + LocalMetaPrefix)
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.DefaultIteratorOptions)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			if string(k) == keyMetaProfile || bytes.HasPrefix(k, local) {
+				v, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				keep[string(k)] = v
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.db.DropAll(); err != nil {
+		return fmt.Errorf("restoring: emptying the store: %w", err)
+	}
+	if err := s.db.Load(r, 256); err != nil {
+		return fmt.Errorf("restoring: %w", err)
+	}
+	err = s.db.Update(func(txn *badger.Txn) error {
+		for k, v := range keep {
+			if err := txn.Set([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var ctr counters
+	err = s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(keyMetaCounters))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error { return json.Unmarshal(v, &ctr) })
+	})
+	if err != nil {
+		return fmt.Errorf("%w: counters after restore: %v", ErrDamaged, err)
+	}
+	s.ctr = ctr
+	return nil
+}
+
+// Sync flushes writes made without fsync (district nodes) to disk.
+func (s *Store) Sync() error {
+	if s.db == nil {
+		return ErrClosed
+	}
+	return s.db.Sync()
+}
