@@ -1,0 +1,249 @@
+// Package protocol is what commune devices, kitctl and district nodes say
+// to each other over HTTP (DESIGN.md §6, §7): the endpoints, the signed
+// requests and receipts, and the error codes a client acts on. Both the
+// node (sync/node) and the client (sync/client) use it, so the two cannot
+// drift apart. The wire contract is written out in PROTOCOL.md.
+package protocol
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Endpoints of a district node.
+const (
+	PathPush        = "/v1/push"        // POST a sealed batch → Receipt
+	PathCertificate = "/v1/certificate" // POST a device certificate (binary) the district signed
+	PathPull        = "/v1/pull"        // POST a PullRequest → a batch sealed to the device
+	PathRevocations = "/v1/revocations" // GET the district's signed revocation list (binary)
+	PathJoin        = "/v1/cluster/join"
+	PathRemove      = "/v1/cluster/remove"
+	PathStatus      = "/v1/cluster/status" // GET the status of every node
+	PathNodeStatus  = "/v1/node/status"    // GET this node's status
+	PathHealth      = "/healthz"
+	PathReady       = "/readyz"
+	PathMetrics     = "/metrics"
+)
+
+// Headers.
+const (
+	// HeaderMore is "1" on a pull answer when more operations wait.
+	HeaderMore = "X-Communekit-More"
+	// HeaderForwarded marks a request a follower forwarded to the leader,
+	// so that it is never forwarded twice.
+	HeaderForwarded = "X-Communekit-Forwarded"
+)
+
+// MaxControlBody bounds a JSON request body.
+const MaxControlBody = 64 << 10
+
+// Error codes, in Error.Code. Each has its own HTTP status (see Status).
+const (
+	CodeGap            = "gap"             // 409: batch n before n-1; Expected says which
+	CodeReplay         = "replay"          // 409: a batch number reused for other contents
+	CodeUnknownDevice  = "unknown_device"  // 401: the district has no certificate for the sender: POST it
+	CodeRevoked        = "revoked"         // 403
+	CodeExpired        = "expired"         // 403: certificate not valid now
+	CodeOutOfScope     = "out_of_scope"    // 403
+	CodeTampered       = "tampered"        // 400: signature or contents do not verify
+	CodeMalformed      = "malformed"       // 400: not a batch / not a request
+	CodeWrongRecipient = "wrong_recipient" // 421: sealed to another district
+	CodeTooLarge       = "too_large"       // 413
+	CodeBadSignature   = "bad_signature"   // 401: a signed request whose signature fails
+	CodeStale          = "stale"           // 401: a signed request too old or from the future
+	CodeUnavailable    = "unavailable"     // 503: no leader, or shutting down; retry
+	CodeNotFound       = "not_found"       // 404
+	CodeInternal       = "internal"        // 500
+)
+
+// Status returns the HTTP status of an error code.
+func Status(code string) int {
+	switch code {
+	case CodeGap, CodeReplay:
+		return 409
+	case CodeUnknownDevice, CodeBadSignature, CodeStale:
+		return 401
+	case CodeRevoked, CodeExpired, CodeOutOfScope:
+		return 403
+	case CodeTampered, CodeMalformed:
+		return 400
+	case CodeWrongRecipient:
+		return 421
+	case CodeTooLarge:
+		return 413
+	case CodeUnavailable:
+		return 503
+	case CodeNotFound:
+		return 404
+	}
+	return 500
+}
+
+// Error is the JSON body of every refused request.
+type Error struct {
+	Code     string `json:"code"`
+	Message  string `json:"message"`            // English, for logs and kitctl
+	Expected uint64 `json:"expected,omitempty"` // CodeGap: the batch number the district expects
+}
+
+func (e *Error) Error() string {
+	if e.Code == CodeGap {
+		return fmt.Sprintf("%s (the district expects batch %d)", e.Message, e.Expected)
+	}
+	return e.Message
+}
+
+// Retryable reports whether the same request may succeed later unchanged.
+func (e *Error) Retryable() bool { return e.Code == CodeUnavailable || e.Code == CodeInternal }
+
+// Receipt is the district's signed word that a batch is committed by Raft
+// and applied: the device may forget it.
+type Receipt struct {
+	District  string `json:"district"` // key ID of the district
+	Device    string `json:"device"`
+	Seq       uint64 `json:"seq"`
+	Hash      string `json:"hash"`      // hex SHA-256 of the sealed batch (batch.Hash)
+	Ops       int    `json:"ops"`       // operations in the batch
+	Index     uint64 `json:"index"`     // the Raft index of the entry that carried it
+	Duplicate bool   `json:"duplicate"` // the batch had been accepted before; this is its original receipt
+	Sig       string `json:"sig"`       // hex Ed25519 signature by the district over SignedBytes
+}
+
+// SignedBytes is what the district signs in a receipt (Duplicate is not
+// signed: the original receipt's bytes are the same).
+func (r *Receipt) SignedBytes() []byte {
+	var b bytes.Buffer
+	b.WriteString("CKRCPT1\x00")
+	writeStr(&b, r.District)
+	writeStr(&b, r.Device)
+	b.Write(binary.BigEndian.AppendUint64(nil, r.Seq))
+	writeStr(&b, r.Hash)
+	b.Write(binary.BigEndian.AppendUint64(nil, uint64(r.Ops)))
+	b.Write(binary.BigEndian.AppendUint64(nil, r.Index))
+	return b.Bytes()
+}
+
+// Sign signs the receipt with the district's key.
+func (r *Receipt) Sign(key ed25519.PrivateKey) {
+	r.Sig = hex.EncodeToString(ed25519.Sign(key, r.SignedBytes()))
+}
+
+// Verify checks the receipt's signature with the district's public key.
+func (r *Receipt) Verify(pub ed25519.PublicKey) error {
+	sig, err := hex.DecodeString(r.Sig)
+	if err != nil || !ed25519.Verify(pub, r.SignedBytes(), sig) {
+		return errors.New("the receipt is not signed by the district: the batch stays pending")
+	}
+	return nil
+}
+
+// PullRequest asks for the operations after Cursor that concern the
+// device's communes. It is signed by the device, so only an enrolled
+// device learns anything; the answer is sealed to the device anyway.
+type PullRequest struct {
+	Device string `json:"device"`
+	Cursor uint64 `json:"cursor"`
+	Max    int    `json:"max,omitempty"` // operations per answer (the node caps it)
+	Time   int64  `json:"time"`          // unix seconds when signed
+	Sig    string `json:"sig"`           // hex Ed25519 by the device over SignedBytes
+}
+
+// SignedBytes is what a device signs in a pull request.
+func (p *PullRequest) SignedBytes() []byte {
+	var b bytes.Buffer
+	b.WriteString("CKPULL1\x00")
+	writeStr(&b, p.Device)
+	b.Write(binary.BigEndian.AppendUint64(nil, p.Cursor))
+	b.Write(binary.BigEndian.AppendUint64(nil, uint64(p.Max)))
+	b.Write(binary.BigEndian.AppendUint64(nil, uint64(p.Time)))
+	return b.Bytes()
+}
+
+// Sign signs the request.
+func (p *PullRequest) Sign(key ed25519.PrivateKey, now time.Time) {
+	p.Time = now.Unix()
+	p.Sig = hex.EncodeToString(ed25519.Sign(key, p.SignedBytes()))
+}
+
+// Verify checks the signature with the device's key.
+func (p *PullRequest) Verify(pub ed25519.PublicKey) error {
+	sig, err := hex.DecodeString(p.Sig)
+	if err != nil || !ed25519.Verify(pub, p.SignedBytes(), sig) {
+		return &Error{Code: CodeBadSignature, Message: "the pull request is not signed by device " + p.Device}
+	}
+	return nil
+}
+
+// MemberRequest asks the cluster to add (Join) or remove a node. Only the
+// holder of the district's signing key can make one.
+type MemberRequest struct {
+	Op   string `json:"op"` // "join" or "remove"
+	ID   string `json:"id"`
+	Raft string `json:"raft,omitempty"` // join: the node's Raft address
+	HTTP string `json:"http,omitempty"` // join: the node's HTTP address (base URL)
+	Time int64  `json:"time"`
+	Sig  string `json:"sig"` // hex Ed25519 by the district over SignedBytes
+}
+
+// MaxClockSkew is how far a signed cluster request's time may be from the
+// node's clock.
+const MaxClockSkew = 10 * time.Minute
+
+// SignedBytes is what the district signs in a member request.
+func (m *MemberRequest) SignedBytes() []byte {
+	var b bytes.Buffer
+	b.WriteString("CKMEMB1\x00")
+	writeStr(&b, m.Op)
+	writeStr(&b, m.ID)
+	writeStr(&b, m.Raft)
+	writeStr(&b, m.HTTP)
+	b.Write(binary.BigEndian.AppendUint64(nil, uint64(m.Time)))
+	return b.Bytes()
+}
+
+// Sign signs the request with the district's key.
+func (m *MemberRequest) Sign(key ed25519.PrivateKey, now time.Time) {
+	m.Time = now.Unix()
+	m.Sig = hex.EncodeToString(ed25519.Sign(key, m.SignedBytes()))
+}
+
+// Verify checks the district's signature and that the request is fresh.
+func (m *MemberRequest) Verify(pub ed25519.PublicKey, now time.Time) error {
+	sig, err := hex.DecodeString(m.Sig)
+	if err != nil || !ed25519.Verify(pub, m.SignedBytes(), sig) {
+		return &Error{Code: CodeBadSignature, Message: "the cluster request is not signed with this district's key"}
+	}
+	if d := now.Sub(time.Unix(m.Time, 0)); d > MaxClockSkew || d < -MaxClockSkew {
+		return &Error{Code: CodeStale, Message: fmt.Sprintf("the cluster request was signed %s away from this node's clock: check both clocks", d.Round(time.Second))}
+	}
+	return nil
+}
+
+// NodeStatus is one node's view of itself.
+type NodeStatus struct {
+	ID           string `json:"id"`
+	Role         string `json:"role"` // "leader", "follower", "candidate", "shutdown", "unreachable"
+	AppliedIndex uint64 `json:"applied_index"`
+	Digest       string `json:"digest"` // hex SHA-256 of the node's application state
+	Raft         string `json:"raft,omitempty"`
+	HTTP         string `json:"http,omitempty"`
+	Leader       string `json:"leader,omitempty"` // ID of the leader this node knows
+	Term         uint64 `json:"term,omitempty"`
+	Feed         uint64 `json:"feed"` // operations in the district feed
+	Error        string `json:"error,omitempty"`
+}
+
+// ClusterStatus is `kitctl cluster status --json`.
+type ClusterStatus struct {
+	Nodes []NodeStatus `json:"nodes"`
+}
+
+func writeStr(b *bytes.Buffer, s string) {
+	b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(s))))
+	b.WriteString(s)
+}
