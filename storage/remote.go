@@ -65,6 +65,8 @@ type ApplyOptions struct {
 	// Communes are added to the communes of every operation in the feed:
 	// the sender's scope, so the other devices of its commune receive it.
 	Communes []string
+	// Scope adds, per sender, the communes of its certificate.
+	Scope map[DeviceID][]string
 	// Index keeps the search index of the records changed (devices).
 	Index bool
 	// ObserveClock moves this device's clock past the operations'
@@ -222,6 +224,9 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			}
 			if o.Feed {
 				for _, c := range o.Communes {
+					communes[c] = true
+				}
+				for _, c := range o.Scope[op.Device] {
 					communes[c] = true
 				}
 				ctr.Feed++

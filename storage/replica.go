@@ -86,8 +86,8 @@ func (s *Store) Backup(w io.Writer) error {
 	if s.db == nil {
 		return ErrClosed
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	// No lock: the stream reads one consistent snapshot of the store
+	// while writes go on (a node keeps applying during a snapshot).
 	stream := s.db.NewStream()
 	stream.LogPrefix = "backup"
 	local := []byte(prefixUserMeta + LocalMetaPrefix)

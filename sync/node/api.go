@@ -1,0 +1,582 @@
+package node
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"github.com/hashicorp/raft"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/batch"
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+// maxPullOps caps the operations of one pull answer.
+const maxPullOps = 2000
+
+// Handler returns the node's HTTP API (sync/protocol/PROTOCOL.md).
+func (n *Node) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+protocol.PathPush, n.handlePush)
+	mux.HandleFunc("POST "+protocol.PathCertificate, n.handleCertificate)
+	mux.HandleFunc("POST "+protocol.PathPull, n.handlePull)
+	mux.HandleFunc("GET "+protocol.PathRevocations, n.handleRevocations)
+	mux.HandleFunc("POST "+protocol.PathRevocations, n.handlePostRevocations)
+	mux.HandleFunc("POST "+protocol.PathJoin, n.handleMember)
+	mux.HandleFunc("POST "+protocol.PathRemove, n.handleMember)
+	mux.HandleFunc("GET "+protocol.PathStatus, n.handleClusterStatus)
+	mux.HandleFunc("GET "+protocol.PathNodeStatus, n.handleNodeStatus)
+	mux.HandleFunc("GET "+protocol.PathHealth, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET "+protocol.PathReady, n.handleReady)
+	mux.Handle("GET "+protocol.PathMetrics, promhttp.HandlerFor(n.m.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (n *Node) fail(w http.ResponseWriter, e *protocol.Error) {
+	n.m.refused.WithLabelValues(e.Code).Inc()
+	if e.Code == protocol.CodeUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, protocol.Status(e.Code), e)
+}
+
+func errf(code, format string, a ...any) *protocol.Error {
+	return &protocol.Error{Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// readBody reads at most max bytes of the request body.
+func readBody(r *http.Request, max int) ([]byte, *protocol.Error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
+	if err != nil {
+		return nil, errf(protocol.CodeMalformed, "reading the request: %v (send it again)", err)
+	}
+	if len(b) > max {
+		return nil, errf(protocol.CodeTooLarge, "request of more than %d bytes", max)
+	}
+	return b, nil
+}
+
+// leaderURL returns the leader's API URL, or "" when there is no leader
+// or it is this node.
+func (n *Node) leaderURL() (string, bool) {
+	_, id := n.raft.LeaderWithID()
+	if id == "" {
+		return "", false
+	}
+	if string(id) == n.cfg.ID {
+		return "", true
+	}
+	ms, err := n.fsm.members()
+	if err != nil {
+		return "", false
+	}
+	m, ok := ms[string(id)]
+	if !ok || m.HTTP == "" {
+		return "", false
+	}
+	return m.HTTP, true
+}
+
+// forward passes a request meant for the leader on to it. It reports
+// whether the request was handled (forwarded or refused).
+func (n *Node) forward(w http.ResponseWriter, r *http.Request, body []byte) bool {
+	if n.raft.State() == raft.Leader {
+		return false
+	}
+	if r.Header.Get(protocol.HeaderForwarded) != "" {
+		n.fail(w, errf(protocol.CodeUnavailable, "node %s is not the leader any more: push again", n.cfg.ID))
+		return true
+	}
+	target, ok := n.leaderURL()
+	if !ok || target == "" {
+		n.fail(w, errf(protocol.CodeUnavailable, "the district cluster has no leader right now (an election is under way or too few nodes are up): try again shortly"))
+		return true
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		n.fail(w, errf(protocol.CodeInternal, "leader address %q: %v", target, err))
+		return true
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Header.Set(protocol.HeaderForwarded, n.cfg.ID)
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			n.fail(w, errf(protocol.CodeUnavailable, "could not reach the leader: %v; try again", err))
+		},
+	}
+	r.Body = io.NopCloser(strings.NewReader(string(body)))
+	r.ContentLength = int64(len(body))
+	proxy.ServeHTTP(w, r)
+	return true
+}
+
+func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() { n.m.pushSeconds.Observe(time.Since(start).Seconds()) }()
+	body, e := readBody(r, batch.DefaultLimits.MaxSealed)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	if n.forward(w, r, body) {
+		return
+	}
+	rec, e := n.push(body)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+// push checks a sealed batch against the leader's view (cheap refusals and
+// duplicates never reach Raft) and proposes it.
+func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
+	h, err := batch.ParseHeader(sealed)
+	if err != nil {
+		return nil, refusal(err)
+	}
+	c, e := n.checkDevice(h.Sender)
+	if e != nil {
+		return nil, e
+	}
+	_ = c
+	b, err := n.fsm.opener().Open(sealed)
+	if err == nil {
+		err = checkSender(b)
+	}
+	if err != nil {
+		return nil, refusal(err)
+	}
+	ch, err := n.fsm.chain(h.Sender)
+	if err != nil {
+		return nil, errf(protocol.CodeInternal, "reading the chain of %s: %v", h.Sender, err)
+	}
+	if h.Seq <= ch.Seq {
+		if rec, old, err := n.fsm.receipt(h.Sender, h.Seq); err == nil && old == batch.Hash(sealed) {
+			rec.Duplicate = true
+			n.m.batches.WithLabelValues("duplicate").Inc()
+			return rec, nil
+		}
+		return nil, errf(protocol.CodeReplay, "device %s: batch %d was already accepted with other contents (the district has accepted up to %d)", h.Sender, h.Seq, ch.Seq)
+	}
+	if h.Seq > ch.Seq+1 {
+		return nil, &protocol.Error{Code: protocol.CodeGap, Expected: ch.Seq + 1, Message: fmt.Sprintf("device %s sent batch %d, the district expects batch %d first", h.Sender, h.Seq, ch.Seq+1)}
+	}
+	res := n.prop.submit(sealed)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res.Receipt, nil
+}
+
+// checkDevice returns the device's certificate if the district enrolled
+// it, it is valid now and not revoked.
+func (n *Node) checkDevice(dev string) (*cert.Certificate, *protocol.Error) {
+	c, err := n.fsm.certificate(dev)
+	if errors.Is(err, batch.ErrUnknownSigner) {
+		return nil, errf(protocol.CodeUnknownDevice, "the district has no certificate for device %s: send it (POST %s), or enrol the device", dev, protocol.PathCertificate)
+	}
+	if err != nil {
+		return nil, errf(protocol.CodeInternal, "reading the certificate of %s: %v", dev, err)
+	}
+	if err := c.Verify(n.fsm.pub, n.now()); err != nil {
+		return nil, refusal(err)
+	}
+	l, err := n.fsm.revocations()
+	if err != nil {
+		return nil, errf(protocol.CodeInternal, "reading the revocation list: %v", err)
+	}
+	if l != nil {
+		if err := l.Check(c); err != nil {
+			return nil, refusal(err)
+		}
+	}
+	return c, nil
+}
+
+func (n *Node) handleCertificate(w http.ResponseWriter, r *http.Request) {
+	body, e := readBody(r, 64<<10)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	c, err := cert.ParseCertificate(body)
+	if err != nil {
+		n.fail(w, errf(protocol.CodeMalformed, "not a certificate: %v", err))
+		return
+	}
+	if err := c.Verify(n.fsm.pub, n.now()); err != nil {
+		n.fail(w, refusal(err))
+		return
+	}
+	if l, err := n.fsm.revocations(); err == nil && l != nil {
+		if err := l.Check(c); err != nil {
+			n.fail(w, refusal(err))
+			return
+		}
+	}
+	if n.forward(w, r, body) {
+		return
+	}
+	if e := n.apply(append([]byte{entryCertificate}, body...)); e != nil {
+		n.fail(w, e)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apply proposes a control entry and waits for it.
+func (n *Node) apply(entry []byte) *protocol.Error {
+	f := n.raft.Apply(entry, applyTimeout)
+	if err := f.Error(); err != nil {
+		return raftError(err)
+	}
+	if err, ok := f.Response().(error); ok && err != nil {
+		return errf(protocol.CodeMalformed, "%v", err)
+	}
+	return nil
+}
+
+func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
+	body, e := readBody(r, protocol.MaxControlBody)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	var req protocol.PullRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		n.fail(w, errf(protocol.CodeMalformed, "not a pull request: %v", err))
+		return
+	}
+	c, e := n.checkDevice(req.Device)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	if err := req.Verify(c.Device.SignKey); err != nil {
+		n.fail(w, err.(*protocol.Error))
+		return
+	}
+	max := req.Max
+	if max <= 0 || max > maxPullOps {
+		max = 500
+	}
+	page, err := n.store.Feed(c.Communes, req.Cursor, storage.DeviceID(req.Device), max)
+	if err != nil {
+		n.fail(w, errf(protocol.CodeInternal, "reading the district feed: %v", err))
+		return
+	}
+	if len(page.Ops) == 0 && page.Last == req.Cursor {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	rcpt, err := age.ParseX25519Recipient(c.Device.AgeRecipient)
+	if err != nil {
+		n.fail(w, errf(protocol.CodeInternal, "the device's certificate has an unusable key: %v", err))
+		return
+	}
+	sealed, err := batch.Seal(page.Ops, batch.SealOptions{
+		Header:    batch.Header{Sender: n.fsm.pub.KeyID, Seq: page.Last, RecipientKeyID: c.Device.KeyID()},
+		Recipient: rcpt,
+		SignKey:   n.cfg.District.Sign,
+	})
+	if err != nil {
+		n.fail(w, errf(protocol.CodeInternal, "sealing the answer: %v", err))
+		return
+	}
+	n.m.pullOps.Add(float64(len(page.Ops)))
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if page.More {
+		w.Header().Set(protocol.HeaderMore, "1")
+	}
+	w.Write(sealed)
+}
+
+func (n *Node) handleRevocations(w http.ResponseWriter, r *http.Request) {
+	l, err := n.fsm.revocations()
+	if err == nil && l == nil {
+		l, err = cert.NewRevocationList(n.cfg.District)
+	}
+	var b []byte
+	if err == nil {
+		b, err = l.MarshalBinary()
+	}
+	if err != nil {
+		n.fail(w, errf(protocol.CodeInternal, "revocation list: %v", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(b)
+}
+
+// handlePostRevocations replicates a revocation list the district signed
+// (kitctl enrol revoke --node).
+func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
+	body, e := readBody(r, 1<<20)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	l, err := cert.ParseRevocationList(body)
+	if err == nil {
+		err = l.Verify(n.fsm.pub)
+	}
+	if err != nil {
+		n.fail(w, errf(protocol.CodeBadSignature, "not a revocation list of this district: %v", err))
+		return
+	}
+	if n.forward(w, r, body) {
+		return
+	}
+	if e := n.apply(append([]byte{entryRevocations}, body...)); e != nil {
+		n.fail(w, e)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
+	body, e := readBody(r, protocol.MaxControlBody)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	var req protocol.MemberRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		n.fail(w, errf(protocol.CodeMalformed, "not a cluster request: %v", err))
+		return
+	}
+	if err := req.Verify(n.fsm.pub.SignKey, n.now()); err != nil {
+		n.fail(w, err.(*protocol.Error))
+		return
+	}
+	want := "join"
+	if strings.HasSuffix(r.URL.Path, "/remove") {
+		want = "remove"
+	}
+	if req.Op != want || req.ID == "" || (want == "join" && (req.Raft == "" || req.HTTP == "")) {
+		n.fail(w, errf(protocol.CodeMalformed, "a %s request needs op %q, the node's id%s", want, want, map[bool]string{true: ", raft and http addresses", false: ""}[want == "join"]))
+		return
+	}
+	if n.forward(w, r, body) {
+		return
+	}
+	var err error
+	switch want {
+	case "join":
+		err = n.raft.AddVoter(raft.ServerID(req.ID), raft.ServerAddress(req.Raft), 0, 30*time.Second).Error()
+		if err == nil {
+			if e := n.apply(encodeMember(member{ID: req.ID, Raft: req.Raft, HTTP: req.HTTP})); e != nil {
+				n.fail(w, e)
+				return
+			}
+		}
+	case "remove":
+		if e := n.apply(encodeMember(member{ID: req.ID, Removed: true})); e != nil {
+			n.fail(w, e)
+			return
+		}
+		err = n.raft.RemoveServer(raft.ServerID(req.ID), 0, 30*time.Second).Error()
+	}
+	if err != nil {
+		n.fail(w, raftError(err))
+		return
+	}
+	n.log.Info("cluster membership changed", "op", want, "id", req.ID, "raft", req.Raft, "http", req.HTTP)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Status returns this node's status.
+func (n *Node) Status() protocol.NodeStatus {
+	_, leader := n.raft.LeaderWithID()
+	st := protocol.NodeStatus{
+		ID:           n.cfg.ID,
+		Role:         strings.ToLower(n.raft.State().String()),
+		AppliedIndex: n.fsm.applied.Load(),
+		Raft:         string(n.trans.LocalAddr()),
+		HTTP:         n.cfg.HTTPURL,
+		Leader:       string(leader),
+		Term:         n.raft.CurrentTerm(),
+		Feed:         n.store.FeedLast(),
+	}
+	d, err := n.store.Digest()
+	if err != nil {
+		st.Error = err.Error()
+	} else {
+		st.Digest = hex.EncodeToString(d[:])
+	}
+	return st
+}
+
+func (n *Node) handleNodeStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, n.Status())
+}
+
+// handleClusterStatus asks every server of the Raft configuration for its
+// status.
+func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		n.fail(w, errf(protocol.CodeUnavailable, "reading the cluster configuration: %v", err))
+		return
+	}
+	ms, _ := n.fsm.members()
+	servers := f.Configuration().Servers
+	out := protocol.ClusterStatus{Nodes: make([]protocol.NodeStatus, len(servers))}
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		id := string(s.ID)
+		if id == n.cfg.ID {
+			out.Nodes[i] = n.Status()
+			continue
+		}
+		m, ok := ms[id]
+		if !ok || m.HTTP == "" {
+			out.Nodes[i] = protocol.NodeStatus{ID: id, Role: "unreachable", Raft: string(s.Address), Error: "its API address is not known yet"}
+			continue
+		}
+		wg.Add(1)
+		go func(i int, id, base string) {
+			defer wg.Done()
+			out.Nodes[i] = fetchStatus(r.Context(), id, base)
+			out.Nodes[i].Raft = string(servers[i].Address)
+		}(i, id, m.HTTP)
+	}
+	wg.Wait()
+	sort.Slice(out.Nodes, func(i, j int) bool { return out.Nodes[i].ID < out.Nodes[j].ID })
+	writeJSON(w, http.StatusOK, out)
+}
+
+func fetchStatus(ctx context.Context, id, base string) protocol.NodeStatus {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	unreachable := func(err error) protocol.NodeStatus {
+		return protocol.NodeStatus{ID: id, Role: "unreachable", HTTP: base, Error: err.Error()}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+protocol.PathNodeStatus, nil)
+	if err != nil {
+		return unreachable(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return unreachable(err)
+	}
+	defer resp.Body.Close()
+	var st protocol.NodeStatus
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
+		return unreachable(err)
+	}
+	return st
+}
+
+// Ready reports whether the node is a member of a cluster with a leader
+// and has applied everything it knows to be committed.
+func (n *Node) Ready() error {
+	st := n.raft.State()
+	if st != raft.Leader && st != raft.Follower {
+		return fmt.Errorf("this node is %s", strings.ToLower(st.String()))
+	}
+	member := false
+	for _, s := range n.voters() {
+		if string(s.ID) == n.cfg.ID {
+			member = true
+		}
+	}
+	if !member {
+		return errors.New("this node is not a voter of a cluster yet")
+	}
+	if _, id := n.raft.LeaderWithID(); id == "" {
+		return errors.New("the cluster has no leader")
+	}
+	if st == raft.Follower && time.Since(n.raft.LastContact()) > 3*or(n.cfg.HeartbeatTimeout, time.Second) {
+		return fmt.Errorf("no contact with the leader for %s", time.Since(n.raft.LastContact()).Round(time.Millisecond))
+	}
+	if a, c := n.raft.AppliedIndex(), n.raft.CommitIndex(); a < c {
+		return fmt.Errorf("catching up: applied %d of %d", a, c)
+	}
+	return nil
+}
+
+func (n *Node) handleReady(w http.ResponseWriter, r *http.Request) {
+	if err := n.Ready(); err != nil {
+		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// joinLoop asks the cluster at target to add this node, until it does.
+func (n *Node) joinLoop(target string) {
+	defer n.wg.Done()
+	delay := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		for _, s := range n.voters() {
+			if string(s.ID) == n.cfg.ID {
+				return
+			}
+		}
+		err := n.requestJoin(target)
+		if err == nil {
+			n.log.Info("joined the cluster", "via", target)
+			return
+		}
+		n.log.Warn("joining the cluster failed; retrying", "via", target, "attempt", attempt, "err", err)
+		select {
+		case <-n.stop:
+			return
+		case <-time.After(delay):
+		}
+		if delay < 10*time.Second {
+			delay *= 2
+		}
+	}
+}
+
+func (n *Node) requestJoin(target string) error {
+	req := protocol.MemberRequest{Op: "join", ID: n.cfg.ID, Raft: string(n.trans.LocalAddr()), HTTP: n.cfg.HTTPURL}
+	req.Sign(n.cfg.District.Sign, n.now())
+	b, _ := json.Marshal(req)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(target, "/")+protocol.PathJoin, strings.NewReader(string(b)))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	var pe protocol.Error
+	if json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&pe) == nil && pe.Message != "" {
+		return &pe
+	}
+	return errors.New(resp.Status + " " + strconv.Itoa(resp.StatusCode))
+}

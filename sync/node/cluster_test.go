@@ -1,0 +1,358 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/batch"
+	"github.com/communekit/communekit/sync/outbox"
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+const testPass = "mật khẩu thử nghiệm"
+
+func testLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("NODE_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// testCluster runs n nodes in this process on loopback.
+type testCluster struct {
+	t     *testing.T
+	d     *identity.District
+	nodes []*Node
+	dirs  []string
+}
+
+func startNode(t *testing.T, d *identity.District, id, dir string, bootstrap bool, join string, tune func(*Config)) *Node {
+	t.Helper()
+	cfg := Config{ID: id, Dir: dir, District: d, Passphrase: []byte(testPass), WorkFactor: 10,
+		RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Bootstrap: bootstrap, Join: join,
+		HeartbeatTimeout: 300 * time.Millisecond, ElectionTimeout: 300 * time.Millisecond, Logger: testLogger(t)}
+	if tune != nil {
+		tune(&cfg)
+	}
+	n, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func newTestCluster(t *testing.T, size int, tune func(*Config)) *testCluster {
+	t.Helper()
+	d, err := identity.NewDistrict("Cụm thử")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &testCluster{t: t, d: d}
+	for i := 0; i < size; i++ {
+		dir := filepath.Join(t.TempDir(), fmt.Sprintf("n%d", i+1))
+		join := ""
+		if i > 0 {
+			join = c.nodes[0].Addr()
+		}
+		n := startNode(t, d, fmt.Sprintf("n%d", i+1), dir, i == 0, join, tune)
+		c.nodes = append(c.nodes, n)
+		c.dirs = append(c.dirs, dir)
+		if i == 0 {
+			waitFor(t, 10*time.Second, "a leader", func() bool { return n.raft.State() == raft.Leader })
+		}
+	}
+	t.Cleanup(func() {
+		for _, n := range c.nodes {
+			if n != nil {
+				n.Shutdown(context.Background())
+			}
+		}
+	})
+	waitFor(t, 20*time.Second, "every node ready", func() bool {
+		for _, n := range c.nodes {
+			if n.Ready() != nil {
+				return false
+			}
+		}
+		return true
+	})
+	return c
+}
+
+func (c *testCluster) leader() *Node {
+	for _, n := range c.nodes {
+		if n != nil && n.raft.State() == raft.Leader {
+			return n
+		}
+	}
+	return nil
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		if ok() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("waited %s for %s", d, what)
+}
+
+// converged waits until every running node has applied the same state.
+func (c *testCluster) converged() string {
+	c.t.Helper()
+	var digest string
+	waitFor(c.t, 20*time.Second, "equal digests on every node", func() bool {
+		digest = ""
+		for _, n := range c.nodes {
+			if n == nil {
+				continue
+			}
+			st := n.Status()
+			if digest == "" {
+				digest = st.Digest
+			} else if st.Digest != digest {
+				return false
+			}
+		}
+		return true
+	})
+	return digest
+}
+
+// device is an enrolled commune device with its store.
+type device struct {
+	s    *storage.Store
+	cert *cert.Certificate
+}
+
+func newDevice(t *testing.T, d *identity.District, commune, officer string, role cert.Role) *device {
+	t.Helper()
+	s, err := storage.Create(filepath.Join(t.TempDir(), "dev"), []byte(testPass), storage.Profile{Commune: commune, Officer: officer}, storage.Options{WorkFactor: 10, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	req, err := cert.NewRequest(s.DeviceKeys(), officer, []string{commune}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cert.Sign(req, role, nil, 24*time.Hour, uint64(time.Now().UnixNano()), d, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Install(s, c, d.Public(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return &device{s: s, cert: c}
+}
+
+func (dv *device) add(t *testing.T, n int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("full_name,birth_date,sex,ethnicity,household_number,relationship_to_head,permanent_address_code\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "Giàng A Páo,1990,Nam,H'Mông,H%d-%d,Chủ hộ,%s\n", time.Now().UnixNano(), i, dv.s.Profile().Commune)
+	}
+	rep, err := dv.s.ImportPersons(strings.NewReader(b.String()), storage.ImportOptions{})
+	if err != nil || rep.Imported != n {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+}
+
+func (dv *device) seal(t *testing.T) []*storage.OutBatch {
+	t.Helper()
+	z, err := outbox.SealerFor(dv.s, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := z.Seal(dv.s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bs
+}
+
+func post(t *testing.T, url, path string, body []byte) (int, []byte) {
+	t.Helper()
+	resp, err := http.Post(strings.TrimRight(url, "/")+path, "application/octet-stream", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func (dv *device) register(t *testing.T, url string) {
+	t.Helper()
+	cb, _ := dv.cert.MarshalBinary()
+	if st, b := post(t, url, protocol.PathCertificate, cb); st != http.StatusNoContent {
+		t.Fatalf("certificate: %d %s", st, b)
+	}
+}
+
+func pushOK(t *testing.T, d *identity.District, url string, ob *storage.OutBatch) *protocol.Receipt {
+	t.Helper()
+	st, b := post(t, url, protocol.PathPush, ob.Sealed)
+	if st != http.StatusOK {
+		t.Fatalf("push of batch %d: %d %s", ob.N, st, b)
+	}
+	var r protocol.Receipt
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Verify(d.Public().SignKey); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+func pushErr(t *testing.T, url string, sealed []byte) (int, protocol.Error) {
+	t.Helper()
+	st, b := post(t, url, protocol.PathPush, sealed)
+	var e protocol.Error
+	json.Unmarshal(b, &e)
+	return st, e
+}
+
+func TestCluster_PushReplicatesPullDelivers(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lan := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	minh := newDevice(t, c.d, "00769", "Lò Văn Minh", cert.RoleOfficer)
+	other := newDevice(t, c.d, "00001", "Trần Văn Ba", cert.RoleOfficer)
+	follower := c.nodes[1]
+	if follower == c.leader() {
+		follower = c.nodes[2]
+	}
+
+	// Unknown until the certificate is sent.
+	lan.add(t, 600)
+	bs := lan.seal(t)
+	if st, e := pushErr(t, follower.Addr(), bs[0].Sealed); st != 401 || e.Code != protocol.CodeUnknownDevice {
+		t.Fatalf("unenrolled push: %d %+v", st, e)
+	}
+	lan.register(t, follower.Addr())
+	minh.register(t, c.nodes[0].Addr())
+	other.register(t, c.nodes[2].Addr())
+
+	// A gap answers the number expected; nothing is applied.
+	if st, e := pushErr(t, follower.Addr(), bs[1].Sealed); st != 409 || e.Code != protocol.CodeGap || e.Expected != 1 {
+		t.Fatalf("gap: %d %+v", st, e)
+	}
+	var receipts []*protocol.Receipt
+	for _, ob := range bs {
+		r := pushOK(t, c.d, follower.Addr(), ob) // through a follower
+		if r.Duplicate || r.Seq != ob.N || r.Device != string(lan.s.Profile().Device) {
+			t.Fatalf("receipt %+v for batch %d", r, ob.N)
+		}
+		receipts = append(receipts, r)
+	}
+	// The same batch again: the original receipt.
+	again := pushOK(t, c.d, c.nodes[2].Addr(), bs[0])
+	if !again.Duplicate || again.Index != receipts[0].Index || again.Sig != receipts[0].Sig {
+		t.Fatalf("duplicate receipt %+v, original %+v", again, receipts[0])
+	}
+	digest := c.converged()
+	for _, n := range c.nodes {
+		p, _, _ := n.Store().Counts()
+		if p != 600 {
+			t.Fatalf("node %s holds %d persons, want 600", n.cfg.ID, p)
+		}
+	}
+
+	// Minh (same commune) pulls Lan's work; the other commune gets nothing.
+	sent := 0
+	for _, r := range receipts {
+		sent += r.Ops
+	}
+	pulled := pull(t, minh, follower.Addr())
+	if pulled != sent {
+		t.Fatalf("Minh pulled %d operations, Lan sent %d", pulled, sent)
+	}
+	if p, _, _ := minh.s.Counts(); p != 600 {
+		t.Fatalf("Minh's store holds %d persons", p)
+	}
+	if hits, err := minh.s.Search("giang a pao", 5); err != nil || len(hits) == 0 {
+		t.Fatalf("pulled persons not searchable: %v %v", hits, err)
+	}
+	if got := pull(t, other, c.nodes[0].Addr()); got != 0 {
+		t.Fatalf("another commune pulled %d operations", got)
+	}
+	if got := pull(t, minh, c.nodes[0].Addr()); got != 0 {
+		t.Fatalf("a second pull brought %d operations again", got)
+	}
+	if d := c.converged(); d != digest {
+		t.Fatal("pulls changed the district state")
+	}
+}
+
+// pull pulls everything new for dv and applies it; it returns the
+// operations received.
+func pull(t *testing.T, dv *device, url string) int {
+	t.Helper()
+	op, err := outbox.DeviceOpener(dv.s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for {
+		var cursor uint64
+		if b, err := dv.s.GetMeta("sync/cursor"); err == nil {
+			cursor = beU64(b)
+		}
+		req := protocol.PullRequest{Device: string(dv.s.Profile().Device), Cursor: cursor}
+		req.Sign(dv.s.DeviceKeys().Sign, time.Now())
+		body, _ := json.Marshal(req)
+		resp, err := http.Post(url+protocol.PathPull, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNoContent {
+			return total
+		}
+		if resp.StatusCode != 200 {
+			t.Fatalf("pull: %d %s", resp.StatusCode, b)
+		}
+		bt, err := op.Open(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dv.s.ApplyOps(bt.Ops, storage.ApplyOptions{Index: true, ObserveClock: true, Meta: map[string][]byte{"sync/cursor": u64(bt.Header.Seq)}}); err != nil {
+			t.Fatal(err)
+		}
+		total += len(bt.Ops)
+		if resp.Header.Get(protocol.HeaderMore) != "1" {
+			return total
+		}
+	}
+}
+
+func beU64(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+var _ = batch.Hash

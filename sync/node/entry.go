@@ -1,0 +1,73 @@
+package node
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// A Raft log entry is one kind byte and its payload. The log holds sealed
+// batches exactly as devices sent them, certificates and revocation lists
+// as the district signed them, and member records (node ID and addresses):
+// nothing in it is personal data in the clear.
+const (
+	entryBatches     byte = 1 // uvarint count, then per batch uvarint length + sealed bytes
+	entryCertificate byte = 2 // cert.Certificate binary
+	entryRevocations byte = 3 // cert.RevocationList binary
+	entryMember      byte = 4 // member JSON
+)
+
+// member is what the cluster knows of a node beyond Raft's configuration:
+// where its HTTP API is, so followers can forward to the leader.
+type member struct {
+	ID      string `json:"id"`
+	Raft    string `json:"raft"`
+	HTTP    string `json:"http"`
+	Removed bool   `json:"removed,omitempty"`
+}
+
+func encodeBatches(sealed [][]byte) []byte {
+	n := 1 + binary.MaxVarintLen64
+	for _, s := range sealed {
+		n += binary.MaxVarintLen64 + len(s)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, entryBatches)
+	b = binary.AppendUvarint(b, uint64(len(sealed)))
+	for _, s := range sealed {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+var errBadEntry = errors.New("malformed log entry")
+
+// decodeBatches reads the payload of an entryBatches entry (without its
+// kind byte). The slices alias p.
+func decodeBatches(p []byte) ([][]byte, error) {
+	n, k := binary.Uvarint(p)
+	if k <= 0 || n > uint64(len(p)) {
+		return nil, fmt.Errorf("%w: batch count", errBadEntry)
+	}
+	p = p[k:]
+	out := make([][]byte, 0, n)
+	for i := uint64(0); i < n; i++ {
+		l, k := binary.Uvarint(p)
+		if k <= 0 || l > uint64(len(p)-k) {
+			return nil, fmt.Errorf("%w: batch %d length", errBadEntry, i)
+		}
+		out = append(out, p[k:k+int(l)])
+		p = p[k+int(l):]
+	}
+	if len(p) != 0 {
+		return nil, fmt.Errorf("%w: %d trailing bytes", errBadEntry, len(p))
+	}
+	return out, nil
+}
+
+func encodeMember(m member) []byte {
+	b, _ := json.Marshal(m)
+	return append([]byte{entryMember}, b...)
+}

@@ -1,0 +1,408 @@
+// Package node is a district node (DESIGN.md §6, §7): the district's
+// records replicated with hashicorp/raft over mutual TLS, raft-wal as log
+// and stable store, an FSM that verifies, opens and applies sealed batches
+// into the node's encrypted Badger store, and the HTTP API devices push to
+// and pull from (sync/protocol). cmd/districtd runs one; tests run several
+// in one process or as real processes.
+//
+// The design is in DESIGN.md beside this file.
+package node
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	wal "github.com/hashicorp/raft-wal"
+
+	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/storage"
+)
+
+// Config says how to run one node.
+type Config struct {
+	ID       string             // unique in the cluster, e.g. "n1"
+	Dir      string             // the node's directory: store, Raft log, snapshots
+	District *identity.District // the district's keys, read from the district profile
+	// Passphrase protects the node's own store key (the district
+	// profile's passphrase, so one secret starts a node).
+	Passphrase []byte
+	WorkFactor int // scrypt work factor for a new node store (0: the default)
+
+	RaftAddr string // host:port for Raft traffic (mutual TLS), bound and advertised
+	HTTPAddr string // host:port the API listens on
+	HTTPURL  string // the API's base URL as other nodes reach it ("http://"+HTTPAddr when empty)
+
+	Bootstrap bool   // start a new cluster with this node as its only voter
+	Join      string // URL of a node of the cluster to join
+
+	// Raft tuning; zero values take the defaults below.
+	HeartbeatTimeout  time.Duration // 1 s
+	ElectionTimeout   time.Duration // 1 s
+	SnapshotThreshold uint64        // entries between snapshots (8192)
+	SnapshotInterval  time.Duration // how often to check (30 s)
+	TrailingLogs      uint64        // entries kept after a snapshot (10240)
+
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Node is a running district node.
+type Node struct {
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	store *storage.Store
+	fsm   *fsm
+	raft  *raft.Raft
+	wal   *wal.WAL
+	trans *raft.NetworkTransport
+	m     *metrics
+	http  *http.Server
+	ln    net.Listener
+	prop  *proposer
+
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	shutOnce sync.Once
+	shutErr  error
+}
+
+// Start opens (or creates) the node's store and Raft state in cfg.Dir,
+// starts Raft and the HTTP API, and bootstraps or joins as asked. It
+// returns once the node serves; leadership comes later.
+func Start(cfg Config) (n *Node, err error) {
+	if cfg.ID == "" || strings.ContainsAny(cfg.ID, "/ \t\n") {
+		return nil, fmt.Errorf("node ID %q: give a short name without spaces or slashes, e.g. n1", cfg.ID)
+	}
+	if cfg.District == nil {
+		return nil, errors.New("no district keys: open the district profile first")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger.With("node", cfg.ID)
+	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			n.closeAll()
+		}
+	}()
+	if n.ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("http address %s: %w", cfg.HTTPAddr, err)
+	}
+	if n.cfg.HTTPURL == "" {
+		n.cfg.HTTPURL = "http://" + n.ln.Addr().String()
+	}
+	cfg = n.cfg
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	if n.store, err = openNodeStore(cfg); err != nil {
+		return nil, err
+	}
+	if n.fsm, err = newFSM(n.store, cfg.District, log, n.m); err != nil {
+		return nil, err
+	}
+	hl := hclogBridge(log)
+	walDir := filepath.Join(cfg.Dir, "raft-wal")
+	if err := os.MkdirAll(walDir, 0o700); err != nil { // raft-wal does not create it
+		return nil, err
+	}
+	if n.wal, err = wal.Open(walDir); err != nil {
+		return nil, fmt.Errorf("opening the Raft log in %s: %w", walDir, err)
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(cfg.Dir, "snapshots"), 2, hl)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.catchUpFromLocalSnapshot(snaps); err != nil {
+		return nil, err
+	}
+	tlsCfg, err := NodeTLS(cfg.District, cfg.ID)
+	if err != nil {
+		return nil, err
+	}
+	stream, err := ListenTLS(cfg.RaftAddr, nil, tlsCfg)
+	if err != nil {
+		return nil, fmt.Errorf("raft address %s: %w", cfg.RaftAddr, err)
+	}
+	stream.Logger = log
+	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{Stream: stream, MaxPool: 4, Timeout: 10 * time.Second, Logger: hl})
+
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(cfg.ID)
+	rc.Logger = hl
+	rc.HeartbeatTimeout = or(cfg.HeartbeatTimeout, time.Second)
+	rc.ElectionTimeout = or(cfg.ElectionTimeout, time.Second)
+	rc.LeaderLeaseTimeout = rc.HeartbeatTimeout / 2
+	rc.CommitTimeout = 5 * time.Millisecond
+	rc.SnapshotThreshold = orU(cfg.SnapshotThreshold, 8192)
+	rc.SnapshotInterval = or(cfg.SnapshotInterval, 30*time.Second)
+	rc.TrailingLogs = orU(cfg.TrailingLogs, 10240)
+	rc.MaxAppendEntries = 256
+	rc.BatchApplyCh = true
+	// The store keeps its own applied index (written with the data), so
+	// a restart goes on from there: no need to reload the last snapshot.
+	rc.NoSnapshotRestoreOnStart = true
+	rc.NoLegacyTelemetry = true
+	if n.raft, err = raft.NewRaft(rc, n.fsm, n.wal, n.wal, snaps, n.trans); err != nil {
+		return nil, fmt.Errorf("starting Raft: %w", err)
+	}
+	if cfg.Bootstrap {
+		has, err := raft.HasExistingState(n.wal, n.wal, snaps)
+		if err != nil {
+			return nil, err
+		}
+		if !has {
+			f := n.raft.BootstrapCluster(raft.Configuration{Servers: []raft.Server{{ID: rc.LocalID, Address: n.trans.LocalAddr()}}})
+			if err := f.Error(); err != nil {
+				return nil, fmt.Errorf("bootstrapping the cluster: %w", err)
+			}
+			log.Info("bootstrapped a new cluster")
+		}
+	}
+	n.prop = newProposer(n)
+	n.http = &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	n.wg.Add(3)
+	go func() {
+		defer n.wg.Done()
+		if err := n.http.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", "err", err)
+		}
+	}()
+	go n.watchLeadership()
+	go n.observe()
+	if cfg.Join != "" {
+		n.wg.Add(1)
+		go n.joinLoop(cfg.Join)
+	}
+	log.Info("node started", "raft", n.trans.LocalAddr(), "http", cfg.HTTPURL, "applied_index", n.fsm.applied.Load())
+	return n, nil
+}
+
+func or(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func orU(d, def uint64) uint64 {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func openNodeStore(cfg Config) (*storage.Store, error) {
+	dir := filepath.Join(cfg.Dir, "store")
+	o := storage.Options{Kind: storage.KindNode, WorkFactor: cfg.WorkFactor, Logger: cfg.Logger}
+	s, err := storage.Open(dir, cfg.Passphrase, o)
+	if errors.Is(err, storage.ErrNoProfile) {
+		return storage.Create(dir, cfg.Passphrase, storage.Profile{Kind: storage.KindNode, District: cfg.District.Name, Officer: cfg.ID}, o)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("node store %s: %w", dir, err)
+	}
+	if s.Profile().District != cfg.District.Name {
+		s.Close()
+		return nil, fmt.Errorf("node store %s belongs to district %q, not %q: give this node its own directory", dir, s.Profile().District, cfg.District.Name)
+	}
+	return s, nil
+}
+
+// catchUpFromLocalSnapshot restores the newest local snapshot when the
+// store is behind it (its last writes were lost in a crash before Badger
+// flushed them and the log before the snapshot is compacted away).
+func (n *Node) catchUpFromLocalSnapshot(snaps *raft.FileSnapshotStore) error {
+	list, err := snaps.List()
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	if list[0].Index <= n.fsm.applied.Load() {
+		return nil
+	}
+	n.log.Warn("the store is behind the last snapshot: restoring it", "applied_index", n.fsm.applied.Load(), "snapshot_index", list[0].Index)
+	_, rc, err := snaps.Open(list[0].ID)
+	if err != nil {
+		return err
+	}
+	return n.fsm.Restore(rc)
+}
+
+// Store returns the node's store (tests read it).
+func (n *Node) Store() *storage.Store { return n.store }
+
+// Raft returns the node's Raft instance (tests and status).
+func (n *Node) Raft() *raft.Raft { return n.raft }
+
+// Addr returns the API's base URL.
+func (n *Node) Addr() string { return n.cfg.HTTPURL }
+
+// Shutdown stops the node cleanly: a leader first hands leadership to
+// another voter, so the cluster goes on without waiting for an election;
+// then the API, Raft and the store close.
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.shutOnce.Do(func() {
+		if n.raft != nil && n.raft.State() == raft.Leader && len(n.voters()) > 1 {
+			n.log.Info("handing over leadership before stopping")
+			if err := n.raft.LeadershipTransfer().Error(); err != nil {
+				n.log.Warn("leadership transfer failed; the others will elect a leader", "err", err)
+			}
+		}
+		if n.http != nil {
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			n.http.Shutdown(sctx)
+			cancel()
+		}
+		n.shutErr = n.closeAll()
+		n.log.Info("node stopped")
+	})
+	return n.shutErr
+}
+
+func (n *Node) closeAll() error {
+	select {
+	case <-n.stop:
+	default:
+		close(n.stop)
+	}
+	var errs []error
+	if n.http != nil {
+		n.http.Close()
+	} else if n.ln != nil {
+		n.ln.Close()
+	}
+	if n.prop != nil {
+		n.prop.close()
+	}
+	if n.raft != nil {
+		errs = append(errs, n.raft.Shutdown().Error())
+	}
+	n.wg.Wait()
+	if n.trans != nil {
+		errs = append(errs, n.trans.Close())
+	}
+	if n.wal != nil {
+		errs = append(errs, n.wal.Close())
+	}
+	if n.store != nil {
+		errs = append(errs, n.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (n *Node) voters() []raft.Server {
+	f := n.raft.GetConfiguration()
+	if f.Error() != nil {
+		return nil
+	}
+	var out []raft.Server
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// watchLeadership records this node's member entry whenever it becomes
+// leader (so followers can find its API) and logs leadership changes.
+func (n *Node) watchLeadership() {
+	defer n.wg.Done()
+	ch := n.raft.LeaderCh()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case is := <-ch:
+			if !is {
+				n.log.Info("no longer the leader")
+				continue
+			}
+			n.log.Info("became the leader")
+			n.recordSelf()
+		}
+	}
+}
+
+func (n *Node) recordSelf() {
+	ms, err := n.fsm.members()
+	if err != nil {
+		return
+	}
+	want := member{ID: n.cfg.ID, Raft: string(n.trans.LocalAddr()), HTTP: n.cfg.HTTPURL}
+	if ms[n.cfg.ID] == want {
+		return
+	}
+	if err := n.raft.Apply(encodeMember(want), 10*time.Second).Error(); err != nil {
+		n.log.Warn("could not record this node's address", "err", err)
+	}
+}
+
+// observe keeps the Raft gauges current.
+func (n *Node) observe() {
+	defer n.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+		}
+		st := n.raft.State()
+		for _, s := range []raft.RaftState{raft.Follower, raft.Candidate, raft.Leader, raft.Shutdown} {
+			v := 0.0
+			if s == st {
+				v = 1
+			}
+			n.m.raftState.WithLabelValues(strings.ToLower(s.String())).Set(v)
+		}
+		n.m.raftLastIndex.Set(float64(n.raft.LastIndex()))
+		n.m.raftCommitIndex.Set(float64(n.raft.CommitIndex()))
+		n.m.raftTerm.Set(float64(n.raft.CurrentTerm()))
+	}
+}
+
+// hclogBridge sends hashicorp/raft's logs to slog.
+func hclogBridge(log *slog.Logger) hclog.Logger {
+	pr, pw := io.Pipe()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			lvl := slog.LevelInfo
+			switch {
+			case strings.Contains(line, "[ERROR]"):
+				lvl = slog.LevelError
+			case strings.Contains(line, "[WARN]"):
+				lvl = slog.LevelWarn
+			case strings.Contains(line, "[DEBUG]"), strings.Contains(line, "[TRACE]"):
+				lvl = slog.LevelDebug
+			}
+			if i := strings.Index(line, "]"); i >= 0 && i+1 < len(line) && strings.Contains(line[:i+1], "[") {
+				line = strings.TrimSpace(line[i+1:])
+			}
+			log.Log(context.Background(), lvl, line, "component", "raft")
+		}
+	}()
+	return hclog.New(&hclog.LoggerOptions{Name: "raft", Output: pw, Level: hclog.Info, DisableTime: true})
+}
