@@ -140,7 +140,9 @@ func (f *fsm) chain(dev string) (chainRec, error) {
 	return c, nil
 }
 
-func receiptName(dev string, seq uint64) string { return fmt.Sprintf("%s%s/%020d", metaReceipt, dev, seq) }
+func receiptName(dev string, seq uint64) string {
+	return fmt.Sprintf("%s%s/%020d", metaReceipt, dev, seq)
+}
 
 // storedReceipt rebuilds the receipt of an accepted batch.
 func (f *fsm) storedReceipt(dev string, seq uint64, rec []byte) (*protocol.Receipt, [32]byte, error) {
