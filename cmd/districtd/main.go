@@ -1,13 +1,168 @@
-// Command districtd runs a district node. It arrives with the district
-// cluster issue; until then it says so and exits.
+// Command districtd runs one district node (DESIGN.md §7): a member of the
+// district's Raft cluster that accepts commune devices' sealed batches,
+// replicates them and answers their pulls.
+//
+//	districtd --district ./d --dir n1 --id n1 --raft 127.0.0.1:7001 --http 127.0.0.1:8001 --bootstrap
+//	districtd --district ./d --dir n2 --id n2 --raft 127.0.0.1:7002 --http 127.0.0.1:8002 --join http://127.0.0.1:8001
+//
+// The node reads the district's keys from the district profile (made by
+// `kitctl district init`) with the passphrase from --passphrase-file,
+// COMMUNEKIT_PASSPHRASE or a prompt on the terminal; never from an
+// argument. SIGTERM or SIGINT hands leadership over and stops cleanly.
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/node"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "districtd: the district node is not built yet (see the district-cluster issue); nothing was started")
-	os.Exit(2)
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("districtd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		district  = fs.String("district", "", "district profile directory (made by `kitctl district init`)")
+		dir       = fs.String("dir", "", "this node's data directory (store, Raft log, snapshots)")
+		id        = fs.String("id", "", "this node's ID in the cluster, e.g. n1")
+		raftAddr  = fs.String("raft", "", "host:port for Raft traffic between nodes (mutual TLS)")
+		httpAddr  = fs.String("http", "", "host:port of the API devices and kitctl talk to")
+		httpURL   = fs.String("advertise-http", "", "the API's URL as other nodes reach it (default http://<--http>)")
+		bootstrap = fs.Bool("bootstrap", false, "start a new cluster with this node as its first member")
+		join      = fs.String("join", "", "URL of a node of the cluster to join, e.g. http://127.0.0.1:8001")
+		passFile  = fs.String("passphrase-file", "", "read the district profile's passphrase from this file")
+		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
+		logJSON   = fs.Bool("log-json", false, "log as JSON lines")
+		snapThr   = fs.Uint64("snapshot-threshold", 0, "Raft entries between snapshots (default 8192)")
+		snapInt   = fs.Duration("snapshot-interval", 0, "how often to check whether to snapshot (default 30s)")
+		trailing  = fs.Uint64("trailing-logs", 0, "Raft entries kept after a snapshot (default 10240)")
+		hb        = fs.Duration("heartbeat-timeout", 0, "Raft heartbeat timeout (default 1s)")
+		el        = fs.Duration("election-timeout", 0, "Raft election timeout (default 1s)")
+	)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: districtd --district DIR --dir DIR --id ID --raft HOST:PORT --http HOST:PORT (--bootstrap | --join URL)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var missing []string
+	for name, v := range map[string]string{"--district": *district, "--dir": *dir, "--id": *id, "--raft": *raftAddr, "--http": *httpAddr} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 || fs.NArg() > 0 {
+		if len(missing) > 0 {
+			fmt.Fprintf(stderr, "districtd: missing %s\n", strings.Join(sorted(missing), ", "))
+		} else {
+			fmt.Fprintf(stderr, "districtd: unexpected argument %q\n", fs.Arg(0))
+		}
+		fs.Usage()
+		return 2
+	}
+	if *bootstrap && *join != "" {
+		fmt.Fprintln(stderr, "districtd: give --bootstrap (a new cluster) or --join URL (an existing one), not both")
+		return 2
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "districtd: --log-level %q: use debug, info, warn or error\n", *logLevel)
+		return 2
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})
+	if *logJSON {
+		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl})
+	}
+	log := slog.New(h)
+	slog.SetDefault(log)
+
+	pass, err := passphrase(*passFile, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "districtd:", err)
+		return 2
+	}
+	keys, err := storage.DistrictKeysOf(*district, pass)
+	if err != nil {
+		if errors.Is(err, storage.ErrWrongPassphrase) {
+			fmt.Fprintln(stderr, "districtd: wrong passphrase for the district profile", *district)
+		} else {
+			fmt.Fprintln(stderr, "districtd: opening the district profile:", err)
+		}
+		return 1
+	}
+
+	n, err := node.Start(node.Config{
+		ID: *id, Dir: *dir, District: keys, Passphrase: pass,
+		RaftAddr: *raftAddr, HTTPAddr: *httpAddr, HTTPURL: *httpURL,
+		Bootstrap: *bootstrap, Join: *join,
+		SnapshotThreshold: *snapThr, SnapshotInterval: *snapInt, TrailingLogs: *trailing,
+		HeartbeatTimeout: *hb, ElectionTimeout: *el,
+		Logger: log,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "districtd:", err)
+		return 1
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	s := <-sig
+	log.Info("stopping", "signal", s.String())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := n.Shutdown(ctx); err != nil {
+		log.Error("stopping", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// passphrase reads the district profile's passphrase: from a file, the
+// environment, or the terminal; never from an argument.
+func sorted(s []string) []string { sort.Strings(s); return s }
+
+func passphrase(file string, stderr io.Writer) ([]byte, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("reading the passphrase file: %w", err)
+		}
+		b = bytes.TrimRight(b, "\r\n")
+		if len(b) == 0 {
+			return nil, fmt.Errorf("the passphrase file %s is empty", file)
+		}
+		return b, nil
+	}
+	if p := os.Getenv("COMMUNEKIT_PASSPHRASE"); p != "" {
+		return []byte(p), nil
+	}
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return nil, errors.New("no passphrase: set COMMUNEKIT_PASSPHRASE, pass --passphrase-file FILE, or run on a terminal to be asked")
+	}
+	fmt.Fprint(stderr, "District passphrase: ")
+	p, err := term.ReadPassword(fd)
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
