@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,7 @@ func run(args []string, stderr io.Writer) int {
 		id        = fs.String("id", "", "this node's ID in the cluster, e.g. n1")
 		raftAddr  = fs.String("raft", "", "host:port for Raft traffic between nodes (mutual TLS)")
 		httpAddr  = fs.String("http", "", "host:port of the API devices and kitctl talk to")
+		raftAdv   = fs.String("advertise-raft", "", "the Raft address other nodes dial, if not --raft (a proxy or NAT in between)")
 		httpURL   = fs.String("advertise-http", "", "the API's URL as other nodes reach it (default http://<--http>)")
 		bootstrap = fs.Bool("bootstrap", false, "start a new cluster with this node as its first member")
 		join      = fs.String("join", "", "URL of a node of the cluster to join, e.g. http://127.0.0.1:8001")
@@ -112,11 +114,11 @@ func run(args []string, stderr io.Writer) int {
 
 	n, err := node.Start(node.Config{
 		ID: *id, Dir: *dir, District: keys, Passphrase: pass,
-		RaftAddr: *raftAddr, HTTPAddr: *httpAddr, HTTPURL: *httpURL,
+		RaftAddr: *raftAddr, RaftAdvertise: *raftAdv, HTTPAddr: *httpAddr, HTTPURL: *httpURL,
 		Bootstrap: *bootstrap, Join: *join,
 		SnapshotThreshold: *snapThr, SnapshotInterval: *snapInt, TrailingLogs: *trailing,
 		HeartbeatTimeout: *hb, ElectionTimeout: *el,
-		Logger: log,
+		Logger: log, WorkFactor: workFactor(),
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "districtd:", err)
@@ -165,4 +167,11 @@ func passphrase(file string, stderr io.Writer) ([]byte, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// workFactor is the scrypt work factor for a new node store: the default,
+// unless COMMUNEKIT_WORK_FACTOR lowers it (tests, demos).
+func workFactor() int {
+	n, _ := strconv.Atoi(os.Getenv("COMMUNEKIT_WORK_FACTOR"))
+	return n
 }

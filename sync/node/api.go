@@ -41,6 +41,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathRemove, n.handleMember)
 	mux.HandleFunc("GET "+protocol.PathStatus, n.handleClusterStatus)
 	mux.HandleFunc("GET "+protocol.PathNodeStatus, n.handleNodeStatus)
+	mux.HandleFunc("GET "+protocol.PathNodeReceipt+"{device}/{seq}", n.handleNodeReceipt)
 	mux.HandleFunc("GET "+protocol.PathHealth, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET "+protocol.PathReady, n.handleReady)
 	mux.Handle("GET "+protocol.PathMetrics, promhttp.HandlerFor(n.m.reg, promhttp.HandlerOpts{}))
@@ -430,6 +431,22 @@ func (n *Node) Status() protocol.NodeStatus {
 		st.Digest = hex.EncodeToString(d[:])
 	}
 	return st
+}
+
+// handleNodeReceipt answers whether this node itself (not the leader)
+// holds batch seq of device: its receipt, or 404.
+func (n *Node) handleNodeReceipt(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		n.fail(w, errf(protocol.CodeMalformed, "batch number %q", r.PathValue("seq")))
+		return
+	}
+	rec, _, err := n.fsm.receipt(r.PathValue("device"), seq)
+	if err != nil {
+		n.fail(w, errf(protocol.CodeNotFound, "node %s does not hold batch %d of device %s", n.cfg.ID, seq, r.PathValue("device")))
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
 }
 
 func (n *Node) handleNodeStatus(w http.ResponseWriter, r *http.Request) {

@@ -42,8 +42,11 @@ type Config struct {
 	WorkFactor int // scrypt work factor for a new node store (0: the default)
 
 	RaftAddr string // host:port for Raft traffic (mutual TLS), bound and advertised
-	HTTPAddr string // host:port the API listens on
-	HTTPURL  string // the API's base URL as other nodes reach it ("http://"+HTTPAddr when empty)
+	// RaftAdvertise is the Raft address other nodes dial, when it differs
+	// from RaftAddr (a proxy or NAT in between).
+	RaftAdvertise string
+	HTTPAddr      string // host:port the API listens on
+	HTTPURL       string // the API's base URL as other nodes reach it ("http://"+HTTPAddr when empty)
 
 	Bootstrap bool   // start a new cluster with this node as its only voter
 	Join      string // URL of a node of the cluster to join
@@ -138,7 +141,13 @@ func Start(cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	stream, err := ListenTLS(cfg.RaftAddr, nil, tlsCfg)
+	var adv net.Addr
+	if cfg.RaftAdvertise != "" {
+		if adv, err = net.ResolveTCPAddr("tcp", cfg.RaftAdvertise); err != nil {
+			return nil, fmt.Errorf("raft advertise address %s: %w", cfg.RaftAdvertise, err)
+		}
+	}
+	stream, err := ListenTLS(cfg.RaftAddr, adv, tlsCfg)
 	if err != nil {
 		return nil, fmt.Errorf("raft address %s: %w", cfg.RaftAddr, err)
 	}

@@ -25,6 +25,7 @@ const (
 	PathRemove      = "/v1/cluster/remove"
 	PathStatus      = "/v1/cluster/status" // GET the status of every node
 	PathNodeStatus  = "/v1/node/status"    // GET this node's status
+	PathNodeReceipt = "/v1/node/receipt/"  // GET …/<device>/<seq>: this node's receipt for a batch, or 404
 	PathHealth      = "/healthz"
 	PathReady       = "/readyz"
 	PathMetrics     = "/metrics"
