@@ -1,0 +1,100 @@
+package linkproxy
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+func echoServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestProxy_ShapesAndDeliversIntact(t *testing.T) {
+	p, err := Listen("127.0.0.1:0", echoServer(t), Shape{BytesPerSecond: 16000, RTT: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := bytes.Repeat([]byte("0123456789abcdef"), 1000) // 16 KB
+	start := time.Now()
+	go c.Write(msg)
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, msg) {
+		t.Fatal("bytes changed on the way")
+	}
+	// A lower bound only (a link cannot be faster than its shape): 16 KB
+	// at 16 KB/s each way, plus the connect and one round trip.
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("16 KB through a 16 KB/s link in %s: the shape is not applied", d)
+	}
+	if up, down := p.Bytes(); up != int64(len(msg)) || down != int64(len(msg)) {
+		t.Errorf("counted %d up, %d down", up, down)
+	}
+}
+
+func TestProxy_BlockCutsAndRefuses(t *testing.T) {
+	p, err := Listen("127.0.0.1:0", echoServer(t), Shape{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("x"))
+	b := make([]byte, 1)
+	if _, err := io.ReadFull(c, b); err != nil {
+		t.Fatal(err)
+	}
+	p.Block()
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Read(b); err == nil {
+		t.Error("an open connection survived Block")
+	}
+	c2, err := net.Dial("tcp", p.Addr())
+	if err == nil {
+		c2.Write([]byte("y"))
+		c2.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if n, _ := c2.Read(b); n > 0 {
+			t.Error("a new connection got through a blocked proxy")
+		}
+		c2.Close()
+	}
+	p.Unblock()
+	c3, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close()
+	c3.Write([]byte("z"))
+	c3.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.ReadFull(c3, b); err != nil || b[0] != 'z' {
+		t.Errorf("after Unblock: %q %v", b, err)
+	}
+}
