@@ -1,0 +1,79 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+// Errors a caller may branch on with errors.Is. A refusal by the district
+// is a [*Refusal], which unwraps to the node's *protocol.Error.
+var (
+	// ErrUnreachable: the node did not answer (or answered "try later")
+	// on any attempt before the attempts or the time ran out. It also
+	// wraps the last failure.
+	ErrUnreachable = errors.New("the district node could not be reached")
+	// ErrNotANode: the address answers HTTP, but not as a communekit
+	// district node does (a wrong --node, a captive portal).
+	ErrNotANode = errors.New("the address does not answer like a communekit district node")
+	// ErrBadReceipt: a receipt that is not signed by the enrolled
+	// district, or is for another batch. The batch stays pending.
+	ErrBadReceipt = errors.New("the district's receipt does not check out")
+	// ErrStalePull: a pull answer older than the changes already
+	// received (a replayed or misrouted answer). Nothing is applied.
+	ErrStalePull = errors.New("the district sent changes older than those this device holds")
+	// ErrAhead: the district holds more batches from this device than
+	// this device sealed: the profile was restored from an old backup or
+	// copied to a second machine.
+	ErrAhead = errors.New("the district holds batches from this device that this profile never sealed")
+)
+
+// Refusal is a request the district refused for good: sending it again
+// unchanged will not help. It says what was refused and what a person can
+// do about it; Err is the node's answer.
+type Refusal struct {
+	What string // "batch 3", "the pull request", "this device's certificate"
+	Err  *protocol.Error
+}
+
+func (r *Refusal) Error() string {
+	msg := fmt.Sprintf("the district refused %s: %s", r.What, r.Err.Error())
+	if a := advice(r.Err.Code); a != "" {
+		msg += ". " + a
+	}
+	return msg
+}
+
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// advice says what a person can do about a refusal.
+func advice(code string) string {
+	switch code {
+	case protocol.CodeRevoked:
+		return "This device's certificate was revoked: nothing more is accepted from it. Ask the district administrator"
+	case protocol.CodeExpired:
+		return "The certificate is not valid now: check this device's date and time, else enrol again (`kitctl enrol request`)"
+	case protocol.CodeOutOfScope:
+		return "The certificate does not cover this commune: ask the district to sign again with the right --commune"
+	case protocol.CodeTampered:
+		return "It stays pending here. If this repeats, the copy in this profile is damaged: tell the district administrator"
+	case protocol.CodeMalformed:
+		return "The node could not read it: check that this program and the node are the same version"
+	case protocol.CodeWrongRecipient:
+		return "It is sealed to another district than this node's: check --node, or the district this device is enrolled with"
+	case protocol.CodeTooLarge:
+		return "It is larger than the node accepts: seal smaller batches"
+	case protocol.CodeReplay:
+		return "The district holds another batch under this number: was this profile restored from an old backup or copied to another machine? Tell the district administrator and stop using the other copy"
+	case protocol.CodeBadSignature:
+		return "It is not signed with the key the district enrolled: enrol this device again"
+	case protocol.CodeStale:
+		return "This machine's clock is far from the node's: set the date and time, then try again"
+	case protocol.CodeUnknownDevice:
+		return "The district does not know this device even after it sent its certificate: enrol it again"
+	case protocol.CodeNotFound:
+		return "Is --node the address of a district node?"
+	}
+	return ""
+}

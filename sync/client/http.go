@@ -1,0 +1,204 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+// DefaultTimeout bounds one HTTP exchange when the caller gives no
+// *http.Client: a 15 KB batch takes seconds on 2G, so a minute of silence
+// means the link is gone and the attempt is retried.
+const DefaultTimeout = time.Minute
+
+var defaultHTTP = &http.Client{Timeout: DefaultTimeout}
+
+// Bounds of what a node may send back.
+const (
+	maxJSONAnswer = 1 << 20 // a receipt, an error, a cluster status
+	maxListAnswer = 4 << 20 // a revocation list of MaxRevoked entries
+)
+
+// nodeURL checks a node's base URL and returns it without a trailing
+// slash.
+func nodeURL(node string) (string, error) {
+	if strings.TrimSpace(node) == "" {
+		return "", errors.New("no district node address: give its URL, e.g. http://10.0.0.5:8080")
+	}
+	u, err := url.Parse(node)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("district node address %q is not an http:// or https:// URL, e.g. http://10.0.0.5:8080", node)
+	}
+	return strings.TrimRight(node, "/"), nil
+}
+
+// request is one HTTP exchange with a node.
+type request struct {
+	method, path, ctype string
+	body                []byte
+	max                 int // bytes of answer accepted
+}
+
+// answer is a node's 2xx answer, read whole.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// transportError is a failure to exchange with the node at all.
+type transportError struct {
+	err   error
+	retry bool
+}
+
+func (e *transportError) Error() string { return describe(e.err) }
+func (e *transportError) Unwrap() error { return e.err }
+
+// statusError is a non-2xx answer that is not a protocol.Error.
+type statusError struct {
+	status int
+	body   string
+}
+
+func (e *statusError) Error() string {
+	if e.body == "" {
+		return fmt.Sprintf("HTTP %d %s", e.status, http.StatusText(e.status))
+	}
+	return fmt.Sprintf("HTTP %d %s: %s", e.status, http.StatusText(e.status), e.body)
+}
+
+func (e *statusError) Unwrap() error {
+	if e.status >= 500 || e.status == http.StatusTooManyRequests {
+		return nil
+	}
+	return ErrNotANode
+}
+
+// do sends r to the node at base and reads the answer. A 2xx answer is
+// returned; anything else is an error: a *protocol.Error when the node
+// answered with one, a *statusError for other HTTP answers, a
+// *transportError when no answer came whole.
+func do(ctx context.Context, hc *http.Client, base string, r request) (*answer, error) {
+	if hc == nil {
+		hc = defaultHTTP
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, base+r.path, body)
+	if err != nil {
+		return nil, &transportError{err: err}
+	}
+	if r.ctype != "" {
+		req.Header.Set("Content-Type", r.ctype)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, &transportError{err: err, retry: transient(ctx, err)}
+	}
+	defer resp.Body.Close()
+	max := r.max
+	if max <= 0 {
+		max = maxJSONAnswer
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, int64(max)+1))
+	if err != nil {
+		// The connection dropped while the answer came: ask again.
+		return nil, &transportError{err: fmt.Errorf("reading the answer: %w", err), retry: ctx.Err() == nil}
+	}
+	if len(b) > max {
+		return nil, fmt.Errorf("%w: %s %s answered more than %d bytes", ErrNotANode, r.method, r.path, max)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return &answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
+	}
+	var pe protocol.Error
+	if json.Unmarshal(b, &pe) == nil && pe.Code != "" {
+		if pe.Message == "" {
+			pe.Message = pe.Code
+		}
+		return nil, &pe
+	}
+	return nil, &statusError{status: resp.StatusCode, body: snippet(b)}
+}
+
+// transient reports whether an error of http.Client.Do may go away by
+// itself: a refused or dropped connection, a timeout, a name that does not
+// resolve yet (the link is down). A bad certificate or URL does not.
+func transient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &cv) {
+		return false
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && strings.Contains(ue.Err.Error(), "unsupported protocol scheme") {
+		return false
+	}
+	return true
+}
+
+// retryable reports whether the same request may succeed later.
+func retryable(err error) bool {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return pe.Retryable()
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status >= 500 || se.status == http.StatusTooManyRequests
+	}
+	var te *transportError
+	if errors.As(err, &te) {
+		return te.retry
+	}
+	return false
+}
+
+// describe says in words what went wrong on the network.
+func describe(err error) string {
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused (is the node running, and is the address right?)"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was dropped"
+	case errors.As(err, &dns):
+		return fmt.Sprintf("the name %s does not resolve (check the address and the network)", dns.Name)
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "no answer in time"
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return "no route to the node (is the network up?)"
+	}
+	return err.Error()
+}
+
+// snippet is the start of a non-protocol answer, for a message.
+func snippet(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
