@@ -73,6 +73,10 @@ type ApplyOptions struct {
 	// clocks, so that its next edits order after them (devices; a
 	// district node must not, its state may not depend on a clock).
 	ObserveClock bool
+	// Fresh says the caller knows none of ops is held already (a district
+	// node's chain check accepts each batch once): the lookup that makes
+	// applying idempotent is skipped.
+	Fresh bool
 	// Meta are named values (as PutMeta) written in the same transaction:
 	// a node's applied index, a device's pull cursor, a chain record.
 	Meta map[string][]byte
@@ -132,11 +136,13 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			}
 			seenOp[k] = true
 			rk := remoteOpKey(op.Device, op.Seq)
-			if _, err := txn.Get(rk); err == nil {
-				res.Skipped++
-				continue
-			} else if !errors.Is(err, badger.ErrKeyNotFound) {
-				return err
+			if !o.Fresh {
+				if _, err := txn.Get(rk); err == nil {
+					res.Skipped++
+					continue
+				} else if !errors.Is(err, badger.ErrKeyNotFound) {
+					return err
+				}
 			}
 			if op.Device == s.profile.Device {
 				// Our own operation coming back: we hold it in o:.

@@ -56,8 +56,8 @@ func run(args []string, stderr io.Writer) int {
 		snapThr   = fs.Uint64("snapshot-threshold", 0, "Raft entries between snapshots (default 8192)")
 		snapInt   = fs.Duration("snapshot-interval", 0, "how often to check whether to snapshot (default 30s)")
 		trailing  = fs.Uint64("trailing-logs", 0, "Raft entries kept after a snapshot (default 10240)")
-		hb        = fs.Duration("heartbeat-timeout", 0, "Raft heartbeat timeout (default 1s)")
-		el        = fs.Duration("election-timeout", 0, "Raft election timeout (default 1s)")
+		hb        = fs.Duration("heartbeat-timeout", 0, "Raft heartbeat timeout (default 500ms)")
+		el        = fs.Duration("election-timeout", 0, "Raft election timeout (default 500ms)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: districtd --district DIR --dir DIR --id ID --raft HOST:PORT --http HOST:PORT (--bootstrap | --join URL)")

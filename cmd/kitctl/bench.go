@@ -53,17 +53,21 @@ type storeBench struct {
 
 func cmdBench(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("bench needs a target: store or batch")
+		return usagef("bench needs a target: store, batch or cluster")
 	}
 	switch args[0] {
 	case "store":
 		return benchStore(e, args[1:])
 	case "batch":
 		return benchBatch(e, args[1:])
+	case "cluster":
+		return benchCluster(e, args[1:])
 	case "store-child":
 		return benchStoreChild(e, args[1:])
+	case "cluster-node":
+		return benchClusterNode(e, args[1:])
 	}
-	return usagef("bench: unknown target %q (store, batch)", args[0])
+	return usagef("bench: unknown target %q (store, batch, cluster)", args[0])
 }
 
 const benchPassphrase = "bench passphrase, not a secret"

@@ -43,36 +43,11 @@ type Batch struct {
 // decompression → inner header → operations within the limits.
 func (o *Opener) Open(sealed []byte) (*Batch, error) {
 	l := o.Limits.orDefault()
-	if o.Identity == nil || o.SignerKey == nil || o.KeyID == "" {
-		return nil, errors.New("opening a batch: the opener needs an identity, its key ID and a signer lookup")
-	}
-	if len(sealed) > l.MaxSealed {
-		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, len(sealed), l.MaxSealed)
-	}
-	h, err := ParseHeader(sealed)
+	h, err := o.Verify(sealed)
 	if err != nil {
 		return nil, err
 	}
-	if int64(h.PlainSize) > int64(l.MaxPlain) {
-		return nil, fmt.Errorf("%w: the header declares %d bytes, more than %d", ErrDecompressedTooLarge, h.PlainSize, l.MaxPlain)
-	}
-	if h.RecipientKeyID != o.KeyID {
-		return nil, fmt.Errorf("%w: batch %d from %s is for key %s, we are %s", ErrWrongRecipient, h.Seq, h.Sender, h.RecipientKeyID, o.KeyID)
-	}
-	pub, err := o.SignerKey(h.Sender)
-	if err != nil {
-		if errors.Is(err, ErrUnknownSigner) {
-			return nil, fmt.Errorf("batch %d from %s: %w", h.Seq, h.Sender, err)
-		}
-		return nil, fmt.Errorf("%w: batch %d from %s: %w", ErrUnknownSigner, h.Seq, h.Sender, err)
-	}
-	if len(pub) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("%w: the key enrolled for %s is %d bytes, want %d", ErrUnknownSigner, h.Sender, len(pub), ed25519.PublicKeySize)
-	}
 	signed := len(sealed) - SignatureSize
-	if !ed25519.Verify(pub, sealed[:signed], sealed[signed:]) {
-		return nil, fmt.Errorf("%w: batch %d from %s was altered or not signed by its enrolled key", ErrBadSignature, h.Seq, h.Sender)
-	}
 
 	// The ciphertext is at most MaxSealed bytes and age's output is never
 	// longer than its input, so reading all of it is bounded.
@@ -101,4 +76,43 @@ func (o *Opener) Open(sealed []byte) (*Batch, error) {
 		return nil, fmt.Errorf("batch %d from %s: %w", h.Seq, h.Sender, err)
 	}
 	return &Batch{Header: h, Ops: ops, SealedBytes: len(sealed), PlainBytes: len(plain), CompressedBytes: len(z)}, nil
+}
+
+// Verify runs Open's checks up to and including the signature — size,
+// header, recipient, signer, signature — without decrypting anything: a
+// district node's leader uses it to refuse a push before proposing it to
+// Raft, where every node then opens it in full.
+func (o *Opener) Verify(sealed []byte) (Header, error) {
+	l := o.Limits.orDefault()
+	if o.Identity == nil || o.SignerKey == nil || o.KeyID == "" {
+		return Header{}, errors.New("opening a batch: the opener needs an identity, its key ID and a signer lookup")
+	}
+	if len(sealed) > l.MaxSealed {
+		return Header{}, fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, len(sealed), l.MaxSealed)
+	}
+	h, err := ParseHeader(sealed)
+	if err != nil {
+		return Header{}, err
+	}
+	if int64(h.PlainSize) > int64(l.MaxPlain) {
+		return Header{}, fmt.Errorf("%w: the header declares %d bytes, more than %d", ErrDecompressedTooLarge, h.PlainSize, l.MaxPlain)
+	}
+	if h.RecipientKeyID != o.KeyID {
+		return Header{}, fmt.Errorf("%w: batch %d from %s is for key %s, we are %s", ErrWrongRecipient, h.Seq, h.Sender, h.RecipientKeyID, o.KeyID)
+	}
+	pub, err := o.SignerKey(h.Sender)
+	if err != nil {
+		if errors.Is(err, ErrUnknownSigner) {
+			return Header{}, fmt.Errorf("batch %d from %s: %w", h.Seq, h.Sender, err)
+		}
+		return Header{}, fmt.Errorf("%w: batch %d from %s: %w", ErrUnknownSigner, h.Seq, h.Sender, err)
+	}
+	if len(pub) != ed25519.PublicKeySize {
+		return Header{}, fmt.Errorf("%w: the key enrolled for %s is %d bytes, want %d", ErrUnknownSigner, h.Sender, len(pub), ed25519.PublicKeySize)
+	}
+	signed := len(sealed) - SignatureSize
+	if !ed25519.Verify(pub, sealed[:signed], sealed[signed:]) {
+		return Header{}, fmt.Errorf("%w: batch %d from %s was altered or not signed by its enrolled key", ErrBadSignature, h.Seq, h.Sender)
+	}
+	return h, nil
 }

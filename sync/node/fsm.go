@@ -282,7 +282,7 @@ func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
 		ops = append(ops, b.Ops...)
 	}
 	meta[metaApplied] = u64(index)
-	res, err := f.s.ApplyOps(ops, storage.ApplyOptions{Feed: true, Scope: scope, Meta: meta})
+	res, err := f.s.ApplyOps(ops, storage.ApplyOptions{Feed: true, Fresh: true, Scope: scope, Meta: meta})
 	if err != nil {
 		f.fatal(index, err)
 	}

@@ -1,0 +1,567 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/gen"
+	"github.com/communekit/communekit/sync/batch"
+	"github.com/communekit/communekit/sync/batch/workload"
+	"github.com/communekit/communekit/sync/node"
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+// clusterFigures are DESIGN.md §10's district figures.
+type clusterFigures struct {
+	Nodes           int     `json:"nodes"`
+	Devices         int     `json:"devices"`
+	Batches         int     `json:"batches"`
+	Operations      int     `json:"operations"`
+	Seconds         float64 `json:"seconds"`
+	OpsPerSec       float64 `json:"ops_per_s"`
+	PushP50Ms       float64 `json:"push_p50_ms"`
+	PushP99Ms       float64 `json:"push_p99_ms"`
+	NewLeaderMs     float64 `json:"new_leader_ms"`
+	AckedDuringKill int     `json:"acknowledged_during_kill"`
+	LostAfterKill   int     `json:"acknowledged_lost_after_kill"`
+	DigestsEqual    bool    `json:"digests_equal"`
+}
+
+// benchCluster starts a 3-node cluster of real processes on loopback and
+// measures ingest, push latency under that load, and leader loss.
+func benchCluster(e *env, args []string) error {
+	fs := flag.NewFlagSet("bench cluster", flag.ContinueOnError)
+	devices := fs.Int("devices", 24, "devices pushing at once")
+	batches := fs.Int("batches", 12, "batches each device pushes")
+	opsPer := fs.Int("ops", 500, "operations per batch")
+	keep := fs.String("keep", "", "keep the cluster's directories here instead of a temporary directory")
+	noKill := fs.Bool("no-kill", false, "skip the leader-loss measurement")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *devices <= 0 || *batches <= 0 || *opsPer <= 0 {
+		return usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--json]")
+	}
+	dir := *keep
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "communekit-bench-cluster-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	progress := func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) }
+
+	prof, err := storage.Create(filepath.Join(dir, "d"), []byte(benchPassphrase), storage.Profile{Kind: storage.KindDistrict, District: "Bench"}, storage.Options{WorkFactor: 10, GCInterval: -1})
+	if err != nil {
+		return err
+	}
+	d := prof.DistrictKeys()
+	prof.Close()
+
+	progress("preparing %d devices × %d batches × %d operations…", *devices, *batches, *opsPer)
+	devs, err := benchDevices(d, *devices, *batches, *opsPer)
+	if err != nil {
+		return err
+	}
+	c, err := startBenchCluster(dir, 3)
+	if err != nil {
+		return err
+	}
+	defer c.stop()
+	for i, dv := range devs {
+		if err := dv.register(c.urls[i%len(c.urls)]); err != nil {
+			return err
+		}
+	}
+
+	f := clusterFigures{Nodes: 3, Devices: *devices, Batches: *devices * *batches}
+	progress("pushing %d batches from %d devices through every node…", f.Batches, *devices)
+	// The last batches of each device are kept for the leader kill.
+	load := *batches
+	if !*noKill && load > 3 {
+		load -= 2
+	}
+	lat, elapsed, ops, err := pushAll(devs, c.urls, 0, load)
+	if err != nil {
+		return err
+	}
+	f.Operations = ops
+	f.Seconds = elapsed.Seconds()
+	f.OpsPerSec = float64(ops) / elapsed.Seconds()
+	f.PushP50Ms, f.PushP99Ms = pct(lat, 0.50), pct(lat, 0.99)
+
+	if !*noKill {
+		progress("killing the leader while devices push…")
+		if err := c.killLeader(devs, &f); err != nil {
+			return err
+		}
+	}
+	f.DigestsEqual = c.digestsEqual()
+	if e.jsonOut {
+		return e.printJSON(f)
+	}
+	fmt.Fprintf(e.stdout, "district cluster, %d nodes on loopback, %d devices\n", f.Nodes, f.Devices)
+	fmt.Fprintf(e.stdout, "  ingest, applied:        %8.0f operations/s   (target ≥ 100,000; %d operations in %.2f s)\n", f.OpsPerSec, f.Operations, f.Seconds)
+	fmt.Fprintf(e.stdout, "  push acknowledgement:   p50 %.1f ms, p99 %.1f ms   (target p99 ≤ 25 ms)\n", f.PushP50Ms, f.PushP99Ms)
+	if !*noKill {
+		fmt.Fprintf(e.stdout, "  new leader after kill:  %8.0f ms   (target ≤ 2,000 ms); %d batches acknowledged around the kill, %d lost\n", f.NewLeaderMs, f.AckedDuringKill, f.LostAfterKill)
+	}
+	fmt.Fprintf(e.stdout, "  digests equal on every node: %v\n", f.DigestsEqual)
+	if f.LostAfterKill > 0 || !f.DigestsEqual {
+		return errors.New("the cluster lost acknowledged batches or its nodes disagree")
+	}
+	return nil
+}
+
+// benchDevice is an enrolled device with its batches sealed in advance,
+// so that sealing does not count in the figures.
+type benchDevice struct {
+	id     string
+	cert   []byte
+	sealed [][]byte
+	ops    []int
+	next   int // next batch to push
+
+	mu       sync.Mutex
+	receipts []protocol.Receipt
+}
+
+func benchDevices(d *identity.District, n, batches, opsPer int) ([]*benchDevice, error) {
+	pub := d.Public()
+	rcpt, err := age.ParseX25519Recipient(pub.AgeRecipient)
+	if err != nil {
+		return nil, err
+	}
+	communes := []string{"00769", "12472", "03004", "16225"}
+	out := make([]*benchDevice, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for i := range out {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i], errs[i] = benchDevice1(d, rcpt, pub, communes[i%len(communes)], int64(i+1), batches, opsPer)
+		}(i)
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+func benchDevice1(d *identity.District, rcpt age.Recipient, pub identity.DistrictPublic, commune string, seed int64, batches, opsPer int) (*benchDevice, error) {
+	r := rand.New(rand.NewPCG(uint64(seed), 11))
+	id := workload.RandomDevice(r)
+	dev, err := identity.NewDevice(string(id))
+	if err != nil {
+		return nil, err
+	}
+	req, err := cert.NewRequest(dev, "Cán bộ "+string(id[:4]), []string{commune}, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	c, err := cert.Sign(req, cert.RoleOfficer, nil, 24*time.Hour, uint64(seed), d, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	cb, _ := c.MarshalBinary()
+	// Three quarters registrations, a quarter single-field corrections.
+	regs := batches * opsPer * 3 / 4
+	g, err := gen.Generate(gen.Options{Commune: commune, Persons: max(regs, opsPer), Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	other, err := gen.Generate(gen.Options{Commune: commune, Persons: max(opsPer, 100), Seed: seed + 1000})
+	if err != nil {
+		return nil, err
+	}
+	ops := workload.Register(g, r)
+	edits := workload.Edits(g, other, ops, workload.EditOptions{N: min(batches*opsPer-len(ops), len(ops)), StepMs: 2000, Shuffled: true}, r)
+	ops = append(ops, edits...)
+	workload.Rehome(ops, id, c.Officer)
+	for i, op := range ops {
+		op.Seq = uint64(i + 1)
+	}
+	bd := &benchDevice{id: string(id), cert: cb}
+	var prev [32]byte
+	for i := 0; i < len(ops) && len(bd.sealed) < batches; i += opsPer {
+		part := ops[i:min(i+opsPer, len(ops))]
+		s, err := batch.Seal(part, batch.SealOptions{
+			Header:    batch.Header{Sender: string(id), Seq: uint64(len(bd.sealed) + 1), PrevHash: prev, RecipientKeyID: pub.KeyID},
+			Recipient: rcpt, SignKey: dev.Sign,
+		})
+		if err != nil {
+			return nil, err
+		}
+		prev = batch.Hash(s)
+		bd.sealed = append(bd.sealed, s)
+		bd.ops = append(bd.ops, len(part))
+	}
+	return bd, nil
+}
+
+func (dv *benchDevice) register(url string) error {
+	resp, err := http.Post(url+protocol.PathCertificate, "application/octet-stream", bytes.NewReader(dv.cert))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("registering device %s: %s %s", dv.id, resp.Status, b)
+	}
+	return nil
+}
+
+var benchHTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}
+
+// pushOne pushes one batch, retrying while the cluster is unavailable.
+func (dv *benchDevice) pushOne(urls []string, start int, k int) (time.Duration, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for attempt := 0; ; attempt++ {
+		url := urls[(start+attempt)%len(urls)]
+		t0 := time.Now()
+		resp, err := benchHTTP.Post(url+protocol.PathPush, "application/octet-stream", bytes.NewReader(dv.sealed[k]))
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				var r protocol.Receipt
+				if err := json.Unmarshal(b, &r); err != nil {
+					return 0, err
+				}
+				dv.mu.Lock()
+				dv.receipts = append(dv.receipts, r)
+				dv.mu.Unlock()
+				return time.Since(t0), nil
+			}
+			var pe protocol.Error
+			json.Unmarshal(b, &pe)
+			if pe.Code != protocol.CodeUnavailable && resp.StatusCode < 500 {
+				return 0, fmt.Errorf("device %s batch %d: %s %s", dv.id, k+1, resp.Status, pe.Message)
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("device %s batch %d: no receipt within 30 s (last: %v)", dv.id, k+1, err)
+		}
+		time.Sleep(time.Duration(20+rand.IntN(30)) * time.Millisecond)
+	}
+}
+
+// pushAll pushes batches [from, to) of every device concurrently, each
+// device its batches in order; it returns every push's latency.
+func pushAll(devs []*benchDevice, urls []string, from, to int) ([]time.Duration, time.Duration, int, error) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var ops int64
+	errs := make([]error, len(devs))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, dv := range devs {
+		wg.Add(1)
+		go func(i int, dv *benchDevice) {
+			defer wg.Done()
+			for k := from; k < to && k < len(dv.sealed); k++ {
+				d, err := dv.pushOne(urls, i, k)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+				atomic.AddInt64(&ops, int64(dv.ops[k]))
+				dv.next = k + 1
+			}
+		}(i, dv)
+	}
+	wg.Wait()
+	return lat, time.Since(start), int(ops), errors.Join(errs...)
+}
+
+// benchClusterProc is a cluster of kitctl child processes running nodes.
+type benchClusterProc struct {
+	dir   string
+	procs []*exec.Cmd
+	urls  []string
+	ids   []string
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	c := &benchClusterProc{dir: dir}
+	for i := 0; i < n; i++ {
+		raftAddr, err1 := freePort()
+		httpAddr, err2 := freePort()
+		if err := errors.Join(err1, err2); err != nil {
+			c.stop()
+			return nil, err
+		}
+		id := fmt.Sprintf("n%d", i+1)
+		args := []string{"bench", "cluster-node", "--district", filepath.Join(dir, "d"), "--dir", filepath.Join(dir, id), "--id", id, "--raft", raftAddr, "--http", httpAddr}
+		if i == 0 {
+			args = append(args, "--bootstrap")
+		} else {
+			args = append(args, "--join", c.urls[0])
+		}
+		cmd := exec.Command(exe, args...)
+		logf, err := os.Create(filepath.Join(dir, id+".log"))
+		if err != nil {
+			c.stop()
+			return nil, err
+		}
+		cmd.Stderr, cmd.Stdout = logf, logf
+		cmd.Env = append(os.Environ(), "COMMUNEKIT_PASSPHRASE="+benchPassphrase, "COMMUNEKIT_WORK_FACTOR=10")
+		if err := cmd.Start(); err != nil {
+			c.stop()
+			return nil, err
+		}
+		c.procs = append(c.procs, cmd)
+		c.urls = append(c.urls, "http://"+httpAddr)
+		c.ids = append(c.ids, id)
+		if err := waitReady(c.urls[i], 20*time.Second); err != nil {
+			c.stop()
+			return nil, fmt.Errorf("node %s did not become ready: %v (see %s)", id, err, logf.Name())
+		}
+	}
+	return c, nil
+}
+
+func waitReady(url string, d time.Duration) error {
+	end := time.Now().Add(d)
+	var last string
+	for time.Now().Before(end) {
+		resp, err := http.Get(url + protocol.PathReady)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+			last = strings.TrimSpace(string(b))
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New(last)
+}
+
+func nodeStatus(url string) (protocol.NodeStatus, error) {
+	return nodeStatusQ(url, "")
+}
+
+func nodeRole(url string) (protocol.NodeStatus, error) { return nodeStatusQ(url, "?digest=0") }
+
+func nodeStatusQ(url, q string) (protocol.NodeStatus, error) {
+	var st protocol.NodeStatus
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url + protocol.PathNodeStatus + q)
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	return st, err
+}
+
+func (c *benchClusterProc) stop() {
+	for _, p := range c.procs {
+		if p != nil && p.Process != nil {
+			p.Process.Signal(syscall.SIGTERM)
+		}
+	}
+	for _, p := range c.procs {
+		if p != nil && p.Process != nil {
+			done := make(chan struct{})
+			go func() { p.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				p.Process.Kill()
+			}
+		}
+	}
+}
+
+// killLeader SIGKILLs the leader while every device pushes its remaining
+// batches, measures how long until another node leads, and checks that
+// every batch acknowledged is on both survivors.
+func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) error {
+	leader := -1
+	for i, u := range c.urls {
+		if st, err := nodeStatus(u); err == nil && st.Role == "leader" {
+			leader = i
+		}
+	}
+	if leader < 0 {
+		return errors.New("no leader to kill")
+	}
+	var survivors []string
+	for i, u := range c.urls {
+		if i != leader {
+			survivors = append(survivors, u)
+		}
+	}
+	before := 0
+	for _, dv := range devs {
+		before += len(dv.receipts)
+	}
+	// Devices push through the survivors (a device whose node died moves on).
+	done := make(chan error, 1)
+	go func() {
+		_, _, _, err := pushAll(devs, survivors, devs[0].next, len(devs[0].sealed))
+		done <- err
+	}()
+	time.Sleep(150 * time.Millisecond)
+	killed := time.Now()
+	c.procs[leader].Process.Kill()
+	c.procs[leader].Wait()
+	c.procs[leader] = nil
+	for {
+		found := false
+		for _, u := range survivors {
+			if st, err := nodeRole(u); err == nil && st.Role == "leader" {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		if time.Since(killed) > 30*time.Second {
+			return errors.New("no new leader within 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	f.NewLeaderMs = float64(time.Since(killed).Microseconds()) / 1000
+	if err := <-done; err != nil {
+		return err
+	}
+	for _, dv := range devs {
+		for _, r := range dv.receipts {
+			for _, u := range survivors {
+				resp, err := http.Get(fmt.Sprintf("%s%s%s/%d", u, protocol.PathNodeReceipt, r.Device, r.Seq))
+				if err != nil || resp.StatusCode != 200 {
+					f.LostAfterKill++
+				}
+				if resp != nil {
+					resp.Body.Close()
+				}
+			}
+		}
+	}
+	after := 0
+	for _, dv := range devs {
+		after += len(dv.receipts)
+	}
+	f.AckedDuringKill = after - before
+	c.urls = survivors
+	return nil
+}
+
+func (c *benchClusterProc) digestsEqual() bool {
+	for try := 0; try < 100; try++ {
+		var ds []string
+		var idx []uint64
+		for _, u := range c.urls {
+			st, err := nodeStatus(u)
+			if err != nil {
+				return false
+			}
+			ds = append(ds, st.Digest)
+			idx = append(idx, st.AppliedIndex)
+		}
+		same := true
+		for i := range ds {
+			if ds[i] != ds[0] || idx[i] != idx[0] {
+				same = false
+			}
+		}
+		if same {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
+
+// benchClusterNode runs one node for bench cluster (a child process).
+func benchClusterNode(e *env, args []string) error {
+	fs := flag.NewFlagSet("bench cluster-node", flag.ContinueOnError)
+	district := fs.String("district", "", "")
+	dir := fs.String("dir", "", "")
+	id := fs.String("id", "", "")
+	raftAddr := fs.String("raft", "", "")
+	httpAddr := fs.String("http", "", "")
+	bootstrap := fs.Bool("bootstrap", false, "")
+	join := fs.String("join", "", "")
+	if _, err := e.parse(fs, args); err != nil {
+		return err
+	}
+	pass, err := e.passphrase(false)
+	if err != nil {
+		return err
+	}
+	keys, err := storage.DistrictKeysOf(*district, pass)
+	if err != nil {
+		return err
+	}
+	if p := os.Getenv("COMMUNEKIT_NODE_CPUPROFILE"); p != "" {
+		f, err := os.Create(p + "." + *id)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	n, err := node.Start(node.Config{ID: *id, Dir: *dir, District: keys, Passphrase: pass, WorkFactor: 10,
+		RaftAddr: *raftAddr, HTTPAddr: *httpAddr, Bootstrap: *bootstrap, Join: *join, Logger: log})
+	if err != nil {
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return n.Shutdown(ctx)
+}
