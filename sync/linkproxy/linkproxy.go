@@ -191,4 +191,3 @@ func (p *Proxy) pipe(dst, src net.Conn, count *int64) {
 		cw.CloseWrite()
 	}
 }
-
