@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +18,7 @@ import (
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/outbox"
+	"github.com/communekit/communekit/sync/protocol"
 	"github.com/communekit/communekit/sync/registry"
 )
 
@@ -220,12 +225,13 @@ func enrolInstall(e *env, args []string) error {
 func enrolRevoke(e *env, args []string) error {
 	fs := flag.NewFlagSet("enrol revoke", flag.ContinueOnError)
 	reason := fs.String("reason", "", "why (kept in the signed list)")
+	nodeURL := fs.String("node", "", "a district node: replicate the new list to the cluster at once")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || strings.TrimSpace(*reason) == "" {
-		return usagef("usage: kitctl enrol revoke DEVICE --reason \"laptop stolen\"")
+		return usagef("usage: kitctl enrol revoke DEVICE --reason \"laptop stolen\" [--node URL]")
 	}
 	s, reg, err := e.openDistrict()
 	if err != nil {
@@ -239,10 +245,22 @@ func enrolRevoke(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sent := false
+	if *nodeURL != "" {
+		if err := postRevocations(*nodeURL, l); err != nil {
+			return fmt.Errorf("device %s is revoked in the district profile, but the cluster did not take the list: %v; run `kitctl enrol revoke` again with --node once a node answers", pos[0], err)
+		}
+		sent = true
+	}
 	if e.jsonOut {
-		return e.printJSON(map[string]any{"device": pos[0], "revocation_list_seq": l.Seq, "revoked": len(l.Entries)})
+		return e.printJSON(map[string]any{"device": pos[0], "revocation_list_seq": l.Seq, "revoked": len(l.Entries), "sent_to_cluster": sent})
 	}
 	fmt.Fprintf(e.stdout, "Device %s revoked (%s). Revocation list %d now names %d device(s).\n", pos[0], *reason, l.Seq, len(l.Entries))
+	if sent {
+		fmt.Fprintf(e.stdout, "The district cluster has the new list: the device's pushes and pulls are refused from now on.\n")
+	} else {
+		fmt.Fprintf(e.stdout, "Send the list to the cluster with --node URL, or the nodes keep accepting the device.\n")
+	}
 	return nil
 }
 
@@ -452,4 +470,27 @@ func readBounded(path string, max int) ([]byte, error) {
 		return nil, fmt.Errorf("%s failed the size check: %d bytes, more than %d", filepath.Base(path), st.Size(), max)
 	}
 	return os.ReadFile(path)
+}
+
+// postRevocations replicates a revocation list to a district cluster.
+func postRevocations(node string, l *cert.RevocationList) error {
+	b, err := l.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	c := &http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Post(strings.TrimRight(node, "/")+protocol.PathRevocations, "application/octet-stream", bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	var pe protocol.Error
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if json.Unmarshal(body, &pe) == nil && pe.Message != "" {
+		return &pe
+	}
+	return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
 }
