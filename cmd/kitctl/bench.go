@@ -53,7 +53,7 @@ type storeBench struct {
 
 func cmdBench(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("bench needs a target: store, batch or cluster")
+		return usagef("bench needs a target: store, batch, cluster or sync")
 	}
 	switch args[0] {
 	case "store":
@@ -62,12 +62,14 @@ func cmdBench(e *env, args []string) error {
 		return benchBatch(e, args[1:])
 	case "cluster":
 		return benchCluster(e, args[1:])
+	case "sync":
+		return benchSync(e, args[1:])
 	case "store-child":
 		return benchStoreChild(e, args[1:])
 	case "cluster-node":
 		return benchClusterNode(e, args[1:])
 	}
-	return usagef("bench: unknown target %q (store, batch, cluster)", args[0])
+	return usagef("bench: unknown target %q (store, batch, cluster, sync)", args[0])
 }
 
 const benchPassphrase = "bench passphrase, not a secret"
