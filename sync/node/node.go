@@ -173,7 +173,7 @@ func Start(cfg Config) (n *Node, err error) {
 	// a restart goes on from there: no need to reload the last snapshot.
 	rc.NoSnapshotRestoreOnStart = true
 	rc.NoLegacyTelemetry = true
-	if n.raft, err = raft.NewRaft(rc, n.fsm, n.wal, n.wal, snaps, n.trans); err != nil {
+	if n.raft, err = raft.NewRaft(rc, n.fsm, compactedLog{n.wal}, n.wal, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("starting Raft: %w", err)
 	}
 	if cfg.Bootstrap {
@@ -206,6 +206,25 @@ func Start(cfg Config) (n *Node, err error) {
 	}
 	log.Info("node started", "raft", n.trans.LocalAddr(), "http", cfg.HTTPURL, "applied_index", n.fsm.applied.Load())
 	return n, nil
+}
+
+// compactedLog is the Raft log as Raft must see it: no entry below the
+// first index. raft-wal (v0.4.0, state.getLog) reads the tail segment
+// without checking the first index, so after a compaction within the
+// tail (64 MB by default) the compacted entries stay readable; a leader
+// then replays its whole log to a joining node instead of sending it the
+// snapshot, and TrailingLogs has no effect until the segment rolls over.
+type compactedLog struct{ *wal.WAL }
+
+func (l compactedLog) GetLog(index uint64, log *raft.Log) error {
+	first, err := l.WAL.FirstIndex()
+	if err != nil {
+		return err
+	}
+	if index < first {
+		return raft.ErrLogNotFound
+	}
+	return l.WAL.GetLog(index, log)
 }
 
 func or(d, def time.Duration) time.Duration {
