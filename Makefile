@@ -55,7 +55,10 @@ test: deps fmt-check vet
 bench: kitctl
 	$(BIN)/kitctl bench store --persons 100000
 	$(BIN)/kitctl bench batch
+	$(BIN)/kitctl bench cluster
+	$(BIN)/kitctl bench sync
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x ./storage/ ./sync/batch/
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 10x ./sync/node/
 
 # fuzz runs every fuzz target for FUZZTIME each (make test runs only their seeds).
 FUZZTIME ?= 60s
@@ -63,6 +66,7 @@ FUZZ_TARGETS = \
 	./storage/:FuzzImportCSV ./storage/:FuzzParseDate ./storage/:FuzzParseCCCDQR \
 	./storage/:FuzzCanonicalize ./storage/:FuzzDecodeOp ./storage/:FuzzDecodePerson \
 	./storage/fold/:FuzzFold ./sync/batch/:FuzzOpen ./sync/batch/:FuzzDecodeOps \
+	./sync/node/:FuzzDecodeBatches \
 	./crypto/cert/:FuzzParseRequest ./crypto/cert/:FuzzParseCertificate \
 	./crypto/cert/:FuzzParseRevocationList ./crypto/identity/:FuzzDistrictPublicUnmarshalText
 fuzz:
