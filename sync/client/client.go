@@ -80,13 +80,16 @@ const (
 // Progress is what a person watching a sync is told.
 type Progress struct {
 	Phase   Phase
-	Done    int           // push: batches acknowledged so far; pull: answers applied
-	Total   int           // push: batches to send (0 in other phases)
-	Batch   uint64        // push: number of the batch being sent
-	Ops     int           // operations in that batch; pull: operations received so far
-	Bytes   int64         // size of the batch being sent or received
-	Pending uint64        // this device's operations the district has not acknowledged
-	Attempt int           // 1 on a first try
+	Done    int    // push: batches acknowledged so far; pull: answers applied
+	Total   int    // push: batches to send (0 in other phases)
+	Batch   uint64 // push: number of the batch being sent
+	Ops     int    // operations in that batch; pull: operations received so far
+	Bytes   int64  // size of the batch being sent or received
+	Pending uint64 // this device's operations the district has not acknowledged
+	// Attempt is the attempt about to be made (1, 2, …), or with Err the
+	// one that failed; 0 when a step is done (a batch acknowledged, an
+	// answer applied, the sync finished).
+	Attempt int
 	Wait    time.Duration // with Err: the wait before the next attempt
 	Err     error         // a failure about to be retried
 	Message string        // the same in English words, for logs
@@ -196,9 +199,6 @@ func (r *run) now() time.Time {
 }
 
 func (r *run) report(p Progress) {
-	if p.Attempt == 0 {
-		p.Attempt = 1
-	}
 	if p.Message != "" {
 		r.log.Debug(p.Message, "phase", string(p.Phase), "attempt", p.Attempt)
 	}

@@ -51,7 +51,7 @@ func (r *Refusal) Unwrap() error { return r.Err }
 func advice(code string) string {
 	switch code {
 	case protocol.CodeRevoked:
-		return "This device's certificate was revoked: nothing more is accepted from it. Ask the district administrator"
+		return "Nothing more is accepted from this device: ask the district administrator"
 	case protocol.CodeExpired:
 		return "The certificate is not valid now: check this device's date and time, else enrol again (`kitctl enrol request`)"
 	case protocol.CodeOutOfScope:

@@ -20,8 +20,9 @@ import (
 )
 
 // DefaultTimeout bounds one HTTP exchange when the caller gives no
-// *http.Client: a 15 KB batch takes seconds on 2G, so a minute of silence
-// means the link is gone and the attempt is retried.
+// *http.Client: a batch of outbox.DefaultMaxOps takes seconds even on a
+// 64 kbit/s link, so a minute of silence means the link is gone and the
+// attempt is retried.
 const DefaultTimeout = time.Minute
 
 var defaultHTTP = &http.Client{Timeout: DefaultTimeout}

@@ -312,7 +312,7 @@ func TestSync_RevokedDevice_StopsWithClearError_NothingAcknowledged(t *testing.T
 	if !errors.As(err, &pe) || pe.Code != protocol.CodeRevoked || !errors.As(err, &ref) || ref.What != "batch 1" {
 		t.Fatalf("got %v", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "refused batch 1") || !strings.Contains(msg, "laptop stolen") || !strings.Contains(msg, "Ask the district administrator") {
+	if msg := err.Error(); !strings.Contains(msg, "refused batch 1") || !strings.Contains(msg, "laptop stolen") || !strings.Contains(msg, "ask the district administrator") {
 		t.Fatalf("message %q", msg)
 	}
 	if st := mustOutbox(t, dev); st.AckedBatch != 0 || res.Pending != mustPending(t, dev) || res.Pending == 0 {
