@@ -220,6 +220,10 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 		return nil, err
 	}
 	s.profile = p
+	// The counters as written above: a zero ctr would save Counted false
+	// with the first write, and the next Open would recount and rewrite
+	// them (a district node's digest then differs from its peers').
+	s.ctr = counters{Counted: true}
 	s.device, s.district = dev, dist
 	s.clock = NewClock(0, s.now)
 	s.startGC(o.GCInterval)
