@@ -34,7 +34,7 @@ import (
 // restarted on its directory; no batch is applied twice.
 func TestLeaderKilled(t *testing.T) {
 	d := newDistrict(t, "Huyện Mường Tè")
-	c := newCluster(t, d, 3) // production Raft timeouts (1 s)
+	c := newCluster(t, d, 3) // no timeout flags: the production defaults
 	urls := c.urls()
 
 	const devices = 10
@@ -128,7 +128,7 @@ func TestLeaderKilled(t *testing.T) {
 	mu.Lock()
 	elected = true
 	mu.Unlock()
-	t.Logf("killed leader %s after %d receipts; %s leads %s later (Raft heartbeat and election timeouts 1 s)", old.spec.ID, before, newLeader, took.Round(time.Millisecond))
+	t.Logf("killed leader %s after %d receipts; %s leads %s later (default Raft timeouts)", old.spec.ID, before, newLeader, took.Round(time.Millisecond))
 
 	// Every device, including those that pushed to the dead node, goes on.
 	waitDevices(60*time.Second, "every device to get receipts from the new leader", func() bool {

@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 }
 
 // fastRaft are the Raft timeouts of every test but the leader-loss one,
-// which keeps the production defaults (1 s).
+// which keeps the production defaults whatever they are.
 var fastRaft = []string{"--heartbeat-timeout", "500ms", "--election-timeout", "500ms"}
 
 // district is a district profile on disk, as `kitctl district init` makes
@@ -386,9 +386,15 @@ func (c *cluster) shutdown() {
 			c.t.Errorf("districtd %s: the race detector found a data race (see its log)", n.spec.ID)
 		}
 	}
-	if c.t.Failed() || os.Getenv("DISTRICTD_TEST_LOGS") != "" {
+	// DISTRICTD_TEST_LOGS=1 shows every log whole.
+	whole := os.Getenv("DISTRICTD_TEST_LOGS") != ""
+	if c.t.Failed() || whole {
 		for _, n := range c.nodes {
-			c.t.Logf("--- end of %s's log (%s):\n%s", n.spec.ID, n.logPath, tail(n.log(), 40))
+			log := n.log()
+			if !whole {
+				log = tail(log, 40)
+			}
+			c.t.Logf("--- end of %s's log (%s):\n%s", n.spec.ID, n.logPath, log)
 		}
 	}
 }
