@@ -171,13 +171,12 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					order = append(order, op.ID)
 				}
 				communeOf(p, communes)
-				if err := mergeInto(op, p.Versions[:], func(f uint8, v string) error {
-					if !Field(f).Valid() {
-						return fmt.Errorf("operation %s/%d: unknown person field %d", op.Device, op.Seq, f)
-					}
-					p.Values[f] = v
-					return nil
-				}); err != nil {
+				// The op's own keys first: settling a field reads the
+				// record's operations, this one included.
+				if err := putRemote(txn, op, rk); err != nil {
+					return err
+				}
+				if err := mergePerson(txn, op, p); err != nil {
 					return err
 				}
 				communeOf(p, communes)
@@ -218,15 +217,10 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			default:
 				return fmt.Errorf("%w: operation %s/%d changes a %s", ErrCorrupt, op.Device, op.Seq, op.Kind)
 			}
-			b, err := op.MarshalBinary()
-			if err != nil {
-				return err
-			}
-			if err := txn.Set(rk, b); err != nil {
-				return err
-			}
-			if err := txn.Set(remoteHistoryKey(op.ID, op.Device, op.Seq), nil); err != nil {
-				return err
+			if op.Kind == KindHousehold {
+				if err := putRemote(txn, op, rk); err != nil {
+					return err
+				}
 			}
 			if o.Feed {
 				for _, c := range o.Communes {
@@ -312,6 +306,47 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		s.clock.Observe(ctr.HLC)
 	}
 	return res, nil
+}
+
+// putRemote keeps an operation of another device and its history key.
+func putRemote(txn *badger.Txn, op *Op, rk []byte) error {
+	b, err := op.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := txn.Set(rk, b); err != nil {
+		return err
+	}
+	return txn.Set(remoteHistoryKey(op.ID, op.Device, op.Seq), nil)
+}
+
+// mergePerson applies a person operation's changes to p. A change that saw
+// the field's current version, on a field with one head, replaces it (the
+// usual case: one point read); any other change settles the field from all
+// the record's operations (settleField), which may open or close a
+// conflict. Both give the same result in any arrival order (the property
+// test TestMerge_AnyInterleavingSameStateAndConflicts).
+func mergePerson(txn *badger.Txn, op *Op, p *Person) error {
+	v := op.Version()
+	for _, c := range op.Changes {
+		f := Field(c.Field)
+		if !f.Valid() {
+			return fmt.Errorf("operation %s/%d: unknown person field %d", op.Device, op.Seq, c.Field)
+		}
+		multi, err := hasConflict(txn, p.ID, f)
+		if err != nil {
+			return err
+		}
+		if !multi && c.Seen == p.Versions[f] && versionLess(p.Versions[f], v) {
+			p.Values[f] = c.New
+			p.Versions[f] = v
+			continue
+		}
+		if err := settleField(txn, p, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mergeInto applies op's changes to a record whose field versions are vs:

@@ -181,6 +181,9 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 		if err := stageCounts(txn, txn, delta); err != nil {
 			return err
 		}
+		if err := settleLocal(txn, ws.ops); err != nil {
+			return err
+		}
 		return txn.Set([]byte(keyMetaCounters), ctr.bytes())
 	})
 	if err != nil {
@@ -278,5 +281,34 @@ func (s *Store) commitPrepared(ops, counts []kvOp, ctr counters) error {
 		return err
 	}
 	s.ctr = ctr
+	return nil
+}
+
+// settleLocal updates the conflict record of every field in conflict that
+// this device's operations change: an officer's edit made after a conflict
+// arrived replaces the head it saw and stays a candidate beside the others
+// until a resolution sees them all. The edit is the newest version (the
+// device's clock has observed everything it pulled), so the record keeps
+// the value just saved.
+func settleLocal(txn *badger.Txn, ops []*Op) error {
+	for _, op := range ops {
+		if op.Kind != KindPerson {
+			continue
+		}
+		for _, c := range op.Changes {
+			f := Field(c.Field)
+			open, err := hasConflict(txn, op.ID, f)
+			if err != nil {
+				return err
+			}
+			if !open {
+				continue
+			}
+			p := &Person{ID: op.ID}
+			if err := settleField(txn, p, f); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }

@@ -1,0 +1,255 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Field conflicts (DESIGN.md §8). Every change carries the version of the
+// field its officer saw. A field's candidates ("heads") are the changes to
+// it that no other change saw; normally there is one. Two changes made
+// without seeing each other leave two heads: when their values differ the
+// field is in conflict. Whenever a field has more than one head (equal
+// values too: a later change that sees only one of them must not lose the
+// other) they are kept under
+//
+//	C:<id16><field>   the heads, in version order (encodeCandidates)
+//
+// until a change that saw every head (a supervisor's resolution, or an
+// edit made after the conflict reached the device and then resolved)
+// replaces them. Heads are a set computed from the set of changes, so every
+// store that holds the same operations holds the same conflicts, whatever
+// the order they arrived in. Meanwhile the record shows the head with the
+// greatest version (clock, then device), as it would without the conflict.
+const prefixConflict = "C:"
+
+func conflictKey(id ID, f Field) []byte {
+	return append(appendID([]byte(prefixConflict), id), byte(f))
+}
+
+// Candidate is one value of a field in conflict.
+type Candidate struct {
+	Version Version
+	Value   string
+	Officer string
+	Seq     uint64 // the operation's sequence number on its device
+	Event   Event
+	Reason  string
+}
+
+// FieldConflict is a field with more than one candidate value.
+type FieldConflict struct {
+	ID         ID
+	Field      Field
+	Candidates []Candidate // in version order; the last is the value shown
+}
+
+func encodeCandidates(cs []Candidate) []byte {
+	e := &enc{}
+	e.uvarint(uint64(len(cs)))
+	for _, c := range cs {
+		e.uvarint(uint64(c.Version.HLC))
+		e.str(string(c.Version.Device))
+		e.str(c.Value)
+		e.str(c.Officer)
+		e.uvarint(c.Seq)
+		e.byte1(byte(c.Event))
+		e.str(c.Reason)
+	}
+	return e.b
+}
+
+func decodeCandidates(b []byte) ([]Candidate, error) {
+	d := &dec{b: b}
+	n := d.uvarint()
+	if n > uint64(len(b)) {
+		return nil, fmt.Errorf("%w: conflict of %d candidates in %d bytes", ErrCorrupt, n, len(b))
+	}
+	out := make([]Candidate, 0, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		var c Candidate
+		c.Version.HLC = HLC(d.uvarint())
+		c.Version.Device = DeviceID(d.str())
+		c.Value = d.str()
+		c.Officer = d.str()
+		c.Seq = d.uvarint()
+		c.Event = Event(d.byte1())
+		c.Reason = d.str()
+		out = append(out, c)
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("%w: conflict record: %v", ErrCorrupt, d.err)
+	}
+	return out, nil
+}
+
+// recordOps returns every operation that changed id, this device's and
+// others', as the transaction sees them (its own pending writes included).
+func recordOps(txn *badger.Txn, id ID) ([]*Op, error) {
+	var ops []*Op
+	pre := historyPrefix(id)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		k := it.Item().Key()
+		if len(k) != len(pre)+opSeqKeyLen {
+			continue
+		}
+		item, err := txn.Get(append([]byte(prefixOp), k[len(pre):]...))
+		if err != nil {
+			it.Close()
+			return nil, fmt.Errorf("history of %s: %w", id, err)
+		}
+		op := &Op{}
+		if err := item.Value(op.UnmarshalBinary); err != nil {
+			it.Close()
+			return nil, err
+		}
+		ops = append(ops, op)
+	}
+	it.Close()
+	remote, err := remoteHistory(txn, id)
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, remote...), nil
+}
+
+// fieldHeads computes the heads of field f of record id from every
+// operation that changed the record.
+func fieldHeads(txn *badger.Txn, id ID, f Field) ([]Candidate, error) {
+	ops, err := recordOps(txn, id)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[Version]bool{}
+	var all []Candidate
+	for _, op := range ops {
+		for _, c := range op.Changes {
+			if Field(c.Field) != f {
+				continue
+			}
+			seen[c.Seen] = true
+			all = append(all, Candidate{Version: op.Version(), Value: c.New, Officer: op.Officer, Seq: op.Seq, Event: op.Event, Reason: op.Reason})
+		}
+	}
+	var heads []Candidate
+	done := map[Version]bool{}
+	for _, c := range all {
+		if seen[c.Version] || done[c.Version] {
+			continue
+		}
+		done[c.Version] = true
+		heads = append(heads, c)
+	}
+	sort.Slice(heads, func(i, j int) bool { return versionLess(heads[i].Version, heads[j].Version) })
+	return heads, nil
+}
+
+// inConflict reports whether heads hold more than one value.
+func inConflict(heads []Candidate) bool {
+	for _, h := range heads[min(1, len(heads)):] {
+		if h.Value != heads[0].Value {
+			return true
+		}
+	}
+	return false
+}
+
+// settleField recomputes field f of p from its heads and writes or
+// deletes its conflict record. It is the slow path of a merge, taken when
+// a change did not see the field's current version or the field is in
+// conflict already.
+func settleField(txn *badger.Txn, p *Person, f Field) error {
+	heads, err := fieldHeads(txn, p.ID, f)
+	if err != nil {
+		return err
+	}
+	if len(heads) == 0 {
+		return nil
+	}
+	top := heads[len(heads)-1]
+	p.Values[f] = top.Value
+	p.Versions[f] = top.Version
+	k := conflictKey(p.ID, f)
+	if len(heads) > 1 {
+		return txn.Set(k, encodeCandidates(heads))
+	}
+	if _, err := txn.Get(k); err == nil {
+		return txn.Delete(k)
+	} else if !errors.Is(err, badger.ErrKeyNotFound) {
+		return err
+	}
+	return nil
+}
+
+// hasConflict reports whether field f of id has more than one head (in
+// conflict, or candidates that agree).
+func hasConflict(txn *badger.Txn, id ID, f Field) (bool, error) {
+	_, err := txn.Get(conflictKey(id, f))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Conflicts returns every field in conflict, by record and field.
+func (s *Store) Conflicts() ([]FieldConflict, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	var out []FieldConflict
+	err := s.db.View(func(txn *badger.Txn) error {
+		pre := []byte(prefixConflict)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			k := it.Item().Key()
+			if len(k) != len(pre)+idKeyLen+1 {
+				continue
+			}
+			id, _ := decodeIDKey(k[len(pre) : len(pre)+idKeyLen])
+			var cs []Candidate
+			if err := it.Item().Value(func(v []byte) error {
+				var err error
+				cs, err = decodeCandidates(v)
+				return err
+			}); err != nil {
+				return err
+			}
+			if inConflict(cs) {
+				out = append(out, FieldConflict{ID: id, Field: Field(k[len(k)-1]), Candidates: cs})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FieldConflictOf returns the conflict on field f of id, or nil.
+func (s *Store) FieldConflictOf(id ID, f Field) (*FieldConflict, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	var fc *FieldConflict
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(conflictKey(id, f))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			cs, err := decodeCandidates(v)
+			if err == nil && inConflict(cs) {
+				fc = &FieldConflict{ID: id, Field: f, Candidates: cs}
+			}
+			return err
+		})
+	})
+	return fc, err
+}
+
