@@ -207,7 +207,7 @@ func exactlyOnce(t *testing.T, receipts []*protocol.Receipt) int {
 // the proxy forwards again n3 catches up.
 func TestPartitionedNode(t *testing.T) {
 	d := newDistrict(t, "Huyện Sìn Hồ")
-	px := newProxy(t, "")
+	px := newProxy(t, "", nil)
 	c := newCluster(t, d, 2, fastRaft...)
 	n1, n2 := c.nodes[0], c.nodes[1]
 	// The others dial n3 through the proxy.
@@ -367,8 +367,7 @@ func TestDroppedUpload(t *testing.T) {
 		dropped []byte // the answer the device never saw
 		events  []string
 	)
-	px := newProxy(t, front.http)
-	px.fault = func(n int, client net.Conn, target string) bool {
+	fault := func(n int, client net.Conn, target string) bool {
 		if n > 2 {
 			return false
 		}
@@ -406,6 +405,7 @@ func TestDroppedUpload(t *testing.T) {
 		mu.Unlock()
 		return true
 	}
+	px := newProxy(t, front.http, fault)
 
 	dv := newDevice(t, d, "Tẩn Láo Lở")
 	if code, body, err := post(pushClient, front.url+protocol.PathCertificate, dv.cert); err != nil || code != http.StatusNoContent {
@@ -440,6 +440,7 @@ func TestDroppedUpload(t *testing.T) {
 	}
 	mu.Lock()
 	t.Logf("the proxy: %q", events)
+	answer := dropped
 	mu.Unlock()
 	for i, f := range failures {
 		t.Logf("attempt %d failed: %s", i+1, f)
@@ -448,8 +449,8 @@ func TestDroppedUpload(t *testing.T) {
 		t.Fatalf("%d failed attempts before the receipt, want 2: %q", len(failures), failures)
 	}
 	var first protocol.Receipt
-	if err := json.Unmarshal(dropped, &first); err != nil || dv.check(&first, ob) != nil {
-		t.Fatalf("the answer the proxy dropped is not a receipt: %s", dropped)
+	if err := json.Unmarshal(answer, &first); err != nil || dv.check(&first, ob) != nil {
+		t.Fatalf("the answer the proxy dropped is not a receipt: %s", answer)
 	}
 	if first.Duplicate || !r.Duplicate || r.Index != first.Index || r.Sig != first.Sig {
 		t.Fatalf("the retry got %+v; the dropped receipt was %+v", r, first)

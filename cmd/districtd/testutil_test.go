@@ -811,13 +811,15 @@ type tcpProxy struct {
 	wg    sync.WaitGroup
 }
 
-func newProxy(t *testing.T, target string) *tcpProxy {
+// newProxy forwards to target (set later with setTarget when empty); a
+// non-nil fault handles the connections it chooses.
+func newProxy(t *testing.T, target string, fault func(n int, client net.Conn, target string) bool) *tcpProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &tcpProxy{t: t, ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p := &tcpProxy{t: t, ln: ln, target: target, conns: map[net.Conn]bool{}, fault: fault}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.close)
