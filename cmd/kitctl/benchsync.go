@@ -124,7 +124,7 @@ func benchSync(e *env, args []string) error {
 
 	progress("first sync of %d batches over %d kbit/s, %s round trip…", len(bs), *kbit, *rtt)
 	cli := &client.Client{Node: "http://" + px.Addr(), Store: dev, Progress: func(p client.Progress) {
-		if p.Phase == client.PhasePush && p.Err == nil && p.Total > 0 && p.Done%5 == 0 {
+		if p.Phase == client.PhasePush && p.Err == nil && p.Attempt == 0 && p.Total > 0 && p.Done%5 == 0 {
 			progress("  %d of %d batches acknowledged", p.Done, p.Total)
 		}
 	}}
