@@ -126,8 +126,12 @@ func run(args []string, stderr io.Writer) int {
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	s := <-sig
-	log.Info("stopping", "signal", s.String())
+	select {
+	case s := <-sig:
+		log.Info("stopping", "signal", s.String())
+	case <-n.Removed():
+		log.Info("stopping: this node was removed from the cluster")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := n.Shutdown(ctx); err != nil {

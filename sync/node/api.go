@@ -124,6 +124,12 @@ func (n *Node) forward(w http.ResponseWriter, r *http.Request, body []byte) bool
 			pr.SetURL(u)
 			pr.Out.Header.Set(protocol.HeaderForwarded, n.cfg.ID)
 		},
+		ModifyResponse: func(resp *http.Response) error {
+			if idx, err := strconv.ParseUint(resp.Header.Get(headerIndex), 10, 64); err == nil {
+				n.waitApplied(idx)
+			}
+			return nil
+		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			n.fail(w, errf(protocol.CodeUnavailable, "could not reach the leader: %v; try again", err))
 		},
@@ -137,6 +143,9 @@ func (n *Node) forward(w http.ResponseWriter, r *http.Request, body []byte) bool
 func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	defer func() { n.m.pushSeconds.Observe(time.Since(start).Seconds()) }()
+	if !n.serving(w) {
+		return
+	}
 	body, e := readBody(r, batch.DefaultLimits.MaxSealed)
 	if e != nil {
 		n.fail(w, e)
@@ -242,15 +251,17 @@ func (n *Node) handleCertificate(w http.ResponseWriter, r *http.Request) {
 	if n.forward(w, r, body) {
 		return
 	}
-	if e := n.apply(append([]byte{entryCertificate}, body...)); e != nil {
+	if e := n.apply(append([]byte{entryCertificate}, body...), w); e != nil {
 		n.fail(w, e)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// apply proposes a control entry and waits for it.
-func (n *Node) apply(entry []byte) *protocol.Error {
+// apply proposes a control entry and waits for it; w, when given, gets
+// the entry's index in a header, so a follower that forwarded the request
+// can wait until it has applied it too before answering.
+func (n *Node) apply(entry []byte, w ...http.ResponseWriter) *protocol.Error {
 	f := n.raft.Apply(entry, applyTimeout)
 	if err := f.Error(); err != nil {
 		return raftError(err)
@@ -258,10 +269,45 @@ func (n *Node) apply(entry []byte) *protocol.Error {
 	if err, ok := f.Response().(error); ok && err != nil {
 		return errf(protocol.CodeMalformed, "%v", err)
 	}
+	for _, w := range w {
+		w.Header().Set(headerIndex, strconv.FormatUint(f.Index(), 10))
+	}
 	return nil
 }
 
+// headerIndex carries the Raft index of the entry a request made, from
+// the leader to the follower that forwarded it.
+const headerIndex = "X-Communekit-Index"
+
+// waitApplied waits (up to 5 s) until this node has applied index, so that
+// what a device just sent through it is visible to its next request here.
+func (n *Node) waitApplied(index uint64) {
+	end := time.Now().Add(5 * time.Second)
+	for n.fsm.applied.Load() < index && time.Now().Before(end) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// serving refuses requests when this node is out of the cluster (removed
+// or stopping): its state may be stale.
+func (n *Node) serving(w http.ResponseWriter) bool {
+	removed := false
+	select {
+	case <-n.removed:
+		removed = true
+	default:
+	}
+	if st := n.raft.State(); st == raft.Shutdown || removed {
+		n.fail(w, errf(protocol.CodeUnavailable, "node %s is not a member of the district cluster any more: use another node", n.cfg.ID))
+		return false
+	}
+	return true
+}
+
 func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
+	if !n.serving(w) {
+		return
+	}
 	body, e := readBody(r, protocol.MaxControlBody)
 	if e != nil {
 		n.fail(w, e)
@@ -352,7 +398,7 @@ func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
 	if n.forward(w, r, body) {
 		return
 	}
-	if e := n.apply(append([]byte{entryRevocations}, body...)); e != nil {
+	if e := n.apply(append([]byte{entryRevocations}, body...), w); e != nil {
 		n.fail(w, e)
 		return
 	}

@@ -78,6 +78,7 @@ type Node struct {
 	prop  *proposer
 
 	stop     chan struct{}
+	removed  chan struct{} // closed when Raft stopped because the cluster removed this node
 	wg       sync.WaitGroup
 	shutOnce sync.Once
 	shutErr  error
@@ -100,7 +101,7 @@ func Start(cfg Config) (n *Node, err error) {
 		cfg.Now = time.Now
 	}
 	log := cfg.Logger.With("node", cfg.ID)
-	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{})}
+	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			n.closeAll()
@@ -277,6 +278,9 @@ func (n *Node) catchUpFromLocalSnapshot(snaps *raft.FileSnapshotStore) error {
 	return n.fsm.Restore(rc)
 }
 
+// Removed is closed when the cluster removed this node (its Raft stopped).
+func (n *Node) Removed() <-chan struct{} { return n.removed }
+
 // Store returns the node's store (tests read it).
 func (n *Node) Store() *storage.Store { return n.store }
 
@@ -339,6 +343,15 @@ func (n *Node) closeAll() error {
 	return errors.Join(errs...)
 }
 
+func (n *Node) isVoter() bool {
+	for _, s := range n.voters() {
+		if string(s.ID) == n.cfg.ID {
+			return true
+		}
+	}
+	return false
+}
+
 func (n *Node) voters() []raft.Server {
 	f := n.raft.GetConfiguration()
 	if f.Error() != nil {
@@ -392,6 +405,7 @@ func (n *Node) observe() {
 	defer n.wg.Done()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	wasMember := false
 	for {
 		select {
 		case <-n.stop:
@@ -399,6 +413,18 @@ func (n *Node) observe() {
 		case <-t.C:
 		}
 		st := n.raft.State()
+		member := n.isVoter()
+		if member {
+			wasMember = true
+		}
+		if st == raft.Shutdown || (wasMember && !member) {
+			select {
+			case <-n.removed:
+			default:
+				n.log.Warn("this node was removed from the cluster: it no longer serves requests; stop it, and wipe its directory before it joins again")
+				close(n.removed)
+			}
+		}
 		for _, s := range []raft.RaftState{raft.Follower, raft.Candidate, raft.Leader, raft.Shutdown} {
 			v := 0.0
 			if s == st {
