@@ -60,10 +60,17 @@ func signFileAs(t *testing.T, reg *registry.Registry, reqPath, out string, commu
 	return out
 }
 
-// enrol takes s through request → sign → install and returns the registry.
+// enrol takes s through request → sign → install with a new district
+// and returns its registry.
 func enrol(t *testing.T, s *storage.Store) *registry.Registry {
 	t.Helper()
-	reg := mustDistrict(t)
+	return enrolWith(t, s, mustDistrict(t))
+}
+
+// enrolWith takes s through request → sign → install with the district
+// of reg.
+func enrolWith(t *testing.T, s *storage.Store, reg *registry.Registry) *registry.Registry {
+	t.Helper()
 	e := NewDeviceEnrolment(mustTr(t), s, Now, nil)
 	path, err := e.SaveRequest(t.TempDir())
 	if err != nil {

@@ -23,6 +23,7 @@ type Overview struct {
 	lastSync  time.Time
 	synced    bool
 	available bool
+	attempted bool
 }
 
 // OverviewData is what the overview shows, in words for the officer.
@@ -32,18 +33,21 @@ type OverviewData struct {
 	Persons    int
 	Households int
 	Pending    uint64 // operations not yet acknowledged by the district
-	LastSync   string // "chưa đồng bộ" until sync exists
+	LastSync   string // "15:04 02/01/2006", or "chưa đồng bộ"
 	Conflicts  int
 	Online     bool
 	Connection string // the offline indicator, in words
-	Error      string // a store error, if reading failed
+	// ConnectionShort is the same in a word or two, for the figure.
+	ConnectionShort string
+	Error           string // a store error, if reading failed
 	// Loaded is false until the first Refresh ends: the screen shows the
 	// overview at once after unlocking and the counts when they are read.
 	Loaded bool
 }
 
-// NewOverview returns the overview of store. Nil sync and conflicts mean
-// this build has neither ([Offline], [NoConflicts]).
+// NewOverview returns the overview of store. A nil sync is a device that
+// cannot sync ([Offline]); nil conflicts, one with none to resolve
+// ([NoConflicts]).
 func NewOverview(tr Tr, store *storage.Store, sync SyncStatus, conflicts ConflictQueue) *Overview {
 	if sync == nil {
 		sync = Offline{}
@@ -57,23 +61,25 @@ func NewOverview(tr Tr, store *storage.Store, sync SyncStatus, conflicts Conflic
 // Data returns what the overview shows, in the current language.
 func (o *Overview) Data() OverviewData {
 	o.mu.Lock()
-	d, err, last, synced, available := o.data, o.err, o.lastSync, o.synced, o.available
+	d, err, last, synced, available, attempted := o.data, o.err, o.lastSync, o.synced, o.available, o.attempted
 	o.mu.Unlock()
 	if err != nil {
 		d.Error = o.tr.T("overview.error", err.Error())
 	}
 	if synced {
-		d.LastSync = last.Local().Format("15:04 02/01/2006")
+		d.LastSync = syncTime(last)
 	} else {
 		d.LastSync = o.tr.T("overview.never_synced")
 	}
 	switch {
 	case !available:
-		d.Connection = o.tr.T("overview.offline_no_sync")
+		d.Connection, d.ConnectionShort = o.tr.T("overview.offline_no_sync"), o.tr.T("overview.offline_short")
 	case d.Online:
-		d.Connection = o.tr.T("overview.online")
+		d.Connection, d.ConnectionShort = o.tr.T("overview.online"), o.tr.T("overview.online")
+	case !attempted:
+		d.Connection, d.ConnectionShort = o.tr.T("overview.not_tried"), o.tr.T("overview.not_tried_short")
 	default:
-		d.Connection = o.tr.T("overview.offline")
+		d.Connection, d.ConnectionShort = o.tr.T("overview.offline"), o.tr.T("overview.offline_short")
 	}
 	return d
 }
@@ -99,7 +105,8 @@ func (o *Overview) Refresh() error {
 	last, synced := o.sync.LastSync()
 	d.Online = o.sync.Online()
 	o.mu.Lock()
-	o.data, o.err, o.lastSync, o.synced, o.available = d, err, last, synced, o.sync.Available()
+	o.data, o.err, o.lastSync, o.synced = d, err, last, synced
+	o.available, o.attempted = o.sync.Available(), o.sync.Attempted()
 	o.mu.Unlock()
 	o.changed()
 	return err

@@ -2,20 +2,24 @@ package vm
 
 import "time"
 
-// The app is built ahead of sync, enrolment and the conflict queue. These
-// interfaces are where those parts plug in; until they exist the app uses
-// the Offline and NoConflicts values below, which say so honestly instead
-// of pretending.
+// The app was built ahead of sync, enrolment and the conflict queue. These
+// interfaces are where those parts plug in; where one is missing the app
+// uses the Offline and NoConflicts values below, which say so honestly
+// instead of pretending.
 
-// SyncStatus is what the overview shows about sync. The sync issue
-// provides an implementation backed by its client.
+// SyncStatus is what the overview shows about sync. [Sync] provides it,
+// backed by sync/client.
 type SyncStatus interface {
 	// LastSync returns when the device last completed a sync; ok is false
 	// if it never has.
 	LastSync() (t time.Time, ok bool)
-	// Online reports whether a district node is reachable now.
+	// Online reports whether the last attempt reached a district node.
 	Online() bool
-	// Available reports whether this build can sync at all.
+	// Attempted reports whether a sync was tried since the app started:
+	// until then Online says nothing.
+	Attempted() bool
+	// Available reports whether the device can sync at all: it knows a
+	// district node's address.
 	Available() bool
 }
 
@@ -34,8 +38,8 @@ type Enrolment interface {
 	Needed() bool
 }
 
-// Offline is the SyncStatus of a build without sync: never synced, never
-// online.
+// Offline is the SyncStatus of a device that cannot sync: never synced,
+// never online.
 type Offline struct{}
 
 // LastSync implements SyncStatus.
@@ -43,6 +47,9 @@ func (Offline) LastSync() (time.Time, bool) { return time.Time{}, false }
 
 // Online implements SyncStatus.
 func (Offline) Online() bool { return false }
+
+// Attempted implements SyncStatus.
+func (Offline) Attempted() bool { return false }
 
 // Available implements SyncStatus.
 func (Offline) Available() bool { return false }
