@@ -253,3 +253,67 @@ func (s *Store) FieldConflictOf(id ID, f Field) (*FieldConflict, error) {
 	return fc, err
 }
 
+
+// ErrNoConflict means a resolution was asked for a field that is not in
+// conflict (any more: a resolution may have arrived by sync).
+var ErrNoConflict = errors.New("no conflict on this field")
+
+// Resolve decides the conflict on field f of person id: value becomes the
+// field's value through one operation whose changes saw every candidate,
+// so the conflict closes here and on every store the operation reaches.
+// The value is canonicalised and the record validated as for an edit.
+func (s *Store) Resolve(id ID, f Field, value string, o SaveOptions) (*Person, *Op, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil, nil, ErrClosed
+	}
+	old, err := s.person(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var heads []Candidate
+	err = s.db.View(func(txn *badger.Txn) error {
+		var err error
+		heads, err = fieldHeads(txn, id, f)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !inConflict(heads) {
+		return nil, nil, fmt.Errorf("%s of %s: %w", f.Label("en"), id, ErrNoConflict)
+	}
+	v := value
+	if value != "" {
+		cv, probs := canonicalValues(Values{f: value})
+		if len(probs) > 0 {
+			return nil, nil, probs
+		}
+		v = cv[f]
+	}
+	p := *old
+	p.Values[f] = v
+	if probs := ValidatePerson(&p, s.now()); len(probs) > 0 {
+		return nil, nil, dedupeProblems(probs)
+	}
+	ctr := s.ctr
+	ws := &writeSet{}
+	if err := s.checkConsistency(&p, old, ws, &ctr); err != nil {
+		return nil, nil, err
+	}
+	cs := make([]Change, 0, len(heads))
+	for _, h := range heads {
+		cs = append(cs, Change{Field: uint8(f), Seen: h.Version, Old: h.Value, New: v})
+	}
+	op := s.nextOp(&ctr, KindPerson, id, EventResolution, o.Reason, cs)
+	if err := op.ApplyTo(&p); err != nil {
+		return nil, nil, err
+	}
+	ws.ops = append([]*Op{op}, ws.ops...)
+	ws.records = append([]recordChange{{oldP: old, newP: &p}}, ws.records...)
+	if err := s.commit(ws, ctr); err != nil {
+		return nil, nil, err
+	}
+	return &p, op, nil
+}

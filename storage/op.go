@@ -38,6 +38,10 @@ const (
 	EventTemporaryAbsence
 	EventHouseholdSplit
 	EventHouseholdMerge
+	// EventResolution is a supervisor's decision on a conflict: its changes
+	// see every candidate. A district accepts it only from a supervisor's
+	// certificate for the record's commune.
+	EventResolution
 	numEvents
 )
 
@@ -52,6 +56,7 @@ var eventNames = [numEvents]string{
 	EventTemporaryAbsence:   "temporary_absence",
 	EventHouseholdSplit:     "household_split",
 	EventHouseholdMerge:     "household_merge",
+	EventResolution:         "resolution",
 }
 
 func (e Event) String() string {
