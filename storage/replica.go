@@ -40,10 +40,16 @@ func remoteHistory(txn *badger.Txn, id ID) ([]*Op, error) {
 // digest, backups' restore and comparisons between replicas.
 const LocalMetaPrefix = "local/"
 
+// PositionMetaPrefix names values that say how far a replica has got (a
+// node's applied Raft index) rather than what it holds: they travel in
+// backups but are left out of the digest, so an entry that changed
+// nothing (a refused batch) leaves the digest as it was.
+const PositionMetaPrefix = "position/"
+
 // Digest is a SHA-256 over the store's replicated state: every key and
 // value in key order, except the profile (each node has its own) and
-// names under LocalMetaPrefix. Two district nodes that applied the same
-// Raft entries have equal digests.
+// names under LocalMetaPrefix and PositionMetaPrefix. Two district nodes
+// that applied the same Raft entries have equal digests.
 func (s *Store) Digest() ([32]byte, error) {
 	var sum [32]byte
 	if s.db == nil {
@@ -51,6 +57,7 @@ func (s *Store) Digest() ([32]byte, error) {
 	}
 	h := sha256.New()
 	local := []byte(prefixUserMeta + LocalMetaPrefix)
+	position := []byte(prefixUserMeta + PositionMetaPrefix)
 	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.DefaultIteratorOptions)
 		defer it.Close()
@@ -58,7 +65,7 @@ func (s *Store) Digest() ([32]byte, error) {
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
 			k := item.Key()
-			if string(k) == keyMetaProfile || bytes.HasPrefix(k, local) {
+			if string(k) == keyMetaProfile || bytes.HasPrefix(k, local) || bytes.HasPrefix(k, position) {
 				continue
 			}
 			binary.BigEndian.PutUint64(n[:], uint64(len(k)))

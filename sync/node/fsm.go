@@ -25,12 +25,12 @@ import (
 // are replicated state: written only by Apply, in the transaction of the
 // entry that changed them.
 const (
-	metaApplied     = "fsm/applied"     // uint64: index of the last command entry applied
-	metaCert        = "fsm/cert/"       // + device: its latest certificate
-	metaRevocations = "fsm/revocations" // the district's revocation list
-	metaChain       = "fsm/chain/"      // + device: seq8 + hash32 of its last accepted batch
-	metaReceipt     = "fsm/receipt/"    // + device/seq: hash32 + index8 + ops8
-	metaMember      = "fsm/member/"     // + node ID: member JSON
+	metaApplied     = storage.PositionMetaPrefix + "applied" // uint64: index of the last command entry applied (not in the digest)
+	metaCert        = "fsm/cert/"                            // + device: its latest certificate
+	metaRevocations = "fsm/revocations"                      // the district's revocation list
+	metaChain       = "fsm/chain/"                           // + device: seq8 + hash32 of its last accepted batch
+	metaReceipt     = "fsm/receipt/"                         // + device/seq: hash32 + index8 + ops8
+	metaMember      = "fsm/member/"                          // + node ID: member JSON
 )
 
 // fsm applies the Raft log to the node's store. Apply is deterministic: it
@@ -238,6 +238,14 @@ func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
 			continue
 		}
 		dev := b.Header.Sender
+		crt, err := f.certificate(dev)
+		if err != nil {
+			f.fatal(index, err)
+		}
+		if e := f.checkAuthority(b, crt); e != nil {
+			results[i].Err = e
+			continue
+		}
 		c, ok := chains[dev]
 		if !ok {
 			if c, err = f.chain(dev); err != nil {
@@ -268,10 +276,6 @@ func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
 			results[i].Err = &protocol.Error{Code: protocol.CodeReplay, Message: fmt.Sprintf("batch %d of device %s does not follow the batch %d the district accepted", seq, dev, c.Seq)}
 			continue
 		}
-		crt, err := f.certificate(dev)
-		if err != nil {
-			f.fatal(index, err)
-		}
 		scope[storage.DeviceID(dev)] = crt.Communes
 		chains[dev] = chainRec{Seq: seq, Hash: h}
 		meta[metaChain+dev] = append(u64(seq), h[:]...)
@@ -299,6 +303,31 @@ func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
 		}
 	}
 	return results
+}
+
+// checkAuthority refuses a batch holding a resolution unless its sender
+// is a supervisor (or administrator) whose certificate covers the commune
+// of every record it resolves, as the district's state holds the record.
+// The whole batch is refused: a device's batches are all or nothing.
+func (f *fsm) checkAuthority(b *batch.Batch, c *cert.Certificate) *protocol.Error {
+	for _, op := range b.Ops {
+		if op.Event != storage.EventResolution {
+			continue
+		}
+		if c.Role != cert.RoleSupervisor && c.Role != cert.RoleAdmin {
+			return &protocol.Error{Code: protocol.CodeForbidden, Message: fmt.Sprintf("batch %d of device %s resolves a conflict, but the device is enrolled as %s (%s): only a supervisor's device may resolve conflicts", b.Header.Seq, b.Header.Sender, c.Role, c.Officer)}
+		}
+		commune := ""
+		if op.Kind == storage.KindPerson {
+			if p, err := f.s.Person(op.ID); err == nil {
+				commune = p.Get(storage.FieldPermanentAddressCode)
+			}
+		}
+		if commune == "" || !c.Covers(commune) {
+			return &protocol.Error{Code: protocol.CodeOutOfScope, Message: fmt.Sprintf("batch %d of device %s resolves a conflict on %s, of commune %q, outside the supervisor's communes %v", b.Header.Seq, b.Header.Sender, op.ID, commune, c.Communes)}
+		}
+	}
+	return nil
 }
 
 // checkSender refuses a batch whose operations name another device than

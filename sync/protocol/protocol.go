@@ -51,6 +51,7 @@ const (
 	CodeRevoked        = "revoked"         // 403
 	CodeExpired        = "expired"         // 403: certificate not valid now
 	CodeOutOfScope     = "out_of_scope"    // 403
+	CodeForbidden      = "forbidden"       // 403: the device's role may not do this (an officer resolving a conflict)
 	CodeTampered       = "tampered"        // 400: signature or contents do not verify
 	CodeMalformed      = "malformed"       // 400: not a batch / not a request
 	CodeWrongRecipient = "wrong_recipient" // 421: sealed to another district
@@ -69,7 +70,7 @@ func Status(code string) int {
 		return 409
 	case CodeUnknownDevice, CodeBadSignature, CodeStale:
 		return 401
-	case CodeRevoked, CodeExpired, CodeOutOfScope:
+	case CodeRevoked, CodeExpired, CodeOutOfScope, CodeForbidden:
 		return 403
 	case CodeTampered, CodeMalformed:
 		return 400

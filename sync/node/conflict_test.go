@@ -1,0 +1,124 @@
+package node
+
+import (
+	"testing"
+
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+// pushAll seals and pushes everything new on dv through url.
+func (dv *device) pushAll(t *testing.T, c *testCluster, url string) {
+	t.Helper()
+	for _, ob := range dv.seal(t) {
+		pushOK(t, c.d, url, ob)
+	}
+}
+
+func TestCluster_ConflictResolvedBySupervisorFlowsDown(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lan := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	minh := newDevice(t, c.d, "00769", "Lò Văn Minh", cert.RoleOfficer)
+	ba := newDevice(t, c.d, "00769", "Trần Văn Ba", cert.RoleOfficer)
+	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
+	far := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleSupervisor)
+	for i, dv := range []*device{lan, minh, ba, sup, far} {
+		dv.register(t, c.nodes[i%3].Addr())
+	}
+	lan.add(t, 3)
+	lan.pushAll(t, c, c.nodes[0].Addr())
+	c.converged()
+	for _, dv := range []*device{minh, ba, sup} {
+		pull(t, dv, c.nodes[1].Addr())
+	}
+	hits, err := minh.s.Search("giang a pao", 5)
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("minh has not Lan's persons: %v", err)
+	}
+	id := hits[0].Person.ID
+
+	// Offline, both correct the same person: different fields merge, the
+	// same field with different values is a conflict.
+	if _, _, err := lan.s.EditPerson(id, storage.Values{storage.FieldOccupation: "Giáo viên", storage.FieldPhone: "0912345678"}, storage.SaveOptions{Reason: "hỏi trực tiếp"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := minh.s.EditPerson(id, storage.Values{storage.FieldOccupation: "Làm nương", storage.FieldOtherNames: "Páo"}, storage.SaveOptions{Reason: "sổ hộ khẩu"}); err != nil {
+		t.Fatal(err)
+	}
+	lan.pushAll(t, c, c.nodes[2].Addr())
+	minh.pushAll(t, c, c.nodes[1].Addr())
+	c.converged()
+	for _, n := range c.nodes {
+		cs, err := n.Store().Conflicts()
+		if err != nil || len(cs) != 1 || cs[0].Field != storage.FieldOccupation || len(cs[0].Candidates) != 2 {
+			t.Fatalf("node %s conflicts = %+v, %v", n.cfg.ID, cs, err)
+		}
+		p, _ := n.Store().Person(id)
+		if p.Get(storage.FieldPhone) != "0912345678" || p.Get(storage.FieldOtherNames) != "Páo" {
+			t.Fatalf("edits of different fields did not merge on %s: %v", n.cfg.ID, p.Map())
+		}
+	}
+	for _, dv := range []*device{sup, ba, lan, minh} {
+		pull(t, dv, c.nodes[0].Addr())
+	}
+	cs, err := sup.s.Conflicts()
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("the supervisor sees %d conflicts, %v", len(cs), err)
+	}
+
+	// An officer may not resolve it.
+	before := c.converged()
+	if _, _, err := ba.s.Resolve(id, storage.FieldOccupation, "Giáo viên", storage.SaveOptions{Reason: "tôi nghĩ vậy"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ob := range ba.seal(t) {
+		if st, e := pushErr(t, c.nodes[0].Addr(), ob.Sealed); st != 403 || e.Code != protocol.CodeForbidden {
+			t.Fatalf("officer's resolution: %d %+v", st, e)
+		}
+	}
+	// Nor a supervisor of another commune (who got the operations some
+	// other way).
+	lanOps, _ := lan.s.History(id)
+	if _, err := far.s.ApplyOps(lanOps, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	minhOps, _ := minh.s.History(id)
+	if _, err := far.s.ApplyOps(minhOps, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := far.s.Resolve(id, storage.FieldOccupation, "Giáo viên", storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ob := range far.seal(t) {
+		if st, e := pushErr(t, c.nodes[1].Addr(), ob.Sealed); st != 403 || e.Code != protocol.CodeOutOfScope {
+			t.Fatalf("out-of-scope resolution: %d %+v", st, e)
+		}
+	}
+	if after := c.converged(); after != before {
+		t.Fatal("refused resolutions changed the district's state")
+	}
+
+	// The supervisor chooses Minh's value; it flows down to both officers.
+	chosen := cs[0].Candidates[1].Value
+	if _, _, err := sup.s.Resolve(id, storage.FieldOccupation, chosen, storage.SaveOptions{Reason: "đối chiếu CCCD"}); err != nil {
+		t.Fatal(err)
+	}
+	sup.pushAll(t, c, c.nodes[2].Addr())
+	c.converged()
+	for _, n := range c.nodes {
+		if cs, _ := n.Store().Conflicts(); len(cs) != 0 {
+			t.Fatalf("node %s still has conflicts %+v", n.cfg.ID, cs)
+		}
+	}
+	for _, dv := range []*device{lan, minh} {
+		pull(t, dv, c.nodes[1].Addr())
+		p, _ := dv.s.Person(id)
+		if got := p.Get(storage.FieldOccupation); got != chosen {
+			t.Errorf("%s sees occupation %q, want the resolution's %q", dv.s.Profile().Officer, got, chosen)
+		}
+		if cs, _ := dv.s.Conflicts(); len(cs) != 0 {
+			t.Errorf("%s still has conflicts", dv.s.Profile().Officer)
+		}
+	}
+}
