@@ -52,12 +52,13 @@ func commands() []command {
 		{"search", "search QUERY: names, ID numbers, household numbers, hamlets, birth years", cmdSearch},
 		{"import", "import persons FILE.csv [--dry-run]", cmdImport},
 		{"generate", "generate --persons N --seed S [--commune CODE]: a realistic commune as CSV", cmdGenerate},
-		{"bench", "bench store --persons N | bench batch: measure the figures of DESIGN.md §10", cmdBench},
+		{"bench", "bench store --persons N | batch | cluster | sync: measure the figures of DESIGN.md §10", cmdBench},
 		{"district", "district init --name NAME | import DIR|FILE... --node URL: a district profile; batch files to a node", cmdDistrictCommand},
 		{"enrol", "enrol request|sign|install|revoke|list: offline enrolment of devices", cmdEnrol},
 		{"batch", "batch export --out DIR | inspect FILE | status: sealed batches for the district", cmdBatch},
 		{"sync", "sync [--node URL] [--timeout 2m]: send pending work to the district node, receive changes", cmdSync},
 		{"cluster", "cluster status|join|remove --node URL: the district's nodes", cmdCluster},
+		{"conflicts", "conflicts list | show C | resolve C (--choose N | --value V) [--note T]: supervisors' decisions", cmdConflicts},
 	}
 }
 

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/communekit/communekit/storage"
+)
+
+// Conflicts are named "<person id>/<field>", e.g. "i4afuytd-255/occupation":
+// stable, readable, and what a supervisor can type.
+func conflictName(fc storage.FieldConflict) string {
+	return fc.ID.String() + "/" + fc.Field.String()
+}
+
+func parseConflictName(s string) (storage.ID, storage.Field, error) {
+	i := strings.LastIndex(s, "/")
+	if i < 0 {
+		return storage.ID{}, 0, usagef("conflict %q: give it as PERSON/FIELD, as `kitctl conflicts list` prints it", s)
+	}
+	id, err := storage.ParseID(s[:i])
+	if err != nil {
+		return storage.ID{}, 0, usagef("conflict %q: %v", s, err)
+	}
+	f, ok := storage.FieldByName(s[i+1:])
+	if !ok {
+		return storage.ID{}, 0, usagef("conflict %q: %q is not a person field", s, s[i+1:])
+	}
+	return id, f, nil
+}
+
+func candidateJSON(n int, c storage.Candidate) map[string]any {
+	return map[string]any{
+		"n": n, "value": c.Value, "officer": c.Officer, "device": string(c.Version.Device), "seq": c.Seq,
+		"clock": c.Version.HLC.String(), "when": c.Version.HLC.Time().UTC().Format(time.RFC3339),
+		"event": c.Event.String(), "reason": c.Reason,
+	}
+}
+
+func conflictJSON(fc storage.FieldConflict) map[string]any {
+	cs := make([]map[string]any, len(fc.Candidates))
+	for i, c := range fc.Candidates {
+		cs[i] = candidateJSON(i+1, c)
+	}
+	return map[string]any{"id": conflictName(fc), "kind": "field", "person_id": fc.ID.String(), "field": fc.Field.String(), "candidates": cs}
+}
+
+// cmdConflicts lists, shows and resolves the conflicts a supervisor's
+// device holds (they arrive with its pulls: every store that holds the
+// same operations holds the same conflicts).
+func cmdConflicts(e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("usage: kitctl conflicts list | show CONFLICT | resolve CONFLICT (--choose N | --value V) [--note TEXT]")
+	}
+	switch args[0] {
+	case "list":
+		return conflictsList(e, args[1:])
+	case "show":
+		return conflictsShow(e, args[1:])
+	case "resolve":
+		return conflictsResolve(e, args[1:])
+	}
+	return usagef("conflicts: unknown command %q (list, show, resolve)", args[0])
+}
+
+func conflictsList(e *env, args []string) error {
+	fs := flag.NewFlagSet("conflicts list", flag.ContinueOnError)
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("usage: kitctl conflicts list [--json]")
+	}
+	s, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	cs, err := s.Conflicts()
+	if err != nil {
+		return err
+	}
+	if e.jsonOut {
+		out := make([]map[string]any, len(cs))
+		for i, fc := range cs {
+			out[i] = conflictJSON(fc)
+		}
+		return e.printJSON(out)
+	}
+	if len(cs) == 0 {
+		fmt.Fprintln(e.stdout, "No conflicts. (Không có xung đột.)")
+		return nil
+	}
+	for _, fc := range cs {
+		name := ""
+		if p, err := s.Person(fc.ID); err == nil {
+			name = p.FullName()
+		}
+		var vals []string
+		for i, c := range fc.Candidates {
+			vals = append(vals, fmt.Sprintf("%d) %q by %s", i+1, c.Value, c.Officer))
+		}
+		fmt.Fprintf(e.stdout, "%s  %s: %s\n", conflictName(fc), name, strings.Join(vals, "; "))
+	}
+	return nil
+}
+
+func (e *env) conflict(s *storage.Store, name string) (*storage.FieldConflict, error) {
+	id, f, err := parseConflictName(name)
+	if err != nil {
+		return nil, err
+	}
+	fc, err := s.FieldConflictOf(id, f)
+	if err != nil {
+		return nil, err
+	}
+	if fc == nil {
+		return nil, fmt.Errorf("%s is not in conflict (any more: a resolution may have arrived with a sync); `kitctl conflicts list` shows the open ones", name)
+	}
+	return fc, nil
+}
+
+func conflictsShow(e *env, args []string) error {
+	fs := flag.NewFlagSet("conflicts show", flag.ContinueOnError)
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: kitctl conflicts show CONFLICT [--json]")
+	}
+	s, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fc, err := e.conflict(s, pos[0])
+	if err != nil {
+		return err
+	}
+	p, err := s.Person(fc.ID)
+	if err != nil {
+		return err
+	}
+	if e.jsonOut {
+		out := conflictJSON(*fc)
+		out["person"] = personJSON(p)
+		out["shown_value"] = p.Get(fc.Field)
+		return e.printJSON(out)
+	}
+	fmt.Fprintf(e.stdout, "%s — %s (%s), %s\n", pos[0], p.FullName(), fc.ID, fc.Field.Label(e.lang))
+	for i, c := range fc.Candidates {
+		fmt.Fprintf(e.stdout, "  %d) %q\n     by %s on device %s, %s, %s: %s\n", i+1, c.Value, c.Officer, c.Version.Device,
+			c.Version.HLC.Time().Local().Format("2006-01-02 15:04"), c.Event, c.Reason)
+	}
+	fmt.Fprintf(e.stdout, "Shown meanwhile: %q (the newest candidate).\n", p.Get(fc.Field))
+	fmt.Fprintf(e.stdout, "Resolve with: kitctl conflicts resolve %s --choose N | --value V [--note TEXT]\n", pos[0])
+	return nil
+}
+
+func conflictsResolve(e *env, args []string) error {
+	fs := flag.NewFlagSet("conflicts resolve", flag.ContinueOnError)
+	choose := fs.Int("choose", 0, "keep candidate N (as numbered by show)")
+	value := fs.String("value", "", "set this value instead")
+	note := fs.String("note", "", "why (kept in the record's history)")
+	merge := fs.Bool("merge", false, "merge two persons (duplicate conflicts)")
+	dismiss := fs.Bool("dismiss", false, "dismiss a duplicate conflict")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	valueSet := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "value" {
+			valueSet = true
+		}
+	})
+	if *merge || *dismiss {
+		return errors.New("--merge and --dismiss decide duplicate-person conflicts, which this version does not detect yet; a field conflict is resolved with --choose N or --value V")
+	}
+	if len(pos) != 1 || (*choose == 0) == !valueSet {
+		return usagef("usage: kitctl conflicts resolve CONFLICT (--choose N | --value V) [--note TEXT]")
+	}
+	s, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fc, err := e.conflict(s, pos[0])
+	if err != nil {
+		return err
+	}
+	v := *value
+	if *choose != 0 {
+		if *choose < 1 || *choose > len(fc.Candidates) {
+			return usagef("--choose %d: the conflict has candidates 1 to %d", *choose, len(fc.Candidates))
+		}
+		v = fc.Candidates[*choose-1].Value
+	}
+	p, op, err := s.Resolve(fc.ID, fc.Field, v, storage.SaveOptions{Reason: *note})
+	if err != nil {
+		var probs storage.Problems
+		if errors.As(err, &probs) {
+			return fmt.Errorf("%s", probs.Message(e.lang))
+		}
+		return err
+	}
+	if e.jsonOut {
+		return e.printJSON(map[string]any{"id": pos[0], "person_id": fc.ID.String(), "field": fc.Field.String(), "value": p.Get(fc.Field), "op": strconv.FormatUint(op.Seq, 10)})
+	}
+	fmt.Fprintf(e.stdout, "Resolved %s: %q. It reaches the district and the other devices with the next `kitctl sync`.\n", pos[0], p.Get(fc.Field))
+	return nil
+}
