@@ -52,7 +52,7 @@ test: deps fmt-check vet
 # bench prints every figure of DESIGN.md §10 measured so far (store and sealed
 # batches), then the Go benchmarks named after them. Figures are measured, never
 # asserted: nothing here fails on a number.
-bench: kitctl
+bench: kitctl districtd
 	$(BIN)/kitctl bench store --persons 100000
 	$(BIN)/kitctl bench batch
 	$(BIN)/kitctl bench cluster
