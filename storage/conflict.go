@@ -253,7 +253,6 @@ func (s *Store) FieldConflictOf(id ID, f Field) (*FieldConflict, error) {
 	return fc, err
 }
 
-
 // ErrNoConflict means a resolution was asked for a field that is not in
 // conflict (any more: a resolution may have arrived by sync).
 var ErrNoConflict = errors.New("no conflict on this field")

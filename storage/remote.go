@@ -124,6 +124,7 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			new *Person
 		}
 		var order []ID
+		var entered []string // communes the current op's record just moved into
 		changed := map[ID]*touched{}
 		for _, op := range ops {
 			if !op.Device.Valid() || op.Seq == 0 {
@@ -171,6 +172,11 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					order = append(order, op.ID)
 				}
 				communeOf(p, communes)
+				before := make(map[string]bool, len(communes))
+				for c := range communes {
+					before[c] = true
+				}
+				existed := !p.Versions[FieldFullName].IsZero()
 				// The op's own keys first: settling a field reads the
 				// record's operations, this one included.
 				if err := putRemote(txn, op, rk); err != nil {
@@ -180,6 +186,13 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					return err
 				}
 				communeOf(p, communes)
+				if existed {
+					for c := range communes {
+						if !before[c] && c != "" {
+							entered = append(entered, c)
+						}
+					}
+				}
 			case KindHousehold:
 				h, ok := households[op.ID]
 				if !ok {
@@ -243,7 +256,17 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 						return err
 					}
 				}
+				// A record that moved into a commune reaches that
+				// commune's devices whole, with its history: its earlier
+				// operations are fed there again (devices skip those
+				// they hold).
+				if len(entered) > 0 {
+					if err := refeed(txn, op, entered, &ctr); err != nil {
+						return err
+					}
+				}
 			}
+			entered = entered[:0]
 			if o.ObserveClock && op.HLC > ctr.HLC {
 				ctr.HLC = op.HLC
 			}
@@ -306,6 +329,30 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		s.clock.Observe(ctr.HLC)
 	}
 	return res, nil
+}
+
+// refeed adds the earlier operations of op's record to the feed of each
+// commune in entered, in version order.
+func refeed(txn *badger.Txn, op *Op, entered []string, ctr *counters) error {
+	hist, err := recordOps(txn, op.ID)
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(hist, func(i, j int) bool { return versionLess(hist[i].Version(), hist[j].Version()) })
+	sort.Strings(entered)
+	for _, c := range entered {
+		for _, h := range hist {
+			if h.Device == op.Device && h.Seq == op.Seq {
+				continue
+			}
+			ctr.Feed++
+			ref := binary.BigEndian.AppendUint64(appendDevice(nil, h.Device), h.Seq)
+			if err := txn.Set(feedKey(c, ctr.Feed), ref); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // putRemote keeps an operation of another device and its history key.

@@ -122,3 +122,45 @@ func TestCluster_ConflictResolvedBySupervisorFlowsDown(t *testing.T) {
 		}
 	}
 }
+
+func TestCluster_MoveReachesTheNewCommuneWithHistory(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	b := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleOfficer)
+	a.register(t, c.nodes[0].Addr())
+	b.register(t, c.nodes[1].Addr())
+	a.add(t, 2)
+	a.pushAll(t, c, c.nodes[0].Addr())
+	c.converged()
+	if got := pull(t, b, c.nodes[2].Addr()); got != 0 {
+		t.Fatalf("commune B received %d operations of commune A", got)
+	}
+	hits, err := a.s.Search("giang a pao", 5)
+	if err != nil || len(hits) == 0 {
+		t.Fatal("no person to move")
+	}
+	id := hits[0].Person.ID
+	if _, _, err := a.s.EditPerson(id, storage.Values{storage.FieldPermanentAddressCode: "12472", storage.FieldPermanentAddressDetail: "Thôn Sín Chải"}, storage.SaveOptions{Event: storage.EventMoveOut, Reason: "chuyển đi"}); err != nil {
+		t.Fatal(err)
+	}
+	a.pushAll(t, c, c.nodes[1].Addr())
+	c.converged()
+	if got := pull(t, b, c.nodes[2].Addr()); got < 2 {
+		t.Fatalf("commune B pulled %d operations, want the person's registration and move", got)
+	}
+	p, err := b.s.Person(id)
+	if err != nil {
+		t.Fatalf("the moved person is not on commune B's device: %v", err)
+	}
+	want, _ := a.s.Person(id)
+	if p.Values != want.Values {
+		t.Errorf("commune B holds %v, commune A %v", p.Map(), want.Map())
+	}
+	h, err := b.s.History(id)
+	if err != nil || len(h) < 2 {
+		t.Errorf("history on B: %d operations, %v", len(h), err)
+	}
+	if persons, _, _ := b.s.Counts(); persons != 1 {
+		t.Errorf("commune B holds %d persons, want only the one who moved in", persons)
+	}
+}
