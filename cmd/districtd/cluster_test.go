@@ -47,6 +47,9 @@ func TestLeaderKilled(t *testing.T) {
 		receipts []*protocol.Receipt
 		after    = make([]int, devices) // receipts since the new leader
 		elected  bool
+		killed   time.Time
+		times    []time.Time // when each receipt came
+		retries  = map[string]int{}
 	)
 	record := func(i int) func(*protocol.Receipt) {
 		return func(r *protocol.Receipt) {
@@ -56,7 +59,18 @@ func TestLeaderKilled(t *testing.T) {
 			if elected {
 				after[i]++
 			}
+			times = append(times, time.Now())
 		}
+	}
+	failed := func(_ int, err error) {
+		why := "network error"
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			why = pe.Code
+		}
+		mu.Lock()
+		retries[why]++
+		mu.Unlock()
 	}
 	count := func() int {
 		mu.Lock()
@@ -69,7 +83,7 @@ func TestLeaderKilled(t *testing.T) {
 	errs := make(chan error, devices)
 	for i, dv := range devs {
 		// Each device starts on its own node and moves on when it fails.
-		cfg := pushConfig{urls: append(append([]string{}, urls[i%3:]...), urls[:i%3]...)}
+		cfg := pushConfig{urls: append(append([]string{}, urls[i%3:]...), urls[:i%3]...), failed: failed}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -112,7 +126,10 @@ func TestLeaderKilled(t *testing.T) {
 		}
 	}
 	before := count()
-	killed := time.Now()
+	mu.Lock()
+	killed = time.Now()
+	retriesBefore := fmt.Sprint(retries)
+	mu.Unlock()
 	old.kill()
 	var newLeader string
 	waitFor(t, 15*time.Second, "another node to lead", func() bool {
@@ -127,8 +144,10 @@ func TestLeaderKilled(t *testing.T) {
 	took := time.Since(killed)
 	mu.Lock()
 	elected = true
+	retriesElection := fmt.Sprint(retries)
 	mu.Unlock()
-	t.Logf("killed leader %s after %d receipts; %s leads %s later (default Raft timeouts)", old.spec.ID, before, newLeader, took.Round(time.Millisecond))
+	t.Logf("killed leader %s after %d receipts (retries until then: %s); %s leads %s later (default Raft timeouts; retries until then: %s)",
+		old.spec.ID, before, retriesBefore, newLeader, took.Round(time.Millisecond), retriesElection)
 
 	// Every device, including those that pushed to the dead node, goes on.
 	waitDevices(60*time.Second, "every device to get receipts from the new leader", func() bool {
@@ -143,6 +162,16 @@ func TestLeaderKilled(t *testing.T) {
 	})
 	stopDevices()
 	wg.Wait()
+	mu.Lock()
+	var gap time.Duration
+	var gapFrom time.Time
+	for i := 1; i < len(times); i++ {
+		if d := times[i].Sub(times[i-1]); d > gap {
+			gap, gapFrom = d, times[i-1]
+		}
+	}
+	t.Logf("the longest time without a receipt: %s, from %s after the kill; the devices retried %v", gap.Round(time.Millisecond), gapFrom.Sub(killed).Round(time.Millisecond), retries)
+	mu.Unlock()
 	select {
 	case err := <-errs:
 		t.Fatal(err)
@@ -244,11 +273,13 @@ func TestPartitionedNode(t *testing.T) {
 
 	px.block()
 	blocked := time.Now()
+	var cut protocol.NodeStatus
 	waitFor(t, 15*time.Second, "n3 to lose its leader", func() bool {
 		st, err := n3.status()
+		cut = st
 		return err == nil && st.Leader == "" && st.Role != "leader"
 	})
-	t.Logf("n3 noticed the partition after %s", time.Since(blocked).Round(time.Millisecond))
+	t.Logf("n3 noticed the partition after %s: %s with no leader", time.Since(blocked).Round(time.Millisecond), cut.Role)
 	if code, body, _ := get(n3.url + protocol.PathReady); code != http.StatusServiceUnavailable {
 		t.Fatalf("a partitioned node says it is ready: %d %s", code, body)
 	}
@@ -334,6 +365,7 @@ func TestNewNodeCatchesUpFromSnapshot(t *testing.T) {
 	if err != nil || restored < 1 {
 		t.Fatalf("n4 restored %v snapshots (%v): it did not catch up from a snapshot", restored, err)
 	}
+	t.Logf("n4 restored %v snapshot(s)", restored)
 	checkHolds(t, got, n4)
 
 	// And it follows the log from there, forwarding pushes too.
