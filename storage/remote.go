@@ -124,7 +124,8 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			new *Person
 		}
 		var order []ID
-		var entered []string // communes the current op's record just moved into
+		var entered []string   // communes the current op's record just moved into
+		var idNumbers []string // ID numbers whose holders changed
 		changed := map[ID]*touched{}
 		for _, op := range ops {
 			if !op.Device.Valid() || op.Seq == 0 {
@@ -286,6 +287,11 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 						return err
 					}
 				}
+				nums, err := moveIDHolder(txn, changed[id].old, p)
+				if err != nil {
+					return err
+				}
+				idNumbers = append(idNumbers, nums...)
 				continue
 			}
 			h := households[id]
@@ -307,6 +313,17 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		}
 		if err := stageCounts(txn, txn, delta); err != nil {
 			return err
+		}
+		grown, err := checkSameIDNumber(txn, idNumbers)
+		if err != nil {
+			return err
+		}
+		if o.Feed {
+			for _, ids := range grown {
+				if err := feedEachOther(txn, ids, &ctr); err != nil {
+					return err
+				}
+			}
 		}
 		names := make([]string, 0, len(o.Meta))
 		for n := range o.Meta {
@@ -334,15 +351,21 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 // refeed adds the earlier operations of op's record to the feed of each
 // commune in entered, in version order.
 func refeed(txn *badger.Txn, op *Op, entered []string, ctr *counters) error {
-	hist, err := recordOps(txn, op.ID)
+	sort.Strings(entered)
+	return refeedRecord(txn, op.ID, entered, ctr, op)
+}
+
+// refeedRecord adds the operations of record id (but skip) to the feed of
+// each commune in to (sorted), in version order.
+func refeedRecord(txn *badger.Txn, id ID, to []string, ctr *counters, skip *Op) error {
+	hist, err := recordOps(txn, id)
 	if err != nil {
 		return err
 	}
 	sort.SliceStable(hist, func(i, j int) bool { return versionLess(hist[i].Version(), hist[j].Version()) })
-	sort.Strings(entered)
-	for _, c := range entered {
+	for _, c := range to {
 		for _, h := range hist {
-			if h.Device == op.Device && h.Seq == op.Seq {
+			if skip != nil && h.Device == skip.Device && h.Seq == skip.Seq {
 				continue
 			}
 			ctr.Feed++

@@ -184,6 +184,18 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 		if err := settleLocal(txn, ws.ops); err != nil {
 			return err
 		}
+		// The I: keys moved with the index above; an edit that changed
+		// an ID number may settle a same-ID conflict.
+		var nums []string
+		for _, rc := range ws.records {
+			if rc.newP == nil || rc.oldP == nil || rc.oldP.Values[FieldIDNumber] == rc.newP.Values[FieldIDNumber] {
+				continue
+			}
+			nums = append(nums, rc.oldP.Values[FieldIDNumber], rc.newP.Values[FieldIDNumber])
+		}
+		if _, err := checkSameIDNumber(txn, nums); err != nil {
+			return err
+		}
 		return txn.Set([]byte(keyMetaCounters), ctr.bytes())
 	})
 	if err != nil {

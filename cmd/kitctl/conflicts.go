@@ -49,6 +49,25 @@ func conflictJSON(fc storage.FieldConflict) map[string]any {
 	return map[string]any{"id": conflictName(fc), "kind": "field", "person_id": fc.ID.String(), "field": fc.Field.String(), "candidates": cs}
 }
 
+func semanticJSON(s *storage.Store, sc storage.SemanticConflict) map[string]any {
+	cs := make([]map[string]any, len(sc.Persons))
+	for i, id := range sc.Persons {
+		c := map[string]any{"n": i + 1, "person_id": id.String()}
+		if p, err := s.Person(id); err == nil {
+			c["full_name"] = p.FullName()
+			c["birth_date"] = p.Get(storage.FieldBirthDate)
+			c["commune"] = p.Get(storage.FieldPermanentAddressCode)
+			c["value"] = p.Get(storage.FieldIDNumber)
+		}
+		cs[i] = c
+	}
+	first := ""
+	if len(sc.Persons) > 0 {
+		first = sc.Persons[0].String()
+	}
+	return map[string]any{"id": sc.Name(), "kind": sc.Kind, "person_id": first, "field": storage.FieldIDNumber.String(), "candidates": cs}
+}
+
 // cmdConflicts lists, shows and resolves the conflicts a supervisor's
 // device holds (they arrive with its pulls: every store that holds the
 // same operations holds the same conflicts).
@@ -85,12 +104,33 @@ func conflictsList(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sem, err := s.SemanticConflicts()
+	if err != nil {
+		return err
+	}
 	if e.jsonOut {
-		out := make([]map[string]any, len(cs))
-		for i, fc := range cs {
-			out[i] = conflictJSON(fc)
+		out := make([]map[string]any, 0, len(cs)+len(sem))
+		for _, fc := range cs {
+			out = append(out, conflictJSON(fc))
+		}
+		for _, sc := range sem {
+			out = append(out, semanticJSON(s, sc))
 		}
 		return e.printJSON(out)
+	}
+	for _, sc := range sem {
+		var who []string
+		for _, id := range sc.Persons {
+			name := "?"
+			if p, err := s.Person(id); err == nil {
+				name = p.FullName() + ", " + p.Get(storage.FieldPermanentAddressCode)
+			}
+			who = append(who, fmt.Sprintf("%s (%s)", id, name))
+		}
+		fmt.Fprintf(e.stdout, "%s  the same ID number on %s: correct one of them with `kitctl person edit`\n", sc.Name(), strings.Join(who, " and "))
+	}
+	if len(sem) > 0 && len(cs) == 0 {
+		return nil
 	}
 	if len(cs) == 0 {
 		fmt.Fprintln(e.stdout, "No conflicts. (Không có xung đột.)")

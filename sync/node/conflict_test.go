@@ -164,3 +164,59 @@ func TestCluster_MoveReachesTheNewCommuneWithHistory(t *testing.T) {
 		t.Errorf("commune B holds %d persons, want only the one who moved in", persons)
 	}
 }
+
+func TestCluster_SameIDNumberAcrossCommunes(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	b := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleOfficer)
+	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
+	for i, dv := range []*device{a, b, sup} {
+		dv.register(t, c.nodes[i].Addr())
+	}
+	idn := storage.MakeIDNumber("002", "Nam", 1990, 4242)
+	add := func(dv *device, name, commune string) *storage.Person {
+		p, err := dv.s.AddPerson(storage.Values{storage.FieldFullName: name, storage.FieldBirthDate: "1990", storage.FieldSex: "Nam",
+			storage.FieldEthnicity: "01", storage.FieldIDNumber: idn, storage.FieldPermanentAddressCode: commune}, storage.SaveOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pa := add(a, "Lý Văn Sáng", "00769")
+	pb := add(b, "Lý Văn Sang", "12472")
+	a.pushAll(t, c, c.nodes[0].Addr())
+	b.pushAll(t, c, c.nodes[1].Addr())
+	c.converged()
+	for _, n := range c.nodes {
+		sc, err := n.Store().SemanticConflicts()
+		if err != nil || len(sc) != 1 || sc[0].Kind != storage.ConflictSameIDNumber || len(sc[0].Persons) != 2 {
+			t.Fatalf("node %s: %+v, %v", n.cfg.ID, sc, err)
+		}
+	}
+	// The supervisor of the first commune sees both persons, the other
+	// commune's too.
+	pull(t, sup, c.nodes[2].Addr())
+	sc, err := sup.s.SemanticConflicts()
+	if err != nil || len(sc) != 1 {
+		t.Fatalf("the supervisor's device: %+v, %v", sc, err)
+	}
+	if _, err := sup.s.Person(pb.ID); err != nil {
+		t.Fatalf("the other commune's person did not reach the supervisor: %v", err)
+	}
+	// Correcting one ID number settles it everywhere.
+	if _, _, err := b.s.EditPerson(pb.ID, storage.Values{storage.FieldIDNumber: storage.MakeIDNumber("002", "Nam", 1990, 4243)}, storage.SaveOptions{Reason: "nhập sai"}); err != nil {
+		t.Fatal(err)
+	}
+	b.pushAll(t, c, c.nodes[2].Addr())
+	c.converged()
+	for _, n := range c.nodes {
+		if sc, _ := n.Store().SemanticConflicts(); len(sc) != 0 {
+			t.Fatalf("node %s still has %+v", n.cfg.ID, sc)
+		}
+	}
+	pull(t, sup, c.nodes[0].Addr())
+	if sc, _ := sup.s.SemanticConflicts(); len(sc) != 0 {
+		t.Fatalf("the supervisor still sees %+v", sc)
+	}
+	_ = pa
+}
