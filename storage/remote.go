@@ -186,6 +186,9 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				if err := mergePerson(txn, op, p); err != nil {
 					return err
 				}
+				if err := checkPersonConflicts(txn, p, op); err != nil {
+					return err
+				}
 				communeOf(p, communes)
 				if existed {
 					for c := range communes {
@@ -268,6 +271,9 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				}
 			}
 			entered = entered[:0]
+			if op.HLC > ctr.Seen {
+				ctr.Seen = op.HLC
+			}
 			if o.ObserveClock && op.HLC > ctr.HLC {
 				ctr.HLC = op.HLC
 			}
@@ -312,6 +318,9 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			}
 		}
 		if err := stageCounts(txn, txn, delta); err != nil {
+			return err
+		}
+		if err := checkMoves(txn, ctr.Seen); err != nil {
 			return err
 		}
 		grown, err := checkSameIDNumber(txn, idNumbers)

@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -212,4 +214,263 @@ func (s *Store) SemanticConflicts() ([]SemanticConflict, error) {
 		return nil
 	})
 	return out, err
+}
+
+// More semantic conflicts, per person:
+//
+//	S:d:<id16>   edits made after the person was recorded dead (and after
+//	             the last resolution on the record): the operations, as
+//	             device16 seq8 per operation
+//	M:<id16>     a move out of a commune not yet matched by a move in: the
+//	             move's clock (HLC, 8 bytes)
+//	S:m:<id16>   such a move older than MoveInWithin by the newest clock the
+//	             store has applied: the move's clock
+//
+// "Older" is measured against the newest operation applied (counters.Seen),
+// never the wall clock, so every store decides alike.
+const (
+	prefixSemanticDead = "S:d:"
+	prefixPendingMove  = "M:"
+	prefixSemanticMove = "S:m:"
+
+	ConflictEditAfterDeath = "edit_after_death"
+	ConflictMoveNotMatched = "move_without_move_in"
+)
+
+// MoveInWithin is how long a move out may wait for its move in before it
+// is flagged.
+const MoveInWithin = 30 * 24 * time.Hour
+
+func personKeyed(prefix string, id ID) []byte { return appendID([]byte(prefix), id) }
+
+// checkPersonConflicts re-derives the per-person semantic conflicts of p after op
+// (nil: a local save) changed it.
+func checkPersonConflicts(txn *badger.Txn, p *Person, op *Op) error {
+	dead := p.Values[FieldStatus] == StatusDead
+	dk := personKeyed(prefixSemanticDead, p.ID)
+	if dead || (op != nil && (op.Event == EventDeath || op.Event == EventResolution)) || exists(txn, dk) {
+		if err := checkDeadEdits(txn, p); err != nil {
+			return err
+		}
+	}
+	if op == nil {
+		return nil
+	}
+	switch op.Event {
+	case EventMoveOut:
+		mk := personKeyed(prefixPendingMove, p.ID)
+		if !moveMatched(txn, p.ID, op.HLC) {
+			return txn.Set(mk, u64b(uint64(op.HLC)))
+		}
+	case EventMoveIn, EventResolution:
+		// A move in (or a supervisor's decision) after the move out
+		// closes it.
+		mk := personKeyed(prefixPendingMove, p.ID)
+		if item, err := txn.Get(mk); err == nil {
+			var at uint64
+			item.Value(func(v []byte) error { at = beU64(v); return nil })
+			if uint64(op.HLC) > at {
+				if err := txn.Delete(mk); err != nil {
+					return err
+				}
+				return deleteIf(txn, personKeyed(prefixSemanticMove, p.ID))
+			}
+		}
+	}
+	return nil
+}
+
+// moveMatched reports whether a move in of id later than at is held.
+func moveMatched(txn *badger.Txn, id ID, at HLC) bool {
+	ops, err := recordOps(txn, id)
+	if err != nil {
+		return false
+	}
+	for _, o := range ops {
+		if (o.Event == EventMoveIn || o.Event == EventResolution) && o.HLC > at {
+			return true
+		}
+	}
+	return false
+}
+
+// checkMoves flags the moves out older than MoveInWithin by seen.
+func checkMoves(txn *badger.Txn, seen HLC) error {
+	pre := []byte(prefixPendingMove)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+	type late struct {
+		k  []byte
+		at []byte
+	}
+	var flag []late
+	limit := uint64(MoveInWithin.Milliseconds()) << 16
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil || len(v) != 8 {
+			continue
+		}
+		if uint64(seen) > beU64(v)+limit {
+			flag = append(flag, late{k: append([]byte(prefixSemanticMove), it.Item().KeyCopy(nil)[len(pre):]...), at: v})
+		}
+	}
+	it.Close()
+	for _, l := range flag {
+		if !exists(txn, l.k) {
+			if err := txn.Set(l.k, l.at); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkDeadEdits writes or clears S:d for p.
+func checkDeadEdits(txn *badger.Txn, p *Person) error {
+	dk := personKeyed(prefixSemanticDead, p.ID)
+	if p.Values[FieldStatus] != StatusDead {
+		return deleteIf(txn, dk)
+	}
+	ops, err := recordOps(txn, p.ID)
+	if err != nil {
+		return err
+	}
+	death := p.Versions[FieldStatus]
+	var lastRes Version
+	for _, o := range ops {
+		if o.Event == EventResolution && versionLess(lastRes, o.Version()) {
+			lastRes = o.Version()
+		}
+	}
+	var bad []*Op
+	for _, o := range ops {
+		v := o.Version()
+		if o.Event == EventDeath || o.Event == EventResolution || v == death {
+			continue
+		}
+		if versionLess(death, v) && versionLess(lastRes, v) {
+			bad = append(bad, o)
+		}
+	}
+	if len(bad) == 0 {
+		return deleteIf(txn, dk)
+	}
+	sort.Slice(bad, func(i, j int) bool { return versionLess(bad[i].Version(), bad[j].Version()) })
+	var b []byte
+	for _, o := range bad {
+		b = appendDevice(b, o.Device)
+		b = binary.BigEndian.AppendUint64(b, o.Seq)
+	}
+	return txn.Set(dk, b)
+}
+
+func exists(txn *badger.Txn, k []byte) bool {
+	_, err := txn.Get(k)
+	return err == nil
+}
+
+func deleteIf(txn *badger.Txn, k []byte) error {
+	if _, err := txn.Get(k); err == nil {
+		return txn.Delete(k)
+	} else if !errors.Is(err, badger.ErrKeyNotFound) {
+		return err
+	}
+	return nil
+}
+
+func u64b(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func beU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+// PersonConflict is a per-person semantic conflict.
+type PersonConflict struct {
+	Kind   string
+	Person ID
+	Ops    []OpRef // edit_after_death: the edits
+	At     HLC     // move_without_move_in: when the move out was made
+}
+
+// OpRef names one operation.
+type OpRef struct {
+	Device DeviceID
+	Seq    uint64
+}
+
+// PersonConflicts returns the edit-after-death and unmatched-move
+// conflicts the store holds.
+func (s *Store) PersonConflicts() ([]PersonConflict, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	var out []PersonConflict
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, k := range []struct{ pre, kind string }{{prefixSemanticDead, ConflictEditAfterDeath}, {prefixSemanticMove, ConflictMoveNotMatched}} {
+			pre := []byte(k.pre)
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+			for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+				id, ok := decodeIDKey(it.Item().Key()[len(pre):])
+				if !ok {
+					continue
+				}
+				c := PersonConflict{Kind: k.kind, Person: id}
+				v, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					it.Close()
+					return err
+				}
+				if k.kind == ConflictMoveNotMatched {
+					c.At = HLC(beU64(v))
+				} else {
+					for len(v) >= deviceKeyLen+8 {
+						c.Ops = append(c.Ops, OpRef{Device: DeviceID(trimZero(v[:deviceKeyLen])), Seq: binary.BigEndian.Uint64(v[deviceKeyLen:])})
+						v = v[deviceKeyLen+8:]
+					}
+				}
+				out = append(out, c)
+			}
+			it.Close()
+		}
+		return nil
+	})
+	return out, err
+}
+
+func trimZero(b []byte) string {
+	n := len(b)
+	for n > 0 && b[n-1] == 0 {
+		n--
+	}
+	return string(b[:n])
+}
+
+// Dismiss closes a per-person conflict (edits after death, a move out with
+// no move in) by a supervisor's decision: one resolution operation on the
+// record that changes no value (it re-states the status the officer saw),
+// so every store that receives it closes the conflict too.
+func (s *Store) Dismiss(id ID, o SaveOptions) (*Op, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	p, err := s.person(id)
+	if err != nil {
+		return nil, err
+	}
+	ctr := s.ctr
+	cs := []Change{{Field: uint8(FieldStatus), Seen: p.Versions[FieldStatus], Old: p.Values[FieldStatus], New: p.Values[FieldStatus]}}
+	op := s.nextOp(&ctr, KindPerson, id, EventResolution, o.Reason, cs)
+	np := *p
+	if err := op.ApplyTo(&np); err != nil {
+		return nil, err
+	}
+	ws := &writeSet{ops: []*Op{op}, records: []recordChange{{oldP: p, newP: &np}}}
+	if err := s.commit(ws, ctr); err != nil {
+		return nil, err
+	}
+	return op, nil
 }

@@ -96,6 +96,10 @@ type counters struct {
 	// Feed is the number of the last operation in the district feed
 	// (district nodes, see ApplyOps).
 	Feed uint64 `json:"feed,omitempty"`
+	// Seen is the newest clock of any operation applied from elsewhere:
+	// the store's own sense of "now" for conflicts that depend on time
+	// (a move out with no move in), the same on every store.
+	Seen HLC `json:"seen,omitempty"`
 }
 
 // Options tune a store; the zero value is right for a commune laptop.

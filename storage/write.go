@@ -184,6 +184,19 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 		if err := settleLocal(txn, ws.ops); err != nil {
 			return err
 		}
+		for _, op := range ws.ops {
+			if op.Kind != KindPerson {
+				continue
+			}
+			for _, rc := range ws.records {
+				if rc.newP != nil && rc.newP.ID == op.ID {
+					if err := checkPersonConflicts(txn, rc.newP, op); err != nil {
+						return err
+					}
+					break
+				}
+			}
+		}
 		// The I: keys moved with the index above; an edit that changed
 		// an ID number may settle a same-ID conflict.
 		var nums []string

@@ -68,6 +68,32 @@ func semanticJSON(s *storage.Store, sc storage.SemanticConflict) map[string]any 
 	return map[string]any{"id": sc.Name(), "kind": sc.Kind, "person_id": first, "field": storage.FieldIDNumber.String(), "candidates": cs}
 }
 
+func personConflictJSON(s *storage.Store, pc storage.PersonConflict) map[string]any {
+	var cs []map[string]any
+	for i, r := range pc.Ops {
+		c := map[string]any{"n": i + 1, "device": string(r.Device), "seq": r.Seq}
+		if h, err := s.History(pc.Person); err == nil {
+			for _, op := range h {
+				if op.Device == r.Device && op.Seq == r.Seq {
+					c["officer"], c["event"], c["reason"], c["when"] = op.Officer, op.Event.String(), op.Reason, op.HLC.Time().UTC().Format(time.RFC3339)
+					var fields []string
+					for _, ch := range op.Changes {
+						fields = append(fields, op.FieldName(ch))
+					}
+					c["fields"] = fields
+				}
+			}
+		}
+		cs = append(cs, c)
+	}
+	out := map[string]any{"id": pc.Kind + ":" + pc.Person.String(), "kind": pc.Kind, "person_id": pc.Person.String(), "field": "", "candidates": cs}
+	if pc.Kind == storage.ConflictMoveNotMatched {
+		out["field"] = storage.FieldPermanentAddressCode.String()
+		out["moved_out"] = pc.At.Time().UTC().Format(time.RFC3339)
+	}
+	return out
+}
+
 // cmdConflicts lists, shows and resolves the conflicts a supervisor's
 // device holds (they arrive with its pulls: every store that holds the
 // same operations holds the same conflicts).
@@ -108,15 +134,37 @@ func conflictsList(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	pcs, err := s.PersonConflicts()
+	if err != nil {
+		return err
+	}
 	if e.jsonOut {
-		out := make([]map[string]any, 0, len(cs)+len(sem))
+		out := make([]map[string]any, 0, len(cs)+len(sem)+len(pcs))
 		for _, fc := range cs {
 			out = append(out, conflictJSON(fc))
 		}
 		for _, sc := range sem {
 			out = append(out, semanticJSON(s, sc))
 		}
+		for _, pc := range pcs {
+			out = append(out, personConflictJSON(s, pc))
+		}
 		return e.printJSON(out)
+	}
+	for _, pc := range pcs {
+		name := ""
+		if p, err := s.Person(pc.Person); err == nil {
+			name = p.FullName()
+		}
+		switch pc.Kind {
+		case storage.ConflictEditAfterDeath:
+			fmt.Fprintf(e.stdout, "%s:%s  %s is recorded dead, and %d edit(s) were made after: check them, then --dismiss\n", pc.Kind, pc.Person, name, len(pc.Ops))
+		case storage.ConflictMoveNotMatched:
+			fmt.Fprintf(e.stdout, "%s:%s  %s moved out on %s and no commune recorded the move in\n", pc.Kind, pc.Person, name, pc.At.Time().Format("2006-01-02"))
+		}
+	}
+	if len(pcs) > 0 && len(cs) == 0 && len(sem) == 0 {
+		return nil
 	}
 	for _, sc := range sem {
 		var who []string
@@ -129,7 +177,7 @@ func conflictsList(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s  the same ID number on %s: correct one of them with `kitctl person edit`\n", sc.Name(), strings.Join(who, " and "))
 	}
-	if len(sem) > 0 && len(cs) == 0 {
+	if len(sem) > 0 && len(cs) == 0 && len(pcs) == 0 {
 		return nil
 	}
 	if len(cs) == 0 {
@@ -220,8 +268,18 @@ func conflictsResolve(e *env, args []string) error {
 			valueSet = true
 		}
 	})
+	if len(pos) == 1 && *dismiss {
+		for _, kind := range []string{storage.ConflictEditAfterDeath, storage.ConflictMoveNotMatched} {
+			if rest, ok := strings.CutPrefix(pos[0], kind+":"); ok {
+				return conflictsDismiss(e, pos[0], rest, *note)
+			}
+		}
+	}
+	if strings.HasPrefix(pos0(pos), storage.ConflictSameIDNumber+":") {
+		return errors.New("two persons hold the same ID number: correct the wrong one with `kitctl person edit PERSON --set id_number=…` (merging duplicate persons is not built yet)")
+	}
 	if *merge || *dismiss {
-		return errors.New("--merge and --dismiss decide duplicate-person conflicts, which this version does not detect yet; a field conflict is resolved with --choose N or --value V")
+		return errors.New("--merge decides duplicate-person conflicts, which this version does not detect yet; --dismiss closes edit_after_death and move_without_move_in conflicts; a field conflict is resolved with --choose N or --value V")
 	}
 	if len(pos) != 1 || (*choose == 0) == !valueSet {
 		return usagef("usage: kitctl conflicts resolve CONFLICT (--choose N | --value V) [--note TEXT]")
@@ -254,5 +312,46 @@ func conflictsResolve(e *env, args []string) error {
 		return e.printJSON(map[string]any{"id": pos[0], "person_id": fc.ID.String(), "field": fc.Field.String(), "value": p.Get(fc.Field), "op": strconv.FormatUint(op.Seq, 10)})
 	}
 	fmt.Fprintf(e.stdout, "Resolved %s: %q. It reaches the district and the other devices with the next `kitctl sync`.\n", pos[0], p.Get(fc.Field))
+	return nil
+}
+
+func pos0(pos []string) string {
+	if len(pos) == 0 {
+		return ""
+	}
+	return pos[0]
+}
+
+func conflictsDismiss(e *env, name, person, note string) error {
+	id, err := storage.ParseID(person)
+	if err != nil {
+		return usagef("conflict %q: %v", name, err)
+	}
+	s, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	pcs, err := s.PersonConflicts()
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, pc := range pcs {
+		if pc.Kind+":"+pc.Person.String() == name {
+			found = true
+		}
+	}
+	if !found {
+		return fmt.Errorf("%s is not an open conflict (a decision may have arrived with a sync); `kitctl conflicts list` shows the open ones", name)
+	}
+	op, err := s.Dismiss(id, storage.SaveOptions{Reason: note})
+	if err != nil {
+		return err
+	}
+	if e.jsonOut {
+		return e.printJSON(map[string]any{"id": name, "dismissed": true, "op": op.Seq})
+	}
+	fmt.Fprintf(e.stdout, "Dismissed %s. The decision reaches the district and the other devices with the next `kitctl sync`.\n", name)
 	return nil
 }

@@ -1,0 +1,95 @@
+package storage_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/communekit/communekit/storage"
+)
+
+func hlcAt(t time.Time) storage.HLC { return storage.HLC(uint64(t.UnixMilli()) << 16) }
+
+func semOp(dev string, seq uint64, at time.Time, ev storage.Event, id storage.ID, cs ...storage.Change) *storage.Op {
+	return &storage.Op{Device: storage.DeviceID(dev), Seq: seq, HLC: hlcAt(at), Officer: dev[:3], Kind: storage.KindPerson, ID: id, Event: ev, Changes: cs}
+}
+
+func TestSemantic_EditAfterDeathAnyOrderAndDismissed(t *testing.T) {
+	id := storage.ID{Origin: "aaaaaaaa", N: 1}
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	reg := semOp("aaaaaaaaaaaaaaaa", 1, t0, storage.EventRegister, id,
+		storage.Change{Field: uint8(storage.FieldFullName), New: "Hoàng Văn Thụ"}, storage.Change{Field: uint8(storage.FieldStatus), New: storage.StatusLiving})
+	regV := reg.Version()
+	before := semOp("bbbbbbbbbbbbbbbb", 1, t0.Add(time.Hour), storage.EventCorrection, id, storage.Change{Field: uint8(storage.FieldPhone), Seen: storage.Version{}, New: "0912000001"})
+	death := semOp("aaaaaaaaaaaaaaaa", 2, t0.Add(48*time.Hour), storage.EventDeath, id, storage.Change{Field: uint8(storage.FieldStatus), Seen: regV, New: storage.StatusDead})
+	after := semOp("bbbbbbbbbbbbbbbb", 2, t0.Add(72*time.Hour), storage.EventCorrection, id, storage.Change{Field: uint8(storage.FieldOccupation), New: "Giáo viên"})
+	for _, order := range [][]*storage.Op{{reg, before, death, after}, {after, before, reg, death}, {death, after, reg, before}} {
+		n := mustCreateNode(t, filepath.Join(t.TempDir(), "n"))
+		for _, op := range order {
+			if _, err := n.ApplyOps([]*storage.Op{op}, storage.ApplyOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pc, err := n.PersonConflicts()
+		if err != nil || len(pc) != 1 || pc[0].Kind != storage.ConflictEditAfterDeath || len(pc[0].Ops) != 1 || pc[0].Ops[0].Seq != 2 || pc[0].Ops[0].Device != "bbbbbbbbbbbbbbbb" {
+			t.Fatalf("order %v: %+v, %v", order, pc, err)
+		}
+		p, _ := n.Person(id)
+		res := semOp("cccccccccccccccc", 1, t0.Add(96*time.Hour), storage.EventResolution, id, storage.Change{Field: uint8(storage.FieldStatus), Seen: p.Versions[storage.FieldStatus], Old: storage.StatusDead, New: storage.StatusDead})
+		if _, err := n.ApplyOps([]*storage.Op{res}, storage.ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if pc, _ := n.PersonConflicts(); len(pc) != 0 {
+			t.Fatalf("after the supervisor's decision: %+v", pc)
+		}
+		n.Close()
+	}
+}
+
+func TestSemantic_MoveOutWithoutMoveInIsFlaggedAfterThirtyDays(t *testing.T) {
+	id := storage.ID{Origin: "aaaaaaaa", N: 1}
+	other := storage.ID{Origin: "aaaaaaaa", N: 2}
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	reg := semOp("aaaaaaaaaaaaaaaa", 1, t0, storage.EventRegister, id, storage.Change{Field: uint8(storage.FieldPermanentAddressCode), New: "00769"})
+	out := semOp("aaaaaaaaaaaaaaaa", 2, t0.Add(time.Hour), storage.EventMoveOut, id, storage.Change{Field: uint8(storage.FieldPermanentAddressCode), Seen: reg.Version(), New: "12472"})
+	soon := semOp("aaaaaaaaaaaaaaaa", 3, t0.Add(10*24*time.Hour), storage.EventRegister, other, storage.Change{Field: uint8(storage.FieldFullName), New: "Lò Thị Hoa"})
+	late := semOp("aaaaaaaaaaaaaaaa", 4, t0.Add(40*24*time.Hour), storage.EventCorrection, other, storage.Change{Field: uint8(storage.FieldPhone), New: "0912000002"})
+	in := semOp("bbbbbbbbbbbbbbbb", 1, t0.Add(41*24*time.Hour), storage.EventMoveIn, id, storage.Change{Field: uint8(storage.FieldPermanentAddressDetail), New: "Thôn Sín Chải"})
+
+	n := mustCreateNode(t, filepath.Join(t.TempDir(), "n"))
+	defer n.Close()
+	apply := func(ops ...*storage.Op) {
+		if _, err := n.ApplyOps(ops, storage.ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(reg, out, soon)
+	if pc, _ := n.PersonConflicts(); len(pc) != 0 {
+		t.Fatalf("ten days after the move: %+v", pc)
+	}
+	apply(late)
+	pc, _ := n.PersonConflicts()
+	if len(pc) != 1 || pc[0].Kind != storage.ConflictMoveNotMatched || pc[0].Person != id || pc[0].At != out.HLC {
+		t.Fatalf("forty days after the move: %+v", pc)
+	}
+	apply(in)
+	if pc, _ := n.PersonConflicts(); len(pc) != 0 {
+		t.Fatalf("after the move in: %+v", pc)
+	}
+	// The move in arriving first: never flagged.
+	m := mustCreateNode(t, filepath.Join(t.TempDir(), "m"))
+	defer m.Close()
+	for _, op := range []*storage.Op{in, reg, late, out, soon} {
+		if _, err := m.ApplyOps([]*storage.Op{op}, storage.ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pc, _ := m.PersonConflicts(); len(pc) != 0 {
+		t.Fatalf("move in before move out: %+v", pc)
+	}
+	dn, _ := n.Digest()
+	dm, _ := m.Digest()
+	if dn != dm {
+		t.Error("the two orders end in different states")
+	}
+}
