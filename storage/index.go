@@ -38,6 +38,9 @@ func indexEntries(p *Person) []indexEntry {
 		// (semantic.go); kept by imports and saves here, by ApplyOps there.
 		out = append(out, indexEntry{key: string(idHolderKey(v, p.ID))})
 	}
+	if k := hhMemberKey(p); k != nil {
+		out = append(out, indexEntry{key: string(k)})
+	}
 	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
 		if v := p.Values[f]; v != "" {
 			out = append(out, indexEntry{key: string(indexKey(prefixIDNumber, v, p.ID)), count: idHoldersKey(v)})

@@ -126,6 +126,7 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		var order []ID
 		var entered []string   // communes the current op's record just moved into
 		var idNumbers []string // ID numbers whose holders changed
+		var hhTouched []string // households whose members changed
 		changed := map[ID]*touched{}
 		for _, op := range ops {
 			if !op.Device.Valid() || op.Seq == 0 {
@@ -298,6 +299,11 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					return err
 				}
 				idNumbers = append(idNumbers, nums...)
+				hhs, err := moveHouseholdMember(txn, changed[id].old, p)
+				if err != nil {
+					return err
+				}
+				hhTouched = append(hhTouched, hhs...)
 				continue
 			}
 			h := households[id]
@@ -321,6 +327,9 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			return err
 		}
 		if err := checkMoves(txn, ctr.Seen); err != nil {
+			return err
+		}
+		if err := checkHouseholds(txn, hhTouched); err != nil {
 			return err
 		}
 		grown, err := checkSameIDNumber(txn, idNumbers)

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/communekit/communekit/storage/fold"
 )
 
 // Semantic conflicts (DESIGN.md §8) are found from the records, not from
@@ -473,4 +476,150 @@ func (s *Store) Dismiss(id ID, o SaveOptions) (*Op, error) {
 		return nil, err
 	}
 	return op, nil
+}
+
+// Households (DESIGN.md §8: a household without exactly one head):
+//
+//	Hm:<commune>\x00<folded number>\x00<h|m><id16>   each member, h for the head
+//	S:h:<commune>\x00<folded number>                 the household has members
+//	                                                 and not exactly one head:
+//	                                                 its members (h|m, id) in key order
+//
+// The commune is the member's permanent address commune: household numbers
+// are unique within a commune only.
+const (
+	prefixHHMemberOf    = "Hm:"
+	prefixSemanticHeads = "S:h:"
+	ConflictHeads       = "household_heads"
+)
+
+func householdOf(p *Person) (string, bool) {
+	num := p.Values[FieldHouseholdNumber]
+	if num == "" {
+		return "", false
+	}
+	return clip(p.Values[FieldPermanentAddressCode]) + "\x00" + clip(fold.Fold(num)), true
+}
+
+func hhMemberKey(p *Person) []byte {
+	hh, ok := householdOf(p)
+	if !ok {
+		return nil
+	}
+	tag := byte('m')
+	if p.IsHead() {
+		tag = 'h'
+	}
+	b := append([]byte(prefixHHMemberOf+hh), indexSep, tag)
+	return appendID(b, p.ID)
+}
+
+// moveHouseholdMember keeps the Hm: index of one person in step and returns
+// the households whose members changed.
+func moveHouseholdMember(txn *badger.Txn, old, p *Person) ([]string, error) {
+	var was, is []byte
+	if old != nil {
+		was = hhMemberKey(old)
+	}
+	is = hhMemberKey(p)
+	if string(was) == string(is) {
+		return nil, nil
+	}
+	var touched []string
+	if was != nil {
+		if err := txn.Delete(was); err != nil {
+			return nil, err
+		}
+		hh, _ := householdOf(old)
+		touched = append(touched, hh)
+	}
+	if is != nil {
+		if err := txn.Set(is, nil); err != nil {
+			return nil, err
+		}
+		hh, _ := householdOf(p)
+		touched = append(touched, hh)
+	}
+	return touched, nil
+}
+
+// checkHouseholds writes or clears the heads conflict of each household.
+func checkHouseholds(txn *badger.Txn, hhs []string) error {
+	sort.Strings(hhs)
+	for i, hh := range hhs {
+		if i > 0 && hhs[i-1] == hh {
+			continue
+		}
+		pre := append([]byte(prefixHHMemberOf+hh), indexSep)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		var members, heads int
+		var list []byte
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			k := it.Item().Key()
+			if len(k) != len(pre)+1+idKeyLen {
+				continue
+			}
+			members++
+			if k[len(pre)] == 'h' {
+				heads++
+			}
+			list = append(list, k[len(pre):]...)
+		}
+		it.Close()
+		k := []byte(prefixSemanticHeads + hh)
+		if members > 0 && heads != 1 {
+			if err := txn.Set(k, list); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := deleteIf(txn, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HouseholdConflict is a household without exactly one head.
+type HouseholdConflict struct {
+	Commune string
+	Number  string // folded
+	Heads   []ID
+	Members []ID // the other members
+}
+
+// HouseholdConflicts returns the households without exactly one head.
+func (s *Store) HouseholdConflicts() ([]HouseholdConflict, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	var out []HouseholdConflict
+	err := s.db.View(func(txn *badger.Txn) error {
+		pre := []byte(prefixSemanticHeads)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			parts := bytes.SplitN(it.Item().Key()[len(pre):], []byte{indexSep}, 2)
+			if len(parts) != 2 {
+				continue
+			}
+			c := HouseholdConflict{Commune: string(parts[0]), Number: string(parts[1])}
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			for len(v) >= 1+idKeyLen {
+				id, _ := decodeIDKey(v[1 : 1+idKeyLen])
+				if v[0] == 'h' {
+					c.Heads = append(c.Heads, id)
+				} else {
+					c.Members = append(c.Members, id)
+				}
+				v = v[1+idKeyLen:]
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -93,3 +93,51 @@ func TestSemantic_MoveOutWithoutMoveInIsFlaggedAfterThirtyDays(t *testing.T) {
 		t.Error("the two orders end in different states")
 	}
 }
+
+func TestSemantic_HouseholdNeedsExactlyOneHead(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	member := func(dev string, n uint64, rel string) *storage.Op {
+		id := storage.ID{Origin: dev[:8], N: n}
+		return semOp(dev, n, t0.Add(time.Duration(n)*time.Minute), storage.EventRegister, id,
+			storage.Change{Field: uint8(storage.FieldFullName), New: "Người " + dev[:1]},
+			storage.Change{Field: uint8(storage.FieldPermanentAddressCode), New: "00769"},
+			storage.Change{Field: uint8(storage.FieldHouseholdNumber), New: "0769-000042"},
+			storage.Change{Field: uint8(storage.FieldRelationshipToHead), New: rel})
+	}
+	a := member("aaaaaaaaaaaaaaaa", 1, "Chủ hộ")
+	b := member("bbbbbbbbbbbbbbbb", 1, "Chủ hộ") // a second head, entered offline elsewhere
+	c := member("aaaaaaaaaaaaaaaa", 2, "Con")
+	n := mustCreateNode(t, filepath.Join(t.TempDir(), "n"))
+	defer n.Close()
+	if _, err := n.ApplyOps([]*storage.Op{a, c}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if hc, _ := n.HouseholdConflicts(); len(hc) != 0 {
+		t.Fatalf("one head: %+v", hc)
+	}
+	if _, err := n.ApplyOps([]*storage.Op{b}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hc, err := n.HouseholdConflicts()
+	if err != nil || len(hc) != 1 || len(hc[0].Heads) != 2 || len(hc[0].Members) != 1 || hc[0].Commune != "00769" {
+		t.Fatalf("two heads: %+v, %v", hc, err)
+	}
+	// The second officer corrects the relationship: one head again.
+	fix := semOp("bbbbbbbbbbbbbbbb", 2, t0.Add(time.Hour), storage.EventCorrection, b.ID,
+		storage.Change{Field: uint8(storage.FieldRelationshipToHead), Seen: b.Version(), New: "Vợ"})
+	if _, err := n.ApplyOps([]*storage.Op{fix}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if hc, _ := n.HouseholdConflicts(); len(hc) != 0 {
+		t.Fatalf("after the correction: %+v", hc)
+	}
+	// No head at all is a conflict too.
+	noHead := semOp("aaaaaaaaaaaaaaaa", 3, t0.Add(2*time.Hour), storage.EventCorrection, a.ID,
+		storage.Change{Field: uint8(storage.FieldRelationshipToHead), Seen: a.Version(), New: "Con"})
+	if _, err := n.ApplyOps([]*storage.Op{noHead}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if hc, _ := n.HouseholdConflicts(); len(hc) != 1 || len(hc[0].Heads) != 0 || len(hc[0].Members) != 3 {
+		t.Fatalf("no head: %+v", hc)
+	}
+}

@@ -209,6 +209,24 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 		if _, err := checkSameIDNumber(txn, nums); err != nil {
 			return err
 		}
+		// The Hm: keys too; a save may settle (or, with members pulled
+		// from elsewhere, make) a household without exactly one head.
+		var hhs []string
+		for _, rc := range ws.records {
+			if rc.newP == nil {
+				continue
+			}
+			for _, q := range []*Person{rc.oldP, rc.newP} {
+				if q != nil {
+					if hh, ok := householdOf(q); ok {
+						hhs = append(hhs, hh)
+					}
+				}
+			}
+		}
+		if err := checkHouseholds(txn, hhs); err != nil {
+			return err
+		}
 		return txn.Set([]byte(keyMetaCounters), ctr.bytes())
 	})
 	if err != nil {

@@ -68,6 +68,29 @@ func semanticJSON(s *storage.Store, sc storage.SemanticConflict) map[string]any 
 	return map[string]any{"id": sc.Name(), "kind": sc.Kind, "person_id": first, "field": storage.FieldIDNumber.String(), "candidates": cs}
 }
 
+func householdConflictJSON(s *storage.Store, hc storage.HouseholdConflict) map[string]any {
+	var cs []map[string]any
+	add := func(id storage.ID, head bool) {
+		c := map[string]any{"n": len(cs) + 1, "person_id": id.String(), "head": head}
+		if p, err := s.Person(id); err == nil {
+			c["full_name"], c["value"] = p.FullName(), p.Get(storage.FieldRelationshipToHead)
+		}
+		cs = append(cs, c)
+	}
+	for _, id := range hc.Heads {
+		add(id, true)
+	}
+	for _, id := range hc.Members {
+		add(id, false)
+	}
+	first := ""
+	if len(cs) > 0 {
+		first = cs[0]["person_id"].(string)
+	}
+	return map[string]any{"id": storage.ConflictHeads + ":" + hc.Commune + "/" + hc.Number, "kind": storage.ConflictHeads,
+		"person_id": first, "field": storage.FieldRelationshipToHead.String(), "candidates": cs, "heads": len(hc.Heads)}
+}
+
 func personConflictJSON(s *storage.Store, pc storage.PersonConflict) map[string]any {
 	var cs []map[string]any
 	for i, r := range pc.Ops {
@@ -138,8 +161,15 @@ func conflictsList(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	hcs, err := s.HouseholdConflicts()
+	if err != nil {
+		return err
+	}
 	if e.jsonOut {
-		out := make([]map[string]any, 0, len(cs)+len(sem)+len(pcs))
+		out := make([]map[string]any, 0, len(cs)+len(sem)+len(pcs)+len(hcs))
+		for _, hc := range hcs {
+			out = append(out, householdConflictJSON(s, hc))
+		}
 		for _, fc := range cs {
 			out = append(out, conflictJSON(fc))
 		}
@@ -150,6 +180,10 @@ func conflictsList(e *env, args []string) error {
 			out = append(out, personConflictJSON(s, pc))
 		}
 		return e.printJSON(out)
+	}
+	for _, hc := range hcs {
+		fmt.Fprintf(e.stdout, "%s:%s/%s  household %s has %d head(s) among %d member(s): correct relationship_to_head with `kitctl person edit`\n",
+			storage.ConflictHeads, hc.Commune, hc.Number, hc.Number, len(hc.Heads), len(hc.Heads)+len(hc.Members))
 	}
 	for _, pc := range pcs {
 		name := ""
@@ -163,7 +197,7 @@ func conflictsList(e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s:%s  %s moved out on %s and no commune recorded the move in\n", pc.Kind, pc.Person, name, pc.At.Time().Format("2006-01-02"))
 		}
 	}
-	if len(pcs) > 0 && len(cs) == 0 && len(sem) == 0 {
+	if len(pcs)+len(hcs) > 0 && len(cs) == 0 && len(sem) == 0 {
 		return nil
 	}
 	for _, sc := range sem {
@@ -177,7 +211,7 @@ func conflictsList(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s  the same ID number on %s: correct one of them with `kitctl person edit`\n", sc.Name(), strings.Join(who, " and "))
 	}
-	if len(sem) > 0 && len(cs) == 0 && len(pcs) == 0 {
+	if len(sem) > 0 && len(cs) == 0 && len(pcs)+len(hcs) == 0 {
 		return nil
 	}
 	if len(cs) == 0 {
