@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -230,23 +231,23 @@ func exactlyOnce(t *testing.T, receipts []*protocol.Receipt) int {
 	return ops
 }
 
-// TestPartitionedNode cuts n3 off from the Raft traffic of the others (a
-// proxy in front of its Raft port stops forwarding). n3 then takes no
-// writes, and what it refused never shows up; the two others go on; once
-// the proxy forwards again n3 catches up.
+// TestPartitionedNode cuts a follower off from the others' Raft traffic:
+// every node's Raft port is behind a proxy of the test (the others dial
+// the proxy, --advertise-raft), and the follower's proxy stops
+// forwarding. The cut node then takes no writes, and what it refused
+// never shows up; the two others go on; once its proxy forwards again it
+// catches up.
 func TestPartitionedNode(t *testing.T) {
 	d := newDistrict(t, "Huyện Sìn Hồ")
-	px := newProxy(t, "", nil)
-	c := newCluster(t, d, 2, fastRaft...)
-	n1, n2 := c.nodes[0], c.nodes[1]
-	// The others dial n3 through the proxy.
-	n3 := c.start(nodeSpec{ID: "n3", Join: n1.url, Advertise: px.addr(), BeforeStart: func(n *daemon) { px.setTarget(n.raft) }})
-	c.waitReady()
-	if l := c.leader(); l == n3 {
-		// Only connections made to n3 pass the proxy; a leader makes them
-		// all itself.
-		t.Fatal("n3 leads: the partition would cut nothing")
+	var specs []nodeSpec
+	proxies := map[string]*tcpProxy{}
+	for i := 1; i <= 3; i++ {
+		px := newProxy(t, "", nil)
+		id := fmt.Sprintf("n%d", i)
+		proxies[id] = px
+		specs = append(specs, nodeSpec{ID: id, Advertise: px.addr(), BeforeStart: func(n *daemon) { px.setTarget(n.raft) }})
 	}
+	c := startCluster(t, d, specs, fastRaft...)
 
 	a := newDevice(t, d, "Lò Văn Minh")
 	b := newDevice(t, d, "Vàng Thị Mai")
@@ -254,64 +255,91 @@ func TestPartitionedNode(t *testing.T) {
 	defer cancel()
 	var got []*protocol.Receipt
 	keep := func(r *protocol.Receipt) { got = append(got, r) }
-	majority := pushConfig{urls: []string{n2.url, n1.url}}
+	urls := c.urls()
 	pushSome := func(n int) {
 		t.Helper()
 		for i := 0; i < n; i++ {
 			mustAdd(t, a, 5)
 			mustSeal(t, a)
-			if err := a.pushAll(ctx, majority, keep); err != nil {
+			if err := a.pushAll(ctx, pushConfig{urls: urls}, keep); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	pushSome(3)
-	if code, body, err := post(pushClient, n1.url+protocol.PathCertificate, b.cert); err != nil || code != http.StatusNoContent {
-		t.Fatalf("certificate: %d %s %v", code, body, err)
-	}
+	mustPost(t, c.nodes[0].url+protocol.PathCertificate, b.cert, http.StatusNoContent)
 	before := c.converge()
 
-	px.block()
-	blocked := time.Now()
-	var cut protocol.NodeStatus
-	waitFor(t, 15*time.Second, "n3 to lose its leader", func() bool {
-		st, err := n3.status()
-		cut = st
-		return err == nil && st.Leader == "" && st.Role != "leader"
-	})
-	t.Logf("n3 noticed the partition after %s: %s with no leader", time.Since(blocked).Round(time.Millisecond), cut.Role)
-	if code, body, _ := get(n3.url + protocol.PathReady); code != http.StatusServiceUnavailable {
+	// Only connections made to a node pass its proxy, and a leader makes
+	// all of its own: the node to cut must be a follower. If the leader
+	// changed just before its proxy was blocked, heal and pick again.
+	var (
+		cut  *daemon
+		rest []*daemon
+		px   *tcpProxy
+		seen protocol.NodeStatus
+	)
+	for attempt := 1; ; attempt++ {
+		leader := c.leader()
+		cut, rest = nil, nil
+		for _, n := range c.nodes {
+			if n != leader && cut == nil {
+				cut = n
+			} else {
+				rest = append(rest, n)
+			}
+		}
+		px = proxies[cut.spec.ID]
+		px.block()
+		blocked := time.Now()
+		if waitUntil(10*time.Second, func() bool {
+			st, err := cut.status()
+			seen = st
+			return err == nil && st.Leader == "" && st.Role != "leader"
+		}) {
+			t.Logf("%s (cut off) noticed the partition after %s: %s with no leader", cut.spec.ID, time.Since(blocked).Round(time.Millisecond), seen.Role)
+			break
+		}
+		if seen.Role != "leader" || attempt == 3 {
+			t.Fatalf("%s, cut off, still follows a leader: %+v", cut.spec.ID, seen)
+		}
+		t.Logf("%s became the leader as its proxy was blocked; picking again", cut.spec.ID)
+		px.heal()
+		c.waitReady()
+	}
+	if code, body, _ := get(cut.url + protocol.PathReady); code != http.StatusServiceUnavailable {
 		t.Fatalf("a partitioned node says it is ready: %d %s", code, body)
 	}
 
 	// The majority takes writes.
+	urls = []string{rest[1].url, rest[0].url}
 	pushSome(5)
-	converge(t, n1, n2)
-	checkHolds(t, got, n1, n2)
+	converge(t, rest...)
+	checkHolds(t, got, rest...)
 
-	// n3 refuses, and says to retry.
+	// The cut node refuses, and says to retry.
 	mustAdd(t, b, 5)
 	bs := mustSeal(t, b)
 	for i := 0; i < 3; i++ {
-		code, body, err := post(pushClient, n3.url+protocol.PathPush, bs[0].Sealed)
+		code, body, err := post(pushClient, cut.url+protocol.PathPush, bs[0].Sealed)
 		var e protocol.Error
 		if err != nil || json.Unmarshal(body, &e) != nil || code != http.StatusServiceUnavailable || e.Code != protocol.CodeUnavailable || e.Message == "" {
 			t.Fatalf("push to the partitioned node: %d %s %v", code, body, err)
 		}
 		if i == 0 {
-			t.Logf("a push to the partitioned n3: %d %s: %s", code, e.Code, e.Message)
+			t.Logf("a push to the partitioned %s: %d %s: %s", cut.spec.ID, code, e.Code, e.Message)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if st, err := n3.status(); err != nil || st.AppliedIndex != before.AppliedIndex || st.Digest != before.Digest {
+	if st, err := cut.status(); err != nil || st.AppliedIndex != before.AppliedIndex || st.Digest != before.Digest {
 		t.Fatalf("the partitioned node's state moved: %+v %v", st, err)
 	}
 
 	px.heal()
 	healed := time.Now()
 	st := c.converge()
-	t.Logf("n3 caught up %s after the proxy forwarded again", time.Since(healed).Round(time.Millisecond))
-	checkHolds(t, got, n3)
+	t.Logf("%s caught up %s after its proxy forwarded again", cut.spec.ID, time.Since(healed).Round(time.Millisecond))
+	checkHolds(t, got, cut)
 	for _, n := range c.nodes {
 		if r, code, err := n.receipt(b.id, 1); err != nil || code != http.StatusNotFound {
 			t.Fatalf("%s holds the batch the partitioned node refused: %d %+v %v", n.spec.ID, code, r, err)
@@ -385,7 +413,7 @@ func TestNewNodeCatchesUpFromSnapshot(t *testing.T) {
 
 // TestDroppedUpload: a proxy in front of a node's API first cuts the
 // connection half-way through a push's body, then forwards a whole push
-// but drops the answer. The device pushes the same batch until it has a
+// but drops the receipt. The device pushes the same batch until it has a
 // receipt; the district applies it once.
 func TestDroppedUpload(t *testing.T) {
 	d := newDistrict(t, "Huyện Tam Đường")
@@ -396,15 +424,18 @@ func TestDroppedUpload(t *testing.T) {
 	}
 	var (
 		mu      sync.Mutex
-		dropped []byte // the answer the device never saw
+		stage   int    // 0: cut the next push; 1: drop the next receipt; 2: forward
+		dropped []byte // the receipt the device never saw
 		events  []string
 	)
 	fault := func(n int, client net.Conn, target string) bool {
-		if n > 2 {
+		mu.Lock()
+		st := stage
+		mu.Unlock()
+		if st == 2 {
 			return false
 		}
-		br := bufio.NewReader(client)
-		head, body, err := readHTTPRequest(br)
+		head, body, err := readHTTPRequest(bufio.NewReader(client))
 		if err != nil {
 			t.Errorf("proxy: reading push %d: %v", n, err)
 			return true
@@ -415,10 +446,11 @@ func TestDroppedUpload(t *testing.T) {
 			return true
 		}
 		defer up.Close()
-		if n == 1 {
+		if st == 0 {
 			up.Write(append(head, body[:len(body)/2]...))
 			time.Sleep(100 * time.Millisecond)
 			mu.Lock()
+			stage = 1
 			events = append(events, fmt.Sprintf("cut after %d of %d body bytes", len(body)/2, len(body)))
 			mu.Unlock()
 			return true
@@ -432,17 +464,23 @@ func TestDroppedUpload(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		mu.Lock()
-		dropped = b
-		events = append(events, fmt.Sprintf("dropped the answer %d", resp.StatusCode))
-		mu.Unlock()
+		defer mu.Unlock()
+		if resp.StatusCode != http.StatusOK {
+			// Not a receipt (a leader election under way): pass it on
+			// and drop the next one.
+			events = append(events, fmt.Sprintf("passed on %d", resp.StatusCode))
+			resp.Body = io.NopCloser(bytes.NewReader(b))
+			resp.Write(client)
+			return true
+		}
+		stage, dropped = 2, b
+		events = append(events, "dropped a receipt")
 		return true
 	}
 	px := newProxy(t, front.http, fault)
 
 	dv := newDevice(t, d, "Tẩn Láo Lở")
-	if code, body, err := post(pushClient, front.url+protocol.PathCertificate, dv.cert); err != nil || code != http.StatusNoContent {
-		t.Fatalf("certificate: %d %s %v", code, body, err)
-	}
+	mustPost(t, front.url+protocol.PathCertificate, dv.cert, http.StatusNoContent)
 	mustAdd(t, dv, 40)
 	bs := mustSeal(t, dv)
 	if len(bs) != 1 {
@@ -453,9 +491,17 @@ func TestDroppedUpload(t *testing.T) {
 	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var failures []string
+	lost := 0 // attempts that got no answer
 	cfg := pushConfig{urls: []string{"http://" + px.addr()}, client: client, failed: func(attempt int, err error) {
-		failures = append(failures, err.Error())
+		t.Logf("attempt %d failed: %v", attempt, err)
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			if pe.Code != protocol.CodeUnavailable {
+				t.Errorf("attempt %d: %v", attempt, err)
+			}
+			return
+		}
+		lost++
 		if attempt == 1 {
 			// Half a body reached the node: nothing may be applied.
 			time.Sleep(200 * time.Millisecond)
@@ -474,11 +520,8 @@ func TestDroppedUpload(t *testing.T) {
 	t.Logf("the proxy: %q", events)
 	answer := dropped
 	mu.Unlock()
-	for i, f := range failures {
-		t.Logf("attempt %d failed: %s", i+1, f)
-	}
-	if len(failures) != 2 {
-		t.Fatalf("%d failed attempts before the receipt, want 2: %q", len(failures), failures)
+	if lost != 2 {
+		t.Fatalf("%d attempts got no answer before the receipt, want 2", lost)
 	}
 	var first protocol.Receipt
 	if err := json.Unmarshal(answer, &first); err != nil || dv.check(&first, ob) != nil {
@@ -528,9 +571,7 @@ func TestRefusals(t *testing.T) {
 	}
 	mustAdd(t, minh, 5)
 	minh2 := mustSeal(t, minh)[0]
-	if code, body, err := post(pushClient, n3.url+protocol.PathCertificate, tu.cert); err != nil || code != http.StatusNoContent {
-		t.Fatalf("certificate: %d %s %v", code, body, err)
-	}
+	mustPost(t, n3.url+protocol.PathCertificate, tu.cert, http.StatusNoContent)
 	mustAdd(t, tu, 5)
 	toOther, err := (&outbox.Sealer{Device: tu.s.DeviceKeys(), District: other.keys.Public()}).Seal(tu.s)
 	if err != nil {
@@ -551,9 +592,7 @@ func TestRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, body, err := post(pushClient, n3.url+protocol.PathRevocations, lb); err != nil || code != http.StatusNoContent {
-		t.Fatalf("revocations: %d %s %v", code, body, err)
-	}
+	mustPost(t, n3.url+protocol.PathRevocations, lb, http.StatusNoContent)
 	before := c.converge()
 
 	tampered := append([]byte{}, lan2.Sealed...)
@@ -580,7 +619,7 @@ func TestRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for _, n := range c.nodes { // the leader and followers answer alike
-			code, body, err := post(pushClient, n.url+protocol.PathPush, tc.sealed)
+			code, body, err := postRetry(n.url+protocol.PathPush, tc.sealed)
 			var e protocol.Error
 			if err != nil || json.Unmarshal(body, &e) != nil {
 				t.Fatalf("%s to %s: %d %s %v", tc.name, n.spec.ID, code, body, err)
@@ -600,7 +639,7 @@ func TestRefusals(t *testing.T) {
 	}
 	// A duplicate is answered with the original receipt.
 	for _, n := range c.nodes {
-		r, err := lan.pushOnce(ctx, pushClient, n.url, lan1)
+		r, err := lan.push(ctx, pushConfig{urls: []string{n.url}}, lan1)
 		if err != nil {
 			t.Fatalf("duplicate to %s: %v", n.spec.ID, err)
 		}

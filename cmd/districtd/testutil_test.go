@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -329,15 +330,28 @@ type cluster struct {
 // newCluster starts size nodes: n1 bootstraps, the others join it.
 func newCluster(t *testing.T, d *district, size int, flags ...string) *cluster {
 	t.Helper()
+	specs := make([]nodeSpec, size)
+	for i := range specs {
+		specs[i].ID = fmt.Sprintf("n%d", i+1)
+	}
+	return startCluster(t, d, specs, flags...)
+}
+
+// startCluster starts a node for each spec: the first bootstraps, the
+// others join it.
+func startCluster(t *testing.T, d *district, specs []nodeSpec, flags ...string) *cluster {
+	t.Helper()
 	c := &cluster{t: t, d: d, flags: flags}
 	t.Cleanup(c.shutdown)
-	n1 := c.start(nodeSpec{ID: "n1", Bootstrap: true})
-	waitFor(t, 30*time.Second, "n1 to lead its new cluster", func() bool {
-		st, err := n1.status()
+	specs[0].Bootstrap = true
+	first := c.start(specs[0])
+	waitFor(t, 30*time.Second, specs[0].ID+" to lead its new cluster", func() bool {
+		st, err := first.status()
 		return err == nil && st.Role == "leader"
 	})
-	for i := 2; i <= size; i++ {
-		c.start(nodeSpec{ID: fmt.Sprintf("n%d", i), Join: n1.url})
+	for _, spec := range specs[1:] {
+		spec.Join = first.url
+		c.start(spec)
 	}
 	c.waitReady()
 	return c
@@ -578,6 +592,28 @@ func post(c *http.Client, url string, body []byte) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
+// postRetry posts body until the answer is not 503 and the node could
+// be reached (an election can be under way on a loaded machine), for at
+// most a minute.
+func postRetry(url string, body []byte) (int, []byte, error) {
+	end := time.Now().Add(time.Minute)
+	for {
+		code, b, err := post(pushClient, url, body)
+		if err == nil && code != http.StatusServiceUnavailable || time.Now().After(end) {
+			return code, b, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// mustPost posts body and fails unless the answer is want.
+func mustPost(t *testing.T, url string, body []byte, want int) {
+	t.Helper()
+	if code, b, err := postRetry(url, body); err != nil || code != want {
+		t.Fatalf("POST %s: %d %s %v, want %d", url, code, b, err, want)
+	}
+}
+
 // device is an enrolled commune device with its own store, pushing with
 // plain HTTP the way PROTOCOL.md's client loop says.
 type device struct {
@@ -613,18 +649,16 @@ func newDevice(t *testing.T, d *district, officer string) *device {
 	return &device{id: string(s.Profile().Device), s: s, cert: cb, d: d}
 }
 
-var household sync.Mutex // household numbers unique across devices
+// households numbers the households the devices make, so that no two
+// share a household number.
+var households atomic.Uint64
 
 // add records n new persons, each the head of a new household.
 func (dv *device) add(n int) error {
 	var b strings.Builder
 	b.WriteString("full_name,birth_date,sex,ethnicity,household_number,relationship_to_head,permanent_address_code\n")
-	household.Lock()
-	stamp := time.Now().UnixNano()
-	time.Sleep(time.Microsecond)
-	household.Unlock()
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "Giàng A Páo,1990,Nam,H'Mông,H%d-%d,Chủ hộ,%s\n", stamp, i, commune)
+		fmt.Fprintf(&b, "Giàng A Páo,1990,Nam,H'Mông,H%d,Chủ hộ,%s\n", households.Add(1), commune)
 	}
 	rep, err := dv.s.ImportPersons(strings.NewReader(b.String()), storage.ImportOptions{})
 	if err != nil {
