@@ -21,9 +21,13 @@ type Config struct {
 	Options storage.Options // store options (work factor for new profiles)
 	// DemoPassphrase is shown on the unlock screen of the demo profile.
 	DemoPassphrase string
-	// Sync and Conflicts come from the sync issue; nil means this build has
-	// neither and the overview says so.
-	Sync      vm.SyncStatus
+	// SyncNode, when set, becomes the profile's district node address
+	// once it is unlocked: the demo's node, started in the process on a
+	// port of the day. Otherwise the address kept in the profile is used.
+	SyncNode    string
+	SyncOptions vm.SyncOptions
+	// Conflicts comes from the conflict queue; nil means there is none
+	// and the overview says so.
 	Conflicts vm.ConflictQueue
 	// OnUnlocked is told how long unlocking took, up to the overview shown.
 	OnUnlocked func(time.Duration)
@@ -48,6 +52,13 @@ type App struct {
 	search   *searchPage
 	enrol    *vm.DeviceEnrolment
 	pages    []func() // the page stack: each entry rebuilds a page; Esc pops
+
+	// Sync lives as long as the store: a sync goes on while the officer
+	// looks at other screens.
+	sync        *vm.Sync
+	syncShow    func()       // redraws the sync screen last built
+	syncState   vm.SyncState // the state the last change left, to see a sync end
+	syncTicking bool         // a goroutine redraws the retry countdown
 }
 
 // New builds the app in win; call Start.
@@ -75,8 +86,11 @@ func (a *App) Start() {
 	}
 }
 
-// Close closes the store.
+// Close stops a running sync, then closes the store.
 func (a *App) Close() {
+	if a.sync != nil {
+		a.sync.Close()
+	}
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil
@@ -100,6 +114,13 @@ func (a *App) showSetup() {
 func (a *App) unlocked(s *storage.Store, started time.Time) {
 	a.store = s
 	a.enrol = nil
+	a.sync = vm.NewSync(a.tr, s, a.do, a.cfg.SyncOptions)
+	if a.cfg.SyncNode != "" {
+		a.sync.SetNode(a.cfg.SyncNode)
+	}
+	// Refresh reports on the goroutine that called it: every change
+	// reaches the screens through Do.
+	a.sync.OnChange(func() { a.do(a.syncChanged) })
 	a.overview = newOverviewPage(a)
 	a.search = newSearchPage(a)
 	a.content = container.NewStack()
@@ -128,6 +149,7 @@ func (a *App) buildShell() {
 		widget.NewButton(a.tr.T("nav.new_person"), func() {
 			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(a.tr, a.store, nil), nil) })
 		}),
+		widget.NewButton(a.tr.T("nav.sync"), func() { a.showSync(false) }),
 		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
 		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),
 		widget.NewSeparator(),

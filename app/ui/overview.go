@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -16,7 +14,7 @@ type overviewPage struct {
 }
 
 func newOverviewPage(a *App) *overviewPage {
-	return &overviewPage{a: a, vm: vm.NewOverview(a.tr, a.store, a.cfg.Sync, a.cfg.Conflicts)}
+	return &overviewPage{a: a, vm: vm.NewOverview(a.tr, a.store, a.sync, a.cfg.Conflicts)}
 }
 
 // refresh reads the counts off the UI goroutine and redraws the page if it
@@ -48,6 +46,11 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	if !d.Online {
 		conn.Importance = widget.WarningImportance
 	}
+	syncNow := widget.NewButton(tr.T("overview.sync_now"), func() { p.a.showSync(true) })
+	syncNow.Importance = widget.HighImportance
+	if p.a.sync.Data().State.Busy() {
+		syncNow.SetText(tr.T("nav.sync"))
+	}
 	if !d.Loaded {
 		c := p.a.store.Profile()
 		d.Commune, d.Officer = vm.UnitLabel(c.Commune), c.Officer
@@ -56,14 +59,14 @@ func (p *overviewPage) view() fyne.CanvasObject {
 		bold(tr.T("overview.title", d.Commune)),
 		widget.NewLabel(tr.T("overview.officer", d.Officer)),
 		container.NewGridWithColumns(3,
-			figure(tr.T("overview.persons"), fmt.Sprint(d.Persons)),
-			figure(tr.T("overview.households"), fmt.Sprint(d.Households)),
-			figure(tr.T("overview.pending"), fmt.Sprint(d.Pending)),
+			figure(tr.T("overview.persons"), vm.Count(tr, d.Persons)),
+			figure(tr.T("overview.households"), vm.Count(tr, d.Households)),
+			figure(tr.T("overview.pending"), vm.Count(tr, int(d.Pending))),
 			figure(tr.T("overview.last_sync"), d.LastSync),
-			figure(tr.T("overview.conflicts"), fmt.Sprint(d.Conflicts)),
-			figure(tr.T("overview.connection"), map[bool]string{true: tr.T("overview.online"), false: tr.T("overview.offline_short")}[d.Online]),
+			figure(tr.T("overview.conflicts"), vm.Count(tr, d.Conflicts)),
+			figure(tr.T("overview.connection"), d.ConnectionShort),
 		),
-		conn,
+		container.NewBorder(nil, nil, nil, syncNow, conn),
 	}
 	enrolled := p.a.tr.T("overview.enrolled")
 	if p.a.enrolment().Needed() {

@@ -21,9 +21,11 @@ import (
 // Tour walks the demo profile through its main screens and writes a PNG of
 // the window at each, for the smoke test and for people reviewing the
 // layout: unlock, overview, search, a person, the person form, a household,
-// the households by hamlet, history, the overview in English, enrolment, USB export. It runs on
-// its own goroutine and drives the UI through fyne.DoAndWait; it returns
-// the files written.
+// the households by hamlet, history, the overview in English, enrolment,
+// USB export, then a sync with the demo's district node: under way, done,
+// the overview after it, and the sync screen in English. It runs on its own
+// goroutine and drives the UI through fyne.DoAndWait; it returns the files
+// written.
 func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -130,7 +132,43 @@ func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]strin
 		return files, err
 	}
 	fyne.DoAndWait(func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) })
-	return files, shot("11-export")
+	if err := shot("11-export"); err != nil {
+		return files, err
+	}
+	return files, a.tourSync(shot)
+}
+
+// tourSync is the end of the tour: the overview's "Sync now", the sync
+// under way and its result, the overview after it, the screen in English.
+func (a *App) tourSync(shot func(string) error) error {
+	fyne.DoAndWait(func() { a.showSync(true) })
+	// Soon after the start: on a first sync of the demo, batches are
+	// still on their way.
+	if err := shot("12-sync-running"); err != nil {
+		return err
+	}
+	end := time.Now().Add(2 * time.Minute)
+	for busy := true; busy && time.Now().Before(end); {
+		time.Sleep(200 * time.Millisecond)
+		fyne.DoAndWait(func() { busy = a.sync.Data().State.Busy() })
+	}
+	if err := shot("13-sync-done"); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() {
+		a.showRoot(a.overview.view)
+		a.overview.refresh(nil)
+	})
+	if err := shot("14-overview-synced"); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() {
+		a.tr.SetLang(i18n.English)
+		a.showSync(false)
+	})
+	err := shot("15-sync-en")
+	fyne.DoAndWait(func() { a.tr.SetLang(i18n.Vietnamese) })
+	return err
 }
 
 // capture renders the window's content with Fyne's software painter. The

@@ -75,7 +75,7 @@ func (o *Overview) Data() OverviewData {
 	case !available:
 		d.Connection, d.ConnectionShort = o.tr.T("overview.offline_no_sync"), o.tr.T("overview.offline_short")
 	case d.Online:
-		d.Connection, d.ConnectionShort = o.tr.T("overview.online"), o.tr.T("overview.online")
+		d.Connection, d.ConnectionShort = o.tr.T("overview.online_long"), o.tr.T("overview.online")
 	case !attempted:
 		d.Connection, d.ConnectionShort = o.tr.T("overview.not_tried"), o.tr.T("overview.not_tried_short")
 	default:

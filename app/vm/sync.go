@@ -217,7 +217,9 @@ func (s *Sync) Start() bool {
 		Retry:  s.opts.Retry,
 		MaxOps: s.opts.MaxOps,
 		Progress: func(p client.Progress) {
-			s.do(func() { s.progressed(run, p) })
+			if !s.isClosed() {
+				s.do(func() { s.progressed(run, p) })
+			}
 		},
 	}
 	go func() {
@@ -227,6 +229,9 @@ func (s *Sync) Start() bool {
 		last, synced := readLastSync(s.store)
 		cancel()
 		defer close(done)
+		if s.isClosed() {
+			return
+		}
 		s.do(func() {
 			s.mu.Lock()
 			if run != s.run || s.closed {
@@ -355,6 +360,12 @@ func (s *Sync) Close() {
 	}
 	s.mu.Unlock()
 	s.Wait()
+}
+
+func (s *Sync) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 // LastSync implements [SyncStatus]: when the last pull finished.

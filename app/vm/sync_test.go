@@ -96,7 +96,7 @@ func TestSync_PushesPendingThenAnotherDevicePullsThem(t *testing.T) {
 	if err := o.Refresh(); err != nil {
 		t.Fatal(err)
 	}
-	if od := o.Data(); od.Pending != 0 || !od.Online || od.Connection != "Trực tuyến" || od.LastSync != d.LastSync {
+	if od := o.Data(); od.Pending != 0 || !od.Online || !strings.HasPrefix(od.Connection, "Trực tuyến:") || od.ConnectionShort != "Trực tuyến" || od.LastSync != d.LastSync {
 		t.Errorf("overview after the sync: %+v", od)
 	}
 

@@ -2,13 +2,15 @@
 // (DESIGN.md §9).
 //
 //	communekit                 open the officer's profile (first-run setup if none)
-//	communekit --demo          open the demo profile, made on first use
+//	communekit --demo          open the demo profile, made on first use, with
+//	                           its district's node running in the app
 //	communekit --profile DIR   open the profile in DIR
 //
 // --quit-after and --screenshot serve the window smoke test.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -35,6 +37,7 @@ func main() {
 
 	dir := *profile
 	cfg := ui.Config{}
+	stopNode := func() {}
 	if *demoFlag {
 		if dir == "" {
 			dir = demo.DefaultDir()
@@ -49,6 +52,23 @@ func main() {
 			log.Info("demo profile created", "dir", dir, "persons", demo.Persons, "took", time.Since(start).Round(time.Millisecond))
 		}
 		cfg.DemoPassphrase = demo.Passphrase
+		// The demo's district: one node in this process, on loopback.
+		// Without it the demo still opens, and its sync screen says the
+		// node cannot be reached.
+		quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+		if n, err := demo.StartNode(dir, quiet); err != nil {
+			log.Error("demo district node not started", "err", err)
+		} else {
+			cfg.SyncNode = n.Addr()
+			log.Info("demo district node started", "url", n.Addr(), "dir", demo.NodeDir(dir))
+			stopNode = func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := n.Shutdown(ctx); err != nil {
+					log.Error("demo district node", "err", err)
+				}
+			}
+		}
 	} else if dir == "" {
 		d, err := vm.DefaultProfileDir()
 		if err != nil {
@@ -87,5 +107,6 @@ func main() {
 	}
 	w.ShowAndRun()
 	app.Close()
+	stopNode()
 	os.Exit(0)
 }

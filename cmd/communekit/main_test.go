@@ -69,7 +69,8 @@ func TestWindow_DemoTourScreenshots(t *testing.T) {
 		dir = t.TempDir()
 	}
 	log := runApp(t, 120*time.Second, "--demo", "--profile", filepath.Join(t.TempDir(), "demo"), "--screenshot", dir)
-	want := []string{"1-unlock", "2-overview", "3-search", "4-person", "5-form", "6-household", "7-households", "8-history", "9-overview-en"}
+	want := []string{"1-unlock", "2-overview", "3-search", "4-person", "5-form", "6-household", "7-households", "8-history", "9-overview-en",
+		"10-enrolment", "11-export", "12-sync-running", "13-sync-done", "14-overview-synced", "15-sync-en"}
 	for _, name := range want {
 		path := filepath.Join(dir, name+".png")
 		img := mustPNG(t, path)
@@ -82,6 +83,9 @@ func TestWindow_DemoTourScreenshots(t *testing.T) {
 	}
 	if !strings.Contains(log, "to_overview=") {
 		t.Errorf("no unlock time in the log:\n%s", log)
+	}
+	if !strings.Contains(log, "demo district node started") {
+		t.Errorf("the demo's district node did not start:\n%s", log)
 	}
 	t.Logf("screenshots in %s", dir)
 }

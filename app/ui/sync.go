@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/vm"
+)
+
+// showSync opens the sync screen; with start, the sync starts at once (the
+// overview's "Sync now").
+func (a *App) showSync(start bool) {
+	a.showRoot(func() fyne.CanvasObject { return syncPage(a) })
+	if start && a.sync.Available() {
+		a.sync.Start()
+	}
+}
+
+// syncChanged runs on the UI goroutine after every change of the sync view
+// model: the sync screen redraws, and when a sync ends the overview reads
+// the pending count and the last sync again.
+func (a *App) syncChanged() {
+	st := a.sync.Data().State
+	if a.syncShow != nil {
+		a.syncShow()
+	}
+	if a.syncState.Busy() && !st.Busy() {
+		a.overview.refresh(nil)
+	}
+	if st == vm.SyncRetrying && !a.syncTicking {
+		a.tickRetry()
+	}
+	a.syncState = st
+}
+
+// tickRetry redraws the sync screen every second while a sync waits to
+// try again, so the wait it shows counts down.
+func (a *App) tickRetry() {
+	a.syncTicking = true
+	go func() {
+		for {
+			time.Sleep(time.Second)
+			again := make(chan bool, 1)
+			a.do(func() {
+				retrying := a.sync != nil && a.sync.Data().State == vm.SyncRetrying
+				if retrying && a.syncShow != nil {
+					a.syncShow()
+				}
+				a.syncTicking = retrying
+				again <- retrying
+			})
+			if !<-again {
+				return
+			}
+		}
+	}()
+}
+
+// syncPage is the sync screen: the node's address, the pending count, the
+// progress of a sync in words, Sync (Try again) and Stop, and the result.
+func syncPage(a *App) fyne.CanvasObject {
+	tr := a.tr
+	y := a.sync
+	node := newKeyEntry(a.keys)
+	node.SetPlaceHolder(tr.T("sync.node_placeholder"))
+	node.SetText(y.Node())
+	pending := widget.NewCard("…", tr.T("sync.pending"), nil)
+	last := widget.NewCard("…", tr.T("sync.last"), nil)
+	bar := widget.NewProgressBar()
+	line := wrapped("")
+	message := wrapped("")
+	var start, cancel *widget.Button
+	enrol := widget.NewButton(tr.T("export.go_enrol"), a.showEnrolment)
+
+	show := func() {
+		d := y.Data()
+		pending.SetTitle(vm.Count(tr, int(d.Pending)))
+		last.SetTitle(d.LastSync)
+		bar.SetValue(d.Fraction)
+		switch {
+		case d.Line != "":
+			line.SetText(d.Line)
+			line.Show()
+		case d.State == vm.SyncIdle && d.Message == "":
+			line.SetText(tr.T("sync.idle"))
+			line.Show()
+		default:
+			line.Hide()
+		}
+		message.Importance = widget.SuccessImportance
+		if d.Problem {
+			message.Importance = widget.DangerImportance
+		}
+		message.SetText(d.Message)
+		if d.State == vm.SyncFailed || d.State == vm.SyncCancelled {
+			start.SetText(tr.T("sync.retry"))
+		} else {
+			start.SetText(tr.T("sync.start"))
+		}
+		if d.State.Busy() {
+			start.Disable()
+			node.Disable()
+		} else {
+			start.Enable()
+			node.Enable()
+		}
+		if d.State == vm.SyncRunning || d.State == vm.SyncRetrying {
+			cancel.Enable()
+		} else {
+			cancel.Disable()
+		}
+		if a.enrolment().Needed() {
+			enrol.Show()
+		} else {
+			enrol.Hide()
+		}
+	}
+	start = widget.NewButton(tr.T("sync.start"), func() {
+		if y.SetNode(node.Text) == nil {
+			y.Start()
+		}
+		show()
+	})
+	start.Importance = widget.HighImportance
+	cancel = widget.NewButton(tr.T("sync.cancel"), y.Cancel)
+	node.OnSubmitted = func(string) { start.OnTapped() }
+	a.syncShow = show
+	show()
+	go func() {
+		y.Refresh()
+		a.do(show)
+	}()
+
+	body := container.NewVBox(
+		bold(tr.T("sync.title")),
+		wrapped(tr.T("sync.explain")),
+		widget.NewLabel(tr.T("sync.node")),
+		node,
+		container.NewGridWithColumns(2, pending, last),
+		bar,
+		line,
+		container.NewHBox(start, cancel),
+		message,
+		container.NewHBox(enrol),
+	)
+	return container.NewVScroll(container.NewPadded(body))
+}
