@@ -9,8 +9,9 @@ import (
 )
 
 type overviewPage struct {
-	a  *App
-	vm *vm.Overview
+	a     *App
+	vm    *vm.Overview
+	shown fyne.CanvasObject // the page last built, to tell whether it is on screen
 }
 
 func newOverviewPage(a *App) *overviewPage {
@@ -18,12 +19,14 @@ func newOverviewPage(a *App) *overviewPage {
 }
 
 // refresh reads the counts off the UI goroutine and redraws the page if it
-// is shown; then runs done on the UI goroutine.
+// is shown (and only then: a sync that ends while the officer is on
+// another page must not rebuild that page); then runs done on the UI
+// goroutine.
 func (p *overviewPage) refresh(done func()) {
 	go func() {
 		p.vm.Refresh()
 		p.a.do(func() {
-			if len(p.a.pages) == 1 {
+			if len(p.a.pages) == 1 && p.onScreen() {
 				p.a.show()
 			}
 			if done != nil {
@@ -31,6 +34,11 @@ func (p *overviewPage) refresh(done func()) {
 			}
 		})
 	}()
+}
+
+func (p *overviewPage) onScreen() bool {
+	c := p.a.content
+	return p.shown != nil && c != nil && len(c.Objects) == 1 && c.Objects[0] == p.shown
 }
 
 func (p *overviewPage) view() fyne.CanvasObject {
@@ -66,7 +74,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 			figure(tr.T("overview.conflicts"), vm.Count(tr, d.Conflicts)),
 			figure(tr.T("overview.connection"), d.ConnectionShort),
 		),
-		container.NewBorder(nil, nil, nil, syncNow, conn),
+		container.NewBorder(nil, nil, nil, container.NewCenter(syncNow), conn),
 	}
 	enrolled := p.a.tr.T("overview.enrolled")
 	if p.a.enrolment().Needed() {
@@ -81,5 +89,6 @@ func (p *overviewPage) view() fyne.CanvasObject {
 		items = append(items, e)
 	}
 	items = append(items, widget.NewSeparator(), wrapped(tr.T("search.hint")))
-	return container.NewPadded(container.NewVBox(items...))
+	p.shown = container.NewPadded(container.NewVBox(items...))
+	return p.shown
 }

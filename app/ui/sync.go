@@ -11,10 +11,10 @@ import (
 )
 
 // showSync opens the sync screen; with start, the sync starts at once (the
-// overview's "Sync now").
+// overview's "Sync now"), or the screen says what it needs first.
 func (a *App) showSync(start bool) {
 	a.showRoot(func() fyne.CanvasObject { return syncPage(a) })
-	if start && a.sync.Available() {
+	if start {
 		a.sync.Start()
 	}
 }
