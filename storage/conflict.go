@@ -162,27 +162,28 @@ func inConflict(heads []Candidate) bool {
 // deletes its conflict record. It is the slow path of a merge, taken when
 // a change did not see the field's current version or the field is in
 // conflict already.
-func settleField(txn *badger.Txn, p *Person, f Field) error {
+// It returns how many heads the field has.
+func settleField(txn *badger.Txn, p *Person, f Field) (int, error) {
 	heads, err := fieldHeads(txn, p.ID, f)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(heads) == 0 {
-		return nil
+		return 0, nil
 	}
 	top := heads[len(heads)-1]
 	p.Values[f] = top.Value
 	p.Versions[f] = top.Version
 	k := conflictKey(p.ID, f)
 	if len(heads) > 1 {
-		return txn.Set(k, encodeCandidates(heads))
+		return len(heads), txn.Set(k, encodeCandidates(heads))
 	}
 	if _, err := txn.Get(k); err == nil {
-		return txn.Delete(k)
+		return 1, txn.Delete(k)
 	} else if !errors.Is(err, badger.ErrKeyNotFound) {
-		return err
+		return 1, err
 	}
-	return nil
+	return 1, nil
 }
 
 // hasConflict reports whether field f of id has more than one head (in

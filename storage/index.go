@@ -33,14 +33,6 @@ func indexEntries(p *Person) []indexEntry {
 	}
 	addTokens(p.Values[FieldFullName])
 	addTokens(p.Values[FieldOtherNames])
-	if v := p.Values[FieldIDNumber]; v != "" {
-		// Who holds each current ID number, for the same-ID conflict
-		// (semantic.go); kept by imports and saves here, by ApplyOps there.
-		out = append(out, indexEntry{key: string(idHolderKey(v, p.ID))})
-	}
-	if k := hhMemberKey(p); k != nil {
-		out = append(out, indexEntry{key: string(k)})
-	}
 	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
 		if v := p.Values[f]; v != "" {
 			out = append(out, indexEntry{key: string(indexKey(prefixIDNumber, v, p.ID)), count: idHoldersKey(v)})

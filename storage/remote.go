@@ -127,6 +127,11 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		var entered []string   // communes the current op's record just moved into
 		var idNumbers []string // ID numbers whose holders changed
 		var hhTouched []string // households whose members changed
+		// Persons this call creates: no conflict record of theirs exists
+		// but those this call writes (multi), so no read is needed.
+		fresh := map[ID]bool{}
+		multi := map[fieldKey]bool{}
+		sem := newLists(txn)
 		changed := map[ID]*touched{}
 		for _, op := range ops {
 			if !op.Device.Valid() || op.Seq == 0 {
@@ -163,6 +168,7 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 						p = &Person{ID: op.ID}
 						ctr.Persons++
 						changed[op.ID] = &touched{}
+						fresh[op.ID] = true
 					case err != nil:
 						return err
 					default:
@@ -184,11 +190,17 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				if err := putRemote(txn, op, rk); err != nil {
 					return err
 				}
-				if err := mergePerson(txn, op, p); err != nil {
+				if err := mergePerson(txn, op, p, fresh[op.ID], multi); err != nil {
 					return err
 				}
-				if err := checkPersonConflicts(txn, p, op); err != nil {
-					return err
+				if !fresh[op.ID] || p.Values[FieldStatus] == StatusDead && op.Event != EventRegister {
+					if err := checkPersonConflicts(txn, p, op); err != nil {
+						return err
+					}
+				} else if op.Event == EventMoveOut {
+					if err := checkPersonConflicts(txn, p, op); err != nil {
+						return err
+					}
 				}
 				communeOf(p, communes)
 				if existed {
@@ -294,12 +306,12 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 						return err
 					}
 				}
-				nums, err := moveIDHolder(txn, changed[id].old, p)
+				nums, err := moveIDHolder(sem, changed[id].old, p)
 				if err != nil {
 					return err
 				}
 				idNumbers = append(idNumbers, nums...)
-				hhs, err := moveHouseholdMember(txn, changed[id].old, p)
+				hhs, err := moveHouseholdMember(sem, changed[id].old, p)
 				if err != nil {
 					return err
 				}
@@ -329,10 +341,10 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		if err := checkMoves(txn, ctr.Seen); err != nil {
 			return err
 		}
-		if err := checkHouseholds(txn, hhTouched); err != nil {
+		if err := checkHouseholds(sem, hhTouched); err != nil {
 			return err
 		}
-		grown, err := checkSameIDNumber(txn, idNumbers)
+		grown, err := checkSameIDNumber(sem, idNumbers)
 		if err != nil {
 			return err
 		}
@@ -414,27 +426,39 @@ func putRemote(txn *badger.Txn, op *Op, rk []byte) error {
 // the record's operations (settleField), which may open or close a
 // conflict. Both give the same result in any arrival order (the property
 // test TestMerge_AnyInterleavingSameStateAndConflicts).
-func mergePerson(txn *badger.Txn, op *Op, p *Person) error {
+func mergePerson(txn *badger.Txn, op *Op, p *Person, fresh bool, multi map[fieldKey]bool) error {
 	v := op.Version()
 	for _, c := range op.Changes {
 		f := Field(c.Field)
 		if !f.Valid() {
 			return fmt.Errorf("operation %s/%d: unknown person field %d", op.Device, op.Seq, c.Field)
 		}
-		multi, err := hasConflict(txn, p.ID, f)
-		if err != nil {
-			return err
+		fk := fieldKey{p.ID, f}
+		heads := multi[fk]
+		if !fresh && !heads {
+			var err error
+			if heads, err = hasConflict(txn, p.ID, f); err != nil {
+				return err
+			}
 		}
-		if !multi && c.Seen == p.Versions[f] && versionLess(p.Versions[f], v) {
+		if !heads && c.Seen == p.Versions[f] && versionLess(p.Versions[f], v) {
 			p.Values[f] = c.New
 			p.Versions[f] = v
 			continue
 		}
-		if err := settleField(txn, p, f); err != nil {
+		n, err := settleField(txn, p, f)
+		if err != nil {
 			return err
 		}
+		multi[fk] = n > 1
 	}
 	return nil
+}
+
+// fieldKey names one field of one record.
+type fieldKey struct {
+	id ID
+	f  Field
 }
 
 // mergeInto applies op's changes to a record whose field versions are vs:

@@ -18,8 +18,8 @@ import (
 // and derived only from the state the operations made, so every store with
 // the same operations holds the same ones:
 //
-//	I:<id number>\x00<id16>   the current ID number of each person (every store)
-//	S:i:<id number>           two or more persons hold the ID number: their IDs
+//	I:<id number>             who holds it as current ID number: id16s, sorted
+//	S:i:<id number>           two or more persons hold the ID number: their id16s
 //
 // Correcting one person's ID number (or merging the two) makes it go away.
 const (
@@ -43,11 +43,115 @@ type SemanticConflict struct {
 // Name is how kitctl and the app name the conflict: "<kind>:<key>".
 func (c SemanticConflict) Name() string { return c.Kind + ":" + c.Key }
 
-func idHolderKey(digits string, id ID) []byte { return indexKey(prefixIDHolder, digits, id) }
+func idHolderKey(digits string) []byte { return []byte(prefixIDHolder + clip(digits)) }
 
-// moveIDHolder keeps the I: index of one person in step and returns the
+// A list key holds fixed-size entries (an id16, or a tag byte and an
+// id16), sorted: one point read tells who holds an ID number or who is in
+// a household, so the check after each write needs no iterator (inside a
+// transaction of thousands of writes, an iterator sorts them all).
+
+func listGet(txn *badger.Txn, k []byte) ([]byte, error) {
+	item, err := txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+// lists caches the list keys one transaction reads and writes: what each
+// held before the transaction (a conflict record exists exactly when the
+// list held a conflict then) and what it holds now.
+type lists struct {
+	txn  *badger.Txn
+	was  map[string][]byte
+	now  map[string][]byte
+	seen map[string]bool
+}
+
+func newLists(txn *badger.Txn) *lists {
+	return &lists{txn: txn, was: map[string][]byte{}, now: map[string][]byte{}, seen: map[string]bool{}}
+}
+
+func (c *lists) get(k []byte) ([]byte, error) {
+	if c.seen[string(k)] {
+		return c.now[string(k)], nil
+	}
+	l, err := listGet(c.txn, k)
+	if err != nil {
+		return nil, err
+	}
+	c.seen[string(k)], c.was[string(k)], c.now[string(k)] = true, l, l
+	return l, nil
+}
+
+// before returns what the list held when the transaction began.
+func (c *lists) before(k []byte) ([]byte, error) {
+	if _, err := c.get(k); err != nil {
+		return nil, err
+	}
+	return c.was[string(k)], nil
+}
+
+// edit adds or removes entry in the list under k.
+func (c *lists) edit(k, entry []byte, add bool) error {
+	l, err := c.get(k)
+	if err != nil {
+		return err
+	}
+	out := listWith(l, entry, add)
+	c.now[string(k)] = out
+	if len(out) == 0 {
+		return deleteIf(c.txn, k)
+	}
+	return c.txn.Set(k, out)
+}
+
+// listWith returns l with entry added or removed.
+func listWith(l, entry []byte, add bool) []byte {
+	size := len(entry)
+	var out []byte
+	placed := false
+	for i := 0; i+size <= len(l); i += size {
+		e := l[i : i+size]
+		c := bytes.Compare(e, entry)
+		if c == 0 {
+			if add {
+				placed = true
+				out = append(out, e...)
+			}
+			continue
+		}
+		if add && !placed && c > 0 {
+			out = append(out, entry...)
+			placed = true
+		}
+		out = append(out, e...)
+	}
+	if add && !placed {
+		out = append(out, entry...)
+	}
+	return out
+}
+
+func listHas(txn *badger.Txn, k, entry []byte) bool {
+	l, err := listGet(txn, k)
+	if err != nil {
+		return false
+	}
+	for i := 0; i+len(entry) <= len(l); i += len(entry) {
+		if bytes.Equal(l[i:i+len(entry)], entry) {
+			return true
+		}
+	}
+	return false
+}
+
+// moveIDHolder keeps the I: lists of one person in step and returns the
 // ID numbers whose holders changed.
-func moveIDHolder(txn *badger.Txn, old, p *Person) ([]string, error) {
+func moveIDHolder(c *lists, old, p *Person) ([]string, error) {
 	var was, is string
 	if old != nil {
 		was = old.Values[FieldIDNumber]
@@ -56,15 +160,16 @@ func moveIDHolder(txn *badger.Txn, old, p *Person) ([]string, error) {
 	if was == is {
 		return nil, nil
 	}
+	self := appendID(nil, p.ID)
 	var touched []string
 	if was != "" {
-		if err := txn.Delete(idHolderKey(was, p.ID)); err != nil {
+		if err := c.edit(idHolderKey(was), self, false); err != nil {
 			return nil, err
 		}
 		touched = append(touched, was)
 	}
 	if is != "" {
-		if err := txn.Set(idHolderKey(is, p.ID), nil); err != nil {
+		if err := c.edit(idHolderKey(is), self, true); err != nil {
 			return nil, err
 		}
 		touched = append(touched, is)
@@ -76,58 +181,64 @@ func moveIDHolder(txn *badger.Txn, old, p *Person) ([]string, error) {
 // It returns, for each conflict that opened, changed or closed, the persons
 // it concerned before and after (a district feeds them to each other's
 // communes, so every supervisor concerned sees it open and close).
-func checkSameIDNumber(txn *badger.Txn, numbers []string) ([][]ID, error) {
+func checkSameIDNumber(c *lists, numbers []string) ([][]ID, error) {
+	txn := c.txn
 	sort.Strings(numbers)
 	var grown [][]ID
 	for i, digits := range numbers {
 		if digits == "" || (i > 0 && numbers[i-1] == digits) {
 			continue
 		}
-		pre := append([]byte(prefixIDHolder+clip(digits)), indexSep)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-		e := &enc{}
-		var ids []ID
-		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-			k := it.Item().Key()
-			if id, ok := decodeIDKey(k[len(pre):]); ok {
-				e.id(id)
-				ids = append(ids, id)
-			}
-		}
-		it.Close()
 		k := []byte(prefixSemanticSame + clip(digits))
-		var held []byte
-		if item, err := txn.Get(k); err == nil {
-			if held, err = item.ValueCopy(nil); err != nil {
-				return nil, err
-			}
-		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+		was, err := c.before(idHolderKey(digits))
+		if err != nil {
 			return nil, err
 		}
-		if string(held) == string(e.b) || (held == nil && len(ids) < 2) {
+		holders, err := c.get(idHolderKey(digits))
+		if err != nil {
+			return nil, err
+		}
+		n := len(holders) / idKeyLen
+		if n < 2 {
+			holders = nil
+		}
+		if len(was)/idKeyLen < 2 && n < 2 {
+			continue // the usual case: nobody else holds it, then or now
+		}
+		held, err := listGet(txn, k)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Equal(held, holders) {
 			continue
 		}
 		// The conflict opened, changed or closed: everyone it concerns,
 		// before and after, hears of it.
-		members := append([]ID(nil), ids...)
-		d := &dec{b: held}
-		for len(d.b) > 0 && d.err == nil {
-			members = append(members, d.id())
-		}
+		members := idList(append(append([]byte{}, held...), holders...))
 		sort.Slice(members, func(i, j int) bool { return members[i].String() < members[j].String() })
 		members = dedupeIDs(members)
 		if len(members) >= 2 {
 			grown = append(grown, members)
 		}
-		if len(ids) >= 2 {
-			if err := txn.Set(k, e.b); err != nil {
+		if n >= 2 {
+			if err := txn.Set(k, holders); err != nil {
 				return nil, err
 			}
-		} else if err := txn.Delete(k); err != nil {
+		} else if err := deleteIf(txn, k); err != nil {
 			return nil, err
 		}
 	}
 	return grown, nil
+}
+
+func idList(b []byte) []ID {
+	var out []ID
+	for i := 0; i+idKeyLen <= len(b); i += idKeyLen {
+		if id, ok := decodeIDKey(b[i : i+idKeyLen]); ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func dedupeIDs(s []ID) []ID {
@@ -200,13 +311,10 @@ func (s *Store) SemanticConflicts() ([]SemanticConflict, error) {
 		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
 			c := SemanticConflict{Kind: ConflictSameIDNumber, Key: string(it.Item().Key()[len(pre):])}
 			err := it.Item().Value(func(v []byte) error {
-				d := &dec{b: v}
-				for len(d.b) > 0 && d.err == nil {
-					c.Persons = append(c.Persons, d.id())
+				if len(v)%idKeyLen != 0 {
+					return fmt.Errorf("%w: conflict %s", ErrCorrupt, c.Name())
 				}
-				if d.err != nil {
-					return fmt.Errorf("%w: conflict %s: %v", ErrCorrupt, c.Name(), d.err)
-				}
+				c.Persons = idList(v)
 				return nil
 			})
 			if err != nil {
@@ -480,7 +588,7 @@ func (s *Store) Dismiss(id ID, o SaveOptions) (*Op, error) {
 
 // Households (DESIGN.md §8: a household without exactly one head):
 //
-//	Hm:<commune>\x00<folded number>\x00<h|m><id16>   each member, h for the head
+//	Hm:<commune>\x00<folded number>                  its members: h|m (head or not), id16; sorted
 //	S:h:<commune>\x00<folded number>                 the household has members
 //	                                                 and not exactly one head:
 //	                                                 its members (h|m, id) in key order
@@ -501,83 +609,97 @@ func householdOf(p *Person) (string, bool) {
 	return clip(p.Values[FieldPermanentAddressCode]) + "\x00" + clip(fold.Fold(num)), true
 }
 
-func hhMemberKey(p *Person) []byte {
-	hh, ok := householdOf(p)
-	if !ok {
-		return nil
-	}
+// hhEntry is p's entry in its household's member list: h (head) or m,
+// then its id16.
+func hhEntry(p *Person) []byte {
 	tag := byte('m')
 	if p.IsHead() {
 		tag = 'h'
 	}
-	b := append([]byte(prefixHHMemberOf+hh), indexSep, tag)
-	return appendID(b, p.ID)
+	return appendID([]byte{tag}, p.ID)
 }
 
-// moveHouseholdMember keeps the Hm: index of one person in step and returns
-// the households whose members changed.
-func moveHouseholdMember(txn *badger.Txn, old, p *Person) ([]string, error) {
-	var was, is []byte
-	if old != nil {
-		was = hhMemberKey(old)
+func hhListKey(hh string) []byte { return []byte(prefixHHMemberOf + hh) }
+
+// hhMemberKey is the list key of p's household and p's entry in it (nil
+// when p has no household number).
+func hhMemberKey(p *Person) (k, entry []byte) {
+	hh, ok := householdOf(p)
+	if !ok {
+		return nil, nil
 	}
-	is = hhMemberKey(p)
-	if string(was) == string(is) {
+	return hhListKey(hh), hhEntry(p)
+}
+
+// moveHouseholdMember keeps the Hm: lists of one person in step and
+// returns the households whose members changed.
+func moveHouseholdMember(c *lists, old, p *Person) ([]string, error) {
+	var wk, we []byte
+	if old != nil {
+		wk, we = hhMemberKey(old)
+	}
+	ik, ie := hhMemberKey(p)
+	if bytes.Equal(wk, ik) && bytes.Equal(we, ie) {
 		return nil, nil
 	}
 	var touched []string
-	if was != nil {
-		if err := txn.Delete(was); err != nil {
+	if wk != nil {
+		if err := c.edit(wk, we, false); err != nil {
 			return nil, err
 		}
-		hh, _ := householdOf(old)
-		touched = append(touched, hh)
+		touched = append(touched, string(wk[len(prefixHHMemberOf):]))
 	}
-	if is != nil {
-		if err := txn.Set(is, nil); err != nil {
+	if ik != nil {
+		if err := c.edit(ik, ie, true); err != nil {
 			return nil, err
 		}
-		hh, _ := householdOf(p)
-		touched = append(touched, hh)
+		touched = append(touched, string(ik[len(prefixHHMemberOf):]))
 	}
 	return touched, nil
 }
 
 // checkHouseholds writes or clears the heads conflict of each household.
-func checkHouseholds(txn *badger.Txn, hhs []string) error {
+func checkHouseholds(c *lists, hhs []string) error {
 	sort.Strings(hhs)
 	for i, hh := range hhs {
 		if i > 0 && hhs[i-1] == hh {
 			continue
 		}
-		pre := append([]byte(prefixHHMemberOf+hh), indexSep)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-		var members, heads int
-		var list []byte
-		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-			k := it.Item().Key()
-			if len(k) != len(pre)+1+idKeyLen {
-				continue
-			}
-			members++
-			if k[len(pre)] == 'h' {
-				heads++
-			}
-			list = append(list, k[len(pre):]...)
+		was, err := c.before(hhListKey(hh))
+		if err != nil {
+			return err
 		}
-		it.Close()
+		list, err := c.get(hhListKey(hh))
+		if err != nil {
+			return err
+		}
 		k := []byte(prefixSemanticHeads + hh)
-		if members > 0 && heads != 1 {
-			if err := txn.Set(k, list); err != nil {
+		if badHeads(list) {
+			if err := c.txn.Set(k, list); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := deleteIf(txn, k); err != nil {
-			return err
+		if badHeads(was) {
+			if err := deleteIf(c.txn, k); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// badHeads reports whether a household's member list has members and not
+// exactly one head.
+func badHeads(list []byte) bool {
+	members, heads := 0, 0
+	for i := 0; i+1+idKeyLen <= len(list); i += 1 + idKeyLen {
+		members++
+		if list[i] == 'h' {
+			heads++
+		}
+	}
+	return members > 0 && heads != 1
 }
 
 // HouseholdConflict is a household without exactly one head.

@@ -197,34 +197,35 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 				}
 			}
 		}
-		// The I: keys moved with the index above; an edit that changed
-		// an ID number may settle a same-ID conflict.
-		var nums []string
+		// Semantic keys (semantic.go) are kept for persons that came from
+		// elsewhere; a local edit of such a person moves them and may
+		// settle a conflict. (This device's own persons are checked when
+		// they are saved, and by the district.)
+		var nums, hhs []string
+		sem := newLists(txn)
 		for _, rc := range ws.records {
-			if rc.newP == nil || rc.oldP == nil || rc.oldP.Values[FieldIDNumber] == rc.newP.Values[FieldIDNumber] {
+			if rc.newP == nil || rc.oldP == nil {
 				continue
 			}
-			nums = append(nums, rc.oldP.Values[FieldIDNumber], rc.newP.Values[FieldIDNumber])
+			if v := rc.oldP.Values[FieldIDNumber]; v != "" && listHas(txn, idHolderKey(v), appendID(nil, rc.oldP.ID)) {
+				n, err := moveIDHolder(sem, rc.oldP, rc.newP)
+				if err != nil {
+					return err
+				}
+				nums = append(nums, n...)
+			}
+			if k, e := hhMemberKey(rc.oldP); k != nil && listHas(txn, k, e) {
+				h, err := moveHouseholdMember(sem, rc.oldP, rc.newP)
+				if err != nil {
+					return err
+				}
+				hhs = append(hhs, h...)
+			}
 		}
-		if _, err := checkSameIDNumber(txn, nums); err != nil {
+		if _, err := checkSameIDNumber(sem, nums); err != nil {
 			return err
 		}
-		// The Hm: keys too; a save may settle (or, with members pulled
-		// from elsewhere, make) a household without exactly one head.
-		var hhs []string
-		for _, rc := range ws.records {
-			if rc.newP == nil {
-				continue
-			}
-			for _, q := range []*Person{rc.oldP, rc.newP} {
-				if q != nil {
-					if hh, ok := householdOf(q); ok {
-						hhs = append(hhs, hh)
-					}
-				}
-			}
-		}
-		if err := checkHouseholds(txn, hhs); err != nil {
+		if err := checkHouseholds(sem, hhs); err != nil {
 			return err
 		}
 		return txn.Set([]byte(keyMetaCounters), ctr.bytes())
@@ -348,7 +349,7 @@ func settleLocal(txn *badger.Txn, ops []*Op) error {
 				continue
 			}
 			p := &Person{ID: op.ID}
-			if err := settleField(txn, p, f); err != nil {
+			if _, err := settleField(txn, p, f); err != nil {
 				return err
 			}
 		}
