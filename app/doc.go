@@ -4,8 +4,9 @@
 //     there and is tested without a display (CGO_ENABLED=0).
 //   - app/ui: thin Fyne screens bound to the view models.
 //   - app/i18n: the translation layer over assets/i18n (vi, en).
-//   - app/demo: the demo profile that `communekit --demo` opens.
+//   - app/demo: the demo profile that `communekit --demo` opens, enrolled
+//     with a demo district whose one node runs in the app on loopback.
 //
-// The app calls storage (and, once it exists, sync) through their public
-// APIs only; it has no storage or network code of its own.
+// The app calls storage and sync (sync/client for the sync screen) through
+// their public APIs only; it has no storage or network code of its own.
 package app
