@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
@@ -597,6 +600,9 @@ func TestRefusals(t *testing.T) {
 
 	tampered := append([]byte{}, lan2.Sealed...)
 	tampered[batch.HeaderSize+(len(tampered)-batch.HeaderSize-batch.SignatureSize)/2] ^= 0x01
+	// Batch 1 again, signed by lan, with batch 2's operations: what a
+	// device whose outbox was restored from an old copy would send.
+	replayed := mustReseal(t, d, lan, lan2, 1)
 
 	cases := []struct {
 		name   string
@@ -615,7 +621,9 @@ func TestRefusals(t *testing.T) {
 		{"revoked, batch accepted before", minh1.Sealed, protocol.CodeRevoked, nil},
 		{"tampered", tampered, protocol.CodeTampered, nil},
 		{"wrongly addressed", toOther[0].Sealed, protocol.CodeWrongRecipient, nil},
+		{"replayed number", replayed, protocol.CodeReplay, nil},
 		{"not a batch", []byte("CKBF\x01 these bytes are no batch"), protocol.CodeMalformed, nil},
+		{"too large", make([]byte, batch.DefaultLimits.MaxSealed+1), protocol.CodeTooLarge, nil},
 	}
 	for _, tc := range cases {
 		for _, n := range c.nodes { // the leader and followers answer alike
@@ -688,6 +696,11 @@ func TestRefusals(t *testing.T) {
 	if len(cs.Nodes) != 3 {
 		t.Fatalf("the cluster lists %d nodes: %+v", len(cs.Nodes), cs.Nodes)
 	}
+	for _, st := range cs.Nodes {
+		if st.ID == foreign.spec.ID {
+			t.Fatalf("the foreign node is a member: %+v", cs.Nodes)
+		}
+	}
 	if code, body, _ := get(foreign.url + protocol.PathReady); code != http.StatusServiceUnavailable {
 		t.Fatalf("the foreign node says it is ready: %d %s", code, body)
 	}
@@ -715,6 +728,28 @@ func TestRefusals(t *testing.T) {
 	if st := c.converge(); st.Digest != before.Digest || st.AppliedIndex != before.AppliedIndex {
 		t.Fatalf("the foreign node or the stranger changed the state: %+v, before %+v", st, before)
 	}
+}
+
+// mustReseal seals the operations of ob again as batch seq of dv
+// (following nothing), signed by dv.
+func mustReseal(t *testing.T, d *district, dv *device, ob *storage.OutBatch, seq uint64) []byte {
+	t.Helper()
+	pub := d.keys.Public()
+	dev := dv.s.DeviceKeys()
+	op := &batch.Opener{Identity: d.keys.Age, KeyID: pub.KeyID, SignerKey: func(string) (ed25519.PublicKey, error) { return dev.Public().SignKey, nil }}
+	b, err := op.Open(ob.Sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcpt, err := age.ParseX25519Recipient(pub.AgeRecipient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := batch.Seal(b.Ops, batch.SealOptions{Header: batch.Header{Sender: dv.id, Seq: seq, RecipientKeyID: pub.KeyID}, Recipient: rcpt, SignKey: dev.Sign})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealed
 }
 
 func mustAdd(t *testing.T, dv *device, n int) {
