@@ -356,3 +356,31 @@ func beU64(b []byte) uint64 {
 }
 
 var _ = batch.Hash
+
+// A node stopped and started again in the same process (the app's demo
+// district does this) comes back with its state.
+func TestNode_RestartInProcess(t *testing.T) {
+	d, err := identity.NewDistrict("Cụm thử")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "n1")
+	n := startNode(t, d, "n1", dir, true, "", nil)
+	waitFor(t, 10*time.Second, "a leader", func() bool { return n.raft.State() == raft.Leader })
+	before := n.fsm.applied.Load()
+	if err := n.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *Node, 1)
+	go func() { done <- startNode(t, d, "n1", dir, true, "", nil) }()
+	select {
+	case n = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the node did not start again within 20 s (a lock left held?)")
+	}
+	defer n.Shutdown(context.Background())
+	waitFor(t, 10*time.Second, "a leader again", func() bool { return n.raft.State() == raft.Leader })
+	if n.fsm.applied.Load() < before {
+		t.Fatalf("applied index went back from %d to %d", before, n.fsm.applied.Load())
+	}
+}

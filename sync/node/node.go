@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	wal "github.com/hashicorp/raft-wal"
+	"github.com/hashicorp/raft-wal/metadb"
 
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
@@ -71,11 +72,13 @@ type Node struct {
 	fsm   *fsm
 	raft  *raft.Raft
 	wal   *wal.WAL
-	trans *raft.NetworkTransport
-	m     *metrics
-	http  *http.Server
-	ln    net.Listener
-	prop  *proposer
+	// walMeta is the WAL's metadata store (closed by us, see Start).
+	walMeta *metadb.BoltMetaDB
+	trans   *raft.NetworkTransport
+	m       *metrics
+	http    *http.Server
+	ln      net.Listener
+	prop    *proposer
 
 	stop     chan struct{}
 	removed  chan struct{} // closed when Raft stopped because the cluster removed this node
@@ -128,7 +131,11 @@ func Start(cfg Config) (n *Node, err error) {
 	if err := os.MkdirAll(walDir, 0o700); err != nil { // raft-wal does not create it
 		return nil, err
 	}
-	if n.wal, err = wal.Open(walDir); err != nil {
+	// raft-wal (v0.4.0) does not close the metadata store it opens itself,
+	// so a node started again in the same process would wait forever on
+	// its file lock: we open it, and close it after the WAL.
+	n.walMeta = &metadb.BoltMetaDB{}
+	if n.wal, err = wal.Open(walDir, wal.WithMetaStore(n.walMeta)); err != nil {
 		return nil, fmt.Errorf("opening the Raft log in %s: %w", walDir, err)
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(cfg.Dir, "snapshots"), 2, hl)
@@ -336,6 +343,9 @@ func (n *Node) closeAll() error {
 	}
 	if n.wal != nil {
 		errs = append(errs, n.wal.Close())
+	}
+	if n.walMeta != nil {
+		errs = append(errs, n.walMeta.Close())
 	}
 	if n.store != nil {
 		errs = append(errs, n.store.Close())
