@@ -54,6 +54,7 @@ func TestLeaderKilled(t *testing.T) {
 		killed   time.Time
 		times    []time.Time // when each receipt came
 		retries  = map[string]int{}
+		lastErr  = make([]string, devices)
 	)
 	record := func(i int) func(*protocol.Receipt) {
 		return func(r *protocol.Receipt) {
@@ -66,15 +67,18 @@ func TestLeaderKilled(t *testing.T) {
 			times = append(times, time.Now())
 		}
 	}
-	failed := func(_ int, err error) {
-		why := "network error"
-		var pe *protocol.Error
-		if errors.As(err, &pe) {
-			why = pe.Code
+	failed := func(i int) func(int, error) {
+		return func(_ int, err error) {
+			why := "network error"
+			var pe *protocol.Error
+			if errors.As(err, &pe) {
+				why = pe.Code
+			}
+			mu.Lock()
+			retries[why]++
+			lastErr[i] = time.Now().Format("15:04:05.000 ") + err.Error()
+			mu.Unlock()
 		}
-		mu.Lock()
-		retries[why]++
-		mu.Unlock()
 	}
 	count := func() int {
 		mu.Lock()
@@ -87,7 +91,7 @@ func TestLeaderKilled(t *testing.T) {
 	errs := make(chan error, devices)
 	for i, dv := range devs {
 		// Each device starts on its own node and moves on when it fails.
-		cfg := pushConfig{urls: append(append([]string{}, urls[i%3:]...), urls[:i%3]...), failed: failed}
+		cfg := pushConfig{urls: append(append([]string{}, urls[i%3:]...), urls[:i%3]...), failed: failed(i)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -117,6 +121,11 @@ func TestLeaderKilled(t *testing.T) {
 			}
 			return ok()
 		}) {
+			mu.Lock()
+			defer mu.Unlock()
+			for i := range devs {
+				t.Logf("device %d: %d receipts since the new leader; last failure %s", i+1, after[i], lastErr[i])
+			}
 			t.Fatalf("waited %s for %s", d, what)
 		}
 	}

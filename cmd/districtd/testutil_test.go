@@ -258,6 +258,20 @@ func (n *daemon) stop() error {
 	return nil
 }
 
+// dump stops the node with SIGQUIT: the Go runtime writes every
+// goroutine's stack to its log.
+func (n *daemon) dump() {
+	if !n.running() {
+		return
+	}
+	n.p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-n.p.done:
+	case <-time.After(10 * time.Second):
+		n.kill()
+	}
+}
+
 func (n *daemon) log() string {
 	b, _ := os.ReadFile(n.logPath)
 	return string(b)
@@ -380,14 +394,23 @@ func (c *cluster) running() []*daemon {
 
 // shutdown stops every node with SIGTERM, as an operator would, fails the
 // test if one does not stop cleanly or its race detector spoke, and shows
-// the end of each node's log if the test failed.
+// the end of each node's log if the test failed. After a failure it
+// stops them with SIGQUIT instead, so that each log ends with the node's
+// goroutines; DISTRICTD_TEST_LOGDIR=dir keeps the logs there.
 func (c *cluster) shutdown() {
+	failed := c.t.Failed()
+	ends := make([]int64, len(c.nodes)) // log sizes before the dumps
 	var wg sync.WaitGroup
 	errs := make([]error, len(c.nodes))
 	for i, n := range c.nodes {
+		ends[i] = int64(len(n.log()))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if failed {
+				n.dump()
+				return
+			}
 			errs[i] = n.stop()
 		}()
 	}
@@ -400,15 +423,22 @@ func (c *cluster) shutdown() {
 			c.t.Errorf("districtd %s: the race detector found a data race (see its log)", n.spec.ID)
 		}
 	}
+	keep := os.Getenv("DISTRICTD_TEST_LOGDIR")
 	// DISTRICTD_TEST_LOGS=1 shows every log whole.
 	whole := os.Getenv("DISTRICTD_TEST_LOGS") != ""
 	if c.t.Failed() || whole {
-		for _, n := range c.nodes {
+		for i, n := range c.nodes {
 			log := n.log()
 			if !whole {
-				log = tail(log, 40)
+				log = tail(log[:min(ends[i], int64(len(log)))], 40)
 			}
 			c.t.Logf("--- end of %s's log (%s):\n%s", n.spec.ID, n.logPath, log)
+			if keep != "" {
+				name := filepath.Join(keep, strings.ReplaceAll(c.t.Name(), "/", "_")+"-"+n.spec.ID+".log")
+				if err := os.WriteFile(name, []byte(n.log()), 0o600); err == nil {
+					c.t.Logf("kept %s", name)
+				}
+			}
 		}
 	}
 }
