@@ -11,6 +11,9 @@ type EntityKind uint8
 const (
 	KindPerson EntityKind = iota + 1
 	KindHousehold
+	// KindDecision is a supervisor's decision about two persons (ID is
+	// the first; its one change names the second): see duplicate.go.
+	KindDecision
 )
 
 func (k EntityKind) String() string {
@@ -19,6 +22,8 @@ func (k EntityKind) String() string {
 		return "person"
 	case KindHousehold:
 		return "household"
+	case KindDecision:
+		return "decision"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -152,6 +157,9 @@ func (o *Op) ApplyToHousehold(h *Household) error {
 func (o *Op) FieldName(c Change) string {
 	if o.Kind == KindHousehold {
 		return HouseholdField(c.Field).String()
+	}
+	if o.Kind == KindDecision {
+		return DecisionKind(c.Field).String()
 	}
 	return Field(c.Field).String()
 }

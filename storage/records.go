@@ -387,6 +387,11 @@ func (s *Store) lookupIndexFilter(txn *badger.Txn, prefix, value string, self ID
 
 // Person returns the record with id.
 func (s *Store) Person(id ID) (*Person, error) {
+	if kept, ok := s.MergedInto(id); ok {
+		// A person merged into another by a supervisor: the identifier
+		// leads to the person kept.
+		return s.person(kept)
+	}
 	return s.person(id)
 }
 
@@ -445,10 +450,25 @@ func (s *Store) History(id ID) ([]*Op, error) {
 		if err != nil {
 			return err
 		}
-		if len(remote) > 0 {
-			ops = append(ops, remote...)
-			sort.SliceStable(ops, func(i, j int) bool { return versionLess(ops[i].Version(), ops[j].Version()) })
+		ops = append(ops, remote...)
+		// Both histories of a merge: those of the persons merged into id.
+		mpre := appendID([]byte(prefixMergedInto), id)
+		mit := txn.NewIterator(badger.IteratorOptions{Prefix: mpre})
+		var retired []ID
+		for mit.Seek(mpre); mit.ValidForPrefix(mpre); mit.Next() {
+			if r, ok := decodeIDKey(mit.Item().Key()[len(mpre):]); ok {
+				retired = append(retired, r)
+			}
 		}
+		mit.Close()
+		for _, r := range retired {
+			more, err := recordOps(txn, r)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, more...)
+		}
+		sort.SliceStable(ops, func(i, j int) bool { return versionLess(ops[i].Version(), ops[j].Version()) })
 		return nil
 	})
 	if err == nil && len(ops) == 0 {

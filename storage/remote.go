@@ -100,6 +100,27 @@ type ApplyResult struct {
 // a clock or iterates a map, so a district node applying a Raft log entry
 // is deterministic.
 func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
+	res, err := s.applyOps(ops, o)
+	if !errors.Is(err, badger.ErrTxnTooBig) || len(ops) < 2 {
+		return res, err
+	}
+	// Too much for one transaction (a commune store's memtable is small):
+	// halves, the named values with the second. Both halves look up
+	// what the store holds (not Fresh), so a crash between them and the
+	// same call again give the same result.
+	first, second := o, o
+	first.Meta, first.Fresh, second.Fresh = nil, false, false
+	r1, err := s.ApplyOps(ops[:len(ops)/2], first)
+	if err != nil {
+		return r1, err
+	}
+	r2, err := s.ApplyOps(ops[len(ops)/2:], second)
+	r2.Applied += r1.Applied
+	r2.Skipped += r1.Skipped
+	return r2, err
+}
+
+func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var res ApplyResult
@@ -132,6 +153,7 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		fresh := map[ID]bool{}
 		multi := map[fieldKey]bool{}
 		sem := newLists(txn)
+		var dupTouched []string // Q: lists whose persons or their details changed
 		changed := map[ID]*touched{}
 		for _, op := range ops {
 			if !op.Device.Valid() || op.Seq == 0 {
@@ -244,6 +266,34 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				if h.AddressCode != "" {
 					communes[h.AddressCode] = true
 				}
+			case KindDecision:
+				if err := putRemote(txn, op, rk); err != nil {
+					return err
+				}
+				touchedQ, retired, err := applyDecision(sem, txn, op)
+				if err != nil {
+					return err
+				}
+				dupTouched = append(dupTouched, touchedQ...)
+				for _, id := range retired {
+					rp, err := getPerson(txn, id)
+					if err != nil {
+						continue
+					}
+					nums, hhs, err := retire(sem, rp)
+					if err != nil {
+						return err
+					}
+					idNumbers = append(idNumbers, nums...)
+					hhTouched = append(hhTouched, hhs...)
+					if ctr.Persons > 0 {
+						ctr.Persons--
+					}
+					communeOf(rp, communes)
+				}
+				if a, err := getPerson(txn, op.ID); err == nil {
+					communeOf(a, communes)
+				}
 			default:
 				return fmt.Errorf("%w: operation %s/%d changes a %s", ErrCorrupt, op.Device, op.Seq, op.Kind)
 			}
@@ -316,6 +366,11 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					return err
 				}
 				hhTouched = append(hhTouched, hhs...)
+				qs, err := moveDupKey(sem, txn, changed[id].old, p)
+				if err != nil {
+					return err
+				}
+				dupTouched = append(dupTouched, qs...)
 				continue
 			}
 			h := households[id]
@@ -348,8 +403,12 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		if err != nil {
 			return err
 		}
+		pairs, err := checkDuplicates(sem, txn, dupTouched)
+		if err != nil {
+			return err
+		}
 		if o.Feed {
-			for _, ids := range grown {
+			for _, ids := range append(grown, pairs...) {
 				if err := feedEachOther(txn, ids, &ctr); err != nil {
 					return err
 				}

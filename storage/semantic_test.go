@@ -141,3 +141,79 @@ func TestSemantic_HouseholdNeedsExactlyOneHead(t *testing.T) {
 		t.Fatalf("no head: %+v", hc)
 	}
 }
+
+func TestDuplicate_AcrossCommunesDismissedOrMerged(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	person := func(dev string, n uint64, name, commune, father string) *storage.Op {
+		return semOp(dev, n, t0.Add(time.Duration(n)*time.Minute), storage.EventRegister, storage.ID{Origin: dev[:8], N: n},
+			storage.Change{Field: uint8(storage.FieldFullName), New: name},
+			storage.Change{Field: uint8(storage.FieldBirthDate), New: "1990-05-17"},
+			storage.Change{Field: uint8(storage.FieldPermanentAddressCode), New: commune},
+			storage.Change{Field: uint8(storage.FieldFatherName), New: father})
+	}
+	a := person("aaaaaaaaaaaaaaaa", 1, "Giàng A Páo", "00769", "Giàng A Sử")
+	b := person("bbbbbbbbbbbbbbbb", 1, "Giàng A Pao", "12472", "GIÀNG A SỬ") // the same man, typed elsewhere
+	c := person("bbbbbbbbbbbbbbbb", 2, "Giàng A Páo", "12472", "Vàng A Chá") // a namesake
+	n := mustCreateNode(t, filepath.Join(t.TempDir(), "n"))
+	defer n.Close()
+	if _, err := n.ApplyOps([]*storage.Op{a, b, c}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dc, err := n.DuplicateConflicts()
+	if err != nil || len(dc) != 1 {
+		t.Fatalf("duplicates = %+v, %v; want a and b only", dc, err)
+	}
+	pair := dc[0]
+	decide := func(seq uint64, d storage.DecisionKind) {
+		op := &storage.Op{Device: "cccccccccccccccc", Seq: seq, HLC: hlcAt(t0.Add(time.Hour + time.Duration(seq))), Officer: "Mai", Kind: storage.KindDecision,
+			ID: pair.A, Event: storage.EventResolution, Changes: []storage.Change{{Field: uint8(d), New: pair.B.String()}}}
+		if _, err := n.ApplyOps([]*storage.Op{op}, storage.ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Merged: b's identifier leads to a, both histories are a's, and the
+	// conflict is gone.
+	before, _, _ := n.Counts()
+	decide(1, storage.DecisionMerge)
+	if dc, _ := n.DuplicateConflicts(); len(dc) != 0 {
+		t.Fatalf("after the merge: %+v", dc)
+	}
+	p, err := n.Person(pair.B)
+	if err != nil || p.ID != pair.A {
+		t.Fatalf("the retired identifier leads to %v, %v; want %s", p, err, pair.A)
+	}
+	h, _ := n.History(pair.A)
+	if len(h) < 3 {
+		t.Errorf("history of the person kept has %d operations, want both registrations and the decision", len(h))
+	}
+	if after, _, _ := n.Counts(); after != before-1 {
+		t.Errorf("persons %d → %d, want one fewer", before, after)
+	}
+
+	// Dismissed: a second store, decided "not the same person".
+	m := mustCreateNode(t, filepath.Join(t.TempDir(), "m"))
+	defer m.Close()
+	if _, err := m.ApplyOps([]*storage.Op{c, b, a}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dc2, _ := m.DuplicateConflicts()
+	if len(dc2) != 1 || dc2[0] != pair {
+		t.Fatalf("the other order found %+v", dc2)
+	}
+	op := &storage.Op{Device: "cccccccccccccccc", Seq: 1, HLC: hlcAt(t0.Add(time.Hour)), Officer: "Mai", Kind: storage.KindDecision,
+		ID: pair.A, Event: storage.EventResolution, Changes: []storage.Change{{Field: uint8(storage.DecisionDistinct), New: pair.B.String()}}}
+	if _, err := m.ApplyOps([]*storage.Op{op}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if dc, _ := m.DuplicateConflicts(); len(dc) != 0 {
+		t.Fatalf("after 'not the same person': %+v", dc)
+	}
+	// A later edit does not bring it back.
+	edit := semOp("bbbbbbbbbbbbbbbb", 3, t0.Add(2*time.Hour), storage.EventCorrection, pair.B, storage.Change{Field: uint8(storage.FieldHometown), New: "00769"})
+	if _, err := m.ApplyOps([]*storage.Op{edit}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if dc, _ := m.DuplicateConflicts(); len(dc) != 0 {
+		t.Fatalf("after a later edit: %+v", dc)
+	}
+}

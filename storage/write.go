@@ -201,7 +201,7 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 		// elsewhere; a local edit of such a person moves them and may
 		// settle a conflict. (This device's own persons are checked when
 		// they are saved, and by the district.)
-		var nums, hhs []string
+		var nums, hhs, dups []string
 		sem := newLists(txn)
 		for _, rc := range ws.records {
 			if rc.newP == nil || rc.oldP == nil {
@@ -221,6 +221,41 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 				}
 				hhs = append(hhs, h...)
 			}
+			if k := dupKey(rc.oldP); k != nil && listHas(txn, k, appendID(nil, rc.oldP.ID)) {
+				q, err := moveDupKey(sem, txn, rc.oldP, rc.newP)
+				if err != nil {
+					return err
+				}
+				dups = append(dups, q...)
+			}
+		}
+		// A supervisor's decision made here applies here at once.
+		for _, op := range ws.ops {
+			if op.Kind != KindDecision {
+				continue
+			}
+			q, retired, err := applyDecision(sem, txn, op)
+			if err != nil {
+				return err
+			}
+			dups = append(dups, q...)
+			for _, id := range retired {
+				rp, err := getPerson(txn, id)
+				if err != nil {
+					continue
+				}
+				n, h, err := retire(sem, rp)
+				if err != nil {
+					return err
+				}
+				nums, hhs = append(nums, n...), append(hhs, h...)
+				if ctr.Persons > 0 {
+					ctr.Persons--
+				}
+			}
+		}
+		if _, err := checkDuplicates(sem, txn, dups); err != nil {
+			return err
 		}
 		if _, err := checkSameIDNumber(sem, nums); err != nil {
 			return err

@@ -68,6 +68,20 @@ func semanticJSON(s *storage.Store, sc storage.SemanticConflict) map[string]any 
 	return map[string]any{"id": sc.Name(), "kind": sc.Kind, "person_id": first, "field": storage.FieldIDNumber.String(), "candidates": cs}
 }
 
+func duplicateJSON(s *storage.Store, dc storage.DuplicateConflict) map[string]any {
+	var cs []map[string]any
+	for i, id := range []storage.ID{dc.A, dc.B} {
+		c := map[string]any{"n": i + 1, "person_id": id.String()}
+		if p, err := s.Person(id); err == nil {
+			for _, f := range []storage.Field{storage.FieldFullName, storage.FieldBirthDate, storage.FieldPermanentAddressCode, storage.FieldHometown, storage.FieldFatherName, storage.FieldMotherName, storage.FieldIDNumber} {
+				c[f.String()] = p.Get(f)
+			}
+		}
+		cs = append(cs, c)
+	}
+	return map[string]any{"id": dc.Name(), "kind": storage.ConflictDuplicate, "person_id": dc.A.String(), "field": "", "candidates": cs}
+}
+
 func householdConflictJSON(s *storage.Store, hc storage.HouseholdConflict) map[string]any {
 	var cs []map[string]any
 	add := func(id storage.ID, head bool) {
@@ -165,8 +179,24 @@ func conflictsList(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	dcs, err := s.DuplicateConflicts()
+	if err != nil {
+		return err
+	}
 	if e.jsonOut {
-		out := make([]map[string]any, 0, len(cs)+len(sem)+len(pcs)+len(hcs))
+		out := make([]map[string]any, 0, len(cs)+len(sem)+len(pcs)+len(hcs)+len(dcs))
+		for _, dc := range dcs {
+			out = append(out, duplicateJSON(s, dc))
+		}
+		for _, dc := range dcs {
+			describe := func(id storage.ID) string {
+				if p, err := s.Person(id); err == nil {
+					return fmt.Sprintf("%s (%s, born %s, commune %s)", id, p.FullName(), p.Get(storage.FieldBirthDate), p.Get(storage.FieldPermanentAddressCode))
+				}
+				return id.String()
+			}
+			fmt.Fprintf(e.stdout, "%s  probably one person: %s and %s; --merge KEPT RETIRED or --dismiss\n", dc.Name(), describe(dc.A), describe(dc.B))
+		}
 		for _, hc := range hcs {
 			out = append(out, householdConflictJSON(s, hc))
 		}
@@ -197,7 +227,7 @@ func conflictsList(e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s:%s  %s moved out on %s and no commune recorded the move in\n", pc.Kind, pc.Person, name, pc.At.Time().Format("2006-01-02"))
 		}
 	}
-	if len(pcs)+len(hcs) > 0 && len(cs) == 0 && len(sem) == 0 {
+	if len(pcs)+len(hcs)+len(dcs) > 0 && len(cs) == 0 && len(sem) == 0 {
 		return nil
 	}
 	for _, sc := range sem {
@@ -211,7 +241,7 @@ func conflictsList(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s  the same ID number on %s: correct one of them with `kitctl person edit`\n", sc.Name(), strings.Join(who, " and "))
 	}
-	if len(sem) > 0 && len(cs) == 0 && len(pcs)+len(hcs) == 0 {
+	if len(sem) > 0 && len(cs) == 0 && len(pcs)+len(hcs)+len(dcs) == 0 {
 		return nil
 	}
 	if len(cs) == 0 {
@@ -302,6 +332,9 @@ func conflictsResolve(e *env, args []string) error {
 			valueSet = true
 		}
 	})
+	if rest, ok := strings.CutPrefix(pos0(pos), storage.ConflictDuplicate+":"); ok {
+		return conflictsDecide(e, pos, rest, *merge, *dismiss, *note)
+	}
 	if len(pos) == 1 && *dismiss {
 		for _, kind := range []string{storage.ConflictEditAfterDeath, storage.ConflictMoveNotMatched} {
 			if rest, ok := strings.CutPrefix(pos[0], kind+":"); ok {
@@ -313,7 +346,7 @@ func conflictsResolve(e *env, args []string) error {
 		return errors.New("two persons hold the same ID number: correct the wrong one with `kitctl person edit PERSON --set id_number=…` (merging duplicate persons is not built yet)")
 	}
 	if *merge || *dismiss {
-		return errors.New("--merge decides duplicate-person conflicts, which this version does not detect yet; --dismiss closes edit_after_death and move_without_move_in conflicts; a field conflict is resolved with --choose N or --value V")
+		return errors.New("--merge decides duplicate conflicts; --dismiss closes duplicate, edit_after_death and move_without_move_in conflicts; a field conflict is resolved with --choose N or --value V")
 	}
 	if len(pos) != 1 || (*choose == 0) == !valueSet {
 		return usagef("usage: kitctl conflicts resolve CONFLICT (--choose N | --value V) [--note TEXT]")
@@ -387,5 +420,58 @@ func conflictsDismiss(e *env, name, person, note string) error {
 		return e.printJSON(map[string]any{"id": name, "dismissed": true, "op": op.Seq})
 	}
 	fmt.Fprintf(e.stdout, "Dismissed %s. The decision reaches the district and the other devices with the next `kitctl sync`.\n", name)
+	return nil
+}
+
+// conflictsDecide decides a probable duplicate: --merge KEPT RETIRED or
+// --dismiss (not the same person).
+func conflictsDecide(e *env, pos []string, pair string, merge, dismiss bool, note string) error {
+	name := pos[0]
+	a, b, ok := strings.Cut(pair, "+")
+	if !ok || merge == dismiss {
+		return usagef("usage: kitctl conflicts resolve %s (--merge KEPT RETIRED | --dismiss) [--note TEXT]", name)
+	}
+	ida, err1 := storage.ParseID(a)
+	idb, err2 := storage.ParseID(b)
+	if err := errors.Join(err1, err2); err != nil {
+		return usagef("conflict %q: %v", name, err)
+	}
+	d := storage.DecisionDistinct
+	kept, retired := ida, idb
+	if merge {
+		d = storage.DecisionMerge
+		if len(pos) != 3 {
+			return usagef("--merge names the person kept, then the one retired into it: kitctl conflicts resolve %s --merge %s %s", name, a, b)
+		}
+		var err error
+		if kept, err = storage.ParseID(pos[1]); err == nil {
+			retired, err = storage.ParseID(pos[2])
+		}
+		if err != nil {
+			return usagef("--merge %s %s: %v", pos[1], pos[2], err)
+		}
+		if !((kept == ida && retired == idb) || (kept == idb && retired == ida)) {
+			return usagef("--merge %s %s: the conflict is between %s and %s", pos[1], pos[2], a, b)
+		}
+	} else if len(pos) != 1 {
+		return usagef("usage: kitctl conflicts resolve %s --dismiss [--note TEXT]", name)
+	}
+	s, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	op, err := s.Decide(kept, retired, d, storage.SaveOptions{Reason: note})
+	if err != nil {
+		return fmt.Errorf("%v; `kitctl conflicts list` shows the open ones", err)
+	}
+	if e.jsonOut {
+		return e.printJSON(map[string]any{"id": name, "decision": d.String(), "kept": kept.String(), "retired": retired.String(), "op": op.Seq})
+	}
+	if merge {
+		fmt.Fprintf(e.stdout, "Merged %s into %s: both histories are kept; %s now leads to %s. It reaches the district with the next `kitctl sync`.\n", retired, kept, retired, kept)
+	} else {
+		fmt.Fprintf(e.stdout, "Recorded that %s and %s are different persons. It reaches the district with the next `kitctl sync`.\n", kept, retired)
+	}
 	return nil
 }

@@ -190,15 +190,23 @@ func (dv *device) seal(t *testing.T) []*storage.OutBatch {
 	return bs
 }
 
+// post sends a request, again while the cluster answers 503 (an election
+// under way on a loaded machine), as a device would.
 func post(t *testing.T, url, path string, body []byte) (int, []byte) {
 	t.Helper()
-	resp, err := http.Post(strings.TrimRight(url, "/")+path, "application/octet-stream", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	end := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Post(strings.TrimRight(url, "/")+path, "application/octet-stream", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(end) {
+			return resp.StatusCode, b
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
 }
 
 func (dv *device) register(t *testing.T, url string) {

@@ -220,3 +220,50 @@ func TestCluster_SameIDNumberAcrossCommunes(t *testing.T) {
 	}
 	_ = pa
 }
+
+func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	b := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleOfficer)
+	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
+	for i, dv := range []*device{a, b, sup} {
+		dv.register(t, c.nodes[i].Addr())
+	}
+	add := func(dv *device, name, commune string) *storage.Person {
+		p, err := dv.s.AddPerson(storage.Values{storage.FieldFullName: name, storage.FieldBirthDate: "17/05/1990", storage.FieldSex: "Nam",
+			storage.FieldEthnicity: "H'Mông", storage.FieldFatherName: "Giàng A Sử", storage.FieldPermanentAddressCode: commune}, storage.SaveOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pa := add(a, "Giàng A Páo", "00769")
+	pb := add(b, "Giàng A Páo", "12472")
+	a.pushAll(t, c, c.nodes[0].Addr())
+	b.pushAll(t, c, c.nodes[1].Addr())
+	c.converged()
+	for _, n := range c.nodes {
+		if dc, err := n.Store().DuplicateConflicts(); err != nil || len(dc) != 1 {
+			t.Fatalf("node %s duplicates: %+v %v", n.cfg.ID, dc, err)
+		}
+	}
+	pull(t, sup, c.nodes[2].Addr())
+	dc, err := sup.s.DuplicateConflicts()
+	if err != nil || len(dc) != 1 {
+		t.Fatalf("the supervisor sees %+v, %v", dc, err)
+	}
+	if _, err := sup.s.Decide(pa.ID, pb.ID, storage.DecisionMerge, storage.SaveOptions{Reason: "cùng một người"}); err != nil {
+		t.Fatal(err)
+	}
+	sup.pushAll(t, c, c.nodes[1].Addr())
+	c.converged()
+	for _, n := range c.nodes {
+		if dc, _ := n.Store().DuplicateConflicts(); len(dc) != 0 {
+			t.Fatalf("node %s still has %+v", n.cfg.ID, dc)
+		}
+		p, err := n.Store().Person(pb.ID)
+		if err != nil || p.ID != pa.ID {
+			t.Fatalf("node %s: the retired identifier leads to %v, %v", n.cfg.ID, p, err)
+		}
+	}
+}

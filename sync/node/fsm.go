@@ -318,7 +318,7 @@ func (f *fsm) checkAuthority(b *batch.Batch, c *cert.Certificate) *protocol.Erro
 			return &protocol.Error{Code: protocol.CodeForbidden, Message: fmt.Sprintf("batch %d of device %s resolves a conflict, but the device is enrolled as %s (%s): only a supervisor's device may resolve conflicts", b.Header.Seq, b.Header.Sender, c.Role, c.Officer)}
 		}
 		commune := ""
-		if op.Kind == storage.KindPerson {
+		if op.Kind == storage.KindPerson || op.Kind == storage.KindDecision {
 			if p, err := f.s.Person(op.ID); err == nil {
 				commune = p.Get(storage.FieldPermanentAddressCode)
 			}

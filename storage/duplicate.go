@@ -1,0 +1,348 @@
+package storage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/communekit/communekit/storage/fold"
+)
+
+// Probable duplicate persons across communes (DESIGN.md §8), and the two
+// decisions a supervisor makes about them:
+//
+//	Q:<folded name>\x00<birth date>   persons with that name and birth date: id16s, sorted
+//	S:q:<idA16><idB16>                A and B (A < B) are probably one person
+//	Dq:<idA16><idB16>                 a supervisor decided they are not
+//	Mg:<retired16>                    merged: the id16 of the person kept
+//	Mk:<kept16><retired16>            the persons merged into kept
+//
+// Two persons are probably one when they share folded name and birth date,
+// live in different communes, agree on at least one of hometown, father's
+// or mother's name, do not hold two different ID numbers, and no decision
+// says otherwise. Like every conflict here it is derived from the set of
+// operations, so every store holding the same ones agrees.
+const (
+	prefixDupKey      = "Q:"
+	prefixSemanticDup = "S:q:"
+	prefixDistinct    = "Dq:"
+	prefixMerged      = "Mg:"
+	prefixMergedInto  = "Mk:"
+
+	ConflictDuplicate = "duplicate"
+)
+
+// DecisionKind is what a KindDecision operation decides.
+type DecisionKind uint8
+
+// Decisions; values are part of the encoding.
+const (
+	DecisionDistinct DecisionKind = iota + 1 // the two are different persons
+	DecisionMerge                            // the second is the first: it is retired into it
+)
+
+func (d DecisionKind) String() string {
+	switch d {
+	case DecisionDistinct:
+		return "not_the_same_person"
+	case DecisionMerge:
+		return "merged_into"
+	}
+	return fmt.Sprintf("decision(%d)", uint8(d))
+}
+
+func dupKey(p *Person) []byte {
+	name, born := p.Values[FieldFullName], p.Values[FieldBirthDate]
+	if name == "" || born == "" {
+		return nil
+	}
+	return []byte(prefixDupKey + clip(fold.Fold(name)) + "\x00" + born)
+}
+
+func pairKey(prefix string, a, b ID) []byte {
+	if b.String() < a.String() {
+		a, b = b, a
+	}
+	return appendID(appendID([]byte(prefix), a), b)
+}
+
+// moveDupKey keeps the Q: lists of one person in step; it returns the lists
+// touched.
+func moveDupKey(c *lists, txn *badger.Txn, old, p *Person) ([]string, error) {
+	var wk, ik []byte
+	if old != nil && !isRetired(txn, old.ID) {
+		wk = dupKey(old)
+	}
+	if !isRetired(txn, p.ID) {
+		ik = dupKey(p)
+	}
+	self := appendID(nil, p.ID)
+	var touched []string
+	if bytes.Equal(wk, ik) {
+		if ik != nil && dupRelevantChanged(old, p) {
+			touched = append(touched, string(ik))
+		}
+		return touched, nil
+	}
+	if wk != nil {
+		if err := c.edit(wk, self, false); err != nil {
+			return nil, err
+		}
+		touched = append(touched, string(wk))
+	}
+	if ik != nil {
+		if err := c.edit(ik, self, true); err != nil {
+			return nil, err
+		}
+		touched = append(touched, string(ik))
+	}
+	return touched, nil
+}
+
+// dupRelevantChanged reports whether a field the duplicate test reads changed.
+func dupRelevantChanged(old, p *Person) bool {
+	if old == nil {
+		return true
+	}
+	for _, f := range []Field{FieldHometown, FieldFatherName, FieldMotherName, FieldIDNumber, FieldPermanentAddressCode} {
+		if old.Values[f] != p.Values[f] {
+			return true
+		}
+	}
+	return false
+}
+
+func isRetired(txn *badger.Txn, id ID) bool { return exists(txn, appendID([]byte(prefixMerged), id)) }
+
+func probablySame(a, b *Person) bool {
+	ca, cb := a.Values[FieldPermanentAddressCode], b.Values[FieldPermanentAddressCode]
+	if ca == cb {
+		return false // within one commune the officers see both
+	}
+	if ia, ib := a.Values[FieldIDNumber], b.Values[FieldIDNumber]; ia != "" && ib != "" && ia != ib {
+		return false
+	}
+	same := func(f Field) bool {
+		va, vb := a.Values[f], b.Values[f]
+		return va != "" && fold.Fold(va) == fold.Fold(vb)
+	}
+	return same(FieldHometown) || same(FieldFatherName) || same(FieldMotherName)
+}
+
+// checkDuplicates re-derives the duplicate pairs among the persons of each
+// touched Q: list; it returns the pairs that opened or closed.
+func checkDuplicates(c *lists, txn *badger.Txn, keys []string) ([][]ID, error) {
+	sort.Strings(keys)
+	var changed [][]ID
+	for i, k := range keys {
+		if i > 0 && keys[i-1] == k {
+			continue
+		}
+		now, err := c.get([]byte(k))
+		if err != nil {
+			return nil, err
+		}
+		was, err := c.before([]byte(k))
+		if err != nil {
+			return nil, err
+		}
+		ids := dedupeIDs(append(idList(was), idList(now)...))
+		if len(ids) < 2 {
+			continue
+		}
+		inNow := map[ID]bool{}
+		for _, id := range idList(now) {
+			inNow[id] = true
+		}
+		persons := map[ID]*Person{}
+		for _, id := range ids {
+			if p, err := getPerson(txn, id); err == nil {
+				persons[id] = p
+			}
+		}
+		for a := 0; a < len(ids); a++ {
+			for b := a + 1; b < len(ids); b++ {
+				pa, pb := persons[ids[a]], persons[ids[b]]
+				want := inNow[ids[a]] && inNow[ids[b]] && pa != nil && pb != nil && probablySame(pa, pb) &&
+					!exists(txn, pairKey(prefixDistinct, ids[a], ids[b]))
+				sk := pairKey(prefixSemanticDup, ids[a], ids[b])
+				has := exists(txn, sk)
+				switch {
+				case want && !has:
+					if err := txn.Set(sk, nil); err != nil {
+						return nil, err
+					}
+					changed = append(changed, []ID{ids[a], ids[b]})
+				case !want && has:
+					if err := txn.Delete(sk); err != nil {
+						return nil, err
+					}
+					changed = append(changed, []ID{ids[a], ids[b]})
+				}
+			}
+		}
+	}
+	return changed, nil
+}
+
+// applyDecision applies a supervisor's decision about op.ID and the person
+// its change names. It returns the Q: lists to re-check.
+func applyDecision(c *lists, txn *badger.Txn, op *Op) ([]string, []ID, error) {
+	if len(op.Changes) != 1 {
+		return nil, nil, fmt.Errorf("%w: decision %s/%d has %d changes, want 1", ErrCorrupt, op.Device, op.Seq, len(op.Changes))
+	}
+	other, err := ParseID(op.Changes[0].New)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: decision %s/%d names %q: %v", ErrCorrupt, op.Device, op.Seq, op.Changes[0].New, err)
+	}
+	a, errA := getPerson(txn, op.ID)
+	b, errB := getPerson(txn, other)
+	if errA != nil || errB != nil {
+		// A decision about persons this store does not hold: kept in
+		// history only.
+		return nil, nil, nil
+	}
+	var touched []string
+	switch DecisionKind(op.Changes[0].Field) {
+	case DecisionDistinct:
+		if err := txn.Set(pairKey(prefixDistinct, op.ID, other), nil); err != nil {
+			return nil, nil, err
+		}
+	case DecisionMerge:
+		// other is retired into op.ID: out of the duplicate, ID number and
+		// household lists, its lookups redirected.
+		if op.ID == other || isRetired(txn, op.ID) {
+			return nil, nil, nil
+		}
+		if err := txn.Set(appendID([]byte(prefixMerged), other), appendID(nil, op.ID)); err != nil {
+			return nil, nil, err
+		}
+		if err := txn.Set(appendID(appendID([]byte(prefixMergedInto), op.ID), other), nil); err != nil {
+			return nil, nil, err
+		}
+		if k := dupKey(b); k != nil {
+			if err := c.edit(k, appendID(nil, other), false); err != nil {
+				return nil, nil, err
+			}
+			touched = append(touched, string(k))
+		}
+		if k := dupKey(a); k != nil {
+			touched = append(touched, string(k))
+		}
+		return touched, []ID{other}, nil
+	default:
+		return nil, nil, fmt.Errorf("%w: decision %s/%d of unknown kind %d", ErrCorrupt, op.Device, op.Seq, op.Changes[0].Field)
+	}
+	if k := dupKey(a); k != nil {
+		touched = append(touched, string(k))
+	}
+	if k := dupKey(b); k != nil {
+		touched = append(touched, string(k))
+	}
+	return touched, nil, nil
+}
+
+// retire takes a merged person out of the lists that make conflicts.
+func retire(c *lists, p *Person) (nums, hhs []string, err error) {
+	self := appendID(nil, p.ID)
+	if v := p.Values[FieldIDNumber]; v != "" {
+		if err := c.edit(idHolderKey(v), self, false); err != nil {
+			return nil, nil, err
+		}
+		nums = append(nums, v)
+	}
+	if k, e := hhMemberKey(p); k != nil {
+		if err := c.edit(k, e, false); err != nil {
+			return nil, nil, err
+		}
+		hhs = append(hhs, string(k[len(prefixHHMemberOf):]))
+	}
+	return nums, hhs, nil
+}
+
+// DuplicateConflict is a pair of persons that are probably one.
+type DuplicateConflict struct{ A, B ID }
+
+// Name is "duplicate:<A>+<B>".
+func (d DuplicateConflict) Name() string {
+	return ConflictDuplicate + ":" + d.A.String() + "+" + d.B.String()
+}
+
+// DuplicateConflicts returns the probable duplicates the store holds.
+func (s *Store) DuplicateConflicts() ([]DuplicateConflict, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	var out []DuplicateConflict
+	err := s.db.View(func(txn *badger.Txn) error {
+		pre := []byte(prefixSemanticDup)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: false})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			k := it.Item().Key()[len(pre):]
+			if len(k) != 2*idKeyLen {
+				continue
+			}
+			a, _ := decodeIDKey(k[:idKeyLen])
+			b, _ := decodeIDKey(k[idKeyLen:])
+			out = append(out, DuplicateConflict{A: a, B: b})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MergedInto returns the person a retired person was merged into, or
+// false.
+func (s *Store) MergedInto(id ID) (ID, bool) {
+	var kept ID
+	ok := false
+	if s.db == nil {
+		return kept, false
+	}
+	s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(appendID([]byte(prefixMerged), id))
+		if err != nil {
+			return nil
+		}
+		return item.Value(func(v []byte) error {
+			kept, ok = decodeIDKey(v)
+			return nil
+		})
+	})
+	return kept, ok
+}
+
+// ErrNotDuplicate means a decision was asked about two persons that are not
+// (any more) a probable duplicate.
+var ErrNotDuplicate = errors.New("these two persons are not a probable duplicate")
+
+// Decide records a supervisor's decision about the probable duplicate a
+// and b: DecisionDistinct (not the same person) or DecisionMerge (b is a:
+// b is retired into a, both histories kept, b's lookups redirected).
+func (s *Store) Decide(a, b ID, d DecisionKind, o SaveOptions) (*Op, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	err := s.db.View(func(txn *badger.Txn) error {
+		if !exists(txn, pairKey(prefixSemanticDup, a, b)) {
+			return fmt.Errorf("%s and %s: %w", a, b, ErrNotDuplicate)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctr := s.ctr
+	op := s.nextOp(&ctr, KindDecision, a, EventResolution, o.Reason, []Change{{Field: uint8(d), New: b.String()}})
+	ws := &writeSet{ops: []*Op{op}}
+	if err := s.commit(ws, ctr); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
