@@ -36,6 +36,11 @@ func History(tr Tr, store *storage.Store, id storage.ID) ([]HistoryRow, error) {
 			if op.Kind == storage.KindHousehold {
 				r.Field = tr.T("household_field." + storage.HouseholdField(c.Field).String())
 				r.Old, r.New = c.Old, c.New
+			} else if op.Kind == storage.KindDecision {
+				// A supervisor's decision about two persons: what, and
+				// the other person.
+				r.Field = tr.T("decision." + storage.DecisionKind(c.Field).String())
+				r.New = c.New
 			} else {
 				f := storage.Field(c.Field)
 				r.Field = f.Label(lang)
