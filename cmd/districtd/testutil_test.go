@@ -679,16 +679,24 @@ func newDevice(t *testing.T, d *district, officer string) *device {
 	return &device{id: string(s.Profile().Device), s: s, cert: cb, d: d}
 }
 
-// households numbers the households the devices make, so that no two
-// share a household number.
+// households numbers the persons the devices make: each heads a
+// household of its own and has a birth date no other has, so that no
+// two look alike (the tests are about faults, not about conflicts).
 var households atomic.Uint64
+
+var (
+	familyNames = []string{"Giàng", "Lò", "Vàng", "Nguyễn", "Hoàng", "Sùng", "Tẩn", "Lý"}
+	givenNames  = []string{"A Páo", "Văn Minh", "Thị Mai", "Văn Tú", "Thị Lan", "A Sử", "Láo Lở", "Thị Dợ"}
+)
 
 // add records n new persons, each the head of a new household.
 func (dv *device) add(n int) error {
 	var b strings.Builder
 	b.WriteString("full_name,birth_date,sex,ethnicity,household_number,relationship_to_head,permanent_address_code\n")
+	born := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "Giàng A Páo,1990,Nam,H'Mông,H%d,Chủ hộ,%s\n", households.Add(1), commune)
+		k := households.Add(1)
+		fmt.Fprintf(&b, "%s %s,%s,Nam,H'Mông,H%d,Chủ hộ,%s\n", familyNames[k%8], givenNames[k/8%8], born.AddDate(0, 0, int(k)).Format("02/01/2006"), k, commune)
 	}
 	rep, err := dv.s.ImportPersons(strings.NewReader(b.String()), storage.ImportOptions{})
 	if err != nil {
