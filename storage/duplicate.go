@@ -14,7 +14,7 @@ import (
 // Probable duplicate persons across communes (DESIGN.md §8), and the two
 // decisions a supervisor makes about them:
 //
-//	Q:<folded name>\x00<birth date>   persons with that name and birth date: id16s, sorted
+//	Q:<folded name>\x00<birth date>   persons with that name and birth date: id16 + commune8, sorted
 //	S:q:<idA16><idB16>                A and B (A < B) are probably one person
 //	Dq:<idA16><idB16>                 a supervisor decided they are not
 //	Mg:<retired16>                    merged: the id16 of the person kept
@@ -69,32 +69,43 @@ func pairKey(prefix string, a, b ID) []byte {
 	return appendID(appendID([]byte(prefix), a), b)
 }
 
+// dupEntry is p's entry in its Q: list: its id16 and its permanent
+// address commune (8 bytes, zero-padded), so that two persons of one
+// commune — never a duplicate conflict — are told apart without reading
+// their records.
+func dupEntry(p *Person) []byte {
+	var c [8]byte
+	copy(c[:], p.Values[FieldPermanentAddressCode])
+	return append(appendID(nil, p.ID), c[:]...)
+}
+
+const dupEntryLen = idKeyLen + 8
+
 // moveDupKey keeps the Q: lists of one person in step; it returns the lists
 // touched.
 func moveDupKey(c *lists, txn *badger.Txn, old, p *Person) ([]string, error) {
-	var wk, ik []byte
+	var wk, ik, we, ie []byte
 	if old != nil && !isRetired(txn, old.ID) {
-		wk = dupKey(old)
+		wk, we = dupKey(old), dupEntry(old)
 	}
 	if !isRetired(txn, p.ID) {
-		ik = dupKey(p)
+		ik, ie = dupKey(p), dupEntry(p)
 	}
-	self := appendID(nil, p.ID)
 	var touched []string
-	if bytes.Equal(wk, ik) {
+	if bytes.Equal(wk, ik) && bytes.Equal(we, ie) {
 		if ik != nil && dupRelevantChanged(old, p) {
 			touched = append(touched, string(ik))
 		}
 		return touched, nil
 	}
 	if wk != nil {
-		if err := c.edit(wk, self, false); err != nil {
+		if err := c.edit(wk, we, false); err != nil {
 			return nil, err
 		}
 		touched = append(touched, string(wk))
 	}
 	if ik != nil {
-		if err := c.edit(ik, self, true); err != nil {
+		if err := c.edit(ik, ie, true); err != nil {
 			return nil, err
 		}
 		touched = append(touched, string(ik))
@@ -132,11 +143,23 @@ func probablySame(a, b *Person) bool {
 	return same(FieldHometown) || same(FieldFatherName) || same(FieldMotherName)
 }
 
-// checkDuplicates re-derives the duplicate pairs among the persons of each
-// touched Q: list; it returns the pairs that opened or closed.
-func checkDuplicates(c *lists, txn *badger.Txn, keys []string) ([][]ID, error) {
+// checkDuplicates re-derives the duplicate pairs of the persons in
+// touched (those this transaction changed) within each touched Q: list;
+// it returns the pairs that opened or closed. Only pairs with a touched
+// person can change, and a pair in one commune (then and now) is never a
+// conflict, so a large group of namesakes in one commune costs no reads.
+func checkDuplicates(c *lists, txn *badger.Txn, keys []string, touched map[ID]bool) ([][]ID, error) {
 	sort.Strings(keys)
 	var changed [][]ID
+	persons := map[ID]*Person{}
+	load := func(id ID) *Person {
+		p, ok := persons[id]
+		if !ok {
+			p, _ = getPerson(txn, id)
+			persons[id] = p
+		}
+		return p
+	}
 	for i, k := range keys {
 		if i > 0 && keys[i-1] == k {
 			continue
@@ -149,38 +172,79 @@ func checkDuplicates(c *lists, txn *badger.Txn, keys []string) ([][]ID, error) {
 		if err != nil {
 			return nil, err
 		}
-		ids := dedupeIDs(append(idList(was), idList(now)...))
-		if len(ids) < 2 {
-			continue
+		type entry struct {
+			id           ID
+			was, now     string // communes (empty: not in that list)
+			inWas, inNow bool
 		}
-		inNow := map[ID]bool{}
-		for _, id := range idList(now) {
-			inNow[id] = true
-		}
-		persons := map[ID]*Person{}
-		for _, id := range ids {
-			if p, err := getPerson(txn, id); err == nil {
-				persons[id] = p
+		byID := map[ID]*entry{}
+		var order []ID
+		add := func(l []byte, isNow bool) {
+			for i := 0; i+dupEntryLen <= len(l); i += dupEntryLen {
+				id, ok := decodeIDKey(l[i : i+idKeyLen])
+				if !ok {
+					continue
+				}
+				e := byID[id]
+				if e == nil {
+					e = &entry{id: id}
+					byID[id] = e
+					order = append(order, id)
+				}
+				commune := trimZero(l[i+idKeyLen : i+dupEntryLen])
+				if isNow {
+					e.now, e.inNow = commune, true
+				} else {
+					e.was, e.inWas = commune, true
+				}
 			}
 		}
-		for a := 0; a < len(ids); a++ {
-			for b := a + 1; b < len(ids); b++ {
-				pa, pb := persons[ids[a]], persons[ids[b]]
-				want := inNow[ids[a]] && inNow[ids[b]] && pa != nil && pb != nil && probablySame(pa, pb) &&
-					!exists(txn, pairKey(prefixDistinct, ids[a], ids[b]))
-				sk := pairKey(prefixSemanticDup, ids[a], ids[b])
-				has := exists(txn, sk)
+		add(was, false)
+		add(now, true)
+		if len(order) < 2 {
+			continue
+		}
+		sort.Slice(order, func(i, j int) bool { return order[i].String() < order[j].String() })
+		for a := 0; a < len(order); a++ {
+			for b := a + 1; b < len(order); b++ {
+				ea, eb := byID[order[a]], byID[order[b]]
+				if !touched[ea.id] && !touched[eb.id] {
+					continue
+				}
+				// A conflict record can exist only if they were in
+				// different communes before, and can be wanted only if
+				// they are in different communes now.
+				couldHave := ea.inWas && eb.inWas && ea.was != eb.was
+				couldWant := ea.inNow && eb.inNow && ea.now != eb.now
+				if !couldHave && !couldWant {
+					continue
+				}
+				want := false
+				if couldWant {
+					pa, pb := load(ea.id), load(eb.id)
+					want = pa != nil && pb != nil && probablySame(pa, pb) && !exists(txn, pairKey(prefixDistinct, ea.id, eb.id))
+				}
+				sk := pairKey(prefixSemanticDup, ea.id, eb.id)
+				has := couldHave && exists(txn, sk)
+				if !has && !want && !couldHave {
+					continue
+				}
+				if !has && ea.inWas && eb.inWas {
+					// Not flagged before, though in different communes:
+					// look, in case an earlier transaction flagged it.
+					has = exists(txn, sk)
+				}
 				switch {
 				case want && !has:
 					if err := txn.Set(sk, nil); err != nil {
 						return nil, err
 					}
-					changed = append(changed, []ID{ids[a], ids[b]})
+					changed = append(changed, []ID{ea.id, eb.id})
 				case !want && has:
 					if err := txn.Delete(sk); err != nil {
 						return nil, err
 					}
-					changed = append(changed, []ID{ids[a], ids[b]})
+					changed = append(changed, []ID{ea.id, eb.id})
 				}
 			}
 		}
@@ -224,7 +288,7 @@ func applyDecision(c *lists, txn *badger.Txn, op *Op) ([]string, []ID, error) {
 			return nil, nil, err
 		}
 		if k := dupKey(b); k != nil {
-			if err := c.edit(k, appendID(nil, other), false); err != nil {
+			if err := c.edit(k, dupEntry(b), false); err != nil {
 				return nil, nil, err
 			}
 			touched = append(touched, string(k))

@@ -154,6 +154,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		multi := map[fieldKey]bool{}
 		sem := newLists(txn)
 		var dupTouched []string // Q: lists whose persons or their details changed
+		touchedIDs := map[ID]bool{}
 		changed := map[ID]*touched{}
 		for _, op := range ops {
 			if !op.Device.Valid() || op.Seq == 0 {
@@ -212,6 +213,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				if err := putRemote(txn, op, rk); err != nil {
 					return err
 				}
+				touchedIDs[op.ID] = true
 				if err := mergePerson(txn, op, p, fresh[op.ID], multi); err != nil {
 					return err
 				}
@@ -269,6 +271,12 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			case KindDecision:
 				if err := putRemote(txn, op, rk); err != nil {
 					return err
+				}
+				touchedIDs[op.ID] = true
+				if len(op.Changes) == 1 {
+					if other, err := ParseID(op.Changes[0].New); err == nil {
+						touchedIDs[other] = true
+					}
 				}
 				touchedQ, retired, err := applyDecision(sem, txn, op)
 				if err != nil {
@@ -403,7 +411,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		if err != nil {
 			return err
 		}
-		pairs, err := checkDuplicates(sem, txn, dupTouched)
+		pairs, err := checkDuplicates(sem, txn, dupTouched, touchedIDs)
 		if err != nil {
 			return err
 		}

@@ -221,7 +221,7 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 				}
 				hhs = append(hhs, h...)
 			}
-			if k := dupKey(rc.oldP); k != nil && listHas(txn, k, appendID(nil, rc.oldP.ID)) {
+			if k := dupKey(rc.oldP); k != nil && listHas(txn, k, dupEntry(rc.oldP)) {
 				q, err := moveDupKey(sem, txn, rc.oldP, rc.newP)
 				if err != nil {
 					return err
@@ -254,7 +254,21 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 				}
 			}
 		}
-		if _, err := checkDuplicates(sem, txn, dups); err != nil {
+		touchedIDs := map[ID]bool{}
+		for _, rc := range ws.records {
+			if rc.newP != nil {
+				touchedIDs[rc.newP.ID] = true
+			}
+		}
+		for _, op := range ws.ops {
+			touchedIDs[op.ID] = true
+			if op.Kind == KindDecision && len(op.Changes) == 1 {
+				if other, err := ParseID(op.Changes[0].New); err == nil {
+					touchedIDs[other] = true
+				}
+			}
+		}
+		if _, err := checkDuplicates(sem, txn, dups, touchedIDs); err != nil {
 			return err
 		}
 		if _, err := checkSameIDNumber(sem, nums); err != nil {
