@@ -62,7 +62,7 @@ type EditOptions struct {
 
 // Edits returns o.N corrections of one field each (occupation, phone or
 // current address detail) of random persons of c, entered by registered.
-// Each change saw the version the registration gave the field. New values
+// Each change saw the version the registration gave the field (none for a field it left empty, as a device records it). New values
 // come from other persons: of c for occupations and addresses (a move
 // within the commune), of other for phones. Unless o.Shuffled the persons
 // come in register order, as an officer's round goes household by
@@ -92,6 +92,12 @@ func Edits(c, other *gen.Commune, registered []*storage.Op, o EditOptions, r *ra
 			nv = c.Persons[r.IntN(len(c.Persons))].Values[f]
 		}
 		ms += 1 + r.Int64N(o.StepMs)
+		// The version the officer saw: the registration's, or none for a
+		// field the registration left empty (as a device records it).
+		var seen storage.Version
+		if c.Persons[k].Values[f] != "" {
+			seen = reg.Version()
+		}
 		ops[i] = &storage.Op{
 			Device:  Device,
 			Seq:     last.Seq + uint64(i) + 1,
@@ -101,7 +107,7 @@ func Edits(c, other *gen.Commune, registered []*storage.Op, o EditOptions, r *ra
 			ID:      reg.ID,
 			Event:   storage.EventCorrection,
 			Reason:  reasons[f],
-			Changes: []storage.Change{{Field: uint8(f), Seen: reg.Version(), Old: c.Persons[k].Values[f], New: nv}},
+			Changes: []storage.Change{{Field: uint8(f), Seen: seen, Old: c.Persons[k].Values[f], New: nv}},
 		}
 	}
 	return ops
