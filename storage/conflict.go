@@ -86,8 +86,26 @@ func decodeCandidates(b []byte) ([]Candidate, error) {
 	return out, nil
 }
 
+// history reads the operations of records: those committed, through txn,
+// and those a write transaction applied since it began (extra). A district
+// entry's transaction holds thousands of writes, and a Badger iterator in
+// a write transaction sorts all of them each time, so ApplyOps reads
+// through a read-only transaction and keeps its own operations aside.
+type history struct {
+	txn   *badger.Txn
+	extra map[ID][]*Op
+}
+
+func (h *history) ops(id ID) ([]*Op, error) {
+	ops, err := recordOps(h.txn, id)
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, h.extra[id]...), nil
+}
+
 // recordOps returns every operation that changed id, this device's and
-// others', as the transaction sees them (its own pending writes included).
+// others', as txn sees them.
 func recordOps(txn *badger.Txn, id ID) ([]*Op, error) {
 	var ops []*Op
 	pre := historyPrefix(id)
@@ -119,8 +137,8 @@ func recordOps(txn *badger.Txn, id ID) ([]*Op, error) {
 
 // fieldHeads computes the heads of field f of record id from every
 // operation that changed the record.
-func fieldHeads(txn *badger.Txn, id ID, f Field) ([]Candidate, error) {
-	ops, err := recordOps(txn, id)
+func fieldHeads(h *history, id ID, f Field) ([]Candidate, error) {
+	ops, err := h.ops(id)
 	if err != nil {
 		return nil, err
 	}
@@ -163,8 +181,8 @@ func inConflict(heads []Candidate) bool {
 // a change did not see the field's current version or the field is in
 // conflict already.
 // It returns how many heads the field has.
-func settleField(txn *badger.Txn, p *Person, f Field) (int, error) {
-	heads, err := fieldHeads(txn, p.ID, f)
+func settleField(txn *badger.Txn, h *history, p *Person, f Field) (int, error) {
+	heads, err := fieldHeads(h, p.ID, f)
 	if err != nil {
 		return 0, err
 	}
@@ -275,7 +293,7 @@ func (s *Store) Resolve(id ID, f Field, value string, o SaveOptions) (*Person, *
 	var heads []Candidate
 	err = s.db.View(func(txn *badger.Txn) error {
 		var err error
-		heads, err = fieldHeads(txn, id, f)
+		heads, err = fieldHeads(&history{txn: txn}, id, f)
 		return err
 	})
 	if err != nil {

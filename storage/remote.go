@@ -133,9 +133,14 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		}
 	}
 	ctr := s.ctr
+	// Reads of whole histories go through this snapshot of the store as
+	// it was before the transaction, plus the operations applied in it.
+	ro := s.db.NewTransaction(false)
+	defer ro.Discard()
 	err := s.db.Update(func(txn *badger.Txn) error {
 		res = ApplyResult{}
 		ctr = s.ctr
+		hist := &history{txn: ro, extra: map[ID][]*Op{}}
 		persons := map[ID]*Person{}
 		households := map[ID]*Household{}
 		seenOp := map[[2]any]bool{}
@@ -214,15 +219,16 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					return err
 				}
 				touchedIDs[op.ID] = true
-				if err := mergePerson(txn, op, p, fresh[op.ID], multi); err != nil {
+				hist.extra[op.ID] = append(hist.extra[op.ID], op)
+				if err := mergePerson(txn, hist, op, p, fresh[op.ID], multi); err != nil {
 					return err
 				}
 				if !fresh[op.ID] || p.Values[FieldStatus] == StatusDead && op.Event != EventRegister {
-					if err := checkPersonConflicts(txn, p, op); err != nil {
+					if err := checkPersonConflicts(txn, hist, p, op); err != nil {
 						return err
 					}
 				} else if op.Event == EventMoveOut {
-					if err := checkPersonConflicts(txn, p, op); err != nil {
+					if err := checkPersonConflicts(txn, hist, p, op); err != nil {
 						return err
 					}
 				}
@@ -272,6 +278,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				if err := putRemote(txn, op, rk); err != nil {
 					return err
 				}
+				hist.extra[op.ID] = append(hist.extra[op.ID], op)
 				touchedIDs[op.ID] = true
 				if len(op.Changes) == 1 {
 					if other, err := ParseID(op.Changes[0].New); err == nil {
@@ -309,6 +316,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				if err := putRemote(txn, op, rk); err != nil {
 					return err
 				}
+				hist.extra[op.ID] = append(hist.extra[op.ID], op)
 			}
 			if o.Feed {
 				for _, c := range o.Communes {
@@ -336,7 +344,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				// operations are fed there again (devices skip those
 				// they hold).
 				if len(entered) > 0 {
-					if err := refeed(txn, op, entered, &ctr); err != nil {
+					if err := refeed(txn, hist, op, entered, &ctr); err != nil {
 						return err
 					}
 				}
@@ -417,7 +425,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		}
 		if o.Feed {
 			for _, ids := range append(grown, pairs...) {
-				if err := feedEachOther(txn, ids, &ctr); err != nil {
+				if err := feedEachOther(txn, hist, ids, &ctr); err != nil {
 					return err
 				}
 			}
@@ -447,15 +455,15 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 
 // refeed adds the earlier operations of op's record to the feed of each
 // commune in entered, in version order.
-func refeed(txn *badger.Txn, op *Op, entered []string, ctr *counters) error {
+func refeed(txn *badger.Txn, h *history, op *Op, entered []string, ctr *counters) error {
 	sort.Strings(entered)
-	return refeedRecord(txn, op.ID, entered, ctr, op)
+	return refeedRecord(txn, h, op.ID, entered, ctr, op)
 }
 
 // refeedRecord adds the operations of record id (but skip) to the feed of
 // each commune in to (sorted), in version order.
-func refeedRecord(txn *badger.Txn, id ID, to []string, ctr *counters, skip *Op) error {
-	hist, err := recordOps(txn, id)
+func refeedRecord(txn *badger.Txn, h *history, id ID, to []string, ctr *counters, skip *Op) error {
+	hist, err := h.ops(id)
 	if err != nil {
 		return err
 	}
@@ -493,7 +501,7 @@ func putRemote(txn *badger.Txn, op *Op, rk []byte) error {
 // the record's operations (settleField), which may open or close a
 // conflict. Both give the same result in any arrival order (the property
 // test TestMerge_AnyInterleavingSameStateAndConflicts).
-func mergePerson(txn *badger.Txn, op *Op, p *Person, fresh bool, multi map[fieldKey]bool) error {
+func mergePerson(txn *badger.Txn, h *history, op *Op, p *Person, fresh bool, multi map[fieldKey]bool) error {
 	v := op.Version()
 	for _, c := range op.Changes {
 		f := Field(c.Field)
@@ -513,7 +521,7 @@ func mergePerson(txn *badger.Txn, op *Op, p *Person, fresh bool, multi map[field
 			p.Versions[f] = v
 			continue
 		}
-		n, err := settleField(txn, p, f)
+		n, err := settleField(txn, h, p, f)
 		if err != nil {
 			return err
 		}

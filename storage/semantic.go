@@ -254,7 +254,7 @@ func dedupeIDs(s []ID) []ID {
 // feedEachOther feeds each person's operations to the communes of the
 // others, so that the supervisors of every commune concerned see the whole
 // conflict (devices skip what they hold).
-func feedEachOther(txn *badger.Txn, ids []ID, ctr *counters) error {
+func feedEachOther(txn *badger.Txn, h *history, ids []ID, ctr *counters) error {
 	communes := make([]map[string]bool, len(ids))
 	for i, id := range ids {
 		communes[i] = map[string]bool{}
@@ -281,7 +281,7 @@ func feedEachOther(txn *badger.Txn, ids []ID, ctr *counters) error {
 		if len(to) == 0 {
 			continue
 		}
-		if err := refeedRecord(txn, id, to, ctr, nil); err != nil {
+		if err := refeedRecord(txn, h, id, to, ctr, nil); err != nil {
 			return err
 		}
 	}
@@ -356,11 +356,11 @@ func personKeyed(prefix string, id ID) []byte { return appendID([]byte(prefix), 
 
 // checkPersonConflicts re-derives the per-person semantic conflicts of p after op
 // (nil: a local save) changed it.
-func checkPersonConflicts(txn *badger.Txn, p *Person, op *Op) error {
+func checkPersonConflicts(txn *badger.Txn, h *history, p *Person, op *Op) error {
 	dead := p.Values[FieldStatus] == StatusDead
 	dk := personKeyed(prefixSemanticDead, p.ID)
 	if dead || (op != nil && (op.Event == EventDeath || op.Event == EventResolution)) || exists(txn, dk) {
-		if err := checkDeadEdits(txn, p); err != nil {
+		if err := checkDeadEdits(txn, h, p); err != nil {
 			return err
 		}
 	}
@@ -370,7 +370,7 @@ func checkPersonConflicts(txn *badger.Txn, p *Person, op *Op) error {
 	switch op.Event {
 	case EventMoveOut:
 		mk := personKeyed(prefixPendingMove, p.ID)
-		if !moveMatched(txn, p.ID, op.HLC) {
+		if !moveMatched(h, p.ID, op.HLC) {
 			return txn.Set(mk, u64b(uint64(op.HLC)))
 		}
 	case EventMoveIn, EventResolution:
@@ -392,8 +392,8 @@ func checkPersonConflicts(txn *badger.Txn, p *Person, op *Op) error {
 }
 
 // moveMatched reports whether a move in of id later than at is held.
-func moveMatched(txn *badger.Txn, id ID, at HLC) bool {
-	ops, err := recordOps(txn, id)
+func moveMatched(h *history, id ID, at HLC) bool {
+	ops, err := h.ops(id)
 	if err != nil {
 		return false
 	}
@@ -436,12 +436,12 @@ func checkMoves(txn *badger.Txn, seen HLC) error {
 }
 
 // checkDeadEdits writes or clears S:d for p.
-func checkDeadEdits(txn *badger.Txn, p *Person) error {
+func checkDeadEdits(txn *badger.Txn, h *history, p *Person) error {
 	dk := personKeyed(prefixSemanticDead, p.ID)
 	if p.Values[FieldStatus] != StatusDead {
 		return deleteIf(txn, dk)
 	}
-	ops, err := recordOps(txn, p.ID)
+	ops, err := h.ops(p.ID)
 	if err != nil {
 		return err
 	}

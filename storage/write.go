@@ -190,7 +190,7 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 			}
 			for _, rc := range ws.records {
 				if rc.newP != nil && rc.newP.ID == op.ID {
-					if err := checkPersonConflicts(txn, rc.newP, op); err != nil {
+					if err := checkPersonConflicts(txn, &history{txn: txn}, rc.newP, op); err != nil {
 						return err
 					}
 					break
@@ -398,7 +398,7 @@ func settleLocal(txn *badger.Txn, ops []*Op) error {
 				continue
 			}
 			p := &Person{ID: op.ID}
-			if _, err := settleField(txn, p, f); err != nil {
+			if _, err := settleField(txn, &history{txn: txn}, p, f); err != nil {
 				return err
 			}
 		}
