@@ -181,10 +181,23 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 		if err := stageCounts(txn, txn, delta); err != nil {
 			return err
 		}
-		if err := settleLocal(txn, ws.ops); err != nil {
+		// A person this save creates has no conflicts yet: no reads for it.
+		var edited []*Op
+		for _, op := range ws.ops {
+			isNew := false
+			for _, rc := range ws.records {
+				if rc.newP != nil && rc.newP.ID == op.ID && rc.oldP == nil {
+					isNew = true
+				}
+			}
+			if !isNew {
+				edited = append(edited, op)
+			}
+		}
+		if err := settleLocal(txn, edited); err != nil {
 			return err
 		}
-		for _, op := range ws.ops {
+		for _, op := range edited {
 			if op.Kind != KindPerson {
 				continue
 			}
