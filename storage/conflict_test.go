@@ -168,6 +168,9 @@ func TestMerge_ConcurrentEditsConflictEqualOnesDoNot(t *testing.T) {
 	if len(cs) != 1 || cs[0].Field != storage.FieldOccupation || len(cs[0].Candidates) != 2 {
 		t.Fatalf("conflicts = %+v; want one on occupation (different fields merge, equal names agree)", cs)
 	}
+	if n, err := node.OpenConflicts(); err != nil || n != 1 {
+		t.Errorf("OpenConflicts = %d, %v; want 1", n, err)
+	}
 	if cs[0].Candidates[0].Value != "Giáo viên" || cs[0].Candidates[0].Officer != "bbb" || cs[0].Candidates[1].Value != "Bác sĩ" {
 		t.Errorf("candidates = %+v", cs[0].Candidates)
 	}

@@ -745,3 +745,29 @@ func (s *Store) HouseholdConflicts() ([]HouseholdConflict, error) {
 	})
 	return out, err
 }
+
+// OpenConflicts counts every open conflict the store holds, of all kinds:
+// what the overview shows a supervisor.
+func (s *Store) OpenConflicts() (int, error) {
+	fc, err := s.Conflicts()
+	if err != nil {
+		return 0, err
+	}
+	sc, err := s.SemanticConflicts()
+	if err != nil {
+		return 0, err
+	}
+	pc, err := s.PersonConflicts()
+	if err != nil {
+		return 0, err
+	}
+	hc, err := s.HouseholdConflicts()
+	if err != nil {
+		return 0, err
+	}
+	dc, err := s.DuplicateConflicts()
+	if err != nil {
+		return 0, err
+	}
+	return len(fc) + len(sc) + len(pc) + len(hc) + len(dc), nil
+}

@@ -15,7 +15,11 @@ type overviewPage struct {
 }
 
 func newOverviewPage(a *App) *overviewPage {
-	return &overviewPage{a: a, vm: vm.NewOverview(a.tr, a.store, a.sync, a.cfg.Conflicts)}
+	var conflicts vm.ConflictQueue = vm.StoreConflicts{Store: a.store}
+	if a.cfg.Conflicts != nil {
+		conflicts = a.cfg.Conflicts
+	}
+	return &overviewPage{a: a, vm: vm.NewOverview(a.tr, a.store, a.sync, conflicts)}
 }
 
 // refresh reads the counts off the UI goroutine and redraws the page if it

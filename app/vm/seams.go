@@ -1,6 +1,10 @@
 package vm
 
-import "time"
+import (
+	"time"
+
+	"github.com/communekit/communekit/storage"
+)
 
 // The app was built ahead of sync, enrolment and the conflict queue. These
 // interfaces are where those parts plug in; where one is missing the app
@@ -60,3 +64,11 @@ type NoConflicts struct{}
 
 // Open implements ConflictQueue.
 func (NoConflicts) Open() (int, error) { return 0, nil }
+
+// StoreConflicts is the ConflictQueue of a device: the conflicts its pulls
+// brought, every kind counted (storage derives them from the operations,
+// the same way as the district).
+type StoreConflicts struct{ Store *storage.Store }
+
+// Open implements ConflictQueue.
+func (c StoreConflicts) Open() (int, error) { return c.Store.OpenConflicts() }
