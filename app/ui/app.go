@@ -50,8 +50,11 @@ type App struct {
 	content  *fyne.Container // the page shown beside the navigation
 	overview *overviewPage
 	search   *searchPage
-	enrol    *vm.DeviceEnrolment
-	pages    []func() // the page stack: each entry rebuilds a page; Esc pops
+	// conflicts is the conflict queue last opened (its view model keeps
+	// the selection while the officer opens a person's form).
+	conflicts *conflictsPage
+	enrol     *vm.DeviceEnrolment
+	pages     []func() // the page stack: each entry rebuilds a page; Esc pops
 
 	// Sync lives as long as the store: a sync goes on while the officer
 	// looks at other screens.
@@ -150,6 +153,7 @@ func (a *App) buildShell() {
 			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(a.tr, a.store, nil), nil) })
 		}),
 		widget.NewButton(a.tr.T("nav.sync"), func() { a.showSync(false) }),
+		widget.NewButton(a.tr.T("nav.conflicts"), a.showConflicts),
 		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
 		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),
 		widget.NewSeparator(),
@@ -182,6 +186,9 @@ func (a *App) relabel() {
 	}
 	a.buildShell()
 	a.show()
+	if a.conflicts != nil {
+		a.conflicts.refresh() // the rows' words, in the new language
+	}
 }
 
 // showRoot replaces the page stack with one page.

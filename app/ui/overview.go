@@ -67,6 +67,12 @@ func (p *overviewPage) view() fyne.CanvasObject {
 		c := p.a.store.Profile()
 		d.Commune, d.Officer = vm.UnitLabel(c.Commune), c.Officer
 	}
+	// The conflicts' card opens the queue.
+	conflictsCard := widget.NewCard(vm.Count(tr, d.Conflicts), tr.T("overview.conflicts"),
+		container.NewHBox(widget.NewButton(tr.T("overview.open_conflicts"), p.a.showConflicts)))
+	if !d.Loaded {
+		conflictsCard.SetTitle("…")
+	}
 	items := []fyne.CanvasObject{
 		bold(tr.T("overview.title", d.Commune)),
 		widget.NewLabel(tr.T("overview.officer", d.Officer)),
@@ -75,7 +81,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 			figure(tr.T("overview.households"), vm.Count(tr, d.Households)),
 			figure(tr.T("overview.pending"), vm.Count(tr, int(d.Pending))),
 			figure(tr.T("overview.last_sync"), d.LastSync),
-			figure(tr.T("overview.conflicts"), vm.Count(tr, d.Conflicts)),
+			conflictsCard,
 			figure(tr.T("overview.connection"), d.ConnectionShort),
 		),
 		container.NewBorder(nil, nil, nil, container.NewCenter(syncNow), conn),

@@ -7,12 +7,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// keys are the app-wide keys: Esc cancels the page shown, Ctrl+F goes to
-// search. A focused entry receives every key first, so each entry of the
+// keys are the app-wide keys: Esc cancels the page shown (or the dialog
+// asking), Ctrl+F goes to search, Enter confirms a dialog asking. A focused entry receives every key first, so each entry of the
 // app passes these two on (see keyEntry).
 type keys struct {
 	escape func()
 	find   func()
+	enter  func() // set while a dialog asks: Enter confirms it
 }
 
 var findShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
@@ -20,8 +21,13 @@ var findShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.Ke
 func (k *keys) install(c fyne.Canvas) {
 	c.AddShortcut(findShortcut, func(fyne.Shortcut) { k.doFind() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape {
+		switch ev.Name {
+		case fyne.KeyEscape:
 			k.doEscape()
+		case fyne.KeyReturn, fyne.KeyEnter:
+			if k.enter != nil {
+				k.enter()
+			}
 		}
 	})
 }

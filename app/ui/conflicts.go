@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/storage"
+)
+
+// conflictsPage is the supervisor's conflict queue: the open conflicts on
+// the left, the one selected on the right with its candidates side by
+// side, and the resolutions that apply. On an officer's device the queue
+// is read-only and says who decides.
+type conflictsPage struct {
+	a  *App
+	vm *vm.Conflicts
+	// note and value keep what the supervisor typed across redraws.
+	note, value string
+}
+
+func (a *App) showConflicts() {
+	p := &conflictsPage{a: a, vm: vm.NewConflicts(a.tr, a.store)}
+	a.conflicts = p
+	a.showRoot(p.view)
+	p.refresh()
+}
+
+// refresh reads the queue off the UI goroutine and redraws if the queue is
+// still on screen.
+func (p *conflictsPage) refresh() {
+	go func() {
+		p.vm.Refresh()
+		p.a.do(func() {
+			if p.a.conflicts == p && len(p.a.pages) == 1 {
+				p.a.show()
+			}
+		})
+	}()
+}
+
+func (p *conflictsPage) view() fyne.CanvasObject {
+	tr := p.a.tr
+	rows := p.vm.Rows()
+	head := []fyne.CanvasObject{bold(tr.T("conflicts.title", vm.Count(tr, len(rows))))}
+	if line := p.vm.RoleLine(); line != "" {
+		l := wrapped(line)
+		l.Importance = widget.WarningImportance
+		head = append(head, l)
+	}
+	if e := p.vm.Error(); e != "" {
+		l := wrapped(e)
+		l.Importance = widget.DangerImportance
+		head = append(head, l)
+	}
+	if m := p.vm.Message(); m != "" && p.vm.Selected() == "" {
+		l := wrapped(m)
+		l.Importance = widget.SuccessImportance
+		head = append(head, l)
+	}
+	list := widget.NewList(
+		func() int { return len(rows) },
+		func() fyne.CanvasObject {
+			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), wrapped(""))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := o.(*fyne.Container)
+			c.Objects[0].(*widget.Label).SetText(rows[i].Label)
+			c.Objects[1].(*widget.Label).SetText(rows[i].Summary)
+		})
+	sel := p.vm.Selected()
+	for i, r := range rows {
+		if r.ID == sel {
+			list.Select(i)
+		}
+	}
+	list.OnSelected = func(i widget.ListItemID) {
+		if rows[i].ID != p.vm.Selected() {
+			p.vm.Select(rows[i].ID)
+			p.value = ""
+			p.a.show()
+		}
+	}
+	var left fyne.CanvasObject = list
+	if len(rows) == 0 {
+		left = wrapped(tr.T("conflicts.none"))
+	}
+	split := container.NewHSplit(left, p.detail())
+	split.Offset = 0.32
+	return container.NewBorder(container.NewVBox(head...), nil, nil, nil, split)
+}
+
+// detail is the selected conflict: what happened, the candidates side by
+// side with a button under each that applies, the value and note entries.
+func (p *conflictsPage) detail() fyne.CanvasObject {
+	a, tr := p.a, p.a.tr
+	d := p.vm.Detail()
+	if d == nil {
+		return container.NewPadded(wrapped(tr.T("conflicts.pick")))
+	}
+	note := newKeyEntry(a.keys)
+	note.SetPlaceHolder(tr.T("conflicts.note_placeholder"))
+	note.SetText(p.note)
+	note.OnChanged = func(s string) { p.note = s }
+	acted := func(err error) {
+		a.overview.refresh(nil)
+		a.show()
+	}
+
+	var cols []fyne.CanvasObject
+	for i, c := range d.Columns {
+		form := widget.NewForm()
+		for _, l := range c.Lines {
+			form.Append(l.Label, wrapped(l.Value))
+		}
+		var buttons []fyne.CanvasObject
+		n, col := i, c
+		if d.Choose {
+			b := widget.NewButton(tr.T("conflicts.choose", n+1), func() { acted(p.vm.Choose(n+1, p.note)) })
+			b.Importance = widget.HighImportance
+			buttons = append(buttons, b)
+		}
+		if d.Merge {
+			buttons = append(buttons, widget.NewButton(tr.T("conflicts.keep", shortName(col.Title)), func() {
+				confirm(a, tr.T("conflicts.kind.duplicate"), tr.T("conflicts.keep", col.Title), func() { acted(p.vm.Merge(n, p.note)) })
+			}))
+		}
+		if len(d.Correct) > 0 && !col.Person.IsZero() {
+			buttons = append(buttons, widget.NewButton(tr.T("conflicts.correct", shortName(col.Title)), func() { p.correct(col.Person) }))
+		}
+		cols = append(cols, widget.NewCard(col.Title, "", container.NewVBox(form, container.NewVBox(buttons...))))
+	}
+	items := []fyne.CanvasObject{bold(d.Row.Label + " — " + d.Row.ID), wrapped(d.Explain)}
+	if len(cols) > 0 {
+		items = append(items, container.NewGridWithColumns(len(cols), cols...))
+	}
+	if d.Enter {
+		value := newKeyEntry(a.keys)
+		value.SetText(p.value)
+		value.OnChanged = func(s string) { p.value = s }
+		problem := problemLabel()
+		setProblem(problem, p.vm.ValueProblem())
+		save := widget.NewButton(tr.T("conflicts.enter"), func() { acted(p.vm.Enter(p.value, p.note)) })
+		value.OnSubmitted = func(string) { save.OnTapped() }
+		items = append(items, widget.NewLabel(tr.T("conflicts.enter_value")+" ("+vm.FieldLabel(tr, d.Field)+")"),
+			container.NewBorder(nil, nil, nil, save, value), problem)
+	}
+	if d.Choose || d.Enter || d.Merge || d.Dismiss {
+		items = append(items, widget.NewLabel(tr.T("conflicts.note")), note)
+	}
+	if d.Dismiss {
+		label := tr.T("conflicts.dismiss")
+		if d.Row.Kind == storage.ConflictDuplicate {
+			label = tr.T("conflicts.dismiss_duplicate")
+		}
+		items = append(items, container.NewHBox(widget.NewButton(label, func() { acted(p.vm.Dismiss(p.note)) })))
+	}
+	if m := p.vm.Problem(); m != "" {
+		l := wrapped(m)
+		l.Importance = widget.DangerImportance
+		items = append(items, l)
+	}
+	return container.NewVScroll(container.NewPadded(container.NewVBox(items...)))
+}
+
+// correct opens a person's form; saving it comes back to the queue, read
+// again.
+func (p *conflictsPage) correct(id storage.ID) {
+	a := p.a
+	person, err := a.store.Person(id)
+	if err != nil {
+		return
+	}
+	a.push(func() fyne.CanvasObject {
+		return formPage(a, vm.NewPersonForm(a.tr, a.store, person), func(*storage.Person) {
+			a.back()
+			p.refresh()
+		})
+	})
+}
+
+// shortName is a column title without the identifier in brackets.
+func shortName(title string) string {
+	for i := len(title) - 1; i > 0; i-- {
+		if title[i] == '(' {
+			return title[:i-1]
+		}
+	}
+	return title
+}
+
+// confirm asks before an action that cannot be taken back: Enter confirms,
+// Esc cancels.
+func confirm(a *App, title, message string, yes func()) {
+	esc, enter := a.keys.escape, a.keys.enter
+	entered := false
+	d := dialog.NewConfirm(title, message, func(ok bool) {
+		a.keys.escape, a.keys.enter = esc, enter
+		if ok || entered {
+			yes()
+		}
+	}, a.win)
+	a.keys.escape = d.Hide
+	a.keys.enter = func() { entered = true; d.Hide() }
+	d.Show()
+}
