@@ -40,7 +40,9 @@ func conflictsApp(t *testing.T, role cert.Role) (*App, *storage.Store, *fixture.
 	w.Show()
 	ui.unlocked(s, time.Now())
 	t.Cleanup(ui.Close)
-	waitFor(t, func() bool { return hasText(ui.content, "Xung đột cần giải quyết") && hasText(ui.content, "Xem xung đột") })
+	waitFor(t, func() bool {
+		return hasText(ui.content, "Xung đột cần giải quyết") && hasText(ui.content, "Xem xung đột")
+	})
 	tap(t, ui.content, "Xem xung đột") // the overview's conflict card
 	waitFor(t, func() bool { return hasText(ui.content, "Xung đột cần giải quyết (2)") })
 	return ui, s, m
