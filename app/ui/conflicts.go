@@ -63,7 +63,10 @@ func (p *conflictsPage) view() fyne.CanvasObject {
 	list := widget.NewList(
 		func() int { return len(rows) },
 		func() fyne.CanvasObject {
-			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), wrapped(""))
+			// One line each: the list's rows are all one height.
+			sum := widget.NewLabel("")
+			sum.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), sum)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			c := o.(*fyne.Container)
@@ -109,32 +112,57 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 		a.show()
 	}
 
-	var cols []fyne.CanvasObject
-	for i, c := range d.Columns {
-		form := widget.NewForm()
-		for _, l := range c.Lines {
-			form.Append(l.Label, wrapped(l.Value))
+	// One table: the labels once on the left, a column per candidate,
+	// and under each column the buttons that apply to it.
+	n := len(d.Columns)
+	var cells []fyne.CanvasObject
+	if n > 0 {
+		cells = append(cells, widget.NewLabel(""))
+		for _, c := range d.Columns {
+			t := wrapped(c.Title)
+			t.TextStyle.Bold = true
+			cells = append(cells, t)
 		}
+		for i := range d.Columns[0].Lines {
+			l := wrapped(d.Columns[0].Lines[i].Label)
+			l.Importance = widget.LowImportance
+			cells = append(cells, l)
+			for _, c := range d.Columns {
+				v := ""
+				if i < len(c.Lines) {
+					v = c.Lines[i].Value
+				}
+				cells = append(cells, wrapped(v))
+			}
+		}
+		cells = append(cells, widget.NewLabel(""))
+	}
+	for i, c := range d.Columns {
 		var buttons []fyne.CanvasObject
-		n, col := i, c
+		k, col := i, c
 		if d.Choose {
-			b := widget.NewButton(tr.T("conflicts.choose", n+1), func() { acted(p.vm.Choose(n+1, p.note)) })
+			b := widget.NewButton(tr.T("conflicts.choose", k+1), func() { acted(p.vm.Choose(k+1, p.note)) })
 			b.Importance = widget.HighImportance
 			buttons = append(buttons, b)
 		}
 		if d.Merge {
-			buttons = append(buttons, widget.NewButton(tr.T("conflicts.keep", shortName(col.Title)), func() {
-				confirm(a, tr.T("conflicts.kind.duplicate"), tr.T("conflicts.keep", col.Title), func() { acted(p.vm.Merge(n, p.note)) })
+			buttons = append(buttons, widget.NewButton(tr.T("conflicts.keep_this"), func() {
+				confirm(a, tr.T("conflicts.kind.duplicate"), tr.T("conflicts.keep", col.Title), func() { acted(p.vm.Merge(k, p.note)) })
 			}))
 		}
 		if len(d.Correct) > 0 && !col.Person.IsZero() {
 			buttons = append(buttons, widget.NewButton(tr.T("conflicts.correct", shortName(col.Title)), func() { p.correct(col.Person) }))
 		}
-		cols = append(cols, widget.NewCard(col.Title, "", container.NewVBox(form, container.NewVBox(buttons...))))
+		cells = append(cells, container.NewVBox(buttons...))
 	}
 	items := []fyne.CanvasObject{bold(d.Row.Label + " — " + d.Row.ID), wrapped(d.Explain)}
-	if len(cols) > 0 {
-		items = append(items, container.NewGridWithColumns(len(cols), cols...))
+	if n > 0 {
+		items = append(items, widget.NewSeparator(), container.NewGridWithColumns(n+1, cells...), widget.NewSeparator())
+	}
+	// The note comes before the value entry, so Tab goes from the
+	// candidates' buttons to the note, then the value and its button.
+	if d.Choose || d.Enter || d.Merge || d.Dismiss {
+		items = append(items, widget.NewLabel(tr.T("conflicts.note")), note)
 	}
 	if d.Enter {
 		value := newKeyEntry(a.keys)
@@ -146,9 +174,6 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 		value.OnSubmitted = func(string) { save.OnTapped() }
 		items = append(items, widget.NewLabel(tr.T("conflicts.enter_value")+" ("+vm.FieldLabel(tr, d.Field)+")"),
 			container.NewBorder(nil, nil, nil, save, value), problem)
-	}
-	if d.Choose || d.Enter || d.Merge || d.Dismiss {
-		items = append(items, widget.NewLabel(tr.T("conflicts.note")), note)
 	}
 	if d.Dismiss {
 		label := tr.T("conflicts.dismiss")

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image/png"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,13 +124,13 @@ func TestConflictsScreen_MergeConfirmedByEnterAndDismiss(t *testing.T) {
 	if !hasText(ui.content, "Giàng A Pao") || !hasText(ui.content, "Không phải cùng một người") {
 		t.Fatal("the duplicate is not side by side with its actions")
 	}
-	tap(t, ui.content, "Giữ Giàng A Páo, nhập người kia vào")
+	tap(t, ui.content, "Giữ người này")
 	// Esc cancels the question; nothing merged.
 	ui.keys.doEscape()
 	if dcs, _ := s.DuplicateConflicts(); len(dcs) != 1 {
 		t.Fatal("Esc merged")
 	}
-	tap(t, ui.content, "Giữ Giàng A Páo, nhập người kia vào")
+	tap(t, ui.content, "Giữ người này")
 	ui.keys.enter()
 	uiQueue.drain()
 	if p, err := s.Person(m.DuplicateB); err != nil || p.ID != m.DuplicateA {
@@ -156,7 +158,7 @@ func TestConflictsScreen_OfficerSeesReadOnly(t *testing.T) {
 		t.Fatal("the officer sees the candidates without actions? wrong")
 	}
 	selectConflict(t, ui, storage.ConflictDuplicate)
-	if hasText(ui.content, "Không phải cùng một người") || hasText(ui.content, "nhập người kia vào") {
+	if hasText(ui.content, "Không phải cùng một người") || hasText(ui.content, "Giữ người này") {
 		t.Fatal("the officer is offered a decision")
 	}
 }
@@ -174,4 +176,26 @@ func entryAfter(t *testing.T, o fyne.CanvasObject, ph string) *keyEntry {
 		t.Fatalf("no entry %q", ph)
 	}
 	return out
+}
+
+// TestConflictsScreen_Screenshot writes the queue with a field conflict
+// selected, at 1366×768, to $COMMUNEKIT_SCREENSHOTS when set, for a person
+// to look at.
+func TestConflictsScreen_Screenshot(t *testing.T) {
+	dir := os.Getenv("COMMUNEKIT_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("COMMUNEKIT_SCREENSHOTS is not set")
+	}
+	ui, _, _ := conflictsApp(t, cert.RoleSupervisor)
+	for _, c := range []struct{ kind, name string }{{"field", "conflicts-field"}, {storage.ConflictDuplicate, "conflicts-duplicate"}} {
+		selectConflict(t, ui, c.kind)
+		f, err := os.Create(filepath.Join(dir, c.name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, capture(ui.win)); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
 }

@@ -23,7 +23,7 @@ import (
 // layout: unlock, overview, search, a person, the person form, a household,
 // the households by hamlet, history, the overview in English, enrolment,
 // USB export, then a sync with the demo's district node: under way, done,
-// the overview after it, and the sync screen in English. It runs on its own
+// the overview after it, and the sync screen in English, and the conflict queue. It runs on its own
 // goroutine and drives the UI through fyne.DoAndWait; it returns the files
 // written.
 func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]string, error) {
@@ -168,7 +168,11 @@ func (a *App) tourSync(shot func(string) error) error {
 	})
 	err := shot("15-sync-en")
 	fyne.DoAndWait(func() { a.tr.SetLang(i18n.Vietnamese) })
-	return err
+	if err != nil {
+		return err
+	}
+	fyne.DoAndWait(a.showConflicts)
+	return shot("16-conflicts")
 }
 
 // capture renders the window's content with Fyne's software painter. The
