@@ -157,7 +157,13 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 	}
 	items := []fyne.CanvasObject{bold(d.Row.Label + " — " + d.Row.ID), wrapped(d.Explain)}
 	if n > 0 {
-		items = append(items, widget.NewSeparator(), container.NewGridWithColumns(n+1, cells...), widget.NewSeparator())
+		// A grid per row: a grid gives every cell the tallest cell's
+		// height, and one wrapped label would double every row.
+		table := container.NewVBox()
+		for i := 0; i+n+1 <= len(cells); i += n + 1 {
+			table.Add(container.NewGridWithColumns(n+1, cells[i:i+n+1]...))
+		}
+		items = append(items, widget.NewSeparator(), table, widget.NewSeparator())
 	}
 	// The note comes before the value entry, so Tab goes from the
 	// candidates' buttons to the note, then the value and its button.
