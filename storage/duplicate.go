@@ -254,7 +254,13 @@ func checkDuplicates(c *lists, txn *badger.Txn, keys []string, touched map[ID]bo
 
 // applyDecision applies a supervisor's decision about op.ID and the person
 // its change names. It returns the Q: lists to re-check.
-func applyDecision(c *lists, txn *badger.Txn, op *Op) ([]string, []ID, error) {
+func applyDecision(c *lists, txn *badger.Txn, op *Op, pending map[ID]*Person) ([]string, []ID, error) {
+	get := func(id ID) (*Person, error) {
+		if p, ok := pending[id]; ok {
+			return p, nil // changed earlier in this transaction, not yet written
+		}
+		return getPerson(txn, id)
+	}
 	if len(op.Changes) != 1 {
 		return nil, nil, fmt.Errorf("%w: decision %s/%d has %d changes, want 1", ErrCorrupt, op.Device, op.Seq, len(op.Changes))
 	}
@@ -262,8 +268,8 @@ func applyDecision(c *lists, txn *badger.Txn, op *Op) ([]string, []ID, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: decision %s/%d names %q: %v", ErrCorrupt, op.Device, op.Seq, op.Changes[0].New, err)
 	}
-	a, errA := getPerson(txn, op.ID)
-	b, errB := getPerson(txn, other)
+	a, errA := get(op.ID)
+	b, errB := get(other)
 	if errA != nil || errB != nil {
 		// A decision about persons this store does not hold: kept in
 		// history only.

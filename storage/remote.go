@@ -285,15 +285,17 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 						touchedIDs[other] = true
 					}
 				}
-				touchedQ, retired, err := applyDecision(sem, txn, op)
+				touchedQ, retired, err := applyDecision(sem, txn, op, persons)
 				if err != nil {
 					return err
 				}
 				dupTouched = append(dupTouched, touchedQ...)
 				for _, id := range retired {
-					rp, err := getPerson(txn, id)
-					if err != nil {
-						continue
+					rp, ok := persons[id]
+					if !ok {
+						if rp, err = getPerson(txn, id); err != nil {
+							continue
+						}
 					}
 					nums, hhs, err := retire(sem, rp)
 					if err != nil {

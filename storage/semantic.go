@@ -152,6 +152,9 @@ func listHas(txn *badger.Txn, k, entry []byte) bool {
 // moveIDHolder keeps the I: lists of one person in step and returns the
 // ID numbers whose holders changed.
 func moveIDHolder(c *lists, old, p *Person) ([]string, error) {
+	if isRetired(c.txn, p.ID) {
+		return nil, nil // merged into another person: out of the lists (retire)
+	}
 	var was, is string
 	if old != nil {
 		was = old.Values[FieldIDNumber]
@@ -634,6 +637,9 @@ func hhMemberKey(p *Person) (k, entry []byte) {
 // moveHouseholdMember keeps the Hm: lists of one person in step and
 // returns the households whose members changed.
 func moveHouseholdMember(c *lists, old, p *Person) ([]string, error) {
+	if isRetired(c.txn, p.ID) {
+		return nil, nil // merged into another person: out of the lists (retire)
+	}
 	var wk, we []byte
 	if old != nil {
 		wk, we = hhMemberKey(old)

@@ -247,7 +247,7 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 			if op.Kind != KindDecision {
 				continue
 			}
-			q, retired, err := applyDecision(sem, txn, op)
+			q, retired, err := applyDecision(sem, txn, op, nil)
 			if err != nil {
 				return err
 			}

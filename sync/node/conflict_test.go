@@ -2,6 +2,7 @@ package node
 
 import (
 	"testing"
+	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
@@ -264,6 +265,92 @@ func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
 		p, err := n.Store().Person(pb.ID)
 		if err != nil || p.ID != pa.ID {
 			t.Fatalf("node %s: the retired identifier leads to %v, %v", n.cfg.ID, p, err)
+		}
+	}
+	// Both officers' devices learn it on their next pull.
+	for _, dv := range []*device{a, b} {
+		pull(t, dv, c.nodes[0].Addr())
+		if dc, _ := dv.s.DuplicateConflicts(); len(dc) != 0 {
+			t.Errorf("%s still sees %+v", dv.s.Profile().Officer, dc)
+		}
+		if p, err := dv.s.Person(pb.ID); err != nil || p.ID != pa.ID {
+			t.Errorf("%s: the retired identifier leads to %v, %v", dv.s.Profile().Officer, p, err)
+		}
+	}
+}
+
+// The other resolutions — a value entered, a dismissal — reach both
+// officers' devices on their next pull, as a choice does (a merge:
+// TestCluster_DuplicateAcrossCommunesMergedBySupervisor).
+func TestCluster_EveryResolutionFlowsDownToBothOfficers(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lan := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	minh := newDevice(t, c.d, "00769", "Lò Văn Minh", cert.RoleOfficer)
+	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
+	for i, dv := range []*device{lan, minh, sup} {
+		dv.register(t, c.nodes[i%3].Addr())
+	}
+	lan.add(t, 3)
+	lan.pushAll(t, c, c.nodes[0].Addr())
+	c.converged()
+	for _, dv := range []*device{minh, sup} {
+		pull(t, dv, c.nodes[1].Addr())
+	}
+	hits, _ := minh.s.Search("giang a pao", 5)
+	if len(hits) < 2 {
+		t.Fatal("not enough persons")
+	}
+	p1, p2 := hits[0].Person.ID, hits[1].Person.ID
+
+	// 1. A value entered: both officers renamed p1 differently.
+	if _, _, err := lan.s.EditPerson(p1, storage.Values{storage.FieldFullName: "Giàng A Pào"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := minh.s.EditPerson(p1, storage.Values{storage.FieldFullName: "Giàng A Páu"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// 2. A death recorded by Lan while Minh, not knowing, edits p2.
+	if _, _, err := lan.s.EditPerson(p2, storage.Values{storage.FieldStatus: "dead", storage.FieldDeathDate: "2026-11-20"}, storage.SaveOptions{Event: storage.EventDeath}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // Minh's edit comes after the death by the clock too
+	if _, _, err := minh.s.EditPerson(p2, storage.Values{storage.FieldOccupation: "Làm ruộng"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	lan.pushAll(t, c, c.nodes[0].Addr())
+	minh.pushAll(t, c, c.nodes[1].Addr())
+	c.converged()
+	pull(t, sup, c.nodes[2].Addr())
+	if fc, _ := sup.s.Conflicts(); len(fc) != 1 {
+		t.Fatalf("field conflicts on the supervisor's device: %+v", fc)
+	}
+	pcs, _ := sup.s.PersonConflicts()
+	if len(pcs) != 1 || pcs[0].Kind != storage.ConflictEditAfterDeath {
+		t.Fatalf("person conflicts on the supervisor's device: %+v", pcs)
+	}
+	if _, _, err := sup.s.Resolve(p1, storage.FieldFullName, "Giàng A Páo", storage.SaveOptions{Reason: "theo CCCD"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.s.Dismiss(p2, storage.SaveOptions{Reason: "sửa trước khi biết tin"}); err != nil {
+		t.Fatal(err)
+	}
+	sup.pushAll(t, c, c.nodes[0].Addr())
+	c.converged()
+	for _, n := range c.nodes {
+		if k, _ := n.Store().OpenConflicts(); k != 0 {
+			fc, _ := n.Store().Conflicts()
+			pc, _ := n.Store().PersonConflicts()
+			t.Fatalf("node %s still holds %d conflicts: %+v %+v", n.cfg.ID, k, fc, pc)
+		}
+	}
+	for _, dv := range []*device{lan, minh} {
+		pull(t, dv, c.nodes[1].Addr())
+		if k, _ := dv.s.OpenConflicts(); k != 0 {
+			t.Errorf("%s still sees %d conflicts", dv.s.Profile().Officer, k)
+		}
+		p, _ := dv.s.Person(p1)
+		if got := p.Get(storage.FieldFullName); got != "Giàng A Páo" {
+			t.Errorf("%s sees the name %q, want the value the supervisor entered", dv.s.Profile().Officer, got)
 		}
 	}
 }
