@@ -185,31 +185,31 @@ func conflictsList(e *env, args []string) error {
 	}
 	if e.jsonOut {
 		out := make([]map[string]any, 0, len(cs)+len(sem)+len(pcs)+len(hcs)+len(dcs))
-		for _, dc := range dcs {
-			out = append(out, duplicateJSON(s, dc))
-		}
-		for _, dc := range dcs {
-			describe := func(id storage.ID) string {
-				if p, err := s.Person(id); err == nil {
-					return fmt.Sprintf("%s (%s, born %s, commune %s)", id, p.FullName(), p.Get(storage.FieldBirthDate), p.Get(storage.FieldPermanentAddressCode))
-				}
-				return id.String()
-			}
-			fmt.Fprintf(e.stdout, "%s  probably one person: %s and %s; --merge KEPT RETIRED or --dismiss\n", dc.Name(), describe(dc.A), describe(dc.B))
-		}
-		for _, hc := range hcs {
-			out = append(out, householdConflictJSON(s, hc))
-		}
 		for _, fc := range cs {
 			out = append(out, conflictJSON(fc))
 		}
 		for _, sc := range sem {
 			out = append(out, semanticJSON(s, sc))
 		}
+		for _, dc := range dcs {
+			out = append(out, duplicateJSON(s, dc))
+		}
 		for _, pc := range pcs {
 			out = append(out, personConflictJSON(s, pc))
 		}
+		for _, hc := range hcs {
+			out = append(out, householdConflictJSON(s, hc))
+		}
 		return e.printJSON(out)
+	}
+	for _, dc := range dcs {
+		describe := func(id storage.ID) string {
+			if p, err := s.Person(id); err == nil {
+				return fmt.Sprintf("%s (%s, born %s, commune %s)", id, p.FullName(), p.Get(storage.FieldBirthDate), p.Get(storage.FieldPermanentAddressCode))
+			}
+			return id.String()
+		}
+		fmt.Fprintf(e.stdout, "%s  probably one person: %s and %s; --merge KEPT RETIRED or --dismiss\n", dc.Name(), describe(dc.A), describe(dc.B))
 	}
 	for _, hc := range hcs {
 		fmt.Fprintf(e.stdout, "%s:%s/%s  household %s has %d head(s) among %d member(s): correct relationship_to_head with `kitctl person edit`\n",
