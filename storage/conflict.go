@@ -312,7 +312,20 @@ func (s *Store) Resolve(id ID, f Field, value string, o SaveOptions) (*Person, *
 	}
 	p := *old
 	p.Values[f] = v
-	if probs := ValidatePerson(&p, s.now()); len(probs) > 0 {
+	// Only problems the new value brings: a record registered elsewhere
+	// may lack fields (sex, ethnicity…), which must not block a decision
+	// on another field.
+	had := map[[2]string]bool{}
+	for _, q := range ValidatePerson(old, s.now()) {
+		had[[2]string{q.Field.String(), q.Code}] = true
+	}
+	var probs Problems
+	for _, q := range ValidatePerson(&p, s.now()) {
+		if !had[[2]string{q.Field.String(), q.Code}] {
+			probs = append(probs, q)
+		}
+	}
+	if len(probs) > 0 {
 		return nil, nil, dedupeProblems(probs)
 	}
 	ctr := s.ctr

@@ -192,3 +192,39 @@ func TestMerge_ConcurrentEditsConflictEqualOnesDoNot(t *testing.T) {
 		t.Errorf("resolved occupation %q", p.Get(storage.FieldOccupation))
 	}
 }
+
+// A supervisor decides a field of a record registered elsewhere that lacks
+// other fields: only problems the decision brings stop it.
+func TestResolve_IncompleteRecordFromElsewhere(t *testing.T) {
+	s := mustCreate(t, filepath.Join(t.TempDir(), "sup"))
+	defer s.Close()
+	id := storage.ID{Origin: "aaaaaaaa", N: 1}
+	regV := storage.Version{HLC: 10 << 16, Device: "aaaaaaaaaaaaaaaa"}
+	mk := func(dev string, hlc storage.HLC, cs ...storage.Change) *storage.Op {
+		return &storage.Op{Device: storage.DeviceID(dev), Seq: 1, HLC: hlc, Officer: dev[:3], Kind: storage.KindPerson, ID: id, Event: storage.EventCorrection, Changes: cs}
+	}
+	reg := mk("aaaaaaaaaaaaaaaa", regV.HLC, storage.Change{Field: uint8(storage.FieldFullName), New: "Hoàng Văn Thụ"}, storage.Change{Field: uint8(storage.FieldOccupation), New: "Nông dân"})
+	a := mk("bbbbbbbbbbbbbbbb", 20<<16, storage.Change{Field: uint8(storage.FieldOccupation), Seen: regV, New: "Giáo viên"})
+	b := mk("cccccccccccccccc", 21<<16, storage.Change{Field: uint8(storage.FieldOccupation), Seen: regV, New: "Bác sĩ"})
+	if _, err := s.ApplyOps([]*storage.Op{reg, a, b}, storage.ApplyOptions{Index: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Resolve(id, storage.FieldOccupation, "Giáo viên", storage.SaveOptions{Reason: "hỏi trực tiếp"}); err != nil {
+		t.Fatalf("resolving on a record without sex or birth date: %v", err)
+	}
+	if cs, _ := s.Conflicts(); len(cs) != 0 {
+		t.Fatalf("still %+v", cs)
+	}
+	// A value that brings its own problem is refused, nothing saved.
+	c := mk("dddddddddddddddd", 30<<16, storage.Change{Field: uint8(storage.FieldPhone), New: "0912000001"})
+	d := mk("eeeeeeeeeeeeeeee", 31<<16, storage.Change{Field: uint8(storage.FieldPhone), New: "0912000002"})
+	if _, err := s.ApplyOps([]*storage.Op{c, d}, storage.ApplyOptions{Index: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Resolve(id, storage.FieldPhone, "not a phone", storage.SaveOptions{}); err == nil {
+		t.Fatal("a bad phone number was accepted")
+	}
+	if cs, _ := s.Conflicts(); len(cs) != 1 {
+		t.Fatalf("conflicts after a refused resolution: %+v", cs)
+	}
+}
