@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/outbox"
 )
 
 // Conflicts are named "<person id>/<field>", e.g. "i4afuytd-255/occupation":
@@ -351,7 +353,7 @@ func conflictsResolve(e *env, args []string) error {
 	if len(pos) != 1 || (*choose == 0) == !valueSet {
 		return usagef("usage: kitctl conflicts resolve CONFLICT (--choose N | --value V) [--note TEXT]")
 	}
-	s, err := e.open()
+	s, err := e.openSupervisor()
 	if err != nil {
 		return err
 	}
@@ -394,7 +396,7 @@ func conflictsDismiss(e *env, name, person, note string) error {
 	if err != nil {
 		return usagef("conflict %q: %v", name, err)
 	}
-	s, err := e.open()
+	s, err := e.openSupervisor()
 	if err != nil {
 		return err
 	}
@@ -456,7 +458,7 @@ func conflictsDecide(e *env, pos []string, pair string, merge, dismiss bool, not
 	} else if len(pos) != 1 {
 		return usagef("usage: kitctl conflicts resolve %s --dismiss [--note TEXT]", name)
 	}
-	s, err := e.open()
+	s, err := e.openSupervisor()
 	if err != nil {
 		return err
 	}
@@ -474,4 +476,25 @@ func conflictsDecide(e *env, pos []string, pair string, merge, dismiss bool, not
 		fmt.Fprintf(e.stdout, "Recorded that %s and %s are different persons. It reaches the district with the next `kitctl sync`.\n", kept, retired)
 	}
 	return nil
+}
+
+// openSupervisor opens the profile of a device that may resolve conflicts:
+// one enrolled as a supervisor (or administrator). An officer's resolution
+// would be refused by the district and then block every later push of the
+// device, so it is refused here, before anything is saved.
+func (e *env) openSupervisor() (*storage.Store, error) {
+	s, err := e.open()
+	if err != nil {
+		return nil, err
+	}
+	c, _, err := outbox.Enrolment(s)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("%v: only an enrolled supervisor's device resolves conflicts; nothing was saved", err)
+	}
+	if c.Role != cert.RoleSupervisor && c.Role != cert.RoleAdmin {
+		s.Close()
+		return nil, fmt.Errorf("this device is enrolled as %s (%s): only a supervisor's device resolves conflicts, the district would refuse it; nothing was saved", c.Role, c.Officer)
+	}
+	return s, nil
 }
