@@ -296,6 +296,13 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 						if rp, err = getPerson(txn, id); err != nil {
 							continue
 						}
+						// Out of the search index too (a person changed in
+						// this call leaves it when its record is written).
+						if o.Index {
+							if err := stageIndex(txn, rp, nil, delta); err != nil {
+								return err
+							}
+						}
 					}
 					nums, hhs, err := retire(sem, rp)
 					if err != nil {
@@ -370,7 +377,11 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					return err
 				}
 				if o.Index {
-					if err := stageIndex(txn, changed[id].old, p, delta); err != nil {
+					indexed := p
+					if isRetired(txn, id) {
+						indexed = nil // merged into another person: not found by search
+					}
+					if err := stageIndex(txn, changed[id].old, indexed, delta); err != nil {
 						return err
 					}
 				}

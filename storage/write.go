@@ -262,6 +262,13 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 					return err
 				}
 				nums, hhs = append(nums, n...), append(hhs, h...)
+				unindex := map[string]int32{}
+				if err := stageIndex(txn, rp, nil, unindex); err != nil {
+					return err
+				}
+				if err := stageCounts(txn, txn, unindex); err != nil {
+					return err
+				}
 				if ctr.Persons > 0 {
 					ctr.Persons--
 				}

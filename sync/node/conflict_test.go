@@ -276,6 +276,27 @@ func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
 		if p, err := dv.s.Person(pb.ID); err != nil || p.ID != pa.ID {
 			t.Errorf("%s: the retired identifier leads to %v, %v", dv.s.Profile().Officer, p, err)
 		}
+		hits, err := dv.s.Search("giang a pao", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if h.Person.ID == pb.ID {
+				t.Errorf("%s: search still finds the retired person %s", dv.s.Profile().Officer, pb.ID)
+			}
+		}
+	}
+	// On the supervisor's own device too, at once.
+	hits, _ := sup.s.Search("giang a pao", 10)
+	kept := false
+	for _, h := range hits {
+		if h.Person.ID == pb.ID {
+			t.Errorf("the supervisor's search still finds the retired person")
+		}
+		kept = kept || h.Person.ID == pa.ID
+	}
+	if !kept {
+		t.Errorf("the supervisor's search does not find the person kept: %v", hits)
 	}
 }
 
