@@ -752,28 +752,49 @@ func (s *Store) HouseholdConflicts() ([]HouseholdConflict, error) {
 	return out, err
 }
 
+// ConflictSet is every open conflict a store holds, by kind.
+type ConflictSet struct {
+	Field      []FieldConflict
+	SameID     []SemanticConflict
+	Duplicates []DuplicateConflict
+	Persons    []PersonConflict
+	Households []HouseholdConflict
+}
+
+// Len counts the conflicts of every kind.
+func (c *ConflictSet) Len() int {
+	return len(c.Field) + len(c.SameID) + len(c.Duplicates) + len(c.Persons) + len(c.Households)
+}
+
+// AllConflicts reads every open conflict of every kind: what a supervisor's
+// queue (kitctl conflicts list, the app) shows.
+func (s *Store) AllConflicts() (*ConflictSet, error) {
+	var c ConflictSet
+	var err error
+	if c.Field, err = s.Conflicts(); err != nil {
+		return nil, err
+	}
+	if c.SameID, err = s.SemanticConflicts(); err != nil {
+		return nil, err
+	}
+	if c.Duplicates, err = s.DuplicateConflicts(); err != nil {
+		return nil, err
+	}
+	if c.Persons, err = s.PersonConflicts(); err != nil {
+		return nil, err
+	}
+	if c.Households, err = s.HouseholdConflicts(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // OpenConflicts counts every open conflict the store holds, of all kinds:
 // what the overview shows a supervisor.
 func (s *Store) OpenConflicts() (int, error) {
-	fc, err := s.Conflicts()
+	c, err := s.AllConflicts()
 	if err != nil {
 		return 0, err
 	}
-	sc, err := s.SemanticConflicts()
-	if err != nil {
-		return 0, err
-	}
-	pc, err := s.PersonConflicts()
-	if err != nil {
-		return 0, err
-	}
-	hc, err := s.HouseholdConflicts()
-	if err != nil {
-		return 0, err
-	}
-	dc, err := s.DuplicateConflicts()
-	if err != nil {
-		return 0, err
-	}
-	return len(fc) + len(sc) + len(pc) + len(hc) + len(dc), nil
+	return c.Len(), nil
 }

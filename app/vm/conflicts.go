@@ -120,27 +120,11 @@ func (c *Conflicts) Refresh() error {
 
 // read lists the conflicts in kitctl's order of kinds.
 func (c *Conflicts) read() ([]ConflictRow, map[string]any, error) {
-	s := c.store
-	fcs, err := s.Conflicts()
+	all, err := c.store.AllConflicts()
 	if err != nil {
 		return nil, nil, err
 	}
-	sems, err := s.SemanticConflicts()
-	if err != nil {
-		return nil, nil, err
-	}
-	pcs, err := s.PersonConflicts()
-	if err != nil {
-		return nil, nil, err
-	}
-	hcs, err := s.HouseholdConflicts()
-	if err != nil {
-		return nil, nil, err
-	}
-	dcs, err := s.DuplicateConflicts()
-	if err != nil {
-		return nil, nil, err
-	}
+	fcs, sems, pcs, hcs, dcs := all.Field, all.SameID, all.Persons, all.Households, all.Duplicates
 	var rows []ConflictRow
 	items := map[string]any{}
 	add := func(id, kind, summary string, item any) {

@@ -165,101 +165,73 @@ func conflictsList(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	cs, err := s.Conflicts()
-	if err != nil {
-		return err
-	}
-	sem, err := s.SemanticConflicts()
-	if err != nil {
-		return err
-	}
-	pcs, err := s.PersonConflicts()
-	if err != nil {
-		return err
-	}
-	hcs, err := s.HouseholdConflicts()
-	if err != nil {
-		return err
-	}
-	dcs, err := s.DuplicateConflicts()
+	all, err := s.AllConflicts()
 	if err != nil {
 		return err
 	}
 	if e.jsonOut {
-		out := make([]map[string]any, 0, len(cs)+len(sem)+len(pcs)+len(hcs)+len(dcs))
-		for _, fc := range cs {
+		out := make([]map[string]any, 0, all.Len())
+		for _, fc := range all.Field {
 			out = append(out, conflictJSON(fc))
 		}
-		for _, sc := range sem {
+		for _, sc := range all.SameID {
 			out = append(out, semanticJSON(s, sc))
 		}
-		for _, dc := range dcs {
+		for _, dc := range all.Duplicates {
 			out = append(out, duplicateJSON(s, dc))
 		}
-		for _, pc := range pcs {
+		for _, pc := range all.Persons {
 			out = append(out, personConflictJSON(s, pc))
 		}
-		for _, hc := range hcs {
+		for _, hc := range all.Households {
 			out = append(out, householdConflictJSON(s, hc))
 		}
 		return e.printJSON(out)
 	}
-	for _, dc := range dcs {
-		describe := func(id storage.ID) string {
-			if p, err := s.Person(id); err == nil {
-				return fmt.Sprintf("%s (%s, born %s, commune %s)", id, p.FullName(), p.Get(storage.FieldBirthDate), p.Get(storage.FieldPermanentAddressCode))
-			}
-			return id.String()
-		}
-		fmt.Fprintf(e.stdout, "%s  probably one person: %s and %s; --merge KEPT RETIRED or --dismiss\n", dc.Name(), describe(dc.A), describe(dc.B))
-	}
-	for _, hc := range hcs {
-		fmt.Fprintf(e.stdout, "%s:%s/%s  household %s has %d head(s) among %d member(s): correct relationship_to_head with `kitctl person edit`\n",
-			storage.ConflictHeads, hc.Commune, hc.Number, hc.Number, len(hc.Heads), len(hc.Heads)+len(hc.Members))
-	}
-	for _, pc := range pcs {
-		name := ""
-		if p, err := s.Person(pc.Person); err == nil {
-			name = p.FullName()
-		}
-		switch pc.Kind {
-		case storage.ConflictEditAfterDeath:
-			fmt.Fprintf(e.stdout, "%s:%s  %s is recorded dead, and %d edit(s) were made after: check them, then --dismiss\n", pc.Kind, pc.Person, name, len(pc.Ops))
-		case storage.ConflictMoveNotMatched:
-			fmt.Fprintf(e.stdout, "%s:%s  %s moved out on %s and no commune recorded the move in\n", pc.Kind, pc.Person, name, pc.At.Time().Format("2006-01-02"))
-		}
-	}
-	if len(pcs)+len(hcs)+len(dcs) > 0 && len(cs) == 0 && len(sem) == 0 {
-		return nil
-	}
-	for _, sc := range sem {
-		var who []string
-		for _, id := range sc.Persons {
-			name := "?"
-			if p, err := s.Person(id); err == nil {
-				name = p.FullName() + ", " + p.Get(storage.FieldPermanentAddressCode)
-			}
-			who = append(who, fmt.Sprintf("%s (%s)", id, name))
-		}
-		fmt.Fprintf(e.stdout, "%s  the same ID number on %s: correct one of them with `kitctl person edit`\n", sc.Name(), strings.Join(who, " and "))
-	}
-	if len(sem) > 0 && len(cs) == 0 && len(pcs)+len(hcs)+len(dcs) == 0 {
-		return nil
-	}
-	if len(cs) == 0 {
+	if all.Len() == 0 {
 		fmt.Fprintln(e.stdout, "No conflicts. (Không có xung đột.)")
 		return nil
 	}
-	for _, fc := range cs {
-		name := ""
-		if p, err := s.Person(fc.ID); err == nil {
-			name = p.FullName()
+	name := func(id storage.ID) string {
+		if p, err := s.Person(id); err == nil {
+			return p.FullName()
 		}
+		return "?"
+	}
+	describe := func(id storage.ID) string {
+		if p, err := s.Person(id); err == nil {
+			return fmt.Sprintf("%s (%s, born %s, commune %s)", id, p.FullName(), p.Get(storage.FieldBirthDate), p.Get(storage.FieldPermanentAddressCode))
+		}
+		return id.String()
+	}
+	for _, fc := range all.Field {
 		var vals []string
 		for i, c := range fc.Candidates {
 			vals = append(vals, fmt.Sprintf("%d) %q by %s", i+1, c.Value, c.Officer))
 		}
-		fmt.Fprintf(e.stdout, "%s  %s: %s\n", conflictName(fc), name, strings.Join(vals, "; "))
+		fmt.Fprintf(e.stdout, "%s  %s: %s\n", conflictName(fc), name(fc.ID), strings.Join(vals, "; "))
+	}
+	for _, sc := range all.SameID {
+		var who []string
+		for _, id := range sc.Persons {
+			who = append(who, describe(id))
+		}
+		fmt.Fprintf(e.stdout, "%s  the same ID number on %s: correct one of them with `kitctl person edit`\n", sc.Name(), strings.Join(who, " and "))
+	}
+	for _, dc := range all.Duplicates {
+		fmt.Fprintf(e.stdout, "%s  probably one person: %s and %s; --merge KEPT RETIRED or --dismiss\n", dc.Name(), describe(dc.A), describe(dc.B))
+	}
+	for _, pc := range all.Persons {
+		switch pc.Kind {
+		case storage.ConflictEditAfterDeath:
+			fmt.Fprintf(e.stdout, "%s:%s  %s is recorded dead, and %d edit(s) were made after: check them, then --dismiss\n", pc.Kind, pc.Person, name(pc.Person), len(pc.Ops))
+		case storage.ConflictMoveNotMatched:
+			fmt.Fprintf(e.stdout, "%s:%s  %s moved out on %s and no commune recorded the move in: --dismiss once checked\n", pc.Kind, pc.Person, name(pc.Person), pc.At.Time().Format("2006-01-02"))
+		}
+	}
+	for _, hc := range all.Households {
+		fmt.Fprintf(e.stdout, "%s:%s/%s  household %s has %d head(s) among %d member(s): correct relationship_to_head with `kitctl person edit`\n",
+			storage.ConflictHeads, hc.Commune, hc.Number, hc.Number, len(hc.Heads), len(hc.Heads)+len(hc.Members))
 	}
 	return nil
 }
