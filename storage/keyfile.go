@@ -2,15 +2,9 @@ package storage
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/communekit/communekit/crypto/identity"
-	"github.com/communekit/communekit/crypto/keyring"
 )
 
 // Profile kinds.
@@ -62,32 +56,7 @@ func (s *Store) DistrictKeys() *identity.District { return s.district }
 // and kitctl beside them, can use the profile at once. A wrong passphrase
 // gives ErrWrongPassphrase.
 func DistrictKeysOf(dir string, passphrase []byte) (*identity.District, error) {
-	mb, err := os.ReadFile(filepath.Join(dir, markerFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w in %s: make the district profile with `kitctl district init`, or pass the right directory", ErrNoProfile, dir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var m marker
-	if err := json.Unmarshal(mb, &m); err != nil || m.Format != 1 {
-		return nil, fmt.Errorf("%w: %s is not a profile marker this version understands", ErrDamaged, filepath.Join(dir, markerFile))
-	}
-	if m.Kind != KindDistrict {
-		return nil, fmt.Errorf("%s holds a %s profile, not a district profile", dir, m.Kind)
-	}
-	wrapped, err := os.ReadFile(filepath.Join(dir, keyFile))
-	if err != nil {
-		return nil, fmt.Errorf("%w: the key file is missing or unreadable (%v)", ErrDamaged, err)
-	}
-	plain, err := keyring.Unwrap(wrapped, passphrase)
-	if errors.Is(err, keyring.ErrWrongPassphrase) {
-		return nil, ErrWrongPassphrase
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
-	}
-	_, ident, err := decodeKeyFile(plain)
+	_, _, ident, err := unlockKeyFile(dir, passphrase, KindDistrict, "make the district profile with `kitctl district init`, or pass the right directory")
 	if err != nil {
 		return nil, err
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -40,6 +38,13 @@ func remoteHistory(txn *badger.Txn, id ID) ([]*Op, error) {
 // digest, backups' restore and comparisons between replicas.
 const LocalMetaPrefix = "local/"
 
+// isLocalKey reports whether k belongs to this machine only: the profile
+// and names under LocalMetaPrefix. Replicas never compare, back up or
+// overwrite them.
+func isLocalKey(k []byte) bool {
+	return string(k) == keyMetaProfile || bytes.HasPrefix(k, []byte(prefixUserMeta+LocalMetaPrefix))
+}
+
 // PositionMetaPrefix names values that say how far a replica has got (a
 // node's applied Raft index) rather than what it holds: they travel in
 // backups but are left out of the digest, so an entry that changed
@@ -56,7 +61,6 @@ func (s *Store) Digest() ([32]byte, error) {
 		return sum, ErrClosed
 	}
 	h := sha256.New()
-	local := []byte(prefixUserMeta + LocalMetaPrefix)
 	position := []byte(prefixUserMeta + PositionMetaPrefix)
 	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.DefaultIteratorOptions)
@@ -65,7 +69,7 @@ func (s *Store) Digest() ([32]byte, error) {
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
 			k := item.Key()
-			if string(k) == keyMetaProfile || bytes.HasPrefix(k, local) || bytes.HasPrefix(k, position) {
+			if isLocalKey(k) || bytes.HasPrefix(k, position) {
 				continue
 			}
 			binary.BigEndian.PutUint64(n[:], uint64(len(k)))
@@ -97,11 +101,7 @@ func (s *Store) Backup(w io.Writer) error {
 	// while writes go on (a node keeps applying during a snapshot).
 	stream := s.db.NewStream()
 	stream.LogPrefix = "backup"
-	local := []byte(prefixUserMeta + LocalMetaPrefix)
-	stream.ChooseKey = func(item *badger.Item) bool {
-		k := item.Key()
-		return string(k) != keyMetaProfile && !bytes.HasPrefix(k, local)
-	}
+	stream.ChooseKey = func(item *badger.Item) bool { return !isLocalKey(item.Key()) }
 	_, err := stream.Backup(w, 0)
 	return err
 }
@@ -117,19 +117,21 @@ func (s *Store) Restore(r io.Reader) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keep := map[string][]byte{}
-	local := []byte(prefixUserMeta + LocalMetaPrefix)
 	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.DefaultIteratorOptions)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			if string(k) == keyMetaProfile || bytes.HasPrefix(k, local) {
-				v, err := it.Item().ValueCopy(nil)
-				if err != nil {
-					return err
-				}
-				keep[string(k)] = v
+		if item, err := txn.Get([]byte(keyMetaProfile)); err == nil {
+			if keep[keyMetaProfile], err = item.ValueCopy(nil); err != nil {
+				return err
 			}
+		}
+		pre := []byte(prefixUserMeta + LocalMetaPrefix)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			keep[string(it.Item().KeyCopy(nil))] = v
 		}
 		return nil
 	})
@@ -153,21 +155,10 @@ func (s *Store) Restore(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	var ctr counters
-	err = s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get([]byte(keyMetaCounters))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &ctr) })
-	})
-	if err != nil {
-		return fmt.Errorf("%w: counters after restore: %v", ErrDamaged, err)
+	// The profile kept, the counters restored.
+	if err := s.loadMeta(); err != nil {
+		return fmt.Errorf("after restoring: %w", err)
 	}
-	s.ctr = ctr
 	return nil
 }
 

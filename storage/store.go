@@ -238,36 +238,11 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 // ErrWrongPassphrase and touches nothing; missing or damaged files give
 // errors wrapping ErrNoProfile or ErrDamaged, never an empty store.
 func Open(dir string, passphrase []byte, o Options) (*Store, error) {
-	mb, err := os.ReadFile(filepath.Join(dir, markerFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w in %s: run `kitctl init` first, or pass the right --profile", ErrNoProfile, dir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var m marker
-	if err := json.Unmarshal(mb, &m); err != nil || m.Format != 1 {
-		return nil, fmt.Errorf("%w: %s is not a profile marker this version understands", ErrDamaged, filepath.Join(dir, markerFile))
-	}
 	want := o.Kind
 	if want == "" {
 		want = KindCommune
 	}
-	if m.Kind != want {
-		return nil, fmt.Errorf("%s holds a %s profile, not a %s profile: check --profile", dir, m.Kind, want)
-	}
-	wrapped, err := os.ReadFile(filepath.Join(dir, keyFile))
-	if err != nil {
-		return nil, fmt.Errorf("%w: the key file is missing or unreadable (%v)", ErrDamaged, err)
-	}
-	plain, err := keyring.Unwrap(wrapped, passphrase)
-	if errors.Is(err, keyring.ErrWrongPassphrase) {
-		return nil, ErrWrongPassphrase
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
-	}
-	key, ident, err := decodeKeyFile(plain)
+	m, key, ident, err := unlockKeyFile(dir, passphrase, want, "run `kitctl init` first, or pass the right --profile")
 	if err != nil {
 		return nil, err
 	}
@@ -316,6 +291,38 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 	s.clock = NewClock(s.ctr.HLC, s.now)
 	s.startGC(o.GCInterval)
 	return s, nil
+}
+
+// unlockKeyFile reads the marker of the profile in dir, checks it is of
+// kind want, and unwraps its key file: the store key and the identity.
+// hint says what to do when there is no profile.
+func unlockKeyFile(dir string, passphrase []byte, want, hint string) (m marker, key, ident []byte, err error) {
+	mb, err := os.ReadFile(filepath.Join(dir, markerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil, nil, fmt.Errorf("%w in %s: %s", ErrNoProfile, dir, hint)
+	}
+	if err != nil {
+		return m, nil, nil, err
+	}
+	if err := json.Unmarshal(mb, &m); err != nil || m.Format != 1 {
+		return m, nil, nil, fmt.Errorf("%w: %s is not a profile marker this version understands", ErrDamaged, filepath.Join(dir, markerFile))
+	}
+	if m.Kind != want {
+		return m, nil, nil, fmt.Errorf("%s holds a %s profile, not a %s profile: check --profile", dir, m.Kind, want)
+	}
+	wrapped, err := os.ReadFile(filepath.Join(dir, keyFile))
+	if err != nil {
+		return m, nil, nil, fmt.Errorf("%w: the key file is missing or unreadable (%v)", ErrDamaged, err)
+	}
+	plain, err := keyring.Unwrap(wrapped, passphrase)
+	if errors.Is(err, keyring.ErrWrongPassphrase) {
+		return m, nil, nil, ErrWrongPassphrase
+	}
+	if err != nil {
+		return m, nil, nil, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
+	}
+	key, ident, err = decodeKeyFile(plain)
+	return m, key, ident, err
 }
 
 func (o Options) now() func() time.Time {
