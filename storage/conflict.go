@@ -196,12 +196,7 @@ func settleField(txn *badger.Txn, h *history, p *Person, f Field) (int, error) {
 	if len(heads) > 1 {
 		return len(heads), txn.Set(k, encodeCandidates(heads))
 	}
-	if _, err := txn.Get(k); err == nil {
-		return 1, txn.Delete(k)
-	} else if !errors.Is(err, badger.ErrKeyNotFound) {
-		return 1, err
-	}
-	return 1, nil
+	return 1, deleteIf(txn, k)
 }
 
 // hasConflict reports whether field f of id has more than one head (in

@@ -83,12 +83,12 @@ const dupEntryLen = idKeyLen + 8
 
 // moveDupKey keeps the Q: lists of one person in step; it returns the lists
 // touched.
-func moveDupKey(c *lists, txn *badger.Txn, old, p *Person) ([]string, error) {
+func moveDupKey(c *lists, old, p *Person) ([]string, error) {
 	var wk, ik, we, ie []byte
-	if old != nil && !isRetired(txn, old.ID) {
+	if old != nil && !c.isRetired(old.ID) {
 		wk, we = dupKey(old), dupEntry(old)
 	}
-	if !isRetired(txn, p.ID) {
+	if !c.isRetired(p.ID) {
 		ik, ie = dupKey(p), dupEntry(p)
 	}
 	var touched []string
@@ -125,8 +125,6 @@ func dupRelevantChanged(old, p *Person) bool {
 	}
 	return false
 }
-
-func isRetired(txn *badger.Txn, id ID) bool { return exists(txn, appendID([]byte(prefixMerged), id)) }
 
 func probablySame(a, b *Person) bool {
 	ca, cb := a.Values[FieldPermanentAddressCode], b.Values[FieldPermanentAddressCode]
@@ -284,12 +282,13 @@ func applyDecision(c *lists, txn *badger.Txn, op *Op, pending map[ID]*Person) ([
 	case DecisionMerge:
 		// other is retired into op.ID: out of the duplicate, ID number and
 		// household lists, its lookups redirected.
-		if op.ID == other || isRetired(txn, op.ID) {
+		if op.ID == other || c.isRetired(op.ID) {
 			return nil, nil, nil
 		}
 		if err := txn.Set(appendID([]byte(prefixMerged), other), appendID(nil, op.ID)); err != nil {
 			return nil, nil, err
 		}
+		c.retired[other] = true
 		if err := txn.Set(appendID(appendID([]byte(prefixMergedInto), op.ID), other), nil); err != nil {
 			return nil, nil, err
 		}

@@ -378,7 +378,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				}
 				if o.Index {
 					indexed := p
-					if isRetired(txn, id) {
+					if sem.isRetired(id) {
 						indexed = nil // merged into another person: not found by search
 					}
 					if err := stageIndex(txn, changed[id].old, indexed, delta); err != nil {
@@ -395,7 +395,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					return err
 				}
 				hhTouched = append(hhTouched, hhs...)
-				qs, err := moveDupKey(sem, txn, changed[id].old, p)
+				qs, err := moveDupKey(sem, changed[id].old, p)
 				if err != nil {
 					return err
 				}

@@ -65,14 +65,25 @@ func listGet(txn *badger.Txn, k []byte) ([]byte, error) {
 // held before the transaction (a conflict record exists exactly when the
 // list held a conflict then) and what it holds now.
 type lists struct {
-	txn  *badger.Txn
-	was  map[string][]byte
-	now  map[string][]byte
-	seen map[string]bool
+	txn     *badger.Txn
+	was     map[string][]byte
+	now     map[string][]byte
+	seen    map[string]bool
+	retired map[ID]bool // isRetired, read once per person per transaction
 }
 
 func newLists(txn *badger.Txn) *lists {
-	return &lists{txn: txn, was: map[string][]byte{}, now: map[string][]byte{}, seen: map[string]bool{}}
+	return &lists{txn: txn, was: map[string][]byte{}, now: map[string][]byte{}, seen: map[string]bool{}, retired: map[ID]bool{}}
+}
+
+// isRetired reports whether id was merged into another person (Mg:).
+func (c *lists) isRetired(id ID) bool {
+	r, ok := c.retired[id]
+	if !ok {
+		r = exists(c.txn, appendID([]byte(prefixMerged), id))
+		c.retired[id] = r
+	}
+	return r
 }
 
 func (c *lists) get(k []byte) ([]byte, error) {
@@ -152,7 +163,7 @@ func listHas(txn *badger.Txn, k, entry []byte) bool {
 // moveIDHolder keeps the I: lists of one person in step and returns the
 // ID numbers whose holders changed.
 func moveIDHolder(c *lists, old, p *Person) ([]string, error) {
-	if isRetired(c.txn, p.ID) {
+	if c.isRetired(p.ID) {
 		return nil, nil // merged into another person: out of the lists (retire)
 	}
 	var was, is string
@@ -219,7 +230,7 @@ func checkSameIDNumber(c *lists, numbers []string) ([][]ID, error) {
 		// before and after, hears of it.
 		members := idList(append(append([]byte{}, held...), holders...))
 		sort.Slice(members, func(i, j int) bool { return members[i].String() < members[j].String() })
-		members = dedupeIDs(members)
+		members = dedupeSorted(members)
 		if len(members) >= 2 {
 			grown = append(grown, members)
 		}
@@ -244,7 +255,8 @@ func idList(b []byte) []ID {
 	return out
 }
 
-func dedupeIDs(s []ID) []ID {
+// dedupeSorted drops the repeats of a sorted slice, in place.
+func dedupeSorted[T comparable](s []T) []T {
 	out := s[:0]
 	for i, v := range s {
 		if i == 0 || s[i-1] != v {
@@ -280,7 +292,7 @@ func feedEachOther(txn *badger.Txn, h *history, ids []ID, ctr *counters) error {
 			}
 		}
 		sort.Strings(to)
-		to = dedupe(to)
+		to = dedupeSorted(to)
 		if len(to) == 0 {
 			continue
 		}
@@ -289,16 +301,6 @@ func feedEachOther(txn *badger.Txn, h *history, ids []ID, ctr *counters) error {
 		}
 	}
 	return nil
-}
-
-func dedupe(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || s[i-1] != v {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // SemanticConflicts returns the semantic conflicts the store holds.
@@ -637,7 +639,7 @@ func hhMemberKey(p *Person) (k, entry []byte) {
 // moveHouseholdMember keeps the Hm: lists of one person in step and
 // returns the households whose members changed.
 func moveHouseholdMember(c *lists, old, p *Person) ([]string, error) {
-	if isRetired(c.txn, p.ID) {
+	if c.isRetired(p.ID) {
 		return nil, nil // merged into another person: out of the lists (retire)
 	}
 	var wk, we []byte

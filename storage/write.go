@@ -182,15 +182,15 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 			return err
 		}
 		// A person this save creates has no conflicts yet: no reads for it.
+		records := map[ID]recordChange{}
+		for _, rc := range ws.records {
+			if rc.newP != nil {
+				records[rc.newP.ID] = rc
+			}
+		}
 		var edited []*Op
 		for _, op := range ws.ops {
-			isNew := false
-			for _, rc := range ws.records {
-				if rc.newP != nil && rc.newP.ID == op.ID && rc.oldP == nil {
-					isNew = true
-				}
-			}
-			if !isNew {
+			if rc, ok := records[op.ID]; !ok || rc.oldP != nil {
 				edited = append(edited, op)
 			}
 		}
@@ -198,15 +198,9 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 			return err
 		}
 		for _, op := range edited {
-			if op.Kind != KindPerson {
-				continue
-			}
-			for _, rc := range ws.records {
-				if rc.newP != nil && rc.newP.ID == op.ID {
-					if err := checkPersonConflicts(txn, &history{txn: txn}, rc.newP, op); err != nil {
-						return err
-					}
-					break
+			if rc, ok := records[op.ID]; ok && op.Kind == KindPerson {
+				if err := checkPersonConflicts(txn, &history{txn: txn}, rc.newP, op); err != nil {
+					return err
 				}
 			}
 		}
@@ -235,7 +229,7 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 				hhs = append(hhs, h...)
 			}
 			if k := dupKey(rc.oldP); k != nil && listHas(txn, k, dupEntry(rc.oldP)) {
-				q, err := moveDupKey(sem, txn, rc.oldP, rc.newP)
+				q, err := moveDupKey(sem, rc.oldP, rc.newP)
 				if err != nil {
 					return err
 				}
