@@ -169,11 +169,9 @@ func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 	if err != nil {
 		return nil, refusal(err)
 	}
-	c, e := n.checkDevice(h.Sender)
-	if e != nil {
+	if _, e := n.checkDevice(h.Sender); e != nil {
 		return nil, e
 	}
-	_ = c
 	// Signature only: every node opens the batch in full when it applies
 	// it (a batch that then fails to open is refused there, the same way
 	// on every node); opening it here too would cost a fourth opening.
@@ -212,19 +210,28 @@ func (n *Node) checkDevice(dev string) (*cert.Certificate, *protocol.Error) {
 	if err != nil {
 		return nil, errf(protocol.CodeInternal, "reading the certificate of %s: %v", dev, err)
 	}
+	if e := n.checkValid(c); e != nil {
+		return nil, e
+	}
+	return c, nil
+}
+
+// checkValid refuses a certificate that is not valid now (by this node's
+// clock) or that the district's revocation list names.
+func (n *Node) checkValid(c *cert.Certificate) *protocol.Error {
 	if err := c.Verify(n.fsm.pub, n.now()); err != nil {
-		return nil, refusal(err)
+		return refusal(err)
 	}
 	l, err := n.fsm.revocations()
 	if err != nil {
-		return nil, errf(protocol.CodeInternal, "reading the revocation list: %v", err)
+		return errf(protocol.CodeInternal, "reading the revocation list: %v", err)
 	}
 	if l != nil {
 		if err := l.Check(c); err != nil {
-			return nil, refusal(err)
+			return refusal(err)
 		}
 	}
-	return c, nil
+	return nil
 }
 
 func (n *Node) handleCertificate(w http.ResponseWriter, r *http.Request) {
@@ -238,15 +245,9 @@ func (n *Node) handleCertificate(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, errf(protocol.CodeMalformed, "not a certificate: %v", err))
 		return
 	}
-	if err := c.Verify(n.fsm.pub, n.now()); err != nil {
-		n.fail(w, refusal(err))
+	if e := n.checkValid(c); e != nil {
+		n.fail(w, e)
 		return
-	}
-	if l, err := n.fsm.revocations(); err == nil && l != nil {
-		if err := l.Check(c); err != nil {
-			n.fail(w, refusal(err))
-			return
-		}
 	}
 	if n.forward(w, r, body) {
 		return
