@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,6 +30,7 @@ import (
 	"github.com/communekit/communekit/storage/gen"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/batch/workload"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/node"
 	"github.com/communekit/communekit/sync/protocol"
 )
@@ -142,7 +142,7 @@ func benchCluster(e *env, args []string) error {
 // so that sealing does not count in the figures.
 type benchDevice struct {
 	id     string
-	cert   []byte
+	cert   *cert.Certificate
 	sealed [][]byte
 	ops    []int
 	next   int // next batch to push
@@ -190,7 +190,6 @@ func benchDevice1(d *identity.District, rcpt age.Recipient, pub identity.Distric
 	if err != nil {
 		return nil, err
 	}
-	cb, _ := c.MarshalBinary()
 	// Three quarters registrations, a quarter single-field corrections.
 	regs := batches * opsPer * 3 / 4
 	g, err := gen.Generate(gen.Options{Commune: commune, Persons: max(regs, opsPer), Seed: seed})
@@ -208,7 +207,7 @@ func benchDevice1(d *identity.District, rcpt age.Recipient, pub identity.Distric
 	for i, op := range ops {
 		op.Seq = uint64(i + 1)
 	}
-	bd := &benchDevice{id: string(id), cert: cb}
+	bd := &benchDevice{id: string(id), cert: c}
 	var prev [32]byte
 	for i := 0; i < len(ops) && len(bd.sealed) < batches; i += opsPer {
 		part := ops[i:min(i+opsPer, len(ops))]
@@ -227,50 +226,36 @@ func benchDevice1(d *identity.District, rcpt age.Recipient, pub identity.Distric
 }
 
 func (dv *benchDevice) register(url string) error {
-	resp, err := http.Post(url+protocol.PathCertificate, "application/octet-stream", bytes.NewReader(dv.cert))
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("registering device %s: %s %s", dv.id, resp.Status, b)
-	}
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return client.PostCertificate(ctx, benchHTTP, url, dv.cert)
 }
 
 var benchHTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}
 
-// pushOne pushes one batch, retrying while the cluster is unavailable.
+// pushOne pushes one batch, moving to the next node while one cannot
+// answer (client.PushSealed itself retries a node through an election).
 func (dv *benchDevice) pushOne(urls []string, start int, k int) (time.Duration, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for attempt := 0; ; attempt++ {
 		url := urls[(start+attempt)%len(urls)]
 		t0 := time.Now()
-		resp, err := benchHTTP.Post(url+protocol.PathPush, "application/octet-stream", bytes.NewReader(dv.sealed[k]))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		r, err := client.PushSealed(ctx, benchHTTP, url, dv.sealed[k])
+		cancel()
 		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				var r protocol.Receipt
-				if err := json.Unmarshal(b, &r); err != nil {
-					return 0, err
-				}
-				dv.mu.Lock()
-				dv.receipts = append(dv.receipts, r)
-				dv.mu.Unlock()
-				return time.Since(t0), nil
-			}
-			var pe protocol.Error
-			json.Unmarshal(b, &pe)
-			if pe.Code != protocol.CodeUnavailable && resp.StatusCode < 500 {
-				return 0, fmt.Errorf("device %s batch %d: %s %s", dv.id, k+1, resp.Status, pe.Message)
-			}
+			dv.mu.Lock()
+			dv.receipts = append(dv.receipts, *r)
+			dv.mu.Unlock()
+			return time.Since(t0), nil
+		}
+		var ref *client.Refusal
+		if errors.As(err, &ref) && !ref.Err.Retryable() {
+			return 0, fmt.Errorf("device %s batch %d: %v", dv.id, k+1, err)
 		}
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("device %s batch %d: no receipt within 30 s (last: %v)", dv.id, k+1, err)
 		}
-		time.Sleep(time.Duration(20+rand.IntN(30)) * time.Millisecond)
 	}
 }
 

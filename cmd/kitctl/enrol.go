@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +14,8 @@ import (
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
-	"github.com/communekit/communekit/sync/protocol"
 	"github.com/communekit/communekit/sync/registry"
 )
 
@@ -241,13 +238,27 @@ func enrolRevoke(e *env, args []string) error {
 	if _, err := reg.Certificate(pos[0]); err != nil {
 		return fmt.Errorf("%v; `kitctl enrol list` shows the enrolled devices", err)
 	}
-	l, err := reg.Revoke(pos[0], *reason)
+	l, err := reg.Revocations()
 	if err != nil {
 		return err
 	}
+	already := false
+	for _, r := range l.Entries {
+		already = already || r.DeviceID == pos[0]
+	}
+	if !already || *nodeURL == "" {
+		// Revoked already and --node: only send the list again (a send
+		// that failed before is retried this way).
+		if l, err = reg.Revoke(pos[0], *reason); err != nil {
+			return err
+		}
+	}
 	sent := false
 	if *nodeURL != "" {
-		if err := postRevocations(*nodeURL, l); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := client.PostRevocations(ctx, nil, *nodeURL, l)
+		cancel()
+		if err != nil {
 			return fmt.Errorf("device %s is revoked in the district profile, but the cluster did not take the list: %v; run `kitctl enrol revoke` again with --node once a node answers", pos[0], err)
 		}
 		sent = true
@@ -470,27 +481,4 @@ func readBounded(path string, max int) ([]byte, error) {
 		return nil, fmt.Errorf("%s failed the size check: %d bytes, more than %d", filepath.Base(path), st.Size(), max)
 	}
 	return os.ReadFile(path)
-}
-
-// postRevocations replicates a revocation list to a district cluster.
-func postRevocations(node string, l *cert.RevocationList) error {
-	b, err := l.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	c := &http.Client{Timeout: 30 * time.Second}
-	resp, err := c.Post(strings.TrimRight(node, "/")+protocol.PathRevocations, "application/octet-stream", bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNoContent {
-		return nil
-	}
-	var pe protocol.Error
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if json.Unmarshal(body, &pe) == nil && pe.Message != "" {
-		return &pe
-	}
-	return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
 }

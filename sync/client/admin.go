@@ -82,6 +82,18 @@ func PostCertificate(ctx context.Context, hc *http.Client, node string, c *cert.
 	return err
 }
 
+// PostRevocations sends the district's revocation list to the node at
+// node, which replicates it if it follows the list the cluster holds.
+func PostRevocations(ctx context.Context, hc *http.Client, node string, l *cert.RevocationList) error {
+	b, err := l.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	_, err = adminCall(ctx, hc, node, fmt.Sprintf("revocation list %d", l.Seq),
+		request{method: http.MethodPost, path: protocol.PathRevocations, ctype: octetStream, body: b})
+	return err
+}
+
 func adminCall(ctx context.Context, hc *http.Client, node, what string, r request) (*answer, error) {
 	base, err := nodeURL(node)
 	if err != nil {
