@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -27,8 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/term"
-
+	"github.com/communekit/communekit/crypto/keyring"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/node"
 )
@@ -97,7 +95,7 @@ func run(args []string, stderr io.Writer) int {
 	log := slog.New(h)
 	slog.SetDefault(log)
 
-	pass, err := passphrase(*passFile, stderr)
+	pass, err := keyring.ReadPassphrase(*passFile, os.Stdin, stderr, "District passphrase: ", false)
 	if err != nil {
 		fmt.Fprintln(stderr, "districtd:", err)
 		return 2
@@ -141,41 +139,11 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// passphrase reads the district profile's passphrase: from a file, the
-// environment, or the terminal; never from an argument.
-func sorted(s []string) []string { sort.Strings(s); return s }
-
-func passphrase(file string, stderr io.Writer) ([]byte, error) {
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("reading the passphrase file: %w", err)
-		}
-		b = bytes.TrimRight(b, "\r\n")
-		if len(b) == 0 {
-			return nil, fmt.Errorf("the passphrase file %s is empty", file)
-		}
-		return b, nil
-	}
-	if p := os.Getenv("COMMUNEKIT_PASSPHRASE"); p != "" {
-		return []byte(p), nil
-	}
-	fd := int(os.Stdin.Fd())
-	if !term.IsTerminal(fd) {
-		return nil, errors.New("no passphrase: set COMMUNEKIT_PASSPHRASE, pass --passphrase-file FILE, or run on a terminal to be asked")
-	}
-	fmt.Fprint(stderr, "District passphrase: ")
-	p, err := term.ReadPassword(fd)
-	fmt.Fprintln(stderr)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
 // workFactor is the scrypt work factor for a new node store: the default,
 // unless COMMUNEKIT_WORK_FACTOR lowers it (tests, demos).
 func workFactor() int {
 	n, _ := strconv.Atoi(os.Getenv("COMMUNEKIT_WORK_FACTOR"))
 	return n
 }
+
+func sorted(s []string) []string { sort.Strings(s); return s }
