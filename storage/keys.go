@@ -64,12 +64,7 @@ func decodeIDKey(b []byte) (ID, bool) {
 	if len(b) != idKeyLen {
 		return ID{}, false
 	}
-	tag := b[:8]
-	n := 8
-	for n > 0 && tag[n-1] == 0 {
-		n--
-	}
-	return ID{Origin: string(tag[:n]), N: binary.BigEndian.Uint64(b[8:])}, true
+	return ID{Origin: trimZero(b[:8]), N: binary.BigEndian.Uint64(b[8:])}, true
 }
 
 func personKey(id ID) []byte    { return appendID([]byte(prefixPerson), id) }

@@ -223,11 +223,10 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				if err := mergePerson(txn, hist, op, p, fresh[op.ID], multi); err != nil {
 					return err
 				}
-				if !fresh[op.ID] || p.Values[FieldStatus] == StatusDead && op.Event != EventRegister {
-					if err := checkPersonConflicts(txn, hist, p, op); err != nil {
-						return err
-					}
-				} else if op.Event == EventMoveOut {
+				// A person this call creates has no per-person conflict
+				// unless it is recorded dead and edited, or moves out.
+				newcomer := fresh[op.ID] && (p.Values[FieldStatus] != StatusDead || op.Event == EventRegister) && op.Event != EventMoveOut
+				if !newcomer {
 					if err := checkPersonConflicts(txn, hist, p, op); err != nil {
 						return err
 					}

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -324,7 +325,7 @@ func pull(t *testing.T, dv *device, url string) int {
 	for {
 		var cursor uint64
 		if b, err := dv.s.GetMeta("sync/cursor"); err == nil {
-			cursor = beU64(b)
+			cursor = binary.BigEndian.Uint64(b)
 		}
 		req := protocol.PullRequest{Device: string(dv.s.Profile().Device), Cursor: cursor}
 		req.Sign(dv.s.DeviceKeys().Sign, time.Now())
@@ -353,14 +354,6 @@ func pull(t *testing.T, dv *device, url string) int {
 			return total
 		}
 	}
-}
-
-func beU64(b []byte) uint64 {
-	var v uint64
-	for _, c := range b {
-		v = v<<8 | uint64(c)
-	}
-	return v
 }
 
 var _ = batch.Hash
