@@ -9,6 +9,24 @@ import (
 	"github.com/communekit/communekit/sync/protocol"
 )
 
+// addPerson saves a new person on dv.
+func (dv *device) addPerson(t *testing.T, vals storage.Values) *storage.Person {
+	t.Helper()
+	p, err := dv.s.AddPerson(vals, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// registerAll sends each device's certificate, to the nodes in turn.
+func (c *testCluster) registerAll(t *testing.T, devs ...*device) {
+	t.Helper()
+	for i, dv := range devs {
+		dv.register(t, c.nodes[i%len(c.nodes)].Addr())
+	}
+}
+
 // pushAll seals and pushes everything new on dv through url.
 func (dv *device) pushAll(t *testing.T, c *testCluster, url string) {
 	t.Helper()
@@ -24,9 +42,7 @@ func TestCluster_ConflictResolvedBySupervisorFlowsDown(t *testing.T) {
 	ba := newDevice(t, c.d, "00769", "Trần Văn Ba", cert.RoleOfficer)
 	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
 	far := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleSupervisor)
-	for i, dv := range []*device{lan, minh, ba, sup, far} {
-		dv.register(t, c.nodes[i%3].Addr())
-	}
+	c.registerAll(t, lan, minh, ba, sup, far)
 	lan.add(t, 3)
 	lan.pushAll(t, c, c.nodes[0].Addr())
 	c.converged()
@@ -171,17 +187,11 @@ func TestCluster_SameIDNumberAcrossCommunes(t *testing.T) {
 	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
 	b := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleOfficer)
 	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
-	for i, dv := range []*device{a, b, sup} {
-		dv.register(t, c.nodes[i].Addr())
-	}
+	c.registerAll(t, a, b, sup)
 	idn := storage.MakeIDNumber("002", "Nam", 1990, 4242)
 	add := func(dv *device, name, commune string) *storage.Person {
-		p, err := dv.s.AddPerson(storage.Values{storage.FieldFullName: name, storage.FieldBirthDate: "1990", storage.FieldSex: "Nam",
-			storage.FieldEthnicity: "01", storage.FieldIDNumber: idn, storage.FieldPermanentAddressCode: commune}, storage.SaveOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return dv.addPerson(t, storage.Values{storage.FieldFullName: name, storage.FieldBirthDate: "1990", storage.FieldSex: "Nam",
+			storage.FieldEthnicity: "01", storage.FieldIDNumber: idn, storage.FieldPermanentAddressCode: commune})
 	}
 	pa := add(a, "Lý Văn Sáng", "00769")
 	pb := add(b, "Lý Văn Sang", "12472")
@@ -227,16 +237,10 @@ func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
 	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
 	b := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleOfficer)
 	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
-	for i, dv := range []*device{a, b, sup} {
-		dv.register(t, c.nodes[i].Addr())
-	}
+	c.registerAll(t, a, b, sup)
 	add := func(dv *device, name, commune string) *storage.Person {
-		p, err := dv.s.AddPerson(storage.Values{storage.FieldFullName: name, storage.FieldBirthDate: "17/05/1990", storage.FieldSex: "Nam",
-			storage.FieldEthnicity: "H'Mông", storage.FieldFatherName: "Giàng A Sử", storage.FieldPermanentAddressCode: commune}, storage.SaveOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return dv.addPerson(t, storage.Values{storage.FieldFullName: name, storage.FieldBirthDate: "17/05/1990", storage.FieldSex: "Nam",
+			storage.FieldEthnicity: "H'Mông", storage.FieldFatherName: "Giàng A Sử", storage.FieldPermanentAddressCode: commune})
 	}
 	pa := add(a, "Giàng A Páo", "00769")
 	pb := add(b, "Giàng A Páo", "12472")
@@ -308,9 +312,7 @@ func TestCluster_EveryResolutionFlowsDownToBothOfficers(t *testing.T) {
 	lan := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
 	minh := newDevice(t, c.d, "00769", "Lò Văn Minh", cert.RoleOfficer)
 	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
-	for i, dv := range []*device{lan, minh, sup} {
-		dv.register(t, c.nodes[i%3].Addr())
-	}
+	c.registerAll(t, lan, minh, sup)
 	lan.add(t, 3)
 	lan.pushAll(t, c, c.nodes[0].Addr())
 	c.converged()
