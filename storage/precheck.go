@@ -30,6 +30,27 @@ func checkTables(storePath string) error {
 	return nil
 }
 
+// dropEmptyMemtables removes memtable files of zero bytes. Badger creates
+// a memtable file, then sizes and writes its header: a process killed in
+// between (while the store opens, or as a memtable fills) leaves an empty
+// file that holds no data, and Badger then refuses to open the store
+// ("while opening fid: N err: Create a new file"). Found by the SIGKILL
+// test TestCrash_KilledWhileSaving.
+func dropEmptyMemtables(storePath string) error {
+	files, err := filepath.Glob(filepath.Join(storePath, "*.mem"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Size() == 0 {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("removing the empty memtable %s left by an interrupted write: %w", filepath.Base(f), err)
+			}
+		}
+	}
+	return nil
+}
+
 func checkTable(path string) error {
 	f, err := os.Open(path)
 	if err != nil {

@@ -670,17 +670,14 @@ func (s *Store) Feed(communes []string, after uint64, exclude DeviceID, max int)
 		}
 		sort.Slice(refs, func(i, j int) bool { return refs[i].n < refs[j].n })
 		taken := 0
-		for i, r := range refs {
+		for _, r := range refs {
 			if taken == max {
 				page.More = true
 				break
 			}
 			page.Last = r.n
 			if r.key == nil {
-				if i == len(refs)-1 {
-					break
-				}
-				continue
+				continue // the asker's own operation: the cursor passes it
 			}
 			item, err := txn.Get(r.key)
 			if err != nil {

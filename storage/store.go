@@ -265,6 +265,9 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 	if _, err := os.Stat(filepath.Join(dir, storeDir, "MANIFEST")); err != nil {
 		return nil, fmt.Errorf("%w: the store's MANIFEST is missing; restore the profile from a backup", ErrDamaged)
 	}
+	if err := dropEmptyMemtables(filepath.Join(dir, storeDir)); err != nil {
+		return nil, err
+	}
 	if err := checkTables(filepath.Join(dir, storeDir)); err != nil {
 		return nil, err
 	}

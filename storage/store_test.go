@@ -385,3 +385,19 @@ func TestHousehold_HeadFollowsMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A memtable file of zero bytes, as a process killed while Badger creates
+// one leaves it, does not stop the profile from opening, and nothing saved
+// is lost.
+func TestOpen_EmptyMemtableLeftByAKill(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	s := mustCreate(t, dir)
+	p := mustAdd(t, s, "Lò Văn Minh")
+	mustClose(t, s)
+	write(t, filepath.Join(dir, "store", "000099.mem"), nil)
+	s = mustOpen(t, dir)
+	defer s.Close()
+	if _, err := s.Person(p.ID); err != nil {
+		t.Fatalf("the saved person after reopening: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -23,6 +24,7 @@ import (
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -134,7 +136,7 @@ func (n *Node) forward(w http.ResponseWriter, r *http.Request, body []byte) bool
 			n.fail(w, errf(protocol.CodeUnavailable, "could not reach the leader: %v; try again", err))
 		},
 	}
-	r.Body = io.NopCloser(strings.NewReader(string(body)))
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	proxy.ServeHTTP(w, r)
 	return true
@@ -633,24 +635,7 @@ func (n *Node) joinLoop(target string) {
 func (n *Node) requestJoin(target string) error {
 	req := protocol.MemberRequest{Op: "join", ID: n.cfg.ID, Raft: string(n.trans.LocalAddr()), HTTP: n.cfg.HTTPURL}
 	req.Sign(n.cfg.District.Sign, n.now())
-	b, _ := json.Marshal(req)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(target, "/")+protocol.PathJoin, strings.NewReader(string(b)))
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNoContent {
-		return nil
-	}
-	var pe protocol.Error
-	if json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&pe) == nil && pe.Message != "" {
-		return &pe
-	}
-	return errors.New(resp.Status + " " + strconv.Itoa(resp.StatusCode))
+	return client.Member(ctx, nil, target, req)
 }
