@@ -98,3 +98,67 @@ func TestProxy_BlockCutsAndRefuses(t *testing.T) {
 		t.Errorf("after Unblock: %q %v", b, err)
 	}
 }
+
+func TestProxy_SkipsATargetThatIsDown(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close() // nothing listens there now
+	p, err := ListenTargets("127.0.0.1:0", []string{deadAddr, echoServer(t)}, Shape{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i := 0; i < 3; i++ {
+		c, err := net.Dial("tcp", p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("hello"))
+		got := make([]byte, 5)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(c, got); err != nil || string(got) != "hello" {
+			t.Fatalf("connection %d: %q, %v: the proxy did not move to the target that answers", i, got, err)
+		}
+		c.Close()
+	}
+}
+
+func TestProxy_FaultsRefuseAndCutConnections(t *testing.T) {
+	p, err := Listen("127.0.0.1:0", echoServer(t), Shape{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.SetFaults(Faults{Refuse: 0.3, Cut: 0.5, CutWithin: 8 << 10, Seed: 7})
+	msg := bytes.Repeat([]byte("x"), 32<<10)
+	whole, broken := 0, 0
+	for i := 0; i < 40; i++ {
+		c, err := net.Dial("tcp", p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		go c.Write(msg)
+		got := make([]byte, len(msg))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.ReadFull(c, got)
+		c.Close()
+		switch {
+		case err == nil && bytes.Equal(got, msg):
+			whole++
+		case err == nil:
+			t.Fatal("a connection delivered changed bytes")
+		default:
+			broken++
+		}
+	}
+	refused, cut := p.Faulted()
+	if whole == 0 || broken == 0 || refused == 0 || cut == 0 {
+		t.Errorf("40 connections: %d whole, %d broken, %d refused, %d cut; want some of each", whole, broken, refused, cut)
+	}
+	if int64(broken) != refused+cut {
+		t.Errorf("%d broken connections but %d refused + %d cut", broken, refused, cut)
+	}
+}
