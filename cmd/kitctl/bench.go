@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -74,36 +75,66 @@ func cmdBench(e *env, args []string) error {
 
 const benchPassphrase = "bench passphrase, not a secret"
 
+// storeOptions size the store benchmark.
+type storeOptions struct {
+	Persons int    // persons in the generated commune
+	Commune string // commune code to generate
+	Seed    int64  // generator seed
+	Saves   int    // durable single saves to time
+	Queries int    // searches to time
+	Keep    string // keep the profile here instead of a temporary directory
+}
+
 func benchStore(e *env, args []string) error {
 	fs := flag.NewFlagSet("bench store", flag.ContinueOnError)
-	persons := fs.Int("persons", 100000, "persons in the generated commune")
-	commune := fs.String("commune", "00769", "commune code to generate")
-	seed := fs.Int64("seed", 7, "generator seed")
-	saves := fs.Int("saves", 1000, "durable single saves to time")
-	queries := fs.Int("queries", 2000, "searches to time")
-	keep := fs.String("keep", "", "keep the bench profile in this directory instead of a temporary one")
+	var o storeOptions
+	fs.IntVar(&o.Persons, "persons", 100000, "persons in the generated commune")
+	fs.StringVar(&o.Commune, "commune", "00769", "commune code to generate")
+	fs.Int64Var(&o.Seed, "seed", 7, "generator seed")
+	fs.IntVar(&o.Saves, "saves", 1000, "durable single saves to time")
+	fs.IntVar(&o.Queries, "queries", 2000, "searches to time")
+	fs.StringVar(&o.Keep, "keep", "", "keep the bench profile in this directory instead of a temporary one")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || *persons <= 0 {
+	if len(pos) > 0 || o.Persons <= 0 {
 		return usagef("usage: kitctl bench store [--persons N] [--json]")
-	}
-	dir := *keep
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "communekit-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = filepath.Join(tmp, "profile")
 	}
 	say := func(format string, a ...any) {
 		if !e.jsonOut {
 			fmt.Fprintf(e.stderr, format+"\n", a...)
 		}
 	}
-	r := storeBench{Persons: *persons, Cores: runtime.NumCPU(), WorkFactorUsed: 18}
+	r, err := measureStore(o, say)
+	if err != nil {
+		return err
+	}
+	if e.jsonOut {
+		return e.printJSON(r)
+	}
+	printStore(e.stdout, r)
+	return nil
+}
+
+// measureStore generates a commune, imports it into a new profile at the
+// real work factor, times durable saves and searches, then unlocks the
+// profile in a fresh kitctl process to read its memory with the store
+// open. say reports progress.
+func measureStore(o storeOptions, say func(format string, a ...any)) (storeBench, error) {
+	r := storeBench{Persons: o.Persons, Cores: runtime.NumCPU(), WorkFactorUsed: 18}
+	if o.Saves <= 0 || o.Queries <= 0 {
+		return r, fmt.Errorf("bench store: %d saves and %d queries: want at least one of each", o.Saves, o.Queries)
+	}
+	dir := o.Keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "communekit-bench-")
+		if err != nil {
+			return r, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "profile")
+	}
 	// This process holds the whole generated commune and its CSV (about
 	// 150 MB live for 100,000 persons), which no real command does (kitctl
 	// import streams its file): under kitctl's soft memory limit the
@@ -113,25 +144,25 @@ func benchStore(e *env, args []string) error {
 		debug.SetMemoryLimit(math.MaxInt64)
 	}
 
-	say("generating %d persons…", *persons)
-	c, err := gen.Generate(gen.Options{Commune: *commune, Persons: *persons, Seed: *seed})
+	say("generating %d persons…", o.Persons)
+	c, err := gen.Generate(gen.Options{Commune: o.Commune, Persons: o.Persons, Seed: o.Seed})
 	if err != nil {
-		return err
+		return r, err
 	}
 	var csvBuf bytes.Buffer
-	if err := gen.WriteCSV(&csvBuf, c, *seed); err != nil {
-		return err
+	if err := gen.WriteCSV(&csvBuf, c, o.Seed); err != nil {
+		return r, err
 	}
-	s, err := storage.Create(dir, []byte(benchPassphrase), storage.Profile{Commune: *commune, Officer: "Người Đo Hiệu Năng"}, storage.Options{Logger: quietLogger(), GCInterval: -1})
+	s, err := storage.Create(dir, []byte(benchPassphrase), storage.Profile{Commune: o.Commune, Officer: "Người Đo Hiệu Năng"}, storage.Options{Logger: quietLogger(), GCInterval: -1})
 	if err != nil {
-		return err
+		return r, err
 	}
 	say("importing…")
 	t0 := time.Now()
 	rep, err := s.ImportPersons(bytes.NewReader(csvBuf.Bytes()), storage.ImportOptions{Chunk: 1000})
 	if err != nil {
 		s.Close()
-		return err
+		return r, err
 	}
 	r.ImportSeconds = time.Since(t0).Seconds()
 	r.ImportRate = float64(rep.Imported) / r.ImportSeconds
@@ -139,65 +170,65 @@ func benchStore(e *env, args []string) error {
 		say("note: %d generated rows rejected, first: line %d %s %s", len(rep.Rejected), rep.Rejected[0].Line, rep.Rejected[0].Field, rep.Rejected[0].Message)
 	}
 
-	say("timing %d durable saves…", *saves)
-	rng := rand.New(rand.NewPCG(uint64(*seed), 1))
+	say("timing %d durable saves…", o.Saves)
+	rng := rand.New(rand.NewPCG(uint64(o.Seed), 1))
 	hits, err := s.Search("a", 1)
 	if err != nil || len(hits) == 0 {
 		s.Close()
-		return fmt.Errorf("bench: search found nothing after import (%v)", err)
+		return r, fmt.Errorf("bench: search found nothing after import (%v)", err)
 	}
 	ids := sampleIDs(s, rng, 2000)
 	occupations := []string{"Làm ruộng", "Giáo viên", "Buôn bán", "Công nhân", "Thợ mộc", "Y tá"}
 	var lat []time.Duration
-	for i := 0; i < *saves; i++ {
+	for i := 0; i < o.Saves; i++ {
 		id := ids[rng.IntN(len(ids))]
 		t := time.Now()
 		_, _, err := s.EditPerson(id, storage.Values{storage.FieldOccupation: occupations[i%len(occupations)] + " " + strconv.Itoa(i)}, storage.SaveOptions{Reason: "bench"})
 		if err != nil {
 			s.Close()
-			return fmt.Errorf("bench save: %w", err)
+			return r, fmt.Errorf("bench save: %w", err)
 		}
 		lat = append(lat, time.Since(t))
 	}
 	r.SaveP50ms, r.SaveP99ms = pct(lat, 0.50), pct(lat, 0.99)
 
-	say("timing %d searches…", *queries)
-	qs := queryMix(c, rng, *queries)
+	say("timing %d searches…", o.Queries)
+	qs := queryMix(c, rng, o.Queries)
 	lat = lat[:0]
 	for _, q := range qs {
 		t := time.Now()
 		if _, err := s.Search(q, 20); err != nil {
 			s.Close()
-			return err
+			return r, err
 		}
 		lat = append(lat, time.Since(t))
 	}
 	r.SearchQueries = len(qs)
 	r.SearchP50ms, r.SearchP99ms = pct(lat, 0.50), pct(lat, 0.99)
 	if err := s.Close(); err != nil {
-		return err
+		return r, err
 	}
 	r.ProfileBytes = dirSize(dir)
 
 	say("unlocking in a fresh process…")
 	exe, err := os.Executable()
 	if err != nil {
-		return err
+		return r, err
 	}
 	qfile := filepath.Join(filepath.Dir(dir), "queries.txt")
 	if err := os.WriteFile(qfile, []byte(strings.Join(qs[:min(500, len(qs))], "\n")), 0o600); err != nil {
-		return err
+		return r, err
 	}
 	defer os.Remove(qfile)
 	cmd := exec.Command(exe, "bench", "store-child", "--profile", dir, "--queries-file", qfile)
 	cmd.Env = append(os.Environ(), "COMMUNEKIT_PASSPHRASE="+benchPassphrase)
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("bench child: %v", err)
+		return r, fmt.Errorf("bench child: %v", err)
 	}
 	var child childReport
 	if err := json.Unmarshal(out, &child); err != nil {
-		return fmt.Errorf("bench child said %q: %v", out, err)
+		return r, fmt.Errorf("bench child said %q: %v", out, err)
 	}
 	r.UnlockSeconds, r.RSSMB, r.PeakRSSMB = child.UnlockSeconds, child.RSSMB, child.PeakRSSMB
 	r.RSSAnonMB, r.RSSFileMB = child.AnonMB, child.FileMB
@@ -205,24 +236,25 @@ func benchStore(e *env, args []string) error {
 	r.Figures = []figure{
 		{"one saved person, durable (p99)", "≤ 1 ms", round(r.SaveP99ms), "ms", r.SaveP99ms <= 1},
 		{"bulk import, validation, indexes and history included", "≥ 25,000 persons/s", round(r.ImportRate), "persons/s", r.ImportRate >= 25000},
-		{fmt.Sprintf("search, %d persons, realistic query mix (p99)", *persons), "≤ 5 ms", round(r.SearchP99ms), "ms", r.SearchP99ms <= 5},
-		{fmt.Sprintf("commune store memory, %d persons (kitctl)", *persons), "RSS ≤ 64 MB", round(r.RSSMB), "MB", r.RSSMB <= 64},
-		{fmt.Sprintf("unlock to open store, %d persons, scrypt work factor 18", *persons), "≤ 1.0 s", round(r.UnlockSeconds), "s", r.UnlockSeconds <= 1.0},
+		{fmt.Sprintf("search, %d persons, realistic query mix (p99)", o.Persons), "≤ 5 ms", round(r.SearchP99ms), "ms", r.SearchP99ms <= 5},
+		{fmt.Sprintf("commune store memory, %d persons (kitctl)", o.Persons), "RSS ≤ 64 MB", round(r.RSSMB), "MB", r.RSSMB <= 64},
+		{fmt.Sprintf("unlock to open store, %d persons, scrypt work factor 18", o.Persons), "≤ 1.0 s", round(r.UnlockSeconds), "s", r.UnlockSeconds <= 1.0},
 	}
-	if e.jsonOut {
-		return e.printJSON(r)
-	}
-	fmt.Fprintf(e.stdout, "kitctl bench store: %d persons, %d cores, profile %.1f MB on disk\n", r.Persons, r.Cores, float64(r.ProfileBytes)/1e6)
-	fmt.Fprintf(e.stdout, "%-62s %-20s %-14s %s\n", "figure", "target", "measured", "met")
+	return r, nil
+}
+
+// printStore prints the store benchmark for a person.
+func printStore(w io.Writer, r storeBench) {
+	fmt.Fprintf(w, "kitctl bench store: %d persons, %d cores, profile %.1f MB on disk\n", r.Persons, r.Cores, float64(r.ProfileBytes)/1e6)
+	fmt.Fprintf(w, "%-62s %-20s %-14s %s\n", "figure", "target", "measured", "met")
 	for _, f := range r.Figures {
 		met := "yes"
 		if !f.Met {
 			met = "NO"
 		}
-		fmt.Fprintf(e.stdout, "%-62s %-20s %-14s %s\n", f.Figure, f.Target, fmt.Sprintf("%g %s", f.Measured, f.Unit), met)
+		fmt.Fprintf(w, "%-62s %-20s %-14s %s\n", f.Figure, f.Target, fmt.Sprintf("%g %s", f.Measured, f.Unit), met)
 	}
-	fmt.Fprintf(e.stdout, "(save p50 %.3f ms, search p50 %.3f ms, peak RSS %.1f MB, RSS %.1f MB anonymous + %.1f MB file-backed)\n", r.SaveP50ms, r.SearchP50ms, r.PeakRSSMB, r.RSSAnonMB, r.RSSFileMB)
-	return nil
+	fmt.Fprintf(w, "(save p50 %.3f ms, search p50 %.3f ms, peak RSS %.1f MB, RSS %.1f MB anonymous + %.1f MB file-backed)\n", r.SaveP50ms, r.SearchP50ms, r.PeakRSSMB, r.RSSAnonMB, r.RSSFileMB)
 }
 
 type childReport struct {

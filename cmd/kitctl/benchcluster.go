@@ -51,91 +51,125 @@ type clusterFigures struct {
 	DigestsEqual    bool    `json:"digests_equal"`
 }
 
+// clusterOptions size the cluster benchmark.
+type clusterOptions struct {
+	Devices int    // devices pushing at once
+	Batches int    // batches each device pushes
+	Ops     int    // operations per batch
+	Keep    string // keep the cluster's directories here instead of a temporary directory
+	NoKill  bool   // skip the leader-loss measurement
+}
+
 // benchCluster starts a 3-node cluster of real processes on loopback and
 // measures ingest, push latency under that load, and leader loss.
 func benchCluster(e *env, args []string) error {
 	fs := flag.NewFlagSet("bench cluster", flag.ContinueOnError)
-	devices := fs.Int("devices", 24, "devices pushing at once")
-	batches := fs.Int("batches", 12, "batches each device pushes")
-	opsPer := fs.Int("ops", 500, "operations per batch")
-	keep := fs.String("keep", "", "keep the cluster's directories here instead of a temporary directory")
-	noKill := fs.Bool("no-kill", false, "skip the leader-loss measurement")
+	var o clusterOptions
+	fs.IntVar(&o.Devices, "devices", 24, "devices pushing at once")
+	fs.IntVar(&o.Batches, "batches", 12, "batches each device pushes")
+	fs.IntVar(&o.Ops, "ops", 500, "operations per batch")
+	fs.StringVar(&o.Keep, "keep", "", "keep the cluster's directories here instead of a temporary directory")
+	fs.BoolVar(&o.NoKill, "no-kill", false, "skip the leader-loss measurement")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || *devices <= 0 || *batches <= 0 || *opsPer <= 0 {
+	if len(pos) > 0 || o.Devices <= 0 || o.Batches <= 0 || o.Ops <= 0 {
 		return usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--json]")
 	}
-	dir := *keep
+	progress := func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) }
+	f, err := measureCluster(o, progress)
+	if err != nil {
+		return err
+	}
+	if e.jsonOut {
+		return e.printJSON(f)
+	}
+	printCluster(e.stdout, f, !o.NoKill)
+	return f.check()
+}
+
+// measureCluster runs the cluster benchmark; progress reports what it
+// does. An acknowledged batch lost or nodes that disagree are in the
+// figures, not in the error: see check.
+func measureCluster(o clusterOptions, progress func(format string, a ...any)) (clusterFigures, error) {
+	f := clusterFigures{Nodes: 3, Devices: o.Devices, Batches: o.Devices * o.Batches}
+	dir := o.Keep
 	if dir == "" {
+		var err error
 		if dir, err = os.MkdirTemp("", "communekit-bench-cluster-"); err != nil {
-			return err
+			return f, err
 		}
 		defer os.RemoveAll(dir)
 	}
-	progress := func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) }
 
 	prof, err := storage.Create(filepath.Join(dir, "d"), []byte(benchPassphrase), storage.Profile{Kind: storage.KindDistrict, District: "Bench"}, storage.Options{WorkFactor: 10, GCInterval: -1})
 	if err != nil {
-		return err
+		return f, err
 	}
 	d := prof.DistrictKeys()
 	prof.Close()
 
-	progress("preparing %d devices × %d batches × %d operations…", *devices, *batches, *opsPer)
-	devs, err := benchDevices(d, *devices, *batches, *opsPer)
+	progress("preparing %d devices × %d batches × %d operations…", o.Devices, o.Batches, o.Ops)
+	devs, err := benchDevices(d, o.Devices, o.Batches, o.Ops)
 	if err != nil {
-		return err
+		return f, err
 	}
 	c, err := startBenchCluster(dir, 3)
 	if err != nil {
-		return err
+		return f, err
 	}
 	defer c.stop()
 	for i, dv := range devs {
 		if err := dv.register(c.urls[i%len(c.urls)]); err != nil {
-			return err
+			return f, err
 		}
 	}
 
-	f := clusterFigures{Nodes: 3, Devices: *devices, Batches: *devices * *batches}
-	progress("pushing %d batches from %d devices through every node…", f.Batches, *devices)
+	progress("pushing %d batches from %d devices through every node…", f.Batches, o.Devices)
 	// The last batches of each device are kept for the leader kill.
-	load := *batches
-	if !*noKill && load > 3 {
+	load := o.Batches
+	if !o.NoKill && load > 3 {
 		load -= 2
 	}
 	lat, elapsed, ops, err := pushAll(devs, c.urls, 0, load)
 	if err != nil {
-		return err
+		return f, err
 	}
 	f.Operations = ops
 	f.Seconds = elapsed.Seconds()
 	f.OpsPerSec = float64(ops) / elapsed.Seconds()
 	f.PushP50Ms, f.PushP99Ms = pct(lat, 0.50), pct(lat, 0.99)
 
-	if !*noKill {
+	if !o.NoKill {
 		progress("killing the leader while devices push…")
 		if err := c.killLeader(devs, &f); err != nil {
-			return err
+			return f, err
 		}
 	}
 	f.DigestsEqual = c.digestsEqual()
-	if e.jsonOut {
-		return e.printJSON(f)
-	}
-	fmt.Fprintf(e.stdout, "district cluster, %d nodes on loopback, %d devices\n", f.Nodes, f.Devices)
-	fmt.Fprintf(e.stdout, "  ingest, applied:        %8.0f operations/s   (target ≥ 100,000; %d operations in %.2f s)\n", f.OpsPerSec, f.Operations, f.Seconds)
-	fmt.Fprintf(e.stdout, "  push acknowledgement:   p50 %.1f ms, p99 %.1f ms   (target p99 ≤ 25 ms)\n", f.PushP50Ms, f.PushP99Ms)
-	if !*noKill {
-		fmt.Fprintf(e.stdout, "  new leader after kill:  %8.0f ms   (target ≤ 2,000 ms); %d batches acknowledged around the kill, %d lost\n", f.NewLeaderMs, f.AckedDuringKill, f.LostAfterKill)
-	}
-	fmt.Fprintf(e.stdout, "  digests equal on every node: %v\n", f.DigestsEqual)
+	return f, nil
+}
+
+// check fails when the cluster lost an acknowledged batch or its nodes
+// disagree: a broken district, not a slow one.
+func (f clusterFigures) check() error {
 	if f.LostAfterKill > 0 || !f.DigestsEqual {
 		return errors.New("the cluster lost acknowledged batches or its nodes disagree")
 	}
 	return nil
+}
+
+// printCluster prints the cluster benchmark for a person; killed says
+// whether the leader-loss measurement ran.
+func printCluster(w io.Writer, f clusterFigures, killed bool) {
+	fmt.Fprintf(w, "district cluster, %d nodes on loopback, %d devices\n", f.Nodes, f.Devices)
+	fmt.Fprintf(w, "  ingest, applied:        %8.0f operations/s   (target ≥ 100,000; %d operations in %.2f s)\n", f.OpsPerSec, f.Operations, f.Seconds)
+	fmt.Fprintf(w, "  push acknowledgement:   p50 %.1f ms, p99 %.1f ms   (target p99 ≤ 25 ms)\n", f.PushP50Ms, f.PushP99Ms)
+	if killed {
+		fmt.Fprintf(w, "  new leader after kill:  %8.0f ms   (target ≤ 2,000 ms); %d batches acknowledged around the kill, %d lost\n", f.NewLeaderMs, f.AckedDuringKill, f.LostAfterKill)
+	}
+	fmt.Fprintf(w, "  digests equal on every node: %v\n", f.DigestsEqual)
 }
 
 // benchDevice is an enrolled device with its batches sealed in advance,
