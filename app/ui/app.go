@@ -62,6 +62,7 @@ type App struct {
 	syncShow    func()       // redraws the sync screen last built
 	syncState   vm.SyncState // the state the last change left, to see a sync end
 	syncTicking bool         // a goroutine redraws the retry countdown
+	navSync     *widget.Button
 }
 
 // New builds the app in win; call Start.
@@ -103,13 +104,13 @@ func (a *App) Close() {
 func (a *App) showUnlock() {
 	u := vm.NewUnlock(a.tr, a.cfg.Dir, a.cfg.Options, a.do)
 	u.DemoPassphrase = a.cfg.DemoPassphrase
-	a.keys.escape, a.keys.find = nil, nil
+	a.keys.escape, a.keys.find, a.keys.sync = nil, nil, nil
 	a.win.SetContent(unlockScreen(a, u))
 }
 
 func (a *App) showSetup() {
 	s := vm.NewSetup(a.tr, a.cfg.Dir, a.cfg.Options)
-	a.keys.escape, a.keys.find = nil, nil
+	a.keys.escape, a.keys.find, a.keys.sync = nil, nil, nil
 	a.win.SetContent(setupScreen(a, s))
 }
 
@@ -129,6 +130,7 @@ func (a *App) unlocked(s *storage.Store, started time.Time) {
 	a.content = container.NewStack()
 	a.keys.find = a.focusSearch
 	a.keys.escape = a.back
+	a.keys.sync = a.syncKey
 	a.buildShell()
 	a.showRoot(a.overview.view)
 	a.overview.refresh(func() {
@@ -141,6 +143,8 @@ func (a *App) unlocked(s *storage.Store, started time.Time) {
 // buildShell lays out navigation and content; it runs again when the
 // language changes, so every label is rebuilt in the new language.
 func (a *App) buildShell() {
+	a.navSync = widget.NewButton(a.tr.T("nav.sync_key"), func() { a.showSync(false) })
+	a.navSyncShow()
 	nav := container.NewVBox(
 		bold(a.tr.T("app.title")),
 		widget.NewButton(a.tr.T("nav.overview"), func() {
@@ -152,7 +156,7 @@ func (a *App) buildShell() {
 		widget.NewButton(a.tr.T("nav.new_person"), func() {
 			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(a.tr, a.store, nil), nil) })
 		}),
-		widget.NewButton(a.tr.T("nav.sync"), func() { a.showSync(false) }),
+		a.navSync,
 		widget.NewButton(a.tr.T("nav.conflicts"), a.showConflicts),
 		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
 		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),

@@ -83,10 +83,24 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 	}
 	birth := widget.NewButton(tr.T("household.birth"), arrival(v.Birth))
 	birth.Importance = widget.HighImportance
+	split := widget.NewButton(tr.T("household.split"), func() {
+		if s, err := vm.NewSplit(tr, a.store, number); err == nil {
+			a.push(func() fyne.CanvasObject { return splitPage(a, s) })
+		}
+	})
+	merge := widget.NewButton(tr.T("household.merge"), func() {
+		if m, err := vm.NewMerge(tr, a.store, number); err == nil {
+			a.push(func() fyne.CanvasObject { return mergePage(a, m) })
+		}
+	})
+	if len(members) < 2 {
+		split.Disable() // nobody could stay behind
+	}
 	head := container.NewVBox(
 		bold(v.Title()),
 		widget.NewLabel(v.Address()),
-		container.NewHBox(birth, widget.NewButton(tr.T("household.move_in"), arrival(v.MoveIn)), widget.NewButton(tr.T("household.back"), a.back)),
+		container.NewHBox(birth, widget.NewButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge,
+			widget.NewButton(tr.T("household.back"), a.back)),
 	)
 	if w := v.Warning(); w != "" {
 		l := wrapped(w)

@@ -98,7 +98,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 		e.Importance = widget.DangerImportance
 		items = append(items, e)
 	}
-	items = append(items, widget.NewSeparator(), wrapped(tr.T("search.hint")))
+	items = append(items, widget.NewSeparator(), wrapped(tr.T("search.hint")), wrapped(tr.T("overview.keys")))
 	p.shown = container.NewPadded(container.NewVBox(items...))
 	return p.shown
 }

@@ -19,6 +19,33 @@ func (a *App) showSync(start bool) {
 	}
 }
 
+// syncKey is Ctrl+Y: a sync starts. The sync screen opens unless a page
+// is open over another (a form being filled in, whose input would be
+// lost); then the navigation's button says that a sync is under way.
+func (a *App) syncKey() {
+	if len(a.pages) > 1 {
+		a.sync.Start()
+		a.navSyncShow()
+		return
+	}
+	a.showSync(true)
+}
+
+// navSyncShow labels the navigation's sync button with the shortcut, or
+// with a sync under way.
+func (a *App) navSyncShow() {
+	if a.navSync == nil || a.sync == nil {
+		return
+	}
+	label := a.tr.T("nav.sync_key")
+	if a.sync.Data().State.Busy() {
+		label = a.tr.T("nav.sync_busy")
+	}
+	if a.navSync.Text != label {
+		a.navSync.SetText(label)
+	}
+}
+
 // syncChanged runs on the UI goroutine after every change of the sync view
 // model: the sync screen redraws, and when a sync ends the overview reads
 // the pending count and the last sync again.
@@ -27,6 +54,7 @@ func (a *App) syncChanged() {
 	if a.syncShow != nil {
 		a.syncShow()
 	}
+	a.navSyncShow()
 	if a.syncState.Busy() && !st.Busy() {
 		a.overview.refresh(nil)
 	}

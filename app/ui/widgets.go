@@ -8,18 +8,28 @@ import (
 )
 
 // keys are the app-wide keys: Esc cancels the page shown (or the dialog
-// asking), Ctrl+F goes to search, Enter confirms a dialog asking. A focused entry receives every key first, so each entry of the
-// app passes these two on (see keyEntry).
+// asking), Ctrl+F goes to search, Ctrl+Y syncs, Enter confirms a dialog
+// asking. A focused widget receives every key first, so each entry, check
+// box and choice of the app passes these on (see keyEntry, keyCheck,
+// keySelect).
 type keys struct {
 	escape func()
 	find   func()
+	sync   func()
 	enter  func() // set while a dialog asks: Enter confirms it
 }
 
 var findShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
 
+// syncShortcut is Ctrl+Y, which Fyne's driver delivers as Redo. Ctrl+S
+// would read as "save", and on a form Enter saves: an officer pressing
+// Ctrl+S there to save would start a sync instead. The price is Redo in
+// text entries (Undo, Ctrl+Z, stays).
+var syncShortcut = &fyne.ShortcutRedo{}
+
 func (k *keys) install(c fyne.Canvas) {
 	c.AddShortcut(findShortcut, func(fyne.Shortcut) { k.doFind() })
+	c.AddShortcut(syncShortcut, func(fyne.Shortcut) { k.doSync() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:
@@ -44,7 +54,31 @@ func (k *keys) doFind() {
 	}
 }
 
-// keyEntry is an entry that passes Esc and Ctrl+F on to the window.
+func (k *keys) doSync() {
+	if k.sync != nil {
+		k.sync()
+	}
+}
+
+// passShortcut hands the app-wide shortcuts on; it reports whether s was
+// one of them.
+func (k *keys) passShortcut(s fyne.Shortcut) bool {
+	if k == nil {
+		return false
+	}
+	switch s.ShortcutName() {
+	case findShortcut.ShortcutName():
+		k.doFind()
+	case syncShortcut.ShortcutName():
+		k.doSync()
+	default:
+		return false
+	}
+	return true
+}
+
+// keyEntry is an entry that passes Esc, Ctrl+F and Ctrl+Y on to the
+// window.
 type keyEntry struct {
 	widget.Entry
 	keys *keys
@@ -71,11 +105,103 @@ func (e *keyEntry) TypedKey(ev *fyne.KeyEvent) {
 }
 
 func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
-	if cs, ok := s.(*desktop.CustomShortcut); ok && e.keys != nil && cs.ShortcutName() == findShortcut.ShortcutName() {
-		e.keys.doFind()
+	if e.keys.passShortcut(s) {
 		return
 	}
 	e.Entry.TypedShortcut(s)
+}
+
+// keySelectEntry is an entry with a list of usual answers (a member's
+// relationship to the head) that passes the app's keys on like keyEntry.
+type keySelectEntry struct {
+	widget.SelectEntry
+	keys *keys
+}
+
+func newKeySelectEntry(k *keys, options []string) *keySelectEntry {
+	e := &keySelectEntry{keys: k}
+	e.ExtendBaseWidget(e)
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.SetOptions(options)
+	return e
+}
+
+func (e *keySelectEntry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && e.keys != nil {
+		e.keys.doEscape()
+		return
+	}
+	e.SelectEntry.TypedKey(ev)
+}
+
+func (e *keySelectEntry) TypedShortcut(s fyne.Shortcut) {
+	if e.keys.passShortcut(s) {
+		return
+	}
+	e.SelectEntry.TypedShortcut(s)
+}
+
+// keyCheck is a check box (Space ticks it) on which Enter does what Enter
+// does on the page (save) and Esc cancels.
+type keyCheck struct {
+	widget.Check
+	keys  *keys
+	enter func()
+}
+
+func newKeyCheck(k *keys, label string, changed func(bool), enter func()) *keyCheck {
+	c := &keyCheck{keys: k, enter: enter}
+	c.Text, c.OnChanged = label, changed
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *keyCheck) TypedKey(ev *fyne.KeyEvent) {
+	if passKey(c.keys, c.enter, ev) {
+		return
+	}
+	c.Check.TypedKey(ev)
+}
+
+// keySelect is a choice (Space or the arrows open it) on which Enter does
+// what Enter does on the page and Esc cancels.
+type keySelect struct {
+	widget.Select
+	keys  *keys
+	enter func()
+}
+
+func newKeySelect(k *keys, options []string, changed func(string), enter func()) *keySelect {
+	s := &keySelect{keys: k, enter: enter}
+	s.Options, s.OnChanged = options, changed
+	s.PlaceHolder = "—"
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *keySelect) TypedKey(ev *fyne.KeyEvent) {
+	if passKey(s.keys, s.enter, ev) {
+		return
+	}
+	s.Select.TypedKey(ev)
+}
+
+// passKey runs Esc and Enter for a focused widget that has no use of its
+// own for them; it reports whether ev was one of them.
+func passKey(k *keys, enter func(), ev *fyne.KeyEvent) bool {
+	switch ev.Name {
+	case fyne.KeyEscape:
+		if k != nil {
+			k.doEscape()
+		}
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if enter != nil {
+			enter()
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // problemLabel is the message beside a field: red, wrapped, empty when

@@ -528,11 +528,15 @@ func (v *Merge) SetFrom(number string) {
 		}
 	}
 	v.mu.Lock()
+	same := h != nil && v.fromH != nil && h.ID == v.fromH.ID
 	v.from, v.fromH, v.fromMembers = number, h, ms
-	v.rel = map[storage.ID]string{}
-	for _, p := range ms {
-		if !p.IsHead() {
-			v.rel[p.ID] = p.Get(storage.FieldRelationshipToHead) // kept unless changed
+	if !same {
+		// Another household: the relationships typed were for others.
+		v.rel = map[storage.ID]string{}
+		for _, p := range ms {
+			if !p.IsHead() {
+				v.rel[p.ID] = p.Get(storage.FieldRelationshipToHead) // kept unless changed
+			}
 		}
 	}
 	v.mu.Unlock()
