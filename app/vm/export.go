@@ -2,6 +2,8 @@ package vm
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +51,9 @@ type ExportResult struct {
 	New     int      // batches sealed by this export; the others were sealed before
 	Bytes   int64
 	Pending uint64 // operations in the files, still unacknowledged
+	// Certificate is the device's certificate file written beside the
+	// batches ("" when there were none).
+	Certificate string
 }
 
 // NewExport returns the export screen of store; call Refresh.
@@ -167,6 +172,23 @@ func (x *Export) run(dir string) (*ExportResult, error) {
 		return nil, err
 	}
 	res := &ExportResult{Dir: dir, Files: paths, New: len(made)}
+	if len(paths) > 0 {
+		// The device's certificate goes along: a supervisor who imports
+		// the batches introduces the device to a district node that has
+		// not seen it (Import).
+		c, d, err := outbox.Enrolment(x.store)
+		if err != nil {
+			return nil, err
+		}
+		b, err := outbox.CertificateFile(c, d)
+		if err != nil {
+			return nil, err
+		}
+		res.Certificate = filepath.Join(dir, "communekit-"+safeName(c.Device.ID)+CertificateExt)
+		if err := os.WriteFile(res.Certificate, b, 0o644); err != nil {
+			return nil, err
+		}
+	}
 	for _, b := range un {
 		res.Bytes += int64(len(b.Sealed))
 	}

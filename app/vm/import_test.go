@@ -1,0 +1,216 @@
+package vm
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/client"
+	"github.com/communekit/communekit/sync/outbox"
+	"github.com/communekit/communekit/sync/registry"
+)
+
+// enrolAs installs on s a certificate of role signed by reg's district.
+func enrolAs(t *testing.T, s *storage.Store, reg *registry.Registry, role cert.Role) {
+	t.Helper()
+	req, err := cert.NewRequest(s.DeviceKeys(), s.Profile().Officer, []string{s.Profile().Commune}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := reg.Sign(req, role, nil, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Install(s, c, reg.Public(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// officerStick is an officer's device that exported its work in batches of
+// 150 operations onto a stick: the folder, the files in order.
+func officerStick(t *testing.T, reg *registry.Registry) (dir string, files []string, pending uint64) {
+	t.Helper()
+	o := mustStore(t, 300)
+	enrolWith(t, o, reg)
+	z, err := outbox.SealerFor(o, 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.Seal(o); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ = o.Pending()
+	dir = filepath.Join(t.TempDir(), "usb")
+	res, err := NewExport(mustTr(t), o, Now).Run(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) < 3 || res.Certificate == "" {
+		t.Fatalf("export: %+v", res)
+	}
+	return dir, res.Files, pending
+}
+
+// copyStick copies the files named into a new folder, the i-th altered by
+// change when it is non-nil.
+func copyStick(t *testing.T, files []string, change map[int]func([]byte) []byte) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "stick")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := change[i]; c != nil {
+			b = c(b)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func mustSupervisor(t *testing.T, reg *registry.Registry, node string) (*storage.Store, *Import) {
+	t.Helper()
+	s := mustStore(t, 0)
+	enrolAs(t, s, reg, cert.RoleSupervisor)
+	if node != "" {
+		if err := s.PutMeta(client.MetaNode, []byte(node)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, NewImport(mustTr(t), s, Now)
+}
+
+func statuses(fs []ImportFile) []ImportStatus {
+	var out []ImportStatus
+	for _, f := range fs {
+		out = append(out, f.Status)
+	}
+	return out
+}
+
+func TestImport_SupervisorSendsOfficersBatchesToTheDistrict(t *testing.T) {
+	reg := mustDistrict(t)
+	n := mustNode(t, reg, "127.0.0.1:0")
+	dir, files, pending := officerStick(t, reg)
+	_, x := mustSupervisor(t, reg, n.Addr())
+	if d := x.Data(); !d.Allowed || d.RoleLine != "" || d.Node != n.Addr() {
+		t.Fatalf("supervisor's screen: %+v", d)
+	}
+
+	// Batches without the certificate: the node does not know the
+	// officer's device, and the words say what to copy.
+	got, err := x.Run(copyStick(t, files, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Status != ImportRefused || !strings.Contains(got[0].Words, "Huyện chưa biết máy") || !strings.Contains(got[0].Words, ".cert") {
+		t.Fatalf("no certificate: %+v", got[0])
+	}
+
+	// The second batch altered on the way, and a file that is no batch.
+	flip := func(b []byte) []byte { b[len(b)/2] ^= 0x40; return b }
+	stick := copyStick(t, append(files, filepath.Join(dir, "communekit-"+safeName(got[0].Device)+CertificateExt)), map[int]func([]byte) []byte{1: flip})
+	if err := os.WriteFile(filepath.Join(stick, "ghichu.ckb"), []byte("không phải lô"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ch := changes(x)
+	done := make(chan []ImportFile, 1)
+	x.RunAsync(func(fs []ImportFile, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		done <- fs
+	}, stick)
+	waitChange(t, ch) // busy
+	got = <-done
+	if len(got) != len(files)+1 {
+		t.Fatalf("%d results for %d files", len(got), len(files)+1)
+	}
+	bad := got[0]
+	if bad.Device != "" || bad.Status != ImportRefused || !strings.Contains(bad.Words, "Không phải tệp lô") {
+		t.Errorf("the file that is no batch: %+v", bad)
+	}
+	got = got[1:]
+	if got[0].Status != ImportAccepted || got[0].Batch != 1 || got[0].Officer != "Nguyễn Văn Test" || !strings.Contains(got[0].Words, "Huyện đã nhận") {
+		t.Errorf("batch 1: %+v", got[0])
+	}
+	if got[1].Status != ImportRefused || !strings.Contains(got[1].Words, "bị hỏng hoặc đã bị sửa") {
+		t.Errorf("the altered batch 2: %+v", got[1])
+	}
+	if got[2].Status != ImportRefused || !strings.Contains(got[2].Words, "cần lô số 2") {
+		t.Errorf("batch 3 after a refused 2: %+v", got[2])
+	}
+	d := x.Data()
+	if d.Busy || !d.Problem || !strings.Contains(d.Summary, "Đã nhận 1 tệp") || !strings.Contains(d.Summary, "bị từ chối") {
+		t.Errorf("after the run: %+v", d)
+	}
+
+	// The stick as exported: batch 1 the district has, the rest it takes.
+	got, err = x.Run(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := 0
+	for i, f := range got {
+		want := ImportAccepted
+		if i == 0 {
+			want = ImportDuplicate
+		}
+		if f.Status != want {
+			t.Errorf("batch %d: %+v", f.Batch, f)
+		}
+		ops += f.Ops
+	}
+	if uint64(ops) != pending || x.Data().Problem {
+		t.Errorf("%d operations acknowledged, %d pending on the officer's device; %+v", ops, pending, statuses(got))
+	}
+
+	// A second device of the commune receives what the stick carried.
+	s2 := mustStore(t, 0)
+	enrolWith(t, s2, reg)
+	y := NewSync(mustTr(t), s2, Now, SyncOptions{})
+	if err := y.SetNode(n.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	y.Start()
+	y.Wait()
+	if persons, _, _ := s2.Counts(); persons != 300 {
+		t.Errorf("a device syncing after the import holds %d persons, want 300 (%+v)", persons, y.Data())
+	}
+}
+
+func TestImport_OnlyASupervisorWithANode(t *testing.T) {
+	reg := mustDistrict(t)
+	officer := mustStore(t, 0)
+	enrolWith(t, officer, reg)
+	x := NewImport(mustTr(t), officer, Now)
+	if d := x.Data(); d.Allowed || !strings.Contains(d.RoleLine, "cán bộ giám sát") {
+		t.Fatalf("officer's device: %+v", d)
+	}
+	if _, err := x.Run(t.TempDir()); err == nil || !strings.Contains(x.Data().Message, "cán bộ giám sát") {
+		t.Fatalf("an officer imported: %v", err)
+	}
+
+	_, x = mustSupervisor(t, reg, "")
+	if _, err := x.Run(t.TempDir()); err == nil || !strings.Contains(err.Error(), "màn hình Đồng bộ") {
+		t.Fatalf("no node: %v", err)
+	}
+	_, x = mustSupervisor(t, reg, "http://127.0.0.1:1")
+	empty := t.TempDir()
+	if _, err := x.Run(empty); err == nil || !strings.Contains(err.Error(), "Không có tệp lô") {
+		t.Fatalf("an empty stick: %v", err)
+	}
+	if _, err := x.Run(" "); err == nil || !strings.Contains(err.Error(), "chọn thư mục") {
+		t.Fatalf("no folder: %v", err)
+	}
+}
