@@ -5,6 +5,12 @@
 //	districtd --district ./d --dir n1 --id n1 --raft 127.0.0.1:7001 --http 127.0.0.1:8001 --bootstrap
 //	districtd --district ./d --dir n2 --id n2 --raft 127.0.0.1:7002 --http 127.0.0.1:8002 --join http://127.0.0.1:8001
 //
+// After a disaster, one node starts a new cluster from a backup made by
+// `kitctl district backup` (into an empty --dir), and the others join it
+// empty:
+//
+//	districtd --district ./d --dir n1 --id n1 --raft 127.0.0.1:7001 --http 127.0.0.1:8001 --restore district.ckbak
+//
 // The node reads the district's keys from the district profile (made by
 // `kitctl district init`) with the passphrase from --passphrase-file,
 // COMMUNEKIT_PASSPHRASE or a prompt on the terminal; never from an
@@ -48,6 +54,7 @@ func run(args []string, stderr io.Writer) int {
 		httpURL   = fs.String("advertise-http", "", "the API's URL as other nodes reach it (default http://<--http>)")
 		bootstrap = fs.Bool("bootstrap", false, "start a new cluster with this node as its first member")
 		join      = fs.String("join", "", "URL of a node of the cluster to join, e.g. http://127.0.0.1:8001")
+		restore   = fs.String("restore", "", "start a new cluster from this backup (made by `kitctl district backup`), restored into the empty --dir; the other nodes then --join it")
 		passFile  = fs.String("passphrase-file", "", "read the district profile's passphrase from this file")
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
 		logJSON   = fs.Bool("log-json", false, "log as JSON lines")
@@ -58,7 +65,7 @@ func run(args []string, stderr io.Writer) int {
 		el        = fs.Duration("election-timeout", 0, "Raft election timeout (default 500ms)")
 	)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: districtd --district DIR --dir DIR --id ID --raft HOST:PORT --http HOST:PORT (--bootstrap | --join URL)")
+		fmt.Fprintln(stderr, "usage: districtd --district DIR --dir DIR --id ID --raft HOST:PORT --http HOST:PORT (--bootstrap | --join URL | --restore FILE)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -81,6 +88,10 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if *bootstrap && *join != "" {
 		fmt.Fprintln(stderr, "districtd: give --bootstrap (a new cluster) or --join URL (an existing one), not both")
+		return 2
+	}
+	if *restore != "" && *join != "" {
+		fmt.Fprintln(stderr, "districtd: --restore starts a new cluster from the backup; the other nodes --join it: give --restore or --join, not both")
 		return 2
 	}
 	var lvl slog.Level
@@ -110,14 +121,29 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 
-	n, err := node.Start(node.Config{
+	cfg := node.Config{
 		ID: *id, Dir: *dir, District: keys, Passphrase: pass,
 		RaftAddr: *raftAddr, RaftAdvertise: *raftAdv, HTTPAddr: *httpAddr, HTTPURL: *httpURL,
 		Bootstrap: *bootstrap, Join: *join,
 		SnapshotThreshold: *snapThr, SnapshotInterval: *snapInt, TrailingLogs: *trailing,
 		HeartbeatTimeout: *hb, ElectionTimeout: *el,
 		Logger: log, WorkFactor: workFactor(),
-	})
+	}
+	if *restore != "" {
+		h, err := node.Restore(cfg, *restore)
+		if err != nil {
+			fmt.Fprintln(stderr, "districtd:", err)
+			return 1
+		}
+		self := *httpURL
+		if self == "" {
+			self = "http://" + *httpAddr
+		}
+		log.Info("restored the district's state from a backup: this node starts a new cluster; start the other nodes empty with --join "+self,
+			"backup", *restore, "index", h.Index, "digest", h.Digest, "feed", h.Feed, "made_by", h.Node, "made", time.Unix(h.Made, 0).UTC().Format(time.RFC3339))
+		cfg.Bootstrap = true
+	}
+	n, err := node.Start(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "districtd:", err)
 		return 1

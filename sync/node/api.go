@@ -44,6 +44,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET "+protocol.PathStatus, n.handleClusterStatus)
 	mux.HandleFunc("GET "+protocol.PathNodeStatus, n.handleNodeStatus)
 	mux.HandleFunc("GET "+protocol.PathNodeReceipt+"{device}/{seq}", n.handleNodeReceipt)
+	mux.HandleFunc("POST "+protocol.PathBackup, n.handleBackup)
 	mux.HandleFunc("GET "+protocol.PathHealth, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET "+protocol.PathReady, n.handleReady)
 	mux.Handle("GET "+protocol.PathMetrics, promhttp.HandlerFor(n.m.reg, promhttp.HandlerOpts{}))
@@ -328,6 +329,9 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := req.Verify(c.Device.SignKey); err != nil {
 		n.fail(w, err.(*protocol.Error))
+		return
+	}
+	if n.cursorAhead(w, r, body, &req) {
 		return
 	}
 	max := req.Max

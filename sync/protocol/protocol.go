@@ -26,6 +26,7 @@ const (
 	PathStatus      = "/v1/cluster/status" // GET the status of every node
 	PathNodeStatus  = "/v1/node/status"    // GET this node's status
 	PathNodeReceipt = "/v1/node/receipt/"  // GET …/<device>/<seq>: this node's receipt for a batch, or 404
+	PathBackup      = "/v1/node/backup"    // POST a BackupRequest → a backup of this node's state (backup.go)
 	PathHealth      = "/healthz"
 	PathReady       = "/readyz"
 	PathMetrics     = "/metrics"
@@ -47,6 +48,7 @@ const MaxControlBody = 64 << 10
 const (
 	CodeGap            = "gap"             // 409: batch n before n-1; Expected says which
 	CodeReplay         = "replay"          // 409: a batch number reused for other contents
+	CodeCursorAhead    = "cursor_ahead"    // 409: a pull after the end of the district's feed (restored from a backup); Expected says where it ends
 	CodeUnknownDevice  = "unknown_device"  // 401: the district has no certificate for the sender: POST it
 	CodeRevoked        = "revoked"         // 403
 	CodeExpired        = "expired"         // 403: certificate not valid now
@@ -66,7 +68,7 @@ const (
 // Status returns the HTTP status of an error code.
 func Status(code string) int {
 	switch code {
-	case CodeGap, CodeReplay:
+	case CodeGap, CodeReplay, CodeCursorAhead:
 		return 409
 	case CodeUnknownDevice, CodeBadSignature, CodeStale:
 		return 401
@@ -90,7 +92,7 @@ func Status(code string) int {
 type Error struct {
 	Code     string `json:"code"`
 	Message  string `json:"message"`            // English, for logs and kitctl
-	Expected uint64 `json:"expected,omitempty"` // CodeGap: the batch number the district expects
+	Expected uint64 `json:"expected,omitempty"` // CodeGap: the batch number the district expects; CodeCursorAhead: the end of its feed
 }
 
 func (e *Error) Error() string {
@@ -216,14 +218,7 @@ func (m *MemberRequest) Sign(key ed25519.PrivateKey, now time.Time) {
 
 // Verify checks the district's signature and that the request is fresh.
 func (m *MemberRequest) Verify(pub ed25519.PublicKey, now time.Time) error {
-	sig, err := hex.DecodeString(m.Sig)
-	if err != nil || !ed25519.Verify(pub, m.SignedBytes(), sig) {
-		return &Error{Code: CodeBadSignature, Message: "the cluster request is not signed with this district's key"}
-	}
-	if d := now.Sub(time.Unix(m.Time, 0)); d > MaxClockSkew || d < -MaxClockSkew {
-		return &Error{Code: CodeStale, Message: fmt.Sprintf("the cluster request was signed %s away from this node's clock: check both clocks", d.Round(time.Second))}
-	}
-	return nil
+	return verifyDistrictSigned("cluster request", m.SignedBytes(), m.Sig, m.Time, pub, now)
 }
 
 // NodeStatus is one node's view of itself.

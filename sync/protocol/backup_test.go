@@ -1,0 +1,107 @@
+package protocol_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+// backupFile returns a signed backup file around state, and the key.
+func backupFile(t *testing.T, state []byte, edit func(*protocol.BackupHeader)) ([]byte, ed25519.PublicKey, ed25519.PrivateKey) {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(state)
+	h := &protocol.BackupHeader{District: "Cụm Mèo Vạc", KeyID: "k1", Node: "n1", Index: 42, Digest: "ab", Feed: 7,
+		Made: time.Now().Unix(), Size: int64(len(state)), SHA256: hex.EncodeToString(sum[:])}
+	h.Sign(key)
+	if edit != nil {
+		edit(h)
+	}
+	b, err := h.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, state...), pub, key
+}
+
+func readAll(file []byte, keyID string, pub ed25519.PublicKey) (*protocol.BackupHeader, []byte, error) {
+	h, r, err := protocol.ReadBackup(bytes.NewReader(file), keyID, pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := io.ReadAll(r)
+	return h, b, err
+}
+
+func TestReadBackup_WholeFileReadsBack(t *testing.T) {
+	state := bytes.Repeat([]byte("sealed state "), 10000)
+	file, pub, _ := backupFile(t, state, nil)
+	h, got, err := readAll(file, "k1", pub)
+	if err != nil || !bytes.Equal(got, state) || h.Index != 42 || h.Node != "n1" {
+		t.Fatalf("%+v %d bytes %v", h, len(got), err)
+	}
+}
+
+// TestReadBackup_RefusesWhatDoesNotCheckOut: each fault is refused with
+// the error a caller branches on, at the latest at the end of the state.
+func TestReadBackup_RefusesWhatDoesNotCheckOut(t *testing.T) {
+	state := bytes.Repeat([]byte("sealed state "), 1000)
+	good, pub, _ := backupFile(t, state, nil)
+	flipped := append([]byte{}, good...)
+	flipped[len(flipped)-100] ^= 1
+	reindexed, _, _ := backupFile(t, state, func(h *protocol.BackupHeader) { h.Index = 41 })
+	otherPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	for _, tc := range []struct {
+		name  string
+		file  []byte
+		keyID string
+		pub   ed25519.PublicKey
+		want  error
+	}{
+		{"empty", nil, "k1", pub, protocol.ErrNotABackup},
+		{"not a backup", []byte("CKBF\x01 a batch file, not a backup"), "k1", pub, protocol.ErrNotABackup},
+		{"another district", good, "k2", pub, protocol.ErrBackupOtherDistrict},
+		{"signed with another key", good, "k1", otherPub, protocol.ErrBackupDamaged},
+		{"header altered after signing", reindexed, "k1", pub, protocol.ErrBackupDamaged},
+		{"a byte of the state flipped", flipped, "k1", pub, protocol.ErrBackupDamaged},
+		{"cut short", good[:len(good)-1], "k1", pub, protocol.ErrBackupDamaged},
+		{"cut inside the header", good[:20], "k1", pub, protocol.ErrBackupDamaged},
+		{"a byte more", append(append([]byte{}, good...), 0), "k1", pub, protocol.ErrBackupDamaged},
+	} {
+		_, _, err := readAll(tc.file, tc.keyID, tc.pub)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		t.Logf("%s: %v", tc.name, err)
+	}
+}
+
+func TestBackupRequest_SignedByTheDistrictAndFresh(t *testing.T) {
+	pub, key, _ := ed25519.GenerateKey(rand.Reader)
+	otherPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	now := time.Now()
+	var r protocol.BackupRequest
+	r.Sign(key, now)
+	if err := r.Verify(pub, now); err != nil {
+		t.Fatal(err)
+	}
+	var pe *protocol.Error
+	if err := r.Verify(otherPub, now); !errors.As(err, &pe) || pe.Code != protocol.CodeBadSignature {
+		t.Fatalf("another key: %v", err)
+	}
+	if err := r.Verify(pub, now.Add(protocol.MaxClockSkew+time.Minute)); !errors.As(err, &pe) || pe.Code != protocol.CodeStale {
+		t.Fatalf("stale: %v", err)
+	}
+}
