@@ -159,6 +159,7 @@ func (a *App) buildShell() {
 		a.navSync,
 		widget.NewButton(a.tr.T("nav.conflicts"), a.showConflicts),
 		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
+		widget.NewButton(a.tr.T("nav.import"), a.showImport),
 		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),
 		widget.NewSeparator(),
 		widget.NewLabel(a.tr.T("nav.language")),

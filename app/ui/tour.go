@@ -23,7 +23,8 @@ import (
 // layout: unlock, overview, search, a person, the person form, a household,
 // the households by hamlet, history, the overview in English, enrolment,
 // USB export, then a sync with the demo's district node: under way, done,
-// the overview after it, and the sync screen in English, and the conflict queue. It runs on its own
+// the overview after it, and the sync screen in English, the conflict
+// queue, the household split and merge, the import from USB. It runs on its own
 // goroutine and drives the UI through fyne.DoAndWait; it returns the files
 // written.
 func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]string, error) {
@@ -135,7 +136,52 @@ func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]strin
 	if err := shot("11-export"); err != nil {
 		return files, err
 	}
-	return files, a.tourSync(shot)
+	if err := a.tourSync(shot); err != nil {
+		return files, err
+	}
+	err = a.tourHouseholdEvents(shot, person.Get(storage.FieldHouseholdNumber))
+	return files, err
+}
+
+// tourHouseholdEvents shows the household split with the last two members
+// ticked, the merge with another household found, and the import from USB.
+func (a *App) tourHouseholdEvents(shot func(string) error, number string) error {
+	fyne.DoAndWait(func() {
+		a.push(func() fyne.CanvasObject { return householdPage(a, number) })
+		s, err := vm.NewSplit(a.tr, a.store, number)
+		if err != nil {
+			return
+		}
+		ms := s.Members()
+		for i := max(1, len(ms)-2); i < len(ms); i++ {
+			s.SetMove(ms[i].ID, true)
+		}
+		a.push(func() fyne.CanvasObject { return splitPage(a, s) })
+	})
+	if err := shot("17-split"); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() {
+		a.back()
+		m, err := vm.NewMerge(a.tr, a.store, number)
+		if err != nil {
+			return
+		}
+		if hs, err := a.store.Households(); err == nil {
+			for _, h := range hs {
+				if ms, _ := a.store.Members(h.Number); h.Number != number && len(ms) >= 2 {
+					m.SetFrom(h.Number)
+					break
+				}
+			}
+		}
+		a.push(func() fyne.CanvasObject { return mergePage(a, m) })
+	})
+	if err := shot("18-merge"); err != nil {
+		return err
+	}
+	fyne.DoAndWait(a.showImport)
+	return shot("19-import")
 }
 
 // tourSync is the end of the tour: the overview's "Sync now", the sync

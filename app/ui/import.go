@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/communekit/communekit/app/vm"
+)
+
+func (a *App) showImport() {
+	a.showRoot(func() fyne.CanvasObject { return importPage(a) })
+}
+
+// importPage is "Import from USB" on a supervisor's device: the folder on
+// the stick, Import (Enter in the folder field), then one line per file
+// with what became of it. On an officer's device it says who imports.
+func importPage(a *App) fyne.CanvasObject {
+	tr := a.tr
+	x := vm.NewImport(tr, a.store, a.do)
+	role := wrapped("")
+	role.Importance = widget.WarningImportance
+	node := widget.NewLabel("")
+	folder := newKeyEntry(a.keys)
+	folder.SetText(a.exchangeDir())
+	busy := widget.NewProgressBarInfinite()
+	busy.Hide()
+	summary := wrapped("")
+	results := container.NewVBox()
+	goSync := widget.NewButton(tr.T("nav.sync_key"), func() { a.showSync(false) })
+	var run *widget.Button
+
+	show := func() {
+		d := x.Data()
+		role.SetText(d.RoleLine)
+		if d.RoleLine == "" {
+			role.Hide()
+		} else {
+			role.Show()
+		}
+		node.SetText(tr.T("import.node", d.Node))
+		if d.Node == "" {
+			node.Hide()
+			goSync.Show()
+		} else {
+			node.Show()
+			goSync.Hide()
+		}
+		text := d.Summary
+		if d.Message != "" {
+			text = d.Message
+		}
+		summary.Importance = widget.SuccessImportance
+		if d.Problem {
+			summary.Importance = widget.DangerImportance
+		}
+		summary.SetText(text)
+		if d.Busy {
+			summary.SetText(tr.T("import.busy"))
+			summary.Importance = widget.MediumImportance
+			summary.Refresh()
+			busy.Show()
+			run.Disable()
+		} else {
+			busy.Hide()
+			if d.Allowed {
+				run.Enable()
+			} else {
+				run.Disable()
+			}
+		}
+		results.Objects = nil
+		for _, f := range d.Files {
+			results.Add(importRow(tr, f))
+		}
+		results.Refresh()
+	}
+	run = widget.NewButton(tr.T("import.run"), func() {
+		x.RunAsync(func([]vm.ImportFile, error) {
+			show()
+			a.overview.refresh(nil)
+		}, folder.Text)
+		show()
+	})
+	run.Importance = widget.HighImportance
+	folder.OnSubmitted = func(string) {
+		if !run.Disabled() {
+			run.OnTapped()
+		}
+	}
+	pick := widget.NewButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
+	show()
+
+	head := container.NewVBox(
+		bold(tr.T("import.title")),
+		wrapped(tr.T("import.explain")),
+		role,
+		container.NewHBox(node, goSync),
+		widget.NewLabel(tr.T("import.folder")),
+		container.NewBorder(nil, nil, nil, pick, folder),
+		container.NewHBox(run),
+		busy,
+		summary,
+		widget.NewSeparator(),
+	)
+	return container.NewPadded(container.NewBorder(head, nil, nil, nil, container.NewVScroll(results)))
+}
+
+// importRow is one file's line: what became of it, which file of which
+// device, and why in words.
+func importRow(tr vm.Tr, f vm.ImportFile) fyne.CanvasObject {
+	status := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	switch f.Status {
+	case vm.ImportAccepted:
+		status.SetText(tr.T("import.status.accepted"))
+		status.Importance = widget.SuccessImportance
+	case vm.ImportDuplicate:
+		status.SetText(tr.T("import.status.duplicate"))
+	case vm.ImportRefused:
+		status.SetText(tr.T("import.status.refused"))
+		status.Importance = widget.DangerImportance
+	default:
+		status.SetText(tr.T("import.status.not_sent"))
+		status.Importance = widget.WarningImportance
+	}
+	name := filepath.Base(f.Path)
+	line := name
+	switch {
+	case f.Device != "" && f.Officer != "":
+		line = tr.T("import.file_officer", name, f.Device, f.Officer, f.Batch)
+	case f.Device != "":
+		line = tr.T("import.file", name, f.Device, f.Batch)
+	}
+	return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(110, status.MinSize().Height), status), nil,
+		container.NewVBox(widget.NewLabel(line), wrapped(f.Words)))
+}
