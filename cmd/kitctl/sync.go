@@ -181,10 +181,17 @@ func humanBytes(n int64) string {
 }
 
 // cmdDistrictCommand is the district command: `district import` here,
-// the rest in enrol.go.
+// backup and restore in districtbackup.go, the rest in enrol.go.
 func cmdDistrictCommand(e *env, args []string) error {
-	if len(args) > 0 && args[0] == "import" {
-		return districtImport(e, args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "import":
+			return districtImport(e, args[1:])
+		case "backup":
+			return districtBackup(e, args[1:])
+		case "restore":
+			return districtRestoreHint(e, args[1:])
+		}
 	}
 	return cmdDistrict(e, args)
 }
