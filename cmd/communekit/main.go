@@ -5,6 +5,11 @@
 //	communekit --demo          open the demo profile, made on first use, with
 //	                           its district's node running in the app
 //	communekit --profile DIR   open the profile in DIR
+//	communekit --measure [--persons 100000] [--json]
+//	                           measure unlock to overview, memory and search
+//	                           as you type on a generated profile (made once,
+//	                           kept in the user's cache directory), print the
+//	                           figures and quit: see measure.go
 //
 // --quit-after and --screenshot serve the window smoke test.
 package main
@@ -32,8 +37,22 @@ func main() {
 	profile := flag.String("profile", "", "profile directory (default: the user's profile, or the demo one with --demo)")
 	quitAfter := flag.Duration("quit-after", 0, "close the window after this long (smoke tests)")
 	shots := flag.String("screenshot", "", "with --demo: walk the main screens, write a PNG of each into this directory, and quit")
+	measure := flag.Bool("measure", false, "measure unlock to overview, memory and search as you type on a generated profile (--profile, else one kept in the cache directory), print the figures and quit")
+	persons := flag.Int("persons", 100000, "with --measure: persons in the generated profile")
+	jsonOut := flag.Bool("json", false, "with --measure: print the figures as JSON")
+	measureMake := flag.String("measure-make", "", "make the profile --measure measures in this directory and quit (--measure runs it in a process of its own)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	switch {
+	case *measureMake != "":
+		if err := makeMeasureProfile(*measureMake, *persons); err != nil {
+			fmt.Fprintln(os.Stderr, "communekit:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case *measure:
+		os.Exit(runMeasure(*profile, *persons, *jsonOut, log))
+	}
 
 	dir := *profile
 	cfg := ui.Config{}

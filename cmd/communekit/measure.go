@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/app/ui"
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/crypto/keyring"
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/fold"
+	"github.com/communekit/communekit/storage/gen"
+)
+
+// `communekit --measure` measures the app's figures of DESIGN.md §10 on
+// the real window: unlock to overview and resident memory, with a
+// generated commune of --persons persons (100,000 by default) behind a
+// passphrase at the real scrypt work factor, and search as you type (an
+// issue's figure). The profile is made once, in a process of its own so
+// that the generator's memory does not count, and kept in the user's cache
+// directory for later runs. `kitctl bench all` runs this and puts the
+// figures in its table.
+
+// The measured profile's settings. It holds generated people only; its
+// passphrase is no secret.
+const (
+	measurePassphrase = "do hieu nang, khong bi mat"
+	measureCommune    = "12472"
+	measureOfficer    = "Người Đo Hiệu Năng"
+	measureSeed       = 7
+)
+
+// measureTimings: the officer's pace, and how long to wait for what must
+// come.
+const (
+	keyGap        = 80 * time.Millisecond // between keystrokes: a fast typist
+	overviewLook  = time.Second           // the overview on screen before search
+	afterSearch   = 2 * time.Second       // the results on screen before memory is read
+	measureWait   = 2 * time.Minute       // for the unlock screen, the overview, results
+	searchQueries = 12
+)
+
+// measureReport is what --measure prints (--json: this object).
+type measureReport struct {
+	Persons        int     `json:"persons"`       // persons in the profile asked for
+	PersonsShown   int     `json:"persons_shown"` // what the overview counted
+	HouseholdsShow int     `json:"households_shown"`
+	WorkFactor     int     `json:"scrypt_work_factor"` // read from the profile's key file
+	Profile        string  `json:"profile"`
+	ProfileMade    bool    `json:"profile_made"`              // made by this run
+	ProfileSeconds float64 `json:"profile_seconds,omitempty"` // making it took
+	// UnlockToOverviewS is from Enter on the unlock screen to the overview
+	// shown with its figures.
+	UnlockToOverviewS float64   `json:"unlock_to_overview_s"`
+	SearchMs          []float64 `json:"search_ms"` // per query: last keystroke to its results
+	SearchP50Ms       float64   `json:"search_p50_ms"`
+	SearchMaxMs       float64   `json:"search_max_ms"`
+	SearchExample     string    `json:"search_example"`
+	// Resident memory (MB) after the overview, after the searches, and
+	// then after the results were on screen a while: the figure.
+	RSSOverviewMB float64 `json:"rss_after_overview_mb"`
+	RSSSearchMB   float64 `json:"rss_after_search_mb"`
+	RSSMB         float64 `json:"rss_mb"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"` // key derivation alone takes 256 MB for a moment
+	RSSAnonMB     float64 `json:"rss_anon_mb"`
+	RSSFileMB     float64 `json:"rss_file_mb"`
+	HeapMB        float64 `json:"go_heap_in_use_mb"`
+}
+
+// measureDir is where the profile of n persons is kept between runs.
+func measureDir(n int) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "communekit-measure", fmt.Sprintf("%d-persons-wf%d", n, keyring.DefaultWorkFactor))
+}
+
+// runMeasure is `communekit --measure`; it returns the exit status.
+func runMeasure(dir string, persons int, jsonOut bool, log *slog.Logger) int {
+	if persons <= 0 {
+		fmt.Fprintln(os.Stderr, "communekit: --persons must be at least 1")
+		return 2
+	}
+	if dir == "" {
+		dir = measureDir(persons)
+	}
+	rep := measureReport{Persons: persons, Profile: dir}
+	if !vm.HasProfile(dir) {
+		log.Info("making the profile to measure, once: later runs reuse it", "persons", persons, "dir", dir)
+		t0 := time.Now()
+		if err := makeInChild(dir, persons); err != nil {
+			fmt.Fprintln(os.Stderr, "communekit: making the profile to measure:", err)
+			return 1
+		}
+		rep.ProfileMade, rep.ProfileSeconds = true, time.Since(t0).Seconds()
+	}
+	wf, err := scryptWorkFactor(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "communekit:", err)
+		return 1
+	}
+	rep.WorkFactor = wf
+
+	a := fyneapp.NewWithID("org.communekit.app")
+	tr := i18n.MustLoad()
+	w := a.NewWindow(tr.T("app.title"))
+	w.SetIcon(ui.Icon())
+	app := ui.New(w, tr, ui.Config{Dir: dir})
+	app.Start()
+	w.Resize(fyne.NewSize(1366, 768))
+	done := make(chan error, 1)
+	go func() {
+		err := measureApp(app, &rep, log)
+		done <- err
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	app.Close()
+	select {
+	case err = <-done:
+	default:
+		err = errors.New("the window closed before the measurement ended")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "communekit: measure:", err)
+		return 1
+	}
+	if jsonOut {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		enc.Encode(rep)
+		return 0
+	}
+	fmt.Printf("communekit --measure: %d persons shown, scrypt work factor %d, profile %s\n", rep.PersonsShown, rep.WorkFactor, rep.Profile)
+	fmt.Printf("  unlock to overview:   %.2f s   (target ≤ 1.0 s)\n", rep.UnlockToOverviewS)
+	fmt.Printf("  memory:               RSS %.1f MB   (target ≤ 150 MB; %.1f MB after the overview, %.1f MB right after search, peak %.1f MB)\n",
+		rep.RSSMB, rep.RSSOverviewMB, rep.RSSSearchMB, rep.PeakRSSMB)
+	fmt.Printf("  search as you type:   p50 %.1f ms, max %.1f ms over %d queries   (target ≤ 50 ms)\n", rep.SearchP50Ms, rep.SearchMaxMs, len(rep.SearchMs))
+	return 0
+}
+
+// measureApp drives the window: unlock, a look at the overview, searches
+// typed a key at a time, then memory. It runs on its own goroutine.
+func measureApp(app *ui.App, rep *measureReport, log *slog.Logger) error {
+	u, err := app.MeasureUnlock(measurePassphrase, measureWait)
+	if err != nil {
+		return err
+	}
+	rep.UnlockToOverviewS = u.ToOverview.Seconds()
+	rep.PersonsShown, rep.HouseholdsShow = u.Persons, u.Households
+	log.Info("unlocked", "to_overview", u.ToOverview.Round(time.Millisecond), "persons", u.Persons)
+	time.Sleep(overviewLook)
+	rep.RSSOverviewMB, _, _, _ = readRSS()
+
+	var s *storage.Store
+	fyne.DoAndWait(func() { s = app.Store() })
+	qs, err := queriesOf(s)
+	if err != nil {
+		return err
+	}
+	var lat []time.Duration
+	for _, q := range qs {
+		d, n, err := app.MeasureSearch(q, keyGap, measureWait)
+		if err != nil {
+			return err
+		}
+		lat = append(lat, d)
+		rep.SearchMs = append(rep.SearchMs, ms(d))
+		if rep.SearchExample == "" {
+			rep.SearchExample = fmt.Sprintf("%q: %d results", q, n)
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	rep.SearchP50Ms, rep.SearchMaxMs = ms(lat[len(lat)/2]), ms(lat[len(lat)-1])
+	rep.RSSSearchMB, _, _, _ = readRSS()
+	time.Sleep(afterSearch)
+	rep.RSSMB, rep.PeakRSSMB, rep.RSSAnonMB, rep.RSSFileMB = readRSS()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	rep.HeapMB = mb(float64(m.HeapInuse))
+	return nil
+}
+
+// queriesOf picks what an officer types: folded full names of persons
+// of the commonest family names, given names alone, and the first digits
+// of ID numbers.
+func queriesOf(s *storage.Store) ([]string, error) {
+	families := []string{"nguyen", "tran", "le", "pham", "hoang", "vu", "dang", "bui", "do", "ngo"}
+	var qs []string
+	for i := 0; i < 2*len(families) && len(qs) < searchQueries; i++ {
+		hits, err := s.Search(families[i%len(families)], 40)
+		if err != nil {
+			return nil, err
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		p := hits[(len(hits)/2+7*(i/len(families)))%len(hits)].Person
+		name := fold.Fold(p.FullName())
+		switch id := p.IDNumber(); {
+		case len(qs)%4 == 1: // the given name alone
+			qs = append(qs, name[strings.LastIndexByte(name, ' ')+1:])
+		case len(qs)%4 == 3 && len(id) >= 8: // the first digits of an ID number
+			qs = append(qs, id[:8])
+		default:
+			qs = append(qs, name)
+		}
+	}
+	if len(qs) == 0 {
+		return nil, errors.New("no persons found to search for")
+	}
+	return qs, nil
+}
+
+// makeInChild makes the profile in a process of its own, so that the
+// generated commune's memory is not counted in this one's.
+func makeInChild(dir string, persons int) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, "--measure-make", dir, "--persons", strconv.Itoa(persons))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
+}
+
+// makeMeasureProfile is `communekit --measure-make DIR`: a profile of
+// persons generated persons in DIR, at the default work factor. It is
+// made beside DIR and moved there last, so that a run stopped half-way
+// leaves nothing that looks like a profile.
+func makeMeasureProfile(dir string, persons int) error {
+	part := dir + ".part"
+	if err := os.RemoveAll(part); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	s, err := storage.Create(part, []byte(measurePassphrase), storage.Profile{Commune: measureCommune, Officer: measureOfficer},
+		storage.Options{Logger: quiet, GCInterval: -1})
+	if err != nil {
+		return err
+	}
+	c, err := gen.Generate(gen.Options{Commune: measureCommune, Persons: persons, Seed: measureSeed})
+	var csv bytes.Buffer
+	if err == nil {
+		err = gen.WriteCSV(&csv, c, measureSeed)
+	}
+	var rep *storage.ImportReport
+	if err == nil {
+		rep, err = s.ImportPersons(&csv, storage.ImportOptions{Chunk: 1000})
+	}
+	if err != nil {
+		s.Close()
+		return err
+	}
+	if n := len(rep.Rejected); n > 0 {
+		r := rep.Rejected[0]
+		fmt.Fprintf(os.Stderr, "communekit: note: %d generated rows rejected, first: line %d %s %s\n", n, r.Line, r.Field, r.Message)
+	}
+	if err := s.Close(); err != nil {
+		return err
+	}
+	return os.Rename(part, dir)
+}
+
+// scryptWorkFactor reads the work factor from the scrypt stanza of the
+// profile's wrapped key ("-> scrypt SALT N"), so that the report says
+// what was derived, not what was meant.
+func scryptWorkFactor(dir string) (int, error) {
+	f, err := os.Open(filepath.Join(dir, "master-key.age"))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, 4096))
+	for sc.Scan() {
+		if fs := strings.Fields(sc.Text()); len(fs) == 4 && fs[0] == "->" && fs[1] == "scrypt" {
+			return strconv.Atoi(fs[3])
+		}
+	}
+	return 0, fmt.Errorf("no scrypt stanza in the key file of %s", dir)
+}
+
+// readRSS reads this process's resident memory from /proc/self/status,
+// in MB: now, at its peak, anonymous (Go heap, Badger's caches, the GL
+// driver's buffers) and file-backed (the binary, libraries, mapped store
+// tables).
+func readRSS() (rss, peak, anon, file float64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0, 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = mb(kb * 1024)
+		case "VmHWM:":
+			peak = mb(kb * 1024)
+		case "RssAnon:":
+			anon = mb(kb * 1024)
+		case "RssFile:":
+			file = mb(kb * 1024)
+		}
+	}
+	return rss, peak, anon, file
+}
+
+func mb(n float64) float64 { return float64(int64(n/(1<<20)*10+0.5)) / 10 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()/10) / 100 }
