@@ -54,9 +54,11 @@ type storeBench struct {
 
 func cmdBench(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("bench needs a target: store, batch, cluster or sync")
+		return usagef("bench needs a target: all, store, batch, cluster or sync")
 	}
 	switch args[0] {
+	case "all":
+		return benchAll(e, args[1:])
 	case "store":
 		return benchStore(e, args[1:])
 	case "batch":
@@ -70,7 +72,7 @@ func cmdBench(e *env, args []string) error {
 	case "cluster-node":
 		return benchClusterNode(e, args[1:])
 	}
-	return usagef("bench: unknown target %q (store, batch, cluster, sync)", args[0])
+	return usagef("bench: unknown target %q (all, store, batch, cluster, sync)", args[0])
 }
 
 const benchPassphrase = "bench passphrase, not a secret"
