@@ -23,7 +23,6 @@ func (r *run) pull(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rewound := false
 	for answers := 0; ; answers++ {
 		cur, err := cursor(r.s)
 		if err != nil {
@@ -37,19 +36,6 @@ func (r *run) pull(ctx context.Context) error {
 			body, _ := json.Marshal(&req)
 			return request{method: http.MethodPost, path: protocol.PathPull, ctype: "application/json", body: body, max: batch.DefaultLimits.MaxSealed}
 		})
-		var ref *Refusal
-		if errors.As(err, &ref) && ref.Err.Code == protocol.CodeCursorAhead && ref.Err.Expected < cur && !rewound {
-			// The district was restored from a backup made before this
-			// device's last pull: the changes after the feed's end come
-			// again under new numbers. Pull from there; what is held is
-			// skipped. Once per sync, and only backwards.
-			rewound = true
-			if err := r.s.PutMeta(MetaCursor, binary.BigEndian.AppendUint64(nil, ref.Err.Expected)); err != nil {
-				return err
-			}
-			r.report(Progress{Phase: PhasePull, Message: fmt.Sprintf("the district's changes end at %d, this device had received up to %d (the district was restored from a backup): asking again from %d", ref.Err.Expected, cur, ref.Err.Expected)})
-			continue
-		}
 		if err != nil {
 			return err
 		}
