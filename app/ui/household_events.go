@@ -39,8 +39,9 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 	detail.OnSubmitted = func(string) { save() }
 	commune := widget.NewLabel(vm.UnitLabel(v.Household().AddressCode))
 
-	// One row per member: the box, the name and birth, the relationship
-	// to the new head (for those who move).
+	// One row per member: the box with the name and birth, then the
+	// relationship kept (for those who stay) or to the new head (for
+	// those who move).
 	members := v.Members()
 	type row struct {
 		id   storage.ID
@@ -52,7 +53,8 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 	table := container.New(layout.NewFormLayout())
 	for _, m := range members {
 		m := m
-		box := newKeyCheck(a.keys, m.Name, func(on bool) { v.SetMove(m.ID, on) }, save)
+		box := newKeyCheck(a.keys, m.Name+" · "+m.Birth, func(on bool) { v.SetMove(m.ID, on) }, save)
+		box.Checked = m.Moves
 		rel := newKeySelectEntry(a.keys, vm.Relationships)
 		rel.SetPlaceHolder(tr.T("split.rel_placeholder"))
 		rel.OnChanged = func(s string) { v.SetRelationship(m.ID, s) }
@@ -61,7 +63,7 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 		r := row{id: m.ID, rel: rel, now: now, prob: problemLabel()}
 		rows = append(rows, r)
 		table.Add(box)
-		table.Add(container.NewVBox(widget.NewLabel(m.Line), container.NewStack(now, rel), r.prob))
+		table.Add(container.NewVBox(container.NewStack(now, rel), r.prob))
 	}
 	membersProb := problemLabel()
 

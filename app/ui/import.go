@@ -52,6 +52,11 @@ func importPage(a *App) fyne.CanvasObject {
 		if d.Message != "" {
 			text = d.Message
 		}
+		if text == "" && !d.Busy {
+			summary.Hide()
+		} else {
+			summary.Show()
+		}
 		summary.Importance = widget.SuccessImportance
 		if d.Problem {
 			summary.Importance = widget.DangerImportance
@@ -93,7 +98,7 @@ func importPage(a *App) fyne.CanvasObject {
 	pick := widget.NewButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
 	show()
 
-	head := container.NewVBox(
+	body := container.NewVBox(
 		bold(tr.T("import.title")),
 		wrapped(tr.T("import.explain")),
 		role,
@@ -104,8 +109,9 @@ func importPage(a *App) fyne.CanvasObject {
 		busy,
 		summary,
 		widget.NewSeparator(),
+		results,
 	)
-	return container.NewPadded(container.NewBorder(head, nil, nil, nil, container.NewVScroll(results)))
+	return container.NewVScroll(container.NewPadded(body))
 }
 
 // importRow is one file's line: what became of it, which file of which

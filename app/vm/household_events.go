@@ -40,7 +40,8 @@ var Relationships = []string{"Vợ", "Chồng", "Con", "Con dâu", "Con rể", "
 type EventMember struct {
 	ID   storage.ID
 	Name string
-	Line string // "Sinh 1990 · Con"
+	Line  string // "Sinh 1990 · Con"
+	Birth string // "17/05/1990", "1990"
 	// Relationship is the relationship to the head now; IsHead whether
 	// the member is the head.
 	Relationship string
@@ -162,8 +163,9 @@ func seenOf(p *storage.Person, vals storage.Values) map[storage.Field]storage.Ve
 }
 
 func (e *memberEvent) member(p *storage.Person) EventMember {
-	line := e.tr.T("event.member_line", storage.DisplayValue(storage.FieldBirthDate, p.Get(storage.FieldBirthDate)), p.Get(storage.FieldRelationshipToHead))
-	return EventMember{ID: p.ID, Name: p.FullName(), Line: line, Relationship: p.Get(storage.FieldRelationshipToHead), IsHead: p.IsHead()}
+	birth := storage.DisplayValue(storage.FieldBirthDate, p.Get(storage.FieldBirthDate))
+	line := e.tr.T("event.member_line", birth, p.Get(storage.FieldRelationshipToHead))
+	return EventMember{ID: p.ID, Name: p.FullName(), Line: line, Birth: birth, Relationship: p.Get(storage.FieldRelationshipToHead), IsHead: p.IsHead()}
 }
 
 // Split is the household split screen: the officer chooses who moves to a
