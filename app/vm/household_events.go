@@ -38,8 +38,8 @@ var Relationships = []string{"Vợ", "Chồng", "Con", "Con dâu", "Con rể", "
 
 // EventMember is one member as a split or merge screen lists them.
 type EventMember struct {
-	ID   storage.ID
-	Name string
+	ID    storage.ID
+	Name  string
 	Line  string // "Sinh 1990 · Con"
 	Birth string // "17/05/1990", "1990"
 	// Relationship is the relationship to the head now; IsHead whether
