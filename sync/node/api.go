@@ -331,19 +331,23 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, err.(*protocol.Error))
 		return
 	}
-	if n.cursorAhead(w, r, body, &req) {
-		return
-	}
 	max := req.Max
 	if max <= 0 || max > maxPullOps {
 		max = 500
 	}
-	page, err := n.store.Feed(c.Communes, req.Cursor, storage.DeviceID(req.Device), max)
+	// Cursors and feed positions differ after a restore (backup_cursor.go).
+	restores, err := readFeedRestores(n.store)
 	if err != nil {
 		n.fail(w, errf(protocol.CodeInternal, "reading the district feed: %v", err))
 		return
 	}
-	if len(page.Ops) == 0 && page.Last == req.Cursor {
+	page, err := n.store.Feed(c.Communes, restores.position(req.Cursor), storage.DeviceID(req.Device), max)
+	if err != nil {
+		n.fail(w, errf(protocol.CodeInternal, "reading the district feed: %v", err))
+		return
+	}
+	cursor := restores.cursor(page.Last)
+	if len(page.Ops) == 0 && cursor <= req.Cursor {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -353,7 +357,7 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sealed, err := batch.Seal(page.Ops, batch.SealOptions{
-		Header:    batch.Header{Sender: n.fsm.pub.KeyID, Seq: page.Last, RecipientKeyID: c.Device.KeyID()},
+		Header:    batch.Header{Sender: n.fsm.pub.KeyID, Seq: cursor, RecipientKeyID: c.Device.KeyID()},
 		Recipient: rcpt,
 		SignKey:   n.cfg.District.Sign,
 	})

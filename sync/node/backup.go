@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -224,34 +223,4 @@ type countWriter struct{ n int64 }
 func (c *countWriter) Write(p []byte) (int, error) {
 	c.n += int64(len(p))
 	return len(p), nil
-}
-
-// cursorAhead answers a pull whose cursor is past the end of the district
-// feed, and reports whether it did. A device holds such a cursor when the
-// cluster was restored from a backup made before its last pull: the feed
-// numbers after the backup were lost, and the operations that come again
-// (devices push the batches the restored cluster lacks) get new numbers,
-// which the device would skip. It is told where the feed ends (409
-// cursor_ahead) and pulls again from there; what it already holds is
-// skipped on its side. A follower may only lag: it asks the leader, which
-// first applies everything committed (a barrier).
-func (n *Node) cursorAhead(w http.ResponseWriter, r *http.Request, body []byte, req *protocol.PullRequest) bool {
-	if req.Cursor <= n.store.FeedLast() {
-		return false
-	}
-	if n.forward(w, r, body) {
-		return true
-	}
-	if err := n.raft.Barrier(applyTimeout).Error(); err != nil {
-		n.fail(w, errf(protocol.CodeUnavailable, "node %s could not catch up with the cluster (%v): pull again", n.cfg.ID, err))
-		return true
-	}
-	last := n.store.FeedLast()
-	if req.Cursor <= last {
-		return false
-	}
-	n.fail(w, &protocol.Error{Code: protocol.CodeCursorAhead, Expected: last, Message: fmt.Sprintf(
-		"device %s has received the district's changes up to %d, but the district's feed ends at %d: the district was restored from a backup made before; pull again after %d (changes the device already holds are skipped)",
-		req.Device, req.Cursor, last, last)})
-	return true
 }

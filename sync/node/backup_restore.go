@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"filippo.io/age"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 
@@ -27,14 +28,15 @@ var ErrDirNotEmpty = errors.New("the node directory is not empty")
 // same cfg; the other nodes join it empty and catch up from its snapshot.
 //
 // The directory gets a node store holding the backup's state (the
-// applied index included), and a Raft snapshot at that index whose
-// configuration has this node alone (cfg.ID at its Raft address), with no
-// log. The old cluster's Raft configuration is not in a backup, so the
-// node never calls on the old nodes; Raft goes on from the backup's index,
-// so the FSM applies every new entry (it skips those at or below its
-// applied index). The snapshot is the backup's sealed state as it is: it
-// is what a joining node is sent. Member records of the old nodes stay in
-// the state until the new nodes join or lead under the same IDs.
+// applied index included) and the backup's feed end as the start of a
+// new numbering of pull cursors (backup_cursor.go), and a Raft snapshot of
+// that store at the backup's index whose configuration has this node
+// alone (cfg.ID at its Raft address), with no log. The old cluster's Raft
+// configuration is not in a backup, so the node never calls on the old
+// nodes; Raft goes on from the backup's index, so the FSM applies every
+// new entry (it skips those at or below its applied index); a joining
+// node is sent the snapshot. Member records of the old nodes stay in the
+// state until the new nodes join or lead under the same IDs.
 //
 // Nothing is written before the file proves whole and signed by the
 // district; the directory is built beside cfg.Dir and renamed into place
@@ -152,13 +154,12 @@ func buildNodeDir(cfg Config, h *protocol.BackupHeader, addr string, state io.Re
 		if err != nil {
 			return err
 		}
-		tee := io.TeeReader(state, sink)
-		if err := f.Restore(io.NopCloser(tee)); err != nil {
+		if err := f.Restore(io.NopCloser(state)); err != nil {
 			return err
 		}
-		// age stops at its last chunk; the snapshot must hold every byte
-		// and the size and SHA-256 are checked at the end.
-		if _, err := io.Copy(io.Discard, tee); err != nil {
+		// age stops at its last chunk; the size and SHA-256 are checked
+		// at the end.
+		if _, err := io.Copy(io.Discard, state); err != nil {
 			return err
 		}
 		if got := f.applied.Load(); got != h.Index {
@@ -170,6 +171,23 @@ func buildNodeDir(cfg Config, h *protocol.BackupHeader, addr string, state io.Re
 		}
 		if got := fmt.Sprintf("%x", d); got != h.Digest {
 			return fmt.Errorf("%w: the restored state's digest is %.16s…, its header says %.16s…", protocol.ErrBackupDamaged, got, h.Digest)
+		}
+		if got := s.FeedLast(); got != h.Feed {
+			return fmt.Errorf("%w: its feed ends at %d, its header says %d", protocol.ErrBackupDamaged, got, h.Feed)
+		}
+		restores, err := readFeedRestores(s)
+		if err != nil {
+			return err
+		}
+		if err := s.PutMeta(metaFeedRestores, append(restores, s.FeedLast()).bytes()); err != nil {
+			return err
+		}
+		rcpt, err := age.ParseX25519Recipient(cfg.District.Public().AgeRecipient)
+		if err != nil {
+			return err
+		}
+		if err := sealState(sink, s, rcpt); err != nil {
+			return err
 		}
 		return s.Close()
 	}()

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -24,8 +25,8 @@ import (
 // that holds a device's batches restores into a node of a new cluster
 // (its Raft configuration has it alone) with the same state; a node that
 // joins empty gets it through a snapshot; the device's next batch follows
-// its last, and a pull cursor from after the backup is told where the
-// feed ends.
+// its last, and a device that pulled after the backup gets every
+// operation the restored cluster numbers after its feed end.
 func TestBackup_RestoredNodeStartsANewCluster(t *testing.T) {
 	c := newTestCluster(t, 1, nil)
 	n1 := c.nodes[0]
@@ -107,21 +108,36 @@ func TestBackup_RestoredNodeStartsANewCluster(t *testing.T) {
 		}
 	}
 
-	// Minh pulled past the feed's end: told where it ends, through a
-	// follower too.
-	for _, n := range []*Node{r2, r} {
-		st, e := pullErr(t, minh, n.Addr(), h.Feed+5)
-		if st != http.StatusConflict || e.Code != protocol.CodeCursorAhead || e.Expected != h.Feed {
-			t.Fatalf("pull after the feed's end from %s: %d %+v", n.cfg.ID, st, e)
-		}
+	// Minh pulled Lan's batch 2 from the old cluster: its cursor is past
+	// the restored feed's end, with nothing new after it yet.
+	minhCursor := cursorOf(t, minh)
+	if minhCursor <= h.Feed {
+		t.Fatalf("Minh's cursor %d is not past the backup's feed end %d", minhCursor, h.Feed)
+	}
+	if got := pull(t, minh, r2.Addr()); got != 0 {
+		t.Fatalf("Minh pulled %d operations before anything new", got)
 	}
 	// Lan pushes batch 2 again (the district lacks it), then batch 3.
 	b3 := lan.sealNext(t)
 	if st, e := pushErr(t, r2.Addr(), b3.Sealed); st != http.StatusConflict || e.Code != protocol.CodeGap || e.Expected != 2 {
 		t.Fatalf("batch 3 before batch 2: %d %+v", st, e)
 	}
-	pushOK(t, c.d, r2.Addr(), b2)
-	pushOK(t, c.d, r2.Addr(), b3)
+	again := pushOK(t, c.d, r2.Addr(), b2)
+	last := pushOK(t, c.d, r2.Addr(), b3)
+	// Minh gets both from its old cursor, and a cursor of the new
+	// numbering; a new device gets everything from 0.
+	waitFor(t, 10*time.Second, "n2 to apply batch 3", func() bool { return r2.fsm.applied.Load() >= last.Index })
+	if got := pull(t, minh, r2.Addr()); got != again.Ops+last.Ops {
+		t.Fatalf("Minh pulled %d operations after the restore, want %d (batches 2 and 3 of Lan)", got, again.Ops+last.Ops)
+	}
+	if got := cursorOf(t, minh); got <= cursorJump {
+		t.Fatalf("Minh's cursor after the restore is %d: not in the new numbering", got)
+	}
+	mai := newDevice(t, c.d, "00769", "Vàng Thị Mai", cert.RoleOfficer)
+	mai.register(t, r.Addr())
+	if got := pull(t, mai, r.Addr()); got != r1.Ops+again.Ops+last.Ops {
+		t.Fatalf("a new device pulled %d operations, want %d", got, r1.Ops+again.Ops+last.Ops)
+	}
 	waitFor(t, 10*time.Second, "equal state", func() bool { return r.Status().Digest == r2.Status().Digest })
 }
 
@@ -132,16 +148,49 @@ func (dv *device) sealNext(t *testing.T) *storage.OutBatch {
 	return dv.seal(t)[0]
 }
 
-// pullErr sends a pull with the given cursor and returns the refusal.
-func pullErr(t *testing.T, dv *device, url string, cursor uint64) (int, protocol.Error) {
+func cursorOf(t *testing.T, dv *device) uint64 {
 	t.Helper()
-	req := protocol.PullRequest{Device: string(dv.s.Profile().Device), Cursor: cursor}
-	req.Sign(dv.s.DeviceKeys().Sign, time.Now())
-	body, _ := json.Marshal(req)
-	st, b := post(t, url, protocol.PathPull, body)
-	var e protocol.Error
-	json.Unmarshal(b, &e)
-	return st, e
+	b, err := dv.s.GetMeta("sync/cursor")
+	if err != nil || len(b) != 8 {
+		t.Fatalf("cursor: %x %v", b, err)
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+// TestFeedRestores_CursorsOfEveryNumbering: after restores at feed ends
+// 100 and 200, a position's cursor reads back as the position; a cursor
+// from a part of the feed a restore lost stands for that restore's feed
+// end; cursors only grow with positions.
+func TestFeedRestores_CursorsOfEveryNumbering(t *testing.T) {
+	const J = cursorJump
+	rs := feedRestores{100, 200}
+	for _, tc := range []struct{ p, c uint64 }{{0, 0}, {1, 1}, {100, 100}, {101, 101 + J}, {200, 200 + J}, {201, 201 + 2*J}} {
+		if got := rs.cursor(tc.p); got != tc.c {
+			t.Fatalf("cursor(%d) = %d, want %d", tc.p, got, tc.c)
+		}
+	}
+	for _, tc := range []struct{ c, p uint64 }{
+		{50, 50}, {100, 100},
+		{101, 100}, {150, 100}, {100 + J, 100}, // lost by the first restore
+		{150 + J, 150}, {200 + J, 200},
+		{201 + J, 200}, {260 + J, 200}, {200 + 2*J, 200}, // lost by the second
+		{201 + 2*J, 201}, {5000 + 2*J, 5000},
+	} {
+		if got := rs.position(tc.c); got != tc.p {
+			t.Fatalf("position(%d) = %d, want %d", tc.c, got, tc.p)
+		}
+	}
+	var prev uint64
+	for p := uint64(0); p < 300; p++ {
+		c := rs.cursor(p)
+		if rs.position(c) != p || (p > 0 && c <= prev) {
+			t.Fatalf("position %d: cursor %d (after %d) reads back as %d", p, c, prev, rs.position(c))
+		}
+		prev = c
+	}
+	if got := feedRestores(nil).cursor(42); got != 42 || feedRestores(nil).position(42) != 42 {
+		t.Fatal("without restores a cursor is the position")
+	}
 }
 
 // TestBackup_OnlyTheDistrictMayAsk: a backup request not signed with the

@@ -48,7 +48,6 @@ const MaxControlBody = 64 << 10
 const (
 	CodeGap            = "gap"             // 409: batch n before n-1; Expected says which
 	CodeReplay         = "replay"          // 409: a batch number reused for other contents
-	CodeCursorAhead    = "cursor_ahead"    // 409: a pull after the end of the district's feed (restored from a backup); Expected says where it ends
 	CodeUnknownDevice  = "unknown_device"  // 401: the district has no certificate for the sender: POST it
 	CodeRevoked        = "revoked"         // 403
 	CodeExpired        = "expired"         // 403: certificate not valid now
@@ -68,7 +67,7 @@ const (
 // Status returns the HTTP status of an error code.
 func Status(code string) int {
 	switch code {
-	case CodeGap, CodeReplay, CodeCursorAhead:
+	case CodeGap, CodeReplay:
 		return 409
 	case CodeUnknownDevice, CodeBadSignature, CodeStale:
 		return 401
@@ -92,7 +91,7 @@ func Status(code string) int {
 type Error struct {
 	Code     string `json:"code"`
 	Message  string `json:"message"`            // English, for logs and kitctl
-	Expected uint64 `json:"expected,omitempty"` // CodeGap: the batch number the district expects; CodeCursorAhead: the end of its feed
+	Expected uint64 `json:"expected,omitempty"` // CodeGap: the batch number the district expects
 }
 
 func (e *Error) Error() string {
