@@ -1,9 +1,12 @@
 package vm
 
 import (
+	"bufio"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +116,106 @@ func BenchmarkSearchAsYouType(b *testing.B) {
 	if testing.Verbose() {
 		b.Logf("%d queries, e.g. %s", len(queries), strings.Join(queries[:3], " | "))
 	}
+}
+
+// BenchmarkAppRSS is the issue's figure "app RSS ≤ 150 MB with 100,000
+// persons", without the window: the resident memory of the process after
+// unlocking the profile and running the view models an officer meets first
+// (the overview, the households by hamlet with every hamlet opened and a
+// household of each, search as you type). It reports rss_MB (VmRSS at the
+// end), peak_rss_MB (the highest RSS after the unlock) and unlock_peak_MB
+// (the highest RSS during the unlock: the passphrase's scrypt takes 128 ×
+// 8 × 2^work-factor bytes for a moment, 256 MB at 18, then gives them
+// back). Measure a profile made beforehand ($COMMUNEKIT_BENCH_PROFILE,
+// e.g. 100,000 persons made with kitctl): the demo profile this benchmark
+// would make is still resident when it starts. Fyne's window, fonts and
+// textures come on top: the binary's --measure mode measures those. Linux
+// only (/proc/self).
+func BenchmarkAppRSS(b *testing.B) {
+	dir, pass := benchProfile(b)
+	tr := mustTr(b)
+	var rss, peak, unlockPeak float64
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		resetPeakRSS(b)
+		t0 := time.Now()
+		step := func(what string) {
+			if testing.Verbose() {
+				b.Logf("%-10s %5.1f s  rss %4.0f MB, peak %4.0f MB", what, time.Since(t0).Seconds(), procStatusMB(b, "VmRSS:"), procStatusMB(b, "VmHWM:"))
+			}
+		}
+		s, err := NewUnlock(tr, dir, storage.Options{}, Now).Submit(pass)
+		if err != nil {
+			b.Fatal(err)
+		}
+		unlockPeak = procStatusMB(b, "VmHWM:")
+		resetPeakRSS(b)
+		step("unlocked")
+		o := NewOverview(tr, s, nil, StoreConflicts{Store: s})
+		if err := o.Refresh(); err != nil {
+			b.Fatal(err)
+		}
+		step("overview")
+		hh := NewHouseholds(tr, s)
+		if err := hh.Load(); err != nil {
+			b.Fatal(err)
+		}
+		step("households")
+		for _, hm := range hh.Hamlets() {
+			if rows := hh.InHamlet(hm.Name); len(rows) > 0 {
+				if _, err := OpenHousehold(tr, s, rows[0].Number); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		step("hamlets")
+		sr := NewSearch(tr, s, Now)
+		ch := changes(sr)
+		for _, q := range []string{"nguyen van", "tran thi h", "le", "1990", "thon"} {
+			sr.SetQuery(q)
+			for {
+				<-ch
+				if _, got := sr.Results(); got == q {
+					break
+				}
+			}
+		}
+		step("search")
+		rss, peak = procStatusMB(b, "VmRSS:"), procStatusMB(b, "VmHWM:")
+		if i == 0 {
+			b.Logf("%d persons, %d households, %d hamlets", o.Data().Persons, o.Data().Households, len(hh.Hamlets()))
+		}
+		s.Close()
+	}
+	b.ReportMetric(rss, "rss_MB")
+	b.ReportMetric(peak, "peak_rss_MB")
+	b.ReportMetric(unlockPeak, "unlock_peak_MB")
+}
+
+// resetPeakRSS sets VmHWM to the present RSS (Linux: clear_refs 5).
+func resetPeakRSS(b *testing.B) {
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		b.Skip("cannot reset the peak RSS: ", err)
+	}
+}
+
+// procStatusMB reads a memory line of /proc/self/status, in MB.
+func procStatusMB(b *testing.B, key string) float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		b.Skip("no /proc/self/status: ", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return float64(kb) / 1000
+		}
+	}
+	b.Fatalf("no %s in /proc/self/status", key)
+	return 0
 }
