@@ -84,13 +84,31 @@ type measureReport struct {
 	HeapMB        float64 `json:"go_heap_in_use_mb"`
 }
 
-// measureDir is where the profile of n persons is kept between runs.
-func measureDir(n int) string {
+// measureDir is where the profile of n persons at work factor wf is kept
+// between runs.
+func measureDir(n, wf int) string {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		base = os.TempDir()
 	}
-	return filepath.Join(base, "communekit-measure", fmt.Sprintf("%d-persons-wf%d", n, keyring.DefaultWorkFactor))
+	return filepath.Join(base, "communekit-measure", fmt.Sprintf("%d-persons-wf%d", n, wf))
+}
+
+// measureWorkFactor is the scrypt work factor of the profile to make: the
+// default, unless COMMUNEKIT_WORK_FACTOR lowers it for tests, as it does
+// for kitctl and districtd. The report gives the factor read from the key
+// file, and kitctl bench all counts the unlock figure as met only at the
+// default.
+func measureWorkFactor() (int, error) {
+	v := os.Getenv("COMMUNEKIT_WORK_FACTOR")
+	if v == "" {
+		return keyring.DefaultWorkFactor, nil
+	}
+	wf, err := strconv.Atoi(v)
+	if err != nil || wf < 10 || wf > 22 {
+		return 0, fmt.Errorf("COMMUNEKIT_WORK_FACTOR=%q: want a number from 10 to 22", v)
+	}
+	return wf, nil
 }
 
 // runMeasure is `communekit --measure`; it returns the exit status.
@@ -99,8 +117,13 @@ func runMeasure(dir string, persons int, jsonOut bool, log *slog.Logger) int {
 		fmt.Fprintln(os.Stderr, "communekit: --persons must be at least 1")
 		return 2
 	}
+	wf, err := measureWorkFactor()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "communekit:", err)
+		return 2
+	}
 	if dir == "" {
-		dir = measureDir(persons)
+		dir = measureDir(persons, wf)
 	}
 	rep := measureReport{Persons: persons, Profile: dir}
 	if !vm.HasProfile(dir) {
@@ -112,12 +135,10 @@ func runMeasure(dir string, persons int, jsonOut bool, log *slog.Logger) int {
 		}
 		rep.ProfileMade, rep.ProfileSeconds = true, time.Since(t0).Seconds()
 	}
-	wf, err := scryptWorkFactor(dir)
-	if err != nil {
+	if rep.WorkFactor, err = scryptWorkFactor(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "communekit:", err)
 		return 1
 	}
-	rep.WorkFactor = wf
 
 	a := fyneapp.NewWithID("org.communekit.app")
 	tr := i18n.MustLoad()
@@ -244,10 +265,14 @@ func makeInChild(dir string, persons int) error {
 }
 
 // makeMeasureProfile is `communekit --measure-make DIR`: a profile of
-// persons generated persons in DIR, at the default work factor. It is
-// made beside DIR and moved there last, so that a run stopped half-way
-// leaves nothing that looks like a profile.
+// persons generated persons in DIR, at measureWorkFactor. It is made
+// beside DIR and moved there last, so that a run stopped half-way leaves
+// nothing that looks like a profile.
 func makeMeasureProfile(dir string, persons int) error {
+	wf, err := measureWorkFactor()
+	if err != nil {
+		return err
+	}
 	part := dir + ".part"
 	if err := os.RemoveAll(part); err != nil {
 		return err
@@ -257,7 +282,7 @@ func makeMeasureProfile(dir string, persons int) error {
 	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	s, err := storage.Create(part, []byte(measurePassphrase), storage.Profile{Commune: measureCommune, Officer: measureOfficer},
-		storage.Options{Logger: quiet, GCInterval: -1})
+		storage.Options{WorkFactor: wf, Logger: quiet, GCInterval: -1})
 	if err != nil {
 		return err
 	}
