@@ -7,6 +7,11 @@
 //   - app/demo: the demo profile that `communekit --demo` opens, enrolled
 //     with a demo district whose one node runs in the app on loopback.
 //
-// The app calls storage and sync (sync/client for the sync screen) through
-// their public APIs only; it has no storage or network code of its own.
+// The app calls storage and sync (sync/client for the sync screen and the
+// import of batch files from a USB stick) through their public APIs only;
+// it has no storage or network code of its own. A household split or merge
+// is saved whole with storage.Store.EditPersons.
+//
+// Keys: Tab moves between inputs, Enter saves, Esc cancels or goes back,
+// Ctrl+F searches, Ctrl+Y syncs (app/ui/widgets.go says why not Ctrl+S).
 package app

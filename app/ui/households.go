@@ -19,7 +19,14 @@ func householdsPage(a *App) fyne.CanvasObject {
 		func() fyne.CanvasObject { return container.NewVBox(bold(""), widget.NewLabel("")) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			b := o.(*fyne.Container)
-			b.Objects[0].(*widget.Label).SetText(rows[i].Number + " — " + tr.T("households.head", rows[i].Head))
+			who := tr.T("households.head", rows[i].Head)
+			switch {
+			case rows[i].Members == 0:
+				who = tr.T("households.empty")
+			case rows[i].Head == "":
+				who = tr.T("households.no_head")
+			}
+			b.Objects[0].(*widget.Label).SetText(rows[i].Number + " — " + who)
 			b.Objects[1].(*widget.Label).SetText(rows[i].Address)
 		})
 	hhList.OnSelected = func(i widget.ListItemID) {

@@ -223,6 +223,15 @@ func TestMerge_MovesEveryMemberAndEmptiesTheOther(t *testing.T) {
 	if len(mustMembers(t, s, from)) != 0 {
 		t.Error("B still has members")
 	}
+	hh := NewHouseholds(mustTr(t), s)
+	if err := hh.Load(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range hh.InHamlet(storage.Hamlet(b.Record().AddressDetail)) {
+		if r.Number == from && (r.Members != 0 || r.Head != "") {
+			t.Errorf("B in the households list: %+v", r)
+		}
+	}
 	all := mustMembers(t, s, into)
 	if len(all) != nA+len(bMembers) || storage.CheckHouseholdHeads(all) != nil || all[0].ID != a.Members()[0].Person.ID {
 		t.Fatalf("A after the merge: %d members", len(all))

@@ -31,6 +31,7 @@ type HouseholdRow struct {
 	Number  string
 	Head    string // the head's full name
 	Address string
+	Members int // 0 for a household merged into another, or all moved out
 }
 
 // NewHouseholds returns the households view of store; call Load.
@@ -93,8 +94,11 @@ func (v *Households) InHamlet(hamlet string) []HouseholdRow {
 		// The store does not keep Household.Head up to date (it stays
 		// zero), so the head is found among the members, who come head
 		// first.
-		if ms, err := v.store.Members(h.Number); err == nil && len(ms) > 0 && ms[0].IsHead() {
-			r.Head = ms[0].FullName()
+		if ms, err := v.store.Members(h.Number); err == nil {
+			r.Members = len(ms)
+			if len(ms) > 0 && ms[0].IsHead() {
+				r.Head = ms[0].FullName()
+			}
 		}
 		rows = append(rows, r)
 	}
