@@ -177,7 +177,7 @@ func benchAll(e *env, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("usage: kitctl bench all [--quick] [--skip %s] [--json]", strings.Join(benchParts, ","))
+		return usagef("usage: kitctl bench all [--quick] [--skip %s] [--app BIN] [--json]", strings.Join(benchParts, ","))
 	}
 	skipped := map[string]bool{}
 	for _, p := range strings.Split(*skip, ",") {
@@ -189,10 +189,25 @@ func benchAll(e *env, args []string) error {
 		}
 		skipped[p] = true
 	}
-	sz := sizesFor(*quick)
-	rep := allReport{Machine: thisMachine(), Date: time.Now().UTC().Format(time.RFC3339), Quick: *quick}
-	progress := func(format string, a ...any) { fmt.Fprintf(e.stderr, "  "+format+"\n", a...) }
+	rep, failed := runAll(sizesFor(*quick), skipped, *appBin, func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) })
+	rep.Quick = *quick
+	if e.jsonOut {
+		if err := e.printJSON(rep); err != nil {
+			return err
+		}
+	} else {
+		printAll(e.stdout, rep)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("bench all: %w", errors.Join(failed...))
+	}
+	return nil
+}
 
+// runAll runs every part not skipped and fills the report; it returns
+// the benchmarks that failed. say reports progress.
+func runAll(sz allSizes, skipped map[string]bool, appBin string, say func(format string, a ...any)) (allReport, []error) {
+	rep := allReport{Machine: thisMachine(), Date: time.Now().UTC().Format(time.RFC3339)}
 	got := map[string]measurement{}
 	why := map[string]string{} // part → why its figures were not measured
 	var failed []error
@@ -204,21 +219,9 @@ func benchAll(e *env, args []string) error {
 			rep.Runs = append(rep.Runs, run)
 			continue
 		}
-		fmt.Fprintf(e.stderr, "== %s\n", part)
+		say("== %s", part)
 		t0 := time.Now()
-		var ms map[string]measurement
-		switch part {
-		case "store":
-			ms, err = storeFigures(sz.store, progress)
-		case "app":
-			ms, err = appFigures(*appBin, sz.appPersons, progress)
-		case "batch":
-			ms, err = batchFigures(sz.batch)
-		case "sync":
-			ms, err = syncFigures(sz.sync, progress)
-		case "cluster":
-			ms, err = clusterFigureSet(sz.cluster, progress)
-		}
+		ms, err := measurePart(part, sz, appBin, func(format string, a ...any) { say("  "+format, a...) })
 		run.Seconds = round(time.Since(t0).Seconds())
 		var nm notMeasured
 		switch {
@@ -227,9 +230,7 @@ func benchAll(e *env, args []string) error {
 		case err != nil:
 			run.Error = err.Error()
 			failed = append(failed, fmt.Errorf("%s: %w", part, err))
-			if len(ms) == 0 {
-				why[part] = "the benchmark failed: " + err.Error()
-			}
+			why[part] = "the benchmark failed: " + err.Error()
 		}
 		for k, m := range ms {
 			if n := sz.notes[part]; n != "" && m.note != "" {
@@ -268,18 +269,25 @@ func benchAll(e *env, args []string) error {
 	for _, r := range otherRows {
 		rep.OtherFigures = append(rep.OtherFigures, line(r))
 	}
+	return rep, failed
+}
 
-	if e.jsonOut {
-		if err := e.printJSON(rep); err != nil {
-			return err
-		}
-	} else {
-		printAll(e.stdout, rep)
+// measurePart runs one part of bench all. A part that failed after
+// measuring (lost data) returns its figures and the error.
+func measurePart(part string, sz allSizes, appBin string, progress func(string, ...any)) (map[string]measurement, error) {
+	switch part {
+	case "store":
+		return storeFigures(sz.store, progress)
+	case "app":
+		return appFigures(appBin, sz.appPersons, progress)
+	case "batch":
+		return batchFigures(sz.batch)
+	case "sync":
+		return syncFigures(sz.sync, progress)
+	case "cluster":
+		return clusterFigureSet(sz.cluster, progress)
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("bench all: %w", errors.Join(failed...))
-	}
-	return nil
+	return nil, fmt.Errorf("no part %q", part)
 }
 
 // printAll prints the table for a person, as Markdown so that it pastes
