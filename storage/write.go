@@ -204,14 +204,27 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 				}
 			}
 		}
-		// Semantic keys (semantic.go) are kept for persons that came from
-		// elsewhere; a local edit of such a person moves them and may
-		// settle a conflict. (This device's own persons are checked when
-		// they are saved, and by the district.)
+		// Semantic keys (semantic.go): the household member lists are
+		// kept for every person, this device's own too, so that a
+		// household's heads are judged on all its members whichever device
+		// made them — a newborn pulled from a colleague's laptop into a
+		// household imported here has the household's head beside it.
+		// The ID-number and duplicate lists are kept for persons that came
+		// from elsewhere; a local edit of such a person moves them and may
+		// settle a conflict (this device's own persons are checked against
+		// the indexes when they are saved, and by the district).
 		var nums, hhs, dups []string
 		sem := newLists(txn)
 		for _, rc := range ws.records {
-			if rc.newP == nil || rc.oldP == nil {
+			if rc.newP == nil {
+				continue
+			}
+			h, err := moveHouseholdMember(sem, rc.oldP, rc.newP)
+			if err != nil {
+				return err
+			}
+			hhs = append(hhs, h...)
+			if rc.oldP == nil {
 				continue
 			}
 			if v := rc.oldP.Values[FieldIDNumber]; v != "" && listHas(txn, idHolderKey(v), appendID(nil, rc.oldP.ID)) {
@@ -220,13 +233,6 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 					return err
 				}
 				nums = append(nums, n...)
-			}
-			if k, e := hhMemberKey(rc.oldP); k != nil && listHas(txn, k, e) {
-				h, err := moveHouseholdMember(sem, rc.oldP, rc.newP)
-				if err != nil {
-					return err
-				}
-				hhs = append(hhs, h...)
 			}
 			if k := dupKey(rc.oldP); k != nil && listHas(txn, k, dupEntry(rc.oldP)) {
 				q, err := moveDupKey(sem, rc.oldP, rc.newP)
