@@ -86,6 +86,7 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 	oldHeadProb := problemLabel()
 	oldHeadLabel := widget.NewLabel(tr.T("split.old_head", v.Household().Number))
 	oldHeadBox := container.NewVBox(oldHeadLabel, oldHead, oldHeadProb)
+	var body *fyne.Container
 
 	reason := newKeyEntry(a.keys)
 	reason.SetPlaceHolder(tr.T("split.reason_placeholder"))
@@ -163,14 +164,16 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 			message.Importance = widget.SuccessImportance
 		}
 		message.Refresh()
+		if body != nil {
+			body.Refresh() // rows shown or hidden: lay the column out again
+		}
 	}
 	v.OnChange(refresh)
-	refresh()
 
 	saveBtn := widget.NewButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
 	head := container.NewVBox(bold(v.Title()), wrapped(tr.T("split.explain")))
-	body := container.NewVBox(
+	body = container.NewVBox(
 		widget.NewCard("", tr.T("split.who"), container.NewVBox(table, membersProb)),
 		widget.NewCard("", tr.T("split.new_household"), container.New(layout.NewFormLayout(),
 			widget.NewLabel(tr.T("split.number")), container.NewVBox(number, numberProb),
@@ -179,6 +182,7 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 		)),
 		oldHeadBox,
 	)
+	refresh()
 	foot := container.NewVBox(
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason),

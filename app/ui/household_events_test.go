@@ -70,6 +70,21 @@ func membersOf(t *testing.T, s *storage.Store, number string) map[string]string 
 	return out
 }
 
+// parentOf returns the container under o that holds child.
+func parentOf(o, child fyne.CanvasObject) *fyne.Container {
+	var out *fyne.Container
+	walk(o, func(o fyne.CanvasObject) {
+		if c, ok := o.(*fyne.Container); ok {
+			for _, x := range c.Objects {
+				if x == child {
+					out = c
+				}
+			}
+		}
+	})
+	return out
+}
+
 var enter = &fyne.KeyEvent{Name: fyne.KeyReturn}
 var escape = &fyne.KeyEvent{Name: fyne.KeyEscape}
 
@@ -97,6 +112,18 @@ func TestSplitScreen_ByKeyboard(t *testing.T) {
 	boxes[3].TypedRune(' ') // his wife
 	if !boxes[2].Checked || !hasText(ui.content, "Sẽ là chủ hộ của hộ mới") {
 		t.Fatal("Space did not tick the son, or he is not the new head")
+	}
+	// The head ticked too: the old household needs a new head.
+	boxes[0].TypedRune(' ')
+	oldHead := all[*keySelect](ui.content)[1]
+	box := parentOf(ui.content, oldHead)
+	if box == nil || !box.Visible() || len(oldHead.Options) != 1 {
+		t.Fatalf("the head moves: the choice of a new head is hidden or offers %v", oldHead.Options)
+	}
+	screenshot(t, ui.win, "split-head-moves")
+	boxes[0].TypedRune(' ')
+	if box.Visible() {
+		t.Fatal("the head stays: the choice of a new head is still shown")
 	}
 	rels := all[*keySelectEntry](ui.content)
 	test.Type(rels[3], "Vợ")

@@ -31,6 +31,7 @@ func importPage(a *App) fyne.CanvasObject {
 	results := container.NewVBox()
 	goSync := widget.NewButton(tr.T("nav.sync_key"), func() { a.showSync(false) })
 	var run *widget.Button
+	var body *fyne.Container
 
 	show := func() {
 		d := x.Data()
@@ -80,7 +81,9 @@ func importPage(a *App) fyne.CanvasObject {
 		for _, f := range d.Files {
 			results.Add(importRow(tr, f))
 		}
-		results.Refresh()
+		if body != nil {
+			body.Refresh() // lines shown or hidden: lay the column out again
+		}
 	}
 	run = widget.NewButton(tr.T("import.run"), func() {
 		x.RunAsync(func([]vm.ImportFile, error) {
@@ -96,9 +99,8 @@ func importPage(a *App) fyne.CanvasObject {
 		}
 	}
 	pick := widget.NewButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
-	show()
 
-	body := container.NewVBox(
+	body = container.NewVBox(
 		bold(tr.T("import.title")),
 		wrapped(tr.T("import.explain")),
 		role,
@@ -111,6 +113,7 @@ func importPage(a *App) fyne.CanvasObject {
 		widget.NewSeparator(),
 		results,
 	)
+	show()
 	return container.NewVScroll(container.NewPadded(body))
 }
 

@@ -315,6 +315,13 @@ func (v *Split) SetMove(id storage.ID, moves bool) {
 		if moves && len(v.moving()) == 1 {
 			v.newHead = id // one person moving is the new household's head
 		}
+		if v.headMoves() && len(v.moving()) == len(v.members)-1 {
+			for _, p := range v.members {
+				if !v.move[p.ID] {
+					v.oldHead = p.ID // one person staying heads the old household
+				}
+			}
+		}
 	})
 }
 
