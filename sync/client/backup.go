@@ -46,7 +46,13 @@ func Backup(ctx context.Context, hc *http.Client, node string, d *identity.Distr
 		resp, err = stream(ctx, hc, base, request{method: http.MethodPost, path: protocol.PathBackup, ctype: "application/json", body: body})
 		return err
 	}, nil)
-	if err != nil {
+	var pe *protocol.Error
+	switch {
+	case errors.As(err, &pe) && pe.Code == protocol.CodeBadSignature && !errors.Is(err, ErrUnreachable):
+		return nil, fmt.Errorf("%s refused the backup request: %w; give the profile of the district this cluster serves", base, pe)
+	case errors.As(err, &pe) && pe.Code == protocol.CodeStale && !errors.Is(err, ErrUnreachable):
+		return nil, fmt.Errorf("%s refused the backup request: %w", base, pe)
+	case err != nil:
 		return nil, refusal("the backup request", err)
 	}
 	defer resp.Body.Close()
