@@ -295,7 +295,7 @@ func (s *Store) commitImportChunk(pc *preparedChunk, cc *counterCache, maxSets *
 		if err != nil {
 			return err
 		}
-		err = s.commitPrepared(pc.ops[op0:pc.opEnd[i+n-1]], counts, pc.sets[i+n-1].ctrAfter)
+		err = s.commitPrepared(pc.ops[op0:pc.opEnd[i+n-1]], counts, pc.sets[i:i+n], pc.sets[i+n-1].ctrAfter)
 		if errors.Is(err, badger.ErrTxnTooBig) && n > 1 {
 			*maxSets = n / 2
 			continue

@@ -377,7 +377,7 @@ func (c *counterCache) values(db *badger.DB, delta map[string]int32) ([]kvOp, ma
 // If they do not fit one Badger transaction it returns badger.ErrTxnTooBig
 // and writes nothing; the importer then halves its chunk. The caller holds
 // s.mu.
-func (s *Store) commitPrepared(ops, counts []kvOp, ctr counters) error {
+func (s *Store) commitPrepared(ops, counts []kvOp, sets []*writeSet, ctr counters) error {
 	if s.db == nil {
 		return ErrClosed
 	}
@@ -386,6 +386,25 @@ func (s *Store) commitPrepared(ops, counts []kvOp, ctr counters) error {
 			return err
 		}
 		if err := apply(txn, counts); err != nil {
+			return err
+		}
+		// The household member lists, as commit keeps them for every
+		// person (see there).
+		sem := newLists(txn)
+		var hhs []string
+		for _, ws := range sets {
+			for _, rc := range ws.records {
+				if rc.newP == nil {
+					continue
+				}
+				h, err := moveHouseholdMember(sem, rc.oldP, rc.newP)
+				if err != nil {
+					return err
+				}
+				hhs = append(hhs, h...)
+			}
+		}
+		if err := checkHouseholds(sem, hhs); err != nil {
 			return err
 		}
 		return txn.Set([]byte(keyMetaCounters), ctr.bytes())
