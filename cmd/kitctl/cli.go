@@ -58,6 +58,7 @@ func commands() []command {
 		{"batch", "batch export --out DIR | inspect FILE | status: sealed batches for the district", cmdBatch},
 		{"sync", "sync [--node URL] [--timeout 2m]: send pending work to the district node, receive changes", cmdSync},
 		{"cluster", "cluster status|join|remove --node URL: the district's nodes", cmdCluster},
+		{"demo", "demo [--faults] [--persons N]: a district day with three districtd nodes, four officers and a supervisor; a verdict", cmdDemo},
 		{"conflicts", "conflicts list | show C | resolve C (--choose N | --value V) [--note T]: supervisors' decisions", cmdConflicts},
 	}
 }
