@@ -65,7 +65,8 @@ type ApplyOptions struct {
 	// Communes are added to the communes of every operation in the feed:
 	// the sender's scope, so the other devices of its commune receive it.
 	Communes []string
-	// Scope adds, per sender, the communes of its certificate.
+	// Scope adds, per sender, the commune of its certificate when it
+	// has exactly one (an officer's); a supervisor's several add none.
 	Scope map[DeviceID][]string
 	// Index keeps the search index of the records changed (devices).
 	Index bool
@@ -330,8 +331,15 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				for _, c := range o.Communes {
 					communes[c] = true
 				}
-				for _, c := range o.Scope[op.Device] {
-					communes[c] = true
+				// An officer's colleagues receive what the officer
+				// recorded even about a record whose addresses are all
+				// elsewhere. A sender with several communes (a supervisor)
+				// adds none: its decision on a person of one commune must
+				// not reach the devices of its other communes, which would
+				// hold a record of only the fields it changed (found by
+				// kitctl demo: a ghost person with an occupation and no name).
+				if sc := o.Scope[op.Device]; len(sc) == 1 {
+					communes[sc[0]] = true
 				}
 				ctr.Feed++
 				list := make([]string, 0, len(communes))

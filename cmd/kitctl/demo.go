@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -692,16 +693,26 @@ func (d *demo) verdict() error {
 			}
 		}
 	}
-	// The conflicts the officers made are resolved alike everywhere.
+	// The conflicts the officers made are resolved alike on every device
+	// whose communes hold the person (a device out of the person's
+	// communes keeps, at most, the copy it had when the person left).
 	for _, dv := range d.devs {
-		for _, other := range d.all() {
-			p1, err1 := dv.s.Person(dv.conflict)
-			p2, err2 := other.s.Person(dv.conflict)
-			if err1 != nil || err2 != nil {
+		ref, err := d.sup.s.Person(dv.conflict)
+		if err != nil {
+			d.fail("the supervisor's device lacks %s, a person in conflict: %v", dv.conflict, err)
+			continue
+		}
+		for _, other := range d.devs {
+			if !slices.Contains(other.communes, ref.Get(storage.FieldPermanentAddressCode)) {
 				continue
 			}
-			if a, b := p1.Get(storage.FieldOccupation), p2.Get(storage.FieldOccupation); a != b {
-				d.fail("person %s: occupation %q on %s but %q on %s after the resolution", dv.conflict, a, dv.name, b, other.name)
+			p, err := other.s.Person(dv.conflict)
+			if err != nil {
+				d.fail("device %s lacks %s of its commune: %v", other.name, dv.conflict, err)
+				continue
+			}
+			if a, b := ref.Get(storage.FieldOccupation), p.Get(storage.FieldOccupation); a != b {
+				d.fail("person %s: occupation %q on the supervisor's device but %q on %s after the resolution", dv.conflict, a, b, other.name)
 			}
 		}
 	}
