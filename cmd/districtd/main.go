@@ -63,6 +63,7 @@ func run(args []string, stderr io.Writer) int {
 		trailing  = fs.Uint64("trailing-logs", 0, "Raft entries kept after a snapshot (default 10240)")
 		hb        = fs.Duration("heartbeat-timeout", 0, "Raft heartbeat timeout (default 500ms)")
 		el        = fs.Duration("election-timeout", 0, "Raft election timeout (default 500ms)")
+		minFree   = fs.Int64("min-free-mb", node.DefaultMinFree>>20, "stop (and refuse to start) with less free disk space than this, in MB, on --dir's filesystem; -1: no check")
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: districtd --district DIR --dir DIR --id ID --raft HOST:PORT --http HOST:PORT (--bootstrap | --join URL | --restore FILE)")
@@ -127,7 +128,7 @@ func run(args []string, stderr io.Writer) int {
 		Bootstrap: *bootstrap, Join: *join,
 		SnapshotThreshold: *snapThr, SnapshotInterval: *snapInt, TrailingLogs: *trailing,
 		HeartbeatTimeout: *hb, ElectionTimeout: *el,
-		Logger: log, WorkFactor: workFactor(),
+		Logger: log, WorkFactor: workFactor(), MinFree: mb(*minFree),
 	}
 	if *restore != "" {
 		h, err := node.Restore(cfg, *restore)
@@ -155,6 +156,8 @@ func run(args []string, stderr io.Writer) int {
 		log.Info("stopping", "signal", s.String())
 	case <-n.Removed():
 		log.Info("stopping: this node was removed from the cluster")
+	case <-n.Failed():
+		fmt.Fprintln(stderr, "districtd:", n.Err())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -162,7 +165,18 @@ func run(args []string, stderr io.Writer) int {
 		log.Error("stopping", "err", err)
 		return 1
 	}
+	if n.Err() != nil {
+		return 1
+	}
 	return 0
+}
+
+// mb turns the --min-free-mb flag into bytes (-1 stays "no check").
+func mb(v int64) int64 {
+	if v < 0 {
+		return -1
+	}
+	return v << 20
 }
 
 // workFactor is the scrypt work factor for a new node store: the default,

@@ -252,7 +252,12 @@ func (d *demo) faultDiskFull(ctx context.Context) (string, error) {
 	time.Sleep(time.Second) // the full node has tried to write
 	state := "kept running"
 	if !n.running() {
-		state = "stopped (" + lastLogLine(n.logPath) + ")"
+		last := lastLogLine(n.logPath)
+		if !strings.Contains(last, "not enough free disk space") {
+			os.Remove(filler)
+			return "", fmt.Errorf("node %s died on the full disk without saying why; its last log line: %s", n.id, last)
+		}
+		state = "stopped by itself, saying: " + last
 	} else if st, err := nodeStatus(n.url); err == nil {
 		state = fmt.Sprintf("kept running at index %d", st.AppliedIndex)
 	}
@@ -300,8 +305,8 @@ func lastLogLine(path string) string {
 	b, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	l := lines[len(lines)-1]
-	if len(l) > 160 {
-		l = l[:160] + "…"
+	if len(l) > 400 {
+		l = l[:400] + "…"
 	}
 	return l
 }

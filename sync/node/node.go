@@ -59,6 +59,11 @@ type Config struct {
 	SnapshotInterval  time.Duration // how often to check (30 s)
 	TrailingLogs      uint64        // entries kept after a snapshot (10240)
 
+	// MinFree is the free space the node keeps on its directory's
+	// filesystem (DefaultMinFree when 0; no check when < 0): it will not
+	// start with less, and stops (Failed) when it falls below.
+	MinFree int64
+
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -82,6 +87,9 @@ type Node struct {
 
 	stop     chan struct{}
 	removed  chan struct{} // closed when Raft stopped because the cluster removed this node
+	failed   chan struct{} // closed when the node must stop on its own (disk full)
+	failErr  error
+	failOnce sync.Once
 	wg       sync.WaitGroup
 	shutOnce sync.Once
 	shutErr  error
@@ -104,7 +112,7 @@ func Start(cfg Config) (n *Node, err error) {
 		cfg.Now = time.Now
 	}
 	log := cfg.Logger.With("node", cfg.ID)
-	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{})}
+	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{}), failed: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			n.closeAll()
@@ -118,6 +126,9 @@ func Start(cfg Config) (n *Node, err error) {
 	}
 	cfg = n.cfg
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := checkDisk(cfg.Dir, n.minFree()); err != nil {
 		return nil, err
 	}
 	if n.store, err = openNodeStore(cfg); err != nil {
@@ -208,6 +219,8 @@ func Start(cfg Config) (n *Node, err error) {
 	}()
 	go n.watchLeadership()
 	go n.observe()
+	n.wg.Add(1)
+	go n.watchDisk()
 	if cfg.Join != "" {
 		n.wg.Add(1)
 		go n.joinLoop(cfg.Join)

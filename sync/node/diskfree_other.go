@@ -1,0 +1,5 @@
+//go:build !unix
+
+package node
+
+func freeBytes(dir string) (uint64, error) { return 0, errNoStatfs }
