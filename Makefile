@@ -8,7 +8,7 @@ APT_DEPS  := xorg-dev libgl1-mesa-dev xvfb
 NOCGO_PKGS = $$($(GO) list ./... | grep -v '/cmd/communekit$$')
 DEMO_DIR  ?= $(HOME)/.cache/communekit-demo
 
-.PHONY: run test deps build kitctl districtd communekit vet fmt-check bench fuzz clean
+.PHONY: run test deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults
 
 run: deps communekit
 	$(BIN)/communekit --demo
@@ -60,6 +60,18 @@ bench: kitctl districtd communekit
 	else xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/kitctl bench all; fi
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x ./storage/ ./sync/batch/
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 10x ./sync/node/
+
+# demo runs a district day with real processes (three districtd nodes, two
+# communes of 10,000 generated persons, four officers' laptops on 2G links and
+# a supervisor) and prints its table and verdict; demo-faults adds the long
+# fault suite (node kills, partition, disk full on a tmpfs node when root,
+# clock skew, a device killed mid-write, a damaged batch file). The short form
+# of both runs in make test (TestDemo_FaultSuite).
+demo: kitctl districtd
+	$(BIN)/kitctl demo
+
+demo-faults: kitctl districtd
+	$(BIN)/kitctl demo --faults
 
 # fuzz runs every fuzz target for FUZZTIME each (make test runs only their seeds).
 FUZZTIME ?= 60s
