@@ -723,8 +723,14 @@ func (s *Store) HouseholdConflicts() ([]HouseholdConflict, error) {
 	if s.db == nil {
 		return nil, ErrClosed
 	}
+	// A household of another commune is judged by the devices of that
+	// commune: this one holds only the members who came its way.
+	scope, err := s.Scope()
+	if err != nil {
+		return nil, err
+	}
 	var out []HouseholdConflict
-	err := s.db.View(func(txn *badger.Txn) error {
+	err = s.db.View(func(txn *badger.Txn) error {
 		pre := []byte(prefixSemanticHeads)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
 		defer it.Close()
@@ -734,6 +740,9 @@ func (s *Store) HouseholdConflicts() ([]HouseholdConflict, error) {
 				continue
 			}
 			c := HouseholdConflict{Commune: string(parts[0]), Number: string(parts[1])}
+			if !inScope(scope, c.Commune) {
+				continue
+			}
 			v, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err

@@ -217,3 +217,51 @@ func TestDuplicate_AcrossCommunesDismissedOrMerged(t *testing.T) {
 		t.Fatalf("after a later edit: %+v", dc)
 	}
 }
+
+func TestHouseholdConflicts_OnlyOfTheDevicesCommunes(t *testing.T) {
+	// A laptop of another commune holds two heads of a household of 00778
+	// (say both have a temporary address there) but not its other
+	// members: it does not judge that household; a node, or a device
+	// whose certificate covers 00778, does.
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	head := func(dev string) *storage.Op {
+		id := storage.ID{Origin: dev[:8], N: 1}
+		return semOp(dev, 1, t0, storage.EventRegister, id,
+			storage.Change{Field: uint8(storage.FieldFullName), New: "Người " + dev[:1]},
+			storage.Change{Field: uint8(storage.FieldPermanentAddressCode), New: "00778"},
+			storage.Change{Field: uint8(storage.FieldHouseholdNumber), New: "0778-000042"},
+			storage.Change{Field: uint8(storage.FieldRelationshipToHead), New: "Chủ hộ"})
+	}
+	ops := []*storage.Op{head("aaaaaaaaaaaaaaaa"), head("bbbbbbbbbbbbbbbb")}
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	if _, err := s.ApplyOps(ops, storage.ApplyOptions{Index: true}); err != nil {
+		t.Fatal(err)
+	}
+	if sc, err := s.Scope(); err != nil || len(sc) != 1 || sc[0] != s.Profile().Commune || sc[0] == "00778" {
+		t.Fatalf("default scope %v, %v; want the profile's commune, not 00778", sc, err)
+	}
+	if hc, _ := s.HouseholdConflicts(); len(hc) != 0 {
+		t.Errorf("a household of another commune judged: %+v", hc)
+	}
+	if err := s.SetScope([]string{s.Profile().Commune, "00778"}); err != nil {
+		t.Fatal(err)
+	}
+	if hc, _ := s.HouseholdConflicts(); len(hc) != 1 {
+		t.Errorf("scope with 00778: %+v", hc)
+	}
+	if err := s.SetScope(nil); err != nil {
+		t.Fatal(err)
+	}
+	if sc, _ := s.Scope(); sc != nil {
+		t.Errorf("a certificate without communes: scope %v, want every commune", sc)
+	}
+	n := mustCreateNode(t, filepath.Join(t.TempDir(), "n"))
+	defer n.Close()
+	if _, err := n.ApplyOps(ops, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if hc, _ := n.HouseholdConflicts(); len(hc) != 1 {
+		t.Errorf("a node judges every commune: %+v", hc)
+	}
+}

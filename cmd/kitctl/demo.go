@@ -603,6 +603,15 @@ func (d *demo) resolveAll(set *storage.ConflictSet) error {
 		sup.count("resolutions")
 		d.rep.ConflictsResolved++
 	}
+	for _, sc := range set.SameID {
+		// Two persons hold one ID number: the supervisor checked their
+		// cards and corrects the number that was mistyped (the last one's).
+		if err := d.correctIDNumber(sc.Persons[len(sc.Persons)-1], o); err != nil {
+			return err
+		}
+		sup.count("resolutions")
+		d.rep.ConflictsResolved++
+	}
 	for _, dc := range set.Duplicates {
 		if _, err := sup.s.Decide(dc.A, dc.B, storage.DecisionDistinct, o); err != nil {
 			return fmt.Errorf("deciding on %s and %s: %w", dc.A, dc.B, err)
@@ -728,6 +737,35 @@ func (d *demo) verdict() error {
 		}
 	}
 	return nil
+}
+
+// correctIDNumber gives person id an ID number nobody holds, as the
+// supervisor does after checking the citizen's card: the same province,
+// sex, century and year, another serial.
+func (d *demo) correctIDNumber(id storage.ID, o storage.SaveOptions) error {
+	p, err := d.sup.s.Person(id)
+	if err != nil {
+		return err
+	}
+	num := p.IDNumber()
+	if len(num) != 12 {
+		return fmt.Errorf("person %s: ID number %q is not 12 digits", id, num)
+	}
+	for serial := d.r.IntN(1000000); ; serial = (serial + 1) % 1000000 {
+		cand := num[:6] + fmt.Sprintf("%06d", serial)
+		hits, err := d.sup.s.Search(cand, 1)
+		if err != nil {
+			return err
+		}
+		if len(hits) > 0 && hits[0].Person.IDNumber() == cand {
+			continue
+		}
+		o.Reason = "số định danh nhập sai, đã đối chiếu thẻ CCCD"
+		if _, _, err := d.sup.s.EditPerson(id, storage.Values{storage.FieldIDNumber: cand}, o); err != nil {
+			return fmt.Errorf("correcting the ID number of %s: %w", id, err)
+		}
+		return nil
+	}
 }
 
 func nodeReceipt(url, device string, n uint64) (*protocol.Receipt, error) {

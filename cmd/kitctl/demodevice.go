@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"sort"
 	"time"
@@ -85,7 +86,10 @@ func (dv *demoDevice) close() error {
 }
 
 func (dv *demoDevice) client() *client.Client {
-	return &client.Client{Node: "http://" + dv.px.Addr(), Store: dv.s, Now: dv.now,
+	// No connection outlives an exchange, as on a 2G link: each one
+	// meets the link's faults.
+	hc := &http.Client{Timeout: client.DefaultTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
+	return &client.Client{Node: "http://" + dv.px.Addr(), Store: dv.s, Now: dv.now, HTTP: hc,
 		Retry: client.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second, Attempts: -1}}
 }
 

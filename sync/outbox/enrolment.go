@@ -79,6 +79,9 @@ func Install(s *storage.Store, c *cert.Certificate, d identity.DistrictPublic, n
 	if err := s.PutMeta(metaDistrict, dt); err != nil {
 		return err
 	}
+	if err := s.SetScope(c.Communes); err != nil {
+		return err
+	}
 	return s.PutMeta(metaCertificate, cb)
 }
 
