@@ -25,7 +25,8 @@ var ErrDirNotEmpty = errors.New("the node directory is not empty")
 // Restore makes cfg.Dir, which must be empty or absent, the directory of
 // the first node of a new cluster that holds the district state saved in
 // the backup file (protocol.BackupHeader). Start it afterwards with the
-// same cfg; the other nodes join it empty and catch up from its snapshot.
+// same cfg (Bootstrap changes nothing: the directory has Raft state); the
+// other nodes join it empty and catch up from its snapshot.
 //
 // The directory gets a node store holding the backup's state (the
 // applied index included) and the backup's feed end as the start of a
@@ -55,9 +56,8 @@ func Restore(cfg Config, file string) (*protocol.BackupHeader, error) {
 	if err := checkEmpty(cfg.Dir); err != nil {
 		return nil, err
 	}
-	pub := cfg.District.Public()
 	// First pass: the whole file checks out before anything is written.
-	h, err := readBackupFile(file, pub.KeyID, cfg, func(state io.Reader) error {
+	h, err := readBackupFile(file, cfg, func(state io.Reader) error {
 		_, err := io.Copy(io.Discard, state)
 		return err
 	})
@@ -83,7 +83,7 @@ func Restore(cfg Config, file string) (*protocol.BackupHeader, error) {
 	}()
 	tcfg := cfg
 	tcfg.Dir = tmp
-	if _, err := readBackupFile(file, pub.KeyID, cfg, func(state io.Reader) error { return buildNodeDir(tcfg, h, addr, state) }); err != nil {
+	if _, err := readBackupFile(file, cfg, func(state io.Reader) error { return buildNodeDir(tcfg, h, addr, state) }); err != nil {
 		return nil, err
 	}
 	// A directory that was there empty is replaced by the one built.
@@ -101,13 +101,14 @@ func Restore(cfg Config, file string) (*protocol.BackupHeader, error) {
 // readBackupFile opens a backup file, checks its header and hands its
 // sealed state to use, which must read it to the end: the size and
 // SHA-256 are checked there.
-func readBackupFile(file, keyID string, cfg Config, use func(io.Reader) error) (*protocol.BackupHeader, error) {
+func readBackupFile(file string, cfg Config, use func(io.Reader) error) (*protocol.BackupHeader, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	defer f.Close()
-	h, state, err := protocol.ReadBackup(f, keyID, cfg.District.Public().SignKey)
+	pub := cfg.District.Public()
+	h, state, err := protocol.ReadBackup(f, pub.KeyID, pub.SignKey)
 	if errors.Is(err, protocol.ErrBackupOtherDistrict) {
 		return nil, fmt.Errorf("backup %s: %w; this node is of district %q: give the district profile the backup was made for", file, err, cfg.District.Name)
 	}
