@@ -52,7 +52,7 @@ func commands() []command {
 		{"search", "search QUERY: names, ID numbers, household numbers, hamlets, birth years", cmdSearch},
 		{"import", "import persons FILE.csv [--dry-run]", cmdImport},
 		{"generate", "generate --persons N --seed S [--commune CODE]: a realistic commune as CSV", cmdGenerate},
-		{"bench", "bench store --persons N | batch | cluster | sync: measure the figures of DESIGN.md §10", cmdBench},
+		{"bench", "bench all | store --persons N | batch | cluster | sync: measure the figures of DESIGN.md §10", cmdBench},
 		{"district", "district init --name NAME | import DIR|FILE... --node URL | backup --node URL --out FILE: a district profile; batch files to a node; a backup of the district", cmdDistrictCommand},
 		{"enrol", "enrol request|sign|install|revoke|list: offline enrolment of devices", cmdEnrol},
 		{"batch", "batch export --out DIR | inspect FILE | status: sealed batches for the district", cmdBatch},

@@ -299,8 +299,13 @@ func districtImport(e *env, args []string) error {
 			f.Status, f.Ops = "accepted", rec.Ops
 		case errors.As(err, &pe):
 			f.Status, f.Code, f.Expected, f.Reason = "refused", pe.Code, pe.Expected, err.Error()
-			if pe.Code == protocol.CodeGap {
+			switch pe.Code {
+			case protocol.CodeGap:
 				f.Reason = fmt.Sprintf("the district expects batch %d of this device first", pe.Expected)
+			case protocol.CodeTampered, protocol.CodeMalformed:
+				// The device's words ("stays pending here") are not for
+				// the operator at the district.
+				f.Reason = fmt.Sprintf("this file was damaged or altered on the way (%s): nothing of it was applied. The officer's laptop still holds batch %d: copy it to the stick again, or let the laptop sync", pe.Message, f.Batch)
 			}
 		case errors.Is(err, client.ErrUnreachable), errors.Is(err, client.ErrNotANode), ctx.Err() != nil:
 			f.Status, f.Reason = "not sent", err.Error()
