@@ -28,9 +28,15 @@ const (
 	prefixSemanticSame = "S:i:"
 )
 
-// Kinds of semantic conflict.
+// Kinds of semantic conflict. When the persons holding one ID number are
+// permanent residents of different communes, the conflict is
+// ConflictTwoResidences: one citizen registered as living permanently in
+// two places (a move recorded as a new registration, or one number typed
+// wrong). Both kinds go away the same way: correct the wrong ID number,
+// merge the two records, or record the move.
 const (
-	ConflictSameIDNumber = "same_id_number"
+	ConflictSameIDNumber  = "same_id_number"
+	ConflictTwoResidences = "two_permanent_residences"
 )
 
 // SemanticConflict is a conflict between records.
@@ -324,6 +330,17 @@ func (s *Store) SemanticConflicts() ([]SemanticConflict, error) {
 			})
 			if err != nil {
 				return err
+			}
+			// Derived from the records at read time, so every store that
+			// holds them says the same.
+			residences := map[string]bool{}
+			for _, id := range c.Persons {
+				if p, err := getPerson(txn, id); err == nil && p.Values[FieldPermanentAddressCode] != "" {
+					residences[p.Values[FieldPermanentAddressCode]] = true
+				}
+			}
+			if len(residences) >= 2 {
+				c.Kind = ConflictTwoResidences
 			}
 			out = append(out, c)
 		}

@@ -265,3 +265,44 @@ func TestHouseholdConflicts_OnlyOfTheDevicesCommunes(t *testing.T) {
 		t.Errorf("a node judges every commune: %+v", hc)
 	}
 }
+
+func TestSemantic_TwoPermanentResidencesMadeAndResolved(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	const num = "002094001234" // Hà Giang, man, born 1994
+	person := func(dev, commune string) *storage.Op {
+		id := storage.ID{Origin: dev[:8], N: 1}
+		return semOp(dev, 1, t0, storage.EventRegister, id,
+			storage.Change{Field: uint8(storage.FieldFullName), New: "Giàng A Páo"},
+			storage.Change{Field: uint8(storage.FieldIDNumber), New: num},
+			storage.Change{Field: uint8(storage.FieldPermanentAddressCode), New: commune})
+	}
+	n := mustCreateNode(t, filepath.Join(t.TempDir(), "n"))
+	defer n.Close()
+	a, b, c := person("aaaaaaaaaaaaaaaa", "00769"), person("bbbbbbbbbbbbbbbb", "00769"), person("cccccccccccccccc", "00778")
+	if _, err := n.ApplyOps([]*storage.Op{a, b}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := n.SemanticConflicts()
+	if err != nil || len(sc) != 1 || sc[0].Kind != storage.ConflictSameIDNumber || sc[0].Key != num {
+		t.Fatalf("one commune: %+v, %v", sc, err)
+	}
+	if _, err := n.ApplyOps([]*storage.Op{c}, storage.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ = n.SemanticConflicts()
+	if len(sc) != 1 || sc[0].Kind != storage.ConflictTwoResidences || len(sc[0].Persons) != 3 || sc[0].Name() != "two_permanent_residences:"+num {
+		t.Fatalf("two communes: %+v", sc)
+	}
+	// The supervisor finds c's number was typed wrong and corrects it:
+	// back to a conflict within one commune, then b's too: none.
+	for i, fix := range []*storage.Op{c, b} {
+		op := semOp(string(fix.Device), 2, t0.Add(time.Hour), storage.EventCorrection, fix.ID,
+			storage.Change{Field: uint8(storage.FieldIDNumber), Seen: fix.Version(), New: "00209400123" + string(rune('5'+i))})
+		if _, err := n.ApplyOps([]*storage.Op{op}, storage.ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sc, _ := n.SemanticConflicts(); len(sc) != 0 {
+		t.Fatalf("after the corrections: %+v", sc)
+	}
+}

@@ -144,7 +144,7 @@ func (c *Conflicts) read() ([]ConflictRow, map[string]any, error) {
 		for _, id := range sc.Persons {
 			names = append(names, c.name(id))
 		}
-		add(sc.Name(), sc.Kind, c.tr.T("conflicts.sum.same_id_number", sc.Key, strings.Join(names, ", ")), sc)
+		add(sc.Name(), sc.Kind, c.tr.T("conflicts.sum."+sc.Kind, sc.Key, strings.Join(names, ", ")), sc)
 	}
 	for _, pc := range pcs {
 		id := pc.Kind + ":" + pc.Person.String()
@@ -274,7 +274,7 @@ func (c *Conflicts) Detail() *ConflictDetail {
 		}
 		d.Choose, d.Enter = sup, sup
 	case storage.SemanticConflict:
-		d.Explain = tr.T("conflicts.explain.same_id_number", x.Key)
+		d.Explain = tr.T("conflicts.explain."+x.Kind, x.Key)
 		for _, id := range x.Persons {
 			d.Columns = append(d.Columns, c.personColumn(id, storage.FieldFullName, storage.FieldBirthDate, storage.FieldPermanentAddressCode, storage.FieldIDNumber))
 			d.Correct = append(d.Correct, id)

@@ -216,7 +216,11 @@ func conflictsList(e *env, args []string) error {
 		for _, id := range sc.Persons {
 			who = append(who, describe(id))
 		}
-		fmt.Fprintf(e.stdout, "%s  the same ID number on %s: correct one of them with `kitctl person edit`\n", sc.Name(), strings.Join(who, " and "))
+		what := "the same ID number on"
+		if sc.Kind == storage.ConflictTwoResidences {
+			what = "one ID number, permanent residents of two communes:"
+		}
+		fmt.Fprintf(e.stdout, "%s  %s %s: correct one of them with `kitctl person edit`, or merge them if they are one person\n", sc.Name(), what, strings.Join(who, " and "))
 	}
 	for _, dc := range all.Duplicates {
 		fmt.Fprintf(e.stdout, "%s  probably one person: %s and %s; --merge KEPT RETIRED or --dismiss\n", dc.Name(), describe(dc.A), describe(dc.B))
@@ -316,7 +320,7 @@ func conflictsResolve(e *env, args []string) error {
 			}
 		}
 	}
-	if strings.HasPrefix(pos0(pos), storage.ConflictSameIDNumber+":") {
+	if strings.HasPrefix(pos0(pos), storage.ConflictSameIDNumber+":") || strings.HasPrefix(pos0(pos), storage.ConflictTwoResidences+":") {
 		return errors.New("two persons hold the same ID number: correct the wrong one with `kitctl person edit PERSON --set id_number=…` (merging duplicate persons is not built yet)")
 	}
 	if *merge || *dismiss {
