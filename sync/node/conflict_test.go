@@ -182,6 +182,8 @@ func TestCluster_MoveReachesTheNewCommuneWithHistory(t *testing.T) {
 	}
 }
 
+// One ID number on permanent residents of two communes: a
+// two_permanent_residences conflict on every node and on the supervisor.
 func TestCluster_SameIDNumberAcrossCommunes(t *testing.T) {
 	c := newTestCluster(t, 3, nil)
 	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
@@ -200,7 +202,7 @@ func TestCluster_SameIDNumberAcrossCommunes(t *testing.T) {
 	c.converged()
 	for _, n := range c.nodes {
 		sc, err := n.Store().SemanticConflicts()
-		if err != nil || len(sc) != 1 || sc[0].Kind != storage.ConflictSameIDNumber || len(sc[0].Persons) != 2 {
+		if err != nil || len(sc) != 1 || sc[0].Kind != storage.ConflictTwoResidences || len(sc[0].Persons) != 2 {
 			t.Fatalf("node %s: %+v, %v", n.cfg.ID, sc, err)
 		}
 	}
