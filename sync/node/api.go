@@ -45,6 +45,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET "+protocol.PathNodeStatus, n.handleNodeStatus)
 	mux.HandleFunc("GET "+protocol.PathNodeReceipt+"{device}/{seq}", n.handleNodeReceipt)
 	mux.HandleFunc("POST "+protocol.PathBackup, n.handleBackup)
+	mux.HandleFunc("POST "+protocol.PathExport, n.handleExport)
 	mux.HandleFunc("GET "+protocol.PathHealth, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET "+protocol.PathReady, n.handleReady)
 	mux.Handle("GET "+protocol.PathMetrics, promhttp.HandlerFor(n.m.reg, promhttp.HandlerOpts{}))
@@ -331,7 +332,14 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, err.(*protocol.Error))
 		return
 	}
-	max := req.Max
+	n.answerPull(w, c, req.Cursor, req.Max)
+}
+
+// answerPull answers a pull of device c after cursor after: a batch
+// sealed to the device, 204 when nothing is new. A device's own pull and
+// the district's export for it (export.go) get the same answer.
+func (n *Node) answerPull(w http.ResponseWriter, c *cert.Certificate, after uint64, maxOps int) {
+	max := maxOps
 	if max <= 0 || max > maxPullOps {
 		max = 500
 	}
@@ -341,13 +349,13 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, errf(protocol.CodeInternal, "reading the district feed: %v", err))
 		return
 	}
-	page, err := n.store.Feed(c.Communes, restores.position(req.Cursor), storage.DeviceID(req.Device), max)
+	page, err := n.store.Feed(c.Communes, restores.position(after), storage.DeviceID(c.Device.ID), max)
 	if err != nil {
 		n.fail(w, errf(protocol.CodeInternal, "reading the district feed: %v", err))
 		return
 	}
 	cursor := restores.cursor(page.Last)
-	if len(page.Ops) == 0 && cursor <= req.Cursor {
+	if len(page.Ops) == 0 && cursor <= after {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -367,6 +375,7 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 	}
 	n.m.pullOps.Add(float64(len(page.Ops)))
 	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set(protocol.HeaderOps, strconv.Itoa(len(page.Ops)))
 	if page.More {
 		w.Header().Set(protocol.HeaderMore, "1")
 	}

@@ -27,6 +27,7 @@ const (
 	PathNodeStatus  = "/v1/node/status"    // GET this node's status
 	PathNodeReceipt = "/v1/node/receipt/"  // GET …/<device>/<seq>: this node's receipt for a batch, or 404
 	PathBackup      = "/v1/node/backup"    // POST a BackupRequest → a backup of this node's state (backup.go)
+	PathExport      = "/v1/export"         // POST an ExportRequest (the district's) → a device's pull answer (districtfile.go)
 	PathHealth      = "/healthz"
 	PathReady       = "/readyz"
 	PathMetrics     = "/metrics"
@@ -36,6 +37,9 @@ const (
 const (
 	// HeaderMore is "1" on a pull answer when more operations wait.
 	HeaderMore = "X-Communekit-More"
+	// HeaderOps is the number of operations in a pull answer: the
+	// district counts what it exports without opening it.
+	HeaderOps = "X-Communekit-Ops"
 	// HeaderForwarded marks a request a follower forwarded to the leader,
 	// so that it is never forwarded twice.
 	HeaderForwarded = "X-Communekit-Forwarded"

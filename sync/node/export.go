@@ -1,0 +1,45 @@
+package node
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+// handleExport answers the district's export request (`kitctl district
+// export`): what device req.Device's pull after req.Cursor would receive,
+// answered exactly as its pull (answerPull), for a district file that
+// travels to the device on a USB stick.
+//
+// The district's signature is checked before anything else, so a request
+// not signed with its key learns nothing, not even whether the device is
+// enrolled. A revoked or expired device gets no answer, as its own pull
+// would not; a device the cluster does not know yet is unknown_device
+// (kitctl sends its certificate from the district's register).
+func (n *Node) handleExport(w http.ResponseWriter, r *http.Request) {
+	if !n.serving(w) {
+		return
+	}
+	body, e := readBody(r, protocol.MaxControlBody)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	var req protocol.ExportRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		n.fail(w, errf(protocol.CodeMalformed, "not an export request: %v", err))
+		return
+	}
+	if err := req.Verify(n.fsm.pub.SignKey, n.now()); err != nil {
+		n.fail(w, err.(*protocol.Error))
+		return
+	}
+	c, e := n.checkDevice(req.Device)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	n.log.Info("export for a device's USB file", "device", req.Device, "after", req.Cursor)
+	n.answerPull(w, c, req.Cursor, req.Max)
+}
