@@ -8,55 +8,99 @@ import (
 	"github.com/communekit/communekit/app/vm"
 )
 
-// householdsPage lists hamlets, and the households of the chosen one.
-func householdsPage(a *App) fyne.CanvasObject {
+// householdsScreen lists hamlets, and the households of the chosen one.
+type householdsScreen struct {
+	a       *App
+	vm      *vm.Households
+	hamlets []vm.HamletRow
+	// list is the chosen hamlet's households; its heads are read a page
+	// at a time as rows come into view.
+	list       *vm.HamletList
+	hamletList *widget.List
+	hhList     *widget.List
+	choose     *widget.Label
+}
+
+// householdsPage builds the households screen.
+func householdsPage(a *App) fyne.CanvasObject { return newHouseholdsScreen(a).view() }
+
+func newHouseholdsScreen(a *App) *householdsScreen {
 	tr := a.tr
-	v := vm.NewHouseholds(tr, a.store)
-	var hamlets []vm.HamletRow
-	var rows []vm.HouseholdRow
-	hhList := widget.NewList(
-		func() int { return len(rows) },
+	p := &householdsScreen{a: a, vm: vm.NewHouseholds(tr, a.store)}
+	p.hhList = widget.NewList(
+		func() int {
+			if p.list == nil {
+				return 0
+			}
+			return p.list.Len()
+		},
 		func() fyne.CanvasObject { return container.NewVBox(bold(""), widget.NewLabel("")) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
+			r := p.list.Row(i)
 			b := o.(*fyne.Container)
-			who := tr.T("households.head", rows[i].Head)
+			who := tr.T("households.head", r.Head)
 			switch {
-			case rows[i].Members == 0:
+			case !r.Read:
+				who = tr.T("households.head", "…")
+			case r.Members == 0:
 				who = tr.T("households.empty")
-			case rows[i].Head == "":
+			case r.Head == "":
 				who = tr.T("households.no_head")
 			}
-			b.Objects[0].(*widget.Label).SetText(rows[i].Number + " — " + who)
-			b.Objects[1].(*widget.Label).SetText(rows[i].Address)
+			b.Objects[0].(*widget.Label).SetText(r.Number + " — " + who)
+			b.Objects[1].(*widget.Label).SetText(r.Address)
 		})
-	hhList.OnSelected = func(i widget.ListItemID) {
-		num := rows[i].Number
-		hhList.UnselectAll()
+	p.hhList.OnSelected = func(i widget.ListItemID) {
+		num := p.list.Row(i).Number
+		p.hhList.UnselectAll()
 		a.push(func() fyne.CanvasObject { return householdPage(a, num) })
 	}
-	hamletList := widget.NewList(
-		func() int { return len(hamlets) },
+	p.hamletList = widget.NewList(
+		func() int { return len(p.hamlets) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.HamletLabel(hamlets[i])) })
-	hamletList.OnSelected = func(i widget.ListItemID) {
-		name := hamlets[i].Name
-		go func() {
-			r := v.InHamlet(name)
-			a.do(func() { rows = r; hhList.Refresh(); hhList.ScrollToTop() })
-		}()
-	}
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(p.vm.HamletLabel(p.hamlets[i]))
+		})
+	p.hamletList.OnSelected = func(i widget.ListItemID) { p.chooseHamlet(p.hamlets[i].Name) }
+	p.choose = widget.NewLabel(tr.T("households.choose"))
+	return p
+}
+
+// view lays the screen out and starts reading the hamlets.
+func (p *householdsScreen) view() fyne.CanvasObject {
+	a, tr := p.a, p.a.tr
 	go func() {
-		err := v.Load()
+		err := p.vm.Load()
 		a.do(func() {
-			if err == nil {
-				hamlets = v.Hamlets()
-				hamletList.Refresh()
+			if err != nil {
+				p.choose.SetText(err.Error())
+				return
 			}
+			p.hamlets = p.vm.Hamlets()
+			p.hamletList.Refresh()
 		})
 	}()
-	split := container.NewHSplit(hamletList, container.NewBorder(widget.NewLabel(tr.T("households.choose")), nil, nil, nil, hhList))
+	split := container.NewHSplit(p.hamletList, container.NewBorder(p.choose, nil, nil, nil, p.hhList))
 	split.SetOffset(0.35)
 	return container.NewBorder(bold(tr.T("nav.households")), nil, nil, nil, split)
+}
+
+// chooseHamlet shows hamlet's households. The numbers and addresses are
+// at hand; the list asks for the heads of the rows it draws.
+func (p *householdsScreen) chooseHamlet(name string) {
+	l := p.vm.Hamlet(name, p.a.do)
+	l.OnChange(func() {
+		if p.list != l {
+			return // another hamlet was chosen meanwhile
+		}
+		if err := l.Err(); err != nil {
+			p.choose.SetText(err.Error())
+		}
+		p.hhList.Refresh()
+	})
+	p.list = l
+	p.hhList.Refresh()
+	p.hhList.ScrollToTop()
 }
 
 // householdPage shows one household's members and its events.

@@ -227,7 +227,11 @@ func TestMerge_MovesEveryMemberAndEmptiesTheOther(t *testing.T) {
 	if err := hh.Load(); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range hh.InHamlet(storage.Hamlet(b.Record().AddressDetail)) {
+	listed := hh.InHamlet(storage.Hamlet(b.Record().AddressDetail))
+	if err := hh.Fill(listed); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range listed {
 		if r.Number == from && (r.Members != 0 || r.Head != "") {
 			t.Errorf("B in the households list: %+v", r)
 		}

@@ -8,7 +8,12 @@ import (
 	"github.com/communekit/communekit/storage/fold"
 )
 
-// Households is the list of households by hamlet.
+// Households is the list of households by hamlet. It keeps each
+// household's number and address only; heads and member counts, which
+// take reading the members, are read for the rows a screen shows
+// ([Households.Fill], [HamletList]): a hamlet of a 100,000-person commune
+// has thousands of households, and reading all their members took seconds
+// and tens of MB for a list that shows twenty rows at a time.
 type Households struct {
 	notifier
 	tr    Tr
@@ -16,7 +21,7 @@ type Households struct {
 
 	mu       sync.Mutex
 	hamlets  []HamletRow
-	byHamlet map[string][]*storage.Household
+	byHamlet map[string][]HouseholdRow
 }
 
 // HamletRow is a hamlet (or residential group) and how many households it
@@ -29,9 +34,11 @@ type HamletRow struct {
 // HouseholdRow is one household in a hamlet's list.
 type HouseholdRow struct {
 	Number  string
-	Head    string // the head's full name
 	Address string
-	Members int // 0 for a household merged into another, or all moved out
+	// Read is false until Head and Members are read (Fill).
+	Read    bool
+	Head    string // the head's full name
+	Members int    // 0 for a household merged into another, or all moved out
 }
 
 // NewHouseholds returns the households view of store; call Load.
@@ -46,10 +53,10 @@ func (v *Households) Load() error {
 	if err != nil {
 		return err
 	}
-	by := map[string][]*storage.Household{}
+	by := map[string][]HouseholdRow{}
 	for _, h := range hs {
 		name := storage.Hamlet(h.AddressDetail)
-		by[name] = append(by[name], h)
+		by[name] = append(by[name], HouseholdRow{Number: h.Number, Address: h.AddressDetail})
 	}
 	rows := make([]HamletRow, 0, len(by))
 	for name, list := range by {
@@ -83,26 +90,101 @@ func (v *Households) HamletLabel(h HamletRow) string {
 	return v.tr.T("households.hamlet", h.Name, h.Households)
 }
 
-// InHamlet returns the households of hamlet, with their heads' names.
+// InHamlet returns the households of hamlet in number order, not yet Read.
 func (v *Households) InHamlet(hamlet string) []HouseholdRow {
 	v.mu.Lock()
-	list := v.byHamlet[hamlet]
-	v.mu.Unlock()
-	rows := make([]HouseholdRow, 0, len(list))
-	for _, h := range list {
-		r := HouseholdRow{Number: h.Number, Address: h.AddressDetail}
+	defer v.mu.Unlock()
+	return append([]HouseholdRow(nil), v.byHamlet[hamlet]...)
+}
+
+// Fill reads the head and the member count of each row.
+func (v *Households) Fill(rows []HouseholdRow) error {
+	for i := range rows {
+		r := &rows[i]
 		// The store does not keep Household.Head up to date (it stays
 		// zero), so the head is found among the members, who come head
 		// first.
-		if ms, err := v.store.Members(h.Number); err == nil {
-			r.Members = len(ms)
-			if len(ms) > 0 && ms[0].IsHead() {
-				r.Head = ms[0].FullName()
-			}
+		ms, err := v.store.Members(r.Number)
+		if err != nil {
+			return err
 		}
-		rows = append(rows, r)
+		r.Members, r.Head, r.Read = len(ms), "", true
+		if len(ms) > 0 && ms[0].IsHead() {
+			r.Head = ms[0].FullName()
+		}
 	}
-	return rows
+	return nil
+}
+
+// HamletPage is how many rows of a [HamletList] are read at a time: a
+// screenful and some.
+const HamletPage = 32
+
+// HamletList is the households of one hamlet as a list screen shows them:
+// every number and address at once, the heads and member counts read a
+// page at a time on a goroutine of their own, when a row of the page is
+// first asked for. Each page read is handed over through Do and told by
+// OnChange.
+type HamletList struct {
+	notifier
+	v  *Households
+	do Do
+
+	mu    sync.Mutex
+	rows  []HouseholdRow
+	asked map[int]bool // pages being read or read
+	err   error
+}
+
+// Hamlet returns the list of hamlet's households.
+func (v *Households) Hamlet(hamlet string, do Do) *HamletList {
+	return &HamletList{v: v, do: do, rows: v.InHamlet(hamlet), asked: map[int]bool{}}
+}
+
+// Len is how many households the hamlet has.
+func (l *HamletList) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.rows)
+}
+
+// Row returns row i. Until its page is read, its Read is false; asking
+// for it starts the read.
+func (l *HamletList) Row(i int) HouseholdRow {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.rows[i]
+	if page := i / HamletPage; !r.Read && !l.asked[page] {
+		l.asked[page] = true
+		go l.read(page)
+	}
+	return r
+}
+
+// Err is the error of the last page read, or nil.
+func (l *HamletList) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+func (l *HamletList) read(page int) {
+	l.mu.Lock()
+	from := page * HamletPage
+	rows := append([]HouseholdRow(nil), l.rows[from:min(from+HamletPage, len(l.rows))]...)
+	l.mu.Unlock()
+	err := l.v.Fill(rows)
+	l.do(func() {
+		l.mu.Lock()
+		// A page that failed is not read again by this list (the screen
+		// shows Err): asking again on every redraw would loop.
+		l.err = err
+		if err == nil {
+			copy(l.rows[from:], rows)
+		}
+		l.mu.Unlock()
+		l.changed()
+	})
 }
 
 // Household is one household with its members.

@@ -3,6 +3,7 @@ package vm
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/communekit/communekit/storage"
 )
@@ -47,15 +48,65 @@ func TestHouseholds_ByHamletWithHeads(t *testing.T) {
 		if !strings.Contains(hh.HamletLabel(hm), hm.Name) {
 			t.Errorf("label %q", hh.HamletLabel(hm))
 		}
-		for _, r := range hh.InHamlet(hm.Name) {
-			if r.Head == "" {
-				t.Errorf("household %s without a head's name", r.Number)
+		rows := hh.InHamlet(hm.Name)
+		if err := hh.Fill(rows); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.Head == "" || !r.Read || r.Members == 0 {
+				t.Errorf("household %s: %+v", r.Number, r)
 			}
 		}
 	}
 	_, n, _ := s.Counts()
 	if total != n {
 		t.Errorf("hamlets hold %d households, store %d", total, n)
+	}
+}
+
+// TestHamletList_ReadsHeadsAPageAtATime: a hamlet's list has every number
+// and address at once, and reads heads only for the pages asked for.
+func TestHamletList_ReadsHeadsAPageAtATime(t *testing.T) {
+	s := mustStore(t, 2000)
+	hh := NewHouseholds(mustTr(t), s)
+	if err := hh.Load(); err != nil {
+		t.Fatal(err)
+	}
+	big := hh.Hamlets()[0]
+	for _, hm := range hh.Hamlets() {
+		if hm.Households > big.Households {
+			big = hm
+		}
+	}
+	if big.Households <= 2*HamletPage {
+		t.Fatalf("the largest hamlet has %d households: too few to page", big.Households)
+	}
+	l := hh.Hamlet(big.Name, Now)
+	ch := changes(l)
+	if l.Len() != big.Households {
+		t.Fatalf("%d rows, want %d", l.Len(), big.Households)
+	}
+	if r := l.Row(0); r.Read || r.Number == "" || r.Address == "" {
+		t.Fatalf("first row before its page is read: %+v", r)
+	}
+	l.Row(1) // the same page: not read twice
+	waitChange(t, ch)
+	for i := 0; i < HamletPage; i++ {
+		if r := l.Row(i); !r.Read || r.Head == "" {
+			t.Fatalf("row %d after its page was read: %+v", i, r)
+		}
+	}
+	if r := l.Row(HamletPage); r.Read {
+		t.Fatalf("a row of the next page read before it was asked for: %+v", r)
+	}
+	waitChange(t, ch)
+	if r := l.Row(HamletPage); !r.Read || l.Err() != nil {
+		t.Fatalf("row %d: %+v, %v", HamletPage, r, l.Err())
+	}
+	select {
+	case <-ch:
+		t.Fatal("a page read that nobody asked for")
+	case <-time.After(50 * time.Millisecond):
 	}
 }
 
