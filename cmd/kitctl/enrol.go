@@ -309,17 +309,19 @@ func enrolList(e *env, args []string) error {
 
 func cmdBatch(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("batch needs a subcommand: export, inspect or status")
+		return usagef("batch needs a subcommand: export, import, inspect or status")
 	}
 	switch args[0] {
 	case "export":
 		return batchExport(e, args[1:])
+	case "import":
+		return batchImport(e, args[1:])
 	case "inspect":
 		return batchInspect(e, args[1:])
 	case "status":
 		return batchStatus(e, args[1:])
 	}
-	return usagef("batch: unknown subcommand %q (export, inspect, status)", args[0])
+	return usagef("batch: unknown subcommand %q (export, import, inspect, status)", args[0])
 }
 
 func batchExport(e *env, args []string) error {

@@ -181,7 +181,8 @@ func humanBytes(n int64) string {
 }
 
 // cmdDistrictCommand is the district command: `district import` here,
-// backup and restore in districtbackup.go, the rest in enrol.go.
+// backup and restore in districtbackup.go, export in districtexport.go,
+// the rest in enrol.go.
 func cmdDistrictCommand(e *env, args []string) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -189,6 +190,8 @@ func cmdDistrictCommand(e *env, args []string) error {
 			return districtImport(e, args[1:])
 		case "backup":
 			return districtBackup(e, args[1:])
+		case "export":
+			return districtExport(e, args[1:])
 		case "restore":
 			return districtRestoreHint(e, args[1:])
 		}

@@ -40,7 +40,8 @@ type ExportOptions struct {
 // FileExport is a district file [ExportFile] made.
 type FileExport struct {
 	// Header says what the file holds; nil when nothing was new for the
-	// device after the cursor (no file is made).
+	// device after the cursor (no file is made): no operation of another
+	// device.
 	Header *protocol.DistrictFileHeader
 	File   []byte
 	// More is true when the file reached its bound and more waits after
@@ -86,6 +87,7 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 		return pub.SignKey, nil
 	}}
 
+	counted := true // every answer said how many operations it holds
 	f := &protocol.DistrictFile{Header: protocol.DistrictFileHeader{
 		District: pub.Name, KeyID: pub.KeyID, Device: c.Device.ID, DeviceKey: c.Device.KeyID(), Officer: c.Officer, From: after,
 	}}
@@ -117,7 +119,8 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 		if h.Seq <= cur {
 			return nil, fmt.Errorf("%w: it answered changes up to %d for changes after %d", ErrNotANode, h.Seq, cur)
 		}
-		ops, _ := strconv.Atoi(a.header.Get(protocol.HeaderOps))
+		ops, err := strconv.Atoi(a.header.Get(protocol.HeaderOps))
+		counted = counted && err == nil
 		f.Answers = append(f.Answers, a.body)
 		f.Header.Ops += ops
 		size += len(a.body)
@@ -130,8 +133,11 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 			break
 		}
 	}
-	if len(f.Answers) == 0 {
-		return out, nil
+	if len(f.Answers) == 0 || counted && f.Header.Ops == 0 && !out.More {
+		// Nothing, or only the device's own work coming back: its
+		// cursor would move, but not by a file carried for nothing. The
+		// next file starts from the same cursor and covers the same.
+		return &FileExport{}, nil
 	}
 	f.Header.To = cur
 	l, err := newestRevocations(ctx, o.HTTP, base, pub, o.Revocations)

@@ -249,7 +249,7 @@ func (im *importer) apply(r *FileResult, b []byte) {
 	h := &f.Header
 	r.Device, r.Officer, r.District, r.From, r.To, r.Made, r.Ops = h.Device, h.Officer, h.District, h.From, h.To, h.Made, h.Ops
 	if h.Device != im.dev.ID || h.DeviceKey != im.dev.Public().KeyID() {
-		im.refuse(r, FileCodeOtherDevice, fmt.Errorf("%w: it is for device %s (%s), this is device %s; leave it on the stick for that device", ErrFileOtherDevice, h.Device, h.Officer, im.dev.ID))
+		im.refuse(r, FileCodeOtherDevice, fmt.Errorf("%w: %s (%s), not this one (%s); leave it on the stick for that laptop", ErrFileOtherDevice, h.Device, h.Officer, im.dev.ID))
 		return
 	}
 	// Open everything before applying anything.

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/client"
+	"github.com/communekit/communekit/sync/protocol"
+	"github.com/communekit/communekit/sync/registry"
+)
+
+// metaExported names, in the district profile, the cursor at the end of
+// the last district file exported for a device: where its next file
+// starts (8 bytes, big endian).
+const metaExported = "usb/exported/"
+
+// exportedFile is one device's part of a district export.
+type exportedFile struct {
+	Device  string `json:"device"`
+	Officer string `json:"officer,omitempty"`
+	Status  string `json:"status"` // written, nothing new, skipped, failed
+	File    string `json:"file,omitempty"`
+	From    uint64 `json:"from"`
+	To      uint64 `json:"to,omitempty"`
+	Ops     int    `json:"operations"`
+	Bytes   int    `json:"bytes,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// districtExport writes district files for devices onto a stick
+// (PROTOCOL.md, "District files"): what each device's next pull would
+// receive, sealed to it by the cluster, signed by the district.
+func districtExport(e *env, args []string) error {
+	fs := flag.NewFlagSet("district export", flag.ContinueOnError)
+	device := fs.String("device", "", "the device to export for (as `kitctl enrol list` shows it)")
+	commune := fs.String("commune", "", "export for every enrolled device of this commune instead")
+	node := fs.String("node", "", "the district node's URL, e.g. http://10.0.0.5:8080")
+	out := fs.String("out", "", "the directory to write the files to (the USB stick)")
+	after := fs.Int64("after", -1, "start after this change (the cursor the laptop reports) instead of where the last file for the device ended")
+	timeout := fs.Duration("timeout", defaultTimeout, "give up after this long")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	const usage = "usage: kitctl --profile DISTRICT district export (--device ID | --commune CODE) --node URL --out DIR [--after N]"
+	if len(pos) > 0 || *node == "" || *out == "" || (*device == "") == (*commune == "") {
+		return usagef(usage)
+	}
+	if *after >= 0 && *device == "" {
+		return usagef("--after goes with --device: each device of a commune has its own cursor\n%s", usage)
+	}
+	if err := checkNodeFlag(*node); err != nil {
+		return err
+	}
+	ctx, cancel, err := nodeContext(*timeout)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	s, reg, err := e.openDistrict()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	var devices []*exportedFile
+	var certs []*cert.Certificate
+	if *device != "" {
+		c, err := reg.Check(*device)
+		if errors.Is(err, registry.ErrUnknownDevice) {
+			return fmt.Errorf("%v: `kitctl enrol list` shows the enrolled devices", err)
+		}
+		if err != nil {
+			return fmt.Errorf("no file is made for device %s: %w", *device, err)
+		}
+		certs = append(certs, c)
+	} else {
+		all, err := reg.Certificates()
+		if err != nil {
+			return err
+		}
+		for _, c := range all {
+			if !c.Covers(*commune) {
+				continue
+			}
+			if _, err := reg.Check(c.Device.ID); err != nil {
+				devices = append(devices, &exportedFile{Device: c.Device.ID, Officer: c.Officer, Status: "skipped", Reason: err.Error()})
+				continue
+			}
+			certs = append(certs, c)
+		}
+		if len(certs) == 0 && len(devices) == 0 {
+			return fmt.Errorf("no device of this district is enrolled for commune %s: `kitctl enrol list` shows the enrolled devices", *commune)
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", *out, err)
+	}
+	revs, err := reg.Revocations()
+	if err != nil {
+		return err
+	}
+
+	var stop error
+	for _, c := range certs {
+		from, err := exportedCursor(s, c.Device.ID)
+		if err != nil {
+			return err
+		}
+		if *after >= 0 {
+			from = uint64(*after)
+		}
+		for {
+			f := &exportedFile{Device: c.Device.ID, Officer: c.Officer, From: from}
+			devices = append(devices, f)
+			if stop != nil {
+				f.Status, f.Reason = "failed", "not asked: "+stop.Error()
+				break
+			}
+			x, err := client.ExportFile(ctx, *node, reg.Keys(), c, from, client.ExportOptions{Revocations: revs})
+			if err == nil && x.Header != nil {
+				f.File = filepath.Join(*out, x.Header.FileName())
+				err = storage.WriteFileAtomic(f.File, x.File)
+				if err == nil {
+					// Recorded only once the file is on the stick.
+					err = s.PutMeta(metaExported+c.Device.ID, binary.BigEndian.AppendUint64(nil, x.Header.To))
+				}
+			}
+			switch {
+			case err != nil:
+				f.Status, f.File, f.Reason = "failed", "", err.Error()
+				if errors.Is(err, client.ErrUnreachable) || errors.Is(err, client.ErrNotANode) || ctx.Err() != nil {
+					stop = err
+				}
+			case x.Header == nil:
+				f.Status = "nothing new"
+			default:
+				f.Status, f.To, f.Ops, f.Bytes = "written", x.Header.To, x.Header.Ops, len(x.File)
+			}
+			if err != nil || x.Header == nil || !x.More {
+				break
+			}
+			from = x.Header.To // more than one file holds: the next goes on
+		}
+	}
+
+	count := map[string]int{}
+	for _, f := range devices {
+		count[f.Status]++
+	}
+	if e.jsonOut {
+		e.printJSON(map[string]any{"files": devices, "written": count["written"], "nothing_new": count["nothing new"],
+			"skipped": count["skipped"], "failed": count["failed"]})
+	} else {
+		for _, f := range devices {
+			who := "device " + f.Device
+			if f.Officer != "" {
+				who += " (" + f.Officer + ")"
+			}
+			switch f.Status {
+			case "written":
+				fmt.Fprintf(e.stdout, "%s: %d change(s) for %s, after change %d up to %d, %s\n", f.File, f.Ops, who, f.From, f.To, humanBytes(int64(f.Bytes)))
+			case "nothing new":
+				fmt.Fprintf(e.stdout, "%s: nothing new after change %d: no file\n", who, f.From)
+			default:
+				fmt.Fprintf(e.stdout, "%s: %s: %s\n", who, f.Status, f.Reason)
+			}
+		}
+		fmt.Fprintf(e.stdout, "%d file(s) written to %s", count["written"], *out)
+		if n := count["nothing new"]; n > 0 {
+			fmt.Fprintf(e.stdout, ", %d device(s) with nothing new", n)
+		}
+		if n := count["skipped"]; n > 0 {
+			fmt.Fprintf(e.stdout, ", %d device(s) skipped", n)
+		}
+		if n := count["failed"]; n > 0 {
+			fmt.Fprintf(e.stdout, ", %d failed", n)
+		}
+		fmt.Fprintln(e.stdout, ".")
+		if count["written"] > 0 {
+			fmt.Fprintf(e.stdout, "On each laptop: kitctl batch import %s (or the app's “Nhập từ USB”). If a laptop says a file before is missing, export again with --device ID --after N as it says.\n", *out)
+		}
+	}
+	if stop != nil {
+		return stop
+	}
+	if count["failed"] > 0 {
+		return silentExit{exitData}
+	}
+	return nil
+}
+
+// exportedCursor is where the next district file for device starts: the
+// end of the last one exported, 0 before the first.
+func exportedCursor(s *storage.Store, device string) (uint64, error) {
+	b, err := s.GetMeta(metaExported + device)
+	if errors.Is(err, storage.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(b) != 8 {
+		return 0, fmt.Errorf("%w: the export cursor of device %s is %d bytes, not 8", storage.ErrDamaged, device, len(b))
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+// batchImport applies district files (the way back by stick) to this
+// device, as a pull would, and reports each.
+func batchImport(e *env, args []string) error {
+	fs := flag.NewFlagSet("batch import", flag.ContinueOnError)
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("usage: kitctl batch import FILE.ckp|DIR...: the files the district exported for this device")
+	}
+	names, err := client.DistrictFiles(pos...)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("no district files (%s) in %s: the district writes them with `kitctl district export`", protocol.DistrictFileExt, strings.Join(pos, ", "))
+	}
+	s, err := e.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rs, err := client.ImportFiles(s, pos...)
+	if err != nil && rs == nil {
+		return err
+	}
+	count := map[string]int{}
+	applied, mine := 0, 0
+	var cursor uint64
+	for _, r := range rs {
+		key := string(r.Status)
+		if r.Code == client.FileCodeOtherDevice {
+			key = "other device"
+		} else {
+			mine++
+		}
+		count[key]++
+		applied += r.Applied
+		cursor = max(cursor, r.Cursor)
+	}
+	if e.jsonOut {
+		e.printJSON(map[string]any{"files": rs, "applied": count[string(client.FileApplied)], "already_had": count[string(client.FileHad)],
+			"refused": count[string(client.FileRefused)], "other_device": count["other device"], "new_operations": applied, "cursor": cursor})
+	} else {
+		for _, r := range rs {
+			name := filepath.Base(r.Path)
+			switch {
+			case r.Status == client.FileApplied:
+				fmt.Fprintf(e.stdout, "%s: applied %d change(s) (%d new to this device); received up to %d\n", name, r.Ops, r.Applied, r.Cursor)
+			case r.Status == client.FileHad:
+				fmt.Fprintf(e.stdout, "%s: already had: this device has received up to %d, the file ends at %d; nothing changed\n", name, r.Cursor, r.To)
+			case r.Code == client.FileCodeOtherDevice:
+				fmt.Fprintf(e.stdout, "%s: for device %s (%s), not this one: left for that laptop\n", name, r.Device, r.Officer)
+			default:
+				fmt.Fprintf(e.stdout, "%s: refused: %s\n", name, r.Reason)
+			}
+		}
+		fmt.Fprintf(e.stdout, "%d file(s) applied (%d new change(s)), %d already had, %d refused", count[string(client.FileApplied)], applied,
+			count[string(client.FileHad)], count[string(client.FileRefused)])
+		if n := count["other device"]; n > 0 {
+			fmt.Fprintf(e.stdout, ", %d for other devices", n)
+		}
+		fmt.Fprintln(e.stdout, ".")
+	}
+	if err != nil {
+		return err
+	}
+	if mine == 0 {
+		return fmt.Errorf("none of the district files in %s is for this device (%s): ask the district to export for it (kitctl district export --device %s)",
+			strings.Join(pos, ", "), s.DeviceKeys().ID, s.DeviceKeys().ID)
+	}
+	if count[string(client.FileRefused)] > 0 {
+		return silentExit{exitData}
+	}
+	return nil
+}
