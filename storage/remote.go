@@ -141,32 +141,44 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 	err := s.db.Update(func(txn *badger.Txn) error {
 		res = ApplyResult{}
 		ctr = s.ctr
-		hist := &history{txn: ro, extra: map[ID][]*Op{}}
-		persons := map[ID]*Person{}
+		// Maps sized for an entry of new persons, the usual case: an
+		// entry of thousands of operations otherwise rehashes each of
+		// them a dozen times.
+		hist := &history{txn: ro, extra: make(map[ID][]*Op, len(ops))}
+		persons := make(map[ID]*Person, len(ops))
 		households := map[ID]*Household{}
-		seenOp := map[[2]any]bool{}
+		seenOp := make(map[OpRef]bool, len(ops))
 		delta := map[string]int32{}
 		type touched struct {
 			old *Person
 			new *Person
 		}
 		var order []ID
-		var entered []string   // communes the current op's record just moved into
-		var idNumbers []string // ID numbers whose holders changed
-		var hhTouched []string // households whose members changed
+		var communes communeSet // those the current op concerns
+		var entered []string    // communes the current op's record just moved into
+		var idNumbers []string  // ID numbers whose holders changed
+		var hhTouched []string  // households whose members changed
+		var moved []ID          // persons whose pending move out (M:) this call may change
 		// Persons this call creates: no conflict record of theirs exists
 		// but those this call writes (multi), so no read is needed.
-		fresh := map[ID]bool{}
+		fresh := make(map[ID]bool, len(ops))
 		multi := map[fieldKey]bool{}
 		sem := newLists(txn)
 		var dupTouched []string // Q: lists whose persons or their details changed
-		touchedIDs := map[ID]bool{}
-		changed := map[ID]*touched{}
+		touchedIDs := make(map[ID]bool, len(ops))
+		changed := make(map[ID]*touched, len(ops))
+		var validDevice DeviceID // the last device checked: a batch's operations share one
 		for _, op := range ops {
-			if !op.Device.Valid() || op.Seq == 0 {
+			if op.Device != validDevice {
+				if !op.Device.Valid() {
+					return fmt.Errorf("%w: operation without a valid device and sequence number", ErrCorrupt)
+				}
+				validDevice = op.Device
+			}
+			if op.Seq == 0 {
 				return fmt.Errorf("%w: operation without a valid device and sequence number", ErrCorrupt)
 			}
-			k := [2]any{op.Device, op.Seq}
+			k := OpRef{Device: op.Device, Seq: op.Seq}
 			if seenOp[k] {
 				res.Skipped++
 				continue
@@ -186,20 +198,26 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				res.Skipped++
 				continue
 			}
-			communes := map[string]bool{}
+			communes = communes[:0]
 			switch op.Kind {
 			case KindPerson:
 				p, ok := persons[op.ID]
 				if !ok {
-					cur, err := getPerson(txn, op.ID)
+					cur, err := personIn(txn, op.ID)
 					switch {
-					case errors.Is(err, ErrNotFound):
+					case err != nil:
+						return err
+					case cur == nil:
 						p = &Person{ID: op.ID}
 						ctr.Persons++
 						changed[op.ID] = &touched{}
 						fresh[op.ID] = true
-					case err != nil:
-						return err
+						// Only a person the store holds can have been
+						// merged into another (Mg:), unless this call
+						// merges it (applyDecision records that).
+						if _, ok := sem.retired[op.ID]; !ok {
+							sem.retired[op.ID] = false
+						}
 					default:
 						p = cur
 						old := *cur
@@ -208,11 +226,8 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					persons[op.ID] = p
 					order = append(order, op.ID)
 				}
-				communeOf(p, communes)
-				before := make(map[string]bool, len(communes))
-				for c := range communes {
-					before[c] = true
-				}
+				communeOf(p, &communes)
+				before := len(communes) // communes[:before] are the record's before op
 				existed := !p.Versions[FieldFullName].IsZero()
 				// The op's own keys first: settling a field reads the
 				// record's operations, this one included.
@@ -232,13 +247,12 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 						return err
 					}
 				}
-				communeOf(p, communes)
+				if op.Event == EventMoveOut || op.Event == EventMoveIn || op.Event == EventResolution {
+					moved = append(moved, op.ID)
+				}
+				communeOf(p, &communes)
 				if existed {
-					for c := range communes {
-						if !before[c] && c != "" {
-							entered = append(entered, c)
-						}
-					}
+					entered = append(entered, communes[before:]...)
 				}
 			case KindHousehold:
 				h, ok := households[op.ID]
@@ -260,9 +274,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					households[op.ID] = h
 					order = append(order, op.ID)
 				}
-				if h.AddressCode != "" {
-					communes[h.AddressCode] = true
-				}
+				communes.add(h.AddressCode)
 				if err := mergeInto(op, h.Versions[:], func(f uint8, v string) error {
 					if f < 1 || f >= uint8(numHouseholdFields) {
 						return fmt.Errorf("operation %s/%d: unknown household field %d", op.Device, op.Seq, f)
@@ -271,9 +283,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				}); err != nil {
 					return err
 				}
-				if h.AddressCode != "" {
-					communes[h.AddressCode] = true
-				}
+				communes.add(h.AddressCode)
 			case KindDecision:
 				if err := putRemote(txn, op, rk); err != nil {
 					return err
@@ -313,10 +323,10 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 					if ctr.Persons > 0 {
 						ctr.Persons--
 					}
-					communeOf(rp, communes)
+					communeOf(rp, &communes)
 				}
 				if a, err := getPerson(txn, op.ID); err == nil {
-					communeOf(a, communes)
+					communeOf(a, &communes)
 				}
 			default:
 				return fmt.Errorf("%w: operation %s/%d changes a %s", ErrCorrupt, op.Device, op.Seq, op.Kind)
@@ -329,7 +339,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 			}
 			if o.Feed {
 				for _, c := range o.Communes {
-					communes[c] = true
+					communes.add(c)
 				}
 				// An officer's colleagues receive what the officer
 				// recorded even about a record whose addresses are all
@@ -339,18 +349,12 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 				// hold a record of only the fields it changed (found by
 				// kitctl demo: a ghost person with an occupation and no name).
 				if sc := o.Scope[op.Device]; len(sc) == 1 {
-					communes[sc[0]] = true
+					communes.add(sc[0])
 				}
 				ctr.Feed++
-				list := make([]string, 0, len(communes))
-				for c := range communes {
-					if c != "" {
-						list = append(list, c)
-					}
-				}
-				sort.Strings(list)
+				sort.Strings(communes)
 				ref := rk[len(prefixRemoteOp):]
-				for _, c := range list {
+				for _, c := range communes {
 					if err := txn.Set(feedKey(c, ctr.Feed), ref); err != nil {
 						return err
 					}
@@ -429,7 +433,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 		if err := stageCounts(txn, txn, delta); err != nil {
 			return err
 		}
-		if err := checkMoves(txn, ctr.Seen); err != nil {
+		if err := checkMoves(txn, ro, ctr.Seen, moved); err != nil {
 			return err
 		}
 		if err := checkHouseholds(sem, hhTouched); err != nil {
@@ -583,13 +587,51 @@ func versionLess(a, b Version) bool {
 	return a.Device < b.Device
 }
 
-// communeOf adds the communes p's addresses name.
-func communeOf(p *Person, to map[string]bool) {
-	for _, f := range []Field{FieldPermanentAddressCode, FieldCurrentAddressCode, FieldTemporaryAddressCode} {
-		if c := p.Values[f]; c != "" {
-			to[c] = true
+// communeSet is the few communes one operation concerns (a record's
+// addresses, its sender's commune), in the order found: a slice, because
+// a map per operation cost more than the search of two or three entries.
+type communeSet []string
+
+// add adds c unless it is empty or held.
+func (s *communeSet) add(c string) {
+	if c == "" || s.has(c) {
+		return
+	}
+	*s = append(*s, c)
+}
+
+func (s communeSet) has(c string) bool {
+	for _, x := range s {
+		if x == c {
+			return true
 		}
 	}
+	return false
+}
+
+// communeOf adds the communes p's addresses name.
+func communeOf(p *Person, to *communeSet) {
+	to.add(p.Values[FieldPermanentAddressCode])
+	to.add(p.Values[FieldCurrentAddressCode])
+	to.add(p.Values[FieldTemporaryAddressCode])
+}
+
+// personIn reads the record of id, or nil when txn holds none (getPerson
+// without the error that names it: a district entry asks for thousands of
+// persons it does not hold yet).
+func personIn(txn *badger.Txn, id ID) (*Person, error) {
+	item, err := txn.Get(personKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := &Person{}
+	if err := item.Value(p.UnmarshalBinary); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // stageIndex moves the search index from old to new within txn.

@@ -72,14 +72,16 @@ func listGet(txn *badger.Txn, k []byte) ([]byte, error) {
 // list held a conflict then) and what it holds now.
 type lists struct {
 	txn     *badger.Txn
-	was     map[string][]byte
-	now     map[string][]byte
-	seen    map[string]bool
+	held    map[string]*listHeld
 	retired map[ID]bool // isRetired, read once per person per transaction
 }
 
+// listHeld is what one list key held when the transaction began and holds
+// now.
+type listHeld struct{ was, now []byte }
+
 func newLists(txn *badger.Txn) *lists {
-	return &lists{txn: txn, was: map[string][]byte{}, now: map[string][]byte{}, seen: map[string]bool{}, retired: map[ID]bool{}}
+	return &lists{txn: txn, held: map[string]*listHeld{}, retired: map[ID]bool{}}
 }
 
 // isRetired reports whether id was merged into another person (Mg:).
@@ -92,34 +94,44 @@ func (c *lists) isRetired(id ID) bool {
 	return r
 }
 
-func (c *lists) get(k []byte) ([]byte, error) {
-	if c.seen[string(k)] {
-		return c.now[string(k)], nil
+func (c *lists) list(k []byte) (*listHeld, error) {
+	if h, ok := c.held[string(k)]; ok {
+		return h, nil
 	}
 	l, err := listGet(c.txn, k)
 	if err != nil {
 		return nil, err
 	}
-	c.seen[string(k)], c.was[string(k)], c.now[string(k)] = true, l, l
-	return l, nil
+	h := &listHeld{was: l, now: l}
+	c.held[string(k)] = h
+	return h, nil
+}
+
+func (c *lists) get(k []byte) ([]byte, error) {
+	h, err := c.list(k)
+	if err != nil {
+		return nil, err
+	}
+	return h.now, nil
 }
 
 // before returns what the list held when the transaction began.
 func (c *lists) before(k []byte) ([]byte, error) {
-	if _, err := c.get(k); err != nil {
+	h, err := c.list(k)
+	if err != nil {
 		return nil, err
 	}
-	return c.was[string(k)], nil
+	return h.was, nil
 }
 
 // edit adds or removes entry in the list under k.
 func (c *lists) edit(k, entry []byte, add bool) error {
-	l, err := c.get(k)
+	h, err := c.list(k)
 	if err != nil {
 		return err
 	}
-	out := listWith(l, entry, add)
-	c.now[string(k)] = out
+	out := listWith(h.now, entry, add)
+	h.now = out
 	if len(out) == 0 {
 		return deleteIf(c.txn, k)
 	}
@@ -276,14 +288,13 @@ func dedupeSorted[T comparable](s []T) []T {
 // others, so that the supervisors of every commune concerned see the whole
 // conflict (devices skip what they hold).
 func feedEachOther(txn *badger.Txn, h *history, ids []ID, ctr *counters) error {
-	communes := make([]map[string]bool, len(ids))
+	communes := make([]communeSet, len(ids))
 	for i, id := range ids {
-		communes[i] = map[string]bool{}
 		p, err := getPerson(txn, id)
 		if err != nil {
 			return err
 		}
-		communeOf(p, communes[i])
+		communeOf(p, &communes[i])
 	}
 	for i, id := range ids {
 		var to []string
@@ -291,8 +302,8 @@ func feedEachOther(txn *badger.Txn, h *history, ids []ID, ctr *counters) error {
 			if j == i {
 				continue
 			}
-			for c := range communes[j] {
-				if !communes[i][c] {
+			for _, c := range communes[j] {
+				if !communes[i].has(c) {
 					to = append(to, c)
 				}
 			}
@@ -427,26 +438,58 @@ func moveMatched(h *history, id ID, at HLC) bool {
 	return false
 }
 
-// checkMoves flags the moves out older than MoveInWithin by seen.
-func checkMoves(txn *badger.Txn, seen HLC) error {
+// checkMoves flags the moves out older than MoveInWithin by seen. The
+// pending moves are those ro (the store before txn began) holds, but for
+// the persons in changed, whose M: key txn may have set or deleted: those
+// are read through txn. (An iterator of txn itself would sort every write
+// of the transaction — tens of thousands in a district entry — each time.)
+func checkMoves(txn, ro *badger.Txn, seen HLC, changed []ID) error {
 	pre := []byte(prefixPendingMove)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
 	type late struct {
 		k  []byte
 		at []byte
 	}
 	var flag []late
 	limit := uint64(MoveInWithin.Milliseconds()) << 16
-	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-		v, err := it.Item().ValueCopy(nil)
-		if err != nil || len(v) != 8 {
-			continue
-		}
-		if uint64(seen) > beU64(v)+limit {
-			flag = append(flag, late{k: append([]byte(prefixSemanticMove), it.Item().KeyCopy(nil)[len(pre):]...), at: v})
+	consider := func(k, v []byte) {
+		if len(v) == 8 && uint64(seen) > beU64(v)+limit {
+			flag = append(flag, late{k: append([]byte(prefixSemanticMove), k[len(pre):]...), at: v})
 		}
 	}
+	inTxn := make(map[string]bool, len(changed))
+	var keys [][]byte
+	for _, id := range changed {
+		if k := personKeyed(prefixPendingMove, id); !inTxn[string(k)] {
+			inTxn[string(k)] = true
+			keys = append(keys, k)
+		}
+	}
+	it := ro.NewIterator(badger.IteratorOptions{Prefix: pre})
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		if inTxn[string(it.Item().Key())] {
+			continue
+		}
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			continue
+		}
+		consider(it.Item().KeyCopy(nil), v)
+	}
 	it.Close()
+	for _, k := range keys {
+		item, err := txn.Get(k)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			continue
+		}
+		consider(k, v)
+	}
 	for _, l := range flag {
 		if !exists(txn, l.k) {
 			if err := txn.Set(l.k, l.at); err != nil {
