@@ -14,14 +14,17 @@ func (a *App) showImport() {
 	a.showRoot(func() fyne.CanvasObject { return importPage(a) })
 }
 
-// importPage is "Import from USB" on a supervisor's device: the folder on
-// the stick, Import (Enter in the folder field), then one line per file
-// with what became of it. On an officer's device it says who imports.
+// importPage is "Import from USB": the folder on the stick, Import
+// (Enter in the folder field), then one line per file with what became
+// of it. Every enrolled device imports the district's files for it; a
+// supervisor's also sends officers' batch files to the district node.
 func importPage(a *App) fyne.CanvasObject {
 	tr := a.tr
 	x := vm.NewImport(tr, a.store, a.do)
+	explain := wrapped("")
 	role := wrapped("")
 	role.Importance = widget.WarningImportance
+	cursor := wrapped("")
 	node := widget.NewLabel("")
 	folder := newKeyEntry(a.keys)
 	folder.SetText(a.exchangeDir())
@@ -41,11 +44,26 @@ func importPage(a *App) fyne.CanvasObject {
 		} else {
 			role.Show()
 		}
+		if d.Forwards {
+			explain.SetText(tr.T("import.explain"))
+		} else {
+			explain.SetText(tr.T("import.explain_device"))
+		}
+		cursor.SetText(d.CursorLine)
+		if d.CursorLine == "" {
+			cursor.Hide()
+		} else {
+			cursor.Show()
+		}
 		node.SetText(tr.T("import.node", d.Node))
-		if d.Node == "" {
+		switch {
+		case !d.Forwards:
+			node.Hide()
+			goSync.Hide()
+		case d.Node == "":
 			node.Hide()
 			goSync.Show()
-		} else {
+		default:
 			node.Show()
 			goSync.Hide()
 		}
@@ -64,7 +82,11 @@ func importPage(a *App) fyne.CanvasObject {
 		}
 		summary.SetText(text)
 		if d.Busy {
-			summary.SetText(tr.T("import.busy"))
+			if d.Forwards {
+				summary.SetText(tr.T("import.busy"))
+			} else {
+				summary.SetText(tr.T("import.busy_device"))
+			}
 			summary.Importance = widget.MediumImportance
 			summary.Refresh()
 			busy.Show()
@@ -102,8 +124,9 @@ func importPage(a *App) fyne.CanvasObject {
 
 	body = container.NewVBox(
 		bold(tr.T("import.title")),
-		wrapped(tr.T("import.explain")),
+		explain,
 		role,
+		cursor,
 		container.NewHBox(node, goSync),
 		widget.NewLabel(tr.T("import.folder")),
 		container.NewBorder(nil, nil, nil, pick, folder),
@@ -130,6 +153,13 @@ func importRow(tr vm.Tr, f vm.ImportFile) fyne.CanvasObject {
 	case vm.ImportRefused:
 		status.SetText(tr.T("import.status.refused"))
 		status.Importance = widget.DangerImportance
+	case vm.ImportApplied:
+		status.SetText(tr.T("import.status.applied"))
+		status.Importance = widget.SuccessImportance
+	case vm.ImportHad:
+		status.SetText(tr.T("import.status.had"))
+	case vm.ImportOtherDevice:
+		status.SetText(tr.T("import.status.other_device"))
 	default:
 		status.SetText(tr.T("import.status.not_sent"))
 		status.Importance = widget.WarningImportance
@@ -137,6 +167,9 @@ func importRow(tr vm.Tr, f vm.ImportFile) fyne.CanvasObject {
 	name := filepath.Base(f.Path)
 	line := name
 	switch {
+	case f.District && f.To > 0:
+		line = tr.T("import.district_file", name, f.From, f.To)
+	case f.District:
 	case f.Device != "" && f.Officer != "":
 		line = tr.T("import.file_officer", name, f.Device, f.Officer, f.Batch)
 	case f.Device != "":

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -23,18 +24,22 @@ import (
 	"github.com/communekit/communekit/sync/protocol"
 )
 
-// Import is the supervisor's "Import from USB": the batch files (*.ckb)
-// officers exported onto a stick are sent from this device to the district
-// node, in each device's order, the way `kitctl district import` sends
-// them, and each file's fate is said in words. The files are sealed to the
-// district, so this device cannot read them: it forwards them and checks
-// the district's signed receipt. A device the node does not know yet is
-// introduced with its certificate file, which the app's export writes
-// beside the batches (certificates are signed and public).
+// Import is "Import from USB". On every enrolled device it imports the
+// district files (*.ckp) the district exported for this device (`kitctl
+// district export`): what its pulls would bring — other officers' edits,
+// persons moved in, supervisors' resolutions — for a commune with no
+// connection at all. They are applied with sync/client's ImportFiles, the
+// code `kitctl batch import` runs, exactly as a pull applies its answers,
+// and each file's fate is said in words. The device's own batch files
+// (*.ckb) on the same stick are left alone.
 //
-// The way back, district to device by file, does not exist: a device
-// receives changes made elsewhere only by syncing (sync/client's pull), so
-// there is nothing for an officer's device to import.
+// On a supervisor's (or administrator's) device it also sends the batch
+// files officers exported onto a stick to the district node, in each
+// device's order, the way `kitctl district import` sends them. Those are
+// sealed to the district, so this device cannot read them: it forwards
+// them and checks the district's signed receipt. A device the node does
+// not know yet is introduced with its certificate file, which the app's
+// export writes beside the batches (certificates are signed and public).
 type Import struct {
 	notifier
 	tr    Tr
@@ -61,32 +66,50 @@ const (
 	ImportDuplicate                         // the district had it already
 	ImportRefused                           // the district, or the check here, refused it
 	ImportNotSent                           // the node could not be reached
+	// District files for this device:
+	ImportApplied     // its changes were applied to this device
+	ImportHad         // this device had everything in it already
+	ImportOtherDevice // for another device: left on the stick for it
 )
 
 // ImportFile is one file of an import and what became of it.
 type ImportFile struct {
 	Path    string
-	Device  string // the device that sealed it ("" when unreadable)
-	Officer string // the officer of that device, when its certificate came along
+	Device  string // the device that sealed it, or a district file's device ("" when unreadable)
+	Officer string // the officer of that device, when known
 	Batch   uint64
 	Status  ImportStatus
-	Ops     int    // operations in an accepted or duplicate batch
+	Ops     int    // operations in an accepted or duplicate batch, or in a district file
 	Words   string // what happened, in the current language
-	Code    string // the node's refusal code, "local" for the checks here
+	Code    string // the node's refusal code, "local" for the checks here, client.FileCode… for district files
+	// District is true for a district file (*.ckp) for a device; From
+	// and To are the district's change numbers it goes from and to,
+	// Applied the operations new to this device.
+	District bool
+	From, To uint64
+	Applied  int
 }
 
 // ImportData is what the import screen shows.
 type ImportData struct {
-	// Allowed is false on an officer's device; RoleLine says who imports.
+	// Allowed is false on a device that is not enrolled; RoleLine says
+	// what to do.
 	Allowed  bool
 	RoleLine string
+	// Forwards is true on a supervisor's or administrator's device: it
+	// also sends officers' batch files to the district node.
+	Forwards bool
 	Node     string
-	Busy     bool
-	Files    []ImportFile
-	Summary  string // "2 nhận, 1 trùng, 1 bị từ chối, 0 chưa gửi", after a run
-	Message  string // why nothing was sent
-	Problem  bool
-	Accepted int
+	// CursorLine says which of the district's changes this device has
+	// received, for the district's next export ("… đến số 60").
+	CursorLine string
+	Busy       bool
+	Files      []ImportFile
+	Summary    string // "Đã nhập 1 tệp …", after a run
+	Message    string // why nothing was imported
+	Problem    bool
+	Accepted   int // batch files the district accepted
+	Applied    int // district files applied to this device
 }
 
 // NewImport returns the import screen of store.
@@ -94,17 +117,14 @@ func NewImport(tr Tr, store *storage.Store, do Do) *Import {
 	return &Import{tr: tr, store: store, do: do}
 }
 
-// allowed reports whether this device imports others' batches: a
-// supervisor's or an administrator's.
-func (x *Import) allowed() (*cert.Certificate, identity.DistrictPublic, error) {
+// enrolment returns this device's certificate and district, and whether
+// it forwards officers' batches (a supervisor's or an administrator's).
+func (x *Import) enrolment() (*cert.Certificate, identity.DistrictPublic, bool, error) {
 	c, d, err := outbox.Enrolment(x.store)
 	if err != nil {
-		return nil, d, err
+		return nil, d, false, err
 	}
-	if c.Role != cert.RoleSupervisor && c.Role != cert.RoleAdmin {
-		return nil, d, errors.New(x.tr.T("import.officer"))
-	}
-	return c, d, nil
+	return c, d, c.Role == cert.RoleSupervisor || c.Role == cert.RoleAdmin, nil
 }
 
 func (x *Import) node() string {
@@ -115,17 +135,29 @@ func (x *Import) node() string {
 	return string(b)
 }
 
+// cursor is the district change number this device has received up to.
+func (x *Import) cursor() uint64 {
+	b, err := x.store.GetMeta(client.MetaCursor)
+	if err != nil || len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
 // Data returns what the screen shows, in the current language.
 func (x *Import) Data() ImportData {
 	d := ImportData{Node: x.node()}
-	_, _, err := x.allowed()
+	_, _, forwards, err := x.enrolment()
 	switch {
 	case errors.Is(err, outbox.ErrNotEnrolled):
 		d.RoleLine = x.tr.T("import.not_enrolled")
 	case err != nil:
 		d.RoleLine = err.Error()
 	default:
-		d.Allowed = true
+		d.Allowed, d.Forwards = true, forwards
+		if dev := x.store.DeviceKeys(); dev != nil {
+			d.CursorLine = x.tr.T("import.cursor", dev.ID, x.cursor())
+		}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -133,18 +165,39 @@ func (x *Import) Data() ImportData {
 	d.Problem = x.message != ""
 	if x.ran && x.message == "" {
 		n := map[ImportStatus]int{}
+		batches, files, applied := false, false, 0
 		for _, f := range x.files {
 			n[f.Status]++
+			batches = batches || !f.District
+			files = files || f.District
+			applied += f.Applied
 		}
-		d.Accepted = n[ImportAccepted]
-		d.Summary = x.tr.T("import.summary", n[ImportAccepted], n[ImportDuplicate], n[ImportRefused], n[ImportNotSent])
+		refusedFiles, refusedBatches := 0, 0
+		for _, f := range x.files {
+			if f.Status == ImportRefused && f.District {
+				refusedFiles++
+			} else if f.Status == ImportRefused {
+				refusedBatches++
+			}
+		}
+		var parts []string
+		if files {
+			parts = append(parts, x.tr.T("import.summary_device", n[ImportApplied], Count(x.tr, applied), n[ImportHad], refusedFiles))
+		}
+		if batches {
+			parts = append(parts, x.tr.T("import.summary", n[ImportAccepted], n[ImportDuplicate], refusedBatches, n[ImportNotSent]))
+		}
+		d.Accepted, d.Applied = n[ImportAccepted], n[ImportApplied]
+		d.Summary = strings.Join(parts, " ")
 		d.Problem = n[ImportRefused] > 0 || n[ImportNotSent] > 0
 	}
 	return d
 }
 
-// Run sends every batch file in paths (files, or folders searched for
-// *.ckb) to the district node, and returns each file's fate.
+// Run imports the files in paths (files, or folders searched): the
+// district files for this device are applied to it; on a supervisor's
+// device the batch files are sent to the district node. It returns each
+// file's fate.
 func (x *Import) Run(paths ...string) ([]ImportFile, error) {
 	x.mu.Lock()
 	x.busy = true
@@ -193,16 +246,12 @@ type stickFile struct {
 }
 
 func (x *Import) run(paths []string) ([]ImportFile, error) {
-	_, dist, err := x.allowed()
+	_, dist, forwards, err := x.enrolment()
 	if errors.Is(err, outbox.ErrNotEnrolled) {
 		return nil, errors.New(x.tr.T("import.not_enrolled"))
 	}
 	if err != nil {
 		return nil, err
-	}
-	node := x.node()
-	if node == "" {
-		return nil, errors.New(x.tr.T("import.no_node"))
 	}
 	var clean []string
 	for _, p := range paths {
@@ -213,13 +262,88 @@ func (x *Import) run(paths []string) ([]ImportFile, error) {
 	if len(clean) == 0 {
 		return nil, errors.New(x.tr.T("import.no_dir"))
 	}
-	found, certs, err := x.stickFiles(clean, dist)
+	found, districtFiles, certs, err := x.stickFiles(clean, dist)
 	if err != nil {
 		return nil, errors.New(x.tr.T("import.read_failed", err.Error()))
 	}
-	if len(found) == 0 {
-		return nil, errors.New(x.tr.T("import.none", strings.Join(clean, ", ")))
+	if !forwards {
+		// An officer's stick also carries this device's own batch files
+		// on their way to the district: not for importing here.
+		found = nil
 	}
+	node := x.node()
+	if forwards && node == "" && (len(found) > 0 || len(districtFiles) == 0) {
+		return nil, errors.New(x.tr.T("import.no_node"))
+	}
+	switch {
+	case len(found) == 0 && len(districtFiles) == 0 && forwards:
+		return nil, errors.New(x.tr.T("import.none", strings.Join(clean, ", ")))
+	case len(found) == 0 && len(districtFiles) == 0:
+		return nil, errors.New(x.tr.T("import.none_device", strings.Join(clean, ", ")))
+	}
+
+	var out []ImportFile
+	if len(districtFiles) > 0 {
+		rs, err := client.ImportFiles(x.store, districtFiles...)
+		mine := false
+		for _, r := range rs {
+			f := x.districtFile(r)
+			mine = mine || f.Status != ImportOtherDevice
+			out = append(out, f)
+		}
+		if err != nil && rs == nil {
+			return nil, errors.New(x.tr.T("import.file_store", err.Error()))
+		}
+		if err != nil {
+			// The store failed midway: what was applied stays, with its
+			// cursor; the rest is not tried.
+			return out, errors.New(x.tr.T("import.file_store", err.Error()))
+		}
+		if !mine && len(found) == 0 {
+			return out, errors.New(x.tr.T("import.none_for_device", x.store.DeviceKeys().ID))
+		}
+	}
+	if len(found) > 0 {
+		out = append(out, x.forward(found, certs, dist, node)...)
+	}
+	return out, nil
+}
+
+// districtFile says in words what became of a district file.
+func (x *Import) districtFile(r *client.FileResult) ImportFile {
+	f := ImportFile{Path: r.Path, District: true, Device: r.Device, Officer: r.Officer, From: r.From, To: r.To,
+		Ops: r.Ops, Applied: r.Applied, Code: r.Code}
+	switch {
+	case r.Status == client.FileApplied:
+		f.Status, f.Words = ImportApplied, x.tr.T("import.applied", Count(x.tr, r.Ops), Count(x.tr, r.Applied))
+	case r.Status == client.FileHad:
+		f.Status, f.Words = ImportHad, x.tr.T("import.had", r.Cursor)
+	case r.Code == client.FileCodeOtherDevice:
+		f.Status, f.Words = ImportOtherDevice, x.tr.T("import.file_other_device", r.Device, r.Officer)
+	default:
+		f.Status = ImportRefused
+		switch r.Code {
+		case client.FileCodeDamaged:
+			f.Words = x.tr.T("import.file_damaged")
+		case client.FileCodeOtherDistrict:
+			f.Words = x.tr.T("import.file_other_district", r.District)
+		case client.FileCodeGap:
+			dev := x.store.DeviceKeys().ID
+			f.Words = x.tr.T("import.file_gap", r.From, r.Cursor, dev, r.Cursor)
+		case client.FileCodeNotAFile:
+			f.Words = x.tr.T("import.file_not_district")
+		case client.FileCodeUnreadable:
+			f.Words = x.tr.T("import.unreadable", r.Reason)
+		default:
+			f.Words = x.tr.T("import.file_store", r.Reason)
+		}
+	}
+	return f
+}
+
+// forward sends officers' batch files to the district node, in each
+// device's order, and says what became of each.
+func (x *Import) forward(found []*stickFile, certs map[string]*cert.Certificate, dist identity.DistrictPublic, node string) []ImportFile {
 	for _, f := range found {
 		if c := certs[f.Device]; c != nil {
 			f.Officer = c.Officer
@@ -275,7 +399,7 @@ func (x *Import) run(paths []string) ([]ImportFile, error) {
 	for i, f := range found {
 		out[i] = f.ImportFile
 	}
-	return out, nil
+	return out
 }
 
 // refusal says why the district refused a file, and what to do.
@@ -310,17 +434,22 @@ func (x *Import) refusal(pe *protocol.Error, hadCert bool) string {
 
 // stickFiles lists the batch files under paths, read and checked as far
 // as this device can (the header, the district they are sealed to), in
-// each device's order; and the certificates found beside them that the
-// district dist signed, by device.
-func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*stickFile, map[string]*cert.Certificate, error) {
-	var names, certNames []string
+// each device's order; the district files (*.ckp) under paths; and the
+// certificates found beside them that the district dist signed, by
+// device.
+func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*stickFile, []string, map[string]*cert.Certificate, error) {
+	var names, districtFiles, certNames []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if !st.IsDir() {
-			names = append(names, p)
+			if strings.EqualFold(filepath.Ext(p), protocol.DistrictFileExt) {
+				districtFiles = append(districtFiles, p)
+			} else {
+				names = append(names, p)
+			}
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -331,13 +460,15 @@ func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*st
 			case d.IsDir():
 			case ext == outbox.FileExt:
 				names = append(names, path)
+			case ext == protocol.DistrictFileExt:
+				districtFiles = append(districtFiles, path)
 			case ext == CertificateExt:
 				certNames = append(certNames, path)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	certs := map[string]*cert.Certificate{}
@@ -377,7 +508,7 @@ func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*st
 		}
 		return files[i].Batch < files[j].Batch
 	})
-	return files, certs, nil
+	return files, districtFiles, certs, nil
 }
 
 // readBounded reads a file of at most max bytes.

@@ -1,16 +1,20 @@
 package vm
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/communekit/communekit/app/i18n"
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
+	"github.com/communekit/communekit/sync/protocol"
 	"github.com/communekit/communekit/sync/registry"
 )
 
@@ -189,19 +193,30 @@ func TestImport_SupervisorSendsOfficersBatchesToTheDistrict(t *testing.T) {
 	}
 }
 
-func TestImport_OnlyASupervisorWithANode(t *testing.T) {
+func TestImport_WhatEachDeviceNeeds(t *testing.T) {
 	reg := mustDistrict(t)
+	x := NewImport(mustTr(t), mustStore(t, 0), Now)
+	if d := x.Data(); d.Allowed || !strings.Contains(d.RoleLine, "chưa đăng ký") {
+		t.Fatalf("a device not enrolled: %+v", d)
+	}
 	officer := mustStore(t, 0)
 	enrolWith(t, officer, reg)
-	x := NewImport(mustTr(t), officer, Now)
-	if d := x.Data(); d.Allowed || !strings.Contains(d.RoleLine, "cán bộ giám sát") {
+	x = NewImport(mustTr(t), officer, Now)
+	if d := x.Data(); !d.Allowed || d.Forwards || d.RoleLine != "" || !strings.Contains(d.CursorLine, "đến số 0") {
 		t.Fatalf("officer's device: %+v", d)
 	}
-	if _, err := x.Run(t.TempDir()); err == nil || !strings.Contains(x.Data().Message, "cán bộ giám sát") {
-		t.Fatalf("an officer imported: %v", err)
+	// An officer's device needs no node; a folder with only batch files
+	// (its own, on their way to the district) has nothing for it.
+	stick := t.TempDir()
+	os.WriteFile(filepath.Join(stick, "000001.ckb"), []byte("a batch"), 0o644)
+	if _, err := x.Run(stick); err == nil || !strings.Contains(x.Data().Message, "Không có tệp của huyện (.ckp)") {
+		t.Fatalf("an officer's stick without district files: %v", err)
 	}
 
 	_, x = mustSupervisor(t, reg, "")
+	if d := x.Data(); !d.Allowed || !d.Forwards {
+		t.Fatalf("supervisor's device: %+v", d)
+	}
 	if _, err := x.Run(t.TempDir()); err == nil || !strings.Contains(err.Error(), "màn hình Đồng bộ") {
 		t.Fatalf("no node: %v", err)
 	}
@@ -212,5 +227,151 @@ func TestImport_OnlyASupervisorWithANode(t *testing.T) {
 	}
 	if _, err := x.Run(" "); err == nil || !strings.Contains(err.Error(), "chọn thư mục") {
 		t.Fatalf("no folder: %v", err)
+	}
+}
+
+// TestImport_OfficerAppliesTheDistrictsFiles: officer A syncs online;
+// the district exports files for officers B and C of the same commune
+// onto one stick; on B's laptop, with no connection, "Nhập từ USB"
+// imports B's file (A's persons arrive) and leaves C's; the same stick
+// again changes nothing; a damaged copy is refused in words and changes
+// nothing; a file whose predecessor is missing says which export to ask
+// for; and the words are in English too.
+func TestImport_OfficerAppliesTheDistrictsFiles(t *testing.T) {
+	reg := mustDistrict(t)
+	n := mustNode(t, reg, "127.0.0.1:0")
+	a := mustStore(t, 40)
+	enrolWith(t, a, reg)
+	syncVM := func(s *storage.Store) {
+		t.Helper()
+		y := NewSync(mustTr(t), s, Now, SyncOptions{})
+		if err := y.SetNode(n.Addr()); err != nil {
+			t.Fatal(err)
+		}
+		y.Start()
+		y.Wait()
+		if d := y.Data(); d.Problem {
+			t.Fatalf("sync: %+v", d)
+		}
+	}
+	syncVM(a)
+	b, c := mustStore(t, 0), mustStore(t, 0)
+	enrolWith(t, b, reg)
+	enrolWith(t, c, reg)
+	export := func(s *storage.Store, after uint64, dir string) *protocol.DistrictFileHeader {
+		t.Helper()
+		ct, err := reg.Certificate(s.DeviceKeys().ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := client.ExportFile(context.Background(), n.Addr(), reg.Keys(), ct, after, client.ExportOptions{})
+		if err != nil || f.Header == nil {
+			t.Fatalf("export: %+v %v", f, err)
+		}
+		os.MkdirAll(dir, 0o755)
+		if err := os.WriteFile(filepath.Join(dir, f.Header.FileName()), f.File, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f.Header
+	}
+	stick := filepath.Join(t.TempDir(), "usb")
+	hb := export(b, 0, stick)
+	hc := export(c, 0, stick)
+	os.WriteFile(filepath.Join(stick, "000001.ckb"), []byte("B's own batch, for the district"), 0o644)
+
+	x := NewImport(mustTr(t), b, Now)
+	ch := changes(x)
+	done := make(chan []ImportFile, 1)
+	x.RunAsync(func(fs []ImportFile, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		done <- fs
+	}, stick)
+	waitChange(t, ch) // busy
+	if d := x.Data(); !d.Busy {
+		t.Errorf("not busy while importing: %+v", d)
+	}
+	got := <-done
+	if len(got) != 2 {
+		t.Fatalf("%d results for two district files: %+v", len(got), got)
+	}
+	byDevice := map[string]ImportFile{got[0].Device: got[0], got[1].Device: got[1]}
+	mine, theirs := byDevice[hb.Device], byDevice[hc.Device]
+	if mine.Status != ImportApplied || !mine.District || mine.To != hb.To || mine.Applied == 0 || !strings.Contains(mine.Words, "Đã nhập") {
+		t.Errorf("B's file: %+v", mine)
+	}
+	if theirs.Status != ImportOtherDevice || !strings.Contains(theirs.Words, "không phải máy này") || !strings.Contains(theirs.Words, hc.Device) {
+		t.Errorf("C's file on B's laptop: %+v", theirs)
+	}
+	d := x.Data()
+	if d.Busy || d.Problem || d.Applied != 1 || !strings.Contains(d.Summary, "Đã nhập 1 tệp của huyện") || !strings.Contains(d.CursorLine, "đến số "+strconv.FormatUint(hb.To, 10)) {
+		t.Errorf("after the import: %+v", d)
+	}
+	if persons, _, _ := b.Counts(); persons != 40 {
+		t.Fatalf("B holds %d of A's 40 persons", persons)
+	}
+
+	// The same stick again: nothing changes.
+	got, err := x.Run(stick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range got {
+		if f.Device == hb.Device && (f.Status != ImportHad || f.Applied != 0 || !strings.Contains(f.Words, "đã có mọi thay đổi")) {
+			t.Errorf("B's file again: %+v", f)
+		}
+	}
+
+	// A damaged copy: refused in words, nothing changes.
+	raw, _ := os.ReadFile(filepath.Join(stick, hb.FileName()))
+	raw[len(raw)-60] ^= 1
+	bad := filepath.Join(t.TempDir(), "bad")
+	os.MkdirAll(bad, 0o755)
+	os.WriteFile(filepath.Join(bad, hb.FileName()), raw, 0o644)
+	got, err = x.Run(bad)
+	if err != nil || len(got) != 1 || got[0].Status != ImportRefused || !strings.Contains(got[0].Words, "bị hỏng hoặc đã bị sửa") || !x.Data().Problem {
+		t.Fatalf("a damaged file: %+v %v", got, err)
+	}
+	if persons, _, _ := b.Counts(); persons != 40 {
+		t.Fatalf("after a damaged file B holds %d persons", persons)
+	}
+
+	// Only C's file: nothing for B.
+	only := filepath.Join(t.TempDir(), "c")
+	os.MkdirAll(only, 0o755)
+	raw, _ = os.ReadFile(filepath.Join(stick, hc.FileName()))
+	os.WriteFile(filepath.Join(only, hc.FileName()), raw, 0o644)
+	if _, err := x.Run(only); err == nil || !strings.Contains(err.Error(), "Không có tệp nào trên USB dành cho máy này") {
+		t.Fatalf("only another device's file: %v", err)
+	}
+
+	// C receives a second file without the first: it says what to ask
+	// for, in both languages, and imports nothing.
+	if _, err := a.AddPerson(storage.Values{storage.FieldFullName: "Hoàng Văn Thụ", storage.FieldBirthDate: "1990",
+		storage.FieldSex: "Nam", storage.FieldEthnicity: "01"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	syncVM(a)
+	laterDir := filepath.Join(t.TempDir(), "later")
+	export(c, hc.To, laterDir)
+	tr := mustTr(t)
+	y := NewImport(tr, c, Now)
+	got, err = y.Run(laterDir)
+	if err != nil || len(got) != 1 || got[0].Status != ImportRefused || !strings.Contains(got[0].Words, "Còn thiếu một tệp") ||
+		!strings.Contains(got[0].Words, "--device "+hc.Device+" --after 0") {
+		t.Fatalf("a file after a missing one: %+v %v", got, err)
+	}
+	if persons, _, _ := c.Counts(); persons != 0 {
+		t.Fatalf("C holds %d persons after a refused file", persons)
+	}
+	tr.SetLang(i18n.English)
+	got, _ = y.Run(laterDir)
+	if d := y.Data(); !strings.Contains(got[0].Words, "A file before this one is missing") || !strings.Contains(d.Summary, "0 district file(s) imported") ||
+		!strings.Contains(d.CursorLine, "has received the district's changes up to number 0") {
+		t.Fatalf("in English: %+v %+v", got, d)
+	}
+	if _, err := y.Run(filepath.Join(laterDir, "not-there")); err == nil || !strings.Contains(err.Error(), "The USB stick could not be read") {
+		t.Fatalf("a folder that is not there: %v", err)
 	}
 }
