@@ -29,17 +29,9 @@ type UnlockMeasure struct {
 // entry and presses Enter, and waits for the overview.
 func (a *App) MeasureUnlock(passphrase string, timeout time.Duration) (UnlockMeasure, error) {
 	var m UnlockMeasure
-	// The unlock screen focuses its entry once it is in the window.
-	var entry *keyEntry
-	for end := time.Now().Add(timeout); entry == nil; time.Sleep(20 * time.Millisecond) {
-		fyne.DoAndWait(func() {
-			if e, ok := a.win.Canvas().Focused().(*keyEntry); ok && e.Password {
-				entry = e
-			}
-		})
-		if entry == nil && time.Now().After(end) {
-			return m, errors.New("measure: no unlock screen with its passphrase entry focused")
-		}
+	entry, err := a.unlockEntry(timeout)
+	if err != nil {
+		return m, err
 	}
 	shown := make(chan time.Duration, 1)
 	fyne.DoAndWait(func() {
@@ -68,6 +60,29 @@ func (a *App) MeasureUnlock(passphrase string, timeout time.Duration) (UnlockMea
 		m.Persons, m.Households = d.Persons, d.Households
 	})
 	return m, nil
+}
+
+// WaitUnlockScreen waits for the unlock screen, ready for the passphrase.
+func (a *App) WaitUnlockScreen(timeout time.Duration) error {
+	_, err := a.unlockEntry(timeout)
+	return err
+}
+
+// unlockEntry waits for the unlock screen's passphrase entry: the screen
+// focuses it once it is in the window.
+func (a *App) unlockEntry(timeout time.Duration) (*keyEntry, error) {
+	var entry *keyEntry
+	for end := time.Now().Add(timeout); entry == nil; time.Sleep(20 * time.Millisecond) {
+		fyne.DoAndWait(func() {
+			if e, ok := a.win.Canvas().Focused().(*keyEntry); ok && e.Password {
+				entry = e
+			}
+		})
+		if entry == nil && time.Now().After(end) {
+			return nil, errors.New("measure: no unlock screen with its passphrase entry focused")
+		}
+	}
+	return entry, nil
 }
 
 // MeasureSearch opens search, types query into its entry a key at a time,
@@ -117,4 +132,67 @@ func (a *App) awaitResults(query string, timeout time.Duration) error {
 			return fmt.Errorf("measure: no results for %q within %v", query, timeout)
 		}
 	}
+}
+
+// HouseholdsMeasure is what MeasureHouseholds saw.
+type HouseholdsMeasure struct {
+	// Hamlet is the hamlet chosen (the one with the most households) and
+	// Households how many it has.
+	Hamlet     string
+	Households int
+	// FirstPage is from choosing the hamlet to its first rows shown with
+	// their heads.
+	FirstPage time.Duration
+}
+
+// MeasureHouseholds opens the households screen, chooses the hamlet with
+// the most households, waits for its first rows with their heads, opens
+// its first household and returns to the overview. The app must be
+// unlocked.
+func (a *App) MeasureHouseholds(timeout time.Duration) (HouseholdsMeasure, error) {
+	var m HouseholdsMeasure
+	var p *householdsScreen
+	fyne.DoAndWait(func() {
+		if a.store != nil {
+			p = newHouseholdsScreen(a)
+			a.showRoot(p.view)
+		}
+	})
+	if p == nil {
+		return m, errors.New("measure: households before unlock")
+	}
+	end := time.Now().Add(timeout)
+	big := -1
+	for ; big < 0; time.Sleep(5 * time.Millisecond) {
+		fyne.DoAndWait(func() {
+			for i, h := range p.hamlets {
+				if big < 0 || h.Households > p.hamlets[big].Households {
+					big = i
+				}
+			}
+		})
+		if big < 0 && time.Now().After(end) {
+			return m, errors.New("measure: no hamlets listed")
+		}
+	}
+	t0 := time.Now()
+	fyne.DoAndWait(func() {
+		m.Hamlet, m.Households = p.hamlets[big].Name, p.hamlets[big].Households
+		p.hamletList.Select(big)
+	})
+	// The list asks for the heads of the rows it draws; wait until the
+	// first row has its head.
+	for read := false; !read; time.Sleep(time.Millisecond) {
+		fyne.DoAndWait(func() { read = p.list != nil && p.list.Len() > 0 && p.list.Row(0).Read })
+		if !read && time.Now().After(end) {
+			return m, fmt.Errorf("measure: the heads of hamlet %q not read within %v", m.Hamlet, timeout)
+		}
+	}
+	m.FirstPage = time.Since(t0)
+	fyne.DoAndWait(func() { p.hhList.Select(0) })
+	fyne.DoAndWait(func() {
+		a.showRoot(a.overview.view)
+		a.overview.refresh(nil)
+	})
+	return m, nil
 }

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,15 +75,49 @@ type measureReport struct {
 	SearchP50Ms       float64   `json:"search_p50_ms"`
 	SearchMaxMs       float64   `json:"search_max_ms"`
 	SearchExample     string    `json:"search_example"`
-	// Resident memory (MB) after the overview, after the searches, and
-	// then after the results were on screen a while: the figure.
-	RSSOverviewMB float64 `json:"rss_after_overview_mb"`
-	RSSSearchMB   float64 `json:"rss_after_search_mb"`
-	RSSMB         float64 `json:"rss_mb"`
-	PeakRSSMB     float64 `json:"peak_rss_mb"` // key derivation alone takes 256 MB for a moment
-	RSSAnonMB     float64 `json:"rss_anon_mb"`
-	RSSFileMB     float64 `json:"rss_file_mb"`
-	HeapMB        float64 `json:"go_heap_in_use_mb"`
+	// HamletFirstPageMs is from choosing the hamlet with the most
+	// households to its first rows shown with their heads.
+	HamletFirstPageMs float64 `json:"hamlet_first_page_ms"`
+	HamletHouseholds  int     `json:"hamlet_households"`
+	// Resident memory (MB) on the unlock screen (the window, the GL
+	// driver and the fonts, before any store), after the overview, after
+	// the households screen, after the searches, and then after the
+	// results were on screen a while: the figure.
+	RSSUnlockScreenMB float64 `json:"rss_unlock_screen_mb"`
+	RSSOverviewMB     float64 `json:"rss_after_overview_mb"`
+	RSSHouseholdsMB   float64 `json:"rss_after_households_mb"`
+	RSSSearchMB       float64 `json:"rss_after_search_mb"`
+	RSSMB             float64 `json:"rss_mb"`
+	PeakRSSMB         float64 `json:"peak_rss_mb"` // key derivation alone takes 256 MB for a moment
+	RSSAnonMB         float64 `json:"rss_anon_mb"`
+	RSSFileMB         float64 `json:"rss_file_mb"`
+	HeapMB            float64 `json:"go_heap_in_use_mb"`
+	// RSSParts splits rss_mb by who holds it (see rssParts), so that the
+	// part that is ours can be told from the graphics driver's; and the
+	// same on the unlock screen.
+	RSSParts             rssPartsMB `json:"rss_parts_mb"`
+	RSSPartsUnlockScreen rssPartsMB `json:"rss_parts_unlock_screen_mb"`
+}
+
+// rssPartsMB is the resident memory (MB) by holder, read from
+// /proc/self/smaps and the Go runtime's own accounts.
+type rssPartsMB struct {
+	// Go is what the Go runtime holds and has not given back: heap,
+	// stacks, its metadata (runtime/metrics total less released).
+	Go float64 `json:"go"`
+	// OtherAnon is the rest of the anonymous memory: the C heap of the GL
+	// driver, GLFW and X libraries, and the driver's buffers.
+	OtherAnon float64 `json:"other_anon"`
+	// Binary is this program's file, mapped.
+	Binary float64 `json:"binary"`
+	// GL is the OpenGL driver's libraries (under Xvfb, Mesa's software
+	// renderer: libLLVM for llvmpipe, the dri driver).
+	GL float64 `json:"gl_libraries"`
+	// Store is the store's tables and logs, mapped by Badger.
+	Store float64 `json:"store_files"`
+	// OtherFiles is every other mapped file (libc, X, fonts) and shared
+	// memory (X's MIT-SHM).
+	OtherFiles float64 `json:"other_files"`
 }
 
 // measureDir is where the profile of n persons at work factor wf is kept
@@ -173,15 +209,32 @@ func runMeasure(dir string, persons int, jsonOut bool, log *slog.Logger) int {
 	}
 	fmt.Printf("communekit --measure: %d persons shown, scrypt work factor %d, profile %s\n", rep.PersonsShown, rep.WorkFactor, rep.Profile)
 	fmt.Printf("  unlock to overview:   %.2f s   (target ≤ 1.0 s)\n", rep.UnlockToOverviewS)
-	fmt.Printf("  memory:               RSS %.1f MB   (target ≤ 150 MB; %.1f MB after the overview, %.1f MB right after search, peak %.1f MB)\n",
-		rep.RSSMB, rep.RSSOverviewMB, rep.RSSSearchMB, rep.PeakRSSMB)
+	fmt.Printf("  memory:               RSS %.1f MB   (target ≤ 150 MB; %.1f MB on the unlock screen, %.1f MB after the overview, %.1f MB after the households, %.1f MB right after search, peak %.1f MB)\n",
+		rep.RSSMB, rep.RSSUnlockScreenMB, rep.RSSOverviewMB, rep.RSSHouseholdsMB, rep.RSSSearchMB, rep.PeakRSSMB)
+	p, u := rep.RSSParts, rep.RSSPartsUnlockScreen
+	fmt.Printf("  memory by holder:     Go %.1f, other anonymous (GL driver, C heap) %.1f, binary %.1f, GL libraries %.1f, store files %.1f, other files %.1f MB\n",
+		p.Go, p.OtherAnon, p.Binary, p.GL, p.Store, p.OtherFiles)
+	fmt.Printf("    on the unlock screen: Go %.1f, other anonymous %.1f, binary %.1f, GL libraries %.1f, other files %.1f MB\n",
+		u.Go, u.OtherAnon, u.Binary, u.GL, u.OtherFiles)
+	fmt.Printf("  households:           the largest hamlet (%d households) shows its first heads %.0f ms after it is chosen\n", rep.HamletHouseholds, rep.HamletFirstPageMs)
 	fmt.Printf("  search as you type:   p50 %.1f ms, max %.1f ms over %d queries   (target ≤ 50 ms)\n", rep.SearchP50Ms, rep.SearchMaxMs, len(rep.SearchMs))
 	return 0
 }
 
-// measureApp drives the window: unlock, a look at the overview, searches
-// typed a key at a time, then memory. It runs on its own goroutine.
+// measureApp drives the window: unlock, a look at the overview, the
+// households of the largest hamlet, searches typed a key at a time, then
+// memory. It runs on its own goroutine.
 func measureApp(app *ui.App, rep *measureReport, log *slog.Logger) error {
+	if err := app.WaitUnlockScreen(measureWait); err != nil {
+		return err
+	}
+	time.Sleep(overviewLook)
+	var anon float64
+	rep.RSSUnlockScreenMB, _, anon, _ = readRSS()
+	rep.RSSPartsUnlockScreen = rssParts("", anon)
+	if err := dumpMemory("unlock-screen"); err != nil {
+		return err
+	}
 	u, err := app.MeasureUnlock(measurePassphrase, measureWait)
 	if err != nil {
 		return err
@@ -191,6 +244,14 @@ func measureApp(app *ui.App, rep *measureReport, log *slog.Logger) error {
 	log.Info("unlocked", "to_overview", u.ToOverview.Round(time.Millisecond), "persons", u.Persons)
 	time.Sleep(overviewLook)
 	rep.RSSOverviewMB, _, _, _ = readRSS()
+	h, err := app.MeasureHouseholds(measureWait)
+	if err != nil {
+		return err
+	}
+	rep.HamletFirstPageMs, rep.HamletHouseholds = ms(h.FirstPage), h.Households
+	log.Info("households", "hamlet", h.Hamlet, "households", h.Households, "first_page", h.FirstPage.Round(time.Millisecond))
+	time.Sleep(overviewLook)
+	rep.RSSHouseholdsMB, _, _, _ = readRSS()
 
 	var s *storage.Store
 	fyne.DoAndWait(func() { s = app.Store() })
@@ -215,10 +276,42 @@ func measureApp(app *ui.App, rep *measureReport, log *slog.Logger) error {
 	rep.RSSSearchMB, _, _, _ = readRSS()
 	time.Sleep(afterSearch)
 	rep.RSSMB, rep.PeakRSSMB, rep.RSSAnonMB, rep.RSSFileMB = readRSS()
+	rep.RSSParts = rssParts(s.Dir(), rep.RSSAnonMB)
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	rep.HeapMB = mb(float64(m.HeapInuse))
-	return nil
+	return dumpMemory("end")
+}
+
+// dumpMemory writes what holds the memory at stage into the directory
+// $COMMUNEKIT_MEASURE_DUMP, when set: STAGE-heap.pprof (go tool pprof
+// -sample_index=inuse_space) and STAGE-smaps (the process's mappings, each
+// with its resident size).
+func dumpMemory(stage string) error {
+	dir := os.Getenv("COMMUNEKIT_MEASURE_DUMP")
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, stage+"-heap.pprof"))
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	err = pprof.WriteHeapProfile(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, stage+"-smaps"), b, 0o644)
 }
 
 // queriesOf picks what an officer types: folded full names of persons
@@ -354,6 +447,52 @@ func readRSS() (rss, peak, anon, file float64) {
 		}
 	}
 	return rss, peak, anon, file
+}
+
+// rssParts splits the resident memory by holder: the mappings of
+// /proc/self/smaps by file, and the anonymous memory (rssAnon MB) into the
+// Go runtime's share and the rest.
+func rssParts(profile string, rssAnon float64) rssPartsMB {
+	var p rssPartsMB
+	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(samples)
+	p.Go = mb(float64(samples[0].Value.Uint64() - samples[1].Value.Uint64()))
+	p.OtherAnon = max(0, mb((rssAnon-p.Go)*(1<<20)))
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		return p
+	}
+	exe, _ := os.Executable()
+	var part *float64 // the file mapping whose lines follow, or nil
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			part = nil
+			if len(f) < 6 || strings.HasPrefix(f[5], "[") {
+				continue // anonymous: counted above
+			}
+			switch name := strings.Join(f[5:], " "); {
+			case name == exe:
+				part = &p.Binary
+			case profile != "" && strings.HasPrefix(name, profile+"/"):
+				part = &p.Store
+			case strings.Contains(name, "/dri/") || strings.Contains(name, "libLLVM") || strings.Contains(name, "libgallium") ||
+				strings.Contains(name, "libGL") || strings.Contains(name, "libglapi") || strings.Contains(name, "libEGL") || strings.Contains(name, "libdrm"):
+				part = &p.GL
+			default:
+				part = &p.OtherFiles
+			}
+			continue
+		}
+		if part != nil && len(f) >= 2 && f[0] == "Rss:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			*part += kb / 1024
+		}
+	}
+	for _, v := range []*float64{&p.Binary, &p.Store, &p.GL, &p.OtherFiles} {
+		*v = mb(*v * (1 << 20))
+	}
+	return p
 }
 
 func mb(n float64) float64 { return float64(int64(n/(1<<20)*10+0.5)) / 10 }
