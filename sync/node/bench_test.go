@@ -4,7 +4,9 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,9 +21,10 @@ import (
 	"github.com/communekit/communekit/sync/batch/workload"
 )
 
-// BenchmarkFSMApply measures one node's state machine applying entries of
-// 16 sealed batches of 500 operations each: open, chain check and store
-// write, without Raft.
+// BenchmarkFSMApply measures one node's state machine applying the
+// entries the proposer makes of 16 × b.N sealed batches of 500 operations
+// pushed by devices that keep pushing: open, chain check and store write,
+// without Raft.
 //
 //   - register: new persons, all from one device.
 //   - mixed: what kitctl bench cluster pushes — four devices of four
@@ -31,12 +34,26 @@ import (
 // ops/s is operations applied per second; cpu-µs/op is the process's CPU
 // time (every goroutine, Badger's included) per operation, which varies
 // far less than ops/s on a machine shared with other work.
+//
+// COMMUNEKIT_BENCH_BATCH sets the operations per batch, and
+// COMMUNEKIT_BENCH_ENTRY a fixed number of batches per entry instead of
+// the proposer's limits: what an entry's size costs (propose.go).
 func BenchmarkFSMApply(b *testing.B) {
 	b.Run("register", func(b *testing.B) { benchFSMApply(b, 1, false) })
 	b.Run("mixed", func(b *testing.B) { benchFSMApply(b, 4, true) })
 }
 
-const benchPerBatch, benchPerEntry = 500, 16
+var (
+	benchPerBatch = envInt("COMMUNEKIT_BENCH_BATCH", 500)
+	benchPerEntry = envInt("COMMUNEKIT_BENCH_ENTRY", 0)
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
 
 func benchFSMApply(b *testing.B, devices int, edits bool) {
 	d, _ := identity.NewDistrict("Bench")
@@ -50,27 +67,31 @@ func benchFSMApply(b *testing.B, devices int, edits bool) {
 		b.Fatal(err)
 	}
 	communes := []string{"00769", "12472", "03004", "16225"}
-	batches := (b.N*benchPerEntry + devices - 1) / devices // per device
+	const batchesPerN = 16
+	perDevice := (b.N*batchesPerN + devices - 1) / devices
 	devs := make([][][]byte, devices)
 	for i := range devs {
 		var crt []byte
-		devs[i], crt = benchSealedDevice(b, d, communes[i%len(communes)], uint64(i+1), batches, edits)
+		devs[i], crt = benchSealedDevice(b, d, communes[i%len(communes)], uint64(i+1), perDevice, edits)
 		f.Apply(&raft.Log{Index: uint64(i + 1), Type: raft.LogCommand, Data: append([]byte{entryCertificate}, crt...)})
 	}
-	// Each entry takes the devices' next batches in turn, as the
-	// proposer takes whatever devices pushed meanwhile.
-	var entries [][]byte
-	next := make([]int, devices)
-	for k := 0; len(entries) < b.N; {
-		var sealed [][]byte
-		for len(sealed) < benchPerEntry {
-			sealed = append(sealed, devs[k%devices][next[k%devices]])
-			next[k%devices]++
-			k++
-		}
-		entries = append(entries, encodeBatches(sealed))
+	// The devices' batches in turn, as they arrive when all push at once,
+	// grouped into entries as the proposer groups what is waiting.
+	var pushed [][]byte
+	for k := 0; len(pushed) < b.N*batchesPerN; k++ {
+		pushed = append(pushed, devs[k%devices][k/devices])
 	}
-	total := b.N * benchPerEntry * benchPerBatch
+	var entries [][]byte
+	for len(pushed) > 0 {
+		n, plain := 1, plainSize(pushed[0])
+		for n < len(pushed) && (benchPerEntry > 0 && n < benchPerEntry || benchPerEntry == 0 && entryFits(n, plain, plainSize(pushed[n]))) {
+			plain += plainSize(pushed[n])
+			n++
+		}
+		entries = append(entries, encodeBatches(pushed[:n]))
+		pushed = pushed[n:]
+	}
+	total := b.N * batchesPerN * benchPerBatch
 	b.ResetTimer()
 	cpu0, start := processCPU(), time.Now()
 	for i, e := range entries {
@@ -85,6 +106,7 @@ func benchFSMApply(b *testing.B, devices int, edits bool) {
 	if cpu := processCPU() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-µs/op")
 	}
+	b.ReportMetric(float64(total)/float64(len(entries)), "ops/entry")
 }
 
 // benchSealedDevice enrols a device of commune and seals its batches of
