@@ -165,18 +165,16 @@ func (x *Import) Data() ImportData {
 	d.Problem = x.message != ""
 	if x.ran && x.message == "" {
 		n := map[ImportStatus]int{}
-		batches, files, applied := false, false, 0
+		batches, files, applied, refusedFiles, refusedBatches := false, false, 0, 0, 0
 		for _, f := range x.files {
 			n[f.Status]++
 			batches = batches || !f.District
 			files = files || f.District
 			applied += f.Applied
-		}
-		refusedFiles, refusedBatches := 0, 0
-		for _, f := range x.files {
-			if f.Status == ImportRefused && f.District {
+			switch {
+			case f.Status == ImportRefused && f.District:
 				refusedFiles++
-			} else if f.Status == ImportRefused {
+			case f.Status == ImportRefused:
 				refusedBatches++
 			}
 		}
