@@ -4,6 +4,7 @@
 package ui
 
 import (
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -116,6 +117,9 @@ func (a *App) showSetup() {
 
 // unlocked switches to the main screens with store open.
 func (a *App) unlocked(s *storage.Store, started time.Time) {
+	// Set here, not at start: nothing but the key derivation's one large
+	// allocation runs before, and that is given back when it ends.
+	debug.SetGCPercent(vm.GCPercent)
 	a.store = s
 	a.enrol = nil
 	a.sync = vm.NewSync(a.tr, s, a.do, a.cfg.SyncOptions)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,6 +153,7 @@ func BenchmarkAppRSS(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		old := debug.SetGCPercent(GCPercent) // as the app does after the unlock
 		unlockPeak = procStatusMB(b, "VmHWM:")
 		resetPeakRSS(b)
 		step("unlocked")
@@ -200,6 +202,7 @@ func BenchmarkAppRSS(b *testing.B) {
 			b.Logf("%d persons, %d households, %d hamlets", o.Data().Persons, o.Data().Households, len(hh.Hamlets()))
 		}
 		s.Close()
+		debug.SetGCPercent(old)
 	}
 	b.ReportMetric(rss, "rss_MB")
 	b.ReportMetric(peak, "peak_rss_MB")
