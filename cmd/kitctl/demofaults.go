@@ -497,8 +497,9 @@ func (d *demo) faultCorruptBatch(ctx context.Context) (string, error) {
 }
 
 // demoTmpfsSize is the disk of the node whose disk fills: room for its
-// Raft log segment (raft-wal reserves 64 MB), its store and the day.
-const demoTmpfsSize = "384m"
+// Raft log segments (raft-wal reserves 64 MB each), its store, its
+// snapshots and the day, well above the 192 MB a node keeps free.
+const demoTmpfsSize = "768m"
 
 // prepareDiskFull mounts a small tmpfs where the last node keeps its
 // data, so that the disk-full fault fills one node's disk and no other.

@@ -262,7 +262,7 @@ func (c *demoCluster) converge(timeout time.Duration) ([]protocol.NodeStatus, er
 		last, why = last[:0], ""
 		for _, n := range c.nodes {
 			if !n.running() {
-				why = "node " + n.id + " is not running"
+				why = fmt.Sprintf("node %s is not running (%v); its log ends: %s", n.id, n.err, lastLogLine(n.logPath))
 				break
 			}
 			st, err := nodeStatus(n.url)
