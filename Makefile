@@ -80,6 +80,7 @@ FUZZ_TARGETS = \
 	./storage/:FuzzCanonicalize ./storage/:FuzzDecodeOp ./storage/:FuzzDecodePerson \
 	./storage/fold/:FuzzFold ./sync/batch/:FuzzOpen ./sync/batch/:FuzzDecodeOps \
 	./sync/node/:FuzzDecodeBatches \
+	./sync/protocol/:FuzzReadDistrictFile ./sync/protocol/:FuzzReadBackup \
 	./crypto/cert/:FuzzParseRequest ./crypto/cert/:FuzzParseCertificate \
 	./crypto/cert/:FuzzParseRevocationList ./crypto/identity/:FuzzDistrictPublicUnmarshalText
 fuzz:
