@@ -23,23 +23,25 @@ type Result struct {
 	Dead      bool
 }
 
-// DefaultSearchDelay is how long search waits after a keystroke for the
-// next one. Typing runs at 5-10 keys a second, so a short pause collapses a
-// burst of keys into one query and still leaves the results well within
-// 50 ms of the last keystroke.
-const DefaultSearchDelay = 20 * time.Millisecond
+// DefaultSearchDelay is how long search waits after a keystroke before it
+// runs the query: not at all. Officers type 5-10 keys a second, so the
+// earlier pause of 20 ms collapsed no keys and added 20 ms to every result
+// (BenchmarkSearchAsYouType, 100,000 persons: p50 21.9 -> 1.2 ms,
+// p99 32.4 -> 12.7 ms); keys that come while a query runs are collapsed
+// anyway (see [Search]).
+const DefaultSearchDelay = 0
 
 // Search is search as you type. SetQuery returns at once; the query runs on
-// its own goroutine after a short pause, at most one at a time, and only
-// the latest query's results are delivered (through Do). A query typed
-// while another runs waits for it and then runs once, however many keys
-// came in between.
+// its own goroutine after Delay, at most one at a time, and only the latest
+// query's results are delivered (through Do). A query typed while another
+// runs waits for it and then runs once, however many keys came in between.
 type Search struct {
 	notifier
 	tr    Tr
 	store Searcher
 	do    Do
-	// Delay is the pause after a keystroke (DefaultSearchDelay).
+	// Delay is the pause after a keystroke before the query runs
+	// (DefaultSearchDelay).
 	Delay time.Duration
 	// Limit is the most results shown.
 	Limit int
