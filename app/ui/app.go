@@ -5,6 +5,7 @@ package ui
 
 import (
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -57,6 +58,11 @@ type App struct {
 	enrol     *vm.DeviceEnrolment
 	pages     []func() // the page stack: each entry rebuilds a page; Esc pops
 
+	// reading counts the goroutines of the screens here that read the
+	// store (the overview's counts, the households screen's hamlets):
+	// Close waits for them before it closes the store.
+	reading sync.WaitGroup
+
 	// Sync lives as long as the store: a sync goes on while the officer
 	// looks at other screens.
 	sync        *vm.Sync
@@ -77,6 +83,16 @@ func New(win fyne.Window, tr *i18n.Bundle, cfg Config) *App {
 	return a
 }
 
+// goRead runs read on a goroutine of its own, counted in a.reading; read
+// must not wait for the UI goroutine (Close, on it, waits for read).
+func (a *App) goRead(read func()) {
+	a.reading.Add(1)
+	go func() {
+		defer a.reading.Done()
+		read()
+	}()
+}
+
 // Store is the unlocked store, or nil.
 func (a *App) Store() *storage.Store { return a.store }
 
@@ -91,11 +107,13 @@ func (a *App) Start() {
 	}
 }
 
-// Close stops a running sync, then closes the store.
+// Close stops a running sync, waits for the screens' reads, then closes
+// the store.
 func (a *App) Close() {
 	if a.sync != nil {
 		a.sync.Close()
 	}
+	a.reading.Wait()
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil

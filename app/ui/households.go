@@ -69,9 +69,9 @@ func newHouseholdsScreen(a *App) *householdsScreen {
 // view lays the screen out and starts reading the hamlets.
 func (p *householdsScreen) view() fyne.CanvasObject {
 	a, tr := p.a, p.a.tr
-	go func() {
+	a.goRead(func() {
 		err := p.vm.Load()
-		a.do(func() {
+		go a.do(func() {
 			if err != nil {
 				p.choose.SetText(err.Error())
 				return
@@ -79,7 +79,7 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 			p.hamlets = p.vm.Hamlets()
 			p.hamletList.Refresh()
 		})
-	}()
+	})
 	split := container.NewHSplit(p.hamletList, container.NewBorder(p.choose, nil, nil, nil, p.hhList))
 	split.SetOffset(0.35)
 	return container.NewBorder(bold(tr.T("nav.households")), nil, nil, nil, split)

@@ -27,9 +27,9 @@ func newOverviewPage(a *App) *overviewPage {
 // another page must not rebuild that page); then runs done on the UI
 // goroutine.
 func (p *overviewPage) refresh(done func()) {
-	go func() {
+	p.a.goRead(func() {
 		p.vm.Refresh()
-		p.a.do(func() {
+		go p.a.do(func() {
 			if len(p.a.pages) == 1 && p.onScreen() {
 				p.a.show()
 			}
@@ -37,7 +37,7 @@ func (p *overviewPage) refresh(done func()) {
 				done()
 			}
 		})
-	}()
+	})
 }
 
 func (p *overviewPage) onScreen() bool {
