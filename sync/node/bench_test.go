@@ -1,12 +1,19 @@
 package node
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +26,7 @@ import (
 	"github.com/communekit/communekit/storage/gen"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/batch/workload"
+	"github.com/communekit/communekit/sync/protocol"
 )
 
 // BenchmarkFSMApply measures one node's state machine applying the
@@ -155,4 +163,182 @@ func benchSealedDevice(b *testing.B, d *identity.District, commune string, seed 
 		sealed = append(sealed, sb)
 	}
 	return sealed, cb
+}
+
+// BenchmarkPushAcknowledgement measures DESIGN.md §10's "push
+// acknowledgement under that load" apart from ingest: three nodes in this
+// process on loopback; load devices pushing batches of 500 new persons at a
+// fixed rate whatever the answers' delay (an open loop: a batch due while
+// every load device waits for an answer waits too, from when it was due),
+// COMMUNEKIT_BENCH_RATE operations/s (4,000 by default, less than half what
+// three nodes ingest on two cores; 0 for none); and two probe devices
+// pushing one batch of 20 operations at a time, 300 ms apart, to any node
+// (a follower forwards). It reports p50 and p99 of each kind of push, from the request
+// to the receipt (pushed again while the cluster answers 503, as devices
+// do), over COMMUNEKIT_BENCH_SECONDS (10). The three nodes share one
+// process and one collector, which makes pushes somewhat slower than with
+// three districtd processes.
+//
+// kitctl bench cluster measures something else: 24 devices each pushing its
+// next batch as soon as the last is answered keep the cluster saturated,
+// and then a push waits for the 23 batches ahead of it — its latency is the
+// operations in flight over the rate (Little's law: 24 × 500 / 10,000
+// operations/s ≈ 1.2 s), whatever the code.
+func BenchmarkPushAcknowledgement(b *testing.B) {
+	rate := 4000
+	if v, err := strconv.Atoi(os.Getenv("COMMUNEKIT_BENCH_RATE")); err == nil && v >= 0 {
+		rate = v // 0: the probes alone
+	}
+	secs := envInt("COMMUNEKIT_BENCH_SECONDS", 10)
+	const loadDevices, probeDevices, probeOps = 16, 2, 20
+	d, _ := identity.NewDistrict("Bench")
+	perLoad := rate*secs/benchPerBatch/loadDevices + 3
+	perProbe := secs*1000/300 + 5
+	type pusher struct {
+		sealed [][]byte
+		cert   []byte
+		next   int
+	}
+	var loads, probes []*pusher
+	for i := 0; i < loadDevices+probeDevices; i++ {
+		n, ops := perLoad, benchPerBatch
+		if i >= loadDevices {
+			n, ops = perProbe, probeOps
+		}
+		saved := benchPerBatch
+		benchPerBatch = ops
+		sealed, crt := benchSealedDevice(b, d, []string{"00769", "12472", "03004", "16225"}[i%4], uint64(100+i), n, false)
+		benchPerBatch = saved
+		if i < loadDevices {
+			loads = append(loads, &pusher{sealed: sealed, cert: crt})
+		} else {
+			probes = append(probes, &pusher{sealed: sealed, cert: crt})
+		}
+	}
+	var nodes []*Node
+	defer func() {
+		for _, n := range nodes {
+			n.Shutdown(context.Background())
+		}
+	}()
+	for i := 0; i < 3; i++ {
+		cfg := Config{ID: fmt.Sprintf("n%d", i+1), Dir: filepath.Join(b.TempDir(), fmt.Sprint(i)), District: d, Passphrase: []byte(testPass), WorkFactor: 10,
+			RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Bootstrap: i == 0, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if i > 0 {
+			cfg.Join = nodes[0].Addr()
+		}
+		n, err := Start(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nodes = append(nodes, n)
+		for end := time.Now().Add(30 * time.Second); n.Ready() != nil; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(end) {
+				b.Fatalf("node %d not ready: %v", i+1, n.Ready())
+			}
+		}
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: time.Minute}
+	post := func(url, path string, body []byte) error {
+		resp, err := hc.Post(url+path, "application/octet-stream", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("%s: %d %s", path, resp.StatusCode, msg)
+		}
+		return nil
+	}
+	// As a device does: again, at the next node, while the cluster
+	// answers 503 (an election on this loaded machine).
+	pushAt := func(k int, sealed []byte) error {
+		for end := time.Now().Add(30 * time.Second); ; k++ {
+			err := post(nodes[k%3].Addr(), protocol.PathPush, sealed)
+			if err == nil || !strings.Contains(err.Error(), " 503 ") || time.Now().After(end) {
+				return err
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for i, p := range append(append([]*pusher{}, loads...), probes...) {
+		if err := post(nodes[i%3].Addr(), protocol.PathCertificate, p.cert); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var loadLat, probeLat []time.Duration
+	var failed []error
+	record := func(to *[]time.Duration, d time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failed = append(failed, err)
+			return
+		}
+		*to = append(*to, d)
+	}
+	b.ResetTimer()
+	stop := time.Now().Add(time.Duration(secs) * time.Second)
+	var wg sync.WaitGroup
+	free := make(chan *pusher, len(loads))
+	for _, p := range loads {
+		free <- p
+	}
+	interval := time.Duration(float64(time.Second) * float64(benchPerBatch) / float64(max(rate, 1)))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for k, due := 0, time.Now(); rate > 0 && due.Before(stop); k, due = k+1, due.Add(interval) {
+			time.Sleep(time.Until(due))
+			p := <-free
+			if p.next == len(p.sealed) {
+				continue
+			}
+			wg.Add(1)
+			go func(p *pusher, due time.Time, k int) {
+				defer wg.Done()
+				err := pushAt(k, p.sealed[p.next])
+				record(&loadLat, time.Since(due), err)
+				if err == nil {
+					p.next++
+				}
+				free <- p
+			}(p, due, k)
+		}
+	}()
+	for i, p := range probes {
+		wg.Add(1)
+		go func(i int, p *pusher) {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * 150 * time.Millisecond)
+			for time.Now().Before(stop) && p.next < len(p.sealed) {
+				t0 := time.Now()
+				err := pushAt(i+p.next, p.sealed[p.next])
+				record(&probeLat, time.Since(t0), err)
+				if err == nil {
+					p.next++
+				}
+				time.Sleep(300 * time.Millisecond)
+			}
+		}(i, p)
+	}
+	wg.Wait()
+	b.StopTimer()
+	if len(failed) > 0 {
+		b.Fatalf("%d pushes failed, the first: %v", len(failed), failed[0])
+	}
+	ms := func(l []time.Duration, q float64) float64 {
+		if len(l) == 0 {
+			return 0
+		}
+		slices.Sort(l)
+		return float64(l[min(len(l)-1, int(q*float64(len(l))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(len(loadLat)*benchPerBatch)/float64(secs), "load-ops/s")
+	b.ReportMetric(ms(loadLat, 0.50), "load-p50-ms")
+	b.ReportMetric(ms(loadLat, 0.99), "load-p99-ms")
+	b.ReportMetric(ms(probeLat, 0.50), "probe-p50-ms")
+	b.ReportMetric(ms(probeLat, 0.99), "probe-p99-ms")
 }
