@@ -252,12 +252,14 @@ func (d *demo) faultDiskFull(ctx context.Context) (string, error) {
 	time.Sleep(time.Second) // the full node has tried to write
 	state := "kept running"
 	if !n.running() {
-		last := lastLogLine(n.logPath)
-		if !strings.Contains(last, "not enough free disk space") {
+		said := logLineWith(n.logPath, "not enough free disk space")
+		if said == "" {
+			// Leave the node as the next faults need it.
 			os.Remove(filler)
-			return "", fmt.Errorf("node %s died on the full disk without saying why; its last log line: %s", n.id, last)
+			n.start(false)
+			return "", fmt.Errorf("node %s died on the full disk without saying why; its last log line: %s", n.id, lastLogLine(n.logPath))
 		}
-		state = "stopped by itself, saying: " + last
+		state = "stopped by itself, saying: " + said
 	} else if st, err := nodeStatus(n.url); err == nil {
 		state = fmt.Sprintf("kept running at index %d", st.AppliedIndex)
 	}
@@ -299,6 +301,22 @@ func fill(path string) (int64, error) {
 			return n, err
 		}
 	}
+}
+
+// logLineWith returns the last line of the log at path holding substr
+// (shortened), or "".
+func logLineWith(path, substr string) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := lines[i]; strings.Contains(l, substr) {
+			if len(l) > 400 {
+				l = l[:400] + "…"
+			}
+			return l
+		}
+	}
+	return ""
 }
 
 func lastLogLine(path string) string {
