@@ -195,6 +195,25 @@ func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 		return nil, errf(protocol.CodeReplay, "device %s: batch %d was already accepted with other contents (the district has accepted up to %d)", h.Sender, h.Seq, ch.Seq)
 	}
 	if h.Seq > ch.Seq+1 {
+		// A leader elected a moment ago may not have applied every entry
+		// committed before it: the device's previous batch may be among
+		// them. Wait until it has (a Raft barrier) before calling it a gap.
+		if err := n.raft.Barrier(5 * time.Second).Error(); err != nil {
+			return nil, errf(protocol.CodeUnavailable, "this node is catching up with the cluster; try again: %v", err)
+		}
+		if ch, err = n.fsm.chain(h.Sender); err != nil {
+			return nil, errf(protocol.CodeInternal, "reading the chain of %s: %v", h.Sender, err)
+		}
+	}
+	if h.Seq <= ch.Seq {
+		if rec, old, err := n.fsm.receipt(h.Sender, h.Seq); err == nil && old == batch.Hash(sealed) {
+			rec.Duplicate = true
+			n.m.batches.WithLabelValues("duplicate").Inc()
+			return rec, nil
+		}
+		return nil, errf(protocol.CodeReplay, "device %s: batch %d was already accepted with other contents (the district has accepted up to %d)", h.Sender, h.Seq, ch.Seq)
+	}
+	if h.Seq > ch.Seq+1 {
 		return nil, &protocol.Error{Code: protocol.CodeGap, Expected: ch.Seq + 1, Message: fmt.Sprintf("device %s sent batch %d, the district expects batch %d first", h.Sender, h.Seq, ch.Seq+1)}
 	}
 	res := n.prop.submit(sealed)
