@@ -328,18 +328,29 @@ func (n *Node) serving(w http.ResponseWriter) bool {
 	return true
 }
 
+// readRequest reads a control request's body (within MaxControlBody) as
+// the JSON of into, which is what: on a failure it answers the refusal
+// and returns false.
+func (n *Node) readRequest(w http.ResponseWriter, r *http.Request, into any, what string) ([]byte, bool) {
+	body, e := readBody(r, protocol.MaxControlBody)
+	if e != nil {
+		n.fail(w, e)
+		return nil, false
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		n.fail(w, errf(protocol.CodeMalformed, "not %s: %v", what, err))
+		return nil, false
+	}
+	return body, true
+}
+
 func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 	if !n.serving(w) {
 		return
 	}
-	body, e := readBody(r, protocol.MaxControlBody)
-	if e != nil {
-		n.fail(w, e)
-		return
-	}
 	var req protocol.PullRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		n.fail(w, errf(protocol.CodeMalformed, "not a pull request: %v", err))
+	_, ok := n.readRequest(w, r, &req, "a pull request")
+	if !ok {
 		return
 	}
 	c, e := n.checkDevice(req.Device)
@@ -445,14 +456,9 @@ func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r, protocol.MaxControlBody)
-	if e != nil {
-		n.fail(w, e)
-		return
-	}
 	var req protocol.MemberRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		n.fail(w, errf(protocol.CodeMalformed, "not a cluster request: %v", err))
+	body, ok := n.readRequest(w, r, &req, "a cluster request")
+	if !ok {
 		return
 	}
 	if err := req.Verify(n.fsm.pub.SignKey, n.now()); err != nil {

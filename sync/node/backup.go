@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -56,14 +55,9 @@ func (n *Node) handleBackup(w http.ResponseWriter, r *http.Request) {
 	if !n.serving(w) {
 		return
 	}
-	body, e := readBody(r, protocol.MaxControlBody)
-	if e != nil {
-		n.fail(w, e)
-		return
-	}
 	var req protocol.BackupRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		n.fail(w, errf(protocol.CodeMalformed, "not a backup request: %v", err))
+	_, ok := n.readRequest(w, r, &req, "a backup request")
+	if !ok {
 		return
 	}
 	if err := req.Verify(n.fsm.pub.SignKey, n.now()); err != nil {

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/communekit/communekit/sync/protocol"
@@ -21,14 +20,9 @@ func (n *Node) handleExport(w http.ResponseWriter, r *http.Request) {
 	if !n.serving(w) {
 		return
 	}
-	body, e := readBody(r, protocol.MaxControlBody)
-	if e != nil {
-		n.fail(w, e)
-		return
-	}
 	var req protocol.ExportRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		n.fail(w, errf(protocol.CodeMalformed, "not an export request: %v", err))
+	_, ok := n.readRequest(w, r, &req, "an export request")
+	if !ok {
 		return
 	}
 	if err := req.Verify(n.fsm.pub.SignKey, n.now()); err != nil {
