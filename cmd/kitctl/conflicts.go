@@ -321,7 +321,7 @@ func conflictsResolve(e *env, args []string) error {
 		}
 	}
 	if strings.HasPrefix(pos0(pos), storage.ConflictSameIDNumber+":") || strings.HasPrefix(pos0(pos), storage.ConflictTwoResidences+":") {
-		return errors.New("two persons hold the same ID number: correct the wrong one with `kitctl person edit PERSON --set id_number=…`: `kitctl conflicts show` names both persons and their communes; nothing was saved")
+		return errors.New("two persons hold the same ID number: correct the wrong one with `kitctl person edit PERSON --set id_number=…`: `kitctl conflicts list` names both persons; nothing was saved")
 	}
 	if *merge || *dismiss {
 		return errors.New("--merge decides duplicate conflicts; --dismiss closes duplicate, edit_after_death and move_without_move_in conflicts; a field conflict is resolved with --choose N or --value V")
