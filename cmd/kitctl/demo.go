@@ -679,20 +679,10 @@ func (d *demo) verdict() error {
 			digests[dv.commune] = append(digests[dv.commune], hex.EncodeToString(sum[:]))
 		}
 		// Every batch acknowledged to the device is on every node.
-		for n := uint64(1); n <= ob.AckedBatch; n++ {
-			everywhere, ops := true, 0
-			for _, node := range d.cl.nodes {
-				r, err := nodeReceipt(node.url, string(dv.s.DeviceKeys().ID), n)
-				if err != nil {
-					everywhere = false
-					d.fail("batch %d of device %s, acknowledged, is not on node %s: %v", n, dv.name, node.id, err)
-					continue
-				}
-				ops = r.Ops
-			}
-			if everywhere {
-				d.rep.OpsOnEveryNode += ops
-			}
+		ops, missing := d.ackedEverywhere(dv, ob.AckedBatch)
+		d.rep.OpsOnEveryNode += ops
+		for _, m := range missing {
+			d.fail("%s", m)
 		}
 	}
 	for commune, ds := range digests {

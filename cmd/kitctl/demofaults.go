@@ -106,15 +106,32 @@ func (d *demo) missingAcked() []string {
 		if err != nil {
 			return []string{err.Error()}
 		}
-		for n := uint64(1); n <= ob.AckedBatch; n++ {
-			for _, node := range d.cl.nodes {
-				if _, err := nodeReceipt(node.url, string(dv.s.DeviceKeys().ID), n); err != nil {
-					lost = append(lost, fmt.Sprintf("device %s batch %d on node %s: %v", dv.name, n, node.id, err))
-				}
-			}
-		}
+		_, missing := d.ackedEverywhere(dv, ob.AckedBatch)
+		lost = append(lost, missing...)
 	}
 	return lost
+}
+
+// ackedEverywhere checks batches 1..acked of dv on every node by their
+// stored receipts: it returns the operations of the batches every node
+// holds, and one line per batch a node lacks.
+func (d *demo) ackedEverywhere(dv *demoDevice, acked uint64) (ops int, missing []string) {
+	for n := uint64(1); n <= acked; n++ {
+		everywhere, k := true, 0
+		for _, node := range d.cl.nodes {
+			r, err := nodeReceipt(node.url, string(dv.s.DeviceKeys().ID), n)
+			if err != nil {
+				everywhere = false
+				missing = append(missing, fmt.Sprintf("batch %d of device %s, acknowledged, is not on node %s: %v", n, dv.name, node.id, err))
+				continue
+			}
+			k = r.Ops
+		}
+		if everywhere {
+			ops += k
+		}
+	}
+	return ops, missing
 }
 
 // corrections has dv correct n persons of its commune, offline.
