@@ -34,22 +34,7 @@ func TestDistrictBackup_SavesWhatANodeRestores(t *testing.T) {
 	if code, _, stderr := kitctl("district", "init", "--name", "Cụm Mèo Vạc"); code != 0 {
 		t.Fatalf("district init: %d %s", code, stderr)
 	}
-	keys, err := storage.DistrictKeysOf(profile, []byte(pass))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Start(node.Config{ID: "n1", Dir: filepath.Join(dir, "n1"), District: keys, Passphrase: []byte(pass), WorkFactor: 10,
-		RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Bootstrap: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		HeartbeatTimeout: 300 * time.Millisecond, ElectionTimeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Shutdown(context.Background())
-	for end := time.Now().Add(20 * time.Second); n.Ready() != nil; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("the node is not ready: %v", n.Ready())
-		}
-	}
+	n := startTestNode(t, profile, filepath.Join(dir, "n1"), pass)
 
 	file := filepath.Join(dir, "district-2026-11-25.ckbak")
 	code, stdout, stderr := kitctl("--json", "district", "backup", "--node", n.Addr(), "--out", file)
@@ -92,9 +77,36 @@ func TestDistrictBackup_SavesWhatANodeRestores(t *testing.T) {
 	}
 	t.Logf("kitctl district backup:\n%s", stdout)
 
+	keys, err := storage.DistrictKeysOf(profile, []byte(pass))
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := node.Restore(node.Config{ID: "n1", Dir: filepath.Join(dir, "restored"), District: keys, Passphrase: []byte(pass), WorkFactor: 10,
 		RaftAddr: "127.0.0.1:7001", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, file)
 	if err != nil || h.Digest != got.Digest || h.Index != got.Index {
 		t.Fatalf("restoring the saved file: %+v %v", h, err)
 	}
+}
+
+// startTestNode starts a one-node district cluster in this process for the
+// district profile at profile, and waits until it takes pushes.
+func startTestNode(t *testing.T, profile, dir, pass string) *node.Node {
+	t.Helper()
+	keys, err := storage.DistrictKeysOf(profile, []byte(pass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.Start(node.Config{ID: "n1", Dir: dir, District: keys, Passphrase: []byte(pass), WorkFactor: 10,
+		RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Bootstrap: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		HeartbeatTimeout: 300 * time.Millisecond, ElectionTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Shutdown(context.Background()) })
+	for end := time.Now().Add(20 * time.Second); n.Ready() != nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the node is not ready: %v", n.Ready())
+		}
+	}
+	return n
 }

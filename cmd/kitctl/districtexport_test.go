@@ -2,18 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/communekit/communekit/storage"
-	"github.com/communekit/communekit/sync/node"
 )
 
 // TestDistrictExport_StickCarriesThePullToAnOfflineLaptop: Lan syncs
@@ -67,22 +60,7 @@ func TestDistrictExport_StickCarriesThePullToAnOfflineLaptop(t *testing.T) {
 		return len(hits)
 	}
 
-	keys, err := storage.DistrictKeysOf(at("d"), []byte(pass))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Start(node.Config{ID: "n1", Dir: at("n1"), District: keys, Passphrase: []byte(pass), WorkFactor: 10,
-		RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Bootstrap: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		HeartbeatTimeout: 300 * time.Millisecond, ElectionTimeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Shutdown(context.Background())
-	for end := time.Now().Add(20 * time.Second); n.Ready() != nil; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("the node is not ready: %v", n.Ready())
-		}
-	}
+	n := startTestNode(t, at("d"), at("n1"), pass)
 
 	persons("lan", "Sùng Thị Dung", 3)
 	must("lan", "sync", "--node", n.Addr())
