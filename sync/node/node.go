@@ -418,8 +418,24 @@ func (n *Node) recordSelf() {
 	if ms[n.cfg.ID] == want {
 		return
 	}
-	if err := n.raft.Apply(encodeMember(want), 10*time.Second).Error(); err != nil {
+	if err := n.waitFuture(n.raft.Apply(encodeMember(want), 10*time.Second)); err != nil {
 		n.log.Warn("could not record this node's address", "err", err)
+	}
+}
+
+// waitFuture waits for f, or until the node stops. A goroutine of the
+// node's own (counted in wg, which Shutdown waits for) must not wait on a
+// Raft future alone: an Apply taken in just as Raft shuts down may never
+// be answered, and Shutdown then waited for ever (TestNode_RestartInProcess
+// hung once in a clean-clone make test).
+func (n *Node) waitFuture(f raft.Future) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-n.stop:
+		return raft.ErrRaftShutdown
 	}
 }
 
