@@ -137,7 +137,16 @@ func dedupeProblems(ps Problems) Problems {
 }
 
 func changesFor(old *Person, p *Person) []Change {
-	var cs []Change
+	n := 0
+	for f := Field(1); f < numFields; f++ {
+		if old == nil && p.Values[f] != "" || old != nil && p.Values[f] != old.Values[f] {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	cs := make([]Change, 0, n)
 	for f := Field(1); f < numFields; f++ {
 		var ov string
 		var seen Version

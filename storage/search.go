@@ -61,8 +61,11 @@ func isDigits(s string) bool {
 	return true
 }
 
+// querySeparators are dropped from a query to see whether it is a number.
+var querySeparators = strings.NewReplacer(" ", "", ".", "")
+
 func (s *Store) search(txn *badger.Txn, q string, limit int) ([]Hit, error) {
-	compact := strings.NewReplacer(" ", "", ".", "").Replace(q)
+	compact := querySeparators.Replace(q)
 	if isDigits(compact) && len(compact) >= 5 {
 		return s.searchIDNumber(txn, compact, limit)
 	}

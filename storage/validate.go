@@ -285,13 +285,17 @@ func canonicalPlace(f Field, raw string) (string, *Problem) {
 	return s, nil
 }
 
+// phoneSeparators are the characters a phone number may be written with
+// and is stored without. Built once: a Replacer builds its tables on first use.
+var phoneSeparators = strings.NewReplacer(" ", "", ".", "", "-", "")
+
 // canonicalPhone keeps digits and a leading "+".
 func canonicalPhone(f Field, raw string) (string, *Problem) {
 	s, p := cleanText(f, raw)
 	if p != nil {
 		return "", p
 	}
-	t := strings.NewReplacer(" ", "", ".", "", "-", "").Replace(s)
+	t := phoneSeparators.Replace(s)
 	digits := strings.TrimPrefix(t, "+")
 	if !allDigits(digits) || len(digits) < 9 || len(digits) > 12 {
 		return "", problemPhone(f, s)
