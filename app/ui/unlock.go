@@ -17,7 +17,10 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 	pass := newKeyPassword(a.keys)
 	pass.SetPlaceHolder(tr.T("unlock.passphrase"))
 	msg := problemLabel()
-	busy := widget.NewProgressBarInfinite()
+	// A still line, not an animated bar: the key derivation takes both
+	// cores for about a second, and a bar redrawn 60 times a second took
+	// ~180 ms of it where the window is drawn in software (no GPU driver).
+	busy := widget.NewLabel(tr.T("unlock.busy"))
 	busy.Hide()
 	var started time.Time
 	submit := func() {
