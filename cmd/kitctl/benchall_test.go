@@ -82,6 +82,15 @@ func TestBenchAll_QuickPrintsEveryDesignFigure(t *testing.T) {
 	if r.Met != counts["met"] || r.NotMet != counts["not met"] || r.NotMeasured != counts["not measured"] || r.NotMeasured != 5 {
 		t.Errorf("met %d, not met %d, not measured %d; the rows say %v", r.Met, r.NotMet, r.NotMeasured, counts)
 	}
+	var open []allFigure // bench cluster's open loop, not in §10
+	for _, f := range r.OtherFigures {
+		if f.Figure == figOpenLoop {
+			open = append(open, f)
+		}
+	}
+	if len(open) != 1 || open[0].Met != nil || open[0].Note != "not measured: skipped (--skip cluster)" {
+		t.Errorf("open-loop row %+v", open)
+	}
 	for _, run := range r.Runs {
 		if run.Error != "" || run.Skipped != (run.Part == "app" || run.Part == "cluster") {
 			t.Errorf("run %+v", run)
@@ -92,7 +101,7 @@ func TestBenchAll_QuickPrintsEveryDesignFigure(t *testing.T) {
 	var b bytes.Buffer
 	printAll(&b, r)
 	text := b.String()
-	for _, want := range []string{"cores", "GiB memory", runtime.Version(), "QUICK SIZES", "| # ", "| 12 ", "not measured", "not in §10:"} {
+	for _, want := range []string{"cores", "GiB memory", runtime.Version(), "QUICK SIZES", "| # ", "| 10b ", "| 12 ", "not measured", "not in §10:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("table lacks %q:\n%s", want, text)
 		}

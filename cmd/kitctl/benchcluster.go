@@ -49,6 +49,9 @@ type clusterFigures struct {
 	AckedDuringKill int     `json:"acknowledged_during_kill"`
 	LostAfterKill   int     `json:"acknowledged_lost_after_kill"`
 	DigestsEqual    bool    `json:"digests_equal"`
+	// OpenLoop is push acknowledgement at a given load (benchopenloop.go):
+	// one entry per --open-loads fraction of OpsPerSec, empty without.
+	OpenLoop []openLoopFigure `json:"open_loop"`
 }
 
 // clusterOptions size the cluster benchmark.
@@ -58,6 +61,7 @@ type clusterOptions struct {
 	Ops     int    // operations per batch
 	Keep    string // keep the cluster's directories here instead of a temporary directory
 	NoKill  bool   // skip the leader-loss measurement
+	Open    openLoopOptions
 }
 
 // benchCluster starts a 3-node cluster of real processes on loopback and
@@ -70,12 +74,19 @@ func benchCluster(e *env, args []string) error {
 	fs.IntVar(&o.Ops, "ops", 500, "operations per batch")
 	fs.StringVar(&o.Keep, "keep", "", "keep the cluster's directories here instead of a temporary directory")
 	fs.BoolVar(&o.NoKill, "no-kill", false, "skip the leader-loss measurement")
+	o.Open = defaultOpenLoop()
+	loads := fs.String("open-loads", formatLoads(o.Open.Loads), "open loop: loads as fractions of the ingest rate measured closed-loop, comma-separated (\"\": no open loop)")
+	fs.IntVar(&o.Open.Ops, "open-ops", o.Open.Ops, "open loop: operations per push")
+	fs.IntVar(&o.Open.Pushes, "open-pushes", o.Open.Pushes, "open loop: pushes at each load (fewer if --open-seconds ends the load first)")
+	fs.Float64Var(&o.Open.Seconds, "open-seconds", o.Open.Seconds, "open loop: longest time at each load")
+	fs.IntVar(&o.Open.Devices, "open-devices", o.Open.Devices, "open loop: devices the pushes are spread over, round-robin")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || o.Devices <= 0 || o.Batches <= 0 || o.Ops <= 0 {
-		return usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--json]")
+	o.Open.Loads, err = parseLoads(*loads)
+	if len(pos) > 0 || o.Devices <= 0 || o.Batches <= 0 || o.Ops <= 0 || err != nil || !o.Open.valid() {
+		return usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--json]")
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) }
 	f, err := measureCluster(o, progress)
@@ -93,7 +104,7 @@ func benchCluster(e *env, args []string) error {
 // does. An acknowledged batch lost or nodes that disagree are in the
 // figures, not in the error: see check.
 func measureCluster(o clusterOptions, progress func(format string, a ...any)) (clusterFigures, error) {
-	f := clusterFigures{Nodes: 3, Devices: o.Devices, Batches: o.Devices * o.Batches}
+	f := clusterFigures{Nodes: 3, Devices: o.Devices, Batches: o.Devices * o.Batches, OpenLoop: []openLoopFigure{}}
 	dir := o.Keep
 	if dir == "" {
 		var err error
@@ -111,16 +122,40 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	prof.Close()
 
 	progress("preparing %d devices × %d batches × %d operations…", o.Devices, o.Batches, o.Ops)
-	devs, err := benchDevices(d, o.Devices, o.Batches, o.Ops)
+	t0 := time.Now()
+	devs, err := benchDevices(d, 1, o.Devices, o.Batches, o.Ops)
 	if err != nil {
 		return f, err
 	}
-	c, err := startBenchCluster(dir, 3)
-	if err != nil {
-		return f, err
+	// The cluster starts while the open loop's devices are prepared: a
+	// batch costs some 10 ms to seal whatever its size (zstd trials per
+	// column), so their many small batches take seconds.
+	type started struct {
+		c   *benchClusterProc
+		err error
 	}
+	startc := make(chan started, 1)
+	go func() {
+		c, err := startBenchCluster(dir, 3)
+		startc <- started{c, err}
+	}()
+	var openDevs []*benchDevice
+	var openErr error
+	if len(o.Open.Loads) > 0 {
+		progress("preparing %d devices × %d batches × %d operations for the open loop while the cluster starts…", o.Open.Devices, o.Open.batchesPerDevice(), o.Open.Ops)
+		openDevs, openErr = benchDevices(d, openLoopSeed, o.Open.Devices, o.Open.batchesPerDevice(), o.Open.Ops)
+	}
+	st := <-startc
+	if st.err != nil {
+		return f, st.err
+	}
+	c := st.c
 	defer c.stop()
-	for i, dv := range devs {
+	if openErr != nil {
+		return f, openErr
+	}
+	progress("devices prepared and cluster started in %.1f s", time.Since(t0).Seconds())
+	for i, dv := range append(append([]*benchDevice{}, devs...), openDevs...) {
 		if err := dv.register(c.urls[i%len(c.urls)]); err != nil {
 			return f, err
 		}
@@ -140,6 +175,13 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	f.Seconds = elapsed.Seconds()
 	f.OpsPerSec = float64(ops) / elapsed.Seconds()
 	f.PushP50Ms, f.PushP99Ms = pct(lat, 0.50), pct(lat, 0.99)
+
+	if len(o.Open.Loads) > 0 {
+		progress("open loop: pushes of %d operations at %s of %.0f operations/s…", o.Open.Ops, formatLoads(o.Open.Loads), f.OpsPerSec)
+		if f.OpenLoop, err = measureOpenLoop(c, openDevs, d.Public(), f.OpsPerSec, o.Open, progress); err != nil {
+			return f, err
+		}
+	}
 
 	if !o.NoKill {
 		progress("killing the leader while devices push…")
@@ -166,6 +208,7 @@ func printCluster(w io.Writer, f clusterFigures, killed bool) {
 	fmt.Fprintf(w, "district cluster, %d nodes on loopback, %d devices\n", f.Nodes, f.Devices)
 	fmt.Fprintf(w, "  ingest, applied:        %8.0f operations/s   (target ≥ 100,000; %d operations in %.2f s)\n", f.OpsPerSec, f.Operations, f.Seconds)
 	fmt.Fprintf(w, "  push acknowledgement:   p50 %.1f ms, p99 %.1f ms   (target p99 ≤ 25 ms)\n", f.PushP50Ms, f.PushP99Ms)
+	printOpenLoop(w, f)
 	if killed {
 		fmt.Fprintf(w, "  new leader after kill:  %8.0f ms   (target ≤ 2,000 ms); %d batches acknowledged around the kill, %d lost\n", f.NewLeaderMs, f.AckedDuringKill, f.LostAfterKill)
 	}
@@ -185,7 +228,9 @@ type benchDevice struct {
 	receipts []protocol.Receipt
 }
 
-func benchDevices(d *identity.District, n, batches, opsPer int) ([]*benchDevice, error) {
+// benchDevices prepares n devices, seeded firstSeed, firstSeed+1, …
+// (the seed makes the device's identity and records).
+func benchDevices(d *identity.District, firstSeed int64, n, batches, opsPer int) ([]*benchDevice, error) {
 	pub := d.Public()
 	rcpt, err := age.ParseX25519Recipient(pub.AgeRecipient)
 	if err != nil {
@@ -202,7 +247,7 @@ func benchDevices(d *identity.District, n, batches, opsPer int) ([]*benchDevice,
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i], errs[i] = benchDevice1(d, rcpt, pub, communes[i%len(communes)], int64(i+1), batches, opsPer)
+			out[i], errs[i] = benchDevice1(d, rcpt, pub, communes[i%len(communes)], firstSeed+int64(i), batches, opsPer)
 		}(i)
 	}
 	wg.Wait()
@@ -269,7 +314,8 @@ var benchHTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}
 
 // pushOne pushes one batch, moving to the next node while one cannot
 // answer (client.PushSealed itself retries a node through an election).
-func (dv *benchDevice) pushOne(urls []string, start int, k int) (time.Duration, error) {
+// It returns the receipt, not verified, and the last attempt's time.
+func (dv *benchDevice) pushOne(urls []string, start int, k int) (protocol.Receipt, time.Duration, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for attempt := 0; ; attempt++ {
 		url := urls[(start+attempt)%len(urls)]
@@ -281,14 +327,14 @@ func (dv *benchDevice) pushOne(urls []string, start int, k int) (time.Duration, 
 			dv.mu.Lock()
 			dv.receipts = append(dv.receipts, *r)
 			dv.mu.Unlock()
-			return time.Since(t0), nil
+			return *r, time.Since(t0), nil
 		}
 		var ref *client.Refusal
 		if errors.As(err, &ref) && !ref.Err.Retryable() {
-			return 0, fmt.Errorf("device %s batch %d: %v", dv.id, k+1, err)
+			return protocol.Receipt{}, 0, fmt.Errorf("device %s batch %d: %v", dv.id, k+1, err)
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("device %s batch %d: no receipt within 30 s (last: %v)", dv.id, k+1, err)
+			return protocol.Receipt{}, 0, fmt.Errorf("device %s batch %d: no receipt within 30 s (last: %v)", dv.id, k+1, err)
 		}
 	}
 }
@@ -307,7 +353,7 @@ func pushAll(devs []*benchDevice, urls []string, from, to int) ([]time.Duration,
 		go func(i int, dv *benchDevice) {
 			defer wg.Done()
 			for k := from; k < to && k < len(dv.sealed); k++ {
-				d, err := dv.pushOne(urls, i, k)
+				_, d, err := dv.pushOne(urls, i, k)
 				if err != nil {
 					errs[i] = err
 					return
