@@ -25,7 +25,7 @@ func (s *Store) PutMeta(name string, v []byte) error {
 	if s.db == nil {
 		return ErrClosed
 	}
-	return s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(prefixUserMeta+name), v) })
+	return s.update(func(txn *badger.Txn) error { return txn.Set([]byte(prefixUserMeta+name), v) })
 }
 
 // GetMeta returns the value stored under name, or an error wrapping

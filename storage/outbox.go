@@ -131,7 +131,7 @@ func (s *Store) updateOutbox(fn func(txn *badger.Txn, st *OutboxState) error) er
 	if s.db == nil {
 		return ErrClosed
 	}
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		st, err := s.outbox(txn)
 		if err != nil {
 			return err

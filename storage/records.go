@@ -657,7 +657,7 @@ func (s *Store) recount() error {
 	defer s.mu.Unlock()
 	ctr := s.ctr
 	ctr.Persons, ctr.Households, ctr.Counted = persons, households, true
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(keyMetaCounters), ctr.bytes()) }); err != nil {
+	if err := s.update(func(txn *badger.Txn) error { return txn.Set([]byte(keyMetaCounters), ctr.bytes()) }); err != nil {
 		return err
 	}
 	s.ctr = ctr

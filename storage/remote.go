@@ -138,7 +138,7 @@ func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 	// it was before the transaction, plus the operations applied in it.
 	ro := s.db.NewTransaction(false)
 	defer ro.Discard()
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		res = ApplyResult{}
 		ctr = s.ctr
 		// Maps sized for an entry of new persons, the usual case: an

@@ -144,7 +144,7 @@ func (s *Store) Restore(r io.Reader) error {
 	if err := s.db.Load(r, 256); err != nil {
 		return fmt.Errorf("restoring: %w", err)
 	}
-	err = s.db.Update(func(txn *badger.Txn) error {
+	err = s.update(func(txn *badger.Txn) error {
 		for k, v := range keep {
 			if err := txn.Set([]byte(k), v); err != nil {
 				return err

@@ -114,6 +114,10 @@ type Options struct {
 	Now func() time.Time
 	// GCInterval is how often value-log GC runs (10 minutes if 0, never if < 0).
 	GCInterval time.Duration
+	// MinFree is the free disk space, in bytes, below which the store
+	// refuses to open or write with ErrDiskFull (DefaultMinFree if 0,
+	// never if < 0; never for a district node's store).
+	MinFree int64
 }
 
 // Store is the encrypted store of one commune device.
@@ -130,6 +134,8 @@ type Store struct {
 
 	mu  sync.Mutex // serialises writes and guards ctr
 	ctr counters
+
+	minFree int64 // see Options.MinFree; -1: no guard
 
 	stopGC context.CancelFunc
 	gcDone chan struct{}
@@ -153,6 +159,9 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 	}
 	if p.Kind == "" {
 		p.Kind = KindCommune
+	}
+	if err := checkFree(dir, minFreeOf(p.Kind, o)); err != nil {
+		return nil, err
 	}
 	if p.Device == "" {
 		p.Device = NewDeviceID()
@@ -206,7 +215,7 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 	}
 	pb, _ := json.Marshal(p)
 	cb, _ := json.Marshal(counters{Counted: true})
-	err = s.db.Update(func(txn *badger.Txn) error {
+	err = s.update(func(txn *badger.Txn) error {
 		if err := txn.Set([]byte(keyMetaProfile), pb); err != nil {
 			return err
 		}
@@ -264,6 +273,12 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 	debug.FreeOSMemory()
 	if _, err := os.Stat(filepath.Join(dir, storeDir, "MANIFEST")); err != nil {
 		return nil, fmt.Errorf("%w: the store's MANIFEST is missing; restore the profile from a backup", ErrDamaged)
+	}
+	// Opening writes (a memtable log, the manifest): on a full disk it
+	// would die of SIGBUS. Checked once the passphrase is known to be
+	// right, so a wrong one is still said first.
+	if err := checkFree(dir, minFreeOf(m.Kind, o)); err != nil {
+		return nil, err
 	}
 	if err := dropEmptyMemtables(filepath.Join(dir, storeDir)); err != nil {
 		return nil, err
@@ -395,7 +410,7 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (%v): check that --profile names the right directory, else restore the profile from a backup; nothing was changed", ErrDamaged, err)
 	}
-	return &Store{dir: dir, db: db, log: logger, now: o.now()}, nil
+	return &Store{dir: dir, db: db, log: logger, now: o.now(), minFree: minFreeOf(o.Kind, o)}, nil
 }
 
 func (s *Store) loadMeta() error {

@@ -173,7 +173,7 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 	if s.db == nil {
 		return ErrClosed
 	}
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		delta := map[string]int32{}
 		if err := stage(txn, ws, delta); err != nil {
 			return err
@@ -381,7 +381,7 @@ func (s *Store) commitPrepared(ops, counts []kvOp, sets []*writeSet, ctr counter
 	if s.db == nil {
 		return ErrClosed
 	}
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		if err := apply(txn, ops); err != nil {
 			return err
 		}

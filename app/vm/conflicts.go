@@ -474,7 +474,7 @@ func (c *Conflicts) Dismiss(note string) error {
 // failed shows err beside the buttons.
 func (c *Conflicts) failed(err error) error {
 	c.mu.Lock()
-	c.problem = c.tr.T("conflicts.failed", err.Error())
+	c.problem = c.tr.T("conflicts.failed", errText(c.tr, err))
 	if errors.Is(err, storage.ErrNoConflict) || errors.Is(err, storage.ErrNotDuplicate) {
 		c.problem = c.tr.T("conflicts.gone")
 	}

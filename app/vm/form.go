@@ -427,7 +427,7 @@ func (f *Form) saveFailed(err error) (*storage.Person, error) {
 	case errors.Is(err, storage.ErrNothingChanged):
 		f.message = f.tr.T("form.nothing_changed")
 	default:
-		f.message = f.tr.T("form.save_failed", err.Error())
+		f.message = f.tr.T("form.save_failed", errText(f.tr, err))
 	}
 	f.mu.Unlock()
 	f.changed()

@@ -120,7 +120,7 @@ func (e *memberEvent) saveFailed(err error) error {
 	case errors.Is(err, storage.ErrNothingChanged):
 		e.failed(e.tr.T("form.nothing_changed"))
 	default:
-		e.failed(e.tr.T("form.save_failed", err.Error()))
+		e.failed(e.tr.T("form.save_failed", errText(e.tr, err)))
 	}
 	return err
 }

@@ -290,12 +290,12 @@ func (x *Import) run(paths []string) ([]ImportFile, error) {
 			out = append(out, f)
 		}
 		if err != nil && rs == nil {
-			return nil, errors.New(x.tr.T("import.file_store", err.Error()))
+			return nil, errors.New(x.tr.T("import.file_store", errText(x.tr, err)))
 		}
 		if err != nil {
 			// The store failed midway: what was applied stays, with its
 			// cursor; the rest is not tried.
-			return out, errors.New(x.tr.T("import.file_store", err.Error()))
+			return out, errors.New(x.tr.T("import.file_store", errText(x.tr, err)))
 		}
 		if !mine && len(found) == 0 {
 			return out, errors.New(x.tr.T("import.none_for_device", x.store.DeviceKeys().ID))

@@ -1,11 +1,13 @@
 package vm
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/diskfree"
 )
 
 func TestUnlock_WrongPassphraseSaysSoInVietnameseThenRightOneOpens(t *testing.T) {
@@ -125,4 +127,35 @@ func TestOverview_CountsPendingAndSaysItIsOffline(t *testing.T) {
 	if d := o.Data(); d.LastSync != "never synced" || !strings.Contains(d.Connection, "Offline") {
 		t.Errorf("after switching to English: %+v", d)
 	}
+}
+
+// TestUnlock_DiskFullSaysWhatToDo: a profile on a nearly full disk is not
+// opened, and the officer reads why and what to do, in Vietnamese.
+func TestUnlock_DiskFullSaysWhatToDo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	s, err := storage.Create(dir, []byte(testPass), storage.Profile{Commune: "12472", Officer: "A"}, testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	full := testOpts
+	full.MinFree = 1 << 60
+	if _, err := diskfree.Bytes(dir); err != nil {
+		t.Skipf("free space cannot be read here: %v", err)
+	}
+	u := NewUnlock(mustTr(t), dir, full, Now)
+	if _, err := u.Submit(testPass); !errors.Is(err, storage.ErrDiskFull) {
+		t.Fatalf("opened with less free space than needed: %v", err)
+	}
+	got := u.Message()
+	for _, want := range []string{"Ổ đĩa gần đầy", "1099511627776 MB", "xóa hoặc chuyển bớt tệp", "không mất"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("message %q lacks %q", got, want)
+		}
+	}
+	s, err = NewUnlock(mustTr(t), dir, testOpts, Now).Submit(testPass)
+	if err != nil {
+		t.Fatalf("with space again: %v", err)
+	}
+	s.Close()
 }

@@ -161,7 +161,7 @@ func (s *Setup) Create() (*storage.Store, error) {
 	st, err := storage.Create(s.dir, []byte(pass), storage.Profile{Commune: commune, Officer: officer}, s.opts)
 	if err != nil {
 		s.mu.Lock()
-		s.errs["create"] = s.tr.T("setup.err.create", err.Error())
+		s.errs["create"] = s.tr.T("setup.err.create", errText(s.tr, err))
 		s.mu.Unlock()
 	}
 	s.changed()

@@ -154,7 +154,7 @@ func (s *Sync) SetNode(node string) error {
 	s.mu.Unlock()
 	if !same {
 		if err := s.store.PutMeta(client.MetaNode, []byte(node)); err != nil {
-			return errors.New(s.tr.T("sync.err.store", err.Error()))
+			return errors.New(s.tr.T("sync.err.store", errText(s.tr, err)))
 		}
 	}
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
 	"github.com/communekit/communekit/sync/protocol"
@@ -46,6 +47,8 @@ func (s *Sync) failure(err error) string {
 		return s.tr.T("sync.err.ahead")
 	case errors.Is(err, outbox.ErrNotEnrolled):
 		return s.tr.T("sync.err.not_enrolled")
+	case errors.Is(err, storage.ErrDiskFull):
+		return errText(s.tr, err)
 	}
 	return s.tr.T("sync.err.other", err.Error())
 }

@@ -11,9 +11,11 @@
 package vm
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/storage"
 )
 
 // Do runs f on the UI goroutine.
@@ -59,3 +61,14 @@ type Tr = *i18n.Bundle
 // a memory limit (GOMEMLIMIT) would make the collector run without pause
 // whenever what is live nears it, as during a large import.
 const GCPercent = 50
+
+// errText is err in words an officer can act on: the store's answers
+// that are the officer's to fix (a full disk) in the officer's language,
+// anything else as it is.
+func errText(tr Tr, err error) string {
+	var df *storage.DiskFullError
+	if errors.As(err, &df) {
+		return tr.T("store.disk_full", df.FreeMB(), df.NeedMB())
+	}
+	return err.Error()
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/communekit/communekit/storage/diskfree"
 )
 
 // DefaultMinFree is the free space a node keeps on the filesystem of its
@@ -19,9 +21,6 @@ const DefaultMinFree = 192 << 20
 // directory has less free space than Config.MinFree.
 var ErrDiskFull = errors.New("not enough free disk space")
 
-// errNoStatfs means this system cannot tell free space (the guard is off).
-var errNoStatfs = errors.New("free space cannot be read on this system")
-
 func (n *Node) minFree() int64 {
 	if n.cfg.MinFree == 0 {
 		return DefaultMinFree
@@ -35,8 +34,8 @@ func checkDisk(dir string, min int64) error {
 	if min < 0 {
 		return nil
 	}
-	free, err := freeBytes(dir)
-	if errors.Is(err, errNoStatfs) {
+	free, err := diskfree.Bytes(dir)
+	if errors.Is(err, diskfree.ErrUnknown) {
 		return nil
 	}
 	if err != nil {

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/communekit/communekit/storage/diskfree"
 )
 
 func TestCheckDisk_RefusesBelowTheMinimumAndSaysWhatToDo(t *testing.T) {
 	dir := t.TempDir()
-	free, err := freeBytes(dir)
-	if errors.Is(err, errNoStatfs) {
+	free, err := diskfree.Bytes(dir)
+	if errors.Is(err, diskfree.ErrUnknown) {
 		t.Skip("no statfs here")
 	}
 	if err != nil || free == 0 {

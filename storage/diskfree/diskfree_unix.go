@@ -1,12 +1,10 @@
 //go:build unix
 
-package node
+package diskfree
 
 import "syscall"
 
-// freeBytes is the space an unprivileged process may still write on the
-// filesystem holding dir.
-func freeBytes(dir string) (uint64, error) {
+func bytesFree(dir string) (uint64, error) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
 		return 0, err

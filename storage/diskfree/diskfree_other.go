@@ -1,0 +1,5 @@
+//go:build !unix
+
+package diskfree
+
+func bytesFree(dir string) (uint64, error) { return 0, ErrUnknown }
