@@ -3,6 +3,7 @@ package storage_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -153,4 +154,68 @@ func TestCrashChild(t *testing.T) {
 			fmt.Printf("saved %s %s\n", p.ID, occ)
 		}
 	}
+}
+
+// TestInUse_SecondProcessIsToldNotDamaged: while one process has the
+// profile open (the app), another (kitctl) is told so, not that the
+// profile is damaged (which said to restore a backup: the officer would
+// have thrown away the day's work), and removes nothing; once the first
+// is gone, even killed, the profile opens.
+func TestInUse_SecondProcessIsToldNotDamaged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a process")
+	}
+	dir := filepath.Join(t.TempDir(), "p")
+	s := mustCreate(t, dir)
+	p := mustAdd(t, s, "Đang Mở Văn")
+	mustClose(t, s)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHoldOpenChild$")
+	cmd.Env = append(os.Environ(), "COMMUNEKIT_HOLD_CHILD="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || sc.Text() != "open" {
+		t.Fatalf("child: %q", sc.Text())
+	}
+	_, err = storage.Open(dir, []byte(testPass), storage.Options{GCInterval: -1})
+	if !errors.Is(err, storage.ErrInUse) || errors.Is(err, storage.ErrDamaged) {
+		t.Fatalf("profile open in another process: %v", err)
+	}
+	if !strings.Contains(err.Error(), "close it") {
+		t.Errorf("message says nothing to do: %v", err)
+	}
+	if _, err := storage.Open(dir, []byte("not the passphrase"), storage.Options{GCInterval: -1}); !errors.Is(err, storage.ErrWrongPassphrase) {
+		t.Errorf("a wrong passphrase is still said first: %v", err)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	s, err = storage.Open(dir, []byte(testPass), storage.Options{GCInterval: -1})
+	if err != nil {
+		t.Fatalf("after the other process died: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.Person(p.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHoldOpenChild is the child of TestInUse_SecondProcessIsToldNotDamaged.
+func TestHoldOpenChild(t *testing.T) {
+	dir := os.Getenv("COMMUNEKIT_HOLD_CHILD")
+	if dir == "" {
+		t.Skip("child process only")
+	}
+	if _, err := storage.Open(dir, []byte(testPass), storage.Options{GCInterval: -1}); err != nil {
+		fmt.Println("open failed", err)
+		os.Exit(3)
+	}
+	fmt.Println("open")
+	select {}
 }

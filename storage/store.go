@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,8 @@ var (
 	ErrProfileExists = errors.New("a communekit profile already exists here")
 	// ErrDamaged means the profile exists but its files are damaged or foreign.
 	ErrDamaged = errors.New("the profile's data is damaged or belongs to another installation")
+	// ErrInUse means another process has the profile open.
+	ErrInUse = errors.New("the profile is open in another program (the communekit app, another kitctl command or a district node): close it, or let it finish, and try again; nothing was changed")
 	// ErrNotFound means no record has the given identifier.
 	ErrNotFound = errors.New("not found")
 	// ErrClosed is returned after Close.
@@ -135,7 +138,8 @@ type Store struct {
 	mu  sync.Mutex // serialises writes and guards ctr
 	ctr counters
 
-	minFree int64 // see Options.MinFree; -1: no guard
+	minFree int64    // see Options.MinFree; -1: no guard
+	lock    *os.File // the profile directory, flocked while open (lock_unix.go)
 
 	stopGC context.CancelFunc
 	gcDone chan struct{}
@@ -157,6 +161,21 @@ func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	lock, err := lockProfile(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := create(dir, passphrase, p, o)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// create is Create once the directory is made and locked.
+func create(dir string, passphrase []byte, p Profile, o Options) (*Store, error) {
 	if p.Kind == "" {
 		p.Kind = KindCommune
 	}
@@ -255,6 +274,26 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Held until Close: the checks below remove files and would race
+	// with another process writing the same profile, and Badger's own
+	// lock would be reported as damage.
+	lock, err := lockProfile(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openUnlocked(dir, m, key, ident, o)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// openUnlocked is Open once the key file is unwrapped and the profile
+// locked.
+func openUnlocked(dir string, m marker, key, ident []byte, o Options) (*Store, error) {
+	var err error
 	var dev *identity.Device
 	var dist *identity.District
 	switch m.Kind {
@@ -407,6 +446,9 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 		}
 	}()
 	db, err := badger.Open(opts)
+	if err != nil && strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		return nil, fmt.Errorf("%w (%v)", ErrInUse, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (%v): check that --profile names the right directory, else restore the profile from a backup; nothing was changed", ErrDamaged, err)
 	}
@@ -448,6 +490,10 @@ func (s *Store) Close() error {
 	}
 	err := s.db.Close()
 	s.db = nil
+	if s.lock != nil {
+		s.lock.Close()
+		s.lock = nil
+	}
 	return err
 }
 

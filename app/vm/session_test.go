@@ -159,3 +159,21 @@ func TestUnlock_DiskFullSaysWhatToDo(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestUnlock_InUseSaysCloseTheOtherWindow: the app started twice, or
+// while kitctl works on the profile, says so instead of "damaged".
+func TestUnlock_InUseSaysCloseTheOtherWindow(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	s, err := storage.Create(dir, []byte(testPass), storage.Profile{Commune: "12472", Officer: "A"}, testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u := NewUnlock(mustTr(t), dir, testOpts, Now)
+	if _, err := u.Submit(testPass); !errors.Is(err, storage.ErrInUse) {
+		t.Fatalf("second opener: %v", err)
+	}
+	if got := u.Message(); !strings.Contains(got, "đang được mở trong một chương trình khác") || strings.Contains(got, "hỏng") {
+		t.Errorf("message %q", got)
+	}
+}
