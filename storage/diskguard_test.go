@@ -119,3 +119,48 @@ func TestDiskFull_RealDisk(t *testing.T) {
 		t.Errorf("%d persons, %d saved", n, len(saved))
 	}
 }
+
+// TestReadOnlyDisk_SaysSoNotDamaged: a profile on a read-only disk (a
+// write-protected stick) is ErrReadOnly with what to do, not "damaged,
+// restore from a backup". Needs root (mount).
+func TestReadOnlyDisk_SaysSoNotDamaged(t *testing.T) {
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 || testing.Short() {
+		t.Skip("mounts a tmpfs: Linux and root only")
+	}
+	disk := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(disk, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=200m", "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
+	dir := filepath.Join(disk, "p")
+	s, err := storage.Create(dir, []byte(testPass), storage.Profile{Commune: "00769", Officer: "Nguyễn Thị Lan"}, storage.Options{WorkFactor: testWorkFactor, GCInterval: -1, MinFree: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := mustAdd(t, s, "Chỉ Đọc Văn").ID
+	mustClose(t, s)
+	if out, err := exec.Command("mount", "-o", "remount,ro", disk).CombinedOutput(); err != nil {
+		t.Fatalf("remount read-only: %v %s", err, out)
+	}
+	_, err = storage.Open(dir, []byte(testPass), storage.Options{GCInterval: -1, MinFree: 1 << 20})
+	if !errors.Is(err, storage.ErrReadOnly) || errors.Is(err, storage.ErrDamaged) || !strings.Contains(err.Error(), "copy the whole profile") {
+		t.Fatalf("read-only disk: %v", err)
+	}
+	if out, err := exec.Command("mount", "-o", "remount,rw", disk).CombinedOutput(); err != nil {
+		t.Fatalf("remount read-write: %v %s", err, out)
+	}
+	s, err = storage.Open(dir, []byte(testPass), storage.Options{GCInterval: -1, MinFree: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Person(id); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "store", ".writable-*")); len(left) > 0 {
+		t.Errorf("the write check left %v", left)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -40,6 +41,9 @@ var (
 	ErrProfileExists = errors.New("a communekit profile already exists here")
 	// ErrDamaged means the profile exists but its files are damaged or foreign.
 	ErrDamaged = errors.New("the profile's data is damaged or belongs to another installation")
+	// ErrReadOnly means the profile's files cannot be written: a read-only
+	// disk (a CD, a write-protected stick) or no permission.
+	ErrReadOnly = errors.New("the profile cannot be written (a read-only disk, or no permission to write its directory)")
 	// ErrInUse means another process has the profile open.
 	ErrInUse = errors.New("the profile is open in another program (the communekit app, another kitctl command or a district node): close it, or let it finish, and try again; nothing was changed")
 	// ErrNotFound means no record has the given identifier.
@@ -319,6 +323,9 @@ func openUnlocked(dir string, m marker, key, ident []byte, o Options) (*Store, e
 	if err := checkFree(dir, minFreeOf(m.Kind, o)); err != nil {
 		return nil, err
 	}
+	if err := checkWritable(filepath.Join(dir, storeDir)); err != nil {
+		return nil, err
+	}
 	if err := dropEmptyMemtables(filepath.Join(dir, storeDir)); err != nil {
 		return nil, err
 	}
@@ -348,6 +355,24 @@ func openUnlocked(dir string, m marker, key, ident []byte, o Options) (*Store, e
 	s.clock = NewClock(s.ctr.HLC, s.now)
 	s.startGC(o.GCInterval)
 	return s, nil
+}
+
+// checkWritable answers ErrReadOnly, with what to do, when the store
+// directory cannot be written: Badger writes as it opens and would report
+// it as damage.
+func checkWritable(storeDir string) error {
+	f, err := os.CreateTemp(storeDir, ".writable-*")
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return fmt.Errorf("%w: %s (%v): copy the whole profile directory to a disk this user can write (or fix its permissions) and open it there; nothing was changed", ErrReadOnly, storeDir, err)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: the store directory is missing; restore the profile from a backup", ErrDamaged)
+		}
+		return fmt.Errorf("writing in %s: %w", storeDir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // unlockKeyFile reads the marker of the profile in dir, checks it is of

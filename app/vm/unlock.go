@@ -110,6 +110,8 @@ func (u *Unlock) open(passphrase string) (*storage.Store, error) {
 		u.message = u.tr.T("unlock.wrong")
 	case errors.Is(err, storage.ErrNoProfile):
 		u.message = u.tr.T("unlock.no_profile", u.dir)
+	case errors.Is(err, storage.ErrReadOnly):
+		u.message = u.tr.T("unlock.read_only")
 	case errors.Is(err, storage.ErrInUse):
 		u.message = u.tr.T("unlock.in_use")
 	case errors.Is(err, storage.ErrDiskFull):
