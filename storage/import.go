@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -60,7 +59,12 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	if chunk <= 0 {
 		chunk = 500
 	}
-	cr := csv.NewReader(&bomSkipper{r: r})
+	in, delim, err := sniffCSV(r)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(in)
+	cr.Comma = delim
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -483,29 +487,4 @@ func rowLen(rec []string) int {
 		n += len(v)
 	}
 	return n
-}
-
-// bomSkipper drops a UTF-8 byte-order mark at the start, as spreadsheet
-// programs write one.
-type bomSkipper struct {
-	r    io.Reader
-	done bool
-}
-
-func (b *bomSkipper) Read(p []byte) (int, error) {
-	if b.done {
-		return b.r.Read(p)
-	}
-	b.done = true
-	var head [3]byte
-	n, err := io.ReadFull(b.r, head[:])
-	rest := head[:n]
-	if bytes.Equal(rest, []byte{0xEF, 0xBB, 0xBF}) {
-		rest = nil
-	}
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return 0, err
-	}
-	b.r = io.MultiReader(bytes.NewReader(rest), b.r)
-	return b.r.Read(p)
 }
