@@ -167,9 +167,15 @@ func problemIDDigits(f Field, raw string) *Problem {
 }
 
 func problemIDLength(f Field, id string) *Problem {
-	return newProblem(f, 0, "id_length",
-		fmt.Sprintf("%s phải có đúng 12 chữ số; %q có %d chữ số", f.Label("vi"), id, len(id)),
-		fmt.Sprintf("%s must have exactly 12 digits; %q has %d", f.Label("en"), id, len(id)))
+	vi := fmt.Sprintf("%s phải có đúng 12 chữ số; %q có %d chữ số", f.Label("vi"), id, len(id))
+	en := fmt.Sprintf("%s must have exactly 12 digits; %q has %d", f.Label("en"), id, len(id))
+	if len(id) >= 9 && len(id) < 12 && id[0] != '0' {
+		// Every number starts with 0 (province codes 001–096): a
+		// spreadsheet that took the column for numbers dropped the zeros.
+		vi += "; nếu tệp lấy từ bảng tính (Excel), bảng tính đã bỏ các số 0 ở đầu: định dạng cột theo kiểu tùy chỉnh 000000000000 (mười hai số 0) rồi lưu lại"
+		en += "; if the file comes from a spreadsheet (Excel), it dropped the leading zeros: give the column the custom number format 000000000000 (twelve zeros) and save again"
+	}
+	return newProblem(f, 0, "id_length", vi, en)
 }
 
 func problemIDProvince(f Field, id string) *Problem {

@@ -159,3 +159,23 @@ func TestCanonicalize_IDLengthMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestCanonicalize_IDLengthMessageNamesTheSpreadsheet: a number that lost
+// its leading zeros (every real one starts with 0) says why and how to
+// get them back; one that is merely mistyped does not.
+func TestCanonicalize_IDLengthMessageNamesTheSpreadsheet(t *testing.T) {
+	_, p := Canonicalize(FieldIDNumber, "2085012345")
+	if p == nil {
+		t.Fatal("no problem")
+	}
+	if got := p.Message("en"); !containsAll(got, "dropped the leading zeros", "000000000000") {
+		t.Errorf("en: %q", got)
+	}
+	if got := p.Message("vi"); !containsAll(got, "bỏ các số 0 ở đầu", "000000000000") {
+		t.Errorf("vi: %q", got)
+	}
+	_, p = Canonicalize(FieldIDNumber, "07909012345")
+	if got := p.Message("en"); containsAll(got, "leading zeros") {
+		t.Errorf("a mistyped number blamed on a spreadsheet: %q", got)
+	}
+}
