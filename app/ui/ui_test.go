@@ -151,3 +151,31 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+// TestUnlock_ProfileOpenElsewhereIsSaidOnScreen: the app started while the
+// profile is open elsewhere (kitctl, a second window) shows why, in full,
+// on the unlock screen (COMMUNEKIT_SCREENSHOTS=DIR keeps a picture).
+func TestUnlock_ProfileOpenElsewhereIsSaidOnScreen(t *testing.T) {
+	a := test.NewTempApp(t)
+	dir := filepath.Join(t.TempDir(), "p")
+	opts := storage.Options{WorkFactor: 10, GCInterval: -1}
+	s, err := storage.Create(dir, []byte(uiPass), storage.Profile{Commune: "12472", Officer: "Lê Văn Tâm"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close() // held open, as kitctl would
+	w := a.NewWindow("test")
+	w.Resize(fyne.NewSize(1366, 768))
+	ui := New(w, i18n.MustLoad(), Config{Dir: dir, Options: opts, Do: uiQueue.post})
+	ui.Start()
+	w.Show()
+	defer ui.Close()
+	pass := find[*keyEntry](w.Content())
+	test.Type(pass, uiPass)
+	pass.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	waitFor(t, func() bool { return hasText(w.Content(), "đang được mở trong một chương trình khác") })
+	if ui.Store() != nil {
+		t.Fatal("unlocked a profile open elsewhere")
+	}
+	screenshot(t, w, "unlock-in-use")
+}

@@ -30,6 +30,7 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 	pass.OnSubmitted = func(string) { submit() }
 	btn := widget.NewButton(tr.T("unlock.button"), submit)
 	btn.Importance = widget.HighImportance
+	var box *fyne.Container
 	u.OnChange(func() {
 		setProblem(msg, u.Message())
 		if u.Busy() {
@@ -43,6 +44,11 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 				a.win.Canvas().Focus(pass)
 			}
 		}
+		// Lay the box out again: a message shown under the button must
+		// take its place, wrapped, not sit unwrapped where it was hidden.
+		if box != nil {
+			box.Refresh()
+		}
 	})
 	items := []fyne.CanvasObject{bold(tr.T("unlock.title"))}
 	if c := u.Commune(); c != "" {
@@ -54,7 +60,7 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 		items = append(items, demo)
 	}
 	items = append(items, pass, btn, busy, msg, layout.NewSpacer(), a.languageSelect())
-	box := container.NewVBox(items...)
+	box = container.NewVBox(items...)
 	// After SetContent: focusing an entry not yet in the window fails.
 	go a.do(func() { a.win.Canvas().Focus(pass) })
 	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(520, 400)), box))
