@@ -214,6 +214,16 @@ func (e *env) open() (*storage.Store, error) {
 	return s, err
 }
 
+// openBulk opens the profile for a command that writes many records at
+// once: the same, with the memory limit of bulkMemoryLimit.
+func (e *env) openBulk() (*storage.Store, error) {
+	s, err := e.open()
+	if err == nil {
+		setMemoryLimit(bulkMemoryLimit)
+	}
+	return s, err
+}
+
 func (e *env) printJSON(v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")

@@ -202,7 +202,7 @@ func cmdImport(e *env, args []string) error {
 		return fmt.Errorf("cannot read %s: %w", pos[1], err)
 	}
 	defer f.Close()
-	s, err := e.open()
+	s, err := e.openBulk()
 	if err != nil {
 		return err
 	}

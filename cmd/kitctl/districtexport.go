@@ -231,7 +231,7 @@ func batchImport(e *env, args []string) error {
 	if len(names) == 0 {
 		return fmt.Errorf("no district files (%s) in %s: the district writes them with `kitctl district export`", protocol.DistrictFileExt, strings.Join(pos, ", "))
 	}
-	s, err := e.open()
+	s, err := e.openBulk()
 	if err != nil {
 		return err
 	}

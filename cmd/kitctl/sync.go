@@ -66,7 +66,7 @@ func cmdSync(e *env, args []string) error {
 		return err
 	}
 	defer cancel()
-	s, err := e.open()
+	s, err := e.openBulk()
 	if err != nil {
 		return err
 	}
