@@ -15,10 +15,14 @@ import (
 // ImportReport is the outcome of an import; its JSON form is the
 // `kitctl import persons --json` contract.
 type ImportReport struct {
-	Imported   int        `json:"imported"`
-	Rejected   []RowError `json:"rejected"`
-	Households int        `json:"households_created"`
-	DryRun     bool       `json:"dry_run,omitempty"`
+	Imported int        `json:"imported"`
+	Rejected []RowError `json:"rejected"`
+	// AlreadyPresent counts rows skipped because the profile already
+	// holds that person (see importIdentity): importing a file again, or
+	// again after an import was cut short, adds nobody twice.
+	AlreadyPresent int  `json:"already_present"`
+	Households     int  `json:"households_created"`
+	DryRun         bool `json:"dry_run,omitempty"`
 }
 
 // RowError is one problem of one rejected row.
@@ -105,7 +109,7 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 		return nil, ErrClosed
 	}
 	rep = &ImportReport{Rejected: []RowError{}, DryRun: o.DryRun}
-	im := &importer{s: s, ctr: s.ctr, ids: map[string]int{}, hh: map[string]ID{}, heads: map[string]int{}}
+	im := &importer{s: s, ctr: s.ctr, ids: map[string]int{}, hh: map[string]ID{}, heads: map[string]int{}, filePersons: map[string]int{}}
 	cc, err := im.loadStoreKeys()
 	if err != nil {
 		return nil, err
@@ -237,6 +241,10 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 			}
 		}
 		ws, probs := im.row(txn, vals, o.Reason)
+		if ws == nil && len(probs) == 0 {
+			rep.AlreadyPresent++
+			continue
+		}
 		if len(probs) > 0 {
 			for _, p := range probs {
 				rep.Rejected = append(rep.Rejected, RowError{Line: line, Field: p.Field.String(), Message: p.Message(lang)})
@@ -330,6 +338,10 @@ type importer struct {
 	// numbers, households with a head. One walk over each counter range
 	// replaces three point reads per row.
 	storeIDs, storeHH, storeHeads map[string]bool
+	// Persons the store held when the import began, and those this file
+	// has given so far, by importIdentity (-> line).
+	storePersons map[string]ID
+	filePersons  map[string]int
 
 	canon canonMemo // Canonicalize results of repeated values
 }
@@ -367,14 +379,16 @@ func (im *importer) loadStoreKeys() (*counterCache, error) {
 		if im.storeHeads, err = load(prefixHeadCount, true); err != nil {
 			return err
 		}
-		_, err = load(prefixTokenCount, true)
-		return err
+		if _, err = load(prefixTokenCount, true); err != nil {
+			return err
+		}
+		return im.loadStorePersons(txn)
 	})
 	cc.storeIDs = im.storeIDs
 	return cc, err
 }
 
-func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet, Problems) {
+func (im *importer) row(txn *badger.Txn, vals Values, reason string) (ws *writeSet, _ Problems) {
 	s := im.s
 	ctr := im.ctr
 	id := s.newID(&ctr)
@@ -382,6 +396,21 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet,
 	p, probs := s.prepareNew(id, vals, &im.canon)
 	if len(probs) > 0 {
 		return nil, probs
+	}
+	if key := importIdentity(p); key != "" {
+		if _, ok := im.storePersons[key]; ok {
+			return nil, nil // already in the store: skipped, not rejected
+		}
+		if l, ok := im.filePersons[key]; ok {
+			return nil, Problems{{Field: FieldFullName, Code: "duplicate_row",
+				Vi: fmt.Sprintf("cùng một người với dòng %d (cùng họ tên, ngày sinh, giới tính và số hộ); dòng này không được lưu", l),
+				En: fmt.Sprintf("the same person as on line %d (same name, birth date, sex and household); this row was not saved", l)}}
+		}
+		defer func() {
+			if ws != nil {
+				im.filePersons[key] = im.line
+			}
+		}()
 	}
 	if n := p.Values[FieldIDNumber]; n != "" {
 		if l, ok := im.ids[n]; ok {
@@ -395,7 +424,7 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet,
 				En: fmt.Sprintf("%s %s already belongs to person %s in the store", FieldIDNumber.Label("en"), n, other)}}
 		}
 	}
-	ws := &writeSet{}
+	ws = &writeSet{}
 	if num := p.Values[FieldHouseholdNumber]; num != "" {
 		key := fold.Fold(num)
 		if p.IsHead() {
@@ -437,6 +466,40 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet,
 	im.ctr = ctr
 	im.accepted++
 	return ws, nil
+}
+
+// importIdentity is what makes an imported row the same person as one
+// already saved, or as an earlier row: folded full name, birth date, sex
+// and folded household number. Without a household number it takes a
+// full birth date (day, month, year); without either it is "" and the
+// row is never taken for another (namesakes born the same year are
+// common in a commune).
+func importIdentity(p *Person) string {
+	name, birth := fold.Fold(p.Values[FieldFullName]), p.Values[FieldBirthDate]
+	hh := fold.Fold(p.Values[FieldHouseholdNumber])
+	if name == "" || birth == "" || (hh == "" && len(birth) != len("2006-01-02")) {
+		return ""
+	}
+	return name + "\x00" + birth + "\x00" + p.Values[FieldSex] + "\x00" + hh
+}
+
+// loadStorePersons reads the identity of every person the store holds,
+// when it holds any (an import into a new profile reads nothing).
+func (im *importer) loadStorePersons(txn *badger.Txn) error {
+	im.storePersons = map[string]ID{}
+	pre := []byte(prefixPerson)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		p := &Person{}
+		if err := it.Item().Value(p.UnmarshalBinary); err != nil {
+			return err
+		}
+		if key := importIdentity(p); key != "" {
+			im.storePersons[key] = p.ID
+		}
+	}
+	return nil
 }
 
 // storeIDHolder returns the person of the store holding ID number n.

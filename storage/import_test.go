@@ -113,3 +113,61 @@ func FuzzImportCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestImport_AgainAddsNobodyTwice: an officer imports the register again,
+// or again from the start after an import was cut short. Persons already
+// saved are skipped and counted, not rejected and not added twice —
+// before, persons without an ID number (children, the old) were.
+func TestImport_AgainAddsNobodyTwice(t *testing.T) {
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	header := "full_name,birth_date,sex,ethnicity,id_number,household_number,relationship_to_head\n"
+	rows := []string{
+		"Đặng Văn Đức,12/03/1985,Nam,Kinh,001085012345,H1,Chủ hộ\n",
+		"Lò Thị Mai,1988,Nữ,Thái,,H1,Vợ\n",
+		"Đặng Thị Hoa,2015,Nữ,Kinh,,H1,Con\n",
+		"Giàng A Páo,1990,Nam,H'Mông,,H3,Chủ hộ\n",
+		"Giàng Thị Súa,2019,Nữ,H'Mông,,H3,Con\n",
+	}
+	// Cut short after two rows, then the whole file.
+	if _, err := s.ImportPersons(strings.NewReader(header+rows[0]+rows[1]), storage.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.ImportPersons(strings.NewReader(header+strings.Join(rows, "")), storage.ImportOptions{Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Imported != 3 || rep.AlreadyPresent != 2 || len(rep.Rejected) != 0 {
+		t.Fatalf("second import: %d imported, %d already present, rejected %+v", rep.Imported, rep.AlreadyPresent, rep.Rejected)
+	}
+	rep, err = s.ImportPersons(strings.NewReader(header+strings.Join(rows, "")), storage.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Imported != 0 || rep.AlreadyPresent != 5 || len(rep.Rejected) != 0 {
+		t.Fatalf("third import: %d imported, %d already present, rejected %+v", rep.Imported, rep.AlreadyPresent, rep.Rejected)
+	}
+	if n, h, _ := s.Counts(); n != 5 || h != 2 {
+		t.Errorf("%d persons and %d households, want 5 and 2", n, h)
+	}
+}
+
+// TestImport_SameRowTwiceInAFile: a row repeated in one file is rejected
+// with the line of the first; namesakes that nothing tells apart (no
+// household, only a birth year) are both kept.
+func TestImport_SameRowTwiceInAFile(t *testing.T) {
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	csv := "full_name,birth_date,sex,ethnicity,household_number,relationship_to_head\n" +
+		"Lò Thị Mai,1988,Nữ,Thái,H1,Chủ hộ\n" + // line 2
+		"Nguyễn Văn Hùng,1990,Nam,Kinh,,\n" + // line 3
+		"Lò Thị Mai,1988,Nữ,Thái,H1,Chủ hộ\n" + // line 4: line 2 again
+		"Nguyễn Văn Hùng,1990,Nam,Kinh,,\n" // line 5: a namesake, kept
+	rep, err := s.ImportPersons(strings.NewReader(csv), storage.ImportOptions{Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Imported != 3 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 4 || !strings.Contains(rep.Rejected[0].Message, "line 2") {
+		t.Fatalf("imported %d, rejected %+v", rep.Imported, rep.Rejected)
+	}
+}

@@ -231,6 +231,9 @@ func cmdImport(e *env, args []string) error {
 			verb = "valid (dry run, nothing saved)"
 		}
 		fmt.Fprintf(e.stdout, "%d persons %s, %d households created, %d problems in rejected rows\n", rep.Imported, verb, rep.Households, len(rep.Rejected))
+		if rep.AlreadyPresent > 0 {
+			fmt.Fprintf(e.stdout, "%d rows skipped: these persons are already in the profile (same name, birth date, sex and household)\n", rep.AlreadyPresent)
+		}
 		for i, r := range rep.Rejected {
 			if i == 50 {
 				fmt.Fprintf(e.stdout, "  … and %d more (use --json for all)\n", len(rep.Rejected)-50)
