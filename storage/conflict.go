@@ -311,11 +311,11 @@ func (s *Store) Resolve(id ID, f Field, value string, o SaveOptions) (*Person, *
 	// may lack fields (sex, ethnicity…), which must not block a decision
 	// on another field.
 	had := map[[2]string]bool{}
-	for _, q := range ValidatePerson(old, s.now()) {
+	for _, q := range ValidatePerson(old, s.today()) {
 		had[[2]string{q.Field.String(), q.Code}] = true
 	}
 	var probs Problems
-	for _, q := range ValidatePerson(&p, s.now()) {
+	for _, q := range ValidatePerson(&p, s.today()) {
 		if !had[[2]string{q.Field.String(), q.Code}] {
 			probs = append(probs, q)
 		}

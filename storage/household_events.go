@@ -79,7 +79,7 @@ func (s *Store) EditPersons(edits []PersonEdit, o SaveOptions) ([]*Person, error
 			out = append(out, old)
 			continue
 		}
-		if probs := ValidatePerson(&p, s.now()); len(probs) > 0 {
+		if probs := ValidatePerson(&p, s.today()); len(probs) > 0 {
 			return nil, namedProblems(old, dedupeProblems(probs))
 		}
 		// checkConsistency checks the ID number, the parents, and

@@ -117,7 +117,7 @@ func (s *Store) prepareNew(id ID, vals Values, memo *canonMemo) (*Person, Proble
 	}
 	// Every value just came out of Canonicalize (or is a canonical
 	// default), so only the whole-record checks remain to run.
-	probs = append(probs, validateCanonical(p, s.now())...)
+	probs = append(probs, validateCanonical(p, s.today())...)
 	return p, dedupeProblems(probs)
 }
 
@@ -240,7 +240,7 @@ func (s *Store) EditPerson(id ID, vals Values, o SaveOptions) (*Person, *Op, err
 	if len(cs) == 0 {
 		return nil, nil, ErrNothingChanged
 	}
-	if probs := ValidatePerson(&p, s.now()); len(probs) > 0 {
+	if probs := ValidatePerson(&p, s.today()); len(probs) > 0 {
 		return nil, nil, dedupeProblems(probs)
 	}
 	ctr := s.ctr

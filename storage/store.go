@@ -522,6 +522,20 @@ func (s *Store) Close() error {
 	return err
 }
 
+// today is "now" for the checks of dates against the present: the wall
+// clock, or the newest change this store has made or seen when the clock
+// is behind it. A laptop whose clock battery died starts years in the
+// past, and a newborn would otherwise be "born in the future".
+func (s *Store) today() time.Time {
+	now := s.now()
+	if s.clock != nil {
+		if last := s.clock.Last().Time(); last.After(now) {
+			return last.In(now.Location())
+		}
+	}
+	return now
+}
+
 // Profile returns the store's profile.
 func (s *Store) Profile() Profile { return s.profile }
 

@@ -376,7 +376,7 @@ func checkPerson(ps Problems, canon *[numFields]string, bad *[numFields]bool, to
 	now := PartialDate{Year: today.Year(), Month: int(today.Month()), Day: today.Day()}
 	for _, f := range []Field{FieldBirthDate, FieldDeathDate, FieldIDIssueDate} {
 		if d := date(f); !d.IsZero() && now.Before(d) {
-			ps = append(ps, *problemFuture(f, d))
+			ps = append(ps, *problemFuture(f, d, now))
 		}
 	}
 	if !death.IsZero() && !birth.IsZero() && death.Before(birth) {
@@ -554,10 +554,10 @@ func problemIDDuplicate(f Field, id string) *Problem {
 		fmt.Sprintf("%s %s is the same as this person's own %s; check it", f.Label("en"), id, o.Label("en")))
 }
 
-func problemFuture(f Field, d PartialDate) *Problem {
+func problemFuture(f Field, d, today PartialDate) *Problem {
 	return newProblem(f, 0, "date_future",
-		fmt.Sprintf("%s %s là ngày trong tương lai; hãy kiểm tra lại", f.Label("vi"), d.Vietnamese()),
-		fmt.Sprintf("%s %s is in the future; check it", f.Label("en"), d.Vietnamese()))
+		fmt.Sprintf("%s %s là ngày trong tương lai (hôm nay là %s theo đồng hồ máy tính); hãy kiểm tra lại ngày này, hoặc chỉnh ngày giờ của máy nếu sai", f.Label("vi"), d.Vietnamese(), today.Vietnamese()),
+		fmt.Sprintf("%s %s is in the future (today is %s by this computer's clock); check the date, or set the computer's date and time if they are wrong", f.Label("en"), d.Vietnamese(), today.Vietnamese()))
 }
 
 func problemDateOrder(code string, f Field, d PartialDate, o Field, od PartialDate) *Problem {

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -574,4 +575,35 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestValidate_ClockBehindStillTakesToday: a laptop whose clock battery
+// died wakes up in 2009. The store knows a later "now" — its newest change
+// — so a child born last week is not "born in the future"; a date after
+// that still is, and the message says what the clock reads.
+func TestValidate_ClockBehindStillTakesToday(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	s, err := Create(dir, []byte("một mật khẩu đủ dài"), Profile{Commune: "00769", Officer: "Lan"}, Options{WorkFactor: 10, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddPerson(Values{FieldFullName: "Đặng Văn Đức", FieldBirthDate: "1985", FieldSex: "Nam", FieldEthnicity: "01"}, SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	lastWeek := time.Now().AddDate(0, 0, -7)
+	dead := func() time.Time { return time.Date(2009, 1, 1, 8, 0, 0, 0, time.Local) }
+	s, err = Open(dir, []byte("một mật khẩu đủ dài"), Options{GCInterval: -1, Now: dead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.AddPerson(Values{FieldFullName: "Đặng Thị Nhỏ", FieldBirthDate: lastWeek.Format("02/01/2006"), FieldSex: "Nữ", FieldEthnicity: "01"}, SaveOptions{}); err != nil {
+		t.Fatalf("a child born last week, on a laptop whose clock says 2009: %v", err)
+	}
+	_, err = s.AddPerson(Values{FieldFullName: "Chưa Sinh", FieldBirthDate: "2099", FieldSex: "Nữ", FieldEthnicity: "01"}, SaveOptions{})
+	var ps Problems
+	if !errors.As(err, &ps) || ps[0].Code != "date_future" || !strings.Contains(ps.Message("en"), "by this computer's clock") {
+		t.Fatalf("born in 2099: %v", err)
+	}
 }
