@@ -49,20 +49,7 @@ func TestDiskFull_OpenRefusedWithWhatToDo(t *testing.T) {
 // the profile then refuses to open, and once space is freed everything
 // saved before is there. Needs root (mount).
 func TestDiskFull_RealDisk(t *testing.T) {
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		t.Skip("mounts a tmpfs: Linux and root only")
-	}
-	if testing.Short() {
-		t.Skip("mounts a tmpfs")
-	}
-	disk := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(disk, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", disk).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
+	disk := smallDisk(t, "96m")
 	const minFree = 40 << 20
 	dir := filepath.Join(disk, "p")
 	o := storage.Options{WorkFactor: testWorkFactor, GCInterval: -1, MinFree: minFree}
@@ -124,17 +111,7 @@ func TestDiskFull_RealDisk(t *testing.T) {
 // write-protected stick) is ErrReadOnly with what to do, not "damaged,
 // restore from a backup". Needs root (mount).
 func TestReadOnlyDisk_SaysSoNotDamaged(t *testing.T) {
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 || testing.Short() {
-		t.Skip("mounts a tmpfs: Linux and root only")
-	}
-	disk := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(disk, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=200m", "tmpfs", disk).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
+	disk := smallDisk(t, "200m")
 	dir := filepath.Join(disk, "p")
 	s, err := storage.Create(dir, []byte(testPass), storage.Profile{Commune: "00769", Officer: "Nguyễn Thị Lan"}, storage.Options{WorkFactor: testWorkFactor, GCInterval: -1, MinFree: 1 << 20})
 	if err != nil {
@@ -163,4 +140,22 @@ func TestReadOnlyDisk_SaysSoNotDamaged(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, "store", ".writable-*")); len(left) > 0 {
 		t.Errorf("the write check left %v", left)
 	}
+}
+
+// smallDisk mounts a tmpfs of size (e.g. "96m") for the test, or skips
+// the test where it cannot (not Linux, not root, -short).
+func smallDisk(t *testing.T, size string) string {
+	t.Helper()
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 || testing.Short() {
+		t.Skip("mounts a tmpfs: Linux and root only")
+	}
+	disk := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(disk, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
+	return disk
 }
