@@ -522,6 +522,10 @@ func (s *Store) Close() error {
 	return err
 }
 
+// WallClock is the store's reading of the wall clock (Options.Now), the
+// physical part of the clock that stamps this device's changes.
+func (s *Store) WallClock() time.Time { return s.now() }
+
 // today is "now" for the checks of dates against the present: the wall
 // clock, or the newest change this store has made or seen when the clock
 // is behind it. A laptop whose clock battery died starts years in the

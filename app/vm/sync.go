@@ -483,7 +483,28 @@ func (s *Sync) resultSentence(r *client.Result) string {
 	if r.Pending > 0 {
 		msg += " " + s.tr.T("sync.done.still_pending", Count(s.tr, int(r.Pending)))
 	}
+	if w := s.clockWords(r); w != "" {
+		msg += " " + w
+	}
 	return msg
+}
+
+// clockWords warns when the laptop's clock is far from the district's
+// ("" when it is not).
+func (s *Sync) clockWords(r *client.Result) string {
+	if !r.ClockOff() {
+		return ""
+	}
+	off := r.ClockOffset
+	key := "sync.clock_ahead"
+	if off < 0 {
+		key, off = "sync.clock_behind", -off
+	}
+	amount := s.tr.T("sync.clock_hours", (off+1800)/3600)
+	if off >= 48*3600 {
+		amount = s.tr.T("sync.clock_days", (off+43200)/86400)
+	}
+	return s.tr.T(key, amount)
 }
 
 // partial says what a sync did before it stopped, if anything.

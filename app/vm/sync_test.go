@@ -434,3 +434,24 @@ func (r *recorder) withState(s SyncState) []SyncData {
 	}
 	return out
 }
+
+// TestSync_ClockFarOffIsSaid: the sentence after a sync tells the officer
+// to set the clock when the district's is far from the laptop's, in days
+// or hours, ahead or behind; nothing when they agree.
+func TestSync_ClockFarOffIsSaid(t *testing.T) {
+	y := &Sync{tr: mustTr(t)}
+	for off, want := range map[int64]string{
+		3 * 86400:    "nhanh hơn giờ của huyện khoảng 3 ngày",
+		-5 * 3600:    "chậm hơn giờ của huyện khoảng 5 giờ",
+		50 * 86400:   "khoảng 50 ngày",
+		-400 * 86400: "chậm hơn giờ của huyện khoảng 400 ngày",
+	} {
+		got := y.resultSentence(&client.Result{ClockOffset: off})
+		if !strings.Contains(got, want) || !strings.Contains(got, "Hãy chỉnh lại ngày giờ") {
+			t.Errorf("offset %d s: %q", off, got)
+		}
+	}
+	if got := y.resultSentence(&client.Result{ClockOffset: 40}); strings.Contains(got, "ngày giờ") {
+		t.Errorf("clocks 40 s apart: %q", got)
+	}
+}

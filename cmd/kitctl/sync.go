@@ -108,7 +108,24 @@ func cmdSync(e *env, args []string) error {
 		return e.printJSON(out)
 	}
 	fmt.Fprintf(e.stdout, "Synced with %s: %s\n", *node, syncSummary(res))
+	if res.ClockOff() {
+		fmt.Fprintf(e.stderr, "kitctl: warning: this computer's clock is %s the district node's (%s): set its date and time; every change is stamped with this clock\n",
+			clockPhrase(res.ClockOffset), *node)
+	}
 	return nil
+}
+
+// clockPhrase says how far, and which way, a clock is off: "3 days ahead of".
+func clockPhrase(offsetS int64) string {
+	way := "ahead of"
+	if offsetS < 0 {
+		way, offsetS = "behind", -offsetS
+	}
+	d := time.Duration(offsetS) * time.Second
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days %s", (d+12*time.Hour)/(24*time.Hour), way)
+	}
+	return fmt.Sprintf("%s %s", d.Round(time.Minute), way)
 }
 
 func syncSummary(r *client.Result) string {

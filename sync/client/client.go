@@ -107,6 +107,22 @@ type Result struct {
 	Cursor      uint64 `json:"cursor"`      // the district feed number pulled up to
 	Pending     uint64 `json:"pending"`     // operations still waiting for a receipt (exact)
 	Revocations uint64 `json:"revocations"` // number of the revocation list held (0: none revoked)
+	// ClockOffset is this computer's clock minus the district node's, in
+	// seconds, as read from the node's answers (to a second or two; 0
+	// when they agree or no answer came). Changes are stamped with the
+	// laptop's clock: see ClockWarning.
+	ClockOffset int64 `json:"clock_offset_s,omitempty"`
+}
+
+// ClockWarning is how far the laptop's clock may be from the district's
+// before a sync warns. Changes carry the laptop's clock in their history,
+// and a clock far ahead moves every clock that sees its changes.
+const ClockWarning = time.Hour
+
+// ClockOff reports whether the sync found this computer's clock more than
+// ClockWarning away from the district's.
+func (r *Result) ClockOff() bool {
+	return r != nil && (r.ClockOffset >= int64(ClockWarning/time.Second) || r.ClockOffset <= -int64(ClockWarning/time.Second))
 }
 
 // Sync seals, pushes, pulls and fetches the revocation list.
@@ -251,6 +267,9 @@ func (r *run) attempt(ctx context.Context, what string, p Progress, req func() r
 		r.report(p)
 		var err error
 		a, err = do(ctx, r.c.HTTP, r.base, req())
+		if err == nil {
+			r.readClock(a)
+		}
 		return err
 	}, func(attempt int, d time.Duration, err error) {
 		p.Attempt, p.Err, p.Wait = attempt, err, d
@@ -258,6 +277,18 @@ func (r *run) attempt(ctx context.Context, what string, p Progress, req func() r
 		r.report(p)
 	})
 	return a, refusal(what, err)
+}
+
+// readClock sets the result's clock offset from the node's Date header:
+// the store's wall clock (what stamps this device's changes) minus the
+// node's, less the time the body took to arrive after it.
+func (r *run) readClock(a *answer) {
+	date, err := http.ParseTime(a.header.Get("Date"))
+	if err != nil {
+		return
+	}
+	off := r.s.WallClock().Add(-a.readFor).Sub(date)
+	r.res.ClockOffset = int64(off.Round(time.Second) / time.Second)
 }
 
 // refusal wraps a protocol error the node answered as a *Refusal.

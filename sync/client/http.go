@@ -58,6 +58,9 @@ type answer struct {
 	status int
 	header http.Header
 	body   []byte
+	// readFor is how long the body took to arrive after the header: the
+	// node's Date header is that much older than the moment do returned.
+	readFor time.Duration
 }
 
 // transportError is a failure to exchange with the node at all.
@@ -113,6 +116,7 @@ func do(ctx context.Context, hc *http.Client, base string, r request) (*answer, 
 		return nil, &transportError{err: err, retry: transient(ctx, err)}
 	}
 	defer resp.Body.Close()
+	headerAt := time.Now()
 	max := r.max
 	if max <= 0 {
 		max = maxJSONAnswer
@@ -126,7 +130,7 @@ func do(ctx context.Context, hc *http.Client, base string, r request) (*answer, 
 		return nil, fmt.Errorf("%w: %s %s answered more than %d bytes", ErrNotANode, r.method, r.path, max)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return &answer{status: resp.StatusCode, header: resp.Header, body: b}, nil
+		return &answer{status: resp.StatusCode, header: resp.Header, body: b, readFor: time.Since(headerAt)}, nil
 	}
 	var pe protocol.Error
 	if json.Unmarshal(b, &pe) == nil && pe.Code != "" {

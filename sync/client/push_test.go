@@ -530,3 +530,37 @@ func dropConnection(t *testing.T, w http.ResponseWriter) {
 	}
 	conn.Close()
 }
+
+// TestSync_ReportsHowFarTheLaptopClockIs: a sync reads the node's clock
+// from its answers; a laptop whose clock is days ahead is told (its
+// changes are stamped with that clock), one that agrees is not.
+func TestSync_ReportsHowFarTheLaptopClockIs(t *testing.T) {
+	d := newDistrict(t)
+	dev := d.enrol(t, "Nguyễn Thị Lan", "00769", false)
+	mustImport(t, dev, "Giàng Thị Mỷ", 3)
+	srv := d.serve(t)
+	c, _ := newClient(srv.URL, dev)
+	res, err := c.Sync(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ClockOffset < -5 || res.ClockOffset > 5 || res.ClockOff() {
+		t.Errorf("clocks that agree: offset %d s", res.ClockOffset)
+	}
+
+	// A node whose clock is three days behind this laptop's.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", time.Now().Add(-72*time.Hour).UTC().Format(http.TimeFormat))
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer slow.Close()
+	mustImport(t, dev, "Giàng Thị Mỷ", 2)
+	c, _ = newClient(slow.URL, dev)
+	res, err = c.Sync(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(72 * 3600); res.ClockOffset < want-5 || res.ClockOffset > want+5 || !res.ClockOff() {
+		t.Errorf("laptop three days ahead: offset %d s, want about %d", res.ClockOffset, want)
+	}
+}
