@@ -2,9 +2,12 @@ package storage
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/communekit/communekit/storage/fold"
 )
 
 // PartialDate is a date that may be known only to the year, or to the month
@@ -76,6 +79,40 @@ func (d PartialDate) Before(e PartialDate) bool { return d.Latest().Before(e.Ear
 // ErrDateFormat is wrapped by ParseDate errors.
 var ErrDateFormat = fmt.Errorf("unrecognised date")
 
+// ErrDateSerial is a date written as a spreadsheet's day number (31118
+// for 12/03/1985); it wraps ErrDateFormat.
+var ErrDateSerial = fmt.Errorf("%w: a spreadsheet's day number", ErrDateFormat)
+
+// Forms of a date that ParseDate turns into its numeric forms: a
+// spreadsheet's date-and-time cell ("12/03/1985 00:00", "3/12/1985
+// 12:00:00 AM"), and the Vietnamese long form of papers ("ngày 12 tháng 3
+// năm 1985", "tháng 3 năm 1985", "năm 1985"), read folded.
+var (
+	dateWithTime = regexp.MustCompile(`^(\S+)\s+\d{1,2}:\d{2}(:\d{2})?(\s*(am|pm|sa|ch))?$`)
+	longDay      = regexp.MustCompile(`^(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})$`)
+	longMonth    = regexp.MustCompile(`^thang\s*(\d{1,2})\s*,?\s*nam\s*(\d{4})$`)
+	longYear     = regexp.MustCompile(`^nam\s*(\d{4})$`)
+)
+
+// spelledDate returns s in a numeric form ParseDate reads when s is one of
+// the forms above, else s.
+func spelledDate(s string) string {
+	f := fold.Fold(s)
+	if m := dateWithTime.FindStringSubmatch(f); m != nil {
+		return m[1]
+	}
+	if m := longDay.FindStringSubmatch(f); m != nil {
+		return m[1] + "/" + m[2] + "/" + m[3]
+	}
+	if m := longMonth.FindStringSubmatch(f); m != nil {
+		return m[1] + "/" + m[2]
+	}
+	if m := longYear.FindStringSubmatch(f); m != nil {
+		return m[1]
+	}
+	return s
+}
+
 // ParseDate reads the forms officers and old files use: "dd/mm/yyyy",
 // "d/m/yyyy", "dd-mm-yyyy", "dd.mm.yyyy", "mm/yyyy", "yyyy", ISO
 // "yyyy-mm-dd" and "yyyy-mm", and the 8-digit "ddmmyyyy" of the CCCD QR code.
@@ -85,10 +122,18 @@ func ParseDate(s string) (PartialDate, error) {
 	if s == "" {
 		return PartialDate{}, nil
 	}
+	if len(s) <= 64 {
+		s = spelledDate(s)
+	}
 	if len(s) > 32 {
 		return PartialDate{}, fmt.Errorf("%w %q", ErrDateFormat, s[:32]+"…")
 	}
 	bad := func() (PartialDate, error) { return PartialDate{}, fmt.Errorf("%w %q", ErrDateFormat, s) }
+	if n, err := strconv.Atoi(s); err == nil && len(s) == 5 && n >= 10000 {
+		// 10000-99999: no year, no ddmmyyyy; what a spreadsheet writes for
+		// a date cell formatted as a number (days since 1900).
+		return PartialDate{}, fmt.Errorf("%w %q", ErrDateSerial, s)
+	}
 	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
 	nums := make([]int, len(parts))
 	for i, p := range parts {

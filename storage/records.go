@@ -117,7 +117,7 @@ func (s *Store) prepareNew(id ID, vals Values, memo *canonMemo) (*Person, Proble
 	}
 	// Every value just came out of Canonicalize (or is a canonical
 	// default), so only the whole-record checks remain to run.
-	probs = append(probs, validateCanonical(p, s.today())...)
+	probs = append(probs, validateCanonical(p, probs, s.today())...)
 	return p, dedupeProblems(probs)
 }
 

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -145,6 +146,9 @@ func canonicalDate(f Field, raw string) (string, *Problem) {
 		return "", p
 	}
 	d, err := ParseDate(s)
+	if errors.Is(err, ErrDateSerial) {
+		return "", problemDateSerial(f, s)
+	}
 	if err != nil {
 		return "", problemDateFormat(f, s)
 	}
@@ -337,8 +341,15 @@ func ValidatePerson(p *Person, today time.Time) Problems {
 // Canonicalize has just returned (a new record built from canonical
 // values): canonical forms are fixed points of Canonicalize, so it skips
 // canonicalising them again and runs the whole-record checks only.
-func validateCanonical(p *Person, today time.Time) Problems {
+// rejected are the problems of the values Canonicalize refused (and left
+// out of p): a field given but refused is not also "required".
+func validateCanonical(p *Person, rejected Problems, today time.Time) Problems {
 	var bad [numFields]bool
+	for _, q := range rejected {
+		if q.Field.Valid() {
+			bad[q.Field] = true
+		}
+	}
 	return checkPerson(nil, &p.Values, &bad, today)
 }
 
@@ -469,6 +480,12 @@ func problemDateFormat(f Field, s string) *Problem {
 	return newProblem(f, 0, "date_format",
 		fmt.Sprintf("%s %q không phải là ngày hợp lệ; hãy nhập ngày/tháng/năm (17/05/1990), tháng/năm (05/1990) hoặc năm (1990)", f.Label("vi"), s),
 		fmt.Sprintf("%s %q is not a valid date; enter day/month/year (17/05/1990), month/year (05/1990) or the year (1990)", f.Label("en"), s))
+}
+
+func problemDateSerial(f Field, s string) *Problem {
+	return newProblem(f, 0, "date_format",
+		fmt.Sprintf("%s %q là số ngày của bảng tính (Excel), không phải ngày; trong bảng tính hãy định dạng cột là ngày kiểu dd/mm/yyyy rồi lưu lại", f.Label("vi"), s),
+		fmt.Sprintf("%s %q is a spreadsheet's day number, not a date; in the spreadsheet format the column as a date dd/mm/yyyy and save again", f.Label("en"), s))
 }
 
 func problemSex(f Field, s string) *Problem {

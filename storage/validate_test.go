@@ -15,6 +15,26 @@ import (
 // today is the date validation tests run on, so that they do not age.
 var today = time.Date(2025, 9, 1, 10, 0, 0, 0, time.UTC)
 
+// TestCanonicalize_SpreadsheetDayNumber: a date column formatted as a
+// number comes out of a spreadsheet as days since 1900; the message says
+// so and how to save the column as dates.
+func TestCanonicalize_SpreadsheetDayNumber(t *testing.T) {
+	_, p := Canonicalize(FieldBirthDate, "31118")
+	if p == nil || !strings.Contains(p.Message("en"), "spreadsheet's day number") || !strings.Contains(p.Message("vi"), "dd/mm/yyyy") {
+		t.Fatalf("31118: %+v", p)
+	}
+}
+
+// TestImport_RejectedDateIsNotAlsoMissing: a birth date given but refused
+// is one problem, not also "required".
+func TestImport_RejectedDateIsNotAlsoMissing(t *testing.T) {
+	s := &Store{now: time.Now}
+	_, probs := s.prepareNew(ID{}, Values{FieldFullName: "Lò Văn A", FieldBirthDate: "12/03/85", FieldSex: "Nam", FieldEthnicity: "01"}, nil)
+	if len(probs) != 1 || probs[0].Code != "date_format" {
+		t.Fatalf("problems %+v", probs)
+	}
+}
+
 func TestCanonicalize_Dates(t *testing.T) {
 	tests := []struct {
 		raw      string
@@ -38,6 +58,18 @@ func TestCanonicalize_Dates(t *testing.T) {
 		{"90", "", "date_format"},
 		{"hôm qua", "", "date_format"},
 		{"1700", "", "date_format"},
+		// What spreadsheets and papers write.
+		{"17/05/1990 00:00", "1990-05-17", ""},
+		{"17/05/1990 0:00:00", "1990-05-17", ""},
+		{"5/17/1990 12:00:00 AM", "", "date_format"}, // month first: refused, not guessed
+		{"ngày 17 tháng 5 năm 1990", "1990-05-17", ""},
+		{"Ngày 17 Tháng 05 Năm 1990", "1990-05-17", ""},
+		{"17 tháng 5 năm 1990", "1990-05-17", ""},
+		{"tháng 5 năm 1990", "1990-05", ""},
+		{"tháng 5, năm 1990", "1990-05", ""},
+		{"năm 1990", "1990", ""},
+		{"ngày 31 tháng 2 năm 1990", "", "date_format"},
+		{"32999", "", "date_format"},
 	}
 	for _, f := range []Field{FieldBirthDate, FieldDeathDate, FieldIDIssueDate} {
 		for _, tt := range tests {
