@@ -23,6 +23,11 @@ func lockProfile(dir string) (*os.File, error) {
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%w (%s)", ErrInUse, dir)
 		}
+		if errors.Is(err, syscall.ENOLCK) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) {
+			// A filesystem without locks (some network shares): Badger's
+			// own lock still refuses a second opener.
+			return nil, nil
+		}
 		return nil, fmt.Errorf("locking the profile %s: %w", dir, err)
 	}
 	return f, nil
