@@ -10,8 +10,11 @@ DEMO_DIR  ?= $(HOME)/.cache/communekit-demo
 
 .PHONY: run test deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults
 
+# LANGUAGE: Fyne reads the locale as it starts and logs an error for
+# Debian's default C.UTF-8; the app speaks Vietnamese by its own
+# translations either way.
 run: deps communekit
-	$(BIN)/communekit --demo
+	LANGUAGE=$${LANGUAGE:-vi} $(BIN)/communekit --demo
 
 # deps installs the Debian packages the desktop build and the window smoke test
 # need, only when one is missing.
