@@ -220,7 +220,29 @@ func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 	if res.Err != nil {
 		return nil, res.Err
 	}
+	n.watchClock(h.Sender, h.Seq, res.Newest)
 	return res.Receipt, nil
+}
+
+// clockAheadWarning is how far ahead of the node's clock a batch may be
+// stamped before the node says so.
+const clockAheadWarning = 24 * time.Hour
+
+// watchClock logs, and counts, a batch stamped far ahead of this node's
+// clock. Every device that pulls its changes moves its own clock past
+// them, so one laptop set to the wrong year stamps the district's later
+// changes in that year: district staff should have that laptop's clock
+// set at once. The batch is accepted all the same (it is on the Raft log
+// already, and refusing it would strand the officer's work).
+func (n *Node) watchClock(dev string, seq uint64, newest storage.HLC) {
+	if newest == 0 {
+		return
+	}
+	if ahead := newest.Time().Sub(time.Now()); ahead > clockAheadWarning {
+		n.m.clockAhead.Inc()
+		n.log.Warn("a device's clock is ahead: set its date and time", "device", dev, "batch", seq,
+			"stamped", newest.Time().Format(time.RFC3339), "ahead", ahead.Round(time.Minute).String())
+	}
 }
 
 // checkDevice returns the device's certificate if the district enrolled

@@ -146,7 +146,14 @@ type device struct {
 
 func newDevice(t *testing.T, d *identity.District, commune, officer string, role cert.Role) *device {
 	t.Helper()
-	s, err := storage.Create(filepath.Join(t.TempDir(), "dev"), []byte(testPass), storage.Profile{Commune: commune, Officer: officer}, storage.Options{WorkFactor: 10, GCInterval: -1})
+	return newDeviceClock(t, d, commune, officer, role, nil)
+}
+
+// newDeviceClock is newDevice with the laptop's wall clock now (time.Now
+// when nil).
+func newDeviceClock(t *testing.T, d *identity.District, commune, officer string, role cert.Role, now func() time.Time) *device {
+	t.Helper()
+	s, err := storage.Create(filepath.Join(t.TempDir(), "dev"), []byte(testPass), storage.Profile{Commune: commune, Officer: officer}, storage.Options{WorkFactor: 10, GCInterval: -1, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,10 @@ type fsm struct {
 type batchResult struct {
 	Receipt *protocol.Receipt
 	Err     *protocol.Error
+	// Newest is the latest clock reading among the operations of a batch
+	// accepted now (zero otherwise): the push handler compares it with
+	// the node's clock, which the state machine must not read.
+	Newest storage.HLC
 }
 
 func newFSM(s *storage.Store, d *identity.District, log *slog.Logger, m *metrics) (*fsm, error) {
@@ -283,6 +287,9 @@ func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
 		meta[receiptName(dev, seq)] = rec
 		r, _, _ := f.storedReceipt(dev, seq, rec)
 		results[i].Receipt = r
+		for _, o := range b.Ops {
+			results[i].Newest = max(results[i].Newest, o.HLC)
+		}
 		ops = append(ops, b.Ops...)
 	}
 	meta[metaApplied] = u64(index)
