@@ -94,6 +94,17 @@ var (
 	longYear     = regexp.MustCompile(`^nam\s*(\d{4})$`)
 )
 
+// numericDate reports whether s has only digits and the separators / - .
+// (the forms ParseDate reads without spelledDate, and nearly every date).
+func numericDate(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && c != '/' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
 // spelledDate returns s in a numeric form ParseDate reads when s is one of
 // the forms above, else s.
 func spelledDate(s string) string {
@@ -122,7 +133,7 @@ func ParseDate(s string) (PartialDate, error) {
 	if s == "" {
 		return PartialDate{}, nil
 	}
-	if len(s) <= 64 {
+	if len(s) <= 64 && !numericDate(s) {
 		s = spelledDate(s)
 	}
 	if len(s) > 32 {
