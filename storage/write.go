@@ -397,6 +397,11 @@ func (s *Store) commitPrepared(ops, counts []kvOp, sets []*writeSet, ctr counter
 				if rc.newP == nil {
 					continue
 				}
+				if rc.oldP == nil {
+					// Created by this import under an identifier never
+					// used before: not merged into anyone (no read).
+					sem.retired[rc.newP.ID] = false
+				}
 				h, err := moveHouseholdMember(sem, rc.oldP, rc.newP)
 				if err != nil {
 					return err
