@@ -171,3 +171,33 @@ func TestImport_SameRowTwiceInAFile(t *testing.T) {
 		t.Fatalf("imported %d, rejected %+v", rep.Imported, rep.Rejected)
 	}
 }
+
+// TestAddPerson_SamePersonTwiceRefused: an officer who enters a person the
+// profile already holds (same name, birth date, sex and household) is
+// told which record it is, and nothing is saved; a namesake in another
+// household is a new person.
+func TestAddPerson_SamePersonTwiceRefused(t *testing.T) {
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	vals := storage.Values{storage.FieldFullName: "Lò Thị Mai", storage.FieldBirthDate: "1988", storage.FieldSex: "Nữ",
+		storage.FieldEthnicity: "Thái", storage.FieldHouseholdNumber: "H1", storage.FieldRelationshipToHead: "Chủ hộ"}
+	first, err := s.AddPerson(vals, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals[storage.FieldFullName] = "lò thị  MAI" // typed differently: the same folded name
+	vals[storage.FieldRelationshipToHead] = ""
+	_, err = s.AddPerson(vals, storage.SaveOptions{})
+	var ps storage.Problems
+	if !errors.As(err, &ps) || ps[0].Code != "already_present" || !strings.Contains(ps.Message("en"), first.ID.String()) {
+		t.Fatalf("the same person again: %v", err)
+	}
+	vals[storage.FieldHouseholdNumber] = "H2"
+	vals[storage.FieldRelationshipToHead] = "Chủ hộ"
+	if _, err := s.AddPerson(vals, storage.SaveOptions{}); err != nil {
+		t.Fatalf("a namesake in another household: %v", err)
+	}
+	if n, _, _ := s.Counts(); n != 2 {
+		t.Errorf("%d persons, want 2", n)
+	}
+}

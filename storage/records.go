@@ -189,6 +189,9 @@ func (s *Store) AddPerson(vals Values, o SaveOptions) (*Person, error) {
 	if len(probs) > 0 {
 		return nil, probs
 	}
+	if err := s.checkNotPresent(p); err != nil {
+		return nil, err
+	}
 	ws := &writeSet{}
 	if err := s.checkConsistency(p, nil, ws, &ctr); err != nil {
 		return nil, err
@@ -207,6 +210,43 @@ func (s *Store) AddPerson(vals Values, o SaveOptions) (*Person, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkNotPresent refuses a new person the store already holds, by
+// importIdentity (same folded name, birth date, sex and household, or a
+// full birth date without a household): entered twice by mistake, it
+// would be two records of one citizen. It reads the persons of that exact
+// folded name through the name index.
+func (s *Store) checkNotPresent(p *Person) error {
+	key := importIdentity(p)
+	if key == "" {
+		return nil
+	}
+	name := fold.Fold(p.Values[FieldFullName])
+	toks := fold.Tokens(p.Values[FieldFullName])
+	if len(toks) == 0 {
+		return nil
+	}
+	pre := nameKey(toks[0], name, ID{})
+	pre = pre[:len(pre)-idKeyLen]
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			id, ok := decodeIDKey(it.Item().Key()[len(pre):])
+			if !ok {
+				continue
+			}
+			q, err := getPerson(txn, id)
+			if err != nil || importIdentity(q) != key {
+				continue
+			}
+			return Problems{{Field: FieldFullName, Code: "already_present",
+				Vi: fmt.Sprintf("Người này đã có trong hồ sơ (%s: cùng họ tên, ngày sinh, giới tính và số hộ); hãy mở hồ sơ đó để sửa thay vì thêm mới", id),
+				En: fmt.Sprintf("this person is already in the profile (%s: same name, birth date, sex and household); open that record to correct it instead of adding a new one", id)}}
+		}
+		return nil
+	})
 }
 
 // EditPerson validates and saves changes to one person, as one operation
