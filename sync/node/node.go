@@ -113,13 +113,16 @@ func Start(cfg Config) (n *Node, err error) {
 	}
 	log := cfg.Logger.With("node", cfg.ID)
 	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{}), failed: make(chan struct{})}
+	// The node as made here: every failure below returns a nil *Node,
+	// which would leave the deferred clean-up nothing to close.
+	started := n
 	defer func() {
 		if err != nil {
-			n.closeAll()
+			started.closeAll()
 		}
 	}()
 	if n.ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-		return nil, fmt.Errorf("http address %s: %w", cfg.HTTPAddr, err)
+		return nil, fmt.Errorf("http address %s: %w (is another program, or another districtd, using it? stop it or choose another --http)", cfg.HTTPAddr, err)
 	}
 	if n.cfg.HTTPURL == "" {
 		n.cfg.HTTPURL = "http://" + n.ln.Addr().String()
@@ -168,7 +171,7 @@ func Start(cfg Config) (n *Node, err error) {
 	}
 	stream, err := ListenTLS(cfg.RaftAddr, adv, tlsCfg)
 	if err != nil {
-		return nil, fmt.Errorf("raft address %s: %w", cfg.RaftAddr, err)
+		return nil, fmt.Errorf("raft address %s: %w (is another program, or another districtd, using it? stop it or choose another --raft)", cfg.RaftAddr, err)
 	}
 	stream.Logger = log
 	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{Stream: stream, MaxPool: 4, Timeout: 10 * time.Second, Logger: hl})
