@@ -19,6 +19,7 @@ import (
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/refdata"
 	"github.com/communekit/communekit/sync/batch"
 )
 
@@ -69,6 +70,9 @@ func (r *Registry) Sign(req *cert.Request, role cert.Role, communes []string, va
 	if err := req.Verify(); err != nil {
 		return nil, err
 	}
+	if err := checkCommunes(req, communes); err != nil {
+		return nil, err
+	}
 	serial, err := r.serial()
 	if err != nil {
 		return nil, err
@@ -89,6 +93,35 @@ func (r *Registry) Sign(req *cert.Request, role cert.Role, communes []string, va
 		return nil, err
 	}
 	return c, nil
+}
+
+// ErrBadCommunes is why Sign refused a certificate's communes: a code of
+// no commune in force, or a certificate the device would refuse to
+// install (not covering the commune it was set up for). Either would cost
+// a trip of the stick to the commune and back for nothing.
+var ErrBadCommunes = errors.New("cannot sign for these communes")
+
+// checkCommunes checks the communes a certificate is signed for (those
+// requested when none are given).
+func checkCommunes(req *cert.Request, communes []string) error {
+	for _, code := range communes {
+		if u, ok := refdata.Commune2025(code); !ok || u.Code != code {
+			return fmt.Errorf("%w: %q is not the code of a commune in force since 1 July 2025; check --commune (5 digits, e.g. 00769)", ErrBadCommunes, code)
+		}
+	}
+	if len(communes) == 0 {
+		return nil
+	}
+	for _, want := range req.Communes {
+		found := false
+		for _, c := range communes {
+			found = found || strings.TrimSpace(c) == want
+		}
+		if !found {
+			return fmt.Errorf("%w: the device was set up for commune %s (its request says so) and refuses a certificate without it; sign with --commune %s (and more --commune for a supervisor of several)", ErrBadCommunes, want, want)
+		}
+	}
+	return nil
 }
 
 func (r *Registry) serial() (uint64, error) {

@@ -170,3 +170,24 @@ func TestOpener_RefusesExpiredAndUnknownDevices(t *testing.T) {
 		t.Fatalf("batch for another district: %v", err)
 	}
 }
+
+// TestSign_RefusesCommunesTheDeviceWouldRefuse: a certificate for no
+// commune in force, or without the commune the device was set up for, is
+// not signed (the device would refuse it after a trip of the stick), and
+// no serial is used up; a supervisor's extra communes are fine.
+func TestSign_RefusesCommunesTheDeviceWouldRefuse(t *testing.T) {
+	dev, reg := mustEnrolled(t)
+	req, _ := cert.NewRequest(dev.DeviceKeys(), "Nguyễn Thị Lan", []string{"00769"}, time.Now())
+	for _, communes := range [][]string{{"99999"}, {"00715"}, {"00769", "1234"}} {
+		if _, err := reg.Sign(req, cert.RoleOfficer, communes, time.Hour); !errors.Is(err, registry.ErrBadCommunes) {
+			t.Errorf("communes %v: %v", communes, err)
+		}
+	}
+	c, err := reg.Sign(req, cert.RoleSupervisor, []string{"00769", "00715"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Serial != 2 {
+		t.Errorf("serial %d after refusals, want 2", c.Serial)
+	}
+}
