@@ -477,6 +477,32 @@ func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// checkRemovable refuses to remove a node that is not a member (removing
+// it said it was removed) or the last voter (Raft refused with words about
+// "configuration" that told district staff nothing).
+func (n *Node) checkRemovable(id string) *protocol.Error {
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return raftError(err)
+	}
+	var ids []string
+	voters, member := 0, false
+	for _, s := range f.Configuration().Servers {
+		ids = append(ids, string(s.ID))
+		if s.Suffrage == raft.Voter {
+			voters++
+		}
+		member = member || string(s.ID) == id
+	}
+	if !member {
+		return errf(protocol.CodeNotMember, "%s is not a node of this cluster (its nodes: %s); `kitctl cluster status` lists them", id, strings.Join(ids, ", "))
+	}
+	if voters <= 1 {
+		return errf(protocol.CodeLastNode, "%s is the cluster's only node and cannot be removed: to retire the cluster, back it up (`kitctl district backup`) and stop the node", id)
+	}
+	return nil
+}
+
 func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
 	var req protocol.MemberRequest
 	body, ok := n.readRequest(w, r, &req, "a cluster request")
@@ -509,6 +535,10 @@ func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case "remove":
+		if e := n.checkRemovable(req.ID); e != nil {
+			n.fail(w, e)
+			return
+		}
 		if e := n.apply(encodeMember(member{ID: req.ID, Removed: true})); e != nil {
 			n.fail(w, e)
 			return

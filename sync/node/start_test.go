@@ -10,6 +10,7 @@ import (
 
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/protocol"
 )
 
 // TestStart_FailuresAreErrorsNotPanics: a node that cannot start — its
@@ -46,5 +47,19 @@ func TestStart_FailuresAreErrorsNotPanics(t *testing.T) {
 	defer n.Shutdown(t.Context())
 	if _, err := Start(cfg(dir)); !errors.Is(err, storage.ErrInUse) {
 		t.Errorf("a directory another node uses: %v", err)
+	}
+}
+
+// TestRemove_NotAMemberOrTheLastNodeIsRefused: removing a node the cluster
+// does not have said it was removed; removing the only node failed with
+// Raft's words. Both are now refusals that say what is the case.
+func TestRemove_NotAMemberOrTheLastNodeIsRefused(t *testing.T) {
+	c := newTestCluster(t, 1, nil)
+	n := c.leader()
+	if e := n.checkRemovable("n9"); e == nil || e.Code != protocol.CodeNotMember || !strings.Contains(e.Message, "its nodes: n1") {
+		t.Errorf("remove n9: %v", e)
+	}
+	if e := n.checkRemovable("n1"); e == nil || e.Code != protocol.CodeLastNode {
+		t.Errorf("remove the only node: %v", e)
 	}
 }

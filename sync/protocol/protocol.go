@@ -65,13 +65,15 @@ const (
 	CodeStale          = "stale"           // 401: a signed request too old or from the future
 	CodeUnavailable    = "unavailable"     // 503: no leader, or shutting down; retry
 	CodeNotFound       = "not_found"       // 404
+	CodeNotMember      = "not_member"      // 404: a node to remove is not in the cluster
+	CodeLastNode       = "last_node"       // 409: the cluster's only node cannot be removed
 	CodeInternal       = "internal"        // 500
 )
 
 // Status returns the HTTP status of an error code.
 func Status(code string) int {
 	switch code {
-	case CodeGap, CodeReplay:
+	case CodeGap, CodeReplay, CodeLastNode:
 		return 409
 	case CodeUnknownDevice, CodeBadSignature, CodeStale:
 		return 401
@@ -85,7 +87,7 @@ func Status(code string) int {
 		return 413
 	case CodeUnavailable:
 		return 503
-	case CodeNotFound:
+	case CodeNotFound, CodeNotMember:
 		return 404
 	}
 	return 500
