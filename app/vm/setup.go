@@ -5,13 +5,14 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/communekit/communekit/crypto/keyring"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/refdata"
 )
 
 // MinPassphrase is the shortest passphrase setup accepts. The passphrase is
 // all that protects a stolen laptop's records (DESIGN.md §4).
-const MinPassphrase = 10
+const MinPassphrase = keyring.MinPassphrase
 
 // Setup is first-run setup: choose the commune, name the officer, choose a
 // passphrase twice. It creates the profile; enrolment with the district is

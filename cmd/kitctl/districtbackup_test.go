@@ -21,7 +21,7 @@ import (
 // state the command reported, leaves nothing else behind, and never
 // replaces a file.
 func TestDistrictBackup_SavesWhatANodeRestores(t *testing.T) {
-	const pass = "mật khẩu"
+	const pass = "mật khẩu thử nghiệm"
 	t.Setenv("COMMUNEKIT_PASSPHRASE", pass)
 	t.Setenv("COMMUNEKIT_WORK_FACTOR", "10")
 	dir := t.TempDir()

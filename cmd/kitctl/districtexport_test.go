@@ -17,7 +17,7 @@ import (
 // not hers; the next export starts where the last ended; Minh's online
 // sync afterwards goes on from the file's cursor.
 func TestDistrictExport_StickCarriesThePullToAnOfflineLaptop(t *testing.T) {
-	const pass = "mật khẩu"
+	const pass = "mật khẩu thử nghiệm"
 	t.Setenv("COMMUNEKIT_PASSPHRASE", pass)
 	t.Setenv("COMMUNEKIT_WORK_FACTOR", "10")
 	dir := t.TempDir()

@@ -7,7 +7,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/communekit/communekit/crypto/keyring"
 	"github.com/communekit/communekit/storage"
 )
 
@@ -133,6 +135,9 @@ func (e *env) create(p storage.Profile) (*storage.Store, string, error) {
 	pass, err := e.passphrase(true)
 	if err != nil {
 		return nil, "", err
+	}
+	if n := utf8.RuneCount(pass); n < keyring.MinPassphrase {
+		return nil, "", fmt.Errorf("the passphrase has %d characters; a profile needs at least %d, since it is all that protects the records if the computer is stolen: choose a longer one, for example a few words", n, keyring.MinPassphrase)
 	}
 	wf, err := workFactor()
 	if err != nil {

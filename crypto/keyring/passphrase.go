@@ -14,6 +14,12 @@ import (
 // the COMMUNEKIT_PASSPHRASE environment variable, else by asking on
 // terminal (nil: no terminal to ask on) with prompt written to out — twice
 // when confirm is set. It is never taken from a command-line argument:
+// MinPassphrase is the shortest passphrase a new profile takes, in
+// characters. The passphrase is all that protects a stolen laptop's
+// records, or a district's keys (DESIGN.md §4); the app and kitctl both
+// refuse shorter ones.
+const MinPassphrase = 10
+
 // arguments show in process lists and shell history.
 func ReadPassphrase(file string, terminal *os.File, out io.Writer, prompt string, confirm bool) ([]byte, error) {
 	if file != "" {
