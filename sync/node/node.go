@@ -279,6 +279,14 @@ func openNodeStore(cfg Config) (*storage.Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("node store %s belongs to district %q, not %q: give this node its own directory", dir, s.Profile().District, cfg.District.Name)
 	}
+	// The node's ID is kept in its store's profile. Started under
+	// another ID, its Raft state still names the old one: the node never
+	// takes part and says nothing (a start script copied from another
+	// node, --id not changed).
+	if id := s.Profile().Officer; id != "" && id != cfg.ID {
+		s.Close()
+		return nil, fmt.Errorf("the directory %s belongs to node %s, not %s: start it with --id %s, or give node %s a directory of its own", cfg.Dir, id, cfg.ID, id, cfg.ID)
+	}
 	return s, nil
 }
 

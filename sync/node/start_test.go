@@ -63,3 +63,25 @@ func TestRemove_NotAMemberOrTheLastNodeIsRefused(t *testing.T) {
 		t.Errorf("remove the only node: %v", e)
 	}
 }
+
+// TestStart_DirectoryOfAnotherNodeRefused: a node's directory started
+// under another --id (a start script copied from another node) is refused
+// with the ID it belongs to; before, the node ran and never took part.
+func TestStart_DirectoryOfAnotherNodeRefused(t *testing.T) {
+	d, err := identity.NewDistrict("Cụm thử")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "n1")
+	n := startNode(t, d, "n1", dir, true, "", nil)
+	if err := n.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Start(Config{ID: "n2", Dir: dir, District: d, Passphrase: []byte(testPass), WorkFactor: 10,
+		RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Logger: testLogger(t)})
+	if err == nil || !strings.Contains(err.Error(), "belongs to node n1") || !strings.Contains(err.Error(), "--id n1") {
+		t.Fatalf("n1's directory started as n2: %v", err)
+	}
+	n = startNode(t, d, "n1", dir, false, "", nil)
+	n.Shutdown(t.Context())
+}
