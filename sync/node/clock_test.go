@@ -28,24 +28,9 @@ func TestPush_ClockAheadIsCountedAndAccepted(t *testing.T) {
 		if dv == ahead {
 			want = 1
 		}
-		if got := counterValue(t, n, "communekit_batches_clock_ahead_total"); got != want {
+		if got := counter(t, n, "communekit_batches_clock_ahead_total"); got != want {
 			t.Fatalf("after %s's push: clock-ahead count %v, want %v", dv.s.Profile().Officer, got, want)
 		}
 	}
 }
 
-// counterValue reads a counter of the node's metrics.
-func counterValue(t *testing.T, n *Node, name string) float64 {
-	t.Helper()
-	mfs, err := n.m.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
-			return mf.GetMetric()[0].GetCounter().GetValue()
-		}
-	}
-	t.Fatalf("no counter %s", name)
-	return 0
-}
