@@ -33,4 +33,3 @@ func TestPush_ClockAheadIsCountedAndAccepted(t *testing.T) {
 		}
 	}
 }
-
