@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -471,7 +469,7 @@ func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*st
 	}
 	certs := map[string]*cert.Certificate{}
 	for _, n := range certNames {
-		b, err := readBounded(n, 64<<10)
+		b, err := client.ReadFileMax(n, 64<<10, "a certificate file")
 		if err != nil {
 			continue
 		}
@@ -484,7 +482,7 @@ func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*st
 	for _, n := range names {
 		f := &stickFile{ImportFile: ImportFile{Path: n}}
 		files = append(files, f)
-		b, err := readBounded(n, batch.DefaultLimits.MaxSealed)
+		b, err := client.ReadFileMax(n, batch.DefaultLimits.MaxSealed, "a batch")
 		if err != nil {
 			f.Status, f.Code, f.Words = ImportRefused, "local", x.tr.T("import.unreadable", err.Error())
 			continue
@@ -507,23 +505,6 @@ func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*st
 		return files[i].Batch < files[j].Batch
 	})
 	return files, districtFiles, certs, nil
-}
-
-// readBounded reads a file of at most max bytes.
-func readBounded(path string, max int) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > max {
-		return nil, fmt.Errorf("%s is larger than a batch can be (%d bytes)", path, max)
-	}
-	return b, nil
 }
 
 // CertificateExt is the extension of a certificate file (what `kitctl

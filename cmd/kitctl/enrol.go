@@ -439,7 +439,7 @@ func batchInspect(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("usage: kitctl batch inspect FILE.ckb")
 	}
-	sealed, err := readBounded(pos[0], batch.DefaultLimits.MaxSealed)
+	sealed, err := client.ReadFileMax(pos[0], batch.DefaultLimits.MaxSealed, "a batch")
 	if err != nil {
 		return err
 	}
@@ -471,16 +471,4 @@ func batchInspect(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "batch %d from device %s (%v): %d operations, %d bytes sealed, %d plain; signature, recipient and limits checked\n",
 		b.Header.Seq, b.Header.Sender, m["officer"], len(b.Ops), b.SealedBytes, b.PlainBytes)
 	return nil
-}
-
-// readBounded reads a file, refusing one larger than max before reading it.
-func readBounded(path string, max int) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > int64(max) {
-		return nil, fmt.Errorf("%s failed the size check: %d bytes, more than %d", filepath.Base(path), st.Size(), max)
-	}
-	return os.ReadFile(path)
 }

@@ -265,7 +265,7 @@ func districtImport(e *env, args []string) error {
 	defer s.Close()
 
 	for _, f := range files {
-		b, err := readBounded(f.Path, batch.DefaultLimits.MaxSealed)
+		b, err := client.ReadFileMax(f.Path, batch.DefaultLimits.MaxSealed, "a batch")
 		if err == nil {
 			var h batch.Header
 			if h, err = batch.ParseHeader(b); err == nil {

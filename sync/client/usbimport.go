@@ -122,7 +122,7 @@ func ImportFiles(s *storage.Store, paths ...string) ([]*FileResult, error) {
 	var files []file
 	for _, n := range names {
 		f := file{r: &FileResult{Path: n}}
-		f.b, err = readFile(n, protocol.MaxDistrictFile)
+		f.b, err = ReadFileMax(n, protocol.MaxDistrictFile, "a district file")
 		if err != nil {
 			im.refuse(f.r, FileCodeUnreadable, err)
 		} else if h, _, err := protocol.ReadDistrictFileHeader(f.b); err == nil {
@@ -331,8 +331,10 @@ func keepRevocations(s *storage.Store, d identity.DistrictPublic, b []byte) (uin
 	return l.Seq, nil
 }
 
-// readFile reads a file of at most max bytes.
-func readFile(path string, max int) ([]byte, error) {
+// ReadFileMax reads a file from a stick of at most max bytes, what says
+// what it should be ("a district file") when it is larger: a stick may
+// hold anything, and nothing is read whole before it is known to fit.
+func ReadFileMax(path string, max int, what string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -343,7 +345,7 @@ func readFile(path string, max int) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > max {
-		return nil, fmt.Errorf("%s is larger than a district file may be (%d bytes)", path, max)
+		return nil, fmt.Errorf("%s is larger than %s may be (%d bytes)", path, what, max)
 	}
 	return b, nil
 }
