@@ -186,14 +186,6 @@ func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 	if err != nil {
 		return nil, errf(protocol.CodeInternal, "reading the chain of %s: %v", h.Sender, err)
 	}
-	if h.Seq <= ch.Seq {
-		if rec, old, err := n.fsm.receipt(h.Sender, h.Seq); err == nil && old == batch.Hash(sealed) {
-			rec.Duplicate = true
-			n.m.batches.WithLabelValues("duplicate").Inc()
-			return rec, nil
-		}
-		return nil, errf(protocol.CodeReplay, "device %s: batch %d was already accepted with other contents (the district has accepted up to %d)", h.Sender, h.Seq, ch.Seq)
-	}
 	if h.Seq > ch.Seq+1 {
 		// A leader elected a moment ago may not have applied every entry
 		// committed before it: the device's previous batch may be among
