@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,11 +114,7 @@ func checkCommunes(req *cert.Request, communes []string) error {
 		return nil
 	}
 	for _, want := range req.Communes {
-		found := false
-		for _, c := range communes {
-			found = found || strings.TrimSpace(c) == want
-		}
-		if !found {
+		if !slices.Contains(communes, want) {
 			return fmt.Errorf("%w: the device was set up for commune %s (its request says so) and refuses a certificate without it; sign with --commune %s (and more --commune for a supervisor of several)", ErrBadCommunes, want, want)
 		}
 	}
