@@ -388,7 +388,7 @@ func (im *importer) loadStoreKeys() (*counterCache, error) {
 	return cc, err
 }
 
-func (im *importer) row(txn *badger.Txn, vals Values, reason string) (ws *writeSet, _ Problems) {
+func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet, Problems) {
 	s := im.s
 	ctr := im.ctr
 	id := s.newID(&ctr)
@@ -397,7 +397,8 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (ws *writeS
 	if len(probs) > 0 {
 		return nil, probs
 	}
-	if key := importIdentity(p); key != "" {
+	key := importIdentity(p)
+	if key != "" {
 		if _, ok := im.storePersons[key]; ok {
 			return nil, nil // already in the store: skipped, not rejected
 		}
@@ -406,11 +407,6 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (ws *writeS
 				Vi: fmt.Sprintf("cùng một người với dòng %d (cùng họ tên, ngày sinh, giới tính và số hộ); dòng này không được lưu", l),
 				En: fmt.Sprintf("the same person as on line %d (same name, birth date, sex and household); this row was not saved", l)}}
 		}
-		defer func() {
-			if ws != nil {
-				im.filePersons[key] = im.line
-			}
-		}()
 	}
 	if n := p.Values[FieldIDNumber]; n != "" {
 		if l, ok := im.ids[n]; ok {
@@ -424,7 +420,7 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (ws *writeS
 				En: fmt.Sprintf("%s %s already belongs to person %s in the store", FieldIDNumber.Label("en"), n, other)}}
 		}
 	}
-	ws = &writeSet{}
+	ws := &writeSet{}
 	if num := p.Values[FieldHouseholdNumber]; num != "" {
 		key := fold.Fold(num)
 		if p.IsHead() {
@@ -461,6 +457,9 @@ func (im *importer) row(txn *badger.Txn, vals Values, reason string) (ws *writeS
 	ws.records = append([]recordChange{{newP: p}}, ws.records...)
 	if n := p.Values[FieldIDNumber]; n != "" {
 		im.ids[n] = im.line
+	}
+	if key != "" {
+		im.filePersons[key] = im.line
 	}
 	ws.ctrAfter = ctr
 	im.ctr = ctr
