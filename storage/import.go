@@ -370,7 +370,7 @@ func (im *importer) loadStoreKeys() (*counterCache, error) {
 			return m, nil
 		}
 		var err error
-		if im.storeIDs, err = load(prefixIDHolders, false); err != nil {
+		if im.storeIDs, err = loadIndexValues(txn, prefixIDNumber); err != nil {
 			return err
 		}
 		if im.storeHH, err = load(prefixHHNumber, false); err != nil {
@@ -384,8 +384,24 @@ func (im *importer) loadStoreKeys() (*counterCache, error) {
 		}
 		return im.loadStorePersons(txn)
 	})
-	cc.storeIDs = im.storeIDs
 	return cc, err
+}
+
+// loadIndexValues returns the values indexed under prefix: the part of
+// each prefix+value+0+id16 key between prefix and separator.
+func loadIndexValues(txn *badger.Txn, prefix string) (map[string]bool, error) {
+	m := map[string]bool{}
+	pre := []byte(prefix)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+	defer it.Close()
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		k := it.Item().Key()
+		if len(k) < len(pre)+1+idKeyLen {
+			return nil, fmt.Errorf("%w: index key %q is too short", ErrCorrupt, k[:len(pre)])
+		}
+		m[string(k[len(pre):len(k)-1-idKeyLen])] = true
+	}
+	return m, nil
 }
 
 func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet, Problems) {

@@ -4,12 +4,13 @@ import (
 	"github.com/communekit/communekit/storage/fold"
 )
 
-// indexEntry is one search-index key of a person; count, when set, is the
-// key of a counter kept with the entry (persons per name token, holders of
-// an ID number, heads of a household), so that a point read answers "is
-// there any" without an iterator.
+// indexEntry is one search-index key of a person and its value (the birth
+// year on a name key); count, when set, is the key of a counter kept with
+// the entry (persons per name token, heads of a household), so that a
+// point read answers "is there any" without an iterator.
 type indexEntry struct {
 	key   string
+	val   string
 	count string
 }
 
@@ -21,6 +22,10 @@ func indexEntries(p *Person) []indexEntry {
 	}
 	var out []indexEntry
 	name := fold.Fold(p.Values[FieldFullName])
+	var year string
+	if d := p.BirthDate(); d.Year != 0 {
+		year = d.String()[:4]
+	}
 	seen := map[string]bool{}
 	addTokens := func(s string) {
 		for _, t := range fold.Tokens(s) {
@@ -28,14 +33,14 @@ func indexEntries(p *Person) []indexEntry {
 				continue
 			}
 			seen[t] = true
-			out = append(out, indexEntry{key: string(nameKey(t, name, p.ID)), count: prefixTokenCount + t})
+			out = append(out, indexEntry{key: string(nameKey(t, name, p.ID)), val: year, count: prefixTokenCount + t})
 		}
 	}
 	addTokens(p.Values[FieldFullName])
 	addTokens(p.Values[FieldOtherNames])
 	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
 		if v := p.Values[f]; v != "" {
-			out = append(out, indexEntry{key: string(indexKey(prefixIDNumber, v, p.ID)), count: idHoldersKey(v)})
+			out = append(out, indexEntry{key: string(indexKey(prefixIDNumber, v, p.ID))})
 		}
 	}
 	if v := p.Values[FieldHouseholdNumber]; v != "" {
@@ -46,37 +51,49 @@ func indexEntries(p *Person) []indexEntry {
 			out = append(out, indexEntry{count: headCountKey(hh)})
 		}
 	}
-	if h := HamletOf(p); h != "" {
-		out = append(out, indexEntry{key: string(indexKey(prefixHamlet, fold.Fold(h), p.ID))})
-	}
-	if d := p.BirthDate(); d.Year != 0 {
-		out = append(out, indexEntry{key: string(indexKey(prefixBirthYear, d.String()[:4], p.ID))})
+	if h := HamletOf(p); h != "" || year != "" {
+		out = append(out, indexEntry{key: string(placeKey(fold.Fold(h), year, p.ID))})
 	}
 	return out
 }
 
 // indexDiff returns the entries to delete and to add to move the index from
-// old to new (either may be nil).
+// old to new (either may be nil). A key both have with another value (a
+// name key whose birth year changed) is only in add, without its counter:
+// it is set again, never deleted, so the order in which a caller applies
+// del and add does not matter.
 func indexDiff(old, new *Person) (del, add []indexEntry) {
 	oe, ne := indexEntries(old), indexEntries(new)
 	if len(oe) == 0 {
 		return nil, ne
 	}
 	inNew := make(map[indexEntry]bool, len(ne))
+	newKeys := make(map[string]bool, len(ne))
 	for _, e := range ne {
 		inNew[e] = true
+		if e.key != "" {
+			newKeys[e.key] = true
+		}
 	}
 	inOld := make(map[indexEntry]bool, len(oe))
+	oldKeys := make(map[string]bool, len(oe))
 	for _, e := range oe {
 		inOld[e] = true
-		if !inNew[e] {
+		if e.key != "" {
+			oldKeys[e.key] = true
+		}
+		if !inNew[e] && (e.key == "" || !newKeys[e.key]) {
 			del = append(del, e)
 		}
 	}
 	for _, e := range ne {
-		if !inOld[e] {
-			add = append(add, e)
+		if inOld[e] {
+			continue
 		}
+		if e.key != "" && oldKeys[e.key] {
+			e.count = "" // the same key, a new value: counted already
+		}
+		add = append(add, e)
 	}
 	return del, add
 }

@@ -17,16 +17,18 @@ import (
 //	x:n:<token>\x00<folded name>\x00<id16>   name token index (full and other names)
 //	x:c:<token>                      how many persons carry the token (uint32), to pick the rarest
 //	x:i:<digits>\x00<id16>           ID numbers (current and old)
-//	x:k:i:<digits>                   how many persons hold the ID number, current or old (uint32)
 //	x:h:<folded number>\x00<id16>    household membership
 //	x:k:h:<folded number>            how many heads the household has (uint32)
-//	x:t:<folded hamlet>\x00<id16>    hamlet
-//	x:y:<yyyy>\x00<id16>             birth year
+//	x:a:<folded hamlet>\x00<yyyy>\x00<id16>   hamlet and birth year (either may be empty)
 //
-// The x:k: counters let a save check "is the ID number taken", "has the
-// household a head" with one point read (bloom filters make a miss cheap);
-// only when the answer is yes does it walk the x:i: or x:h: keys to name
-// the other person. A counter is deleted when it falls to zero.
+// A name key's value is the person's birth year (or empty), so a search
+// for a name and a year reads no other key.
+// The x:k:h: counter lets a save check "has the household a head" with one
+// point read (bloom filters make a miss cheap); only when the answer is yes
+// does it walk the x:h: keys to name the other person. A counter is
+// deleted when it falls to zero. "Is the ID number taken" is a seek on
+// x:i:<digits>, in a read-only transaction: a counter per ID number would
+// be one more key per person for every import.
 //
 // id16 is the 8-byte device tag and the big-endian counter, so one device's
 // records sort together and in creation order.
@@ -40,11 +42,9 @@ const (
 	prefixName        = "x:n:"
 	prefixTokenCount  = "x:c:"
 	prefixIDNumber    = "x:i:"
-	prefixIDHolders   = "x:k:i:"
 	prefixHeadCount   = "x:k:h:"
 	prefixHHMember    = "x:h:"
-	prefixHamlet      = "x:t:"
-	prefixBirthYear   = "x:y:"
+	prefixPlace       = "x:a:"
 	keyMetaProfile    = "m:profile"
 	keyMetaCounters   = "m:counters"
 	idKeyLen          = 16
@@ -78,7 +78,6 @@ func historyKey(id ID, seq uint64) []byte {
 }
 func historyPrefix(id ID) []byte { return appendID([]byte(prefixHistory), id) }
 
-func idHoldersKey(digits string) string { return prefixIDHolders + clip(digits) }
 func headCountKey(folded string) string { return prefixHeadCount + clip(folded) }
 
 func clip(s string) string {
@@ -94,6 +93,18 @@ func indexKey(prefix, value string, id ID) []byte {
 	b := make([]byte, 0, len(prefix)+len(v)+1+idKeyLen)
 	b = append(b, prefix...)
 	b = append(b, v...)
+	b = append(b, indexSep)
+	return appendID(b, id)
+}
+
+// placeKey builds x:a:<folded hamlet>\x00<yyyy>\x00<id16>.
+func placeKey(hamlet, year string, id ID) []byte {
+	h := clip(hamlet)
+	b := make([]byte, 0, len(prefixPlace)+len(h)+len(year)+2+idKeyLen)
+	b = append(b, prefixPlace...)
+	b = append(b, h...)
+	b = append(b, indexSep)
+	b = append(b, year...)
 	b = append(b, indexSep)
 	return appendID(b, id)
 }

@@ -649,7 +649,11 @@ func stageIndex(txn *badger.Txn, old, new *Person, delta map[string]int32) error
 	}
 	for _, e := range add {
 		if e.key != "" {
-			if err := txn.Set([]byte(e.key), nil); err != nil {
+			var v []byte
+			if e.val != "" {
+				v = []byte(e.val)
+			}
+			if err := txn.Set([]byte(e.key), v); err != nil {
 				return err
 			}
 		}

@@ -159,7 +159,31 @@ func (s *Store) Restore(r io.Reader) error {
 	if err := s.loadMeta(); err != nil {
 		return fmt.Errorf("after restoring: %w", err)
 	}
+	// A state from a version with an older key layout (a backup made
+	// before an upgrade) is brought to this one; the digest it had is kept
+	// for whoever checks it against the backup's header.
+	s.restoredDigest = nil
+	if v, err := s.layout(); err == nil && v < layoutCurrent {
+		d, err := s.Digest()
+		if err != nil {
+			return err
+		}
+		s.restoredDigest = &d
+	}
+	if err := s.upgradeLayout(); err != nil {
+		return fmt.Errorf("after restoring: %w", err)
+	}
 	return nil
+}
+
+// RestoredDigest is the digest of the state the last Restore loaded, as
+// the backup held it: Digest, unless Restore then brought that state to
+// this version's key layout.
+func (s *Store) RestoredDigest() ([32]byte, error) {
+	if s.restoredDigest != nil {
+		return *s.restoredDigest, nil
+	}
+	return s.Digest()
 }
 
 // Sync flushes writes made without fsync (district nodes) to disk.

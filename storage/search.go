@@ -70,7 +70,7 @@ func (s *Store) search(txn *badger.Txn, q string, limit int) ([]Hit, error) {
 		return s.searchIDNumber(txn, compact, limit)
 	}
 	if Hamlet(q) != "" {
-		return s.scanIndex(txn, prefixHamlet, q, true, limit)
+		return s.scanIndex(txn, prefixPlace, q, true, limit)
 	}
 	tokens := fold.Tokens(q)
 	var year string
@@ -83,7 +83,7 @@ func (s *Store) search(txn *badger.Txn, q string, limit int) ([]Hit, error) {
 		names = append(names, t)
 	}
 	if len(names) == 0 && year != "" {
-		return s.scanIndex(txn, prefixBirthYear, year, false, limit)
+		return s.scanYear(txn, year, limit)
 	}
 	hits, err := s.searchNames(txn, names, year, limit)
 	if err != nil || len(hits) > 0 {
@@ -128,6 +128,40 @@ func (s *Store) scanIndex(txn *badger.Txn, prefix, value string, asPrefix bool, 
 			score = 2
 		}
 		hits = append(hits, Hit{Person: &Person{ID: id}, Score: score})
+	}
+	return s.finish(txn, hits, limit)
+}
+
+// scanYear returns persons born in year (yyyy). The x:a: keys hold the
+// hamlet before the year, so it seeks the year once per hamlet, hopping
+// from one hamlet to the next: a commune has tens of hamlets.
+func (s *Store) scanYear(txn *badger.Txn, year string, limit int) ([]Hit, error) {
+	pre := []byte(prefixPlace)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+	defer it.Close()
+	var hits []Hit
+	it.Seek(pre)
+	for it.ValidForPrefix(pre) && len(hits) < limit {
+		k := it.Item().Key()
+		rest := k[len(pre):]
+		i := bytes.IndexByte(rest, indexSep)
+		if i < 0 {
+			break // not a place key: damaged, nothing more to find
+		}
+		hamlet := append(append([]byte(nil), k[:len(pre)+i]...), indexSep)
+		at := append(append(append([]byte(nil), hamlet...), year...), indexSep)
+		for it.Seek(at); it.ValidForPrefix(at) && len(hits) < limit; it.Next() {
+			if k := it.Item().Key(); len(k) == len(at)+idKeyLen {
+				if id, ok := decodeIDKey(k[len(at):]); ok {
+					hits = append(hits, Hit{Person: &Person{ID: id}, Score: 2})
+				}
+			}
+		}
+		// The next hamlet: past every key of this one (its separator
+		// is the smallest byte, so hamlet+1 sorts after them all).
+		next := append([]byte(nil), hamlet...)
+		next[len(next)-1] = indexSep + 1
+		it.Seek(next)
 	}
 	return s.finish(txn, hits, limit)
 }
@@ -188,11 +222,16 @@ func (s *Store) searchNames(txn *badger.Txn, tokens []string, year string, limit
 	}
 	var hits []Hit
 	seen := map[ID]bool{}
-	var yearOK func(ID) bool
+	// A name key's value is the birth year.
+	var yearOK func(*badger.Item) bool
 	if year != "" {
-		yearOK = func(id ID) bool {
-			_, err := txn.Get(indexKey(prefixBirthYear, year, id))
-			return err == nil
+		yearOK = func(it *badger.Item) bool {
+			ok := false
+			_ = it.Value(func(v []byte) error {
+				ok = string(v) == year
+				return nil
+			})
+			return ok
 		}
 	}
 	// atLeast counts hits scoring at least reach in the current pass. Hits
@@ -245,7 +284,7 @@ func (s *Store) searchNames(txn *badger.Txn, tokens []string, year string, limit
 				continue
 			}
 			score, ok := matchName(tokens, string(rest[i+1:len(rest)-idKeyLen-1]))
-			if !ok || (yearOK != nil && !yearOK(id)) {
+			if !ok || (yearOK != nil && !yearOK(it.Item())) {
 				continue
 			}
 			seen[id] = true

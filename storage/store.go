@@ -144,6 +144,9 @@ type Store struct {
 
 	minFree int64    // see Options.MinFree; -1: no guard
 	lock    *os.File // the profile directory, flocked while open (lock_unix.go)
+	// restoredDigest is the digest of the state Restore loaded, when it
+	// then changed its key layout (replica.go).
+	restoredDigest *[32]byte
 
 	stopGC context.CancelFunc
 	gcDone chan struct{}
@@ -240,6 +243,9 @@ func create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 	cb, _ := json.Marshal(counters{Counted: true})
 	err = s.update(func(txn *badger.Txn) error {
 		if err := txn.Set([]byte(keyMetaProfile), pb); err != nil {
+			return err
+		}
+		if err := txn.Set([]byte(keyMetaLayout), layoutBytes(layoutCurrent)); err != nil {
 			return err
 		}
 		return txn.Set([]byte(keyMetaCounters), cb)
@@ -351,6 +357,10 @@ func openUnlocked(dir string, m marker, key, ident []byte, o Options) (*Store, e
 			s.db.Close()
 			return nil, err
 		}
+	}
+	if err := s.upgradeLayout(); err != nil {
+		s.db.Close()
+		return nil, err
 	}
 	s.clock = NewClock(s.ctr.HLC, s.now)
 	s.startGC(o.GCInterval)

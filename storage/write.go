@@ -101,7 +101,11 @@ func prepareSet(out []kvOp, cnt []countDelta, ws *writeSet) ([]kvOp, []countDelt
 		}
 		for _, e := range add {
 			if e.key != "" {
-				out = append(out, kvOp{k: []byte(e.key)})
+				var v []byte
+				if e.val != "" {
+					v = []byte(e.val)
+				}
+				out = append(out, kvOp{k: []byte(e.key), v: v})
 			}
 			if e.count != "" {
 				cnt = append(cnt, countDelta{e.count, 1})
@@ -306,26 +310,18 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 	return nil
 }
 
-// counterCache knows the counters (x:c:, x:k:i:, x:k:h:) of a store while
-// an import holds s.mu, so an import chunk writes its counters without
-// reading them back: the token and head counters are read once when the
-// import begins; an ID-number counter is zero unless the store held the
-// number then (only those are read, once).
+// counterCache knows the counters (x:c:, x:k:h:) of a store while an
+// import holds s.mu, so an import chunk writes its counters without reading
+// them back: they are read once when the import begins.
 type counterCache struct {
-	known    map[string]uint32
-	storeIDs map[string]bool // x:k:i: keys (without prefix) present at the start
+	known map[string]uint32
 }
 
 func (c *counterCache) prior(txn func() *badger.Txn, key string) (uint32, error) {
 	if v, ok := c.known[key]; ok {
 		return v, nil
 	}
-	switch {
-	case strings.HasPrefix(key, prefixIDHolders):
-		if !c.storeIDs[strings.TrimPrefix(key, prefixIDHolders)] {
-			return 0, nil
-		}
-	case strings.HasPrefix(key, prefixTokenCount), strings.HasPrefix(key, prefixHeadCount):
+	if strings.HasPrefix(key, prefixTokenCount) || strings.HasPrefix(key, prefixHeadCount) {
 		return 0, nil
 	}
 	return getUint32(txn(), []byte(key))

@@ -1,0 +1,190 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// indexState is every search-index key of a store with its value.
+func indexState(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		pre := []byte("x:")
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			m[string(it.Item().KeyCopy(nil))] = string(v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// downgradeToLayout1 rewrites the index of s as layout 1 wrote it.
+func downgradeToLayout1(t *testing.T, s *Store) {
+	t.Helper()
+	state := indexState(t, s)
+	holders := map[string]uint32{}
+	err := s.db.Update(func(txn *badger.Txn) error {
+		for k := range state {
+			kb := []byte(k)
+			switch {
+			case bytes.HasPrefix(kb, []byte(prefixName)):
+				if err := txn.Set(kb, nil); err != nil {
+					return err
+				}
+			case bytes.HasPrefix(kb, []byte(prefixIDNumber)):
+				holders[k[len(prefixIDNumber):len(k)-1-idKeyLen]]++
+			case bytes.HasPrefix(kb, []byte(prefixPlace)):
+				rest := kb[len(prefixPlace) : len(kb)-idKeyLen-1]
+				i := bytes.IndexByte(rest, indexSep)
+				hamlet, year := string(rest[:i]), string(rest[i+1:])
+				id := kb[len(kb)-idKeyLen:]
+				if hamlet != "" {
+					if err := txn.Set(append(append([]byte(prefixHamletV1+hamlet), indexSep), id...), nil); err != nil {
+						return err
+					}
+				}
+				if year != "" {
+					if err := txn.Set(append(append([]byte(prefixBirthYearV1+year), indexSep), id...), nil); err != nil {
+						return err
+					}
+				}
+				if err := txn.Delete(kb); err != nil {
+					return err
+				}
+			}
+		}
+		for digits, n := range holders {
+			if err := txn.Set([]byte(prefixIDHoldersV1+digits), binary.BigEndian.AppendUint32(nil, n)); err != nil {
+				return err
+			}
+		}
+		return txn.Delete([]byte(keyMetaLayout))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A profile written by the version before layout 2 opens with the index
+// this version writes, key for key, and finds the same persons.
+func TestLayout1ProfileIsUpgradedOnOpen(t *testing.T) {
+	csv, err := os.ReadFile("testdata/commune300.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pass := []byte("correct horse battery")
+	s, err := Create(dir, pass, Profile{Commune: "00769", Officer: "Nguyễn Thị Lan"}, Options{WorkFactor: 10, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.ImportPersons(bytes.NewReader(csv), ImportOptions{})
+	if err != nil || rep.Imported < 290 {
+		t.Fatalf("import: %v, %+v", err, rep)
+	}
+	want := indexState(t, s)
+	queries := []string{"1962", "thon lung phin", "sung", "ly a", "sung 1957"}
+	before := map[string]int{}
+	for _, q := range queries {
+		hits, err := s.Search(q, 1000)
+		if err != nil || len(hits) == 0 {
+			t.Fatalf("search %q: %d hits, %v", q, len(hits), err)
+		}
+		before[q] = len(hits)
+	}
+	downgradeToLayout1(t, s)
+	if v, _ := s.layout(); v != 1 {
+		t.Fatalf("downgraded store has layout %d", v)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(dir, pass, Options{WorkFactor: 10, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.layout(); v != layoutCurrent {
+		t.Fatalf("layout %d after open, want %d", v, layoutCurrent)
+	}
+	got := indexState(t, s)
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("key %q: got %q (present %v), want %q", k, g, ok, v)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("key %q left over after the upgrade", k)
+		}
+	}
+	for _, q := range queries {
+		hits, err := s.Search(q, 1000)
+		if err != nil || len(hits) != before[q] {
+			t.Errorf("search %q after the upgrade: %d hits (%v), before %d", q, len(hits), err, before[q])
+		}
+	}
+	// An ID number held before the downgrade is still taken.
+	p := &Person{}
+	_ = s.db.View(func(txn *badger.Txn) error {
+		for k := range want {
+			if bytes.HasPrefix([]byte(k), []byte(prefixIDNumber)) {
+				id, _ := decodeIDKey([]byte(k[len(k)-idKeyLen:]))
+				p, _ = getPerson(txn, id)
+				return nil
+			}
+		}
+		return nil
+	})
+	vals := Values{}
+	for f, v := range p.Values {
+		if v != "" {
+			vals[Field(f)] = v
+		}
+	}
+	vals[FieldFullName] = "Lò Văn Mới"
+	delete(vals, FieldHouseholdNumber)
+	delete(vals, FieldRelationshipToHead)
+	_, err = s.AddPerson(vals, SaveOptions{})
+	var probs Problems
+	if !errors.As(err, &probs) || !probs.Has("id_taken") {
+		t.Errorf("adding a second holder of %s: %v, want id_taken", p.Values[FieldIDNumber], err)
+	}
+}
+
+// A store whose layout is newer than this version knows is refused, not
+// read with the wrong keys.
+func TestNewerLayoutIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	pass := []byte("correct horse battery")
+	s, err := Create(dir, pass, Profile{Commune: "00769", Officer: "Nguyễn Thị Lan"}, Options{WorkFactor: 10, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte(keyMetaLayout), layoutBytes(layoutCurrent+1))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(dir, pass, Options{WorkFactor: 10, GCInterval: -1})
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("newer version")) {
+		t.Fatalf("open: %v, want a refusal naming the newer version", err)
+	}
+}
