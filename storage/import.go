@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -376,7 +377,7 @@ func (im *importer) loadStoreKeys() (*counterCache, error) {
 		if im.storeHH, err = load(prefixHHNumber, false); err != nil {
 			return err
 		}
-		if im.storeHeads, err = load(prefixHeadCount, true); err != nil {
+		if im.storeHeads, err = loadHeadedHouseholds(txn); err != nil {
 			return err
 		}
 		if _, err = load(prefixTokenCount, true); err != nil {
@@ -385,6 +386,32 @@ func (im *importer) loadStoreKeys() (*counterCache, error) {
 		return im.loadStorePersons(txn)
 	})
 	return cc, err
+}
+
+// loadHeadedHouseholds returns the folded numbers of the households whose
+// member lists (Hm:) hold a head.
+func loadHeadedHouseholds(txn *badger.Txn) (map[string]bool, error) {
+	m := map[string]bool{}
+	pre := []byte(prefixHHMemberOf)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: true})
+	defer it.Close()
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		k := it.Item().Key()
+		i := bytes.IndexByte(k[len(pre):], indexSep)
+		if i < 0 {
+			return nil, fmt.Errorf("%w: household list key without a separator", ErrCorrupt)
+		}
+		err := it.Item().Value(func(v []byte) error {
+			if len(v) > 0 && v[0] == 'h' {
+				m[string(k[len(pre)+i+1:])] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 // loadIndexValues returns the values indexed under prefix: the part of
@@ -535,7 +562,8 @@ func (im *importer) storeHead(txn *badger.Txn, key string) (ID, bool) {
 	if id, ok := im.hh[key]; ok && id != (ID{}) {
 		return ID{}, false
 	}
-	return im.s.otherHead(txn, key, ID{}, false)
+	id, ok, err := im.s.otherHead(txn, key, ID{})
+	return id, ok && err == nil
 }
 
 func tr(lang, vi, en string) string {

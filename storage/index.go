@@ -6,8 +6,8 @@ import (
 
 // indexEntry is one search-index key of a person and its value (the birth
 // year on a name key); count, when set, is the key of a counter kept with
-// the entry (persons per name token, heads of a household), so that a
-// point read answers "is there any" without an iterator.
+// the entry (persons per name token), so that a point read answers "is
+// there any" without an iterator.
 type indexEntry struct {
 	key   string
 	val   string
@@ -43,14 +43,7 @@ func indexEntries(p *Person) []indexEntry {
 			out = append(out, indexEntry{key: string(indexKey(prefixIDNumber, v, p.ID))})
 		}
 	}
-	if v := p.Values[FieldHouseholdNumber]; v != "" {
-		hh := fold.Fold(v)
-		out = append(out, indexEntry{key: string(indexKey(prefixHHMember, hh, p.ID))})
-		if p.IsHead() {
-			// Not an index key of its own: only the head counter.
-			out = append(out, indexEntry{count: headCountKey(hh)})
-		}
-	}
+	// Households are found through their member lists (Hm:, semantic.go).
 	if h := HamletOf(p); h != "" || year != "" {
 		out = append(out, indexEntry{key: string(placeKey(fold.Fold(h), year, p.ID))})
 	}

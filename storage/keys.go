@@ -17,18 +17,14 @@ import (
 //	x:n:<token>\x00<folded name>\x00<id16>   name token index (full and other names)
 //	x:c:<token>                      how many persons carry the token (uint32), to pick the rarest
 //	x:i:<digits>\x00<id16>           ID numbers (current and old)
-//	x:h:<folded number>\x00<id16>    household membership
-//	x:k:h:<folded number>            how many heads the household has (uint32)
 //	x:a:<folded hamlet>\x00<yyyy>\x00<id16>   hamlet and birth year (either may be empty)
 //
 // A name key's value is the person's birth year (or empty), so a search
 // for a name and a year reads no other key.
-// The x:k:h: counter lets a save check "has the household a head" with one
-// point read (bloom filters make a miss cheap); only when the answer is yes
-// does it walk the x:h: keys to name the other person. A counter is
-// deleted when it falls to zero. "Is the ID number taken" is a seek on
-// x:i:<digits>, in a read-only transaction: a counter per ID number would
-// be one more key per person for every import.
+// "Is the ID number taken" is a seek on x:i:<digits>, in a read-only
+// transaction: a counter per ID number would be one more key per person for
+// every import. A household's members and head are in its member lists
+// (Hm:, semantic.go), one key per household, not one per person.
 //
 // id16 is the 8-byte device tag and the big-endian counter, so one device's
 // records sort together and in creation order.
@@ -42,8 +38,6 @@ const (
 	prefixName        = "x:n:"
 	prefixTokenCount  = "x:c:"
 	prefixIDNumber    = "x:i:"
-	prefixHeadCount   = "x:k:h:"
-	prefixHHMember    = "x:h:"
 	prefixPlace       = "x:a:"
 	keyMetaProfile    = "m:profile"
 	keyMetaCounters   = "m:counters"
@@ -78,7 +72,6 @@ func historyKey(id ID, seq uint64) []byte {
 }
 func historyPrefix(id ID) []byte { return appendID([]byte(prefixHistory), id) }
 
-func headCountKey(folded string) string { return prefixHeadCount + clip(folded) }
 
 func clip(s string) string {
 	if len(s) > maxIndexComponent {

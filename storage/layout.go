@@ -15,6 +15,8 @@ import (
 // Layout 2 (this version) writes about three keys fewer per person, which
 // is what a bulk import pays for most:
 //   - no x:k:i: counter per ID number (a save seeks x:i:<digits> instead);
+//   - no x:h: key per person nor x:k:h: head counter per household: the
+//     household member lists (Hm:) that every store keeps answer;
 //   - hamlet and birth year in one x:a: key instead of x:t: and x:y:;
 //   - the birth year as the value of the name keys, so that a search for a
 //     name and a year reads nothing else.
@@ -23,6 +25,8 @@ const (
 	layoutCurrent = 2
 
 	prefixIDHoldersV1 = "x:k:i:"
+	prefixHHMemberV1  = "x:h:"
+	prefixHeadCountV1 = "x:k:h:"
 	prefixHamletV1    = "x:t:"
 	prefixBirthYearV1 = "x:y:"
 )
@@ -133,7 +137,7 @@ func (s *Store) upgradeLayout2() error {
 			return err
 		}
 	}
-	return s.deletePrefixes(prefixIDHoldersV1, prefixHamletV1, prefixBirthYearV1)
+	return s.deletePrefixes(prefixIDHoldersV1, prefixHamletV1, prefixBirthYearV1, prefixHHMemberV1, prefixHeadCountV1)
 }
 
 // deletePrefixes deletes every key under the prefixes, in transactions of

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/communekit/communekit/storage/fold"
 )
 
 // indexState is every search-index key of a store with its value.
@@ -68,6 +70,31 @@ func downgradeToLayout1(t *testing.T, s *Store) {
 				}
 			}
 		}
+		// The household keys, from the records.
+		heads := map[string]uint32{}
+		pre := []byte(prefixPerson)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			p := &Person{}
+			if err := it.Item().Value(p.UnmarshalBinary); err != nil {
+				return err
+			}
+			if v := p.Values[FieldHouseholdNumber]; v != "" {
+				hh := fold.Fold(v)
+				if err := txn.Set(indexKey(prefixHHMemberV1, hh, p.ID), nil); err != nil {
+					return err
+				}
+				if p.IsHead() {
+					heads[hh]++
+				}
+			}
+		}
+		for hh, n := range heads {
+			if err := txn.Set([]byte(prefixHeadCountV1+hh), binary.BigEndian.AppendUint32(nil, n)); err != nil {
+				return err
+			}
+		}
 		for digits, n := range holders {
 			if err := txn.Set([]byte(prefixIDHoldersV1+digits), binary.BigEndian.AppendUint32(nil, n)); err != nil {
 				return err
@@ -98,7 +125,7 @@ func TestLayout1ProfileIsUpgradedOnOpen(t *testing.T) {
 		t.Fatalf("import: %v, %+v", err, rep)
 	}
 	want := indexState(t, s)
-	queries := []string{"1962", "thon lung phin", "sung", "ly a", "sung 1957"}
+	queries := []string{"1962", "thon lung phin", "sung", "ly a", "sung 1957", "0769-000022", "0769-0000"}
 	before := map[string]int{}
 	for _, q := range queries {
 		hits, err := s.Search(q, 1000)

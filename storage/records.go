@@ -345,8 +345,11 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 			}
 		}
 		if p.IsHead() {
-			self := old != nil && old.IsHead() && fold.Fold(old.Values[FieldHouseholdNumber]) == key
-			if other, ok := s.otherHead(txn, key, p.ID, self); ok {
+			other, ok, err := s.otherHead(txn, key, p.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
 				return Problems{{Field: FieldRelationshipToHead, Code: "second_head",
 					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, other),
 					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, other)}}
@@ -398,13 +401,9 @@ func (s *Store) idHolder(txn *badger.Txn, digits string, self ID) (ID, bool) {
 }
 
 // otherHead returns a head of household key (folded number) other than
-// self; selfCounted says the stored record of self is counted as its head.
-func (s *Store) otherHead(txn *badger.Txn, key string, self ID, selfCounted bool) (ID, bool) {
-	n, err := getUint32(txn, []byte(headCountKey(key)))
-	if err == nil && (n == 0 || (n == 1 && selfCounted)) {
-		return ID{}, false
-	}
-	return s.lookupIndexFilter(txn, prefixHHMember, key, self, func(q *Person) bool { return q.IsHead() })
+// self, from the household's member lists (Hm:).
+func (s *Store) otherHead(txn *badger.Txn, key string, self ID) (ID, bool, error) {
+	return householdHead(txn, key, self)
 }
 
 // lookupIndex returns another person indexed under prefix+value.
@@ -547,10 +546,11 @@ func (s *Store) Household(id ID) (*Household, error) {
 		if err := item.Value(h.UnmarshalBinary); err != nil {
 			return err
 		}
-		if head, ok := s.lookupIndexFilter(txn, prefixHHMember, fold.Fold(h.Number), ID{}, func(q *Person) bool { return q.IsHead() }); ok {
+		head, ok, err := householdHead(txn, fold.Fold(h.Number), ID{})
+		if ok {
 			h.Head = head
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -588,11 +588,12 @@ func (s *Store) HouseholdByNumber(number string) (*Household, error) {
 func (s *Store) Members(number string) ([]*Person, error) {
 	var ps []*Person
 	err := s.db.View(func(txn *badger.Txn) error {
-		pre := append([]byte(prefixHHMember+clip(fold.Fold(number))), indexSep)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-		defer it.Close()
-		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-			id, ok := decodeIDKey(it.Item().Key()[len(pre):])
+		l, err := householdMembers(txn, fold.Fold(number))
+		if err != nil {
+			return err
+		}
+		for i := 0; i+hhEntryLen <= len(l); i += hhEntryLen {
+			id, ok := decodeIDKey(l[i+1 : i+hhEntryLen])
 			if !ok {
 				continue
 			}

@@ -91,7 +91,7 @@ func (s *Store) search(txn *badger.Txn, q string, limit int) ([]Hit, error) {
 	}
 	// A household number such as "0769-000123" folds to tokens that are no
 	// names; try it as one.
-	return s.scanIndex(txn, prefixHHMember, q, true, limit)
+	return s.scanHouseholds(txn, q, limit)
 }
 
 func (s *Store) searchIDNumber(txn *badger.Txn, digits string, limit int) ([]Hit, error) {
@@ -99,7 +99,53 @@ func (s *Store) searchIDNumber(txn *badger.Txn, digits string, limit int) ([]Hit
 	if err != nil || len(hits) > 0 {
 		return hits, err
 	}
-	return s.scanIndex(txn, prefixHHMember, digits, true, limit)
+	return s.scanHouseholds(txn, digits, limit)
+}
+
+// scanHouseholds returns the members of households whose number is q or
+// starts with it (folded), exact numbers first, from the member lists
+// (Hm:<commune>\x00<number>) of every commune the store has lists under.
+func (s *Store) scanHouseholds(txn *badger.Txn, q string, limit int) ([]Hit, error) {
+	num := clip(fold.Fold(q))
+	if num == "" {
+		return nil, nil
+	}
+	communes, err := hhCommunes(txn)
+	if err != nil {
+		return nil, err
+	}
+	var exact, prefix []Hit
+	for _, c := range communes {
+		pre := []byte(prefixHHMemberOf + c + "\x00" + num)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: true})
+		for it.Seek(pre); it.ValidForPrefix(pre) && len(exact) < limit; it.Next() {
+			score := 1
+			if len(it.Item().Key()) == len(pre) {
+				score = 2
+			} else if len(exact)+len(prefix) >= limit {
+				continue // enough already; an exact number may still come
+			}
+			err := it.Item().Value(func(l []byte) error {
+				for i := 0; i+hhEntryLen <= len(l); i += hhEntryLen {
+					if id, ok := decodeIDKey(l[i+1 : i+hhEntryLen]); ok {
+						h := Hit{Person: &Person{ID: id}, Score: score}
+						if score == 2 {
+							exact = append(exact, h)
+						} else {
+							prefix = append(prefix, h)
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				it.Close()
+				return nil, err
+			}
+		}
+		it.Close()
+	}
+	return s.finish(txn, append(exact, prefix...), limit)
 }
 
 // scanIndex returns persons under prefix+value (exactly, or any value

@@ -686,6 +686,69 @@ func hhEntry(p *Person) []byte {
 
 func hhListKey(hh string) []byte { return []byte(prefixHHMemberOf + hh) }
 
+// hhCommunes returns the communes that some Hm: list is under, hopping
+// from one to the next (a commune store has one or two: its own, and ""
+// for members without a permanent address).
+func hhCommunes(txn *badger.Txn) ([]string, error) {
+	pre := []byte(prefixHHMemberOf)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+	defer it.Close()
+	var out []string
+	for it.Seek(pre); it.ValidForPrefix(pre); {
+		k := it.Item().Key()
+		i := bytes.IndexByte(k[len(pre):], indexSep)
+		if i < 0 {
+			return nil, fmt.Errorf("%w: household list key without a separator", ErrCorrupt)
+		}
+		c := string(k[len(pre) : len(pre)+i])
+		out = append(out, c)
+		it.Seek([]byte(prefixHHMemberOf + c + "\x01"))
+	}
+	return out, nil
+}
+
+// householdMembers returns the entries (h|m, id16) of household number
+// key (folded) in every commune's list: a commune store's checks and
+// lists go by the number alone, as its household register (H:) does.
+// Heads sort first ('h' < 'm'). It iterates, so it runs in read-only
+// transactions.
+func householdMembers(txn *badger.Txn, key string) ([]byte, error) {
+	communes, err := hhCommunes(txn)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, c := range communes {
+		l, err := listGet(txn, hhListKey(c+"\x00"+clip(key)))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l...)
+	}
+	return out, nil
+}
+
+// householdHead returns a head of household number key (folded) other
+// than self.
+func householdHead(txn *badger.Txn, key string, self ID) (ID, bool, error) {
+	l, err := householdMembers(txn, key)
+	if err != nil {
+		return ID{}, false, err
+	}
+	for i := 0; i+hhEntryLen <= len(l); i += hhEntryLen {
+		if l[i] != 'h' {
+			continue
+		}
+		if id, ok := decodeIDKey(l[i+1 : i+hhEntryLen]); ok && id != self {
+			return id, true, nil
+		}
+	}
+	return ID{}, false, nil
+}
+
+// hhEntryLen is the size of one household list entry: tag and id16.
+const hhEntryLen = 1 + idKeyLen
+
 // hhMemberKey is the list key of p's household and p's entry in it (nil
 // when p has no household number).
 func hhMemberKey(p *Person) (k, entry []byte) {

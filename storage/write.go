@@ -310,7 +310,7 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 	return nil
 }
 
-// counterCache knows the counters (x:c:, x:k:h:) of a store while an
+// counterCache knows the name-token counters (x:c:) of a store while an
 // import holds s.mu, so an import chunk writes its counters without reading
 // them back: they are read once when the import begins.
 type counterCache struct {
@@ -321,7 +321,7 @@ func (c *counterCache) prior(txn func() *badger.Txn, key string) (uint32, error)
 	if v, ok := c.known[key]; ok {
 		return v, nil
 	}
-	if strings.HasPrefix(key, prefixTokenCount) || strings.HasPrefix(key, prefixHeadCount) {
+	if strings.HasPrefix(key, prefixTokenCount) {
 		return 0, nil
 	}
 	return getUint32(txn(), []byte(key))
