@@ -72,7 +72,6 @@ func historyKey(id ID, seq uint64) []byte {
 }
 func historyPrefix(id ID) []byte { return appendID([]byte(prefixHistory), id) }
 
-
 func clip(s string) string {
 	if len(s) > maxIndexComponent {
 		return s[:maxIndexComponent]
