@@ -173,7 +173,8 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 		sets := pending
 		go func() {
 			defer close(f.done)
-			pc := &preparedChunk{sets: sets}
+			// About ten keys per person, and its operation.
+			pc := &preparedChunk{sets: sets, ops: make([]kvOp, 0, 11*len(sets))}
 			var perr error
 			for _, ws := range sets {
 				if pc.ops, pc.cnt, perr = prepareSet(pc.ops, pc.cnt, ws); perr != nil {
@@ -235,13 +236,7 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 		if blank(rec) {
 			continue
 		}
-		vals := make(Values, len(rec))
-		for i, v := range rec {
-			if v = strings.TrimSpace(v); v != "" {
-				vals[cols[i]] = v
-			}
-		}
-		ws, probs := im.row(txn, vals, o.Reason)
+		ws, probs := im.row(txn, cols, rec, o.Reason)
 		if ws == nil && len(probs) == 0 {
 			rep.AlreadyPresent++
 			continue
@@ -431,12 +426,12 @@ func loadIndexValues(txn *badger.Txn, prefix string) (map[string]bool, error) {
 	return m, nil
 }
 
-func (im *importer) row(txn *badger.Txn, vals Values, reason string) (*writeSet, Problems) {
+func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason string) (*writeSet, Problems) {
 	s := im.s
 	ctr := im.ctr
 	id := s.newID(&ctr)
 	ctr.Persons++
-	p, probs := s.prepareNew(id, vals, &im.canon)
+	p, probs := s.prepareNewRow(id, cols, rec, &im.canon)
 	if len(probs) > 0 {
 		return nil, probs
 	}

@@ -33,19 +33,19 @@ func indexEntries(p *Person) []indexEntry {
 				continue
 			}
 			seen[t] = true
-			out = append(out, indexEntry{key: string(nameKey(t, name, p.ID)), val: year, count: prefixTokenCount + t})
+			out = append(out, indexEntry{key: keyString(nameKey(t, name, p.ID)), val: year, count: prefixTokenCount + t})
 		}
 	}
 	addTokens(p.Values[FieldFullName])
 	addTokens(p.Values[FieldOtherNames])
 	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
 		if v := p.Values[f]; v != "" {
-			out = append(out, indexEntry{key: string(indexKey(prefixIDNumber, v, p.ID))})
+			out = append(out, indexEntry{key: keyString(indexKey(prefixIDNumber, v, p.ID))})
 		}
 	}
 	// Households are found through their member lists (Hm:, semantic.go).
 	if h := HamletOf(p); h != "" || year != "" {
-		out = append(out, indexEntry{key: string(placeKey(fold.Fold(h), year, p.ID))})
+		out = append(out, indexEntry{key: keyString(placeKey(fold.Fold(h), year, p.ID))})
 	}
 	return out
 }

@@ -104,19 +104,51 @@ func sortProblems(ps Problems) {
 
 // prepareNew builds a new person record from values without saving it.
 func (s *Store) prepareNew(id ID, vals Values, memo *canonMemo) (*Person, Problems) {
-	cv, probs := canonicalValuesMemo(vals, memo)
-	if _, ok := cv[FieldNationality]; !ok {
-		cv[FieldNationality] = "VN"
-	}
-	if _, ok := cv[FieldStatus]; !ok {
-		cv[FieldStatus] = StatusLiving
-	}
 	p := &Person{ID: id}
-	for f, v := range cv {
-		p.Values[f] = v
+	var probs Problems
+	for f, raw := range vals {
+		probs = canonicalInto(p, f, raw, memo, probs)
 	}
-	// Every value just came out of Canonicalize (or is a canonical
-	// default), so only the whole-record checks remain to run.
+	return s.finishNew(p, probs)
+}
+
+// prepareNewRow is prepareNew for an import row: the value of column i is
+// rec[i], of field cols[i] (each field at most once), blanks trimmed.
+func (s *Store) prepareNewRow(id ID, cols []Field, rec []string, memo *canonMemo) (*Person, Problems) {
+	p := &Person{ID: id}
+	var probs Problems
+	for i, raw := range rec {
+		if raw = strings.TrimSpace(raw); raw != "" {
+			probs = canonicalInto(p, cols[i], raw, memo, probs)
+		}
+	}
+	return s.finishNew(p, probs)
+}
+
+// canonicalInto sets field f of p to the canonical form of raw, or adds
+// the problem with raw to probs.
+func canonicalInto(p *Person, f Field, raw string, memo *canonMemo, probs Problems) Problems {
+	if !f.Valid() {
+		return probs
+	}
+	v, prob := memo.canonicalize(f, raw)
+	if prob != nil {
+		return append(probs, *prob)
+	}
+	p.Values[f] = v
+	return probs
+}
+
+// finishNew gives a new person's record its defaults and runs the
+// whole-record checks: every value came out of Canonicalize.
+func (s *Store) finishNew(p *Person, probs Problems) (*Person, Problems) {
+	if p.Values[FieldNationality] == "" {
+		p.Values[FieldNationality] = "VN"
+	}
+	if p.Values[FieldStatus] == "" {
+		p.Values[FieldStatus] = StatusLiving
+	}
+	sortProblems(probs)
 	probs = append(probs, validateCanonical(p, probs, s.today())...)
 	return p, dedupeProblems(probs)
 }

@@ -93,7 +93,7 @@ func prepareSet(out []kvOp, cnt []countDelta, ws *writeSet) ([]kvOp, []countDelt
 		del, add := indexDiff(rc.oldP, rc.newP)
 		for _, e := range del {
 			if e.key != "" {
-				out = append(out, kvOp{k: []byte(e.key), del: true})
+				out = append(out, kvOp{k: keyBytes(e.key), del: true})
 			}
 			if e.count != "" {
 				cnt = append(cnt, countDelta{e.count, -1})
@@ -101,11 +101,7 @@ func prepareSet(out []kvOp, cnt []countDelta, ws *writeSet) ([]kvOp, []countDelt
 		}
 		for _, e := range add {
 			if e.key != "" {
-				var v []byte
-				if e.val != "" {
-					v = []byte(e.val)
-				}
-				out = append(out, kvOp{k: []byte(e.key), v: v})
+				out = append(out, kvOp{k: keyBytes(e.key), v: keyBytes(e.val)})
 			}
 			if e.count != "" {
 				cnt = append(cnt, countDelta{e.count, 1})
