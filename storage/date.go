@@ -124,6 +124,8 @@ func spelledDate(s string) string {
 	return s
 }
 
+func isDateSep(c byte) bool { return c == '/' || c == '-' || c == '.' }
+
 // ParseDate reads the forms officers and old files use: "dd/mm/yyyy",
 // "d/m/yyyy", "dd-mm-yyyy", "dd.mm.yyyy", "mm/yyyy", "yyyy", ISO
 // "yyyy-mm-dd" and "yyyy-mm", and the 8-digit "ddmmyyyy" of the CCCD QR code.
@@ -140,13 +142,35 @@ func ParseDate(s string) (PartialDate, error) {
 		return PartialDate{}, fmt.Errorf("%w %q", ErrDateFormat, s[:32]+"…")
 	}
 	bad := func() (PartialDate, error) { return PartialDate{}, fmt.Errorf("%w %q", ErrDateFormat, s) }
-	if n, err := strconv.Atoi(s); err == nil && len(s) == 5 && n >= 10000 {
-		// 10000-99999: no year, no ddmmyyyy; what a spreadsheet writes for
-		// a date cell formatted as a number (days since 1900).
-		return PartialDate{}, fmt.Errorf("%w %q", ErrDateSerial, s)
+	if len(s) == 5 {
+		if n, err := strconv.Atoi(s); err == nil && n >= 10000 {
+			// 10000-99999: no year, no ddmmyyyy; what a spreadsheet writes
+			// for a date cell formatted as a number (days since 1900).
+			return PartialDate{}, fmt.Errorf("%w %q", ErrDateSerial, s)
+		}
 	}
-	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
-	nums := make([]int, len(parts))
+	// The fields between runs of '/', '-' and '.' (ASCII, so a byte scan
+	// splits as strings.FieldsFunc would), without allocating: a date has
+	// at most three.
+	var partsArr [3]string
+	parts := partsArr[:0]
+	for i := 0; i < len(s); {
+		if isDateSep(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && !isDateSep(s[j]) {
+			j++
+		}
+		if len(parts) == len(partsArr) {
+			return bad()
+		}
+		parts = append(parts, s[i:j])
+		i = j
+	}
+	var numsArr [3]int
+	nums := numsArr[:len(parts)]
 	for i, p := range parts {
 		if len(p) == 0 || len(p) > 4 {
 			if !(len(parts) == 1 && len(p) == 8) {

@@ -34,6 +34,9 @@ func isNameField(f Field) bool {
 // so that equal names compare equal) and collapses runs of white space to
 // one space.
 func cleanText(f Field, raw string) (string, *Problem) {
+	if alreadyClean(raw) {
+		return raw, nil
+	}
 	if !utf8.ValidString(raw) {
 		return "", problemEncoding(f)
 	}
@@ -50,6 +53,34 @@ func cleanText(f Field, raw string) (string, *Problem) {
 		}
 	}
 	return s, nil
+}
+
+// alreadyClean reports whether cleanText would return s as it is: valid
+// UTF-8 in NFC, words apart by single spaces, no format or control
+// characters. Most cells of an import are, and need no copy.
+func alreadyClean(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	space := false
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if space {
+				return false
+			}
+			space = true
+			continue
+		case r < utf8.RuneSelf:
+			if r < 0x20 || r == 0x7f {
+				return false
+			}
+		case r == utf8.RuneError, unicode.IsSpace(r), unicode.Is(unicode.Cf, r), unicode.IsControl(r):
+			return false
+		}
+		space = false
+	}
+	return norm.NFC.IsNormalString(s)
 }
 
 // canonicalText cleans free text: details, occupation, household number.

@@ -3,6 +3,8 @@ package storage
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -94,4 +96,42 @@ func TestCanonicalize_RelationshipToHead(t *testing.T) {
 			t.Errorf("Canonicalize(%q) = %q, %v; want %q", raw, got, p, want)
 		}
 	}
+}
+
+// cleanTextSlow is cleanText without its fast path.
+func cleanTextSlow(f Field, raw string) (string, *Problem) {
+	if !utf8.ValidString(raw) {
+		return "", problemEncoding(f)
+	}
+	raw = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, raw)
+	s := strings.Join(strings.Fields(norm.NFC.String(raw)), " ")
+	for _, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return "", problemEncoding(f)
+		}
+	}
+	return s, nil
+}
+
+// The fast path of cleanText takes only what the full cleaning returns
+// unchanged.
+func FuzzCleanTextFastPath(f *testing.F) {
+	for _, s := range []string{"Nguyễn Thị Lan", "Nguye\u0302\u0303n", "a  b", " a", "a ", "a\u200bb", "a\tb", "a\u00a0b",
+		"\ufffd", "\xff", "Thôn Lũng Phìn, số nhà 4", "H'Hen", "a\x7fb", "a\u2028b", "ﬁ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !alreadyClean(s) {
+			return
+		}
+		got, p := cleanTextSlow(FieldOccupation, s)
+		if p != nil || got != s {
+			t.Fatalf("alreadyClean(%q) but cleaning gives %q, %v", s, got, p)
+		}
+	})
 }
