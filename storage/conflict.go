@@ -107,27 +107,10 @@ func (h *history) ops(id ID) ([]*Op, error) {
 // recordOps returns every operation that changed id, this device's and
 // others', as txn sees them.
 func recordOps(txn *badger.Txn, id ID) ([]*Op, error) {
-	var ops []*Op
-	pre := historyPrefix(id)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-		k := it.Item().Key()
-		if len(k) != len(pre)+opSeqKeyLen {
-			continue
-		}
-		item, err := txn.Get(append([]byte(prefixOp), k[len(pre):]...))
-		if err != nil {
-			it.Close()
-			return nil, fmt.Errorf("history of %s: %w", id, err)
-		}
-		op := &Op{}
-		if err := item.Value(op.UnmarshalBinary); err != nil {
-			it.Close()
-			return nil, err
-		}
-		ops = append(ops, op)
+	ops, err := localOps(txn, id)
+	if err != nil {
+		return nil, err
 	}
-	it.Close()
 	remote, err := remoteHistory(txn, id)
 	if err != nil {
 		return nil, err

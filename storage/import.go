@@ -177,11 +177,12 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 			pc := &preparedChunk{sets: sets, ops: make([]kvOp, 0, 11*len(sets))}
 			var perr error
 			for _, ws := range sets {
-				if pc.ops, pc.cnt, perr = prepareSet(pc.ops, pc.cnt, ws); perr != nil {
+				if pc.ops, pc.cnt, pc.born, perr = prepareSet(pc.ops, pc.cnt, pc.born, ws); perr != nil {
 					break
 				}
 				pc.opEnd = append(pc.opEnd, len(pc.ops))
 				pc.cntEnd = append(pc.cntEnd, len(pc.cnt))
+				pc.bornEnd = append(pc.bornEnd, len(pc.born))
 			}
 			if prev != nil {
 				<-prev.done
@@ -273,12 +274,14 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 }
 
 // preparedChunk is an import chunk's write sets and the keys and counter
-// changes they write; opEnd and cntEnd mark where each set's end.
+// changes they write, and the records they create; opEnd, cntEnd and
+// bornEnd mark where each set ends.
 type preparedChunk struct {
-	sets          []*writeSet
-	ops           []kvOp
-	cnt           []countDelta
-	opEnd, cntEnd []int
+	sets                   []*writeSet
+	ops                    []kvOp
+	cnt                    []countDelta
+	born                   []bornPair
+	opEnd, cntEnd, bornEnd []int
 }
 
 // commitImportChunk commits one prepared import chunk in order, each
@@ -291,9 +294,9 @@ func (s *Store) commitImportChunk(pc *preparedChunk, cc *counterCache, maxSets *
 		if *maxSets > 0 && n > *maxSets {
 			n = *maxSets
 		}
-		op0, cnt0 := 0, 0
+		op0, cnt0, born0 := 0, 0, 0
 		if i > 0 {
-			op0, cnt0 = pc.opEnd[i-1], pc.cntEnd[i-1]
+			op0, cnt0, born0 = pc.opEnd[i-1], pc.cntEnd[i-1], pc.bornEnd[i-1]
 		}
 		delta := map[string]int32{}
 		for _, c := range pc.cnt[cnt0:pc.cntEnd[i+n-1]] {
@@ -302,6 +305,9 @@ func (s *Store) commitImportChunk(pc *preparedChunk, cc *counterCache, maxSets *
 		counts, vals, err := cc.values(s.db, delta)
 		if err != nil {
 			return err
+		}
+		if born := pc.born[born0:pc.bornEnd[i+n-1]]; len(born) > 0 {
+			counts = append(counts, bornRun(born))
 		}
 		err = s.commitPrepared(pc.ops[op0:pc.opEnd[i+n-1]], counts, pc.sets[i:i+n], pc.sets[i+n-1].ctrAfter)
 		if errors.Is(err, badger.ErrTxnTooBig) && n > 1 {

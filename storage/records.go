@@ -506,23 +506,9 @@ func (s *Store) History(id ID) ([]*Op, error) {
 	}
 	var ops []*Op
 	err := s.db.View(func(txn *badger.Txn) error {
-		pre := historyPrefix(id)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-		defer it.Close()
-		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-			k := it.Item().Key()
-			if len(k) != len(pre)+opSeqKeyLen {
-				continue
-			}
-			item, err := txn.Get(append([]byte(prefixOp), k[len(pre):]...))
-			if err != nil {
-				return fmt.Errorf("history of %s: %w", id, err)
-			}
-			op := &Op{}
-			if err := item.Value(op.UnmarshalBinary); err != nil {
-				return err
-			}
-			ops = append(ops, op)
+		var err error
+		if ops, err = localOps(txn, id); err != nil {
+			return err
 		}
 		remote, err := remoteHistory(txn, id)
 		if err != nil {

@@ -45,12 +45,15 @@ type countDelta struct {
 // stage writes ws through w and adds the counter changes (keyed by counter
 // key) to delta.
 func stage(w kv, ws *writeSet, delta map[string]int32) error {
-	ops, cnt, err := prepareSet(nil, nil, ws)
+	ops, cnt, born, err := prepareSet(nil, nil, nil, ws)
 	if err != nil {
 		return err
 	}
 	for _, c := range cnt {
 		delta[c.key] += c.d
+	}
+	if len(born) > 0 {
+		ops = append(ops, bornRun(born))
 	}
 	return apply(w, ops)
 }
@@ -72,15 +75,40 @@ func apply(w kv, ops []kvOp) error {
 }
 
 // prepareSet appends to out the keys ws writes, in the order stage writes
-// them, and to cnt its counter changes. It reads nothing, so an
-// import prepares a chunk while the one before it is being written.
-func prepareSet(out []kvOp, cnt []countDelta, ws *writeSet) ([]kvOp, []countDelta, error) {
+// them, to cnt its counter changes, and to born the records its operations
+// create (their run key is the caller's: one per transaction, born.go). It
+// reads nothing, so an import prepares a chunk while the one before it is
+// being written.
+func prepareSet(out []kvOp, cnt []countDelta, born []bornPair, ws *writeSet) ([]kvOp, []countDelta, []bornPair, error) {
+	// The records this set creates: the first operation on each made it.
+	var created map[ID]bool
+	for _, rc := range ws.records {
+		var id ID
+		switch {
+		case rc.newH != nil:
+			id = rc.newH.ID
+		case rc.newP != nil && rc.oldP == nil:
+			id = rc.newP.ID
+		default:
+			continue
+		}
+		if created == nil {
+			created = make(map[ID]bool, 2)
+		}
+		created[id] = true
+	}
 	for _, op := range ws.ops {
 		b, err := op.MarshalBinary()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		out = append(out, kvOp{k: opKey(op.Seq), v: b}, kvOp{k: historyKey(op.ID, op.Seq)})
+		out = append(out, kvOp{k: opKey(op.Seq), v: b})
+		if created[op.ID] {
+			delete(created, op.ID)
+			born = append(born, bornPair{n: op.ID.N, seq: op.Seq})
+			continue
+		}
+		out = append(out, kvOp{k: historyKey(op.ID, op.Seq)})
 	}
 	for _, rc := range ws.records {
 		if rc.newH != nil {
@@ -116,7 +144,7 @@ func prepareSet(out []kvOp, cnt []countDelta, ws *writeSet) ([]kvOp, []countDelt
 	for _, n := range nums {
 		out = append(out, kvOp{k: hhNumberKey(n), v: appendID(nil, ws.hhNums[n])})
 	}
-	return out, cnt, nil
+	return out, cnt, born, nil
 }
 
 // stageCounts writes the new counter values, reading the old ones with txn.
