@@ -14,6 +14,9 @@ import (
 //	H:<folded number>                household number -> id16 (unique per commune)
 //	o:<seq8>                         this device's operation log, in order; value is the op
 //	l:<id16><seq8>                   history index: an operation of this device that changed id
+//	                                 (but the one that created it: see n: in born.go)
+//	n:<last record counter8>         the records one write created, and the operations that did
+//	m:layout                         the key layout number (layout.go)
 //	x:n:<token>\x00<folded name>\x00<id16>   name token index (full and other names)
 //	x:c:<token>                      how many persons carry the token (uint32), to pick the rarest
 //	x:i:<digits>\x00<id16>           ID numbers (current and old)
