@@ -38,11 +38,14 @@ func remoteHistory(txn *badger.Txn, id ID) ([]*Op, error) {
 // digest, backups' restore and comparisons between replicas.
 const LocalMetaPrefix = "local/"
 
-// isLocalKey reports whether k belongs to this machine only: the profile
-// and names under LocalMetaPrefix. Replicas never compare, back up or
-// overwrite them.
+// isLocalKey reports whether k belongs to this machine only: the profile,
+// the key layout number and names under LocalMetaPrefix. Replicas never
+// compare, back up or overwrite them. The layout number is the version's,
+// not the state's: nodes running two versions during an upgrade hold the
+// same state, and a restored state is brought to the restoring version's
+// layout whatever the backup's was.
 func isLocalKey(k []byte) bool {
-	return string(k) == keyMetaProfile || bytes.HasPrefix(k, []byte(prefixUserMeta+LocalMetaPrefix))
+	return string(k) == keyMetaProfile || string(k) == keyMetaLayout || bytes.HasPrefix(k, []byte(prefixUserMeta+LocalMetaPrefix))
 }
 
 // PositionMetaPrefix names values that say how far a replica has got (a
