@@ -201,8 +201,13 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 		pending, pendingRows = nil, 0
 		return nil
 	}
+	// One read transaction for the whole import: rows are checked against
+	// what the store held when the import began (the maps above) and
+	// against each other; nothing the import writes is read back through
+	// it. A new transaction per chunk would wait, in Badger, for the chunk
+	// being written to be durable before the next rows could be read.
 	txn := s.db.NewTransaction(false)
-	defer func() { txn.Discard() }()
+	defer txn.Discard()
 	for {
 		rec, err := cr.Read()
 		// FieldPos panics when the last Read returned no record.
@@ -254,8 +259,6 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 			if err := flush(); err != nil {
 				return rep, err
 			}
-			txn.Discard()
-			txn = s.db.NewTransaction(false)
 		}
 	}
 	if err := flush(); err != nil {
