@@ -84,7 +84,6 @@ func (s *Store) upgradeLayout2() error {
 	// Indexed persons: those with name keys (a person merged into another
 	// has none and stays out of the index).
 	ids := map[ID]bool{}
-	var order []ID
 	err := s.db.View(func(txn *badger.Txn) error {
 		for _, prefix := range []string{prefixName, prefixHamletV1, prefixBirthYearV1} {
 			pre := []byte(prefix)
@@ -94,9 +93,8 @@ func (s *Store) upgradeLayout2() error {
 				if len(k) < len(pre)+idKeyLen {
 					continue
 				}
-				if id, ok := decodeIDKey(k[len(k)-idKeyLen:]); ok && !ids[id] {
+				if id, ok := decodeIDKey(k[len(k)-idKeyLen:]); ok {
 					ids[id] = true
-					order = append(order, id)
 				}
 			}
 			it.Close()
@@ -106,73 +104,76 @@ func (s *Store) upgradeLayout2() error {
 	if err != nil {
 		return err
 	}
-	const batch = 1000
-	for i := 0; i < len(order); i += batch {
-		part := order[i:min(i+batch, len(order))]
-		err := s.update(func(txn *badger.Txn) error {
-			for _, id := range part {
-				p, err := getPerson(txn, id)
-				if errors.Is(err, ErrNotFound) {
-					continue // an index key without a record: nothing to derive
+	// The records in key order (one pass over their tables, not a point
+	// read per person), their new keys written a thousand persons at a
+	// time.
+	var pending []kvOp
+	persons := 0
+	write := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := s.update(func(txn *badger.Txn) error { return apply(txn, pending) })
+		pending, persons = pending[:0], 0
+		return err
+	}
+	err = s.db.View(func(txn *badger.Txn) error {
+		pre := []byte(prefixPerson)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+			id, ok := decodeIDKey(it.Item().Key()[len(pre):])
+			if !ok || !ids[id] {
+				continue // not indexed: merged into another person
+			}
+			p := &Person{}
+			if err := it.Item().Value(p.UnmarshalBinary); err != nil {
+				return err
+			}
+			for _, e := range indexEntries(p) {
+				switch {
+				case e.key == "":
+				case len(e.key) > len(prefixPlace) && e.key[:len(prefixPlace)] == prefixPlace:
+					pending = append(pending, kvOp{k: []byte(e.key)})
+				case e.val != "" && len(e.key) > len(prefixName) && e.key[:len(prefixName)] == prefixName:
+					pending = append(pending, kvOp{k: []byte(e.key), v: []byte(e.val)})
 				}
-				if err != nil {
+			}
+			if persons++; persons == 1000 {
+				if err := write(); err != nil {
 					return err
 				}
-				for _, e := range indexEntries(p) {
-					switch {
-					case e.key == "":
-					case len(e.key) > len(prefixPlace) && e.key[:len(prefixPlace)] == prefixPlace:
-						err = txn.Set([]byte(e.key), nil)
-					case e.val != "" && len(e.key) > len(prefixName) && e.key[:len(prefixName)] == prefixName:
-						err = txn.Set([]byte(e.key), []byte(e.val))
-					}
-					if err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return s.deletePrefixes(prefixIDHoldersV1, prefixHamletV1, prefixBirthYearV1, prefixHHMemberV1, prefixHeadCountV1)
-}
-
-// deletePrefixes deletes every key under the prefixes, in transactions of
-// a bounded size.
-func (s *Store) deletePrefixes(prefixes ...string) error {
-	for _, prefix := range prefixes {
-		pre := []byte(prefix)
-		for {
-			var keys [][]byte
-			err := s.db.View(func(txn *badger.Txn) error {
-				it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-				defer it.Close()
-				for it.Seek(pre); it.ValidForPrefix(pre) && len(keys) < 5000; it.Next() {
-					keys = append(keys, it.Item().KeyCopy(nil))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if len(keys) == 0 {
-				break
-			}
-			err = s.update(func(txn *badger.Txn) error {
-				for _, k := range keys {
-					if err := txn.Delete(k); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return nil
+	if err := write(); err != nil {
+		return err
+	}
+	// DropPrefix rewrites the tables that hold the old keys without them:
+	// deleting them one by one would write 420,000 tombstones at 100,000
+	// persons, and compact them again later.
+	if err := checkFree(s.dir, s.minFree); err != nil {
+		return err
+	}
+	var drop [][]byte
+	err = s.db.View(func(txn *badger.Txn) error {
+		for _, p := range []string{prefixIDHoldersV1, prefixHamletV1, prefixBirthYearV1, prefixHHMemberV1, prefixHeadCountV1} {
+			pre := []byte(p)
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
+			it.Seek(pre)
+			if it.ValidForPrefix(pre) {
+				drop = append(drop, pre)
+			}
+			it.Close()
+		}
+		return nil
+	})
+	if err != nil || len(drop) == 0 {
+		return err
+	}
+	return s.db.DropPrefix(drop...)
 }
