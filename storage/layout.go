@@ -118,6 +118,9 @@ func (s *Store) upgradeLayout2() error {
 		return err
 	}
 	err = s.db.View(func(txn *badger.Txn) error {
+		if len(ids) == 0 {
+			return nil // no search index (a district node's store)
+		}
 		pre := []byte(prefixPerson)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
