@@ -446,6 +446,11 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 		WithNumLevelZeroTables(4).
 		WithNumLevelZeroTablesStall(12).
 		WithBaseTableSize(4 << 20).
+		// L1 holds 64 MB (Badger's default is 10): a commune's whole
+		// store (40 MB at 100,000 persons) fits in it, so a bulk import
+		// is not also pushed on into L2 by compactions while it runs
+		// (import 24.5k -> 26.2k persons/s, median of 6).
+		WithBaseLevelSize(64 << 20).
 		WithNumCompactors(2).
 		// Snappy on 8 KB blocks: zstd made tables ~10 % smaller but its
 		// compactions after an import held both cores for seconds, and
