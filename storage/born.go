@@ -102,15 +102,11 @@ func creationOp(txn *badger.Txn, id ID) (*Op, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	item, err := txn.Get(opKey(seq))
+	op, err := getOp(txn, opKey(seq))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, fmt.Errorf("%w: the operation that created %s is missing", ErrCorrupt, id)
 	}
 	if err != nil {
-		return nil, err
-	}
-	op := &Op{}
-	if err := item.Value(op.UnmarshalBinary); err != nil {
 		return nil, err
 	}
 	if op.ID != id {
@@ -142,15 +138,24 @@ func localOps(txn *badger.Txn, id ID) ([]*Op, error) {
 		if born != nil && seq == born.Seq {
 			continue // a store written before layout 2 has both
 		}
-		item, err := txn.Get(opKey(seq))
+		op, err := getOp(txn, opKey(seq))
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: %w", id, err)
-		}
-		op := &Op{}
-		if err := item.Value(op.UnmarshalBinary); err != nil {
-			return nil, err
 		}
 		ops = append(ops, op)
 	}
 	return ops, nil
+}
+
+// getOp reads the operation stored under k (o: or r:).
+func getOp(txn *badger.Txn, k []byte) (*Op, error) {
+	item, err := txn.Get(k)
+	if err != nil {
+		return nil, err
+	}
+	op := &Op{}
+	if err := item.Value(op.UnmarshalBinary); err != nil {
+		return nil, err
+	}
+	return op, nil
 }

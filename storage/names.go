@@ -37,6 +37,11 @@ func cleanText(f Field, raw string) (string, *Problem) {
 	if alreadyClean(raw) {
 		return raw, nil
 	}
+	return cleanTextFull(f, raw)
+}
+
+// cleanTextFull is cleanText without its fast path.
+func cleanTextFull(f Field, raw string) (string, *Problem) {
 	if !utf8.ValidString(raw) {
 		return "", problemEncoding(f)
 	}

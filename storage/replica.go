@@ -21,13 +21,9 @@ func remoteHistory(txn *badger.Txn, id ID) ([]*Op, error) {
 		if len(k) != len(pre)+deviceKeyLen+8 {
 			continue
 		}
-		item, err := txn.Get(append([]byte(prefixRemoteOp), k[len(pre):]...))
+		op, err := getOp(txn, append([]byte(prefixRemoteOp), k[len(pre):]...))
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: %w", id, err)
-		}
-		op := &Op{}
-		if err := item.Value(op.UnmarshalBinary); err != nil {
-			return nil, err
 		}
 		ops = append(ops, op)
 	}
