@@ -215,3 +215,49 @@ func TestNewerLayoutIsRefused(t *testing.T) {
 		t.Fatalf("open: %v, want a refusal naming the newer version", err)
 	}
 }
+
+// Editing a birth date moves the person's year in the name keys' values
+// and in its x:a: key, and leaves the token counters as they were.
+func TestBirthYearEdit_MovesTheYearNotTheCounts(t *testing.T) {
+	s, err := Create(t.TempDir(), []byte("correct horse battery"), Profile{Commune: "00769", Officer: "Nguyễn Thị Lan"}, Options{WorkFactor: 10, GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.AddPerson(Values{FieldFullName: "Vàng Thị Sua", FieldBirthDate: "1984", FieldSex: "Nữ", FieldEthnicity: "Kinh",
+		FieldCurrentAddressDetail: "Thôn Lũng Phìn"}, SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := indexState(t, s)
+	if _, _, err := s.EditPerson(p.ID, Values{FieldBirthDate: "12/03/1986"}, SaveOptions{Reason: "đối chiếu giấy khai sinh"}); err != nil {
+		t.Fatal(err)
+	}
+	after := indexState(t, s)
+	for k, v := range before {
+		if bytes.HasPrefix([]byte(k), []byte(prefixTokenCount)) && after[k] != v {
+			t.Errorf("counter %q changed from %x to %x", k, v, after[k])
+		}
+	}
+	for _, c := range []struct {
+		q    string
+		want int
+	}{{"vang sua 1984", 0}, {"vang sua 1986", 1}, {"1984", 0}, {"1986", 1}, {"thon lung phin", 1}, {"sua", 1}} {
+		hits, err := s.Search(c.q, 10)
+		if err != nil || len(hits) != c.want {
+			t.Errorf("search %q: %d hits (%v), want %d", c.q, len(hits), err, c.want)
+		}
+	}
+	n := 0
+	for k, v := range after {
+		if bytes.HasPrefix([]byte(k), []byte(prefixName)) {
+			n++
+			if v != "1986" {
+				t.Errorf("name key %q holds %q, want 1986", k, v)
+			}
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d name keys, want 3", n)
+	}
+}
