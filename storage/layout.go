@@ -65,7 +65,7 @@ func (s *Store) upgradeLayout() error {
 		return err
 	}
 	if v > layoutCurrent {
-		return fmt.Errorf("%w: the store has key layout %d; this version of communekit knows layouts up to %d: install the newer version that wrote it", ErrDamaged, v, layoutCurrent)
+		return fmt.Errorf("%w (its key layout is %d; this version knows layouts up to %d)", ErrNewerVersion, v, layoutCurrent)
 	}
 	if v == layoutCurrent {
 		return nil

@@ -211,7 +211,7 @@ func TestNewerLayoutIsRefused(t *testing.T) {
 	}
 	s.Close()
 	_, err = Open(dir, pass, Options{WorkFactor: 10, GCInterval: -1})
-	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("newer version")) {
+	if !errors.Is(err, ErrNewerVersion) {
 		t.Fatalf("open: %v, want a refusal naming the newer version", err)
 	}
 }

@@ -44,6 +44,9 @@ var (
 	// ErrReadOnly means the profile's files cannot be written: a read-only
 	// disk (a CD, a write-protected stick) or no permission.
 	ErrReadOnly = errors.New("the profile cannot be written (a read-only disk, or no permission to write its directory)")
+	// ErrNewerVersion means the profile was written by a newer version of
+	// communekit, whose key layout this one does not know (layout.go).
+	ErrNewerVersion = errors.New("the profile was written by a newer version of communekit: install that version (or a later one) to open it; nothing was changed")
 	// ErrInUse means another process has the profile open.
 	ErrInUse = errors.New("the profile is open in another program (the communekit app, another kitctl command or a district node): close it, or let it finish, and try again; nothing was changed")
 	// ErrNotFound means no record has the given identifier.

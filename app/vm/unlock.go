@@ -114,6 +114,8 @@ func (u *Unlock) open(passphrase string) (*storage.Store, error) {
 		u.message = u.tr.T("unlock.read_only")
 	case errors.Is(err, storage.ErrInUse):
 		u.message = u.tr.T("unlock.in_use")
+	case errors.Is(err, storage.ErrNewerVersion):
+		u.message = u.tr.T("unlock.newer_version")
 	case errors.Is(err, storage.ErrDiskFull):
 		u.message = errText(u.tr, err)
 	case errors.Is(err, storage.ErrDamaged):
