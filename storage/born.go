@@ -126,25 +126,22 @@ func localOps(txn *badger.Txn, id ID) ([]*Op, error) {
 	if born != nil {
 		ops = append(ops, born)
 	}
-	pre := historyPrefix(id)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-	defer it.Close()
-	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-		k := it.Item().Key()
-		if len(k) != len(pre)+opSeqKeyLen {
-			continue
+	err = eachKey(txn, string(historyPrefix(id)), false, func(rest []byte, _ *badger.Item) error {
+		if len(rest) != opSeqKeyLen {
+			return nil
 		}
-		seq := binary.BigEndian.Uint64(k[len(pre):])
+		seq := binary.BigEndian.Uint64(rest)
 		if born != nil && seq == born.Seq {
-			continue // a store written before layout 2 has both
+			return nil // a store written before layout 2 has both
 		}
 		op, err := getOp(txn, opKey(seq))
 		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", id, err)
+			return fmt.Errorf("history of %s: %w", id, err)
 		}
 		ops = append(ops, op)
-	}
-	return ops, nil
+		return nil
+	})
+	return ops, err
 }
 
 // getOp reads the operation stored under k (o: or r:).

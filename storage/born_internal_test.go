@@ -11,15 +11,12 @@ import (
 func countPrefix(t *testing.T, s *Store, prefix string) int {
 	t.Helper()
 	n := 0
-	_ = s.db.View(func(txn *badger.Txn) error {
-		pre := []byte(prefix)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-		defer it.Close()
-		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-			n++
-		}
-		return nil
+	err := s.db.View(func(txn *badger.Txn) error {
+		return eachKey(txn, prefix, false, func([]byte, *badger.Item) error { n++; return nil })
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return n
 }
 

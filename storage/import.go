@@ -342,7 +342,8 @@ type importer struct {
 	// the import holds s.mu): ID numbers held by someone, household
 	// numbers, households with a head. One walk over each counter range
 	// replaces three point reads per row.
-	storeIDs, storeHH, storeHeads map[string]bool
+	storeIDs, storeHH map[string]bool
+	storeHeads        map[string]ID // folded household number -> its head
 	// Persons the store held when the import began, and those this file
 	// has given so far, by importIdentity (-> line).
 	storePersons map[string]ID
@@ -355,84 +356,56 @@ type importer struct {
 // against, and the counters its chunks update.
 func (im *importer) loadStoreKeys() (*counterCache, error) {
 	cc := &counterCache{known: map[string]uint32{}}
+	im.storeIDs, im.storeHH, im.storeHeads = map[string]bool{}, map[string]bool{}, map[string]ID{}
 	err := im.s.db.View(func(txn *badger.Txn) error {
-		load := func(prefix string, counts bool) (map[string]bool, error) {
-			m := map[string]bool{}
-			pre := []byte(prefix)
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-			defer it.Close()
-			for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-				k := it.Item().Key()
-				m[string(k[len(pre):])] = true
-				if counts {
-					n, err := getUint32(txn, k)
-					if err != nil {
-						return nil, err
-					}
-					cc.known[string(k)] = n
-				}
+		// ID numbers: the value of each x:i:<digits>\x00<id16> key.
+		err := eachKey(txn, prefixIDNumber, false, func(rest []byte, _ *badger.Item) error {
+			if len(rest) < 1+idKeyLen {
+				return fmt.Errorf("%w: an ID-number index key is too short", ErrCorrupt)
 			}
-			return m, nil
-		}
-		var err error
-		if im.storeIDs, err = loadIndexValues(txn, prefixIDNumber); err != nil {
+			im.storeIDs[string(rest[:len(rest)-1-idKeyLen])] = true
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		if im.storeHH, err = load(prefixHHNumber, false); err != nil {
+		err = eachKey(txn, prefixHHNumber, false, func(rest []byte, _ *badger.Item) error {
+			im.storeHH[string(rest)] = true
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		if im.storeHeads, err = loadHeadedHouseholds(txn); err != nil {
+		// Households with a head: Hm:<commune>\x00<number> lists, heads
+		// first.
+		err = eachKey(txn, prefixHHMemberOf, true, func(rest []byte, item *badger.Item) error {
+			i := bytes.IndexByte(rest, indexSep)
+			if i < 0 {
+				return fmt.Errorf("%w: household list key without a separator", ErrCorrupt)
+			}
+			return item.Value(func(l []byte) error {
+				if len(l) >= hhEntryLen && l[0] == 'h' {
+					if id, ok := decodeIDKey(l[1:hhEntryLen]); ok {
+						im.storeHeads[string(rest[i+1:])] = id
+					}
+				}
+				return nil
+			})
+		})
+		if err != nil {
 			return err
 		}
-		if _, err = load(prefixTokenCount, true); err != nil {
+		err = eachKey(txn, prefixTokenCount, true, func(rest []byte, item *badger.Item) error {
+			n, err := uint32Value(item)
+			cc.known[prefixTokenCount+string(rest)] = n
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		return im.loadStorePersons(txn)
 	})
 	return cc, err
-}
-
-// loadHeadedHouseholds returns the folded numbers of the households whose
-// member lists (Hm:) hold a head.
-func loadHeadedHouseholds(txn *badger.Txn) (map[string]bool, error) {
-	m := map[string]bool{}
-	pre := []byte(prefixHHMemberOf)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: true})
-	defer it.Close()
-	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-		k := it.Item().Key()
-		i := bytes.IndexByte(k[len(pre):], indexSep)
-		if i < 0 {
-			return nil, fmt.Errorf("%w: household list key without a separator", ErrCorrupt)
-		}
-		err := it.Item().Value(func(v []byte) error {
-			if len(v) > 0 && v[0] == 'h' {
-				m[string(k[len(pre)+i+1:])] = true
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
-}
-
-// loadIndexValues returns the values indexed under prefix: the part of
-// each prefix+value+0+id16 key between prefix and separator.
-func loadIndexValues(txn *badger.Txn, prefix string) (map[string]bool, error) {
-	m := map[string]bool{}
-	pre := []byte(prefix)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-	defer it.Close()
-	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-		k := it.Item().Key()
-		if len(k) < len(pre)+1+idKeyLen {
-			return nil, fmt.Errorf("%w: index key %q is too short", ErrCorrupt, k[:len(pre)])
-		}
-		m[string(k[len(pre):len(k)-1-idKeyLen])] = true
-	}
-	return m, nil
 }
 
 func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason string) (*writeSet, Problems) {
@@ -477,7 +450,7 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 					En: fmt.Sprintf("Household %s already has a head on line %d; a household has exactly one head", num, l)}}
 			}
 			// A household this file created has no member in the store.
-			if other, ok := im.storeHead(txn, key); ok {
+			if other, ok := im.storeHead(key); ok {
 				return nil, Problems{{Field: FieldRelationshipToHead, Code: "second_head",
 					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, other),
 					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, other)}}
@@ -533,19 +506,16 @@ func importIdentity(p *Person) string {
 // when it holds any (an import into a new profile reads nothing).
 func (im *importer) loadStorePersons(txn *badger.Txn) error {
 	im.storePersons = map[string]ID{}
-	pre := []byte(prefixPerson)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: true, PrefetchSize: 100})
-	defer it.Close()
-	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+	return eachKey(txn, prefixPerson, true, func(_ []byte, item *badger.Item) error {
 		p := &Person{}
-		if err := it.Item().Value(p.UnmarshalBinary); err != nil {
+		if err := item.Value(p.UnmarshalBinary); err != nil {
 			return err
 		}
 		if key := importIdentity(p); key != "" {
 			im.storePersons[key] = p.ID
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // storeIDHolder returns the person of the store holding ID number n.
@@ -559,15 +529,12 @@ func (im *importer) storeIDHolder(txn *badger.Txn, n string) (ID, bool) {
 // storeHead returns the head the store already has for household key
 // (folded number). A household this file created has no member in the
 // store.
-func (im *importer) storeHead(txn *badger.Txn, key string) (ID, bool) {
-	if !im.storeHeads[clip(key)] {
-		return ID{}, false
-	}
+func (im *importer) storeHead(key string) (ID, bool) {
 	if id, ok := im.hh[key]; ok && id != (ID{}) {
 		return ID{}, false
 	}
-	id, ok, err := im.s.otherHead(txn, key, ID{})
-	return id, ok && err == nil
+	id, ok := im.storeHeads[clip(key)]
+	return id, ok
 }
 
 func tr(lang, vi, en string) string {

@@ -2,6 +2,9 @@ package storage
 
 import (
 	"encoding/binary"
+	"errors"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 // Key layout of a commune store. Everything — records, history, search
@@ -115,3 +118,29 @@ func nameKey(token, folded string, id ID) []byte {
 	b = append(b, indexSep)
 	return appendID(b, id)
 }
+
+// eachKey calls fn with every key under prefix, in order, with the rest of
+// the key after prefix (valid only during the call) and its item; values
+// says the walk prefetches values, for an fn that reads them. fn returns
+// errStopWalk to end the walk early.
+func eachKey(txn *badger.Txn, prefix string, values bool, fn func(rest []byte, item *badger.Item) error) error {
+	pre := []byte(prefix)
+	opt := badger.IteratorOptions{Prefix: pre, PrefetchValues: values}
+	if values {
+		opt.PrefetchSize = 100
+	}
+	it := txn.NewIterator(opt)
+	defer it.Close()
+	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
+		if err := fn(it.Item().Key()[len(pre):], it.Item()); err != nil {
+			if err == errStopWalk {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// errStopWalk ends an eachKey walk without an error.
+var errStopWalk = errors.New("stop the walk")

@@ -78,41 +78,31 @@ func (s *Store) upgradeLayout() error {
 	})
 }
 
-// upgradeLayout2 writes the x:a: keys and the name keys' values of every
-// indexed person from its record, then deletes the layout 1 keys.
+// upgradeLayout2 writes the search-index keys of every indexed person as
+// this layout has them (the x:a: keys, the birth year on the name keys),
+// then drops the layout 1 keys.
 func (s *Store) upgradeLayout2() error {
-	// Indexed persons: those with name keys (a person merged into another
-	// has none and stays out of the index).
+	// Indexed persons: those with name keys (every person has a name; one
+	// merged into another has none and stays out of the index).
 	ids := map[ID]bool{}
 	err := s.db.View(func(txn *badger.Txn) error {
-		for _, prefix := range []string{prefixName, prefixHamletV1, prefixBirthYearV1} {
-			pre := []byte(prefix)
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-			for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-				k := it.Item().Key()
-				if len(k) < len(pre)+idKeyLen {
-					continue
-				}
-				if id, ok := decodeIDKey(k[len(k)-idKeyLen:]); ok {
+		return eachKey(txn, prefixName, false, func(rest []byte, _ *badger.Item) error {
+			if len(rest) >= idKeyLen {
+				if id, ok := decodeIDKey(rest[len(rest)-idKeyLen:]); ok {
 					ids[id] = true
 				}
 			}
-			it.Close()
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return err
 	}
 	// The records in key order (one pass over their tables, not a point
-	// read per person), their new keys written a thousand persons at a
-	// time.
+	// read per person), their keys written a thousand persons at a time.
 	var pending []kvOp
 	persons := 0
 	write := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
 		err := s.update(func(txn *badger.Txn) error { return apply(txn, pending) })
 		pending, persons = pending[:0], 0
 		return err
@@ -121,61 +111,51 @@ func (s *Store) upgradeLayout2() error {
 		if len(ids) == 0 {
 			return nil // no search index (a district node's store)
 		}
-		pre := []byte(prefixPerson)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, PrefetchValues: true, PrefetchSize: 100})
-		defer it.Close()
-		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-			id, ok := decodeIDKey(it.Item().Key()[len(pre):])
-			if !ok || !ids[id] {
-				continue // not indexed: merged into another person
+		return eachKey(txn, prefixPerson, true, func(rest []byte, item *badger.Item) error {
+			if id, ok := decodeIDKey(rest); !ok || !ids[id] {
+				return nil // not indexed: merged into another person
 			}
 			p := &Person{}
-			if err := it.Item().Value(p.UnmarshalBinary); err != nil {
+			if err := item.Value(p.UnmarshalBinary); err != nil {
 				return err
 			}
 			for _, e := range indexEntries(p) {
-				switch {
-				case e.key == "":
-				case len(e.key) > len(prefixPlace) && e.key[:len(prefixPlace)] == prefixPlace:
-					pending = append(pending, kvOp{k: []byte(e.key)})
-				case e.val != "" && len(e.key) > len(prefixName) && e.key[:len(prefixName)] == prefixName:
-					pending = append(pending, kvOp{k: []byte(e.key), v: []byte(e.val)})
+				if e.key != "" {
+					pending = append(pending, kvOp{k: []byte(e.key), v: keyBytes(e.val)})
 				}
 			}
 			if persons++; persons == 1000 {
-				if err := write(); err != nil {
-					return err
-				}
+				return write()
 			}
-		}
-		return nil
+			return nil
+		})
 	})
-	if err != nil {
-		return err
+	if err == nil && len(pending) > 0 {
+		err = write()
 	}
-	if err := write(); err != nil {
+	if err != nil {
 		return err
 	}
 	// DropPrefix rewrites the tables that hold the old keys without them:
 	// deleting them one by one would write 420,000 tombstones at 100,000
 	// persons, and compact them again later.
-	if err := checkFree(s.dir, s.minFree); err != nil {
-		return err
-	}
 	var drop [][]byte
 	err = s.db.View(func(txn *badger.Txn) error {
 		for _, p := range []string{prefixIDHoldersV1, prefixHamletV1, prefixBirthYearV1, prefixHHMemberV1, prefixHeadCountV1} {
-			pre := []byte(p)
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-			it.Seek(pre)
-			if it.ValidForPrefix(pre) {
-				drop = append(drop, pre)
+			err := eachKey(txn, p, false, func([]byte, *badger.Item) error {
+				drop = append(drop, []byte(p))
+				return errStopWalk
+			})
+			if err != nil {
+				return err
 			}
-			it.Close()
 		}
 		return nil
 	})
 	if err != nil || len(drop) == 0 {
+		return err
+	}
+	if err := checkFree(s.dir, s.minFree); err != nil {
 		return err
 	}
 	return s.db.DropPrefix(drop...)

@@ -17,17 +17,11 @@ func indexState(t *testing.T, s *Store) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	err := s.db.View(func(txn *badger.Txn) error {
-		pre := []byte("x:")
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-		defer it.Close()
-		for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			m[string(it.Item().KeyCopy(nil))] = string(v)
-		}
-		return nil
+		return eachKey(txn, "x:", true, func(rest []byte, item *badger.Item) error {
+			v, err := item.ValueCopy(nil)
+			m["x:"+string(rest)] = string(v)
+			return err
+		})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -377,7 +377,7 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 			}
 		}
 		if p.IsHead() {
-			other, ok, err := s.otherHead(txn, key, p.ID)
+			other, ok, err := householdHead(txn, key, p.ID)
 			if err != nil {
 				return err
 			}
@@ -429,36 +429,13 @@ func (s *Store) stageHousehold(ws *writeSet, ctr *counters, number, code, detail
 // prefix iterator over x:i:<digits> costs one seek per table; inside a
 // write transaction an iterator would sort its pending writes.
 func (s *Store) idHolder(txn *badger.Txn, digits string, self ID) (ID, bool) {
-	return s.lookupIndex(txn, prefixIDNumber, digits, self)
-}
-
-// otherHead returns a head of household key (folded number) other than
-// self, from the household's member lists (Hm:).
-func (s *Store) otherHead(txn *badger.Txn, key string, self ID) (ID, bool, error) {
-	return householdHead(txn, key, self)
-}
-
-// lookupIndex returns another person indexed under prefix+value.
-func (s *Store) lookupIndex(txn *badger.Txn, prefix, value string, self ID) (ID, bool) {
-	return s.lookupIndexFilter(txn, prefix, value, self, nil)
-}
-
-func (s *Store) lookupIndexFilter(txn *badger.Txn, prefix, value string, self ID, keep func(*Person) bool) (ID, bool) {
-	pre := append([]byte(prefix+clip(value)), indexSep)
+	pre := append([]byte(prefixIDNumber+clip(digits)), indexSep)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
 	defer it.Close()
 	for it.Seek(pre); it.ValidForPrefix(pre); it.Next() {
-		id, ok := decodeIDKey(it.Item().Key()[len(pre):])
-		if !ok || id == self {
-			continue
+		if id, ok := decodeIDKey(it.Item().Key()[len(pre):]); ok && id != self {
+			return id, true
 		}
-		if keep != nil {
-			q, err := getPerson(txn, id)
-			if err != nil || !keep(q) {
-				continue
-			}
-		}
-		return id, true
 	}
 	return ID{}, false
 }
@@ -610,11 +587,9 @@ func (s *Store) Members(number string) ([]*Person, error) {
 		if err != nil {
 			return err
 		}
-		for i := 0; i+hhEntryLen <= len(l); i += hhEntryLen {
-			id, ok := decodeIDKey(l[i+1 : i+hhEntryLen])
-			if !ok {
-				continue
-			}
+		var ids []ID
+		eachMember(l, func(_ bool, id ID) bool { ids = append(ids, id); return true })
+		for _, id := range ids {
 			p, err := getPerson(txn, id)
 			if err != nil {
 				return err

@@ -636,32 +636,11 @@ func personIn(txn *badger.Txn, id ID) (*Person, error) {
 
 // stageIndex moves the search index from old to new within txn.
 func stageIndex(txn *badger.Txn, old, new *Person, delta map[string]int32) error {
-	del, add := indexDiff(old, new)
-	for _, e := range del {
-		if e.key != "" {
-			if err := txn.Delete([]byte(e.key)); err != nil {
-				return err
-			}
-		}
-		if e.count != "" {
-			delta[e.count]--
-		}
+	ops, cnt := indexWrites(nil, nil, old, new)
+	for _, c := range cnt {
+		delta[c.key] += c.d
 	}
-	for _, e := range add {
-		if e.key != "" {
-			var v []byte
-			if e.val != "" {
-				v = []byte(e.val)
-			}
-			if err := txn.Set([]byte(e.key), v); err != nil {
-				return err
-			}
-		}
-		if e.count != "" {
-			delta[e.count]++
-		}
-	}
-	return nil
+	return apply(txn, ops)
 }
 
 // FeedPage is one page of the district feed.

@@ -38,8 +38,7 @@ const LocalMetaPrefix = "local/"
 // the key layout number and names under LocalMetaPrefix. Replicas never
 // compare, back up or overwrite them. The layout number is the version's,
 // not the state's: nodes running two versions during an upgrade hold the
-// same state, and a restored state is brought to the restoring version's
-// layout whatever the backup's was.
+// same state.
 func isLocalKey(k []byte) bool {
 	return string(k) == keyMetaProfile || string(k) == keyMetaLayout || bytes.HasPrefix(k, []byte(prefixUserMeta+LocalMetaPrefix))
 }
@@ -106,7 +105,10 @@ func (s *Store) Backup(w io.Writer) error {
 }
 
 // Restore replaces the store's replicated state with a stream written by
-// Backup, keeping this store's profile and local names. Readers see the
+// Backup, keeping this store's profile, key layout number and local names.
+// It serves district nodes, whose stores keep no search index: their
+// state is the same in every key layout (layout.go), so a backup made by
+// another version restores as it is. Readers see the
 // old state or the new, never a mix only if they hold no transaction
 // across the call; a district node restores while its FSM is paused.
 func (s *Store) Restore(r io.Reader) error {
@@ -117,9 +119,11 @@ func (s *Store) Restore(r io.Reader) error {
 	defer s.mu.Unlock()
 	keep := map[string][]byte{}
 	err := s.db.View(func(txn *badger.Txn) error {
-		if item, err := txn.Get([]byte(keyMetaProfile)); err == nil {
-			if keep[keyMetaProfile], err = item.ValueCopy(nil); err != nil {
-				return err
+		for _, k := range []string{keyMetaProfile, keyMetaLayout} {
+			if item, err := txn.Get([]byte(k)); err == nil {
+				if keep[k], err = item.ValueCopy(nil); err != nil {
+					return err
+				}
 			}
 		}
 		pre := []byte(prefixUserMeta + LocalMetaPrefix)
@@ -158,31 +162,7 @@ func (s *Store) Restore(r io.Reader) error {
 	if err := s.loadMeta(); err != nil {
 		return fmt.Errorf("after restoring: %w", err)
 	}
-	// A state from a version with an older key layout (a backup made
-	// before an upgrade) is brought to this one; the digest it had is kept
-	// for whoever checks it against the backup's header.
-	s.restoredDigest = nil
-	if v, err := s.layout(); err == nil && v < layoutCurrent {
-		d, err := s.Digest()
-		if err != nil {
-			return err
-		}
-		s.restoredDigest = &d
-	}
-	if err := s.upgradeLayout(); err != nil {
-		return fmt.Errorf("after restoring: %w", err)
-	}
 	return nil
-}
-
-// RestoredDigest is the digest of the state the last Restore loaded, as
-// the backup held it: Digest, unless Restore then brought that state to
-// this version's key layout.
-func (s *Store) RestoredDigest() ([32]byte, error) {
-	if s.restoredDigest != nil {
-		return *s.restoredDigest, nil
-	}
-	return s.Digest()
 }
 
 // Sync flushes writes made without fsync (district nodes) to disk.

@@ -110,7 +110,7 @@ func (s *Store) scanHouseholds(txn *badger.Txn, q string, limit int) ([]Hit, err
 	if num == "" {
 		return nil, nil
 	}
-	communes, err := hhCommunes(txn)
+	communes, err := firstComponents(txn, prefixHHMemberOf)
 	if err != nil {
 		return nil, err
 	}
@@ -126,16 +126,15 @@ func (s *Store) scanHouseholds(txn *badger.Txn, q string, limit int) ([]Hit, err
 				continue // enough already; an exact number may still come
 			}
 			err := it.Item().Value(func(l []byte) error {
-				for i := 0; i+hhEntryLen <= len(l); i += hhEntryLen {
-					if id, ok := decodeIDKey(l[i+1 : i+hhEntryLen]); ok {
-						h := Hit{Person: &Person{ID: id}, Score: score}
-						if score == 2 {
-							exact = append(exact, h)
-						} else {
-							prefix = append(prefix, h)
-						}
+				eachMember(l, func(_ bool, id ID) bool {
+					h := Hit{Person: &Person{ID: id}, Score: score}
+					if score == 2 {
+						exact = append(exact, h)
+					} else {
+						prefix = append(prefix, h)
 					}
-				}
+					return true
+				})
 				return nil
 			})
 			if err != nil {
@@ -179,35 +178,28 @@ func (s *Store) scanIndex(txn *badger.Txn, prefix, value string, asPrefix bool, 
 }
 
 // scanYear returns persons born in year (yyyy). The x:a: keys hold the
-// hamlet before the year, so it seeks the year once per hamlet, hopping
-// from one hamlet to the next: a commune has tens of hamlets.
+// hamlet before the year, so it seeks the year once per hamlet (a commune
+// has tens).
 func (s *Store) scanYear(txn *badger.Txn, year string, limit int) ([]Hit, error) {
-	pre := []byte(prefixPlace)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
-	defer it.Close()
+	hamlets, err := firstComponents(txn, prefixPlace)
+	if err != nil {
+		return nil, err
+	}
 	var hits []Hit
-	it.Seek(pre)
-	for it.ValidForPrefix(pre) && len(hits) < limit {
-		k := it.Item().Key()
-		rest := k[len(pre):]
-		i := bytes.IndexByte(rest, indexSep)
-		if i < 0 {
-			break // not a place key: damaged, nothing more to find
-		}
-		hamlet := append(append([]byte(nil), k[:len(pre)+i]...), indexSep)
-		at := append(append(append([]byte(nil), hamlet...), year...), indexSep)
-		for it.Seek(at); it.ValidForPrefix(at) && len(hits) < limit; it.Next() {
-			if k := it.Item().Key(); len(k) == len(at)+idKeyLen {
-				if id, ok := decodeIDKey(k[len(at):]); ok {
-					hits = append(hits, Hit{Person: &Person{ID: id}, Score: 2})
-				}
+	for _, h := range hamlets {
+		at := prefixPlace + h + "\x00" + year + "\x00"
+		err := eachKey(txn, at, false, func(rest []byte, _ *badger.Item) error {
+			if len(hits) >= limit {
+				return errStopWalk
 			}
+			if id, ok := decodeIDKey(rest); ok {
+				hits = append(hits, Hit{Person: &Person{ID: id}, Score: 2})
+			}
+			return nil
+		})
+		if err != nil || len(hits) >= limit {
+			break
 		}
-		// The next hamlet: past every key of this one (its separator
-		// is the smallest byte, so hamlet+1 sorts after them all).
-		next := append([]byte(nil), hamlet...)
-		next[len(next)-1] = indexSep + 1
-		it.Seek(next)
 	}
 	return s.finish(txn, hits, limit)
 }

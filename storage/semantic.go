@@ -686,25 +686,38 @@ func hhEntry(p *Person) []byte {
 
 func hhListKey(hh string) []byte { return []byte(prefixHHMemberOf + hh) }
 
-// hhCommunes returns the communes that some Hm: list is under, hopping
-// from one to the next (a commune store has one or two: its own, and ""
-// for members without a permanent address).
-func hhCommunes(txn *badger.Txn) ([]string, error) {
-	pre := []byte(prefixHHMemberOf)
+// firstComponents returns the distinct first components of the keys
+// prefix+<component>\x00…, in order, hopping from one to the next with one
+// seek each: the communes Hm: lists are under (a commune store has one or
+// two: its own, and "" for members without a permanent address), the
+// hamlets of x:a: keys (tens).
+func firstComponents(txn *badger.Txn, prefix string) ([]string, error) {
+	pre := []byte(prefix)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: pre})
 	defer it.Close()
 	var out []string
 	for it.Seek(pre); it.ValidForPrefix(pre); {
-		k := it.Item().Key()
-		i := bytes.IndexByte(k[len(pre):], indexSep)
+		rest := it.Item().Key()[len(pre):]
+		i := bytes.IndexByte(rest, indexSep)
 		if i < 0 {
-			return nil, fmt.Errorf("%w: household list key without a separator", ErrCorrupt)
+			return nil, fmt.Errorf("%w: a %q key has no separator", ErrCorrupt, prefix)
 		}
-		c := string(k[len(pre) : len(pre)+i])
+		c := string(rest[:i])
 		out = append(out, c)
-		it.Seek([]byte(prefixHHMemberOf + c + "\x01"))
+		// Past every key of c: its separator is the smallest byte.
+		it.Seek([]byte(prefix + c + string(rune(indexSep+1))))
 	}
 	return out, nil
+}
+
+// eachMember calls fn with each entry of a household member list (head
+// says the tag is h), until fn returns false.
+func eachMember(l []byte, fn func(head bool, id ID) bool) {
+	for i := 0; i+hhEntryLen <= len(l); i += hhEntryLen {
+		if id, ok := decodeIDKey(l[i+1 : i+hhEntryLen]); ok && !fn(l[i] == 'h', id) {
+			return
+		}
+	}
 }
 
 // householdMembers returns the entries (h|m, id16) of household number
@@ -713,7 +726,7 @@ func hhCommunes(txn *badger.Txn) ([]string, error) {
 // Heads sort first ('h' < 'm'). It iterates, so it runs in read-only
 // transactions.
 func householdMembers(txn *badger.Txn, key string) ([]byte, error) {
-	communes, err := hhCommunes(txn)
+	communes, err := firstComponents(txn, prefixHHMemberOf)
 	if err != nil {
 		return nil, err
 	}
@@ -735,15 +748,15 @@ func householdHead(txn *badger.Txn, key string, self ID) (ID, bool, error) {
 	if err != nil {
 		return ID{}, false, err
 	}
-	for i := 0; i+hhEntryLen <= len(l); i += hhEntryLen {
-		if l[i] != 'h' {
-			continue
+	var head ID
+	found := false
+	eachMember(l, func(h bool, id ID) bool {
+		if h && id != self {
+			head, found = id, true
 		}
-		if id, ok := decodeIDKey(l[i+1 : i+hhEntryLen]); ok && id != self {
-			return id, true, nil
-		}
-	}
-	return ID{}, false, nil
+		return !found
+	})
+	return head, found, nil
 }
 
 // hhEntryLen is the size of one household list entry: tag and id16.
@@ -824,7 +837,7 @@ func checkHouseholds(c *lists, hhs []string) error {
 // exactly one head.
 func badHeads(list []byte) bool {
 	members, heads := 0, 0
-	for i := 0; i+1+idKeyLen <= len(list); i += 1 + idKeyLen {
+	for i := 0; i+hhEntryLen <= len(list); i += hhEntryLen {
 		members++
 		if list[i] == 'h' {
 			heads++

@@ -147,9 +147,6 @@ type Store struct {
 
 	minFree int64    // see Options.MinFree; -1: no guard
 	lock    *os.File // the profile directory, flocked while open (lock_unix.go)
-	// restoredDigest is the digest of the state Restore loaded, when it
-	// then changed its key layout (replica.go).
-	restoredDigest *[32]byte
 
 	stopGC context.CancelFunc
 	gcDone chan struct{}

@@ -118,23 +118,7 @@ func prepareSet(out []kvOp, cnt []countDelta, born []bornPair, ws *writeSet) ([]
 		}
 		b, _ := rc.newP.MarshalBinary()
 		out = append(out, kvOp{k: personKey(rc.newP.ID), v: b})
-		del, add := indexDiff(rc.oldP, rc.newP)
-		for _, e := range del {
-			if e.key != "" {
-				out = append(out, kvOp{k: keyBytes(e.key), del: true})
-			}
-			if e.count != "" {
-				cnt = append(cnt, countDelta{e.count, -1})
-			}
-		}
-		for _, e := range add {
-			if e.key != "" {
-				out = append(out, kvOp{k: keyBytes(e.key), v: keyBytes(e.val)})
-			}
-			if e.count != "" {
-				cnt = append(cnt, countDelta{e.count, 1})
-			}
-		}
+		out, cnt = indexWrites(out, cnt, rc.oldP, rc.newP)
 	}
 	nums := make([]string, 0, len(ws.hhNums))
 	for n := range ws.hhNums {
@@ -145,6 +129,30 @@ func prepareSet(out []kvOp, cnt []countDelta, born []bornPair, ws *writeSet) ([]
 		out = append(out, kvOp{k: hhNumberKey(n), v: appendID(nil, ws.hhNums[n])})
 	}
 	return out, cnt, born, nil
+}
+
+// indexWrites appends to out the index keys to delete and to set to move
+// the search index from old to new (either may be nil), and to cnt the
+// changes of the counters kept with them.
+func indexWrites(out []kvOp, cnt []countDelta, old, new *Person) ([]kvOp, []countDelta) {
+	del, add := indexDiff(old, new)
+	for _, e := range del {
+		if e.key != "" {
+			out = append(out, kvOp{k: keyBytes(e.key), del: true})
+		}
+		if e.count != "" {
+			cnt = append(cnt, countDelta{e.count, -1})
+		}
+	}
+	for _, e := range add {
+		if e.key != "" {
+			out = append(out, kvOp{k: keyBytes(e.key), v: keyBytes(e.val)})
+		}
+		if e.count != "" {
+			cnt = append(cnt, countDelta{e.count, 1})
+		}
+	}
+	return out, cnt
 }
 
 // stageCounts writes the new counter values, reading the old ones with txn.
@@ -184,8 +192,13 @@ func getUint32(txn *badger.Txn, k []byte) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
+	return uint32Value(item)
+}
+
+// uint32Value reads a counter's value.
+func uint32Value(item *badger.Item) (uint32, error) {
 	var v uint32
-	err = item.Value(func(b []byte) error {
+	err := item.Value(func(b []byte) error {
 		if len(b) != 4 {
 			return fmt.Errorf("%w: token count of %d bytes", ErrCorrupt, len(b))
 		}

@@ -26,12 +26,8 @@ import (
 // writes a batch the district opens.
 func TestEnrolThenExportToUSB(t *testing.T) {
 	a := test.NewTempApp(t)
-	opts := storage.Options{WorkFactor: 10, GCInterval: -1}
-	dir := filepath.Join(t.TempDir(), "p")
-	s, err := storage.Create(dir, []byte(uiPass), storage.Profile{Commune: "12472", Officer: "Lê Văn Tâm"}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := uiOpts
+	dir, s := newUIProfile(t)
 	if _, err := s.AddPerson(storage.Values{storage.FieldFullName: "Đặng Văn Đức", storage.FieldBirthDate: "1990",
 		storage.FieldSex: "Nam", storage.FieldEthnicity: "01"}, storage.SaveOptions{}); err != nil {
 		t.Fatal(err)

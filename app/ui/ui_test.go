@@ -16,16 +16,27 @@ import (
 
 const uiPass = "mot hai ba bon nam"
 
+// uiOpts are the store options of the UI tests (a fast key derivation).
+var uiOpts = storage.Options{WorkFactor: 10, GCInterval: -1}
+
+// newUIProfile makes a commune profile for a UI test and returns its
+// directory and the open store.
+func newUIProfile(t *testing.T) (string, *storage.Store) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "p")
+	s, err := storage.Create(dir, []byte(uiPass), storage.Profile{Commune: "12472", Officer: "Lê Văn Tâm"}, uiOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, s
+}
+
 // TestUnlockThenSearchByKeyboard drives the real screens in Fyne's test
 // driver: type the passphrase and Enter, then Ctrl+F and a name.
 func TestUnlockThenSearchByKeyboard(t *testing.T) {
 	a := test.NewTempApp(t)
-	dir := filepath.Join(t.TempDir(), "p")
-	opts := storage.Options{WorkFactor: 10, GCInterval: -1}
-	s, err := storage.Create(dir, []byte(uiPass), storage.Profile{Commune: "12472", Officer: "Lê Văn Tâm"}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := uiOpts
+	dir, s := newUIProfile(t)
 	if _, err := s.AddPerson(storage.Values{storage.FieldFullName: "Đặng Văn Đức", storage.FieldBirthDate: "1990",
 		storage.FieldSex: "Nam", storage.FieldEthnicity: "01"}, storage.SaveOptions{}); err != nil {
 		t.Fatal(err)
@@ -157,12 +168,8 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 // on the unlock screen (COMMUNEKIT_SCREENSHOTS=DIR keeps a picture).
 func TestUnlock_ProfileOpenElsewhereIsSaidOnScreen(t *testing.T) {
 	a := test.NewTempApp(t)
-	dir := filepath.Join(t.TempDir(), "p")
-	opts := storage.Options{WorkFactor: 10, GCInterval: -1}
-	s, err := storage.Create(dir, []byte(uiPass), storage.Profile{Commune: "12472", Officer: "Lê Văn Tâm"}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := uiOpts
+	dir, s := newUIProfile(t)
 	defer s.Close() // held open, as kitctl would
 	w := a.NewWindow("test")
 	w.Resize(fyne.NewSize(1366, 768))

@@ -166,7 +166,7 @@ func buildNodeDir(cfg Config, h *protocol.BackupHeader, addr string, state io.Re
 		if got := f.applied.Load(); got != h.Index {
 			return fmt.Errorf("%w: its state is at applied index %d, its header says %d", protocol.ErrBackupDamaged, got, h.Index)
 		}
-		d, err := s.RestoredDigest()
+		d, err := s.Digest()
 		if err != nil {
 			return err
 		}
