@@ -7,8 +7,6 @@ import (
 	"sort"
 
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/communekit/communekit/storage/fold"
 )
 
 // Operations made on other devices (DESIGN.md §6, §7) are kept apart from
@@ -81,6 +79,18 @@ type ApplyOptions struct {
 	// Meta are named values (as PutMeta) written in the same transaction:
 	// a node's applied index, a device's pull cursor, a chain record.
 	Meta map[string][]byte
+	// SizeHint is about how many operations the transaction applies: it
+	// sizes the maps that follow them.
+	SizeHint int
+	// Time is the district's time of the operations (a district node:
+	// the time its leader wrote into the Raft entry). Checks refuse an
+	// operation stamped more than a day after it, and the age of a move
+	// out is measured by it, never by a device's clock.
+	Time HLC
+	// ClockLimit, with ObserveClock, is as far as the device's clock may
+	// move: the district's time learned at sync plus a day. A laptop
+	// whose clock ran ahead must not carry every other device with it.
+	ClockLimit HLC
 }
 
 // ApplyResult counts what ApplyOps did.
@@ -101,6 +111,9 @@ type ApplyResult struct {
 // a clock or iterates a map, so a district node applying a Raft log entry
 // is deterministic.
 func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
+	if o.SizeHint == 0 {
+		o.SizeHint = len(ops)
+	}
 	res, err := s.applyOps(ops, o)
 	if !errors.Is(err, badger.ErrTxnTooBig) || len(ops) < 2 {
 		return res, err
@@ -122,359 +135,15 @@ func (s *Store) ApplyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
 }
 
 func (s *Store) applyOps(ops []*Op, o ApplyOptions) (ApplyResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var res ApplyResult
-	if s.db == nil {
-		return res, ErrClosed
-	}
-	for k, v := range o.Meta {
-		if len(v) > MaxMetaSize {
-			return res, fmt.Errorf("value %q of %d bytes is larger than %d", k, len(v), MaxMetaSize)
-		}
-	}
-	ctr := s.ctr
-	// Reads of whole histories go through this snapshot of the store as
-	// it was before the transaction, plus the operations applied in it.
-	ro := s.db.NewTransaction(false)
-	defer ro.Discard()
-	err := s.update(func(txn *badger.Txn) error {
-		res = ApplyResult{}
-		ctr = s.ctr
-		// Maps sized for an entry of new persons, the usual case: an
-		// entry of thousands of operations otherwise rehashes each of
-		// them a dozen times.
-		hist := &history{txn: ro, extra: make(map[ID][]*Op, len(ops))}
-		persons := make(map[ID]*Person, len(ops))
-		households := map[ID]*Household{}
-		seenOp := make(map[OpRef]bool, len(ops))
-		delta := map[string]int32{}
-		type touched struct {
-			old *Person
-			new *Person
-		}
-		var order []ID
-		var communes communeSet // those the current op concerns
-		var entered []string    // communes the current op's record just moved into
-		var idNumbers []string  // ID numbers whose holders changed
-		var hhTouched []string  // households whose members changed
-		var moved []ID          // persons whose pending move out (M:) this call may change
-		// Persons this call creates: no conflict record of theirs exists
-		// but those this call writes (multi), so no read is needed.
-		fresh := make(map[ID]bool, len(ops))
-		multi := map[fieldKey]bool{}
-		sem := newLists(txn)
-		var dupTouched []string // Q: lists whose persons or their details changed
-		touchedIDs := make(map[ID]bool, len(ops))
-		changed := make(map[ID]*touched, len(ops))
-		var validDevice DeviceID // the last device checked: a batch's operations share one
-		for _, op := range ops {
-			if op.Device != validDevice {
-				if !op.Device.Valid() {
-					return fmt.Errorf("%w: operation without a valid device and sequence number", ErrCorrupt)
-				}
-				validDevice = op.Device
-			}
-			if op.Seq == 0 {
-				return fmt.Errorf("%w: operation without a valid device and sequence number", ErrCorrupt)
-			}
-			k := OpRef{Device: op.Device, Seq: op.Seq}
-			if seenOp[k] {
-				res.Skipped++
-				continue
-			}
-			seenOp[k] = true
-			rk := remoteOpKey(op.Device, op.Seq)
-			if !o.Fresh {
-				if _, err := txn.Get(rk); err == nil {
-					res.Skipped++
-					continue
-				} else if !errors.Is(err, badger.ErrKeyNotFound) {
-					return err
-				}
-			}
-			if op.Device == s.profile.Device {
-				// Our own operation coming back: we hold it in o:.
-				res.Skipped++
-				continue
-			}
-			communes = communes[:0]
-			switch op.Kind {
-			case KindPerson:
-				p, ok := persons[op.ID]
-				if !ok {
-					cur, err := personIn(txn, op.ID)
-					switch {
-					case err != nil:
-						return err
-					case cur == nil:
-						p = &Person{ID: op.ID}
-						ctr.Persons++
-						changed[op.ID] = &touched{}
-						fresh[op.ID] = true
-						// Only a person the store holds can have been
-						// merged into another (Mg:), unless this call
-						// merges it (applyDecision records that).
-						if _, ok := sem.retired[op.ID]; !ok {
-							sem.retired[op.ID] = false
-						}
-					default:
-						p = cur
-						old := *cur
-						changed[op.ID] = &touched{old: &old}
-					}
-					persons[op.ID] = p
-					order = append(order, op.ID)
-				}
-				communeOf(p, &communes)
-				before := len(communes) // communes[:before] are the record's before op
-				existed := !p.Versions[FieldFullName].IsZero()
-				// The op's own keys first: settling a field reads the
-				// record's operations, this one included.
-				if err := putRemote(txn, op, rk); err != nil {
-					return err
-				}
-				touchedIDs[op.ID] = true
-				hist.extra[op.ID] = append(hist.extra[op.ID], op)
-				if err := mergePerson(txn, hist, op, p, fresh[op.ID], multi); err != nil {
-					return err
-				}
-				// A person this call creates has no per-person conflict
-				// unless it is recorded dead and edited, or moves out.
-				newcomer := fresh[op.ID] && (p.Values[FieldStatus] != StatusDead || op.Event == EventRegister) && op.Event != EventMoveOut
-				if !newcomer {
-					if err := checkPersonConflicts(txn, hist, p, op); err != nil {
-						return err
-					}
-				}
-				if op.Event == EventMoveOut || op.Event == EventMoveIn || op.Event == EventResolution {
-					moved = append(moved, op.ID)
-				}
-				communeOf(p, &communes)
-				if existed {
-					entered = append(entered, communes[before:]...)
-				}
-			case KindHousehold:
-				h, ok := households[op.ID]
-				if !ok {
-					cur := &Household{}
-					item, err := txn.Get(householdKey(op.ID))
-					switch {
-					case errors.Is(err, badger.ErrKeyNotFound):
-						cur.ID = op.ID
-						ctr.Households++
-					case err != nil:
-						return err
-					default:
-						if err := item.Value(cur.UnmarshalBinary); err != nil {
-							return err
-						}
-					}
-					h = cur
-					households[op.ID] = h
-					order = append(order, op.ID)
-				}
-				communes.add(h.AddressCode)
-				if err := mergeInto(op, h.Versions[:], func(f uint8, v string) error {
-					if f < 1 || f >= uint8(numHouseholdFields) {
-						return fmt.Errorf("operation %s/%d: unknown household field %d", op.Device, op.Seq, f)
-					}
-					return h.set(HouseholdField(f), v)
-				}); err != nil {
-					return err
-				}
-				communes.add(h.AddressCode)
-			case KindDecision:
-				if err := putRemote(txn, op, rk); err != nil {
-					return err
-				}
-				hist.extra[op.ID] = append(hist.extra[op.ID], op)
-				touchedIDs[op.ID] = true
-				if len(op.Changes) == 1 {
-					if other, err := ParseID(op.Changes[0].New); err == nil {
-						touchedIDs[other] = true
-					}
-				}
-				touchedQ, retired, err := applyDecision(sem, txn, op, persons)
-				if err != nil {
-					return err
-				}
-				dupTouched = append(dupTouched, touchedQ...)
-				for _, id := range retired {
-					rp, ok := persons[id]
-					if !ok {
-						if rp, err = getPerson(txn, id); err != nil {
-							continue
-						}
-						// Out of the search index too (a person changed in
-						// this call leaves it when its record is written).
-						if o.Index {
-							if err := stageIndex(txn, rp, nil, delta); err != nil {
-								return err
-							}
-						}
-					}
-					nums, hhs, err := retire(sem, rp)
-					if err != nil {
-						return err
-					}
-					idNumbers = append(idNumbers, nums...)
-					hhTouched = append(hhTouched, hhs...)
-					if ctr.Persons > 0 {
-						ctr.Persons--
-					}
-					communeOf(rp, &communes)
-				}
-				if a, err := getPerson(txn, op.ID); err == nil {
-					communeOf(a, &communes)
-				}
-			default:
-				return fmt.Errorf("%w: operation %s/%d changes a %s", ErrCorrupt, op.Device, op.Seq, op.Kind)
-			}
-			if op.Kind == KindHousehold {
-				if err := putRemote(txn, op, rk); err != nil {
-					return err
-				}
-				hist.extra[op.ID] = append(hist.extra[op.ID], op)
-			}
-			if o.Feed {
-				for _, c := range o.Communes {
-					communes.add(c)
-				}
-				// An officer's colleagues receive what the officer
-				// recorded even about a record whose addresses are all
-				// elsewhere. A sender with several communes (a supervisor)
-				// adds none: its decision on a person of one commune must
-				// not reach the devices of its other communes, which would
-				// hold a record of only the fields it changed (found by
-				// kitctl demo: a ghost person with an occupation and no name).
-				if sc := o.Scope[op.Device]; len(sc) == 1 {
-					communes.add(sc[0])
-				}
-				ctr.Feed++
-				sort.Strings(communes)
-				ref := rk[len(prefixRemoteOp):]
-				for _, c := range communes {
-					if err := txn.Set(feedKey(c, ctr.Feed), ref); err != nil {
-						return err
-					}
-				}
-				// A record that moved into a commune reaches that
-				// commune's devices whole, with its history: its earlier
-				// operations are fed there again (devices skip those
-				// they hold).
-				if len(entered) > 0 {
-					if err := refeed(txn, hist, op, entered, &ctr); err != nil {
-						return err
-					}
-				}
-			}
-			entered = entered[:0]
-			if op.HLC > ctr.Seen {
-				ctr.Seen = op.HLC
-			}
-			if o.ObserveClock && op.HLC > ctr.HLC {
-				ctr.HLC = op.HLC
-			}
-			res.Applied++
-		}
-		for _, id := range order {
-			if p, ok := persons[id]; ok {
-				b, err := p.MarshalBinary()
-				if err != nil {
-					return err
-				}
-				if err := txn.Set(personKey(id), b); err != nil {
-					return err
-				}
-				if o.Index {
-					indexed := p
-					if sem.isRetired(id) {
-						indexed = nil // merged into another person: not found by search
-					}
-					if err := stageIndex(txn, changed[id].old, indexed, delta); err != nil {
-						return err
-					}
-				}
-				nums, err := moveIDHolder(sem, changed[id].old, p)
-				if err != nil {
-					return err
-				}
-				idNumbers = append(idNumbers, nums...)
-				hhs, err := moveHouseholdMember(sem, changed[id].old, p)
-				if err != nil {
-					return err
-				}
-				hhTouched = append(hhTouched, hhs...)
-				qs, err := moveDupKey(sem, changed[id].old, p)
-				if err != nil {
-					return err
-				}
-				dupTouched = append(dupTouched, qs...)
-				continue
-			}
-			h := households[id]
-			b, err := h.MarshalBinary()
-			if err != nil {
-				return err
-			}
-			if err := txn.Set(householdKey(id), b); err != nil {
-				return err
-			}
-			if o.Index && h.Number != "" {
-				nk := hhNumberKey(fold.Fold(h.Number))
-				if _, err := txn.Get(nk); errors.Is(err, badger.ErrKeyNotFound) {
-					if err := txn.Set(nk, appendID(nil, id)); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		if err := stageCounts(txn, txn, delta); err != nil {
-			return err
-		}
-		if err := checkMoves(txn, ro, ctr.Seen, moved); err != nil {
-			return err
-		}
-		if err := checkHouseholds(sem, hhTouched); err != nil {
-			return err
-		}
-		grown, err := checkSameIDNumber(sem, idNumbers)
-		if err != nil {
-			return err
-		}
-		pairs, err := checkDuplicates(sem, txn, dupTouched, touchedIDs)
-		if err != nil {
-			return err
-		}
-		if o.Feed {
-			for _, ids := range append(grown, pairs...) {
-				if err := feedEachOther(txn, hist, ids, &ctr); err != nil {
-					return err
-				}
-			}
-		}
-		names := make([]string, 0, len(o.Meta))
-		for n := range o.Meta {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			if err := txn.Set([]byte(prefixUserMeta+n), o.Meta[n]); err != nil {
-				return err
-			}
-		}
-		res.Feed = ctr.Feed
-		return txn.Set([]byte(keyMetaCounters), ctr.bytes())
-	})
+	ap, err := s.BeginApply(o)
 	if err != nil {
+		return ApplyResult{}, err
+	}
+	defer ap.Discard()
+	if _, err := ap.Batch(nil, 0, ops); err != nil {
 		return ApplyResult{}, fmt.Errorf("applying operations: %w", err)
 	}
-	s.ctr = ctr
-	if o.ObserveClock && s.clock != nil {
-		s.clock.Observe(ctr.HLC)
-	}
-	return res, nil
+	return ap.Commit(nil)
 }
 
 // refeed adds the earlier operations of op's record to the feed of each
@@ -736,4 +405,28 @@ func (s *Store) FeedLast() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ctr.Feed
+}
+
+// LastRemoteSeq returns the number of the last operation of dev the store
+// holds from elsewhere (0: none): where a district node's check of the
+// device's next operation numbers starts when its chain record predates
+// keeping it.
+func (s *Store) LastRemoteSeq(dev DeviceID) (uint64, error) {
+	if s.db == nil {
+		return 0, ErrClosed
+	}
+	var last uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		pre := appendDevice([]byte(prefixRemoteOp), dev)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, Reverse: true})
+		defer it.Close()
+		it.Seek(append(append([]byte{}, pre...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+		if it.ValidForPrefix(pre) {
+			if k := it.Item().Key(); len(k) == len(pre)+8 {
+				last = binary.BigEndian.Uint64(k[len(pre):])
+			}
+		}
+		return nil
+	})
+	return last, err
 }

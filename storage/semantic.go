@@ -388,8 +388,9 @@ const MoveInWithin = 30 * 24 * time.Hour
 func personKeyed(prefix string, id ID) []byte { return appendID([]byte(prefix), id) }
 
 // checkPersonConflicts re-derives the per-person semantic conflicts of p after op
-// (nil: a local save) changed it.
-func checkPersonConflicts(txn *badger.Txn, h *history, p *Person, op *Op) error {
+// (nil: a local save) changed it; at is the district's time of op (a
+// node's entry; 0 elsewhere).
+func checkPersonConflicts(txn *badger.Txn, h *history, p *Person, op *Op, at HLC) error {
 	dead := p.Values[FieldStatus] == StatusDead
 	dk := personKeyed(prefixSemanticDead, p.ID)
 	if dead || (op != nil && (op.Event == EventDeath || op.Event == EventResolution)) || exists(txn, dk) {
@@ -404,7 +405,13 @@ func checkPersonConflicts(txn *badger.Txn, h *history, p *Person, op *Op) error 
 	case EventMoveOut:
 		mk := personKeyed(prefixPendingMove, p.ID)
 		if !moveMatched(h, p.ID, op.HLC) {
-			return txn.Set(mk, u64b(uint64(op.HLC)))
+			v := u64b(uint64(op.HLC))
+			if at != 0 {
+				// A node measures the move's age from when the district
+				// received it, not from the laptop's stamp.
+				v = binary.BigEndian.AppendUint64(v, uint64(at))
+			}
+			return txn.Set(mk, v)
 		}
 	case EventMoveIn, EventResolution:
 		// A move in (or a supervisor's decision) after the move out
@@ -412,7 +419,12 @@ func checkPersonConflicts(txn *badger.Txn, h *history, p *Person, op *Op) error 
 		mk := personKeyed(prefixPendingMove, p.ID)
 		if item, err := txn.Get(mk); err == nil {
 			var at uint64
-			item.Value(func(v []byte) error { at = beU64(v); return nil })
+			item.Value(func(v []byte) error {
+				if len(v) >= 8 {
+					at = beU64(v[:8])
+				}
+				return nil
+			})
 			if uint64(op.HLC) > at {
 				if err := txn.Delete(mk); err != nil {
 					return err
@@ -451,9 +463,20 @@ func checkMoves(txn, ro *badger.Txn, seen HLC, changed []ID) error {
 	}
 	var flag []late
 	limit := uint64(MoveInWithin.Milliseconds()) << 16
+	// The value is the move's clock, and on a district node the time the
+	// district received it, by which its age is measured.
 	consider := func(k, v []byte) {
-		if len(v) == 8 && uint64(seen) > beU64(v)+limit {
-			flag = append(flag, late{k: append([]byte(prefixSemanticMove), k[len(pre):]...), at: v})
+		var since uint64
+		switch len(v) {
+		case 8:
+			since = beU64(v)
+		case 16:
+			since = beU64(v[8:])
+		default:
+			return
+		}
+		if uint64(seen) > since+limit {
+			flag = append(flag, late{k: append([]byte(prefixSemanticMove), k[len(pre):]...), at: v[:8]})
 		}
 	}
 	inTxn := make(map[string]bool, len(changed))

@@ -110,6 +110,10 @@ type counters struct {
 	// the store's own sense of "now" for conflicts that depend on time
 	// (a move out with no move in), the same on every store.
 	Seen HLC `json:"seen,omitempty"`
+	// Now is the newest time a district's leader wrote into the entries
+	// this node applied: a node's sense of "now" (a device's clock must
+	// not decide how old a move out is).
+	Now HLC `json:"now,omitempty"`
 }
 
 // Options tune a store; the zero value is right for a commune laptop.

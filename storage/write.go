@@ -240,7 +240,7 @@ func (s *Store) commit(ws *writeSet, ctr counters) error {
 		}
 		for _, op := range edited {
 			if rc, ok := records[op.ID]; ok && op.Kind == KindPerson {
-				if err := checkPersonConflicts(txn, &history{txn: txn}, rc.newP, op); err != nil {
+				if err := checkPersonConflicts(txn, &history{txn: txn}, rc.newP, op, 0); err != nil {
 					return err
 				}
 			}

@@ -163,22 +163,28 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, e)
 		return
 	}
+	// A follower that forwarded the push waits until it has applied the
+	// entry too, so the device's next request there sees its batch and
+	// everything committed before it.
+	w.Header().Set(headerIndex, strconv.FormatUint(rec.Index, 10))
 	writeJSON(w, http.StatusOK, rec)
 }
 
 // push checks a sealed batch against the leader's view (cheap refusals and
-// duplicates never reach Raft) and proposes it.
+// duplicates never reach Raft) and proposes it. The leader opens the batch
+// and runs the state machine's checks on it against the state it holds, so
+// that a batch the state machine would refuse is refused at once, and a
+// batch stamped more than a day ahead of the leader's clock is refused
+// here (clock_ahead): the state machine reads no clock.
 func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 	h, err := batch.ParseHeader(sealed)
 	if err != nil {
 		return nil, refusal(err)
 	}
-	if _, e := n.checkDevice(h.Sender); e != nil {
+	crt, e := n.checkDevice(h.Sender)
+	if e != nil {
 		return nil, e
 	}
-	// Signature only: every node opens the batch in full when it applies
-	// it (a batch that then fails to open is refused there, the same way
-	// on every node); opening it here too would cost a fourth opening.
 	if _, err := n.fsm.opener().Verify(sealed); err != nil {
 		return nil, refusal(err)
 	}
@@ -208,33 +214,56 @@ func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 	if h.Seq > ch.Seq+1 {
 		return nil, &protocol.Error{Code: protocol.CodeGap, Expected: ch.Seq + 1, Message: fmt.Sprintf("device %s sent batch %d, the district expects batch %d first", h.Sender, h.Seq, ch.Seq+1)}
 	}
+	if e := n.precheck(sealed, crt, ch); e != nil {
+		return nil, e
+	}
 	res := n.prop.submit(sealed)
 	if res.Err != nil {
 		return nil, res.Err
 	}
-	n.watchClock(h.Sender, h.Seq, res.Newest)
 	return res.Receipt, nil
 }
 
-// clockAheadWarning is how far ahead of the node's clock a batch may be
-// stamped before the node says so.
-const clockAheadWarning = 24 * time.Hour
+// clockAhead is how far ahead of the district's clock a batch may be
+// stamped.
+const clockAhead = 24 * time.Hour
 
-// watchClock logs, and counts, a batch stamped far ahead of this node's
-// clock. Every device that pulls its changes moves its own clock past
-// them, so one laptop set to the wrong year stamps the district's later
-// changes in that year: district staff should have that laptop's clock
-// set at once. The batch is accepted all the same (it is on the Raft log
-// already, and refusing it would strand the officer's work).
-func (n *Node) watchClock(dev string, seq uint64, newest storage.HLC) {
-	if newest == 0 {
-		return
+// districtTime is a wall-clock reading as a clock reading with no counter.
+func districtTime(t time.Time) storage.HLC { return storage.HLC(uint64(t.UnixMilli()) << 16) }
+
+// precheck opens a batch that follows its device's chain and runs the
+// state machine's checks on it against this node's state and clock.
+func (n *Node) precheck(sealed []byte, crt *cert.Certificate, ch chainRec) *protocol.Error {
+	start := time.Now()
+	defer func() { n.m.precheckSeconds.Observe(time.Since(start).Seconds()) }()
+	b, err := n.fsm.opener().Open(sealed)
+	if err != nil {
+		return refusal(err)
 	}
-	if ahead := newest.Time().Sub(time.Now()); ahead > clockAheadWarning {
+	now := n.now()
+	at := districtTime(now)
+	h := batch.Hash(sealed)
+	var newest storage.HLC
+	for _, o := range b.Ops {
+		newest = max(newest, o.HLC)
+	}
+	if newest > districtTime(now.Add(clockAhead)) {
 		n.m.clockAhead.Inc()
-		n.log.Warn("a device's clock is ahead: set its date and time", "device", dev, "batch", seq,
-			"stamped", newest.Time().Format(time.RFC3339), "ahead", ahead.Round(time.Minute).String())
+		n.log.Warn("a device's clock is ahead: its batch is refused until its date and time are set", "device", b.Header.Sender, "batch", b.Header.Seq,
+			"stamped", newest.Time().Format(time.RFC3339), "ahead", newest.Time().Sub(now).Round(time.Minute).String())
+		e := signedRefusal(n.cfg.District, protocol.CodeClockAhead, b.Header.Sender, b.Header.Seq, h, nil, at)
+		e.Message = fmt.Sprintf("batch %d of device %s is stamped %s, but the district's date and time are %s: set this computer's date and time (and time zone), then sync again; the changes will be stamped again and sent",
+			b.Header.Seq, b.Header.Sender, newest.Time().Local().Format("2006-01-02 15:04"), now.Local().Format("2006-01-02 15:04"))
+		return e
 	}
+	refused, err := n.store.CheckBatch(senderOf(crt), ch.OpSeq, b.Ops, at)
+	if err != nil {
+		return errf(protocol.CodeInternal, "checking batch %d of %s: %v", b.Header.Seq, b.Header.Sender, err)
+	}
+	if len(refused) > 0 {
+		return signedRefusal(n.cfg.District, refusedCode(refused), b.Header.Sender, b.Header.Seq, h, refused, at)
+	}
+	return nil
 }
 
 // checkDevice returns the device's certificate if the district enrolled

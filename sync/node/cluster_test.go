@@ -153,12 +153,19 @@ func newDevice(t *testing.T, d *identity.District, commune, officer string, role
 // when nil).
 func newDeviceClock(t *testing.T, d *identity.District, commune, officer string, role cert.Role, now func() time.Time) *device {
 	t.Helper()
-	s, err := storage.Create(filepath.Join(t.TempDir(), "dev"), []byte(testPass), storage.Profile{Commune: commune, Officer: officer}, storage.Options{WorkFactor: 10, GCInterval: -1, Now: now})
+	return newDeviceOf(t, d, []string{commune}, officer, role, now)
+}
+
+// newDeviceOf is a device enrolled for several communes (a supervisor's);
+// its profile is of the first.
+func newDeviceOf(t *testing.T, d *identity.District, communes []string, officer string, role cert.Role, now func() time.Time) *device {
+	t.Helper()
+	s, err := storage.Create(filepath.Join(t.TempDir(), "dev"), []byte(testPass), storage.Profile{Commune: communes[0], Officer: officer}, storage.Options{WorkFactor: 10, GCInterval: -1, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	req, err := cert.NewRequest(s.DeviceKeys(), officer, []string{commune}, time.Now())
+	req, err := cert.NewRequest(s.DeviceKeys(), officer, communes, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

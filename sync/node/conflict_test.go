@@ -238,7 +238,8 @@ func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
 	c := newTestCluster(t, 3, nil)
 	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
 	b := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleOfficer)
-	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
+	// A merge of persons of two communes needs a supervisor of both.
+	sup := newDeviceOf(t, c.d, []string{"00769", "12472"}, "Hoàng Thị Mai", cert.RoleSupervisor, nil)
 	c.registerAll(t, a, b, sup)
 	add := func(dv *device, name, commune string) *storage.Person {
 		return dv.addPerson(t, storage.Values{storage.FieldFullName: name, storage.FieldBirthDate: "17/05/1990", storage.FieldSex: "Nam",

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/communekit/communekit/storage"
 )
 
 // A Raft log entry is one kind byte and its payload. The log holds sealed
@@ -16,6 +18,11 @@ const (
 	entryCertificate byte = 2 // cert.Certificate binary
 	entryRevocations byte = 3 // cert.RevocationList binary
 	entryMember      byte = 4 // member JSON
+	// entryBatchesAt is entryBatches after the leader's clock when it
+	// proposed the entry (8 bytes, big endian: an HLC reading): the
+	// district's time of the batches, which the state machine reads where
+	// it must not read a clock.
+	entryBatchesAt byte = 5
 )
 
 // member is what the cluster knows of a node beyond Raft's configuration:
@@ -28,18 +35,43 @@ type member struct {
 }
 
 func encodeBatches(sealed [][]byte) []byte {
+	b := make([]byte, 0, batchesSize(sealed))
+	return appendBatchList(append(b, entryBatches), sealed)
+}
+
+// encodeBatchesAt is an entryBatchesAt entry: sealed, proposed at the
+// district's time at.
+func encodeBatchesAt(at storage.HLC, sealed [][]byte) []byte {
+	b := make([]byte, 0, 8+batchesSize(sealed))
+	b = binary.BigEndian.AppendUint64(append(b, entryBatchesAt), uint64(at))
+	return appendBatchList(b, sealed)
+}
+
+func batchesSize(sealed [][]byte) int {
 	n := 1 + binary.MaxVarintLen64
 	for _, s := range sealed {
 		n += binary.MaxVarintLen64 + len(s)
 	}
-	b := make([]byte, 0, n)
-	b = append(b, entryBatches)
+	return n
+}
+
+func appendBatchList(b []byte, sealed [][]byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(sealed)))
 	for _, s := range sealed {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
 	return b
+}
+
+// decodeBatchesAt reads the payload of an entryBatchesAt entry (without
+// its kind byte).
+func decodeBatchesAt(p []byte) (storage.HLC, [][]byte, error) {
+	if len(p) < 8 {
+		return 0, nil, fmt.Errorf("%w: entry time", errBadEntry)
+	}
+	bs, err := decodeBatches(p[8:])
+	return storage.HLC(binary.BigEndian.Uint64(p)), bs, err
 }
 
 var errBadEntry = errors.New("malformed log entry")

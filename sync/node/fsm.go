@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync/atomic"
 
 	"filippo.io/age"
+	"github.com/dgraph-io/badger/v4"
 	"github.com/hashicorp/raft"
 
 	"github.com/communekit/communekit/crypto/cert"
@@ -84,7 +87,11 @@ func (f *fsm) Apply(l *raft.Log) any {
 	var res any
 	switch l.Data[0] {
 	case entryBatches:
-		res = f.applyBatches(l.Index, l.Data[1:])
+		sealed, err := decodeBatches(l.Data[1:])
+		res = f.applyBatches(l.Index, 0, sealed, err)
+	case entryBatchesAt:
+		at, sealed, err := decodeBatchesAt(l.Data[1:])
+		res = f.applyBatches(l.Index, at, sealed, err)
 	case entryCertificate:
 		res = f.applyCertificate(l.Index, l.Data[1:])
 	case entryRevocations:
@@ -116,15 +123,25 @@ func (f *fsm) commitMeta(index uint64, meta map[string][]byte, refusal error) er
 
 // fatal stops the node: a committed entry that cannot be written to the
 // local disk leaves the node unable to go on without diverging. Raft
-// replays the entry after a restart.
+// replays the entry after a restart. It is for the disk only: what a batch
+// holds is refused, never fatal (applyBatches).
 func (f *fsm) fatal(index uint64, err error) {
 	f.log.Error("cannot apply a committed entry: stopping this node; restart it after fixing the disk (it replays the log)", "index", index, "err", err)
 	panic(fmt.Sprintf("districtd: applying entry %d: %v", index, err))
 }
 
+// chainRec is where a device's chain stands on the district: its last
+// accepted batch, that batch's hash, and the number of the last operation
+// it carried (the next batch's operations run on from it).
 type chainRec struct {
-	Seq  uint64
-	Hash [32]byte
+	Seq   uint64
+	Hash  [32]byte
+	OpSeq uint64
+}
+
+func (c chainRec) bytes() []byte {
+	b := append(u64(c.Seq), c.Hash[:]...)
+	return binary.BigEndian.AppendUint64(b, c.OpSeq)
 }
 
 func (f *fsm) chain(dev string) (chainRec, error) {
@@ -136,12 +153,19 @@ func (f *fsm) chain(dev string) (chainRec, error) {
 	if err != nil {
 		return c, err
 	}
-	if len(b) != 40 {
+	if len(b) != 40 && len(b) != 48 {
 		return c, fmt.Errorf("%w: chain record of %s", storage.ErrDamaged, dev)
 	}
 	c.Seq = binary.BigEndian.Uint64(b)
 	copy(c.Hash[:], b[8:])
-	return c, nil
+	if len(b) == 48 {
+		c.OpSeq = binary.BigEndian.Uint64(b[40:])
+		return c, nil
+	}
+	// Kept before the record held the last operation's number: the
+	// device's operations the store holds say it.
+	c.OpSeq, err = f.s.LastRemoteSeq(storage.DeviceID(dev))
+	return c, err
 }
 
 func receiptName(dev string, seq uint64) string {
@@ -218,27 +242,60 @@ func (f *fsm) opener() *batch.Opener {
 	return &batch.Opener{Identity: f.d.Age, KeyID: f.pub.KeyID, SignerKey: f.signerKey}
 }
 
-// applyBatches checks and applies the batches of one entry in one store
-// transaction, with the applied index; it returns one result per batch.
-func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
-	sealed, err := decodeBatches(payload)
+// applyBatches checks and applies the batches of one entry (proposed at
+// the district's time at; 0 for entries written before entries carried
+// it) in one store transaction, with the applied index; it returns one
+// result per batch. What a batch holds never stops the node: a batch that
+// fails to open, does not follow its device's chain, or holds an operation
+// the checks refuse (storage.CheckOp, authority by effect) is refused on
+// every node alike, and the other batches apply.
+func (f *fsm) applyBatches(index uint64, at storage.HLC, sealed [][]byte, err error) []batchResult {
 	if err != nil {
 		f.commitMeta(index, nil, nil)
 		return nil
 	}
 	results := make([]batchResult, len(sealed))
-	chains := map[string]chainRec{}
-	meta := map[string][]byte{}
-	scope := map[storage.DeviceID][]string{}
-	var ops []*storage.Op
+	opened := make([]*batch.Batch, len(sealed))
+	size := 0
 	op := f.opener()
 	for i, sb := range sealed {
 		b, err := op.Open(sb)
-		if err == nil {
-			err = checkSender(b)
-		}
 		if err != nil {
 			results[i].Err = refusal(err)
+			continue
+		}
+		opened[i] = b
+		size += len(b.Ops)
+	}
+	// A batch that makes applying fail is left out and the entry applied
+	// again without it: deterministic, so every node leaves out the same.
+	excluded := map[int]*protocol.Error{}
+	for {
+		res, ok := f.tryBatches(index, at, sealed, opened, results, excluded, size)
+		if ok {
+			return res
+		}
+	}
+}
+
+// tryBatches applies the entry's opened batches but the excluded ones. It
+// reports false, with a new batch excluded, when one made applying fail.
+func (f *fsm) tryBatches(index uint64, at storage.HLC, sealed [][]byte, opened []*batch.Batch, opening []batchResult, excluded map[int]*protocol.Error, size int) ([]batchResult, bool) {
+	results := slices.Clone(opening)
+	ap, err := f.s.BeginApply(storage.ApplyOptions{Feed: true, Fresh: true, Time: at, SizeHint: size})
+	if err != nil {
+		f.fatal(index, err)
+	}
+	defer ap.Discard()
+	chains := map[string]chainRec{}
+	meta := map[string][]byte{}
+	applied := 0 // batches applied in this transaction
+	for i, b := range opened {
+		if b == nil {
+			continue
+		}
+		if e, ok := excluded[i]; ok {
+			results[i].Err = e
 			continue
 		}
 		dev := b.Header.Sender
@@ -246,17 +303,13 @@ func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
 		if err != nil {
 			f.fatal(index, err)
 		}
-		if e := f.checkAuthority(b, crt); e != nil {
-			results[i].Err = e
-			continue
-		}
 		c, ok := chains[dev]
 		if !ok {
 			if c, err = f.chain(dev); err != nil {
 				f.fatal(index, err)
 			}
 		}
-		h := batch.Hash(sb)
+		h := batch.Hash(sealed[i])
 		seq := b.Header.Seq
 		switch {
 		case seq <= c.Seq:
@@ -280,20 +333,50 @@ func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
 			results[i].Err = &protocol.Error{Code: protocol.CodeReplay, Message: fmt.Sprintf("batch %d of device %s does not follow the batch %d the district accepted", seq, dev, c.Seq)}
 			continue
 		}
-		scope[storage.DeviceID(dev)] = crt.Communes
-		chains[dev] = chainRec{Seq: seq, Hash: h}
-		meta[metaChain+dev] = append(u64(seq), h[:]...)
+		refused, err := ap.Batch(senderOf(crt), c.OpSeq, b.Ops)
+		switch {
+		case errors.Is(err, badger.ErrTxnTooBig) && applied == 0:
+			excluded[i] = &protocol.Error{Code: protocol.CodeTooLarge, Message: fmt.Sprintf("batch %d of device %s is too large to apply in one transaction: seal smaller batches", seq, dev)}
+			return nil, false
+		case errors.Is(err, badger.ErrTxnTooBig):
+			// It fits an entry of its own: the device pushes it again.
+			excluded[i] = &protocol.Error{Code: protocol.CodeUnavailable, Message: "the district could not apply this batch with the others of its entry; nothing was acknowledged: push again"}
+			return nil, false
+		case errors.Is(err, storage.ErrInvalidOp):
+			e := f.refuseOps(protocol.CodeInvalidOperation, b, h, refused, at)
+			f.log.Error("a batch could not be applied and is refused on every node: a check is missing", "device", dev, "batch", seq, "index", index, "err", err)
+			excluded[i] = e
+			return nil, false
+		case err != nil:
+			f.fatal(index, err)
+		case len(refused) > 0:
+			results[i].Err = f.refuseOps(refusedCode(refused), b, h, refused, at)
+			continue
+		}
+		applied++
+		c = chainRec{Seq: seq, Hash: h, OpSeq: c.OpSeq + uint64(len(b.Ops))}
+		chains[dev] = c
+		meta[metaChain+dev] = c.bytes()
 		rec := append(append(append([]byte{}, h[:]...), u64(index)...), u64(uint64(len(b.Ops)))...)
 		meta[receiptName(dev, seq)] = rec
 		r, _, _ := f.storedReceipt(dev, seq, rec)
 		results[i].Receipt = r
-		for _, o := range b.Ops {
-			results[i].Newest = max(results[i].Newest, o.HLC)
-		}
-		ops = append(ops, b.Ops...)
 	}
 	meta[metaApplied] = u64(index)
-	res, err := f.s.ApplyOps(ops, storage.ApplyOptions{Feed: true, Fresh: true, Scope: scope, Meta: meta})
+	res, err := ap.Commit(meta)
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		// The last batch applied goes to an entry of its own.
+		for i := len(opened) - 1; i >= 0; i-- {
+			if results[i].Receipt != nil && !results[i].Receipt.Duplicate {
+				if applied == 1 {
+					excluded[i] = &protocol.Error{Code: protocol.CodeTooLarge, Message: fmt.Sprintf("batch %d of device %s is too large to apply in one transaction: seal smaller batches", opened[i].Header.Seq, opened[i].Header.Sender)}
+				} else {
+					excluded[i] = &protocol.Error{Code: protocol.CodeUnavailable, Message: "the district could not apply this batch with the others of its entry; nothing was acknowledged: push again"}
+				}
+				return nil, false
+			}
+		}
+	}
 	if err != nil {
 		f.fatal(index, err)
 	}
@@ -309,43 +392,64 @@ func (f *fsm) applyBatches(index uint64, payload []byte) []batchResult {
 			f.m.batches.WithLabelValues("accepted").Inc()
 		}
 	}
-	return results
+	return results, true
 }
 
-// checkAuthority refuses a batch holding a resolution unless its sender
-// is a supervisor (or administrator) whose certificate covers the commune
-// of every record it resolves, as the district's state holds the record.
-// The whole batch is refused: a device's batches are all or nothing.
-func (f *fsm) checkAuthority(b *batch.Batch, c *cert.Certificate) *protocol.Error {
-	for _, op := range b.Ops {
-		if op.Event != storage.EventResolution {
-			continue
-		}
-		if c.Role != cert.RoleSupervisor && c.Role != cert.RoleAdmin {
-			return &protocol.Error{Code: protocol.CodeForbidden, Message: fmt.Sprintf("batch %d of device %s resolves a conflict, but the device is enrolled as %s (%s): only a supervisor's device may resolve conflicts", b.Header.Seq, b.Header.Sender, c.Role, c.Officer)}
-		}
-		commune := ""
-		if op.Kind == storage.KindPerson || op.Kind == storage.KindDecision {
-			if p, err := f.s.Person(op.ID); err == nil {
-				commune = p.Get(storage.FieldPermanentAddressCode)
-			}
-		}
-		if commune == "" || !c.Covers(commune) {
-			return &protocol.Error{Code: protocol.CodeOutOfScope, Message: fmt.Sprintf("batch %d of device %s resolves a conflict on %s, of commune %q, outside the supervisor's communes %v", b.Header.Seq, b.Header.Sender, op.ID, commune, c.Communes)}
-		}
+// senderOf is the certificate's sender for the checks.
+func senderOf(c *cert.Certificate) *storage.Sender {
+	role := storage.RoleOfficer
+	switch c.Role {
+	case cert.RoleSupervisor:
+		role = storage.RoleSupervisor
+	case cert.RoleAdmin:
+		role = storage.RoleAdmin
 	}
-	return nil
+	return &storage.Sender{Device: storage.DeviceID(c.Device.ID), Officer: c.Officer, Role: role, Communes: c.Communes}
 }
 
-// checkSender refuses a batch whose operations name another device than
-// the one that signed it.
-func checkSender(b *batch.Batch) error {
-	for _, op := range b.Ops {
-		if string(op.Device) != b.Header.Sender {
-			return fmt.Errorf("%w: operation %d names device %s, the batch was signed by %s", batch.ErrSenderMismatch, op.Seq, op.Device, b.Header.Sender)
+// refusedCode is the protocol code of a batch refused for the operations
+// in refused: the first one's.
+func refusedCode(refused []storage.OpRefusal) string {
+	switch refused[0].Class {
+	case storage.RefusedForbidden:
+		return protocol.CodeForbidden
+	case storage.RefusedScope:
+		return protocol.CodeOutOfScope
+	case storage.RefusedOfficer:
+		return protocol.CodeWrongOfficer
+	case storage.RefusedClock:
+		return protocol.CodeClockAhead
+	}
+	return protocol.CodeInvalidOperation
+}
+
+// refuseOps is the district's signed refusal of batch b (hash h) for the
+// operations in refused, at the district's time at.
+func (f *fsm) refuseOps(code string, b *batch.Batch, h [32]byte, refused []storage.OpRefusal, at storage.HLC) *protocol.Error {
+	return signedRefusal(f.d, code, b.Header.Sender, b.Header.Seq, h, refused, at)
+}
+
+// signedRefusal builds and signs a refusal of a device's batch seq (hash
+// h) for the operations in refused.
+func signedRefusal(d *identity.District, code, dev string, seq uint64, h [32]byte, refused []storage.OpRefusal, at storage.HLC) *protocol.Error {
+	e := &protocol.Error{Code: code, Device: dev, Batch: seq, Hash: hex.EncodeToString(h[:]), District: d.Public().KeyID}
+	if at != 0 {
+		e.Time = at.Time().UnixMilli()
+	}
+	var rules []string
+	for _, r := range refused {
+		e.Refused = append(e.Refused, protocol.OpRefusal{Seq: r.Seq, Record: r.Record, Rule: r.Rule, Message: r.Message})
+		if len(rules) < 3 {
+			rules = append(rules, fmt.Sprintf("operation %d: %s (%s)", r.Seq, r.Message, r.Rule))
 		}
 	}
-	return nil
+	more := ""
+	if len(refused) > len(rules) {
+		more = fmt.Sprintf("; and %d more", len(refused)-len(rules))
+	}
+	e.Message = fmt.Sprintf("batch %d of device %s is refused: %s%s", seq, dev, strings.Join(rules, "; "), more)
+	e.Sign(d.Sign)
+	return e
 }
 
 // refusal turns an opening error into the protocol's error.

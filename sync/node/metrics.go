@@ -24,6 +24,7 @@ type metrics struct {
 	snapshotsRestored prometheus.Counter
 	refused           *prometheus.CounterVec
 	clockAhead        prometheus.Counter
+	precheckSeconds   prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -43,9 +44,10 @@ func newMetrics() *metrics {
 	m.snapshotsTaken = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_snapshots_taken_total", Help: "Snapshots written."})
 	m.snapshotsRestored = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_snapshots_restored_total", Help: "Snapshots restored (catching up)."})
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "communekit_requests_refused_total", Help: "Requests refused before Raft, by error code."}, []string{"code"})
-	m.clockAhead = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_batches_clock_ahead_total", Help: "Accepted batches stamped more than a day ahead of this node's clock: a laptop whose clock is wrong (the log names the device)."})
+	m.clockAhead = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_batches_clock_ahead_total", Help: "Batches refused because they are stamped more than a day ahead of this node's clock: a laptop whose clock is wrong (the log names the device)."})
+	m.precheckSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "communekit_push_check_seconds", Help: "Time the leader takes to open a pushed batch and check its operations before proposing it.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
 	for _, c := range []prometheus.Collector{m.batches, m.opsApplied, m.applySeconds, m.pushSeconds, m.pullOps, m.entryBatches, m.appliedIndex,
-		m.raftState, m.raftTerm, m.raftLastIndex, m.raftCommitIndex, m.snapshotsTaken, m.snapshotsRestored, m.refused, m.clockAhead,
+		m.raftState, m.raftTerm, m.raftLastIndex, m.raftCommitIndex, m.snapshotsTaken, m.snapshotsRestored, m.refused, m.clockAhead, m.precheckSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}

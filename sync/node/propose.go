@@ -140,7 +140,9 @@ func (p *proposer) propose(group []*proposal) {
 	}
 	p.n.m.entryBatches.Observe(float64(len(group)))
 	start := time.Now()
-	f := p.n.raft.Apply(encodeBatches(sealed), applyTimeout)
+	// The entry carries the leader's clock: the state machine's checks and
+	// the age of a move out go by it, never by a laptop's.
+	f := p.n.raft.Apply(encodeBatchesAt(districtTime(p.n.now()), sealed), applyTimeout)
 	go func() {
 		err := f.Error()
 		p.n.m.applySeconds.Observe(time.Since(start).Seconds())

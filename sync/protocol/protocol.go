@@ -68,6 +68,14 @@ const (
 	CodeNotMember      = "not_member"      // 404: a node to remove is not in the cluster
 	CodeLastNode       = "last_node"       // 409: the cluster's only node cannot be removed
 	CodeInternal       = "internal"        // 500
+
+	// Refusals of a batch for what its operations do (Error.Refused says
+	// which and why). They are signed by the district: a device withdraws
+	// the refused operations and seals the rest again only on the
+	// district's word.
+	CodeInvalidOperation = "invalid_operation" // 422: an operation malformed or with an invalid value
+	CodeWrongOfficer     = "wrong_officer"     // 403: an operation names another officer than the certificate
+	CodeClockAhead       = "clock_ahead"       // 422: stamped more than a day after the district's time (Error.Time)
 )
 
 // Status returns the HTTP status of an error code.
@@ -77,8 +85,10 @@ func Status(code string) int {
 		return 409
 	case CodeUnknownDevice, CodeBadSignature, CodeStale:
 		return 401
-	case CodeRevoked, CodeExpired, CodeOutOfScope, CodeForbidden:
+	case CodeRevoked, CodeExpired, CodeOutOfScope, CodeForbidden, CodeWrongOfficer:
 		return 403
+	case CodeInvalidOperation, CodeClockAhead:
+		return 422
 	case CodeTampered, CodeMalformed:
 		return 400
 	case CodeWrongRecipient:
@@ -98,6 +108,64 @@ type Error struct {
 	Code     string `json:"code"`
 	Message  string `json:"message"`            // English, for logs and kitctl
 	Expected uint64 `json:"expected,omitempty"` // CodeGap: the batch number the district expects
+
+	// A batch refused for what its operations do (codes
+	// invalid_operation, forbidden, out_of_scope, wrong_officer,
+	// clock_ahead with Refused) names the batch, every refused operation
+	// and the rule it breaks, and is signed by the district.
+	Device   string      `json:"device,omitempty"`
+	Batch    uint64      `json:"batch,omitempty"`
+	Hash     string      `json:"hash,omitempty"` // hex SHA-256 of the sealed batch refused
+	Refused  []OpRefusal `json:"refused,omitempty"`
+	Time     int64       `json:"time,omitempty"` // the district's time, unix milliseconds (clock_ahead)
+	District string      `json:"district,omitempty"`
+	Sig      string      `json:"sig,omitempty"` // hex Ed25519 by the district over SignedBytes
+}
+
+// OpRefusal is one refused operation of a batch.
+type OpRefusal struct {
+	Seq     uint64 `json:"seq"`              // the operation's number on its device
+	Record  string `json:"record,omitempty"` // the record it changes
+	Rule    string `json:"rule"`             // which check it fails (PROTOCOL.md)
+	Message string `json:"message"`
+}
+
+// Signed reports whether the error is a signed refusal of a batch's
+// operations.
+func (e *Error) Signed() bool { return e.Sig != "" }
+
+// SignedBytes is what the district signs in a refusal of a batch.
+func (e *Error) SignedBytes() []byte {
+	var b bytes.Buffer
+	b.WriteString("CKRFSD1\x00")
+	writeStr(&b, e.Code)
+	writeStr(&b, e.District)
+	writeStr(&b, e.Device)
+	b.Write(binary.BigEndian.AppendUint64(nil, e.Batch))
+	writeStr(&b, e.Hash)
+	b.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Time)))
+	b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(e.Refused))))
+	for _, r := range e.Refused {
+		b.Write(binary.BigEndian.AppendUint64(nil, r.Seq))
+		writeStr(&b, r.Record)
+		writeStr(&b, r.Rule)
+		writeStr(&b, r.Message)
+	}
+	return b.Bytes()
+}
+
+// Sign signs the refusal with the district's key.
+func (e *Error) Sign(key ed25519.PrivateKey) {
+	e.Sig = hex.EncodeToString(ed25519.Sign(key, e.SignedBytes()))
+}
+
+// Verify checks the refusal's signature with the district's public key.
+func (e *Error) Verify(pub ed25519.PublicKey) error {
+	sig, err := hex.DecodeString(e.Sig)
+	if err != nil || !ed25519.Verify(pub, e.SignedBytes(), sig) {
+		return errors.New("the refusal is not signed by the district")
+	}
+	return nil
 }
 
 func (e *Error) Error() string {

@@ -1,0 +1,385 @@
+package storage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Authority by effect (opcheck.go says why). Whatever an operation calls
+// itself, a district asks what it does:
+//
+//   - which commune the record belongs to before the change and after it:
+//     a person's permanent residence, else the current one, else the
+//     temporary one; a household's address. A record with no address at
+//     all belongs to the communes it was last of, or to the communes of
+//     the device that created it:
+//
+//     Rc:<id16>   communes of a record without an address, "\x00"-joined
+//
+//     An officer's device may create and change records of the communes of
+//     its certificate only, before and after the change. A move out is the
+//     one way a record leaves a commune: recorded by an officer of the
+//     commune it leaves, changing only where the person lives and in which
+//     household; the commune it goes to then holds the record, and its
+//     officers record the move in.
+//
+//   - what only a supervisor (or administrator) covering the record's
+//     communes may do: a resolution (choosing between candidates, setting
+//     a value over a conflict, dismissing), a decision (merge, not the
+//     same person), a household's head set by decision. One change per
+//     candidate of a field is a choice between them whatever its label
+//     (CheckOp).
+//
+//   - the officer named on every operation is the certificate's.
+const prefixCommunesOfRecord = "Rc:"
+
+// day is 24 hours in HLC units.
+const dayHLC = HLC(24*60*60*1000) << 16
+
+// home returns the commune a person's record belongs to by its
+// addresses, or "".
+func home(p *Person) string {
+	for _, f := range [...]Field{FieldPermanentAddressCode, FieldCurrentAddressCode, FieldTemporaryAddressCode} {
+		if c := p.Values[f]; c != "" {
+			return c
+		}
+	}
+	return ""
+}
+
+// personCommunes is the commune of p's addresses, as a list (nil: none).
+func personCommunes(p *Person) []string {
+	if c := home(p); c != "" {
+		return []string{c}
+	}
+	return nil
+}
+
+func householdCommunes(h *Household) []string {
+	if h.AddressCode != "" {
+		return []string{h.AddressCode}
+	}
+	return nil
+}
+
+// communesOfRecord returns the Rc: communes of id (nil: none).
+func (a *applier) communesOfRecord(id ID) ([]string, error) {
+	if cs, ok := a.rc[id]; ok {
+		return cs, nil
+	}
+	item, err := a.txn.Get(appendID([]byte(prefixCommunesOfRecord), id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var cs []string
+	err = item.Value(func(v []byte) error {
+		if len(v) > 0 {
+			cs = strings.Split(string(v), "\x00")
+		}
+		return nil
+	})
+	return cs, err
+}
+
+// keepCommunesOfRecord records the communes of a record that has no
+// address after an operation of snd: those it had before, else (a new
+// record, or one that never had an address) the sender's.
+func (a *applier) keepCommunesOfRecord(id ID, before, after []string, snd *Sender) error {
+	if len(after) > 0 {
+		return nil
+	}
+	if len(before) > 0 {
+		a.rc[id] = before
+		return nil
+	}
+	held, err := a.communesOfRecord(id)
+	if err != nil {
+		return err
+	}
+	if len(held) == 0 && len(snd.Communes) > 0 {
+		a.rc[id] = slices.Clone(snd.Communes)
+	}
+	return nil
+}
+
+// writeCommunesOfRecord writes the Rc: keys of the transaction, in key
+// order.
+func (a *applier) writeCommunesOfRecord() error {
+	if len(a.rc) == 0 {
+		return nil
+	}
+	keys := make([][]byte, 0, len(a.rc))
+	vals := map[string]string{}
+	for id, cs := range a.rc {
+		k := appendID([]byte(prefixCommunesOfRecord), id)
+		keys = append(keys, k)
+		vals[string(k)] = strings.Join(cs, "\x00")
+	}
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
+	for _, k := range keys {
+		if err := a.txn.Set(k, []byte(vals[string(k)])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// simRecord is a record as the earlier operations of the batch being
+// checked leave it.
+type simRecord struct {
+	p  *Person    // nil: a household, or a person the district does not hold
+	h  *Household // nil: a person, or a household the district does not hold
+	rc []string
+}
+
+// CheckBatch runs the checks of a batch signed by snd, whose last
+// accepted operation before it was number after, against the store as it
+// is, at the district's time at (0: no clock check). It changes nothing:
+// a district node's leader calls it when a push arrives, to refuse at
+// once what the state machine would refuse.
+func (s *Store) CheckBatch(snd *Sender, after uint64, ops []*Op, at HLC) ([]OpRefusal, error) {
+	if s.db == nil {
+		return nil, ErrClosed
+	}
+	txn := s.db.NewTransaction(false)
+	defer txn.Discard()
+	a := newApplier(s, txn, txn, ApplyOptions{Time: at})
+	return a.checkBatch(snd, after, ops)
+}
+
+// checkBatch checks every operation of a batch and returns the refusals,
+// in order (none: the batch may be applied). An error is the disk's.
+func (a *applier) checkBatch(snd *Sender, after uint64, ops []*Op) ([]OpRefusal, error) {
+	var out []OpRefusal
+	sim := map[ID]*simRecord{}
+	for i, op := range ops {
+		r, err := a.checkOne(snd, after, after+uint64(i)+1, op, sim)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out, nil
+}
+
+func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+	switch {
+	case op.Device != snd.Device:
+		return refuse(op, RefusedInvalid, RuleOtherDevice, "operation %d names device %s, the batch was signed by %s", op.Seq, op.Device, snd.Device), nil
+	case op.Seq != 0 && op.Seq <= after:
+		return refuse(op, RefusedInvalid, RuleSeqReused, "operation %d of device %s was applied already (the district holds operations up to %d): an applied operation is never replaced", op.Seq, op.Device, after), nil
+	case op.Seq != 0 && op.Seq != want:
+		return refuse(op, RefusedInvalid, RuleSeqGap, "operation %d comes where the district expects operation %d: operation numbers run on without a gap", op.Seq, want), nil
+	case op.Officer != snd.Officer:
+		return refuse(op, RefusedOfficer, RuleOfficerName, "operation %d names officer %q; the device's certificate is %q's", op.Seq, op.Officer, snd.Officer), nil
+	}
+	if r := checkOp(op, &a.memo); r != nil {
+		return r, nil
+	}
+	if a.o.Time != 0 && op.HLC > a.o.Time+dayHLC {
+		return refuse(op, RefusedClock, RuleClockAhead, "operation %d is stamped %s, more than a day after the district's time %s: set the laptop's date and time", op.Seq, op.HLC.Time().Format("2006-01-02 15:04"), a.o.Time.Time().Format("2006-01-02 15:04")), nil
+	}
+	switch op.Kind {
+	case KindPerson:
+		return a.checkPersonAuthority(snd, op, sim)
+	case KindHousehold:
+		return a.checkHouseholdAuthority(snd, op, sim)
+	case KindDecision:
+		return a.checkDecisionAuthority(snd, op, sim)
+	}
+	return nil, nil
+}
+
+// personBefore returns the person as the batch's earlier operations leave
+// it (nil: not held) and its communes of record.
+func (a *applier) personBefore(id ID, sim map[ID]*simRecord) (*Person, []string, error) {
+	if sr, ok := sim[id]; ok {
+		return sr.p, sr.rc, nil
+	}
+	p, err := a.person(id)
+	if err != nil || p == nil {
+		return nil, nil, err
+	}
+	rc, err := a.communesOfRecord(id)
+	return p, rc, err
+}
+
+func (a *applier) checkPersonAuthority(snd *Sender, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+	before, rc, err := a.personBefore(op.ID, sim)
+	if err != nil {
+		return nil, err
+	}
+	creating := before == nil
+	if creating && op.ID.Origin != snd.Device.Tag() {
+		return refuse(op, RefusedScope, RuleForeignID, "operation %d changes person %s, whom the district does not hold; a device creates records under its own tag (%s) only", op.Seq, op.ID, snd.Device.Tag()), nil
+	}
+	after := &Person{ID: op.ID}
+	if !creating {
+		cp := *before
+		after = &cp
+	}
+	for _, c := range op.Changes {
+		after.Values[c.Field] = c.New
+	}
+	var was []string
+	if !creating {
+		if was = personCommunes(before); was == nil {
+			was = rc
+		}
+	}
+	is := personCommunes(after)
+	switch {
+	case is != nil:
+	case !creating && was != nil:
+		is = was
+	default:
+		is = snd.Communes
+	}
+	if op.Event == EventResolution {
+		if !snd.Role.decides() {
+			return refuse(op, RefusedForbidden, RuleResolution, "operation %d is a resolution of a conflict on %s, and the device is enrolled as %s: only a supervisor may resolve conflicts", op.Seq, op.ID, snd.Role), nil
+		}
+		if creating {
+			return refuse(op, RefusedInvalid, RuleDecision, "resolution %d is about person %s, whom the district does not hold", op.Seq, op.ID), nil
+		}
+	}
+	if !creating && !snd.coversAny(was) && !(was == nil && op.ID.Origin == snd.Device.Tag()) {
+		return refuse(op, RefusedScope, RuleOutOfScope, "operation %d changes person %s of commune %s, outside the device's communes %v", op.Seq, op.ID, communeList(was), snd.Communes), nil
+	}
+	if !snd.coversAny(is) {
+		if op.Event != EventMoveOut || creating {
+			return refuse(op, RefusedScope, RuleOutOfScope, "operation %d puts person %s in commune %s, outside the device's communes %v: a record leaves a commune by a move out", op.Seq, op.ID, communeList(is), snd.Communes), nil
+		}
+		for _, c := range op.Changes {
+			if !residenceFields[c.Field] {
+				return refuse(op, RefusedScope, RuleMoveOutFields, "move out %d of person %s to commune %s also changes %s: a move out changes where the person lives and the household only", op.Seq, op.ID, communeList(is), Field(c.Field)), nil
+			}
+		}
+	}
+	sr := &simRecord{p: after, rc: rc}
+	if personCommunes(after) == nil {
+		sr.rc = is
+	}
+	sim[op.ID] = sr
+	return nil, nil
+}
+
+func communeList(cs []string) string {
+	if len(cs) == 0 {
+		return "(none)"
+	}
+	return strings.Join(cs, "+")
+}
+
+func (a *applier) checkHouseholdAuthority(snd *Sender, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+	var before *Household
+	var rc []string
+	if sr, ok := sim[op.ID]; ok {
+		before, rc = sr.h, sr.rc
+	} else {
+		h, err := a.household(op.ID)
+		if err != nil {
+			return nil, err
+		}
+		if before = h; h != nil {
+			if rc, err = a.communesOfRecord(op.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	creating := before == nil
+	if creating && op.ID.Origin != snd.Device.Tag() {
+		return refuse(op, RefusedScope, RuleForeignID, "operation %d changes household %s, which the district does not hold; a device creates records under its own tag (%s) only", op.Seq, op.ID, snd.Device.Tag()), nil
+	}
+	after := &Household{ID: op.ID}
+	if !creating {
+		cp := *before
+		after = &cp
+	}
+	for _, c := range op.Changes {
+		if HouseholdField(c.Field) == HouseholdHead && !snd.Role.decides() {
+			return refuse(op, RefusedForbidden, RuleHouseholdHead, "operation %d sets the head of household %s by decision: only a supervisor may; an officer corrects the members' relationship to the head", op.Seq, op.ID), nil
+		}
+		if err := after.set(HouseholdField(c.Field), c.New); err != nil {
+			return refuse(op, RefusedInvalid, RuleInvalidValue, "operation %d: %v", op.Seq, err), nil
+		}
+	}
+	var was []string
+	if !creating {
+		if was = householdCommunes(before); was == nil {
+			was = rc
+		}
+	}
+	is := householdCommunes(after)
+	switch {
+	case is != nil:
+	case !creating && was != nil:
+		is = was
+	default:
+		is = snd.Communes
+	}
+	if !creating && !snd.coversAny(was) && !(was == nil && op.ID.Origin == snd.Device.Tag()) {
+		return refuse(op, RefusedScope, RuleOutOfScope, "operation %d changes household %s of commune %s, outside the device's communes %v", op.Seq, op.ID, communeList(was), snd.Communes), nil
+	}
+	if !snd.coversAny(is) {
+		return refuse(op, RefusedScope, RuleOutOfScope, "operation %d puts household %s in commune %s, outside the device's communes %v", op.Seq, op.ID, communeList(is), snd.Communes), nil
+	}
+	sr := &simRecord{h: after, rc: rc}
+	if householdCommunes(after) == nil {
+		sr.rc = is
+	}
+	sim[op.ID] = sr
+	return nil, nil
+}
+
+func (a *applier) checkDecisionAuthority(snd *Sender, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+	if !snd.Role.decides() {
+		return refuse(op, RefusedForbidden, RuleDecide, "operation %d decides whether %s and %s are one person, and the device is enrolled as %s: only a supervisor may merge or dismiss", op.Seq, op.ID, op.Changes[0].New, snd.Role), nil
+	}
+	other, _ := ParseID(op.Changes[0].New) // CheckOp parsed it
+	for _, id := range []ID{op.ID, other} {
+		p, rc, err := a.personBefore(id, sim)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			return refuse(op, RefusedInvalid, RuleDecision, "decision %d is about person %s, whom the district does not hold", op.Seq, id), nil
+		}
+		cs := personCommunes(p)
+		if cs == nil {
+			cs = rc
+		}
+		if !snd.coversAny(cs) {
+			return refuse(op, RefusedScope, RuleOutOfScope, "decision %d is about person %s of commune %s, outside the supervisor's communes %v", op.Seq, id, communeList(cs), snd.Communes), nil
+		}
+	}
+	return nil, nil
+}
+
+// String names a refusal class as the protocol's code does.
+func (c RefusalClass) String() string {
+	switch c {
+	case RefusedInvalid:
+		return "invalid_operation"
+	case RefusedForbidden:
+		return "forbidden"
+	case RefusedScope:
+		return "out_of_scope"
+	case RefusedOfficer:
+		return "wrong_officer"
+	case RefusedClock:
+		return "clock_ahead"
+	}
+	return fmt.Sprintf("class(%d)", uint8(c))
+}
