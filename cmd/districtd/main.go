@@ -129,6 +129,8 @@ func run(args []string, stderr io.Writer) int {
 		SnapshotThreshold: *snapThr, SnapshotInterval: *snapInt, TrailingLogs: *trailing,
 		HeartbeatTimeout: *hb, ElectionTimeout: *el,
 		Logger: log, WorkFactor: workFactor(), MinFree: mb(*minFree),
+		// Tests of the state machine's own refusals (HostileDevice).
+		NoPushCheck: os.Getenv("COMMUNEKIT_TEST_NO_PUSH_CHECK") == "1",
 	}
 	if *restore != "" {
 		h, err := node.Restore(cfg, *restore)

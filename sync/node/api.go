@@ -214,8 +214,10 @@ func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 	if h.Seq > ch.Seq+1 {
 		return nil, &protocol.Error{Code: protocol.CodeGap, Expected: ch.Seq + 1, Message: fmt.Sprintf("device %s sent batch %d, the district expects batch %d first", h.Sender, h.Seq, ch.Seq+1)}
 	}
-	if e := n.precheck(sealed, crt, ch); e != nil {
-		return nil, e
+	if !n.cfg.NoPushCheck {
+		if e := n.precheck(sealed, crt, ch); e != nil {
+			return nil, e
+		}
 	}
 	res := n.prop.submit(sealed)
 	if res.Err != nil {
