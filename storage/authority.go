@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Authority by effect (opcheck.go says why). Whatever an operation calls
@@ -139,7 +140,14 @@ type simRecord struct {
 	p  *Person    // nil: a household, or a person the district does not hold
 	h  *Household // nil: a person, or a household the district does not hold
 	rc []string
+	// ops are the batch's operations on the record so far; multi, the
+	// address fields they left with more than one head.
+	ops   []*Op
+	multi map[Field]bool
 }
+
+// addressFields decide which commune a person belongs to.
+var addressFields = [numFields]bool{FieldPermanentAddressCode: true, FieldCurrentAddressCode: true, FieldTemporaryAddressCode: true}
 
 // CheckBatch runs the checks of a batch signed by snd, whose last
 // accepted operation before it was number after, against the store as it
@@ -181,7 +189,9 @@ func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, sim map[ID]*
 		return refuse(op, RefusedInvalid, RuleSeqReused, "operation %d of device %s was applied already (the district holds operations up to %d): an applied operation is never replaced", op.Seq, op.Device, after), nil
 	case op.Seq != 0 && op.Seq != want:
 		return refuse(op, RefusedInvalid, RuleSeqGap, "operation %d comes where the district expects operation %d: operation numbers run on without a gap", op.Seq, want), nil
-	case op.Officer != snd.Officer:
+	case op.Officer != snd.Officer && strings.TrimSpace(norm.NFC.String(op.Officer)) != snd.Officer:
+		// A certificate names the officer as a clean name (NFC, trimmed);
+		// the profile may hold the name as it was typed.
 		return refuse(op, RefusedOfficer, RuleOfficerName, "operation %d names officer %q; the device's certificate is %q's", op.Seq, op.Officer, snd.Officer), nil
 	}
 	if r := checkOp(op, &a.memo); r != nil {
@@ -229,8 +239,17 @@ func (a *applier) checkPersonAuthority(snd *Sender, op *Op, sim map[ID]*simRecor
 		cp := *before
 		after = &cp
 	}
-	for _, c := range op.Changes {
-		after.Values[c.Field] = c.New
+	prev := sim[op.ID]
+	sr := &simRecord{rc: rc, multi: map[Field]bool{}}
+	if prev != nil {
+		sr.ops = slices.Clone(prev.ops)
+		for f := range prev.multi {
+			sr.multi[f] = true
+		}
+	}
+	sr.ops = append(sr.ops, op)
+	if err := a.simulatePerson(after, op, sr, creating); err != nil {
+		return nil, err
 	}
 	var was []string
 	if !creating {
@@ -267,12 +286,60 @@ func (a *applier) checkPersonAuthority(snd *Sender, op *Op, sim map[ID]*simRecor
 			}
 		}
 	}
-	sr := &simRecord{p: after, rc: rc}
+	sr.p = after
 	if personCommunes(after) == nil {
 		sr.rc = is
 	}
 	sim[op.ID] = sr
 	return nil, nil
+}
+
+// simulatePerson applies op's changes to after as the merge will: which
+// commune the person belongs to after the operation is what the merge
+// makes of it, not what the operation asks. A change that saw the field's
+// current version, on a field with one head, replaces it; any other change
+// of an address field is settled from all the record's operations (the
+// history, the entry's earlier batches, this batch's operations up to op),
+// which may leave another value showing. Other fields do not decide a
+// commune: they are taken as asked.
+func (a *applier) simulatePerson(after *Person, op *Op, sr *simRecord, creating bool) error {
+	v := op.Version()
+	for _, c := range op.Changes {
+		f := Field(c.Field)
+		if !addressFields[f] {
+			after.Values[f], after.Versions[f] = c.New, v
+			continue
+		}
+		fast := c.Seen == after.Versions[f] && versionLess(after.Versions[f], v) && !sr.multi[f]
+		if fast && !creating {
+			multi, ok := a.multi[fieldKey{op.ID, f}]
+			if !ok {
+				var err error
+				if multi, err = hasConflict(a.txn, op.ID, f); err != nil {
+					return err
+				}
+			}
+			fast = !multi
+		}
+		if fast {
+			after.Values[f], after.Versions[f] = c.New, v
+			continue
+		}
+		h := &history{txn: a.hist.txn, extra: map[ID][]*Op{op.ID: append(slices.Clone(a.hist.extra[op.ID]), sr.ops...)}}
+		heads, err := fieldHeads(h, op.ID, f)
+		if err != nil {
+			return err
+		}
+		if len(heads) == 0 {
+			continue
+		}
+		top := heads[len(heads)-1]
+		after.Values[f], after.Versions[f] = top.Value, top.Version
+		if len(heads) > 1 {
+			sr.multi[f] = true
+		}
+	}
+	return nil
 }
 
 func communeList(cs []string) string {

@@ -366,6 +366,14 @@ func openUnlocked(dir string, m marker, key, ident []byte, o Options) (*Store, e
 		s.db.Close()
 		return nil, err
 	}
+	if s.profile.Kind == KindCommune {
+		// A rewrite of unsent changes a crash interrupted is finished
+		// before anything reads them (rework.go).
+		if err := s.resumeRework(); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
 	s.clock = NewClock(s.ctr.HLC, s.now)
 	s.startGC(o.GCInterval)
 	return s, nil
@@ -539,6 +547,15 @@ func (s *Store) Close() error {
 		s.lock = nil
 	}
 	return err
+}
+
+// LastClock is the last reading this device's clock issued or observed:
+// its next change is stamped after it.
+func (s *Store) LastClock() HLC {
+	if s.clock == nil {
+		return 0
+	}
+	return s.clock.Last()
 }
 
 // WallClock is the store's reading of the wall clock (Options.Now), the

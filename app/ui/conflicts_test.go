@@ -33,7 +33,7 @@ func conflictsApp(t *testing.T, role cert.Role) (*App, *storage.Store, *fixture.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fixture.Enrol(s, "Phạm Văn Giám", role); err != nil {
+	if err := fixture.Enrol(s, role); err != nil {
 		t.Fatal(err)
 	}
 	w := a.NewWindow("test")

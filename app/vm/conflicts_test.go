@@ -19,7 +19,7 @@ func mustConflicts(t *testing.T, role cert.Role) (*storage.Store, *fixture.Made,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fixture.Enrol(s, "Phạm Văn Giám", role); err != nil {
+	if err := fixture.Enrol(s, role); err != nil {
 		t.Fatal(err)
 	}
 	c := NewConflicts(mustTr(t), s)

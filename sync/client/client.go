@@ -112,6 +112,13 @@ type Result struct {
 	// when they agree or no answer came). Changes are stamped with the
 	// laptop's clock: see ClockWarning.
 	ClockOffset int64 `json:"clock_offset_s,omitempty"`
+	// Refused are this device's changes the district refused in this
+	// sync: withdrawn (the store's refused list keeps them for the
+	// officer to correct); the others went on.
+	Refused []RefusedChange `json:"refused,omitempty"`
+	// Restamped counts the changes stamped again after the district
+	// refused them for a clock ahead of its own.
+	Restamped int `json:"restamped,omitempty"`
 }
 
 // ClockWarning is how far the laptop's clock may be from the district's
@@ -166,6 +173,7 @@ type run struct {
 	cert     *cert.Certificate
 	district identity.DistrictPublic
 	certSent bool
+	reworks  int
 	res      *Result
 	log      *slog.Logger
 }
@@ -231,6 +239,9 @@ func (r *run) seal() error {
 	}
 	made, err := z.Seal(r.s)
 	r.res.Sealed += len(made)
+	for _, ro := range z.Withheld {
+		r.res.Refused = append(r.res.Refused, RefusedChange{Seq: ro.Seq, Record: ro.Op.ID.String(), Rule: ro.Rule, Message: ro.Message})
+	}
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,14 @@ func advice(code string) string {
 		return "The district does not know this device even after it sent its certificate: enrol it again"
 	case protocol.CodeNotFound:
 		return "Is --node the address of a district node?"
+	case protocol.CodeForbidden:
+		return "Only a supervisor's device may do this"
+	case protocol.CodeInvalidOperation:
+		return "The district cannot accept a change this program made: update communekit on this computer, and tell the district administrator"
+	case protocol.CodeWrongOfficer:
+		return "The changes name another officer than this device's certificate: enrol this device again for its officer"
+	case protocol.CodeClockAhead:
+		return "Set this computer's date, time and time zone, then sync again"
 	}
 	return ""
 }

@@ -56,7 +56,13 @@ func (r *run) pull(ctx context.Context) error {
 			MetaCursor: binary.BigEndian.AppendUint64(nil, b.Header.Seq),
 			MetaLast:   last,
 		}
-		res, err := r.s.ApplyOps(b.Ops, storage.ApplyOptions{Index: true, ObserveClock: true, Meta: meta})
+		// A laptop whose clock ran ahead must not carry this one with it:
+		// the clock moves at most a day past the district's time.
+		limit := storage.HLC(0)
+		if date, err := http.ParseTime(a.header.Get("Date")); err == nil {
+			limit = ClockLimit(date)
+		}
+		res, err := r.s.ApplyOps(b.Ops, storage.ApplyOptions{Index: true, ObserveClock: true, ClockLimit: limit, Meta: meta})
 		if err != nil {
 			return err
 		}

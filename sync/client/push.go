@@ -55,6 +55,15 @@ func (r *run) push(ctx context.Context) error {
 			}
 			continue
 		}
+		if errors.As(err, &ref) && reworkable(ref.Err) {
+			// Withdrawn or stamped again, and sealed anew: the district
+			// expects the same batch number again.
+			if err := r.rework(b, ref.Err); err != nil {
+				return err
+			}
+			next = b.N
+			continue
+		}
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
@@ -288,7 +289,14 @@ func (im *importer) apply(r *FileResult, b []byte) {
 			continue // received before (an online sync, or this file's start again)
 		}
 		meta := map[string][]byte{MetaCursor: binary.BigEndian.AppendUint64(nil, bt.Header.Seq)}
-		res, err := im.s.ApplyOps(bt.Ops, storage.ApplyOptions{Index: true, ObserveClock: true, Meta: meta})
+		// What the file carries the district accepted before it made the
+		// file (its signed time): the device's clock moves at most a day
+		// past that.
+		limit := storage.HLC(0)
+		if r.Made > 0 {
+			limit = ClockLimit(time.Unix(r.Made, 0))
+		}
+		res, err := im.s.ApplyOps(bt.Ops, storage.ApplyOptions{Index: true, ObserveClock: true, ClockLimit: limit, Meta: meta})
 		if err != nil {
 			im.refuse(r, FileCodeStore, fmt.Errorf("applying district file %s: %w", filepath.Base(r.Path), err))
 			return

@@ -65,6 +65,9 @@ func Install(s *storage.Store, c *cert.Certificate, d identity.DistrictPublic, n
 	if c.Device.ID != pub.ID || c.Device.AgeRecipient != pub.AgeRecipient || !bytes.Equal(c.Device.SignKey, pub.SignKey) {
 		return fmt.Errorf("this certificate is for device %s, not this device (%s): install it on the laptop that made the request", c.Device.ID, pub.ID)
 	}
+	if officer := identity.CleanName(s.Profile().Officer); c.Officer != officer {
+		return fmt.Errorf("the certificate is for officer %q, and this profile is %q's: the district signs each officer's own request (`kitctl enrol request` on this laptop)", c.Officer, officer)
+	}
 	if !c.Covers(s.Profile().Commune) {
 		return fmt.Errorf("the certificate covers communes %v, not this profile's commune %s: ask the district to sign again with --commune %s", c.Communes, s.Profile().Commune, s.Profile().Commune)
 	}
@@ -112,9 +115,9 @@ func Enrolment(s *storage.Store) (*cert.Certificate, identity.DistrictPublic, er
 
 // SealerFor returns a sealer for the profile's enrolled district.
 func SealerFor(s *storage.Store, maxOps int) (*Sealer, error) {
-	_, d, err := Enrolment(s)
+	c, d, err := Enrolment(s)
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{Device: s.DeviceKeys(), District: d, MaxOps: maxOps}, nil
+	return &Sealer{Device: s.DeviceKeys(), District: d, MaxOps: maxOps, Officer: c.Officer}, nil
 }

@@ -42,6 +42,13 @@ type Sealer struct {
 	Device   *identity.Device
 	District identity.DistrictPublic
 	MaxOps   int // DefaultMaxOps when 0
+	// Officer is the officer of the device's certificate: operations that
+	// name another are held back, as the district would refuse them.
+	Officer string
+	// Withheld are the operations the last Seal held back: the district
+	// would refuse them (storage.CheckOp). The store's refused list keeps
+	// them for the officer to correct.
+	Withheld []storage.RefusedOp
 }
 
 // Seal seals every unbatched operation of s into as many batches as needed
@@ -57,6 +64,9 @@ func (z *Sealer) Seal(s *storage.Store) ([]*storage.OutBatch, error) {
 	max := z.MaxOps
 	if max <= 0 {
 		max = DefaultMaxOps
+	}
+	if err := z.holdBack(s); err != nil {
+		return nil, err
 	}
 	var made []*storage.OutBatch
 	for {
@@ -87,6 +97,39 @@ func (z *Sealer) Seal(s *storage.Store) ([]*storage.OutBatch, error) {
 		}
 		made = append(made, b)
 	}
+}
+
+// holdBack runs the district's checks of each operation alone on the
+// operations not sealed yet, and withdraws those the district would
+// refuse, so that an honest device is never refused: a save that slipped
+// past validation (a value this version no longer takes as it was stored)
+// reaches the officer as a refused change, not the district as an invalid
+// batch.
+func (z *Sealer) holdBack(s *storage.Store) error {
+	z.Withheld = nil
+	ops, err := s.Unbatched(0)
+	if err != nil {
+		return err
+	}
+	withdraw := map[uint64]storage.Refusal{}
+	for _, op := range ops {
+		if r := storage.CheckOp(op); r != nil {
+			withdraw[op.Seq] = storage.Refusal{Rule: r.Rule, Message: r.Message}
+			continue
+		}
+		if z.Officer != "" && identity.CleanName(op.Officer) != z.Officer {
+			withdraw[op.Seq] = storage.Refusal{Rule: storage.RuleOfficerName, Message: fmt.Sprintf("operation %d names officer %q; this device's certificate is %q's", op.Seq, op.Officer, z.Officer)}
+		}
+	}
+	if len(withdraw) == 0 {
+		return nil
+	}
+	res, err := s.Rework(storage.Rework{Withdraw: withdraw})
+	if err != nil {
+		return fmt.Errorf("holding back changes the district would refuse: %w", err)
+	}
+	z.Withheld = res.Withdrawn
+	return nil
 }
 
 // FileName is the name of batch n's file: "000001.ckb".
