@@ -444,6 +444,24 @@ func (a *applier) applyOp(op *Op, snd *Sender) error {
 		if p, err := getPerson(txn, op.ID); err == nil {
 			communeOf(p, &a.communes)
 		}
+	case KindNotice:
+		// The district's word about a conflict (a device): kept, and
+		// held so that the same notice again is skipped; never fed.
+		if op.Device != NoticeDevice || snd != nil {
+			return fmt.Errorf("%w: operation %s/%d is a notice", ErrInvalidOp, op.Device, op.Seq)
+		}
+		b, err := op.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		if err := txn.Set(rk, b); err != nil {
+			return err
+		}
+		if err := applyNotice(txn, op); err != nil {
+			return err
+		}
+		a.res.Applied++
+		return nil
 	default:
 		return fmt.Errorf("%w: %w: operation %s/%d changes a %s", ErrInvalidOp, ErrCorrupt, op.Device, op.Seq, op.Kind)
 	}
@@ -583,8 +601,35 @@ func (a *applier) finish() error {
 		return err
 	}
 	if o.Feed {
-		for _, ids := range append(grown, pairs...) {
-			if err := feedEachOther(txn, a.hist, ids, ctr); err != nil {
+		// A person of one commune in a conflict with one of another: the
+		// officers are told, not sent the other record (notice.go).
+		for _, ids := range grown {
+			if err := a.notify(NoticeSameIDNumber, ids); err != nil {
+				return err
+			}
+		}
+		for _, ids := range pairs {
+			if err := a.notify(NoticeDuplicate, ids); err != nil {
+				return err
+			}
+		}
+		// One whose conflict stays but who moved to another commune.
+		var movedOn []ID
+		for _, id := range a.order {
+			p, ok := a.persons[id]
+			if !ok || a.changed[id].old == nil {
+				continue
+			}
+			old := a.changed[id].old
+			if home(old) != home(p) || old.Values[FieldCurrentAddressCode] != p.Values[FieldCurrentAddressCode] || old.Values[FieldTemporaryAddressCode] != p.Values[FieldTemporaryAddressCode] {
+				movedOn = append(movedOn, id)
+			}
+		}
+		if len(movedOn) > 0 {
+			if err := a.notify(NoticeSameIDNumber, movedOn); err != nil {
+				return err
+			}
+			if err := a.notify(NoticeDuplicate, movedOn); err != nil {
 				return err
 			}
 		}

@@ -168,6 +168,9 @@ func (s *Store) CheckBatch(snd *Sender, after uint64, ops []*Op, at HLC) ([]OpRe
 // in order (none: the batch may be applied). An error is the disk's.
 func (a *applier) checkBatch(snd *Sender, after uint64, ops []*Op) ([]OpRefusal, error) {
 	var out []OpRefusal
+	if snd.Device == NoticeDevice && len(ops) > 0 {
+		return []OpRefusal{*refuse(ops[0], RefusedInvalid, RuleOtherDevice, "device %s is the district's notices': no device sends under it", NoticeDevice)}, nil
+	}
 	sim := map[ID]*simRecord{}
 	for i, op := range ops {
 		r, err := a.checkOne(snd, after, after+uint64(i)+1, op, sim)

@@ -268,7 +268,7 @@ func applyDecision(c *lists, txn *badger.Txn, op *Op, pending map[ID]*Person) ([
 	}
 	a, errA := get(op.ID)
 	b, errB := get(other)
-	if errA != nil || errB != nil {
+	if errA != nil && errB != nil {
 		// A decision about persons this store does not hold: kept in
 		// history only.
 		return nil, nil, nil
@@ -279,10 +279,15 @@ func applyDecision(c *lists, txn *badger.Txn, op *Op, pending map[ID]*Person) ([
 		if err := txn.Set(pairKey(prefixDistinct, op.ID, other), nil); err != nil {
 			return nil, nil, err
 		}
+		if errA != nil || errB != nil {
+			return nil, nil, nil // one of them is of another commune: nothing to re-check here
+		}
 	case DecisionMerge:
 		// other is retired into op.ID: out of the duplicate, ID number and
-		// household lists, its lookups redirected.
-		if op.ID == other || c.isRetired(op.ID) {
+		// household lists, its lookups redirected. An officer's device may
+		// hold only the person retired (the one kept is of another
+		// commune): it retires it all the same.
+		if errB != nil || op.ID == other || c.isRetired(op.ID) {
 			return nil, nil, nil
 		}
 		if err := txn.Set(appendID([]byte(prefixMerged), other), appendID(nil, op.ID)); err != nil {
@@ -298,8 +303,10 @@ func applyDecision(c *lists, txn *badger.Txn, op *Op, pending map[ID]*Person) ([
 			}
 			touched = append(touched, string(k))
 		}
-		if k := dupKey(a); k != nil {
-			touched = append(touched, string(k))
+		if errA == nil {
+			if k := dupKey(a); k != nil {
+				touched = append(touched, string(k))
+			}
 		}
 		return touched, []ID{other}, nil
 	default:

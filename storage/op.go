@@ -14,6 +14,10 @@ const (
 	// KindDecision is a supervisor's decision about two persons (ID is
 	// the first; its one change names the second): see duplicate.go.
 	KindDecision
+	// KindNotice is the district's notice that a person is in a conflict
+	// with a person of another commune (notice.go). Only a district
+	// makes one.
+	KindNotice
 )
 
 func (k EntityKind) String() string {
@@ -24,6 +28,8 @@ func (k EntityKind) String() string {
 		return "household"
 	case KindDecision:
 		return "decision"
+	case KindNotice:
+		return "notice"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -160,6 +166,9 @@ func (o *Op) FieldName(c Change) string {
 	}
 	if o.Kind == KindDecision {
 		return DecisionKind(c.Field).String()
+	}
+	if o.Kind == KindNotice {
+		return NoticeKind(c.Field).Conflict()
 	}
 	return Field(c.Field).String()
 }

@@ -240,6 +240,8 @@ func checkOp(op *Op, memo *valueMemo) *OpRefusal {
 		return checkHouseholdOp(op, memo)
 	case KindDecision:
 		return checkDecisionOp(op)
+	case KindNotice:
+		return refuse(op, RefusedInvalid, RuleUnknownKind, "operation %d is a conflict notice: only the district makes those", op.Seq)
 	}
 	return refuse(op, RefusedInvalid, RuleUnknownKind, "operation %d changes a %s, which this version does not know", op.Seq, op.Kind)
 }

@@ -445,7 +445,11 @@ func (s *Store) Person(id ID) (*Person, error) {
 	if kept, ok := s.MergedInto(id); ok {
 		// A person merged into another by a supervisor: the identifier
 		// leads to the person kept.
-		return s.person(kept)
+		p, err := s.person(kept)
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("person %s was merged by a supervisor into %s, a person of another commune: %w", id, kept, ErrNotFound)
+		}
+		return p, err
 	}
 	return s.person(id)
 }

@@ -284,42 +284,6 @@ func dedupeSorted[T comparable](s []T) []T {
 	return out
 }
 
-// feedEachOther feeds each person's operations to the communes of the
-// others, so that the supervisors of every commune concerned see the whole
-// conflict (devices skip what they hold).
-func feedEachOther(txn *badger.Txn, h *history, ids []ID, ctr *counters) error {
-	communes := make([]communeSet, len(ids))
-	for i, id := range ids {
-		p, err := getPerson(txn, id)
-		if err != nil {
-			return err
-		}
-		communeOf(p, &communes[i])
-	}
-	for i, id := range ids {
-		var to []string
-		for j := range ids {
-			if j == i {
-				continue
-			}
-			for _, c := range communes[j] {
-				if !communes[i].has(c) {
-					to = append(to, c)
-				}
-			}
-		}
-		sort.Strings(to)
-		to = dedupeSorted(to)
-		if len(to) == 0 {
-			continue
-		}
-		if err := refeedRecord(txn, h, id, to, ctr, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // SemanticConflicts returns the semantic conflicts the store holds.
 func (s *Store) SemanticConflicts() ([]SemanticConflict, error) {
 	if s.db == nil {
@@ -929,11 +893,14 @@ type ConflictSet struct {
 	Duplicates []DuplicateConflict
 	Persons    []PersonConflict
 	Households []HouseholdConflict
+	// Notices are this device's persons in a conflict with a person of
+	// another commune, which a supervisor of both decides (notice.go).
+	Notices []ConflictNotice
 }
 
 // Len counts the conflicts of every kind.
 func (c *ConflictSet) Len() int {
-	return len(c.Field) + len(c.SameID) + len(c.Duplicates) + len(c.Persons) + len(c.Households)
+	return len(c.Field) + len(c.SameID) + len(c.Duplicates) + len(c.Persons) + len(c.Households) + len(c.Notices)
 }
 
 // AllConflicts reads every open conflict of every kind: what a supervisor's
@@ -954,6 +921,9 @@ func (s *Store) AllConflicts() (*ConflictSet, error) {
 		return nil, err
 	}
 	if c.Households, err = s.HouseholdConflicts(); err != nil {
+		return nil, err
+	}
+	if c.Notices, err = s.ConflictNotices(&c); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -114,6 +114,8 @@ type counters struct {
 	// this node applied: a node's sense of "now" (a device's clock must
 	// not decide how old a move out is).
 	Now HLC `json:"now,omitempty"`
+	// Notices numbers the district's conflict notices (notice.go).
+	Notices uint64 `json:"notices,omitempty"`
 }
 
 // Options tune a store; the zero value is right for a commune laptop.

@@ -41,6 +41,10 @@ type Conflicts struct {
 // field conflict.
 const ConflictField = "field"
 
+// ConflictNotice is the kind of a row that tells the officer one of its
+// persons is in a conflict with a person of another commune.
+const ConflictNotice = "notice"
+
 // ConflictRow is one open conflict in the queue.
 type ConflictRow struct {
 	ID      string // kitctl's name: "PERSON/field", "duplicate:A+B", …
@@ -161,6 +165,12 @@ func (c *Conflicts) read() ([]ConflictRow, map[string]any, error) {
 	}
 	for _, dc := range dcs {
 		add(dc.Name(), storage.ConflictDuplicate, c.tr.T("conflicts.sum.duplicate", c.name(dc.A), c.commune(dc.A), c.name(dc.B), c.commune(dc.B)), dc)
+	}
+	// A person of this device in a conflict with a person of another
+	// commune, which a supervisor of both decides: the other record is
+	// not here.
+	for _, n := range all.Notices {
+		add(ConflictNotice+":"+n.Name(), ConflictNotice, c.tr.T("conflicts.sum.notice."+n.Kind.Conflict(), c.name(n.Person)), n)
 	}
 	return rows, items, nil
 }
@@ -295,6 +305,10 @@ func (c *Conflicts) Detail() *ConflictDetail {
 			d.Columns = append(d.Columns, c.personColumn(id, storage.FieldFullName, storage.FieldBirthDate, storage.FieldRelationshipToHead))
 			d.Correct = append(d.Correct, id)
 		}
+	case storage.ConflictNotice:
+		d.Explain = tr.T("conflicts.explain.notice."+x.Kind.Conflict(), c.name(x.Person))
+		d.Columns = []ConflictColumn{c.personColumn(x.Person, storage.FieldFullName, storage.FieldBirthDate, storage.FieldPermanentAddressCode, storage.FieldIDNumber)}
+		d.Correct = []storage.ID{x.Person}
 	case storage.DuplicateConflict:
 		d.Explain = tr.T("conflicts.explain.duplicate")
 		for _, id := range []storage.ID{x.A, x.B} {

@@ -107,6 +107,16 @@ func householdConflictJSON(s *storage.Store, hc storage.HouseholdConflict) map[s
 		"person_id": first, "field": storage.FieldRelationshipToHead.String(), "candidates": cs, "heads": len(hc.Heads)}
 }
 
+// noticeJSON is a district's notice: one of this device's persons is in a
+// conflict with a person of another commune (not held here).
+func noticeJSON(s *storage.Store, n storage.ConflictNotice) map[string]any {
+	out := map[string]any{"id": "notice:" + n.Name(), "kind": "notice", "conflict": n.Kind.Conflict(), "person": n.Person.String()}
+	if p, err := s.Person(n.Person); err == nil {
+		out["name"] = p.FullName()
+	}
+	return out
+}
+
 func personConflictJSON(s *storage.Store, pc storage.PersonConflict) map[string]any {
 	var cs []map[string]any
 	for i, r := range pc.Ops {
@@ -186,6 +196,9 @@ func conflictsList(e *env, args []string) error {
 		for _, hc := range all.Households {
 			out = append(out, householdConflictJSON(s, hc))
 		}
+		for _, n := range all.Notices {
+			out = append(out, noticeJSON(s, n))
+		}
 		return e.printJSON(out)
 	}
 	if all.Len() == 0 {
@@ -236,6 +249,13 @@ func conflictsList(e *env, args []string) error {
 	for _, hc := range all.Households {
 		fmt.Fprintf(e.stdout, "%s:%s/%s  household %s has %d head(s) among %d member(s): correct relationship_to_head with `kitctl person edit`\n",
 			storage.ConflictHeads, hc.Commune, hc.Number, hc.Number, len(hc.Heads), len(hc.Heads)+len(hc.Members))
+	}
+	for _, n := range all.Notices {
+		what := "has the ID number of a person of another commune"
+		if n.Kind == storage.NoticeDuplicate {
+			what = "is probably also a person of another commune"
+		}
+		fmt.Fprintf(e.stdout, "notice:%s  %s %s: a supervisor who covers both communes decides (correct the record if it was mistyped here)\n", n.Name(), name(n.Person), what)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package node
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,13 +185,19 @@ func TestCluster_MoveReachesTheNewCommuneWithHistory(t *testing.T) {
 }
 
 // One ID number on permanent residents of two communes: a
-// two_permanent_residences conflict on every node and on the supervisor.
+// two_permanent_residences conflict on every node. What reaches whom: a
+// supervisor who covers both communes holds both records and sees the
+// conflict; each commune's officers, and a supervisor of one commune,
+// hold only their own person and are told it is in a conflict with a
+// person of another commune (a notice), never sent that person. Settled,
+// the notices close everywhere.
 func TestCluster_SameIDNumberAcrossCommunes(t *testing.T) {
 	c := newTestCluster(t, 3, nil)
 	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
 	b := newDevice(t, c.d, "12472", "Vàng Seo Dìn", cert.RoleOfficer)
-	sup := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
-	c.registerAll(t, a, b, sup)
+	supA := newDevice(t, c.d, "00769", "Hoàng Thị Mai", cert.RoleSupervisor)
+	sup := newDeviceOf(t, c.d, []string{"00769", "12472"}, "Hoàng Văn Thụ", cert.RoleSupervisor, nil)
+	c.registerAll(t, a, b, supA, sup)
 	idn := storage.MakeIDNumber("002", "Nam", 1990, 4242)
 	add := func(dv *device, name, commune string) *storage.Person {
 		return dv.addPerson(t, storage.Values{storage.FieldFullName: name, storage.FieldBirthDate: "1990", storage.FieldSex: "Nam",
@@ -206,15 +214,32 @@ func TestCluster_SameIDNumberAcrossCommunes(t *testing.T) {
 			t.Fatalf("node %s: %+v, %v", n.cfg.ID, sc, err)
 		}
 	}
-	// The supervisor of the first commune sees both persons, the other
-	// commune's too.
+	// The supervisor of both communes holds both persons and sees the
+	// conflict itself.
 	pull(t, sup, c.nodes[2].Addr())
-	sc, err := sup.s.SemanticConflicts()
-	if err != nil || len(sc) != 1 {
-		t.Fatalf("the supervisor's device: %+v, %v", sc, err)
+	set, err := sup.s.AllConflicts()
+	if err != nil || len(set.SameID) != 1 || len(set.Notices) != 0 {
+		t.Fatalf("the supervisor of both communes: %+v, %v", set, err)
 	}
-	if _, err := sup.s.Person(pb.ID); err != nil {
-		t.Fatalf("the other commune's person did not reach the supervisor: %v", err)
+	for _, id := range []storage.ID{pa.ID, pb.ID} {
+		if _, err := sup.s.Person(id); err != nil {
+			t.Fatalf("the supervisor of both communes lacks %s: %v", id, err)
+		}
+	}
+	// Each officer, and the supervisor of one commune, holds its own
+	// person only, with a notice.
+	for _, x := range []struct {
+		dv         *device
+		own, other storage.ID
+	}{{a, pa.ID, pb.ID}, {b, pb.ID, pa.ID}, {supA, pa.ID, pb.ID}} {
+		pull(t, x.dv, c.nodes[0].Addr())
+		if _, err := x.dv.s.Person(x.other); err == nil {
+			t.Fatalf("%s received %s, a person of another commune", x.dv.s.Profile().Officer, x.other)
+		}
+		set, err := x.dv.s.AllConflicts()
+		if err != nil || len(set.SameID) != 0 || len(set.Notices) != 1 || set.Notices[0].Person != x.own || set.Notices[0].Kind != storage.NoticeSameIDNumber {
+			t.Fatalf("%s's conflicts: %+v, %v", x.dv.s.Profile().Officer, set, err)
+		}
 	}
 	// Correcting one ID number settles it everywhere.
 	if _, _, err := b.s.EditPerson(pb.ID, storage.Values{storage.FieldIDNumber: storage.MakeIDNumber("002", "Nam", 1990, 4243)}, storage.SaveOptions{Reason: "nhập sai"}); err != nil {
@@ -227,13 +252,19 @@ func TestCluster_SameIDNumberAcrossCommunes(t *testing.T) {
 			t.Fatalf("node %s still has %+v", n.cfg.ID, sc)
 		}
 	}
-	pull(t, sup, c.nodes[0].Addr())
-	if sc, _ := sup.s.SemanticConflicts(); len(sc) != 0 {
-		t.Fatalf("the supervisor still sees %+v", sc)
+	for _, dv := range []*device{a, b, supA, sup} {
+		pull(t, dv, c.nodes[0].Addr())
+		if n, _ := dv.s.OpenConflicts(); n != 0 {
+			set, _ := dv.s.AllConflicts()
+			t.Fatalf("%s still sees %+v", dv.s.Profile().Officer, set)
+		}
 	}
-	_ = pa
 }
 
+// A probable duplicate across two communes, merged by a supervisor of
+// both: the nodes redirect the retired identifier; the officer of the
+// retired person's commune no longer holds them (they live on as a person
+// of the other commune), and the other officer never received them.
 func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
 	c := newTestCluster(t, 3, nil)
 	a := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
@@ -253,6 +284,13 @@ func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
 	for _, n := range c.nodes {
 		if dc, err := n.Store().DuplicateConflicts(); err != nil || len(dc) != 1 {
 			t.Fatalf("node %s duplicates: %+v %v", n.cfg.ID, dc, err)
+		}
+	}
+	for _, dv := range []*device{a, b} {
+		pull(t, dv, c.nodes[1].Addr())
+		set, _ := dv.s.AllConflicts()
+		if len(set.Duplicates) != 0 || len(set.Notices) != 1 || set.Notices[0].Kind != storage.NoticeDuplicate {
+			t.Fatalf("%s's conflicts: %+v", dv.s.Profile().Officer, set)
 		}
 	}
 	pull(t, sup, c.nodes[2].Addr())
@@ -277,11 +315,9 @@ func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
 	// Both officers' devices learn it on their next pull.
 	for _, dv := range []*device{a, b} {
 		pull(t, dv, c.nodes[0].Addr())
-		if dc, _ := dv.s.DuplicateConflicts(); len(dc) != 0 {
-			t.Errorf("%s still sees %+v", dv.s.Profile().Officer, dc)
-		}
-		if p, err := dv.s.Person(pb.ID); err != nil || p.ID != pa.ID {
-			t.Errorf("%s: the retired identifier leads to %v, %v", dv.s.Profile().Officer, p, err)
+		if n, _ := dv.s.OpenConflicts(); n != 0 {
+			set, _ := dv.s.AllConflicts()
+			t.Errorf("%s still sees %+v", dv.s.Profile().Officer, set)
 		}
 		hits, err := dv.s.Search("giang a pao", 10)
 		if err != nil {
@@ -292,6 +328,15 @@ func TestCluster_DuplicateAcrossCommunesMergedBySupervisor(t *testing.T) {
 				t.Errorf("%s: search still finds the retired person %s", dv.s.Profile().Officer, pb.ID)
 			}
 		}
+	}
+	if p, err := a.s.Person(pa.ID); err != nil || p.FullName() != "Giàng A Páo" {
+		t.Errorf("the officer of the person kept: %v, %v", p, err)
+	}
+	if _, err := b.s.Person(pb.ID); !errors.Is(err, storage.ErrNotFound) || !strings.Contains(err.Error(), "another commune") {
+		t.Errorf("the officer of the person retired: %v", err)
+	}
+	if n, _, _ := b.s.Counts(); n != 0 {
+		t.Errorf("the officer of the person retired counts %d persons", n)
 	}
 	// On the supervisor's own device too, at once.
 	hits, _ := sup.s.Search("giang a pao", 10)

@@ -74,6 +74,10 @@ func (r *Registry) Sign(req *cert.Request, role cert.Role, communes []string, va
 	if err := checkCommunes(req, communes); err != nil {
 		return nil, err
 	}
+	if storage.DeviceID(req.Device.ID) == storage.NoticeDevice {
+		// The district's own notices carry this device ID (storage/notice.go).
+		return nil, fmt.Errorf("device ID %s is reserved for the district's notices: make a new request on the device", req.Device.ID)
+	}
 	serial, err := r.serial()
 	if err != nil {
 		return nil, err
