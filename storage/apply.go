@@ -54,7 +54,7 @@ func (s *Store) BeginApply(o ApplyOptions) (*Apply, error) {
 	// it was before the transaction, plus the operations applied in it.
 	ro := s.db.NewTransaction(false)
 	txn := s.db.NewTransaction(true)
-	return &Apply{s: s, ro: ro, txn: txn, a: newApplier(s, txn, ro, o)}, nil
+	return &Apply{s: s, ro: ro, txn: txn, a: newApplier(s, txn, ro, o, s.ctr)}, nil
 }
 
 // Batch checks ops, a batch signed by snd whose last accepted operation
@@ -195,13 +195,15 @@ type applier struct {
 	memo        valueMemo
 }
 
-func newApplier(s *Store, txn, ro *badger.Txn, o ApplyOptions) *applier {
+// newApplier starts an applier from the counters ctr (the store's, read
+// under s.mu; the checks alone need none).
+func newApplier(s *Store, txn, ro *badger.Txn, o ApplyOptions, ctr counters) *applier {
 	// Maps sized for an entry of new persons, the usual case: an entry of
 	// thousands of operations otherwise rehashes each of them a dozen
 	// times.
 	n := o.SizeHint
 	return &applier{
-		s: s, o: o, txn: txn, ro: ro, ctr: s.ctr,
+		s: s, o: o, txn: txn, ro: ro, ctr: ctr,
 		hist:       &history{txn: ro, extra: make(map[ID][]*Op, n)},
 		persons:    make(map[ID]*Person, n),
 		households: map[ID]*Household{},
@@ -521,7 +523,12 @@ func (a *applier) applyOp(op *Op, snd *Sender) error {
 func (a *applier) finish() error {
 	txn, ctr, o := a.txn, &a.ctr, a.o
 	if o.Time > ctr.Now {
+		// How far the node has got, not what it holds: out of the
+		// digest, so an entry that changed nothing leaves it as it was.
 		ctr.Now = o.Time
+		if err := txn.Set([]byte(prefixUserMeta+metaNow), u64b(uint64(ctr.Now))); err != nil {
+			return err
+		}
 	}
 	for _, id := range a.order {
 		if p, ok := a.persons[id]; ok {

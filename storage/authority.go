@@ -10,6 +10,8 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/communekit/communekit/storage/refdata"
 )
 
 // Authority by effect (opcheck.go says why). Whatever an operation calls
@@ -160,7 +162,7 @@ func (s *Store) CheckBatch(snd *Sender, after uint64, ops []*Op, at HLC) ([]OpRe
 	}
 	txn := s.db.NewTransaction(false)
 	defer txn.Discard()
-	a := newApplier(s, txn, txn, ApplyOptions{Time: at})
+	a := newApplier(s, txn, txn, ApplyOptions{Time: at}, counters{})
 	return a.checkBatch(snd, after, ops)
 }
 
@@ -452,4 +454,72 @@ func (c RefusalClass) String() string {
 		return "clock_ahead"
 	}
 	return fmt.Sprintf("class(%d)", uint8(c))
+}
+
+// deviceScope is the communes a commune device may change records of, as
+// its certificate says (sorted), or nil when there is no limit (a device
+// not enrolled yet, a district profile, an administrator's certificate).
+func (s *Store) deviceScope() ([]string, error) {
+	if s.profile.Kind != KindCommune {
+		return nil, nil
+	}
+	// Before enrolment nothing is sent anywhere: the certificate decides.
+	b, err := s.GetMeta(metaScope)
+	if errors.Is(err, ErrNotFound) || err == nil && len(b) == 0 {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sc := strings.Split(string(b), ",")
+	slices.Sort(sc)
+	return sc, nil
+}
+
+// communeWords names a commune for an officer: its name and code.
+func communeWords(code string) string {
+	if u, ok := refdata.Commune2025(code); ok {
+		return fmt.Sprintf("%s %s (%s)", u.Type, u.Name, code)
+	}
+	return code
+}
+
+// checkDeviceScope is the district's commune rule run where a change is
+// made, so that an officer is told at once instead of the change being
+// refused at the next sync: the record belongs to one of the device's
+// communes before the change (old; nil for a new record) and after it
+// (p), but for a move out, which changes only where the person lives and
+// the household. A record with no address at all passes: its commune is
+// the district's to know.
+func checkDeviceScope(scope []string, old, p *Person, ev Event) Problems {
+	if scope == nil {
+		return nil
+	}
+	snd := &Sender{Communes: scope}
+	if old != nil {
+		if was := personCommunes(old); was != nil && !snd.coversAny(was) {
+			c := communeWords(was[0])
+			return Problems{{Field: FieldPermanentAddressCode, Code: "out_of_scope",
+				Vi: fmt.Sprintf("%s thuộc %s, không phải xã của máy này: chỉ cán bộ xã đó sửa được hồ sơ. Nếu người này chuyển đến đây, hãy ghi nhận chuyển đến sau khi xã đó ghi nhận chuyển đi", old.FullName(), c),
+				En: fmt.Sprintf("%s belongs to %s, not to this device's communes: only that commune's officers may change the record. If the person moved here, record the move in once that commune has recorded the move out", old.FullName(), c)}}
+		}
+	}
+	is := personCommunes(p)
+	if is == nil || snd.coversAny(is) {
+		return nil
+	}
+	c := communeWords(is[0])
+	if ev != EventMoveOut || old == nil {
+		return Problems{{Field: FieldPermanentAddressCode, Code: "out_of_scope",
+			Vi: fmt.Sprintf("Lưu như vậy đưa hồ sơ sang %s, không phải xã của máy này. Người chuyển đi xã khác được ghi bằng sự kiện Chuyển đi; người ở xã khác do cán bộ xã đó nhập", c),
+			En: fmt.Sprintf("Saved like this, the record would belong to %s, not to this device's communes. A person who leaves for another commune is recorded with the Move out event; a person of another commune is entered by its officers", c)}}
+	}
+	for f := Field(1); f < numFields; f++ {
+		if old.Values[f] != p.Values[f] && !residenceFields[f] {
+			return Problems{{Field: f, Code: "move_out_fields",
+				Vi: fmt.Sprintf("Chuyển đi %s chỉ thay đổi nơi ở và hộ; sửa %s bằng một lần sửa riêng trước khi ghi chuyển đi", c, f.Label("vi")),
+				En: fmt.Sprintf("A move out to %s changes only where the person lives and the household; correct %s separately before recording the move", c, f.Label("en"))}}
+		}
+	}
+	return nil
 }

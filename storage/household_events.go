@@ -42,6 +42,10 @@ func (s *Store) EditPersons(edits []PersonEdit, o SaveOptions) ([]*Person, error
 	if ev == 0 {
 		ev = EventCorrection
 	}
+	scope, err := s.deviceScope()
+	if err != nil {
+		return nil, err
+	}
 	ctr := s.ctr
 	ws := &writeSet{}
 	final := map[ID]*Person{}
@@ -81,6 +85,9 @@ func (s *Store) EditPersons(edits []PersonEdit, o SaveOptions) ([]*Person, error
 		}
 		if probs := ValidatePerson(&p, s.today()); len(probs) > 0 {
 			return nil, namedProblems(old, dedupeProblems(probs))
+		}
+		if probs := checkDeviceScope(scope, old, &p, ev); len(probs) > 0 {
+			return nil, namedProblems(old, probs)
 		}
 		// checkConsistency checks the ID number, the parents, and
 		// registers a new household; its head rule looks at one person

@@ -111,6 +111,9 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	}
 	rep = &ImportReport{Rejected: []RowError{}, DryRun: o.DryRun}
 	im := &importer{s: s, ctr: s.ctr, ids: map[string]int{}, hh: map[string]ID{}, heads: map[string]int{}, filePersons: map[string]int{}}
+	if im.scope, err = s.deviceScope(); err != nil {
+		return nil, err
+	}
 	cc, err := im.loadStoreKeys()
 	if err != nil {
 		return nil, err
@@ -330,6 +333,7 @@ func (s *Store) commitImportChunk(pc *preparedChunk, cc *counterCache, maxSets *
 
 type importer struct {
 	s             *Store
+	scope         []string // the device's communes (nil: no limit)
 	ctr           counters
 	line          int
 	accepted      int
@@ -415,6 +419,9 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 	ctr.Persons++
 	p, probs := s.prepareNewRow(id, cols, rec, &im.canon)
 	if len(probs) > 0 {
+		return nil, probs
+	}
+	if probs := checkDeviceScope(im.scope, nil, p, EventRegister); len(probs) > 0 {
 		return nil, probs
 	}
 	key := importIdentity(p)

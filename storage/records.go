@@ -221,6 +221,13 @@ func (s *Store) AddPerson(vals Values, o SaveOptions) (*Person, error) {
 	if len(probs) > 0 {
 		return nil, probs
 	}
+	scope, err := s.deviceScope()
+	if err != nil {
+		return nil, err
+	}
+	if probs := checkDeviceScope(scope, nil, p, o.Event); len(probs) > 0 {
+		return nil, probs
+	}
 	if err := s.checkNotPresent(p); err != nil {
 		return nil, err
 	}
@@ -315,14 +322,21 @@ func (s *Store) EditPerson(id ID, vals Values, o SaveOptions) (*Person, *Op, err
 	if probs := ValidatePerson(&p, s.today()); len(probs) > 0 {
 		return nil, nil, dedupeProblems(probs)
 	}
+	ev := o.Event
+	if ev == 0 {
+		ev = EventCorrection
+	}
+	scope, err := s.deviceScope()
+	if err != nil {
+		return nil, nil, err
+	}
+	if probs := checkDeviceScope(scope, old, &p, ev); len(probs) > 0 {
+		return nil, nil, probs
+	}
 	ctr := s.ctr
 	ws := &writeSet{}
 	if err := s.checkConsistency(&p, old, ws, &ctr); err != nil {
 		return nil, nil, err
-	}
-	ev := o.Event
-	if ev == 0 {
-		ev = EventCorrection
 	}
 	op := s.nextOp(&ctr, KindPerson, id, ev, o.Reason, cs)
 	if err := op.ApplyTo(&p); err != nil {

@@ -1,7 +1,9 @@
 package storage_test
 
 import (
+	"errors"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -215,5 +217,47 @@ func TestRework_RestampBringsFutureStampsBack(t *testing.T) {
 	next := mustEdit(t, s, p.ID, storage.Values{storage.FieldOccupation: "Thợ may"})
 	if next.HLC.Time().After(limit) {
 		t.Fatalf("the next edit is stamped %s: the clock did not come back", next.HLC)
+	}
+}
+
+// An enrolled device refuses at once what the district would refuse as out
+// of its communes, saying what to do: a person of another commune entered
+// or corrected here, a correction that sends a person elsewhere, a move out
+// that changes more than the residence. A move out changing only where the
+// person lives passes, and so does everything on a device not enrolled yet.
+func TestSave_OutOfTheDevicesCommunesIsRefusedAtOnce(t *testing.T) {
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	p := mustAddPerson(t, s, "Lò Văn Páo", nil)
+	q := mustAddPerson(t, s, "Lò Văn Pá", storage.Values{storage.FieldBirthDate: "1991"})
+	if err := s.SetScope([]string{"00769"}); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem := func(err error, code string) {
+		t.Helper()
+		var ps storage.Problems
+		if !errors.As(err, &ps) || !ps.Has(code) {
+			t.Fatalf("want problem %s, got %v", code, err)
+		}
+	}
+	_, err := s.AddPerson(storage.Values{storage.FieldFullName: "Vàng Seo Dìn", storage.FieldBirthDate: "1980", storage.FieldSex: "Nam",
+		storage.FieldEthnicity: "01", storage.FieldPermanentAddressCode: "12472"}, storage.SaveOptions{})
+	wantProblem(err, "out_of_scope")
+	_, _, err = s.EditPerson(p.ID, storage.Values{storage.FieldPermanentAddressCode: "12472"}, storage.SaveOptions{})
+	wantProblem(err, "out_of_scope")
+	_, _, err = s.EditPerson(p.ID, storage.Values{storage.FieldPermanentAddressCode: "12472", storage.FieldOccupation: "Nông dân"}, storage.SaveOptions{Event: storage.EventMoveOut})
+	wantProblem(err, "move_out_fields")
+	if _, _, err := s.EditPerson(p.ID, storage.Values{storage.FieldPermanentAddressCode: "12472", storage.FieldPermanentAddressDetail: "Thôn Nà Phầy"}, storage.SaveOptions{Event: storage.EventMoveOut}); err != nil {
+		t.Fatalf("a move out: %v", err)
+	}
+	// Moved out: no longer this device's to change.
+	_, _, err = s.EditPerson(p.ID, storage.Values{storage.FieldOccupation: "Nông dân"}, storage.SaveOptions{})
+	wantProblem(err, "out_of_scope")
+	if _, _, err := s.EditPerson(q.ID, storage.Values{storage.FieldOccupation: "Nông dân"}, storage.SaveOptions{}); err != nil {
+		t.Fatalf("an edit of this commune's person: %v", err)
+	}
+	rep, err := s.ImportPersons(strings.NewReader("full_name,birth_date,sex,ethnicity,permanent_address_code\nGiàng A Sử,1970,Nam,01,12472\nGiàng A Páo,1971,Nam,01,00769\n"), storage.ImportOptions{})
+	if err != nil || rep.Imported != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 2 {
+		t.Fatalf("import: %+v %v", rep, err)
 	}
 }

@@ -113,10 +113,13 @@ type counters struct {
 	// Now is the newest time a district's leader wrote into the entries
 	// this node applied: a node's sense of "now" (a device's clock must
 	// not decide how old a move out is).
-	Now HLC `json:"now,omitempty"`
+	Now HLC `json:"-"` // kept under m:x:position/now
 	// Notices numbers the district's conflict notices (notice.go).
 	Notices uint64 `json:"notices,omitempty"`
 }
+
+// metaNow names a district node's time (counters.Now), as a position.
+const metaNow = PositionMetaPrefix + "now"
 
 // Options tune a store; the zero value is right for a commune laptop.
 type Options struct {
@@ -528,7 +531,17 @@ func (s *Store) loadMeta() error {
 		if err != nil {
 			return fmt.Errorf("%w: counters: %v", ErrDamaged, err)
 		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &s.ctr) })
+		// Into zero counters: a store restored from a backup keeps
+		// nothing of its own (the record omits zero fields).
+		var c counters
+		if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &c) }); err != nil {
+			return fmt.Errorf("%w: counters: %v", ErrDamaged, err)
+		}
+		if item, err := txn.Get([]byte(prefixUserMeta + metaNow)); err == nil {
+			item.Value(func(v []byte) error { c.Now = HLC(beU64(v)); return nil })
+		}
+		s.ctr = c
+		return nil
 	})
 }
 

@@ -85,6 +85,7 @@ type nodeSpec struct {
 	Bootstrap bool
 	Join      string   // --join URL
 	Flags     []string // more flags
+	Env       []string // more environment ("NAME=value"), at every start
 	// BeforeStart runs before each attempt to start, once the ports are
 	// chosen (a test proxy learns where to forward).
 	BeforeStart func(*daemon)
@@ -157,6 +158,7 @@ func (n *daemon) launch(membership bool) error {
 	fmt.Fprintf(f, "=== test: districtd %s\n", strings.Join(args, " "))
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), envChild+"=1", "COMMUNEKIT_PASSPHRASE="+testPass, "COMMUNEKIT_WORK_FACTOR=10")
+	cmd.Env = append(cmd.Env, n.spec.Env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	setProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
