@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -102,6 +103,10 @@ func syncPage(a *App) fyne.CanvasObject {
 	message := wrapped("")
 	var start, cancel *widget.Button
 	enrol := widget.NewButton(tr.T("export.go_enrol"), a.showEnrolment)
+	// The changes the district refused, each with its reason and a button
+	// for when the officer has corrected it.
+	refused := container.NewVBox()
+	shownRefused := ""
 
 	show := func() {
 		d := y.Data()
@@ -145,6 +150,7 @@ func syncPage(a *App) fyne.CanvasObject {
 		} else {
 			enrol.Hide()
 		}
+		showRefused(a, refused, d.Refused, &shownRefused)
 	}
 	start = widget.NewButton(tr.T("sync.start"), func() {
 		if y.SetNode(node.Text) == nil {
@@ -173,6 +179,38 @@ func syncPage(a *App) fyne.CanvasObject {
 		container.NewHBox(start, cancel),
 		message,
 		container.NewHBox(enrol),
+		refused,
 	)
 	return container.NewVScroll(container.NewPadded(body))
+}
+
+// showRefused lists the refused changes in box, rebuilding it only when
+// the list changed (key says what it shows).
+func showRefused(a *App, box *fyne.Container, rows []vm.RefusedRow, key *string) {
+	k := ""
+	for _, r := range rows {
+		k += fmt.Sprintf("%d;", r.N)
+	}
+	if k == *key {
+		return
+	}
+	*key = k
+	box.RemoveAll()
+	if len(rows) == 0 {
+		return
+	}
+	box.Add(widget.NewSeparator())
+	box.Add(bold(a.tr.T("sync.refused_title")))
+	for _, r := range rows {
+		n := r.N
+		why := wrapped(r.When + " · " + r.Why)
+		why.Importance = widget.DangerImportance
+		done := widget.NewButton(a.tr.T("sync.refused_dismiss"), func() {
+			go func() {
+				a.sync.DismissRefused(n)
+			}()
+		})
+		box.Add(container.NewBorder(nil, nil, nil, done, container.NewVBox(wrapped(r.What), why)))
+	}
+	box.Refresh()
 }

@@ -44,6 +44,7 @@ type Sync struct {
 	online    bool
 	attempted bool
 	problem   string // an error reading the store, or a refused address
+	refused   []RefusedRow
 	run       int    // the run whose reports count; older ones are dropped
 	cancel    context.CancelFunc
 	done      chan struct{} // closed when the running sync's goroutine ends
@@ -93,6 +94,18 @@ type SyncData struct {
 	Pending  uint64 // operations the district has not acknowledged (exact)
 	LastSync string // "15:04 02/01/2006", or "chưa đồng bộ"
 	Online   bool
+	// Refused are this device's changes the district refused (or that
+	// were held back before sealing), with why: they are not in the
+	// records, for the officer to correct and save again.
+	Refused []RefusedRow
+}
+
+// RefusedRow is one refused change as the sync screen lists it.
+type RefusedRow struct {
+	N    uint64 // for DismissRefused
+	What string // "Lò Văn Páo — Nghề nghiệp: Nông dân"
+	Why  string // the district's reason
+	When string
 }
 
 // NewSync returns the sync screen of store. It reads the node's address
@@ -121,14 +134,55 @@ func readLastSync(store *storage.Store) (time.Time, bool) {
 func (s *Sync) Refresh() error {
 	p, err := s.store.Pending()
 	last, synced := readLastSync(s.store)
+	refused, rerr := s.readRefused()
 	s.mu.Lock()
 	if err == nil {
 		s.pending = p
 	}
+	if rerr == nil {
+		s.refused = refused
+	}
 	s.lastSync, s.synced = last, synced
 	s.mu.Unlock()
 	s.changed()
+	if err == nil {
+		err = rerr
+	}
 	return err
+}
+
+// readRefused lists the store's refused changes in words.
+func (s *Sync) readRefused() ([]RefusedRow, error) {
+	rs, err := s.store.RefusedOps()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RefusedRow, 0, len(rs))
+	for _, r := range rs {
+		who := r.Op.ID.String()
+		if p, err := s.store.Person(r.Op.ID); err == nil && p.FullName() != "" {
+			who = p.FullName()
+		}
+		var what []string
+		for _, c := range r.Op.Changes {
+			name := r.Op.FieldName(c)
+			if r.Op.Kind == storage.KindPerson {
+				name = FieldLabel(s.tr, storage.Field(c.Field))
+			}
+			what = append(what, name+": "+c.New)
+		}
+		out = append(out, RefusedRow{N: r.N, What: who + " — " + strings.Join(what, "; "), Why: r.Message, When: r.At.Local().Format("15:04 02/01/2006")})
+	}
+	return out, nil
+}
+
+// DismissRefused drops refused change n from the list once the officer
+// has dealt with it.
+func (s *Sync) DismissRefused(n uint64) error {
+	if err := s.store.DismissRefused(n); err != nil {
+		return err
+	}
+	return s.Refresh()
 }
 
 // Node returns the district node's address, "" when none is set.
@@ -227,6 +281,7 @@ func (s *Sync) Start() bool {
 		cancelled := errors.Is(ctx.Err(), context.Canceled)
 		pending, perr := s.store.Pending()
 		last, synced := readLastSync(s.store)
+		refused, rerr := s.readRefused()
 		cancel()
 		defer close(done)
 		if s.isClosed() {
@@ -242,6 +297,9 @@ func (s *Sync) Start() bool {
 			s.lastSync, s.synced, s.attempted = last, synced, true
 			if perr == nil {
 				s.pending = pending
+			}
+			if rerr == nil {
+				s.refused = refused
 			}
 			switch {
 			case err == nil:
@@ -395,7 +453,7 @@ func (s *Sync) Attempted() bool {
 // Data returns what the screen shows, in the current language.
 func (s *Sync) Data() SyncData {
 	s.mu.Lock()
-	d := SyncData{State: s.state, Node: s.node, Fraction: s.fraction, Pending: s.pending, Online: s.online}
+	d := SyncData{State: s.state, Node: s.node, Fraction: s.fraction, Pending: s.pending, Online: s.online, Refused: append([]RefusedRow(nil), s.refused...)}
 	p, res, err, retryAt, problem := s.progress, s.result, s.err, s.retryAt, s.problem
 	last, synced := s.lastSync, s.synced
 	s.mu.Unlock()
@@ -482,6 +540,12 @@ func (s *Sync) resultSentence(r *client.Result) string {
 	}
 	if r.Pending > 0 {
 		msg += " " + s.tr.T("sync.done.still_pending", Count(s.tr, int(r.Pending)))
+	}
+	if len(r.Refused) > 0 {
+		msg += " " + s.tr.T("sync.done.refused", Count(s.tr, len(r.Refused)))
+	}
+	if r.Restamped > 0 {
+		msg += " " + s.tr.T("sync.done.restamped", Count(s.tr, r.Restamped))
 	}
 	if w := s.clockWords(r); w != "" {
 		msg += " " + w

@@ -276,7 +276,7 @@ func TestSync_EveryRefusalIsExplained(t *testing.T) {
 			}
 			said[msg] = code
 		}
-		for _, err := range []error{client.ErrNotANode, client.ErrBadReceipt, client.ErrStalePull, client.ErrAhead, outbox.ErrNotEnrolled} {
+		for _, err := range []error{client.ErrNotANode, client.ErrBadReceipt, client.ErrStalePull, client.ErrAhead, outbox.ErrNotEnrolled, client.ErrClockAhead} {
 			if msg := y.failure(fmt.Errorf("wrapped: %w", err)); strings.Contains(msg, err.Error()) {
 				t.Errorf("%s: %v is shown as it is: %q", lang, err, msg)
 			}
@@ -453,5 +453,41 @@ func TestSync_ClockFarOffIsSaid(t *testing.T) {
 	}
 	if got := y.resultSentence(&client.Result{ClockOffset: 40}); strings.Contains(got, "ngày giờ") {
 		t.Errorf("clocks 40 s apart: %q", got)
+	}
+}
+
+// The changes the district refused are listed on the sync screen with the
+// person, the fields and the district's reason, until the officer says
+// they are dealt with; a sync that refused some says how many.
+func TestSync_RefusedChangesAreListedUntilDealtWith(t *testing.T) {
+	s := mustStore(t, 0)
+	p, err := s.AddPerson(storage.Values{storage.FieldFullName: "Lò Văn Páo", storage.FieldBirthDate: "1990", storage.FieldSex: "Nam",
+		storage.FieldEthnicity: "01", storage.FieldPermanentAddressCode: s.Profile().Commune}, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, op, err := s.EditPerson(p.ID, storage.Values{storage.FieldOccupation: "Nông dân"}, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rework(storage.Rework{Batch: 1, Withdraw: map[uint64]storage.Refusal{op.Seq: {Rule: storage.RuleOutOfScope, Message: "the person belongs to another commune"}}}); err != nil {
+		t.Fatal(err)
+	}
+	y := NewSync(mustTr(t), s, Now, SyncOptions{})
+	if err := y.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	rows := y.Data().Refused
+	if len(rows) != 1 || !strings.Contains(rows[0].What, "Lò Văn Páo") || !strings.Contains(rows[0].What, "Nghề nghiệp: Nông dân") || rows[0].Why != "the person belongs to another commune" {
+		t.Fatalf("rows: %+v", rows)
+	}
+	if msg := y.resultSentence(&client.Result{PushedOps: 3, Refused: []client.RefusedChange{{Seq: op.Seq}}}); !strings.Contains(msg, "Huyện từ chối 1 thay đổi") {
+		t.Errorf("result: %q", msg)
+	}
+	if err := y.DismissRefused(rows[0].N); err != nil {
+		t.Fatal(err)
+	}
+	if rows := y.Data().Refused; len(rows) != 0 {
+		t.Fatalf("after dismissing: %+v", rows)
 	}
 }

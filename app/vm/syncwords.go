@@ -45,6 +45,8 @@ func (s *Sync) failure(err error) string {
 		return s.tr.T("sync.err.stale_pull")
 	case errors.Is(err, client.ErrAhead):
 		return s.tr.T("sync.err.ahead")
+	case errors.Is(err, client.ErrClockAhead):
+		return s.tr.T("sync.err.clock_ahead")
 	case errors.Is(err, outbox.ErrNotEnrolled):
 		return s.tr.T("sync.err.not_enrolled")
 	case errors.Is(err, storage.ErrDiskFull):

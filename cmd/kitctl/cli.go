@@ -60,6 +60,7 @@ func commands() []command {
 		{"cluster", "cluster status|join|remove --node URL: the district's nodes", cmdCluster},
 		{"demo", "demo [--faults] [--persons N]: a district day with three districtd nodes, four officers and a supervisor; a verdict", cmdDemo},
 		{"conflicts", "conflicts list | show C | resolve C (--choose N | --value V) [--note T]: supervisors' decisions", cmdConflicts},
+		{"refused", "refused [list] | dismiss N: changes the district refused, with its reasons, to correct", cmdRefused},
 	}
 }
 

@@ -367,10 +367,15 @@ func batchExport(e *env, args []string) error {
 		files = append(files, filepath.Base(p))
 		bytes += len(all[i].Sealed)
 	}
+	held := []client.RefusedChange{}
+	for _, r := range z.Withheld {
+		held = append(held, client.RefusedChange{Seq: r.Seq, Record: r.Op.ID.String(), Rule: r.Rule, Message: r.Message})
+	}
 	if e.jsonOut {
-		return e.printJSON(map[string]any{"sealed": len(made), "files": files, "bytes": bytes, "pending_operations": pending})
+		return e.printJSON(map[string]any{"sealed": len(made), "files": files, "bytes": bytes, "pending_operations": pending, "refused": held})
 	}
 	fmt.Fprintf(e.stdout, "%d new batch(es) sealed; %d file(s), %d bytes in %s; %d operation(s) wait for the district's receipt.\n", len(made), len(files), bytes, *out, pending)
+	e.printRefused(held, 0)
 	return nil
 }
 

@@ -99,8 +99,11 @@ func cmdSync(e *env, args []string) error {
 		out.Error = err.Error()
 		if e.jsonOut {
 			e.printJSON(out)
-		} else if res.Pushed > 0 || res.Pulled > 0 {
-			fmt.Fprintf(e.stderr, "Before it stopped: %s\n", syncSummary(res))
+		} else {
+			if res.Pushed > 0 || res.Pulled > 0 {
+				fmt.Fprintf(e.stderr, "Before it stopped: %s\n", syncSummary(res))
+			}
+			e.printRefused(res.Refused, res.Restamped)
 		}
 		return err
 	}
@@ -108,6 +111,7 @@ func cmdSync(e *env, args []string) error {
 		return e.printJSON(out)
 	}
 	fmt.Fprintf(e.stdout, "Synced with %s: %s\n", *node, syncSummary(res))
+	e.printRefused(res.Refused, res.Restamped)
 	if res.ClockOff() {
 		fmt.Fprintf(e.stderr, "kitctl: warning: this computer's clock is %s the district node's (%s): set its date and time; every change is stamped with this clock\n",
 			clockPhrase(res.ClockOffset), *node)
