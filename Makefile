@@ -82,7 +82,7 @@ FUZZ_TARGETS = \
 	./storage/:FuzzImportCSV ./storage/:FuzzParseDate ./storage/:FuzzParseCCCDQR \
 	./storage/:FuzzCanonicalize ./storage/:FuzzDecodeOp ./storage/:FuzzDecodePerson \
 	./storage/fold/:FuzzFold ./sync/batch/:FuzzOpen ./sync/batch/:FuzzDecodeOps \
-	./sync/node/:FuzzDecodeBatches \
+	./sync/node/:FuzzDecodeBatches ./sync/node/:FuzzFSMApplyInvalidOps \
 	./sync/protocol/:FuzzReadDistrictFile ./sync/protocol/:FuzzReadBackup \
 	./crypto/cert/:FuzzParseRequest ./crypto/cert/:FuzzParseCertificate \
 	./crypto/cert/:FuzzParseRevocationList ./crypto/identity/:FuzzDistrictPublicUnmarshalText

@@ -45,7 +45,7 @@ type Sync struct {
 	attempted bool
 	problem   string // an error reading the store, or a refused address
 	refused   []RefusedRow
-	run       int    // the run whose reports count; older ones are dropped
+	run       int // the run whose reports count; older ones are dropped
 	cancel    context.CancelFunc
 	done      chan struct{} // closed when the running sync's goroutine ends
 	closed    bool
