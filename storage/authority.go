@@ -137,19 +137,65 @@ func (a *applier) writeCommunesOfRecord() error {
 }
 
 // simRecord is a record as the earlier operations of the batch being
-// checked leave it.
+// checked leave it, as far as its commune goes.
 type simRecord struct {
-	p  *Person    // nil: a household, or a person the district does not hold
-	h  *Household // nil: a person, or a household the district does not hold
-	rc []string
-	// ops are the batch's operations on the record so far; multi, the
-	// address fields they left with more than one head.
-	ops   []*Op
-	multi map[Field]bool
+	held bool       // the district holds it, or the batch created it
+	addr addr       // a person's addresses
+	h    *Household // a household
+	rc   []string
+	// multi marks the address fields the batch's operations left with
+	// more than one head (bit i: addrFields[i]).
+	multi uint8
 }
 
-// addressFields decide which commune a person belongs to.
-var addressFields = [numFields]bool{FieldPermanentAddressCode: true, FieldCurrentAddressCode: true, FieldTemporaryAddressCode: true}
+// addr is what decides which commune a person belongs to: the codes of
+// the permanent, current and temporary residence, with their versions.
+type addr struct {
+	v   [3]string
+	ver [3]Version
+}
+
+var addrFields = [3]Field{FieldPermanentAddressCode, FieldCurrentAddressCode, FieldTemporaryAddressCode}
+
+func addrOf(p *Person) addr {
+	var x addr
+	for i, f := range addrFields {
+		x.v[i], x.ver[i] = p.Values[f], p.Versions[f]
+	}
+	return x
+}
+
+// home is the commune of the first address set, or "".
+func (x *addr) home() string {
+	for _, c := range x.v {
+		if c != "" {
+			return c
+		}
+	}
+	return ""
+}
+
+// addrIndex is f's place in addrFields, or -1.
+func addrIndex(f Field) int {
+	switch f {
+	case FieldPermanentAddressCode:
+		return 0
+	case FieldCurrentAddressCode:
+		return 1
+	case FieldTemporaryAddressCode:
+		return 2
+	}
+	return -1
+}
+
+// communesOf is a record's commune: its address's, else its communes of
+// record.
+func communesOf(home string, rc []string) []string {
+	if home != "" {
+		return []string{home}
+	}
+	return rc
+}
 
 // CheckBatch runs the checks of a batch signed by snd, whose last
 // accepted operation before it was number after, against the store as it
@@ -175,7 +221,7 @@ func (a *applier) checkBatch(snd *Sender, after uint64, ops []*Op) ([]OpRefusal,
 	}
 	sim := map[ID]*simRecord{}
 	for i, op := range ops {
-		r, err := a.checkOne(snd, after, after+uint64(i)+1, op, sim)
+		r, err := a.checkOne(snd, after, after+uint64(i)+1, op, ops[:i], sim)
 		if err != nil {
 			return nil, err
 		}
@@ -186,7 +232,8 @@ func (a *applier) checkBatch(snd *Sender, after uint64, ops []*Op) ([]OpRefusal,
 	return out, nil
 }
 
-func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+// checkOne checks op, the next operation of a batch after earlier.
+func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, earlier []*Op, sim map[ID]*simRecord) (*OpRefusal, error) {
 	switch {
 	case op.Device != snd.Device:
 		return refuse(op, RefusedInvalid, RuleOtherDevice, "operation %d names device %s, the batch was signed by %s", op.Seq, op.Device, snd.Device), nil
@@ -207,7 +254,7 @@ func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, sim map[ID]*
 	}
 	switch op.Kind {
 	case KindPerson:
-		return a.checkPersonAuthority(snd, op, sim)
+		return a.checkPersonAuthority(snd, op, earlier, sim)
 	case KindHousehold:
 		return a.checkHouseholdAuthority(snd, op, sim)
 	case KindDecision:
@@ -216,53 +263,48 @@ func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, sim map[ID]*
 	return nil, nil
 }
 
-// personBefore returns the person as the batch's earlier operations leave
-// it (nil: not held) and its communes of record.
-func (a *applier) personBefore(id ID, sim map[ID]*simRecord) (*Person, []string, error) {
+// personBefore returns a person as the batch's earlier operations leave
+// them: held or not, their addresses and their communes of record.
+func (a *applier) personBefore(id ID, sim map[ID]*simRecord) (bool, addr, []string, error) {
 	if sr, ok := sim[id]; ok {
-		return sr.p, sr.rc, nil
+		return sr.held, sr.addr, sr.rc, nil
 	}
 	p, err := a.person(id)
 	if err != nil || p == nil {
-		return nil, nil, err
+		return false, addr{}, nil, err
+	}
+	x := addrOf(p)
+	if x.home() != "" {
+		// A record with an address belongs to its commune: its Rc: key,
+		// if any, is of a time it had none.
+		return true, x, nil, nil
 	}
 	rc, err := a.communesOfRecord(id)
-	return p, rc, err
+	return true, x, rc, err
 }
 
-func (a *applier) checkPersonAuthority(snd *Sender, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
-	before, rc, err := a.personBefore(op.ID, sim)
+func (a *applier) checkPersonAuthority(snd *Sender, op *Op, earlier []*Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+	held, before, rc, err := a.personBefore(op.ID, sim)
 	if err != nil {
 		return nil, err
 	}
-	creating := before == nil
+	creating := !held
 	if creating && op.ID.Origin != snd.Device.Tag() {
 		return refuse(op, RefusedScope, RuleForeignID, "operation %d changes person %s, whom the district does not hold; a device creates records under its own tag (%s) only", op.Seq, op.ID, snd.Device.Tag()), nil
 	}
-	after := &Person{ID: op.ID}
-	if !creating {
-		cp := *before
-		after = &cp
+	var multi uint8
+	if prev := sim[op.ID]; prev != nil {
+		multi = prev.multi
 	}
-	prev := sim[op.ID]
-	sr := &simRecord{rc: rc, multi: map[Field]bool{}}
-	if prev != nil {
-		sr.ops = slices.Clone(prev.ops)
-		for f := range prev.multi {
-			sr.multi[f] = true
-		}
-	}
-	sr.ops = append(sr.ops, op)
-	if err := a.simulatePerson(after, op, sr, creating); err != nil {
+	after, multi, err := a.simulateAddr(before, op, earlier, multi, creating)
+	if err != nil {
 		return nil, err
 	}
 	var was []string
 	if !creating {
-		if was = personCommunes(before); was == nil {
-			was = rc
-		}
+		was = communesOf(before.home(), rc)
 	}
-	is := personCommunes(after)
+	is := communesOf(after.home(), nil)
 	switch {
 	case is != nil:
 	case !creating && was != nil:
@@ -291,60 +333,65 @@ func (a *applier) checkPersonAuthority(snd *Sender, op *Op, sim map[ID]*simRecor
 			}
 		}
 	}
-	sr.p = after
-	if personCommunes(after) == nil {
+	sr := &simRecord{held: true, addr: after, rc: rc, multi: multi}
+	if after.home() == "" {
 		sr.rc = is
 	}
 	sim[op.ID] = sr
 	return nil, nil
 }
 
-// simulatePerson applies op's changes to after as the merge will: which
-// commune the person belongs to after the operation is what the merge
-// makes of it, not what the operation asks. A change that saw the field's
-// current version, on a field with one head, replaces it; any other change
-// of an address field is settled from all the record's operations (the
-// history, the entry's earlier batches, this batch's operations up to op),
-// which may leave another value showing. Other fields do not decide a
-// commune: they are taken as asked.
-func (a *applier) simulatePerson(after *Person, op *Op, sr *simRecord, creating bool) error {
+// simulateAddr applies op's address changes to x as the merge will: which
+// commune a person belongs to after the operation is what the merge makes
+// of it, not what the operation asks. A change that saw the field's
+// current version, on a field with one head, replaces it; any other is
+// settled from all the record's operations (the history, the entry's
+// earlier batches, the batch's earlier operations on the record and op),
+// which may leave another value showing. multi marks the fields left with
+// several heads.
+func (a *applier) simulateAddr(x addr, op *Op, earlier []*Op, multi uint8, creating bool) (addr, uint8, error) {
 	v := op.Version()
 	for _, c := range op.Changes {
-		f := Field(c.Field)
-		if !addressFields[f] {
-			after.Values[f], after.Versions[f] = c.New, v
+		i := addrIndex(Field(c.Field))
+		if i < 0 {
 			continue
 		}
-		fast := c.Seen == after.Versions[f] && versionLess(after.Versions[f], v) && !sr.multi[f]
+		f := addrFields[i]
+		fast := c.Seen == x.ver[i] && versionLess(x.ver[i], v) && multi&(1<<i) == 0
 		if fast && !creating {
-			multi, ok := a.multi[fieldKey{op.ID, f}]
+			m, ok := a.multi[fieldKey{op.ID, f}]
 			if !ok {
 				var err error
-				if multi, err = hasConflict(a.txn, op.ID, f); err != nil {
-					return err
+				if m, err = hasConflict(a.txn, op.ID, f); err != nil {
+					return x, multi, err
 				}
 			}
-			fast = !multi
+			fast = !m
 		}
 		if fast {
-			after.Values[f], after.Versions[f] = c.New, v
+			x.v[i], x.ver[i] = c.New, v
 			continue
 		}
-		h := &history{txn: a.hist.txn, extra: map[ID][]*Op{op.ID: append(slices.Clone(a.hist.extra[op.ID]), sr.ops...)}}
-		heads, err := fieldHeads(h, op.ID, f)
+		ops := slices.Clone(a.hist.extra[op.ID])
+		for _, e := range earlier {
+			if e.ID == op.ID && e.Kind == KindPerson {
+				ops = append(ops, e)
+			}
+		}
+		heads, err := fieldHeads(&history{txn: a.hist.txn, extra: map[ID][]*Op{op.ID: append(ops, op)}}, op.ID, f)
 		if err != nil {
-			return err
+			return x, multi, err
 		}
 		if len(heads) == 0 {
 			continue
 		}
 		top := heads[len(heads)-1]
-		after.Values[f], after.Versions[f] = top.Value, top.Version
+		x.v[i], x.ver[i] = top.Value, top.Version
 		if len(heads) > 1 {
-			sr.multi[f] = true
+			multi |= 1 << i
 		}
 	}
-	return nil
+	return x, multi, nil
 }
 
 func communeList(cs []string) string {
@@ -357,7 +404,7 @@ func communeList(cs []string) string {
 func (a *applier) checkHouseholdAuthority(snd *Sender, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
 	var before *Household
 	var rc []string
-	if sr, ok := sim[op.ID]; ok {
+	if sr, ok := sim[op.ID]; ok && sr.h != nil {
 		before, rc = sr.h, sr.rc
 	} else {
 		h, err := a.household(op.ID)
@@ -407,7 +454,7 @@ func (a *applier) checkHouseholdAuthority(snd *Sender, op *Op, sim map[ID]*simRe
 	if !snd.coversAny(is) {
 		return refuse(op, RefusedScope, RuleOutOfScope, "operation %d puts household %s in commune %s, outside the device's communes %v", op.Seq, op.ID, communeList(is), snd.Communes), nil
 	}
-	sr := &simRecord{h: after, rc: rc}
+	sr := &simRecord{held: true, h: after, rc: rc}
 	if householdCommunes(after) == nil {
 		sr.rc = is
 	}
@@ -421,17 +468,14 @@ func (a *applier) checkDecisionAuthority(snd *Sender, op *Op, sim map[ID]*simRec
 	}
 	other, _ := ParseID(op.Changes[0].New) // CheckOp parsed it
 	for _, id := range []ID{op.ID, other} {
-		p, rc, err := a.personBefore(id, sim)
+		held, x, rc, err := a.personBefore(id, sim)
 		if err != nil {
 			return nil, err
 		}
-		if p == nil {
+		if !held {
 			return refuse(op, RefusedInvalid, RuleDecision, "decision %d is about person %s, whom the district does not hold", op.Seq, id), nil
 		}
-		cs := personCommunes(p)
-		if cs == nil {
-			cs = rc
-		}
+		cs := communesOf(x.home(), rc)
 		if !snd.coversAny(cs) {
 			return refuse(op, RefusedScope, RuleOutOfScope, "decision %d is about person %s of commune %s, outside the supervisor's communes %v", op.Seq, id, communeList(cs), snd.Communes), nil
 		}

@@ -174,7 +174,15 @@ func CheckOp(op *Op) *OpRefusal {
 
 // valueMemo remembers values already found canonical for a field: a
 // district entry repeats codes (ethnicity, communes, sex) thousands of
-// times.
+// times. Names and free text rarely repeat: remembering them would cost
+// more than checking them again.
+var coded = [numFields]bool{
+	FieldSex: true, FieldEthnicity: true, FieldReligion: true, FieldNationality: true, FieldBloodType: true,
+	FieldMaritalStatus: true, FieldStatus: true, FieldPermanentAddressCode: true, FieldCurrentAddressCode: true,
+	FieldTemporaryAddressCode: true, FieldTemporaryAbsenceCode: true, FieldHometown: true,
+	FieldBirthRegistrationPlace: true, FieldRelationshipToHead: true, FieldBirthDate: true, FieldIDIssuePlace: true,
+}
+
 type valueMemo struct {
 	ok map[valueKey]struct{}
 }
@@ -188,7 +196,7 @@ type valueKey struct {
 const maxValueMemo = 1 << 14
 
 func (m *valueMemo) known(k valueKey) bool {
-	if m == nil {
+	if m == nil || m.ok == nil {
 		return false
 	}
 	_, ok := m.ok[k]
@@ -196,7 +204,7 @@ func (m *valueMemo) known(k valueKey) bool {
 }
 
 func (m *valueMemo) add(k valueKey) {
-	if m == nil || len(k.value) > 64 {
+	if m == nil || len(k.value) > 64 || k.kind == KindPerson && !coded[k.field] {
 		return
 	}
 	if m.ok == nil || len(m.ok) >= maxValueMemo {

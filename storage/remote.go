@@ -87,6 +87,9 @@ type ApplyOptions struct {
 	// operation stamped more than a day after it, and the age of a move
 	// out is measured by it, never by a device's clock.
 	Time HLC
+	// NoChecks applies a sender's batches without checking them: only for
+	// measuring what the checks cost (BenchmarkFSMApply).
+	NoChecks bool
 	// ClockLimit, with ObserveClock, is as far as the device's clock may
 	// move: the district's time learned at sync plus a day. A laptop
 	// whose clock ran ahead must not carry every other device with it.

@@ -46,9 +46,19 @@ import (
 // COMMUNEKIT_BENCH_BATCH sets the operations per batch, and
 // COMMUNEKIT_BENCH_ENTRY a fixed number of batches per entry instead of
 // the proposer's limits: what an entry's size costs (propose.go).
+//
+// Each runs with the state machine's checks of every operation (checks)
+// and without (nochecks), in the same run: what the checks cost is the
+// difference in cpu-µs/op (DESIGN.md §10: at most 10 %).
 func BenchmarkFSMApply(b *testing.B) {
-	b.Run("register", func(b *testing.B) { benchFSMApply(b, 1, false) })
-	b.Run("mixed", func(b *testing.B) { benchFSMApply(b, 4, true) })
+	for _, checks := range []bool{true, false} {
+		name := "checks"
+		if !checks {
+			name = "nochecks"
+		}
+		b.Run("register/"+name, func(b *testing.B) { benchFSMApply(b, 1, false, checks) })
+		b.Run("mixed/"+name, func(b *testing.B) { benchFSMApply(b, 4, true, checks) })
+	}
 }
 
 var (
@@ -63,7 +73,7 @@ func envInt(name string, def int) int {
 	return def
 }
 
-func benchFSMApply(b *testing.B, devices int, edits bool) {
+func benchFSMApply(b *testing.B, devices int, edits, checks bool) {
 	d, _ := identity.NewDistrict("Bench")
 	s, err := storage.Create(filepath.Join(b.TempDir(), "n"), []byte(testPass), storage.Profile{Kind: storage.KindNode, District: "Bench"}, storage.Options{WorkFactor: 10, GCInterval: -1})
 	if err != nil {
@@ -74,6 +84,7 @@ func benchFSMApply(b *testing.B, devices int, edits bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	f.noChecks = !checks
 	communes := []string{"00769", "12472", "03004", "16225"}
 	const batchesPerN = 16
 	perDevice := (b.N*batchesPerN + devices - 1) / devices
@@ -96,7 +107,7 @@ func benchFSMApply(b *testing.B, devices int, edits bool) {
 			plain += plainSize(pushed[n])
 			n++
 		}
-		entries = append(entries, encodeBatches(pushed[:n]))
+		entries = append(entries, encodeBatchesAt(districtTime(time.Now()), pushed[:n]))
 		pushed = pushed[n:]
 	}
 	total := b.N * batchesPerN * benchPerBatch

@@ -47,6 +47,9 @@ type fsm struct {
 	log     *slog.Logger
 	m       *metrics
 	applied atomic.Uint64
+	// noChecks applies batches without checking their operations: only
+	// for measuring what the checks cost (BenchmarkFSMApply).
+	noChecks bool
 }
 
 // batchResult is the outcome of one batch of an entry: a receipt or a
@@ -282,7 +285,7 @@ func (f *fsm) applyBatches(index uint64, at storage.HLC, sealed [][]byte, err er
 // reports false, with a new batch excluded, when one made applying fail.
 func (f *fsm) tryBatches(index uint64, at storage.HLC, sealed [][]byte, opened []*batch.Batch, opening []batchResult, excluded map[int]*protocol.Error, size int) ([]batchResult, bool) {
 	results := slices.Clone(opening)
-	ap, err := f.s.BeginApply(storage.ApplyOptions{Feed: true, Fresh: true, Time: at, SizeHint: size})
+	ap, err := f.s.BeginApply(storage.ApplyOptions{Feed: true, Fresh: true, Time: at, SizeHint: size, NoChecks: f.noChecks})
 	if err != nil {
 		f.fatal(index, err)
 	}
