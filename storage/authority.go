@@ -249,6 +249,9 @@ func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, earlier []*O
 	if r := checkOp(op, &a.memo); r != nil {
 		return r, nil
 	}
+	if op.Event == EventResolution && op.Kind != KindDecision && !snd.Role.decides() {
+		return refuse(op, RefusedForbidden, RuleResolution, "operation %d is a resolution of a conflict on %s, and the device is enrolled as %s: only a supervisor may resolve conflicts", op.Seq, op.ID, snd.Role), nil
+	}
 	if a.o.Time != 0 && op.HLC > a.o.Time+dayHLC {
 		return refuse(op, RefusedClock, RuleClockAhead, "operation %d is stamped %s, more than a day after the district's time %s: set the laptop's date and time", op.Seq, op.HLC.Time().Format("2006-01-02 15:04"), a.o.Time.Time().Format("2006-01-02 15:04")), nil
 	}

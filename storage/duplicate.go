@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -290,7 +291,34 @@ func applyDecision(c *lists, txn *badger.Txn, op *Op, pending map[ID]*Person) ([
 		if errB != nil || op.ID == other || c.isRetired(op.ID) {
 			return nil, nil, nil
 		}
-		if err := txn.Set(appendID([]byte(prefixMerged), other), appendID(nil, op.ID)); err != nil {
+		mk := appendID([]byte(prefixMerged), other)
+		if c.isRetired(other) {
+			// Merged already by another decision (two supervisors decided
+			// offline): it is counted out once, and the earlier decision
+			// by version says where it leads, whichever arrived first, so
+			// every store agrees.
+			item, err := txn.Get(mk)
+			if err != nil {
+				return nil, nil, err
+			}
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			cur, ok := decodeIDKey(v[:min(len(v), idKeyLen)])
+			held := mergeVersion(v)
+			if !ok || held.IsZero() || !versionLess(op.Version(), held) {
+				return nil, nil, nil
+			}
+			if err := deleteIf(txn, appendID(appendID([]byte(prefixMergedInto), cur), other)); err != nil {
+				return nil, nil, err
+			}
+			if err := txn.Set(mk, mergeValue(op)); err != nil {
+				return nil, nil, err
+			}
+			return nil, nil, txn.Set(appendID(appendID([]byte(prefixMergedInto), op.ID), other), nil)
+		}
+		if err := txn.Set(mk, mergeValue(op)); err != nil {
 			return nil, nil, err
 		}
 		c.retired[other] = true
@@ -319,6 +347,24 @@ func applyDecision(c *lists, txn *badger.Txn, op *Op, pending map[ID]*Person) ([
 		touched = append(touched, string(k))
 	}
 	return touched, nil, nil
+}
+
+// mergeValue is the Mg: value of a merge decision: the person kept, then
+// the decision's version (clock, device), by which two merges of one
+// person are ordered.
+func mergeValue(op *Op) []byte {
+	b := appendID(nil, op.ID)
+	b = binary.BigEndian.AppendUint64(b, uint64(op.HLC))
+	return appendDevice(b, op.Device)
+}
+
+// mergeVersion reads the decision's version from an Mg: value (zero in
+// one written before it was kept).
+func mergeVersion(v []byte) Version {
+	if len(v) != idKeyLen+8+deviceKeyLen {
+		return Version{}
+	}
+	return Version{HLC: HLC(binary.BigEndian.Uint64(v[idKeyLen:])), Device: DeviceID(trimZero(v[idKeyLen+8:]))}
 }
 
 // retire takes a merged person out of the lists that make conflicts.
@@ -385,7 +431,7 @@ func (s *Store) MergedInto(id ID) (ID, bool) {
 			return nil
 		}
 		return item.Value(func(v []byte) error {
-			kept, ok = decodeIDKey(v)
+			kept, ok = decodeIDKey(v[:min(len(v), idKeyLen)])
 			return nil
 		})
 	})
