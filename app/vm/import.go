@@ -274,11 +274,22 @@ func (x *Import) run(paths []string) ([]ImportFile, error) {
 	switch {
 	case len(found) == 0 && len(districtFiles) == 0 && forwards:
 		return nil, errors.New(x.tr.T("import.none", strings.Join(clean, ", ")))
-	case len(found) == 0 && len(districtFiles) == 0:
+	case len(found) == 0 && len(districtFiles) == 0 && !hasRefusals(clean):
 		return nil, errors.New(x.tr.T("import.none_device", strings.Join(clean, ", ")))
 	}
 
 	var out []ImportFile
+	if !forwards {
+		// The district's refusals of this device's batches, left on the
+		// stick by the district's import: acted on as a sync would.
+		rs, err := client.ImportRefusals(x.store, clean...)
+		if err != nil {
+			return nil, errors.New(x.tr.T("import.file_store", errText(x.tr, err)))
+		}
+		for _, r := range rs {
+			out = append(out, x.refusalFile(r))
+		}
+	}
 	if len(districtFiles) > 0 {
 		rs, err := client.ImportFiles(x.store, districtFiles...)
 		mine := false
@@ -295,7 +306,7 @@ func (x *Import) run(paths []string) ([]ImportFile, error) {
 			// cursor; the rest is not tried.
 			return out, errors.New(x.tr.T("import.file_store", errText(x.tr, err)))
 		}
-		if !mine && len(found) == 0 {
+		if !mine && len(found) == 0 && !hasRefusals(clean) {
 			return out, errors.New(x.tr.T("import.none_for_device", x.store.DeviceKeys().ID))
 		}
 	}
@@ -303,6 +314,23 @@ func (x *Import) run(paths []string) ([]ImportFile, error) {
 		out = append(out, x.forward(found, certs, dist, node)...)
 	}
 	return out, nil
+}
+
+// refusalFile says in words what became of a district's refusal of one
+// of this device's batches.
+func (x *Import) refusalFile(r *client.RefusalResult) ImportFile {
+	f := ImportFile{Path: r.Path, Batch: r.Batch, Code: "refusal"}
+	switch r.Status {
+	case "applied":
+		f.Status, f.Words = ImportApplied, x.tr.T("import.refusal_applied", r.Batch, Count(x.tr, len(r.Refused)), Count(x.tr, r.Restamped))
+	case "already":
+		f.Status, f.Words = ImportHad, x.tr.T("import.refusal_had", r.Batch)
+	case "other_device":
+		f.Status, f.Words = ImportOtherDevice, x.tr.T("import.refusal_other_device")
+	default:
+		f.Status, f.Words = ImportRefused, x.tr.T("import.refused", r.Reason)
+	}
+	return f
 }
 
 // districtFile says in words what became of a district file.
@@ -382,6 +410,13 @@ func (x *Import) forward(found []*stickFile, certs map[string]*cert.Certificate,
 			f.Status, f.Ops, f.Words = ImportAccepted, rec.Ops, x.tr.T("import.accepted", Count(x.tr, rec.Ops))
 		case errors.As(err, &pe):
 			f.Status, f.Code, f.Words = ImportRefused, pe.Code, x.refusal(pe, certs[f.Device] != nil)
+			if pe.Signed() {
+				// Left beside the batch: the laptop acts on it when it
+				// imports the stick.
+				if _, werr := client.WriteRefusal(filepath.Dir(f.Path), pe); werr == nil {
+					f.Words += " " + x.tr.T("import.refusal_left")
+				}
+			}
 		case errors.Is(err, client.ErrUnreachable), errors.Is(err, client.ErrNotANode), ctx.Err() != nil:
 			f.Status, f.Words = ImportNotSent, x.tr.T("import.not_sent", err.Error())
 			stop = err
@@ -428,6 +463,21 @@ func (x *Import) refusal(pe *protocol.Error, hadCert bool) string {
 	return x.tr.T("import.refused", pe.Error())
 }
 
+// hasRefusals reports whether paths hold a district's refusal file.
+func hasRefusals(paths []string) bool {
+	found := false
+	for _, p := range paths {
+		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(path), client.RefusalFileExt) {
+				found = true
+				return filepath.SkipAll
+			}
+			return nil
+		})
+	}
+	return found
+}
+
 // stickFiles lists the batch files under paths, read and checked as far
 // as this device can (the header, the district they are sealed to), in
 // each device's order; the district files (*.ckp) under paths; and the
@@ -441,9 +491,11 @@ func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*st
 			return nil, nil, nil, err
 		}
 		if !st.IsDir() {
-			if strings.EqualFold(filepath.Ext(p), protocol.DistrictFileExt) {
+			switch ext := strings.ToLower(filepath.Ext(p)); ext {
+			case protocol.DistrictFileExt:
 				districtFiles = append(districtFiles, p)
-			} else {
+			case client.RefusalFileExt: // ImportRefusals
+			default:
 				names = append(names, p)
 			}
 			continue

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +51,11 @@ type clusterFigures struct {
 	AckedDuringKill int     `json:"acknowledged_during_kill"`
 	LostAfterKill   int     `json:"acknowledged_lost_after_kill"`
 	DigestsEqual    bool    `json:"digests_equal"`
+	// PushCheckUsPerOp is the time the leader spent opening each pushed
+	// batch and checking its operations before proposing it, per
+	// operation ingested; PushCheckShare, that time over the ingest's.
+	PushCheckUsPerOp float64 `json:"push_check_us_per_op"`
+	PushCheckShare   float64 `json:"push_check_share"`
 	// OpenLoop is push acknowledgement at a given load (benchopenloop.go):
 	// one entry per --open-loads fraction of OpsPerSec, empty without.
 	OpenLoop []openLoopFigure `json:"open_loop"`
@@ -167,9 +174,14 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	if !o.NoKill && load > 3 {
 		load -= 2
 	}
+	check0 := c.pushCheckSeconds()
 	lat, elapsed, ops, err := pushAll(devs, c.urls, 0, load)
 	if err != nil {
 		return f, err
+	}
+	if checked := c.pushCheckSeconds() - check0; checked > 0 && ops > 0 {
+		f.PushCheckUsPerOp = checked * 1e6 / float64(ops)
+		f.PushCheckShare = checked / elapsed.Seconds()
 	}
 	f.Operations = ops
 	f.Seconds = elapsed.Seconds()
@@ -208,6 +220,7 @@ func printCluster(w io.Writer, f clusterFigures, killed bool) {
 	fmt.Fprintf(w, "district cluster, %d nodes on loopback, %d devices\n", f.Nodes, f.Devices)
 	fmt.Fprintf(w, "  ingest, applied:        %8.0f operations/s   (target ≥ 100,000; %d operations in %.2f s)\n", f.OpsPerSec, f.Operations, f.Seconds)
 	fmt.Fprintf(w, "  push acknowledgement:   p50 %.1f ms, p99 %.1f ms   (target p99 ≤ 25 ms)\n", f.PushP50Ms, f.PushP99Ms)
+	fmt.Fprintf(w, "  leader's checks:        %8.1f µs per operation   (opening and checking each push before proposing it: %.1f %% of the ingest time)\n", f.PushCheckUsPerOp, 100*f.PushCheckShare)
 	printOpenLoop(w, f)
 	if killed {
 		fmt.Fprintf(w, "  new leader after kill:  %8.0f ms   (target ≤ 2,000 ms); %d batches acknowledged around the kill, %d lost\n", f.NewLeaderMs, f.AckedDuringKill, f.LostAfterKill)
@@ -578,6 +591,28 @@ func holdsReceipt(u, device string, seq uint64, wait time.Duration) bool {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// pushCheckSeconds is the time every node spent opening and checking
+// pushed batches before proposing them (communekit_push_check_seconds).
+func (c *benchClusterProc) pushCheckSeconds() float64 {
+	total := 0.0
+	for _, u := range c.urls {
+		resp, err := http.Get(strings.TrimRight(u, "/") + "/metrics")
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "communekit_push_check_seconds_sum "); ok {
+				if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					total += x
+				}
+			}
+		}
+		resp.Body.Close()
+	}
+	return total
 }
 
 func (c *benchClusterProc) digestsEqual() bool {

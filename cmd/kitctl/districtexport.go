@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,6 +214,27 @@ func exportedCursor(s *storage.Store, device string) (uint64, error) {
 	return binary.BigEndian.Uint64(b), nil
 }
 
+// refusalFiles counts the district's refusals (.ckr) at paths: files as
+// given, folders searched.
+func refusalFiles(paths []string) (int, error) {
+	n := 0
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), client.RefusalFileExt) {
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
 // batchImport applies district files (the way back by stick) to this
 // device, as a pull would, and reports each.
 func batchImport(e *env, args []string) error {
@@ -224,11 +246,28 @@ func batchImport(e *env, args []string) error {
 	if len(pos) == 0 {
 		return usagef("usage: kitctl batch import FILE.ckp|DIR...: the files the district exported for this device")
 	}
-	names, err := client.DistrictFiles(pos...)
+	// A stick brings district files, and the district's refusals of this
+	// device's batches (kitctl district import leaves them beside them).
+	var files, refusals []string
+	for _, p := range pos {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && strings.EqualFold(filepath.Ext(p), client.RefusalFileExt) {
+			refusals = append(refusals, p)
+			continue
+		}
+		files = append(files, p)
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			refusals = append(refusals, p)
+		}
+	}
+	names, err := client.DistrictFiles(files...)
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
+	found, err := refusalFiles(refusals)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 && found == 0 {
 		return fmt.Errorf("no district files (%s) in %s: the district writes them with `kitctl district export`", protocol.DistrictFileExt, strings.Join(pos, ", "))
 	}
 	s, err := e.openBulk()
@@ -236,9 +275,18 @@ func batchImport(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	rs, err := client.ImportFiles(s, pos...)
-	if err != nil && rs == nil {
-		return err
+	var refused []*client.RefusalResult
+	if found > 0 {
+		if refused, err = client.ImportRefusals(s, refusals...); err != nil {
+			return err
+		}
+	}
+	var rs []*client.FileResult
+	if len(names) > 0 {
+		rs, err = client.ImportFiles(s, files...)
+		if err != nil && rs == nil {
+			return err
+		}
 	}
 	count := map[string]int{}
 	applied, mine := 0, 0
@@ -256,8 +304,24 @@ func batchImport(e *env, args []string) error {
 	}
 	if e.jsonOut {
 		e.printJSON(map[string]any{"files": rs, "applied": count[string(client.FileApplied)], "already_had": count[string(client.FileHad)],
-			"refused": count[string(client.FileRefused)], "other_device": count["other device"], "new_operations": applied, "cursor": cursor})
+			"refused": count[string(client.FileRefused)], "other_device": count["other device"], "new_operations": applied, "cursor": cursor,
+			"refusals": refused})
 	} else {
+		for _, r := range refused {
+			name := filepath.Base(r.Path)
+			switch r.Status {
+			case "applied":
+				fmt.Fprintf(e.stdout, "%s: the district refused batch %d; done here: %d change(s) withdrawn, %d stamped again. Export the batches again (`kitctl batch export`)\n", name, r.Batch, len(r.Refused), r.Restamped)
+				e.printRefused(r.Refused, 0)
+			case "other_device":
+				fmt.Fprintf(e.stdout, "%s: %s\n", name, r.Reason)
+			default:
+				fmt.Fprintf(e.stdout, "%s: %s: %s\n", name, r.Status, r.Reason)
+			}
+			if r.Status != "other_device" {
+				mine++
+			}
+		}
 		for _, r := range rs {
 			name := filepath.Base(r.Path)
 			switch {
@@ -271,12 +335,14 @@ func batchImport(e *env, args []string) error {
 				fmt.Fprintf(e.stdout, "%s: refused: %s\n", name, r.Reason)
 			}
 		}
-		fmt.Fprintf(e.stdout, "%d file(s) applied (%d new change(s)), %d already had, %d refused", count[string(client.FileApplied)], applied,
-			count[string(client.FileHad)], count[string(client.FileRefused)])
-		if n := count["other device"]; n > 0 {
-			fmt.Fprintf(e.stdout, ", %d for other devices", n)
+		if len(rs) > 0 {
+			fmt.Fprintf(e.stdout, "%d file(s) applied (%d new change(s)), %d already had, %d refused", count[string(client.FileApplied)], applied,
+				count[string(client.FileHad)], count[string(client.FileRefused)])
+			if n := count["other device"]; n > 0 {
+				fmt.Fprintf(e.stdout, ", %d for other devices", n)
+			}
+			fmt.Fprintln(e.stdout, ".")
 		}
-		fmt.Fprintln(e.stdout, ".")
 	}
 	if err != nil {
 		return err

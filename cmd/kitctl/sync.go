@@ -230,6 +230,9 @@ type importFile struct {
 	Code     string `json:"code,omitempty"`     // the node's error code, or the local check failed
 	Expected uint64 `json:"expected,omitempty"` // gap: the batch the district wants first
 	Reason   string `json:"reason,omitempty"`
+	// Refusal is where the district's signed refusal of the batch was
+	// left for the laptop (beside the batch file).
+	Refusal string `json:"refusal_file,omitempty"`
 
 	sealed []byte
 }
@@ -323,6 +326,14 @@ func districtImport(e *env, args []string) error {
 			f.Status, f.Ops = "accepted", rec.Ops
 		case errors.As(err, &pe):
 			f.Status, f.Code, f.Expected, f.Reason = "refused", pe.Code, pe.Expected, err.Error()
+			if pe.Signed() {
+				// The laptop acts on the district's signed refusal at its
+				// next import: left beside the batch, on the stick.
+				if p, werr := client.WriteRefusal(filepath.Dir(f.Path), pe); werr == nil {
+					f.Refusal = p
+					f.Reason = fmt.Sprintf("%s. The refusal is on the stick (%s): the officer's laptop withdraws what was refused when it imports the stick (`kitctl batch import`), then exports the batch again", pe.Message, filepath.Base(p))
+				}
+			}
 			switch pe.Code {
 			case protocol.CodeGap:
 				f.Reason = fmt.Sprintf("the district expects batch %d of this device first", pe.Expected)

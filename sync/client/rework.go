@@ -2,9 +2,18 @@ package client
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"time"
+
+	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/sync/outbox"
 
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
@@ -61,38 +70,7 @@ func (r *run) rework(b *storage.OutBatch, e *protocol.Error) error {
 	if r.reworks > maxReworks {
 		return fmt.Errorf("the district refused %d batches in one sync; the last: %s. Tell the district administrator", r.reworks-1, e.Message)
 	}
-	h := batch.Hash(b.Sealed)
-	switch {
-	case e.Sig == "" || e.District != r.district.KeyID:
-		return fmt.Errorf("%w: the refusal of batch %d is not signed by the district; nothing was withdrawn", ErrNotANode, b.N)
-	case e.Verify(r.district.SignKey) != nil:
-		return fmt.Errorf("%w: the refusal of batch %d is not signed by the district; nothing was withdrawn", ErrNotANode, b.N)
-	case e.Device != r.dev.ID || e.Batch != b.N || e.Hash != hex.EncodeToString(h[:]):
-		return fmt.Errorf("%w: the district's refusal names batch %d of device %s, not the batch %d sent; nothing was withdrawn", ErrNotANode, e.Batch, e.Device, b.N)
-	}
-	w := storage.Rework{Batch: b.N, Withdraw: map[uint64]storage.Refusal{}}
-	for _, ro := range e.Refused {
-		if ro.Rule == storage.RuleClockAhead {
-			w.Restamp = true
-			continue
-		}
-		if ro.Seq < b.FirstSeq || ro.Seq > b.LastSeq {
-			return fmt.Errorf("%w: the refusal of batch %d names operation %d, which is not in it (%d to %d)", ErrNotANode, b.N, ro.Seq, b.FirstSeq, b.LastSeq)
-		}
-		w.Withdraw[ro.Seq] = storage.Refusal{Rule: ro.Rule, Message: ro.Message}
-	}
-	if e.Code == protocol.CodeClockAhead {
-		w.Restamp = true
-	}
-	if w.Restamp {
-		district := time.UnixMilli(e.Time)
-		mine := r.s.WallClock()
-		if mine.Sub(district) > ClockWarning {
-			return fmt.Errorf("%w: it reads %s, the district's %s. Set this computer's date, time and time zone, then sync again: the changes waiting here will be stamped again and sent",
-				ErrClockAhead, mine.Local().Format("2006-01-02 15:04"), district.Local().Format("2006-01-02 15:04"))
-		}
-	}
-	res, err := r.s.Rework(w)
+	res, restamp, err := applyRefusal(r.s, r.district, r.dev.ID, b, e)
 	if err != nil {
 		return err
 	}
@@ -101,10 +79,187 @@ func (r *run) rework(b *storage.OutBatch, e *protocol.Error) error {
 	}
 	r.res.Restamped += res.Restamped
 	msg := fmt.Sprintf("the district refused %d change(s) of batch %d; the others are sealed again", len(res.Withdrawn), b.N)
-	if w.Restamp {
+	if restamp {
 		msg = fmt.Sprintf("the district refused batch %d for a clock ahead of its own; %d change(s) stamped again", b.N, res.Restamped)
 	}
 	pending, _ := r.s.Pending()
 	r.report(Progress{Phase: PhasePush, Batch: b.N, Pending: pending, Message: msg})
 	return r.seal()
+}
+
+// ErrRefusalNotForThis: a refusal that names another batch, device or
+// district than this device's unacknowledged batch, or is not signed by
+// the enrolled district: nothing is withdrawn on its word.
+var ErrRefusalNotForThis = errors.New("the refusal is not the district's for a batch this device sent")
+
+// applyRefusal checks that e is district d's signed refusal of exactly
+// batch b of device dev, and reworks the unaccepted operations as it says.
+// It reports whether it stamped them again.
+func applyRefusal(s *storage.Store, d identity.DistrictPublic, dev string, b *storage.OutBatch, e *protocol.Error) (*storage.ReworkResult, bool, error) {
+	h := batch.Hash(b.Sealed)
+	switch {
+	case e.Sig == "" || e.District != d.KeyID || e.Verify(d.SignKey) != nil:
+		return nil, false, fmt.Errorf("%w: the refusal of batch %d is not signed by the district %s; nothing was withdrawn", ErrRefusalNotForThis, b.N, d.Name)
+	case e.Device != dev || e.Batch != b.N || e.Hash != hex.EncodeToString(h[:]):
+		return nil, false, fmt.Errorf("%w: it names batch %d of device %s, not batch %d of this device as sealed; nothing was withdrawn", ErrRefusalNotForThis, e.Batch, e.Device, b.N)
+	}
+	w := storage.Rework{Batch: b.N, Withdraw: map[uint64]storage.Refusal{}}
+	for _, ro := range e.Refused {
+		if ro.Rule == storage.RuleClockAhead {
+			w.Restamp = true
+			continue
+		}
+		if ro.Seq < b.FirstSeq || ro.Seq > b.LastSeq {
+			return nil, false, fmt.Errorf("%w: the refusal of batch %d names operation %d, which is not in it (%d to %d)", ErrRefusalNotForThis, b.N, ro.Seq, b.FirstSeq, b.LastSeq)
+		}
+		w.Withdraw[ro.Seq] = storage.Refusal{Rule: ro.Rule, Message: ro.Message}
+	}
+	if e.Code == protocol.CodeClockAhead {
+		w.Restamp = true
+	}
+	if w.Restamp {
+		district := time.UnixMilli(e.Time)
+		mine := s.WallClock()
+		if mine.Sub(district) > ClockWarning {
+			return nil, false, fmt.Errorf("%w: it reads %s, the district's %s. Set this computer's date, time and time zone, then sync again: the changes waiting here will be stamped again and sent",
+				ErrClockAhead, mine.Local().Format("2006-01-02 15:04"), district.Local().Format("2006-01-02 15:04"))
+		}
+	}
+	res, err := s.Rework(w)
+	return res, w.Restamp, err
+}
+
+// RefusalFileExt is the extension of a district's refusal of a batch, as
+// `kitctl district import` leaves it on the stick that brought the batch.
+const RefusalFileExt = ".ckr"
+
+// RefusalFileName is the name of the refusal of batch n of device dev.
+func RefusalFileName(dev string, n uint64) string {
+	return fmt.Sprintf("refused-%s-%06d%s", dev, n, RefusalFileExt)
+}
+
+// WriteRefusal leaves the district's signed refusal e of a batch in dir,
+// for the laptop that sealed the batch to act on at its next import.
+func WriteRefusal(dir string, e *protocol.Error) (string, error) {
+	b, err := json.MarshalIndent(e, "", " ")
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, RefusalFileName(e.Device, e.Batch))
+	return p, storage.WriteFileAtomic(p, b)
+}
+
+// RefusalResult is what became of a refusal file on a device.
+type RefusalResult struct {
+	Path      string          `json:"file"`
+	Status    string          `json:"status"` // applied, already, other_device, refused
+	Batch     uint64          `json:"batch,omitempty"`
+	Refused   []RefusedChange `json:"refused,omitempty"`
+	Restamped int             `json:"restamped,omitempty"`
+	Reason    string          `json:"reason,omitempty"`
+}
+
+// ImportRefusals acts on the district's refusals of this device's batches
+// found at paths (files as named, folders searched for *.ckr), as a sync
+// acts on one: the refused operations are withdrawn or the operations
+// stamped again, and the batch is to be sealed again (kitctl batch export,
+// the app's stick screen). A refusal of another device's batch is left for
+// that laptop; one already acted on changes nothing.
+func ImportRefusals(s *storage.Store, paths ...string) ([]*RefusalResult, error) {
+	_, d, err := outbox.Enrolment(s)
+	if err != nil {
+		return nil, err
+	}
+	dev := s.DeviceKeys()
+	if dev == nil {
+		return nil, errors.New("this profile has no device keys")
+	}
+	names, err := filesWithExt(RefusalFileExt, paths...)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names) // batch numbers are zero-padded: in order
+	var out []*RefusalResult
+	for _, n := range names {
+		r := &RefusalResult{Path: n}
+		out = append(out, r)
+		b, err := ReadFileMax(n, 1<<20, "a refusal")
+		var e protocol.Error
+		if err == nil {
+			err = json.Unmarshal(b, &e)
+		}
+		if err != nil {
+			r.Status, r.Reason = "refused", fmt.Sprintf("not a refusal of the district: %v", err)
+			continue
+		}
+		r.Batch = e.Batch
+		if e.Device != dev.ID {
+			r.Status, r.Reason = "other_device", fmt.Sprintf("for device %s: leave it on the stick for that laptop", e.Device)
+			continue
+		}
+		st, err := s.Outbox()
+		if err != nil {
+			return out, err
+		}
+		if e.Batch <= st.AckedBatch || e.Batch > st.Batches {
+			r.Status, r.Reason = "already", "this device has dealt with it (the district accepted the batch, or it was sealed again)"
+			continue
+		}
+		ob, err := s.Batch(e.Batch)
+		if err != nil {
+			return out, err
+		}
+		if hb := batch.Hash(ob.Sealed); e.Hash != hex.EncodeToString(hb[:]) {
+			r.Status, r.Reason = "already", "the batch it refused was sealed again since"
+			continue
+		}
+		if e.Batch != st.AckedBatch+1 {
+			r.Status, r.Reason = "refused", fmt.Sprintf("the district refused batch %d, but it has not accepted batch %d before it yet", e.Batch, st.AckedBatch+1)
+			continue
+		}
+		res, _, err := applyRefusal(s, d, dev.ID, ob, &e)
+		if errors.Is(err, ErrRefusalNotForThis) || errors.Is(err, ErrClockAhead) {
+			r.Status, r.Reason = "refused", err.Error()
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		r.Status, r.Restamped = "applied", res.Restamped
+		for _, ro := range res.Withdrawn {
+			r.Refused = append(r.Refused, RefusedChange{Seq: ro.Seq, Record: ro.Op.ID.String(), Rule: ro.Rule, Message: ro.Message})
+		}
+	}
+	return out, nil
+}
+
+// filesWithExt lists the files named: files as given, folders searched for
+// files ending in ext.
+func filesWithExt(ext string, paths ...string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			if strings.EqualFold(filepath.Ext(p), ext) {
+				out = append(out, p)
+			}
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ext) {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/client"
+	"github.com/communekit/communekit/sync/outbox"
+	"github.com/communekit/communekit/sync/protocol"
 )
 
 // An honest laptop's edit can still be refused: another officer of its
@@ -138,5 +140,67 @@ func TestSync_LaptopClockAheadThenSetRightPushesAgain(t *testing.T) {
 	}
 	if last := hoa.s.LastClock().Time(); last.Before(time.Now().Add(19 * time.Hour)) {
 		t.Fatalf("Hoa's clock did not move past the changes it pulled: %s", last)
+	}
+}
+
+// A commune that syncs only by USB stick: the district operator pushes the
+// laptop's batch files, the district refuses one change, and the signed
+// refusal goes back on the stick. The laptop withdraws the change when it
+// imports the stick, the batch is sealed again under the same number, and
+// the operator's next push of it is accepted.
+func TestUSB_RefusalTravelsBackOnTheStick(t *testing.T) {
+	c := newTestCluster(t, 1, nil)
+	n := c.leader()
+	lan := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	hoa := newDevice(t, c.d, "00769", "Trần Thị Hoa", cert.RoleOfficer)
+	c.registerAll(t, lan, hoa)
+	p := lan.addPerson(t, storage.Values{storage.FieldFullName: "Lò Văn Páo", storage.FieldBirthDate: "1990", storage.FieldSex: "Nam",
+		storage.FieldEthnicity: "01", storage.FieldPermanentAddressCode: "00769"})
+	syncOK(t, n.Addr(), lan)
+	syncOK(t, n.Addr(), hoa)
+	if _, _, err := hoa.s.EditPerson(p.ID, storage.Values{storage.FieldPermanentAddressCode: "12472"}, storage.SaveOptions{Event: storage.EventMoveOut}); err != nil {
+		t.Fatal(err)
+	}
+	syncOK(t, n.Addr(), hoa)
+	// Lan, offline, corrects the person and registers another.
+	if _, _, err := lan.s.EditPerson(p.ID, storage.Values{storage.FieldOccupation: "Nông dân"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	lan.addPerson(t, storage.Values{storage.FieldFullName: "Lò Thị Mai", storage.FieldBirthDate: "1995", storage.FieldSex: "Nữ",
+		storage.FieldEthnicity: "01", storage.FieldPermanentAddressCode: "00769"})
+	stick := t.TempDir()
+	push := func() (*protocol.Receipt, error) {
+		z, err := outbox.SealerFor(lan.s, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := z.Seal(lan.s); err != nil {
+			t.Fatal(err)
+		}
+		bs, _ := lan.s.Unacknowledged()
+		if len(bs) != 1 {
+			t.Fatalf("%d batches on the stick", len(bs))
+		}
+		return client.PushSealed(context.Background(), nil, n.Addr(), bs[0].Sealed)
+	}
+	_, err := push()
+	var pe *protocol.Error
+	if !errors.As(err, &pe) || pe.Code != protocol.CodeOutOfScope || !pe.Signed() {
+		t.Fatalf("the operator's push: %v", err)
+	}
+	if _, err := client.WriteRefusal(stick, pe); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := client.ImportRefusals(lan.s, stick)
+	if err != nil || len(rs) != 1 || rs[0].Status != "applied" || len(rs[0].Refused) != 1 || rs[0].Refused[0].Rule != storage.RuleOutOfScope {
+		t.Fatalf("the laptop imports the stick: %+v %v", rs, err)
+	}
+	// Imported again: nothing more to do.
+	if rs, _ := client.ImportRefusals(lan.s, stick); len(rs) != 1 || rs[0].Status != "already" {
+		t.Fatalf("the same refusal again: %+v", rs)
+	}
+	rec, err := push()
+	if err != nil || rec.Seq != pe.Batch {
+		t.Fatalf("the batch sealed again: %+v %v", rec, err)
 	}
 }
