@@ -83,7 +83,7 @@ FUZZTIME ?= 60s
 FUZZMINIMIZE ?= 20x
 FUZZ_TARGETS = \
 	./storage/:FuzzImportCSV ./storage/:FuzzParseDate ./storage/:FuzzParseCCCDQR \
-	./storage/:FuzzCanonicalize ./storage/:FuzzDecodeOp ./storage/:FuzzDecodePerson \
+	./storage/:FuzzCanonicalize ./storage/:FuzzCanonicalByWords ./storage/:FuzzDecodeOp ./storage/:FuzzDecodePerson \
 	./storage/fold/:FuzzFold ./sync/batch/:FuzzOpen ./sync/batch/:FuzzDecodeOps \
 	./sync/node/:FuzzDecodeBatches ./sync/node/:FuzzFSMApplyInvalidOps \
 	./sync/protocol/:FuzzReadDistrictFile ./sync/protocol/:FuzzReadBackup \

@@ -303,42 +303,39 @@ func (a *applier) checkPersonAuthority(snd *Sender, op *Op, earlier []*Op, sim m
 	if err != nil {
 		return nil, err
 	}
-	var was []string
-	if !creating {
-		was = communesOf(before.home(), rc)
-	}
-	is := communesOf(after.home(), nil)
-	switch {
-	case is != nil:
-	case !creating && was != nil:
-		is = was
-	default:
-		is = snd.Communes
-	}
-	if op.Event == EventResolution {
-		if !snd.Role.decides() {
-			return refuse(op, RefusedForbidden, RuleResolution, "operation %d is a resolution of a conflict on %s, and the device is enrolled as %s: only a supervisor may resolve conflicts", op.Seq, op.ID, snd.Role), nil
-		}
-		if creating {
-			return refuse(op, RefusedInvalid, RuleDecision, "resolution %d is about person %s, whom the district does not hold", op.Seq, op.ID), nil
+	// The commune before (a home, or communes of record) and after; a
+	// record left without an address stays of the communes it had, a new
+	// one without an address is of the sender's.
+	wasHome, isHome := before.home(), after.home()
+	wasRC, isRC := rc, []string(nil)
+	if isHome == "" {
+		switch {
+		case !creating && (wasHome != "" || len(wasRC) > 0):
+			isHome, isRC = wasHome, wasRC
+		default:
+			isRC = snd.Communes
 		}
 	}
-	if !creating && !snd.coversAny(was) && !(was == nil && op.ID.Origin == snd.Device.Tag()) {
-		return refuse(op, RefusedScope, RuleOutOfScope, "operation %d changes person %s of commune %s, outside the device's communes %v", op.Seq, op.ID, communeList(was), snd.Communes), nil
+	if op.Event == EventResolution && creating {
+		return refuse(op, RefusedInvalid, RuleDecision, "resolution %d is about person %s, whom the district does not hold", op.Seq, op.ID), nil
 	}
-	if !snd.coversAny(is) {
+	if !creating && !snd.coversRecord(wasHome, wasRC) && !(wasHome == "" && len(wasRC) == 0 && op.ID.Origin == snd.Device.Tag()) {
+		return refuse(op, RefusedScope, RuleOutOfScope, "operation %d changes person %s of commune %s, outside the device's communes %v", op.Seq, op.ID, communeList(communesOf(wasHome, wasRC)), snd.Communes), nil
+	}
+	if !snd.coversRecord(isHome, isRC) {
+		is := communeList(communesOf(isHome, isRC))
 		if op.Event != EventMoveOut || creating {
-			return refuse(op, RefusedScope, RuleOutOfScope, "operation %d puts person %s in commune %s, outside the device's communes %v: a record leaves a commune by a move out", op.Seq, op.ID, communeList(is), snd.Communes), nil
+			return refuse(op, RefusedScope, RuleOutOfScope, "operation %d puts person %s in commune %s, outside the device's communes %v: a record leaves a commune by a move out", op.Seq, op.ID, is, snd.Communes), nil
 		}
 		for _, c := range op.Changes {
 			if !residenceFields[c.Field] {
-				return refuse(op, RefusedScope, RuleMoveOutFields, "move out %d of person %s to commune %s also changes %s: a move out changes where the person lives and the household only", op.Seq, op.ID, communeList(is), Field(c.Field)), nil
+				return refuse(op, RefusedScope, RuleMoveOutFields, "move out %d of person %s to commune %s also changes %s: a move out changes where the person lives and the household only", op.Seq, op.ID, is, Field(c.Field)), nil
 			}
 		}
 	}
 	sr := &simRecord{held: true, addr: after, rc: rc, multi: multi}
 	if after.home() == "" {
-		sr.rc = is
+		sr.rc = communesOf(isHome, isRC)
 	}
 	sim[op.ID] = sr
 	return nil, nil

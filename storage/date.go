@@ -24,15 +24,38 @@ func (d PartialDate) IsZero() bool { return d.Year == 0 }
 
 // String is the canonical stored form: "1990", "1990-05" or "1990-05-17".
 func (d PartialDate) String() string {
-	switch {
-	case d.Year == 0:
+	if d.Year == 0 {
 		return ""
-	case d.Month == 0:
-		return fmt.Sprintf("%04d", d.Year)
-	case d.Day == 0:
-		return fmt.Sprintf("%04d-%02d", d.Year, d.Month)
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	// Without fmt: a district checks every date it receives this way.
+	b := make([]byte, 0, 10)
+	b = appendPadded(b, d.Year, 4)
+	if d.Month != 0 {
+		b = appendPadded(append(b, '-'), d.Month, 2)
+		if d.Day != 0 {
+			b = appendPadded(append(b, '-'), d.Day, 2)
+		}
+	}
+	return string(b)
+}
+
+// appendPadded appends n in decimal, zero-padded to width digits.
+func appendPadded(b []byte, n, width int) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	var tmp [20]byte
+	i := len(tmp)
+	for n > 0 || i == len(tmp) {
+		i--
+		tmp[i] = byte('0' + n%10)
+		n /= 10
+	}
+	for pad := width - (len(tmp) - i); pad > 0; pad-- {
+		b = append(b, '0')
+	}
+	return append(b, tmp[i:]...)
 }
 
 // Vietnamese formats the date as officers write it: "17/05/1990", "05/1990"

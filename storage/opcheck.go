@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -73,6 +74,15 @@ type Sender struct {
 func (s *Sender) Covers(commune string) bool {
 	_, ok := slices.BinarySearch(s.Communes, commune)
 	return ok
+}
+
+// coversRecord reports whether a record of commune home (or, with none,
+// of communes of record rc) is the sender's.
+func (s *Sender) coversRecord(home string, rc []string) bool {
+	if home != "" {
+		return s.Covers(home)
+	}
+	return s.coversAny(rc)
 }
 
 // coversAny reports whether one of cs is the sender's.
@@ -184,33 +194,94 @@ var coded = [numFields]bool{
 }
 
 type valueMemo struct {
-	ok map[valueKey]struct{}
+	ok [numFields]map[string]struct{} // person fields (households' are not remembered)
+	// tokens are words found canonical on their own, in names (0) and
+	// in free text (1): names and addresses are new, their words are
+	// not ("Nguyễn", "Thị", "Thôn").
+	tokens [2]map[string]struct{}
 }
 
-type valueKey struct {
-	kind  EntityKind
-	field uint8
-	value string
+// textClass is 0 for a name field, 1 for a field of free text, -1 for
+// any other (coded, dates, numbers: a value is not its words).
+func textClass(f Field) int {
+	switch {
+	case isNameField(f):
+		return 0
+	}
+	switch f {
+	case FieldPermanentAddressDetail, FieldTemporaryAddressDetail, FieldTemporaryAbsenceDetail, FieldCurrentAddressDetail,
+		FieldHouseholdNumber, FieldIDIssuePlace, FieldOccupation:
+		return 1
+	}
+	return -1
 }
 
-const maxValueMemo = 1 << 14
-
-func (m *valueMemo) known(k valueKey) bool {
-	if m == nil || m.ok == nil {
+// canonicalByWords reports whether v, a value of name or free-text field
+// f, is canonical because each of its words, one space apart, is: a
+// space neither composes with its neighbours in NFC nor is a letter, so
+// a name or a text whose words are canonical on their own is canonical
+// whole, within its length. False means "not shown", not "not canonical".
+func (m *valueMemo) canonicalByWords(f Field, v string) bool {
+	cls := textClass(f)
+	if m == nil || cls < 0 || v == "" || v[0] == ' ' || v[len(v)-1] == ' ' {
 		return false
 	}
-	_, ok := m.ok[k]
+	limit := maxTextLen
+	if cls == 0 {
+		limit = maxNameLen
+	}
+	if utf8.RuneCountInString(v) > limit {
+		return false
+	}
+	if m.tokens[cls] == nil || len(m.tokens[cls]) >= maxValueMemo {
+		m.tokens[cls] = make(map[string]struct{}, 256)
+	}
+	known := m.tokens[cls]
+	for rest := v; rest != ""; {
+		tok := rest
+		if i := strings.IndexByte(rest, ' '); i >= 0 {
+			tok, rest = rest[:i], rest[i+1:]
+			if rest == "" {
+				return false
+			}
+		} else {
+			rest = ""
+		}
+		if tok == "" {
+			return false
+		}
+		if _, ok := known[tok]; ok {
+			continue
+		}
+		if got, p := Canonicalize(f, tok); p != nil || got != tok {
+			return false
+		}
+		if len(tok) <= 64 {
+			known[tok] = struct{}{}
+		}
+	}
+	return true
+}
+
+// maxValueMemo bounds the values remembered per field.
+const maxValueMemo = 1 << 12
+
+func (m *valueMemo) known(k EntityKind, f uint8, v string) bool {
+	if m == nil || k != KindPerson || int(f) >= len(m.ok) || m.ok[f] == nil {
+		return false
+	}
+	_, ok := m.ok[f][v]
 	return ok
 }
 
-func (m *valueMemo) add(k valueKey) {
-	if m == nil || len(k.value) > 64 || k.kind == KindPerson && !coded[k.field] {
+func (m *valueMemo) add(k EntityKind, f uint8, v string) {
+	if m == nil || k != KindPerson || int(f) >= len(m.ok) || !coded[f] || len(v) > 64 {
 		return
 	}
-	if m.ok == nil || len(m.ok) >= maxValueMemo {
-		m.ok = make(map[valueKey]struct{}, 256)
+	if m.ok[f] == nil || len(m.ok[f]) >= maxValueMemo {
+		m.ok[f] = make(map[string]struct{}, 64)
 	}
-	m.ok[k] = struct{}{}
+	m.ok[f][v] = struct{}{}
 }
 
 func checkOp(op *Op, memo *valueMemo) *OpRefusal {
@@ -348,8 +419,7 @@ func checkValue(k EntityKind, f uint8, v string, memo *valueMemo) string {
 	if v == "" {
 		return "" // clearing a field: whether it is required is the record's question
 	}
-	key := valueKey{kind: k, field: f, value: v}
-	if memo.known(key) {
+	if memo.known(k, f, v) || k == KindPerson && memo.canonicalByWords(Field(f), v) {
 		return ""
 	}
 	var got string
@@ -378,6 +448,6 @@ func checkValue(k EntityKind, f uint8, v string, memo *valueMemo) string {
 	if got != v {
 		return fmt.Sprintf("not in its canonical form (%q)", got)
 	}
-	memo.add(key)
+	memo.add(k, f, v)
 	return ""
 }
