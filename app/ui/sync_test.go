@@ -141,3 +141,46 @@ func screenshot(t *testing.T, w fyne.Window, name string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSyncScreen_RefusedChangesListedAndDealtWith: the changes the district
+// refused are listed on the sync screen with the person, the fields and
+// the district's reason; "Đã xử lý" takes one off the list.
+func TestSyncScreen_RefusedChangesListedAndDealtWith(t *testing.T) {
+	a := test.NewTempApp(t)
+	opts := storage.Options{WorkFactor: 10, GCInterval: -1}
+	s, err := storage.Create(filepath.Join(t.TempDir(), "p"), []byte(uiPass), storage.Profile{Commune: "12472", Officer: "Lê Văn Tâm"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.AddPerson(storage.Values{storage.FieldFullName: "Đặng Văn Đức", storage.FieldBirthDate: "1990",
+		storage.FieldSex: "Nam", storage.FieldEthnicity: "01", storage.FieldPermanentAddressCode: "12472"}, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, op, err := s.EditPerson(p.ID, storage.Values{storage.FieldOccupation: "Thợ mộc"}, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a sync does on the district's signed refusal.
+	if _, err := s.Rework(storage.Rework{Batch: 1, Withdraw: map[uint64]storage.Refusal{op.Seq: {Rule: storage.RuleOutOfScope,
+		Message: "operation 2 changes person of commune 00769, outside the device's communes [12472]"}}}); err != nil {
+		t.Fatal(err)
+	}
+	w := a.NewWindow("test")
+	w.Resize(fyne.NewSize(1366, 768))
+	ui := New(w, i18n.MustLoad(), Config{Dir: t.TempDir(), Options: opts, Do: uiQueue.post})
+	w.Show()
+	ui.unlocked(s, time.Now())
+	defer ui.Close()
+	ui.showSync(false)
+	waitFor(t, func() bool { return hasText(ui.content, "Thay đổi bị huyện từ chối") })
+	if !hasText(ui.content, "Đặng Văn Đức — Nghề nghiệp: Thợ mộc") {
+		t.Fatal("the refused change is not listed with the person and the field")
+	}
+	screenshot(t, w, "sync-refused")
+	tap(t, ui.content, "Đã xử lý")
+	waitFor(t, func() bool { return !hasText(ui.content, "Thay đổi bị huyện từ chối") })
+	if rs, _ := s.RefusedOps(); len(rs) != 0 {
+		t.Fatalf("still refused: %+v", rs)
+	}
+}

@@ -171,7 +171,13 @@ func (s *Sync) readRefused() ([]RefusedRow, error) {
 			}
 			what = append(what, name+": "+c.New)
 		}
-		out = append(out, RefusedRow{N: r.N, What: who + " — " + strings.Join(what, "; "), Why: r.Message, When: r.At.Local().Format("15:04 02/01/2006")})
+		// The district's message is English, for logs: the officer reads
+		// what the rule means, with the district's words after it.
+		why := s.tr.T("refused.rule.other")
+		if key := "refused.rule." + r.Rule; s.tr.Has(key) {
+			why = s.tr.T(key)
+		}
+		out = append(out, RefusedRow{N: r.N, What: who + " — " + strings.Join(what, "; "), Why: why + " (" + r.Message + ")", When: r.At.Local().Format("15:04 02/01/2006")})
 	}
 	return out, nil
 }
