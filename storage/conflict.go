@@ -125,6 +125,12 @@ func fieldHeads(h *history, id ID, f Field) ([]Candidate, error) {
 	if err != nil {
 		return nil, err
 	}
+	return headsAmong(ops, f), nil
+}
+
+// headsAmong returns the heads of field f among ops: the changes to it
+// that no other change saw, in version order.
+func headsAmong(ops []*Op, f Field) []Candidate {
 	seen := map[Version]bool{}
 	var all []Candidate
 	for _, op := range ops {
@@ -146,7 +152,7 @@ func fieldHeads(h *history, id ID, f Field) ([]Candidate, error) {
 		heads = append(heads, c)
 	}
 	sort.Slice(heads, func(i, j int) bool { return versionLess(heads[i].Version, heads[j].Version) })
-	return heads, nil
+	return heads
 }
 
 // inConflict reports whether heads hold more than one value.

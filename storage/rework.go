@@ -783,7 +783,7 @@ func (s *Store) rebuildRecords(txn *badger.Txn, ids []ID, unretired map[ID]bool,
 		}
 		np := &Person{ID: id}
 		for f := Field(1); f < numFields; f++ {
-			heads := headsOf(persons, f)
+			heads := headsAmong(persons, f)
 			k := conflictKey(id, f)
 			switch {
 			case len(heads) == 0:
@@ -888,32 +888,6 @@ func (s *Store) rebuildRecords(txn *badger.Txn, ids []ID, unretired map[ID]bool,
 		return err
 	}
 	return checkHouseholds(sem, hhs)
-}
-
-// headsOf is fieldHeads over the operations given.
-func headsOf(ops []*Op, f Field) []Candidate {
-	seen := map[Version]bool{}
-	var all []Candidate
-	for _, op := range ops {
-		for _, c := range op.Changes {
-			if Field(c.Field) != f {
-				continue
-			}
-			seen[c.Seen] = true
-			all = append(all, Candidate{Version: op.Version(), Value: c.New, Officer: op.Officer, Seq: op.Seq, Event: op.Event, Reason: op.Reason})
-		}
-	}
-	var heads []Candidate
-	done := map[Version]bool{}
-	for _, c := range all {
-		if seen[c.Version] || done[c.Version] {
-			continue
-		}
-		done[c.Version] = true
-		heads = append(heads, c)
-	}
-	sort.Slice(heads, func(i, j int) bool { return versionLess(heads[i].Version, heads[j].Version) })
-	return heads
 }
 
 // recheckMove sets or clears the pending move out of p from its

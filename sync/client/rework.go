@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/communekit/communekit/crypto/identity"
@@ -174,7 +171,7 @@ func ImportRefusals(s *storage.Store, paths ...string) ([]*RefusalResult, error)
 	if dev == nil {
 		return nil, errors.New("this profile has no device keys")
 	}
-	names, err := filesWithExt(RefusalFileExt, paths...)
+	names, err := findFiles(RefusalFileExt, false, paths...)
 	if err != nil {
 		return nil, err
 	}
@@ -228,37 +225,6 @@ func ImportRefusals(s *storage.Store, paths ...string) ([]*RefusalResult, error)
 		r.Status, r.Restamped = "applied", res.Restamped
 		for _, ro := range res.Withdrawn {
 			r.Refused = append(r.Refused, RefusedChange{Seq: ro.Seq, Record: ro.Op.ID.String(), Rule: ro.Rule, Message: ro.Message})
-		}
-	}
-	return out, nil
-}
-
-// filesWithExt lists the files named: files as given, folders searched for
-// files ending in ext.
-func filesWithExt(ext string, paths ...string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			if strings.EqualFold(filepath.Ext(p), ext) {
-				out = append(out, p)
-			}
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ext) {
-				out = append(out, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

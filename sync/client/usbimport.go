@@ -171,6 +171,12 @@ func ImportFile(s *storage.Store, name string, b []byte) (*FileResult, error) {
 // DistrictFiles lists the district files named: files as given, folders
 // searched for *.ckp (a stick may hold a folder per device).
 func DistrictFiles(paths ...string) ([]string, error) {
+	return findFiles(protocol.DistrictFileExt, true, paths...)
+}
+
+// findFiles lists the files at paths: folders searched for files ending
+// in ext, files named as given (with anyExt) or when they end in ext.
+func findFiles(ext string, anyExt bool, paths ...string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -178,14 +184,16 @@ func DistrictFiles(paths ...string) ([]string, error) {
 			return nil, err
 		}
 		if !st.IsDir() {
-			out = append(out, p)
+			if anyExt || strings.EqualFold(filepath.Ext(p), ext) {
+				out = append(out, p)
+			}
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), protocol.DistrictFileExt) {
+			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ext) {
 				out = append(out, path)
 			}
 			return nil
