@@ -633,11 +633,20 @@ func (a *applier) finish() error {
 			}
 		}
 		if len(movedOn) > 0 {
-			if err := a.notify(NoticeSameIDNumber, movedOn); err != nil {
-				return err
-			}
-			if err := a.notify(NoticeDuplicate, movedOn); err != nil {
-				return err
+			// The one who moved, and those in conflict with it: whether
+			// their conflict crosses communes may have changed too.
+			for _, k := range []NoticeKind{NoticeSameIDNumber, NoticeDuplicate} {
+				ids := append([]ID(nil), movedOn...)
+				for _, id := range movedOn {
+					others, err := a.partners(a.persons[id], k)
+					if err != nil {
+						return err
+					}
+					ids = append(ids, others...)
+				}
+				if err := a.notify(k, ids); err != nil {
+					return err
+				}
 			}
 		}
 	}

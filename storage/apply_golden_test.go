@@ -42,8 +42,8 @@ import (
 // merged twice is counted out once.
 func TestApplyOps_DistrictDayKeepsItsDigest(t *testing.T) {
 	const (
-		wantNode    = "07083a6288c9bccde8c80e17373ea0cb3dd77ce0a0a13244e3086c95596ce39f"
-		wantCommune = "451a6cbefae26d1ac6a370e6229c2026cf468a458f05c64cb16dec6b8cbc9ff1"
+		wantNode    = "e824ceb156b1e6e8d2c6edf8197e5889bbab0140f4740161efea94c2f278673b"
+		wantCommune = "69549d204e62bfa5c68c5273130f985077ebe69ca9fcb12204963802af95c8bd"
 	)
 	node := mustCreateNode(t, filepath.Join(t.TempDir(), "n"))
 	defer node.Close()

@@ -136,6 +136,13 @@ func (a *applier) writeCommunesOfRecord() error {
 	return nil
 }
 
+// simKey names a record of the batch being checked: persons and
+// households are kept apart, whatever identifiers an operation names.
+type simKey struct {
+	kind EntityKind
+	id   ID
+}
+
 // simRecord is a record as the earlier operations of the batch being
 // checked leave it, as far as its commune goes.
 type simRecord struct {
@@ -212,6 +219,11 @@ func (s *Store) CheckBatch(snd *Sender, after uint64, ops []*Op, at HLC) ([]OpRe
 	return a.checkBatch(snd, after, ops)
 }
 
+// maxRefusals bounds the refusals one batch lists: a batch of thousands
+// of bad operations is refused all the same, and an honest device's
+// refusals are few.
+const maxRefusals = 1000
+
 // checkBatch checks every operation of a batch and returns the refusals,
 // in order (none: the batch may be applied). An error is the disk's.
 func (a *applier) checkBatch(snd *Sender, after uint64, ops []*Op) ([]OpRefusal, error) {
@@ -219,9 +231,23 @@ func (a *applier) checkBatch(snd *Sender, after uint64, ops []*Op) ([]OpRefusal,
 	if snd.Device == NoticeDevice && len(ops) > 0 {
 		return []OpRefusal{*refuse(ops[0], RefusedInvalid, RuleOtherDevice, "device %s is the district's notices': no device sends under it", NoticeDevice)}, nil
 	}
-	sim := map[ID]*simRecord{}
+	sim := map[simKey]*simRecord{}
+	// The batch's operations on each record so far: a change that does
+	// not see the current version is settled with them.
+	onRecord := map[ID][]*Op{}
 	for i, op := range ops {
-		r, err := a.checkOne(snd, after, after+uint64(i)+1, op, ops[:i], sim)
+		if len(out) == maxRefusals {
+			break
+		}
+		if n := len(onRecord[op.ID]); n >= MaxRecordOps {
+			if n == MaxRecordOps {
+				out = append(out, *refuse(op, RefusedInvalid, RuleTooManyOnRecord, "operation %d is more than the %d operations on record %s one batch may hold: seal smaller batches", op.Seq, MaxRecordOps, op.ID))
+				onRecord[op.ID] = append(onRecord[op.ID], op)
+			}
+			continue
+		}
+		r, err := a.checkOne(snd, after, after+uint64(i)+1, op, onRecord[op.ID], sim)
+		onRecord[op.ID] = append(onRecord[op.ID], op)
 		if err != nil {
 			return nil, err
 		}
@@ -232,8 +258,9 @@ func (a *applier) checkBatch(snd *Sender, after uint64, ops []*Op) ([]OpRefusal,
 	return out, nil
 }
 
-// checkOne checks op, the next operation of a batch after earlier.
-func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, earlier []*Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+// checkOne checks op, the next operation of a batch; earlier are the
+// batch's operations before it on the same record.
+func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, earlier []*Op, sim map[simKey]*simRecord) (*OpRefusal, error) {
 	switch {
 	case op.Device != snd.Device:
 		return refuse(op, RefusedInvalid, RuleOtherDevice, "operation %d names device %s, the batch was signed by %s", op.Seq, op.Device, snd.Device), nil
@@ -268,8 +295,8 @@ func (a *applier) checkOne(snd *Sender, after, want uint64, op *Op, earlier []*O
 
 // personBefore returns a person as the batch's earlier operations leave
 // them: held or not, their addresses and their communes of record.
-func (a *applier) personBefore(id ID, sim map[ID]*simRecord) (bool, addr, []string, error) {
-	if sr, ok := sim[id]; ok {
+func (a *applier) personBefore(id ID, sim map[simKey]*simRecord) (bool, addr, []string, error) {
+	if sr, ok := sim[simKey{KindPerson, id}]; ok {
 		return sr.held, sr.addr, sr.rc, nil
 	}
 	p, err := a.person(id)
@@ -286,7 +313,7 @@ func (a *applier) personBefore(id ID, sim map[ID]*simRecord) (bool, addr, []stri
 	return true, x, rc, err
 }
 
-func (a *applier) checkPersonAuthority(snd *Sender, op *Op, earlier []*Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+func (a *applier) checkPersonAuthority(snd *Sender, op *Op, earlier []*Op, sim map[simKey]*simRecord) (*OpRefusal, error) {
 	held, before, rc, err := a.personBefore(op.ID, sim)
 	if err != nil {
 		return nil, err
@@ -295,8 +322,17 @@ func (a *applier) checkPersonAuthority(snd *Sender, op *Op, earlier []*Op, sim m
 	if creating && op.ID.Origin != snd.Device.Tag() {
 		return refuse(op, RefusedScope, RuleForeignID, "operation %d changes person %s, whom the district does not hold; a device creates records under its own tag (%s) only", op.Seq, op.ID, snd.Device.Tag()), nil
 	}
+	if creating {
+		// One identifier names one record: not a person and a household.
+		// (A household the district holds already is not looked up: a
+		// read per new person, and a person under a household's
+		// identifier changes nothing of the household.)
+		if _, ok := sim[simKey{KindHousehold, op.ID}]; ok {
+			return refuse(op, RefusedInvalid, RuleIdentifier, "operation %d creates person %s, the identifier of a household", op.Seq, op.ID), nil
+		}
+	}
 	var multi uint8
-	if prev := sim[op.ID]; prev != nil {
+	if prev := sim[simKey{KindPerson, op.ID}]; prev != nil {
 		multi = prev.multi
 	}
 	after, multi, err := a.simulateAddr(before, op, earlier, multi, creating)
@@ -337,7 +373,7 @@ func (a *applier) checkPersonAuthority(snd *Sender, op *Op, earlier []*Op, sim m
 	if after.home() == "" {
 		sr.rc = communesOf(isHome, isRC)
 	}
-	sim[op.ID] = sr
+	sim[simKey{KindPerson, op.ID}] = sr
 	return nil, nil
 }
 
@@ -374,7 +410,7 @@ func (a *applier) simulateAddr(x addr, op *Op, earlier []*Op, multi uint8, creat
 		}
 		ops := slices.Clone(a.hist.extra[op.ID])
 		for _, e := range earlier {
-			if e.ID == op.ID && e.Kind == KindPerson {
+			if e.Kind == KindPerson {
 				ops = append(ops, e)
 			}
 		}
@@ -401,10 +437,10 @@ func communeList(cs []string) string {
 	return strings.Join(cs, "+")
 }
 
-func (a *applier) checkHouseholdAuthority(snd *Sender, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+func (a *applier) checkHouseholdAuthority(snd *Sender, op *Op, sim map[simKey]*simRecord) (*OpRefusal, error) {
 	var before *Household
 	var rc []string
-	if sr, ok := sim[op.ID]; ok && sr.h != nil {
+	if sr, ok := sim[simKey{KindHousehold, op.ID}]; ok {
 		before, rc = sr.h, sr.rc
 	} else {
 		h, err := a.household(op.ID)
@@ -420,6 +456,16 @@ func (a *applier) checkHouseholdAuthority(snd *Sender, op *Op, sim map[ID]*simRe
 	creating := before == nil
 	if creating && op.ID.Origin != snd.Device.Tag() {
 		return refuse(op, RefusedScope, RuleForeignID, "operation %d changes household %s, which the district does not hold; a device creates records under its own tag (%s) only", op.Seq, op.ID, snd.Device.Tag()), nil
+	}
+	if creating {
+		if _, ok := sim[simKey{KindPerson, op.ID}]; ok {
+			return refuse(op, RefusedInvalid, RuleIdentifier, "operation %d creates household %s, the identifier of a person", op.Seq, op.ID), nil
+		}
+		if p, err := a.person(op.ID); err != nil {
+			return nil, err
+		} else if p != nil {
+			return refuse(op, RefusedInvalid, RuleIdentifier, "operation %d creates household %s, the identifier of a person", op.Seq, op.ID), nil
+		}
 	}
 	after := &Household{ID: op.ID}
 	if !creating {
@@ -458,11 +504,11 @@ func (a *applier) checkHouseholdAuthority(snd *Sender, op *Op, sim map[ID]*simRe
 	if householdCommunes(after) == nil {
 		sr.rc = is
 	}
-	sim[op.ID] = sr
+	sim[simKey{KindHousehold, op.ID}] = sr
 	return nil, nil
 }
 
-func (a *applier) checkDecisionAuthority(snd *Sender, op *Op, sim map[ID]*simRecord) (*OpRefusal, error) {
+func (a *applier) checkDecisionAuthority(snd *Sender, op *Op, sim map[simKey]*simRecord) (*OpRefusal, error) {
 	if !snd.Role.decides() {
 		return refuse(op, RefusedForbidden, RuleDecide, "operation %d decides whether %s and %s are one person, and the device is enrolled as %s: only a supervisor may merge or dismiss", op.Seq, op.ID, op.Changes[0].New, snd.Role), nil
 	}

@@ -134,6 +134,11 @@ func headsAmong(ops []*Op, f Field) []Candidate {
 	seen := map[Version]bool{}
 	var all []Candidate
 	for _, op := range ops {
+		if op.Kind != KindPerson {
+			// A decision's change names a decision kind, not a field: it
+			// is never a candidate of the person's fields.
+			continue
+		}
 		for _, c := range op.Changes {
 			if Field(c.Field) != f {
 				continue

@@ -2,7 +2,9 @@ package storage
 
 import (
 	"errors"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -25,7 +27,7 @@ import (
 // notice counter, fed to the person's communes. A device keeps what it
 // was last told:
 //
-//	Nt:<id16><kind>   (node) the state last notified: 1 open
+//	Nt:<id16><kind>   (node) open: the communes told so, "\x00"-joined
 //	Nc:<id16><kind>   (device) the person is in such a conflict
 const (
 	prefixNoticeState = "Nt:"
@@ -75,137 +77,267 @@ func applyNotice(txn *badger.Txn, op *Op) error {
 	return deleteIf(txn, k)
 }
 
-// crossConflict reports whether p is in a conflict of kind k with a
-// person of another commune, as the lists of txn say.
-func (a *applier) crossConflict(p *Person, k NoticeKind) (bool, error) {
-	var mine communeSet
-	communeOf(p, &mine)
-	other := func(id ID) (bool, error) {
-		q, ok := a.persons[id]
-		if !ok {
-			var err error
-			if q, err = personIn(a.txn, id); err != nil || q == nil {
-				return false, err
-			}
+// communesOfPerson is the communes a person's records and notices go to:
+// its addresses', else its communes of record.
+func (a *applier) communesOfPerson(p *Person) ([]string, error) {
+	var cs communeSet
+	communeOf(p, &cs)
+	if len(cs) == 0 {
+		rc, err := a.communesOfRecord(p.ID)
+		if err != nil {
+			return nil, err
 		}
-		var theirs communeSet
-		communeOf(q, &theirs)
-		for _, c := range theirs {
-			if !mine.has(c) {
-				return true, nil
-			}
-		}
-		return false, nil
+		cs = append(cs, rc...)
 	}
+	out := append([]string(nil), cs...)
+	sort.Strings(out)
+	return out, nil
+}
+
+// personNow returns the record of id as the transaction leaves it, or nil.
+func (a *applier) personNow(id ID) (*Person, error) {
+	if p, ok := a.persons[id]; ok {
+		return p, nil
+	}
+	return personIn(a.txn, id)
+}
+
+// partners returns the other persons of p's conflict lists of kind k:
+// the holders of its ID number, or the persons of its duplicate list
+// flagged as probably one with it.
+func (a *applier) partners(p *Person, k NoticeKind) ([]ID, error) {
+	var out []ID
 	switch k {
 	case NoticeSameIDNumber:
 		digits := p.Values[FieldIDNumber]
 		if digits == "" || a.sem.isRetired(p.ID) {
-			return false, nil
+			return nil, nil
 		}
 		holders, err := a.sem.get(idHolderKey(digits))
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		for _, id := range idList(holders) {
-			if id == p.ID {
-				continue
-			}
-			if cross, err := other(id); err != nil || cross {
-				return cross, err
+			if id != p.ID {
+				out = append(out, id)
 			}
 		}
 	case NoticeDuplicate:
 		dk := dupKey(p)
 		if dk == nil || a.sem.isRetired(p.ID) {
-			return false, nil
+			return nil, nil
 		}
 		l, err := a.sem.get(dk)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		for i := 0; i+dupEntryLen <= len(l); i += dupEntryLen {
 			id, ok := decodeIDKey(l[i : i+idKeyLen])
-			if !ok || id == p.ID || !exists(a.txn, pairKey(prefixSemanticDup, p.ID, id)) {
-				continue
+			if ok && id != p.ID && exists(a.txn, pairKey(prefixSemanticDup, p.ID, id)) {
+				out = append(out, id)
 			}
-			if cross, err := other(id); err != nil || cross {
-				return cross, err
+		}
+	}
+	return out, nil
+}
+
+// crossConflict reports whether p is in a conflict of kind k with a
+// person of another commune. communes caches each person's communes for
+// the call, and unions the communes of each ID number's holders: the
+// members of one list are asked in turn, and one list may hold thousands.
+func (a *applier) crossConflict(p *Person, k NoticeKind, communes map[ID][]string, unions map[string][]string) (bool, error) {
+	mine, err := a.cachedCommunes(p, communes)
+	if err != nil {
+		return false, err
+	}
+	if k == NoticeSameIDNumber {
+		digits := p.Values[FieldIDNumber]
+		if digits == "" || a.sem.isRetired(p.ID) {
+			return false, nil
+		}
+		u, ok := unions[digits]
+		if !ok {
+			holders, err := a.sem.get(idHolderKey(digits))
+			if err != nil {
+				return false, err
+			}
+			seen := map[string]bool{}
+			for _, id := range idList(holders) {
+				cs, err := a.communesOfID(id, communes)
+				if err != nil {
+					return false, err
+				}
+				for _, c := range cs {
+					if !seen[c] {
+						seen[c] = true
+						u = append(u, c)
+					}
+				}
+			}
+			unions[digits] = u
+		}
+		// p's own communes are in mine: any other in the union is
+		// another holder's.
+		for _, c := range u {
+			if !slices.Contains(mine, c) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	others, err := a.partners(p, k)
+	if err != nil {
+		return false, err
+	}
+	for _, id := range others {
+		theirs, err := a.communesOfID(id, communes)
+		if err != nil {
+			return false, err
+		}
+		for _, c := range theirs {
+			if !slices.Contains(mine, c) {
+				return true, nil
 			}
 		}
 	}
 	return false, nil
 }
 
-// notify makes, for each person of ids whose cross-commune conflict of
-// kind k opened or closed, a notice fed to the person's communes.
+// communesOfID is the communes of person id (none when not held),
+// through the call's cache.
+func (a *applier) communesOfID(id ID, communes map[ID][]string) ([]string, error) {
+	if cs, ok := communes[id]; ok {
+		return cs, nil
+	}
+	q, err := a.personNow(id)
+	if err != nil || q == nil {
+		communes[id] = nil
+		return nil, err
+	}
+	return a.cachedCommunes(q, communes)
+}
+
+func (a *applier) cachedCommunes(p *Person, communes map[ID][]string) ([]string, error) {
+	if cs, ok := communes[p.ID]; ok {
+		return cs, nil
+	}
+	cs, err := a.communesOfPerson(p)
+	if err == nil {
+		communes[p.ID] = cs
+	}
+	return cs, err
+}
+
+// notify brings the notices of kind k of each person of ids up to date:
+// open while the person is in such a conflict with a person of another
+// commune, told to the person's communes; a closing notice to every
+// commune told it was open. Which communes were told is kept (Nt:), so a
+// person who moves is closed where it was open and opened where it goes.
 func (a *applier) notify(k NoticeKind, ids []ID) error {
-	txn, ctr := a.txn, &a.ctr
+	txn := a.txn
+	communes := map[ID][]string{}
+	unions := map[string][]string{}
+	done := map[ID]bool{}
 	for _, id := range ids {
-		p, ok := a.persons[id]
-		if !ok {
-			var err error
-			if p, err = personIn(txn, id); err != nil {
-				return err
-			}
-			if p == nil {
-				continue
-			}
+		if done[id] {
+			continue
 		}
-		open, err := a.crossConflict(p, k)
+		done[id] = true
+		p, err := a.personNow(id)
 		if err != nil {
 			return err
 		}
-		sk := noticeKey(prefixNoticeState, id, k)
-		_, err = txn.Get(sk)
-		was := err == nil
-		if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		if p == nil {
+			continue
+		}
+		open, err := a.crossConflict(p, k, communes, unions)
+		if err != nil {
 			return err
 		}
-		if open == was {
+		var now []string
+		if open {
+			if now, err = a.cachedCommunes(p, communes); err != nil {
+				return err
+			}
+		}
+		sk := noticeKey(prefixNoticeState, id, k)
+		var told []string
+		item, err := txn.Get(sk)
+		switch {
+		case errors.Is(err, badger.ErrKeyNotFound):
+		case err != nil:
+			return err
+		default:
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if len(v) > 1 || len(v) == 1 && v[0] != 1 {
+				told = strings.Split(string(v), "\x00")
+			} else if len(v) == 1 {
+				// Kept before the communes were: those of the person now.
+				told, _ = a.cachedCommunes(p, communes)
+			}
+		}
+		var closeTo, openTo []string
+		for _, c := range told {
+			if !slices.Contains(now, c) {
+				closeTo = append(closeTo, c)
+			}
+		}
+		for _, c := range now {
+			if !slices.Contains(told, c) {
+				openTo = append(openTo, c)
+			}
+		}
+		if len(closeTo) == 0 && len(openTo) == 0 {
 			continue
 		}
 		if open {
-			err = txn.Set(sk, []byte{1})
+			err = txn.Set(sk, []byte(strings.Join(now, "\x00")))
 		} else {
 			err = txn.Delete(sk)
 		}
 		if err != nil {
 			return err
 		}
-		v := ""
-		if open {
-			v = noticeOpen
-		}
-		ctr.Notices++
-		at := ctr.Seen
-		if a.o.Time > at {
-			at = a.o.Time
-		}
-		op := &Op{Device: NoticeDevice, Seq: ctr.Notices, HLC: at, Kind: KindNotice, ID: id, Event: EventCorrection,
-			Changes: []Change{{Field: uint8(k), New: v}}}
-		b, err := op.MarshalBinary()
-		if err != nil {
+		if err := a.emitNotice(k, id, "", closeTo); err != nil {
 			return err
 		}
-		rk := remoteOpKey(op.Device, op.Seq)
-		if err := txn.Set(rk, b); err != nil {
+		if err := a.emitNotice(k, id, noticeOpen, openTo); err != nil {
 			return err
 		}
-		var cs communeSet
-		communeOf(p, &cs)
-		if len(cs) == 0 {
-			if rc, err := a.communesOfRecord(id); err == nil {
-				cs = rc
-			}
-		}
-		ctr.Feed++
-		ref := rk[len(prefixRemoteOp):]
-		sort.Strings(cs)
-		for _, c := range cs {
-			if err := txn.Set(feedKey(c, ctr.Feed), ref); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// emitNotice makes a notice of kind k on person id, value v (open or
+// closed), fed to communes (sorted); none when there are none.
+func (a *applier) emitNotice(k NoticeKind, id ID, v string, communes []string) error {
+	if len(communes) == 0 {
+		return nil
+	}
+	txn, ctr := a.txn, &a.ctr
+	ctr.Notices++
+	at := ctr.Seen
+	if a.o.Time > at {
+		at = a.o.Time
+	}
+	op := &Op{Device: NoticeDevice, Seq: ctr.Notices, HLC: at, Kind: KindNotice, ID: id, Event: EventCorrection,
+		Changes: []Change{{Field: uint8(k), New: v}}}
+	b, err := op.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	rk := remoteOpKey(op.Device, op.Seq)
+	if err := txn.Set(rk, b); err != nil {
+		return err
+	}
+	ctr.Feed++
+	ref := rk[len(prefixRemoteOp):]
+	for _, c := range communes {
+		if err := txn.Set(feedKey(c, ctr.Feed), ref); err != nil {
+			return err
 		}
 	}
 	return nil

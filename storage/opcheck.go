@@ -95,6 +95,15 @@ func (s *Sender) coversAny(cs []string) bool {
 	return false
 }
 
+// Bounds of what one batch may ask of a district: checking and applying an
+// operation on a record costs more the more operations the batch holds on
+// it, so a batch holds at most MaxBatchOps operations and at most
+// MaxRecordOps on one record. A device's sealer keeps to both.
+const (
+	MaxBatchOps  = 5000
+	MaxRecordOps = 64
+)
+
 // RefusalClass says which protocol code a refused operation gets.
 type RefusalClass uint8
 
@@ -120,30 +129,31 @@ const (
 // Rules an operation can break: stable names, for the protocol, tests and
 // the laptop that lists what was refused.
 const (
-	RuleSeqZero        = "sequence_zero"        // an operation numbered 0
-	RuleSeqGap         = "sequence_gap"         // numbers that skip one
-	RuleSeqReused      = "sequence_reused"      // a number already applied, sent again with other contents
-	RuleOtherDevice    = "other_device"         // an operation of another device than the signer
-	RuleUnknownKind    = "unknown_kind"         // not a person, household or decision
-	RuleUnknownEvent   = "unknown_event"        // an event this version does not know
-	RuleUnknownField   = "unknown_field"        // a field this version does not know
-	RuleNoChanges      = "no_changes"           // an operation that changes nothing
-	RuleTooManyChanges = "too_many_changes"     // more than MaxChanges
-	RuleInvalidValue   = "invalid_value"        // a value that is not valid, or not in its canonical form
-	RuleIdentifier     = "invalid_identifier"   // a record identifier not of the form device tag-number
-	RuleForeignID      = "foreign_identifier"   // a new record named with another device's tag
-	RuleClock          = "invalid_clock"        // a zero clock, or a seen version without a device
-	RuleDecision       = "invalid_decision"     // a decision not about two persons the district holds
-	RuleChoose         = "choose_candidates"    // one field changed once per candidate: a choice between them
-	RuleResolution     = "resolution"           // a resolution from an officer
-	RuleDecide         = "decision"             // a merge or a not-the-same decision from an officer
-	RuleHouseholdHead  = "household_head"       // a household's head set by decision, from an officer
-	RuleOutOfScope     = "out_of_scope"         // a record of another commune, before or after the change
-	RuleMoveOutFields  = "move_out_fields"      // a move out of the commune that changes more than the residence
-	RuleOfficerName    = "officer_name"         // another officer's name
-	RuleClockAhead     = "clock_ahead"          // stamped more than a day after the district's time
-	RuleApply          = "cannot_apply"         // the state machine could not apply it (a check this version lacks)
-	RuleWithdrawnWith  = "withdrawn_with_batch" // (laptop) not refused itself: its record's creation was
+	RuleSeqZero         = "sequence_zero"        // an operation numbered 0
+	RuleSeqGap          = "sequence_gap"         // numbers that skip one
+	RuleSeqReused       = "sequence_reused"      // a number already applied, sent again with other contents
+	RuleOtherDevice     = "other_device"         // an operation of another device than the signer
+	RuleUnknownKind     = "unknown_kind"         // not a person, household or decision
+	RuleUnknownEvent    = "unknown_event"        // an event this version does not know
+	RuleUnknownField    = "unknown_field"        // a field this version does not know
+	RuleNoChanges       = "no_changes"           // an operation that changes nothing
+	RuleTooManyChanges  = "too_many_changes"     // more than MaxChanges
+	RuleInvalidValue    = "invalid_value"        // a value that is not valid, or not in its canonical form
+	RuleIdentifier      = "invalid_identifier"   // a record identifier not of the form device tag-number
+	RuleForeignID       = "foreign_identifier"   // a new record named with another device's tag
+	RuleClock           = "invalid_clock"        // a zero clock, or a seen version without a device
+	RuleDecision        = "invalid_decision"     // a decision not about two persons the district holds
+	RuleChoose          = "choose_candidates"    // one field changed once per candidate: a choice between them
+	RuleResolution      = "resolution"           // a resolution from an officer
+	RuleDecide          = "decision"             // a merge or a not-the-same decision from an officer
+	RuleHouseholdHead   = "household_head"       // a household's head set by decision, from an officer
+	RuleOutOfScope      = "out_of_scope"         // a record of another commune, before or after the change
+	RuleMoveOutFields   = "move_out_fields"      // a move out of the commune that changes more than the residence
+	RuleOfficerName     = "officer_name"         // another officer's name
+	RuleClockAhead      = "clock_ahead"          // stamped more than a day after the district's time
+	RuleApply           = "cannot_apply"         // the state machine could not apply it (a check this version lacks)
+	RuleTooManyOnRecord = "too_many_on_record"   // more than MaxRecordOps operations on one record in one batch
+	RuleWithdrawnWith   = "withdrawn_with_batch" // (laptop) not refused itself: its record's creation was
 )
 
 // OpRefusal is why one operation of a batch is refused.

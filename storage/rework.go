@@ -96,7 +96,7 @@ type undoDecision struct {
 
 type reworkPlan struct {
 	Step      int            `json:"step"`
-	From      uint64         `json:"from"`      // first unaccepted operation
+	From      uint64         `json:"from"`      // first operation rewritten
 	To        uint64         `json:"to"`        // last operation before the rework
 	End       uint64         `json:"end"`       // last operation after it
 	Withdrawn []uint64       `json:"withdrawn"` // old numbers, sorted
@@ -106,6 +106,10 @@ type reworkPlan struct {
 	Rebuilt   int            `json:"rebuilt"`   // how many of Touched are rebuilt
 	Clock     HLC            `json:"clock"`     // the device clock after the rework
 	Restamped int            `json:"restamped"`
+	// KeepBatches are the sealed batches kept (those before the first
+	// operation rewritten); KeepHash is the last one's hash.
+	KeepBatches uint64   `json:"keep_batches"`
+	KeepHash    [32]byte `json:"keep_hash"`
 }
 
 // Plan steps: staged, moved into place, creation runs renumbered, records
@@ -152,6 +156,13 @@ func (s *Store) stageRework(w Rework) (*reworkPlan, *ReworkResult, error) {
 	var created map[uint64]bool
 	own := s.profile.Device
 	floor := HLC(0)
+	var from, keepBatches uint64 // the first operation rewritten; the sealed batches kept
+	var keepHash [32]byte        // the last kept batch's hash
+	// What a rework that failed in this process before its plan was
+	// written left staged must not be moved into place by this one.
+	if err := s.dropStaged(); err != nil {
+		return nil, nil, err
+	}
 	err := s.db.View(func(txn *badger.Txn) error {
 		if exists(txn, []byte(keyMetaRework)) {
 			return ErrReworkPending
@@ -160,15 +171,18 @@ func (s *Store) stageRework(w Rework) (*reworkPlan, *ReworkResult, error) {
 		if st, err = s.outbox(txn); err != nil {
 			return err
 		}
-		for seq := st.AckedSeq + 1; seq <= s.ctr.Seq; seq++ {
+		if from, keepBatches, keepHash, err = s.reworkStart(txn, st, w); err != nil {
+			return err
+		}
+		for seq := from; seq <= s.ctr.Seq; seq++ {
 			op, err := getOp(txn, opKey(seq))
 			if err != nil {
 				return fmt.Errorf("%w: operation %d of the unsent ones: %v", ErrDamaged, seq, err)
 			}
 			old = append(old, op)
 		}
-		if st.AckedSeq > 0 {
-			if op, err := getOp(txn, opKey(st.AckedSeq)); err == nil {
+		if from > 1 {
+			if op, err := getOp(txn, opKey(from-1)); err == nil {
 				floor = op.HLC
 			}
 		}
@@ -183,7 +197,7 @@ func (s *Store) stageRework(w Rework) (*reworkPlan, *ReworkResult, error) {
 			if err != nil {
 				return err
 			}
-			if born != nil && born.Seq >= st.AckedSeq+1 {
+			if born != nil && born.Seq >= from {
 				created[born.Seq] = true
 			}
 		}
@@ -196,7 +210,6 @@ func (s *Store) stageRework(w Rework) (*reworkPlan, *ReworkResult, error) {
 	if len(old) == 0 {
 		return nil, res, nil
 	}
-	from := st.AckedSeq + 1
 	// What is withdrawn: the operations named, and every later one on a
 	// record whose creation is withdrawn.
 	gone := map[uint64]Refusal{}
@@ -230,6 +243,15 @@ func (s *Store) stageRework(w Rework) (*reworkPlan, *ReworkResult, error) {
 	}
 	if s.ctr.Seen > floor {
 		floor = s.ctr.Seen
+	}
+	if w.Restamp {
+		// Never past the clock, now right: changes accepted before with a
+		// clock ahead (by a district that did not check it) must not hold
+		// the new stamps in the future. A change that saw them still
+		// supersedes them by what it saw, not by its clock.
+		if now := HLC(uint64(s.now().UnixMilli()) << 16); floor > now {
+			floor = now
+		}
 	}
 	clk := NewClock(floor, s.now)
 	var kept []*Op
@@ -292,7 +314,7 @@ func (s *Store) stageRework(w Rework) (*reworkPlan, *ReworkResult, error) {
 		kept = append(kept, &nop)
 	}
 	res.Kept = len(kept)
-	plan := &reworkPlan{Step: stepMove, From: from, To: s.ctr.Seq, End: next - 1, Restamped: res.Restamped}
+	plan := &reworkPlan{Step: stepMove, From: from, To: s.ctr.Seq, End: next - 1, Restamped: res.Restamped, KeepBatches: keepBatches, KeepHash: keepHash}
 	plan.Clock = s.ctr.HLC
 	if w.Restamp {
 		plan.Clock = clk.Last()
@@ -334,6 +356,65 @@ func (s *Store) stageRework(w Rework) (*reworkPlan, *ReworkResult, error) {
 		return nil, nil, err
 	}
 	return plan, res, nil
+}
+
+// reworkStart finds where a rework begins: the first operation it
+// rewrites and the sealed batches it keeps (with the last one's hash).
+// Batches the district may hold are never dropped: a refusal of batch n
+// (w.Batch) rewrites from n on, the batches before it stay as sealed; a
+// rework with no batch (changes held back before sealing) begins at the
+// first batch holding a withdrawn operation, or at the operation itself
+// when it is not sealed yet.
+func (s *Store) reworkStart(txn *badger.Txn, st OutboxState, w Rework) (from, keep uint64, hash [32]byte, err error) {
+	start := uint64(0) // the batch the rework starts at
+	switch {
+	case w.Batch > 0:
+		if w.Batch <= st.AckedBatch || w.Batch > st.Batches {
+			return 0, 0, hash, fmt.Errorf("batch %d is not one the district has yet to accept (acknowledged up to %d, sealed up to %d)", w.Batch, st.AckedBatch, st.Batches)
+		}
+		start = w.Batch
+	default:
+		first := uint64(0)
+		for seq := range w.Withdraw {
+			if first == 0 || seq < first {
+				first = seq
+			}
+		}
+		if first == 0 {
+			first = st.BatchedSeq + 1 // a restamp of what is not sealed
+		}
+		if first <= st.AckedSeq {
+			return 0, 0, hash, fmt.Errorf("operation %d was accepted by the district already", first)
+		}
+		if first > st.BatchedSeq {
+			return first, st.Batches, st.LastHash, nil
+		}
+		for n := st.AckedBatch + 1; n <= st.Batches; n++ {
+			b, err := getBatch(txn, n)
+			if err != nil {
+				return 0, 0, hash, err
+			}
+			if first >= b.FirstSeq && first <= b.LastSeq {
+				start = n
+				break
+			}
+		}
+		if start == 0 {
+			return 0, 0, hash, fmt.Errorf("%w: operation %d is in no sealed batch", ErrDamaged, first)
+		}
+	}
+	b, err := getBatch(txn, start)
+	if err != nil {
+		return 0, 0, hash, err
+	}
+	if start > 1 {
+		prev, err := getBatch(txn, start-1)
+		if err != nil {
+			return 0, 0, hash, err
+		}
+		hash = prev.Hash
+	}
+	return b.FirstSeq, start - 1, hash, nil
 }
 
 func sortIDs(ids []ID) {
@@ -386,13 +467,35 @@ func (s *Store) resumeRework() error {
 		return s.runRework(plan)
 	}
 	if stray {
-		for _, pre := range []string{prefixStaged, prefixStagedRefuse} {
+		return s.dropStaged()
+	}
+	return nil
+}
+
+// dropStaged drops staged operations that no plan names.
+func (s *Store) dropStaged() error {
+	if exists2(s, keyMetaRework) {
+		return nil
+	}
+	for _, pre := range []string{prefixStaged, prefixStagedRefuse} {
+		stray := false
+		s.db.View(func(txn *badger.Txn) error {
+			return eachKey(txn, pre, false, func([]byte, *badger.Item) error { stray = true; return errStopWalk })
+		})
+		if stray {
 			if err := s.db.DropPrefix([]byte(pre)); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// exists2 reports whether the store holds key k.
+func exists2(s *Store, k string) bool {
+	found := false
+	s.db.View(func(txn *badger.Txn) error { found = exists(txn, []byte(k)); return nil })
+	return found
 }
 
 // runRework does the plan's remaining steps.
@@ -707,20 +810,14 @@ func (s *Store) reworkFinish(p *reworkPlan) error {
 		if err != nil {
 			return err
 		}
-		for n := st.AckedBatch + 1; n <= st.Batches; n++ {
-			if err := txn.Delete(batchKey(n)); err != nil {
-				return err
+		if p.KeepBatches < st.Batches {
+			for n := p.KeepBatches + 1; n <= st.Batches; n++ {
+				if err := txn.Delete(batchKey(n)); err != nil {
+					return err
+				}
 			}
+			st.Batches, st.BatchedSeq, st.LastHash = p.KeepBatches, p.From-1, p.KeepHash
 		}
-		var last [32]byte
-		if st.AckedBatch > 0 {
-			b, err := getBatch(txn, st.AckedBatch)
-			if err != nil {
-				return err
-			}
-			last = b.Hash
-		}
-		st.Batches, st.BatchedSeq, st.LastHash = st.AckedBatch, st.AckedSeq, last
 		sv, _ := json.Marshal(st)
 		if err := txn.Set([]byte(keyMetaOutbox), sv); err != nil {
 			return err
@@ -810,6 +907,18 @@ func (s *Store) rebuildRecords(txn *badger.Txn, ids []ID, unretired map[ID]bool,
 			was = nil
 		}
 		retired := sem.isRetired(id)
+		if retired && len(persons) > 0 {
+			// Merged into another person, and staying so: out of the
+			// index and the lists since the merge; the record is kept.
+			b, err := np.MarshalBinary()
+			if err != nil {
+				return err
+			}
+			if err := txn.Set(personKey(id), b); err != nil {
+				return err
+			}
+			continue
+		}
 		if len(persons) == 0 {
 			// Its creation was withdrawn and nobody else changed it.
 			if err := txn.Delete(personKey(id)); err != nil {

@@ -180,7 +180,8 @@ func TestRework_RestampBringsFutureStampsBack(t *testing.T) {
 	sealAll(t, s)
 	offset.Store(0) // the clock is set right
 	mustEdit(t, s, p.ID, storage.Values{storage.FieldPhone: "0912345678"})
-	res, err := s.Rework(storage.Rework{Restamp: true})
+	// The district refused batch 1 for its clock: from there on.
+	res, err := s.Rework(storage.Rework{Batch: 1, Restamp: true})
 	if err != nil {
 		t.Fatal(err)
 	}

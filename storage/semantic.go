@@ -477,15 +477,28 @@ func checkMoves(txn, ro *badger.Txn, seen HLC, changed []ID) error {
 		}
 		consider(k, v)
 	}
+	// At most maxLateMoves new flags in one transaction (in key order,
+	// the rest in the next ones): a commune's officer may move out many
+	// persons at once, and their flags all falling due in one entry must
+	// not make a transaction larger than a node can write.
+	written := 0
+	sort.Slice(flag, func(i, j int) bool { return bytes.Compare(flag[i].k, flag[j].k) < 0 })
 	for _, l := range flag {
+		if written == maxLateMoves {
+			break
+		}
 		if !exists(txn, l.k) {
 			if err := txn.Set(l.k, l.at); err != nil {
 				return err
 			}
+			written++
 		}
 	}
 	return nil
 }
+
+// maxLateMoves bounds the moves flagged late in one transaction.
+const maxLateMoves = 1024
 
 // checkDeadEdits writes or clears S:d for p.
 func checkDeadEdits(txn *badger.Txn, h *history, p *Person) error {

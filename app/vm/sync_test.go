@@ -470,6 +470,13 @@ func TestSync_RefusedChangesAreListedUntilDealtWith(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Sealed as batch 1, which the district refused (the bytes are a
+	// stand-in: nothing here reads them).
+	if ops, err := s.Unbatched(0); err != nil {
+		t.Fatal(err)
+	} else if err := s.AddBatch(&storage.OutBatch{N: 1, FirstSeq: ops[0].Seq, LastSeq: ops[len(ops)-1].Seq, Sealed: []byte("sealed")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Rework(storage.Rework{Batch: 1, Withdraw: map[uint64]storage.Refusal{op.Seq: {Rule: storage.RuleOutOfScope, Message: "the person belongs to another commune"}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,13 @@ func TestRefused_ListAndDismiss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Sealed as batch 1, which the district refused (the bytes are a
+	// stand-in: nothing here reads them).
+	if ops, err := s.Unbatched(0); err != nil {
+		t.Fatal(err)
+	} else if err := s.AddBatch(&storage.OutBatch{N: 1, FirstSeq: ops[0].Seq, LastSeq: ops[len(ops)-1].Seq, Sealed: []byte("sealed")}); err != nil {
+		t.Fatal(err)
+	}
 	// As a sync does on the district's signed refusal.
 	if _, err := s.Rework(storage.Rework{Batch: 1, Withdraw: map[uint64]storage.Refusal{op.Seq: {Rule: storage.RuleOutOfScope, Message: "operation 2 changes person … of commune 12472"}}}); err != nil {
 		t.Fatal(err)

@@ -214,8 +214,31 @@ func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 	if h.Seq > ch.Seq+1 {
 		return nil, &protocol.Error{Code: protocol.CodeGap, Expected: ch.Seq + 1, Message: fmt.Sprintf("device %s sent batch %d, the district expects batch %d first", h.Sender, h.Seq, ch.Seq+1)}
 	}
+	if h.PrevHash != ch.Hash {
+		// Before any signed refusal of the batch's contents: such a
+		// refusal tells the device the district holds exactly its batches
+		// before this one (sync/client acknowledges them on its word).
+		return nil, errf(protocol.CodeReplay, "batch %d of device %s does not follow the batch %d the district accepted", h.Seq, h.Sender, ch.Seq)
+	}
 	if !n.cfg.NoPushCheck {
-		if e := n.precheck(sealed, crt, ch); e != nil {
+		e := n.precheck(sealed, crt, ch)
+		if e != nil && len(e.Refused) > 0 {
+			// A refusal for what the batch does depends on the records: a
+			// leader elected a moment ago may not have applied everything
+			// committed (the move in that makes an edit lawful). Refuse,
+			// signed, only from a state that has.
+			if err := n.raft.Barrier(5 * time.Second).Error(); err != nil {
+				return nil, errf(protocol.CodeUnavailable, "this node is catching up with the cluster; try again: %v", err)
+			}
+			if ch, err = n.fsm.chain(h.Sender); err != nil {
+				return nil, errf(protocol.CodeInternal, "reading the chain of %s: %v", h.Sender, err)
+			}
+			if h.Seq != ch.Seq+1 || h.PrevHash != ch.Hash {
+				return nil, errf(protocol.CodeUnavailable, "the district's record of device %s moved meanwhile: push again", h.Sender)
+			}
+			e = n.precheck(sealed, crt, ch)
+		}
+		if e != nil {
 			return nil, e
 		}
 	}

@@ -242,7 +242,9 @@ func (f *fsm) signerKey(dev string) (ed25519.PublicKey, error) {
 }
 
 func (f *fsm) opener() *batch.Opener {
-	return &batch.Opener{Identity: f.d.Age, KeyID: f.pub.KeyID, SignerKey: f.signerKey}
+	// At most storage.MaxBatchOps operations: checking and applying a
+	// batch costs more than in proportion to its size.
+	return &batch.Opener{Identity: f.d.Age, KeyID: f.pub.KeyID, SignerKey: f.signerKey, Limits: batch.Limits{MaxOps: storage.MaxBatchOps}}
 }
 
 // applyBatches checks and applies the batches of one entry (proposed at
@@ -379,6 +381,14 @@ func (f *fsm) tryBatches(index uint64, at storage.HLC, sealed [][]byte, opened [
 				return nil, false
 			}
 		}
+		// Too big with no batch of its own to leave out: what the entry
+		// derives from the state (late moves flagged, notices) is more
+		// than one transaction, which no check of a batch can foresee. It
+		// is the same on every node: the entry is recorded as applied with
+		// nothing else, and the next entry derives it again (bounded).
+		f.log.Error("an entry's derived writes exceed a transaction: recorded without them; the next entries derive them", "index", index)
+		f.commitMeta(index, nil, nil)
+		return results, true
 	}
 	if err != nil {
 		f.fatal(index, err)
@@ -487,6 +497,20 @@ func (f *fsm) applyCertificate(index uint64, p []byte) error {
 	}
 	if err != nil {
 		return f.commitMeta(index, nil, err)
+	}
+	// Records are named by the first 8 characters of their device's ID:
+	// a second device under the same ones could create the first's
+	// records (the district's register refuses to sign it; a certificate
+	// signed before that rule is refused here).
+	tag := storage.DeviceID(c.Device.ID).Tag()
+	names, err := f.s.ListMeta(metaCert + tag)
+	if err != nil {
+		f.fatal(index, err)
+	}
+	for _, n := range names {
+		if other := n[len(metaCert):]; other != c.Device.ID {
+			return f.commitMeta(index, nil, fmt.Errorf("device %s names its records like device %s, already enrolled: enrol it again from a new request", c.Device.ID, other))
+		}
 	}
 	if old, err := f.certificate(c.Device.ID); err == nil && old.Serial >= c.Serial {
 		return f.commitMeta(index, nil, nil)

@@ -3,11 +3,14 @@ package node
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
@@ -202,5 +205,31 @@ func TestUSB_RefusalTravelsBackOnTheStick(t *testing.T) {
 	rec, err := push()
 	if err != nil || rec.Seq != pe.Batch {
 		t.Fatalf("the batch sealed again: %+v %v", rec, err)
+	}
+}
+
+// A certificate for a device whose records would be named like an enrolled
+// device's (the same first 8 characters of the ID) is refused by the state
+// machine, whoever signed it: the device could create the other's records.
+func TestCertificate_DeviceTagOfAnotherDeviceIsRefused(t *testing.T) {
+	c := newTestCluster(t, 1, nil)
+	n := c.leader()
+	lan := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	lan.register(t, n.Addr())
+	squatter, err := identity.NewDevice(lan.cert.Device.ID[:8] + "zzzzzzzz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := cert.NewRequest(squatter, "Kẻ Xấu", []string{"12472"}, time.Now())
+	sc, err := cert.Sign(req, cert.RoleOfficer, nil, time.Hour, 99, c.d, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, _ := sc.MarshalBinary()
+	if st, b := post(t, n.Addr(), protocol.PathCertificate, cb); st == http.StatusNoContent || !strings.Contains(string(b), "names its records like device "+lan.cert.Device.ID) {
+		t.Fatalf("a certificate under another device's tag: %d %s", st, b)
+	}
+	if _, err := n.fsm.certificate(squatter.ID); err == nil {
+		t.Fatal("the district keeps the certificate")
 	}
 }

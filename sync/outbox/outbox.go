@@ -65,6 +65,7 @@ func (z *Sealer) Seal(s *storage.Store) ([]*storage.OutBatch, error) {
 	if max <= 0 {
 		max = DefaultMaxOps
 	}
+	max = min(max, storage.MaxBatchOps) // what a district accepts
 	if err := z.holdBack(s); err != nil {
 		return nil, err
 	}
@@ -77,6 +78,7 @@ func (z *Sealer) Seal(s *storage.Store) ([]*storage.OutBatch, error) {
 		if len(ops) == 0 {
 			return made, nil
 		}
+		ops = withinRecordLimit(ops)
 		st, err := s.Outbox()
 		if err != nil {
 			return made, err
@@ -97,6 +99,20 @@ func (z *Sealer) Seal(s *storage.Store) ([]*storage.OutBatch, error) {
 		}
 		made = append(made, b)
 	}
+}
+
+// withinRecordLimit cuts ops before the first operation that would put
+// more than storage.MaxRecordOps operations on one record in one batch
+// (an officer who corrects one person again and again between syncs): the
+// rest go in the next batch.
+func withinRecordLimit(ops []*storage.Op) []*storage.Op {
+	n := map[storage.ID]int{}
+	for i, op := range ops {
+		if n[op.ID]++; n[op.ID] > storage.MaxRecordOps {
+			return ops[:i]
+		}
+	}
+	return ops
 }
 
 // holdBack runs the district's checks of each operation alone on the

@@ -78,6 +78,19 @@ func (r *Registry) Sign(req *cert.Request, role cert.Role, communes []string, va
 		// The district's own notices carry this device ID (storage/notice.go).
 		return nil, fmt.Errorf("device ID %s is reserved for the district's notices: make a new request on the device", req.Device.ID)
 	}
+	// A device names its records by the first 8 characters of its ID: two
+	// devices sharing them could create each other's records. A device
+	// chooses its own ID, so a hostile one could choose a colleague's.
+	tag := storage.DeviceID(req.Device.ID).Tag()
+	held, err := r.s.ListMeta(metaCertPrefix + tag)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range held {
+		if other := strings.TrimPrefix(n, metaCertPrefix); other != req.Device.ID {
+			return nil, fmt.Errorf("device %s names its records like device %s, already enrolled (the same first 8 characters, %q): make a new request on the device (a new profile makes a new ID)", req.Device.ID, other, tag)
+		}
+	}
 	serial, err := r.serial()
 	if err != nil {
 		return nil, err

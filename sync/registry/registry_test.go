@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/outbox"
@@ -189,5 +190,26 @@ func TestSign_RefusesCommunesTheDeviceWouldRefuse(t *testing.T) {
 	}
 	if c.Serial != 2 {
 		t.Errorf("serial %d after refusals, want 2", c.Serial)
+	}
+}
+
+// A device names its records by the first 8 characters of its ID, which it
+// chooses itself: the district does not enrol a second device under a
+// colleague's, which would let it create the colleague's records. The same
+// device enrolled again is signed as before.
+func TestSign_DeviceTagOfAnotherEnrolledDeviceIsRefused(t *testing.T) {
+	dev, reg := mustEnrolled(t)
+	id := dev.DeviceKeys().ID
+	squatter, err := identity.NewDevice(id[:8] + "zzzzzzzz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := cert.NewRequest(squatter, "Kẻ Xấu", []string{"00769"}, time.Now())
+	if _, err := reg.Sign(req, cert.RoleOfficer, nil, 24*time.Hour); err == nil || !strings.Contains(err.Error(), "names its records like device "+id) {
+		t.Fatalf("a device under another's tag: %v", err)
+	}
+	again, _ := cert.NewRequest(dev.DeviceKeys(), "Nguyễn Thị Lan", []string{"00769"}, time.Now())
+	if _, err := reg.Sign(again, cert.RoleOfficer, nil, 24*time.Hour); err != nil {
+		t.Fatalf("the same device again: %v", err)
 	}
 }
