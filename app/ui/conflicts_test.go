@@ -199,3 +199,23 @@ func TestConflictsScreen_Screenshot(t *testing.T) {
 		f.Close()
 	}
 }
+
+// An officer's device told by the district that one of its persons holds
+// the ID number of a person of another commune shows it in the queue, with
+// its own person only and the way to correct it; the other person is not
+// there to show.
+func TestConflictsScreen_NoticeOfAnotherCommune(t *testing.T) {
+	ui, s, m := conflictsApp(t, cert.RoleOfficer)
+	notice := &storage.Op{Device: storage.NoticeDevice, Seq: 1, HLC: storage.HLC(uint64(time.Now().UnixMilli()) << 16), Kind: storage.KindNotice,
+		ID: m.Person, Event: storage.EventCorrection, Changes: []storage.Change{{Field: uint8(storage.NoticeSameIDNumber), New: "open"}}}
+	if _, err := s.ApplyOps([]*storage.Op{notice}, storage.ApplyOptions{Index: true}); err != nil {
+		t.Fatal(err)
+	}
+	ui.conflicts.refresh()
+	waitFor(t, func() bool { return hasText(ui.content, "Xung đột cần giải quyết (3)") })
+	selectConflict(t, ui, "notice")
+	if !hasText(ui.content, "cũng được ghi cho một người ở xã khác") {
+		t.Fatal("the notice does not say what it is")
+	}
+	screenshot(t, ui.win, "conflicts-notice")
+}
