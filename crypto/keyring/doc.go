@@ -9,5 +9,10 @@
 //
 // Wrapping uses scrypt work factor 18 (about 0.6 s here), the cost the
 // officer pays once per unlock; unwrapping refuses files that demand more
-// than [MaxWorkFactor], so a planted file cannot make the app hang.
+// than [MaxWorkFactor], so a planted file cannot make the app hang, and
+// wrapping refuses factors outside [MinWorkFactor] to [MaxWorkFactor].
+//
+// The key is derived from the passphrase in Unicode NFC, so that the same
+// letters open the secret whichever bytes an input method made of them
+// (normalize.go).
 package keyring

@@ -10,18 +10,40 @@ import (
 	"golang.org/x/term"
 )
 
+// MinPassphrase is the shortest passphrase a new profile takes, in
+// characters ([Characters]). The passphrase is all that protects a stolen
+// laptop's records, or a district's keys (DESIGN.md §4); the app, kitctl
+// and a change of passphrase ([CheckNew]) all refuse shorter ones.
+const MinPassphrase = 10
+
 // ReadPassphrase returns a passphrase from file if one is named, else from
 // the COMMUNEKIT_PASSPHRASE environment variable, else by asking on
 // terminal (nil: no terminal to ask on) with prompt written to out — twice
 // when confirm is set. It is never taken from a command-line argument:
-// MinPassphrase is the shortest passphrase a new profile takes, in
-// characters. The passphrase is all that protects a stolen laptop's
-// records, or a district's keys (DESIGN.md §4); the app and kitctl both
-// refuse shorter ones.
-const MinPassphrase = 10
-
 // arguments show in process lists and shell history.
+//
+// The passphrase is returned as typed, not normalised: Unwrap needs those
+// bytes to open a secret wrapped before passphrases were normalised.
 func ReadPassphrase(file string, terminal *os.File, out io.Writer, prompt string, confirm bool) ([]byte, error) {
+	return Source{File: file, Flag: "--passphrase-file", Env: "COMMUNEKIT_PASSPHRASE", Prompt: prompt, Confirm: confirm}.Read(terminal, out)
+}
+
+// Source says where a passphrase comes from: a file named by a flag, else
+// an environment variable, else a prompt on the terminal (twice when
+// Confirm is set).
+type Source struct {
+	File    string // the file named by Flag, or ""
+	Flag    string // e.g. "--passphrase-file", for messages
+	Env     string // e.g. "COMMUNEKIT_PASSPHRASE"
+	What    string // what is asked for, for messages: "passphrase" when ""
+	Prompt  string
+	Confirm bool
+}
+
+// Read reads the passphrase from s, asking on terminal (nil: no terminal
+// to ask on) with the prompt written to out.
+func (s Source) Read(terminal *os.File, out io.Writer) ([]byte, error) {
+	file, prompt, confirm := s.File, s.Prompt, s.Confirm
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -33,11 +55,15 @@ func ReadPassphrase(file string, terminal *os.File, out io.Writer, prompt string
 		}
 		return b, nil
 	}
-	if p := os.Getenv("COMMUNEKIT_PASSPHRASE"); p != "" {
+	if p := os.Getenv(s.Env); p != "" {
 		return []byte(p), nil
 	}
 	if terminal == nil || !term.IsTerminal(int(terminal.Fd())) {
-		return nil, errors.New("no passphrase: set COMMUNEKIT_PASSPHRASE, pass --passphrase-file FILE, or run on a terminal to be asked")
+		what := s.What
+		if what == "" {
+			what = "passphrase"
+		}
+		return nil, fmt.Errorf("no %s: set %s, pass %s FILE, or run on a terminal to be asked", what, s.Env, s.Flag)
 	}
 	ask := func(prompt string) ([]byte, error) {
 		fmt.Fprint(out, prompt)
@@ -57,8 +83,10 @@ func ReadPassphrase(file string, terminal *os.File, out io.Writer, prompt string
 		if err != nil {
 			return nil, err
 		}
-		if !bytes.Equal(p, q) {
-			return nil, errors.New("the two passphrases differ; nothing was created")
+		// Compared as letters: the same input method may compose one
+		// typing and not the other.
+		if !bytes.Equal(NFC(p), NFC(q)) {
+			return nil, errors.New("the two passphrases differ; nothing was created or changed")
 		}
 	}
 	return p, nil

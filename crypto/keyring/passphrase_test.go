@@ -29,3 +29,17 @@ func TestReadPassphrase_FileThenEnvironmentNeverEmpty(t *testing.T) {
 		t.Errorf("no source: %v", err)
 	}
 }
+
+func TestSource_NamesItsOwnVariableAndFlag(t *testing.T) {
+	t.Setenv("COMMUNEKIT_PASSPHRASE", "the current one, not wanted here")
+	t.Setenv("COMMUNEKIT_NEW_PASSPHRASE", "")
+	src := Source{Flag: "--new-passphrase-file", Env: "COMMUNEKIT_NEW_PASSPHRASE", What: "new passphrase"}
+	_, err := src.Read(nil, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no new passphrase: set COMMUNEKIT_NEW_PASSPHRASE, pass --new-passphrase-file FILE") {
+		t.Errorf("no source: %v", err)
+	}
+	t.Setenv("COMMUNEKIT_NEW_PASSPHRASE", "mật khẩu mới của Lan")
+	if p, err := src.Read(nil, io.Discard); err != nil || string(p) != "mật khẩu mới của Lan" {
+		t.Errorf("from the environment: %q, %v", p, err)
+	}
+}

@@ -27,16 +27,20 @@ var (
 	ErrMalformed = errors.New("wrapped secret is damaged or not a communekit key file")
 )
 
-// Wrap encrypts secret under passphrase with age's scrypt recipient at the
-// given work factor (DefaultWorkFactor when 0).
+// Wrap encrypts secret under passphrase, in Unicode NFC, with age's scrypt
+// recipient at the given work factor (DefaultWorkFactor when 0; one
+// outside MinWorkFactor to MaxWorkFactor is refused with ErrWorkFactor).
 func Wrap(secret []byte, passphrase []byte, workFactor int) ([]byte, error) {
 	if len(passphrase) == 0 {
 		return nil, ErrEmptyPassphrase
 	}
+	if err := CheckWorkFactor(workFactor); err != nil {
+		return nil, err
+	}
 	if workFactor == 0 {
 		workFactor = DefaultWorkFactor
 	}
-	r, err := age.NewScryptRecipient(string(passphrase))
+	r, err := age.NewScryptRecipient(string(NFC(passphrase)))
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +59,34 @@ func Wrap(secret []byte, passphrase []byte, workFactor int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Unwrap decrypts a secret made by Wrap. A wrong passphrase gives
-// ErrWrongPassphrase; a damaged file gives an error wrapping ErrMalformed.
+// Unwrap decrypts a secret made by Wrap, with the passphrase in whichever
+// Unicode form it was typed. A wrong passphrase gives ErrWrongPassphrase;
+// a damaged file gives an error wrapping ErrMalformed.
 func Unwrap(wrapped []byte, passphrase []byte) ([]byte, error) {
+	secret, _, err := Unlock(wrapped, passphrase)
+	return secret, err
+}
+
+// Unlock is Unwrap that also reports whether the secret should be wrapped
+// again: rewrap is true when the NFC form of the passphrase did not open
+// it but another form did (a secret wrapped as typed, before passphrases
+// were normalised). Wrapping it again with Wrap makes every form of the
+// passphrase open it at the cost of one derivation.
+func Unlock(wrapped []byte, passphrase []byte) (secret []byte, rewrap bool, err error) {
 	if len(wrapped) > MaxWrappedSize {
-		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrMalformed, len(wrapped), MaxWrappedSize)
+		return nil, false, fmt.Errorf("%w: %d bytes, more than %d", ErrMalformed, len(wrapped), MaxWrappedSize)
 	}
+	for i, p := range candidates(passphrase) {
+		secret, err = unwrap(wrapped, p)
+		if !errors.Is(err, ErrWrongPassphrase) {
+			return secret, err == nil && i > 0, err
+		}
+	}
+	return nil, false, err
+}
+
+// unwrap decrypts wrapped under exactly the bytes of passphrase.
+func unwrap(wrapped []byte, passphrase []byte) ([]byte, error) {
 	id, err := age.NewScryptIdentity(string(passphrase))
 	if err != nil {
 		return nil, ErrWrongPassphrase
