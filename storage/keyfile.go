@@ -54,15 +54,19 @@ func (s *Store) DistrictKeys() *identity.District { return s.district }
 // DistrictKeysOf unwraps the district's keys from the district profile in
 // dir without opening its store, so several district nodes on one machine,
 // and kitctl beside them, can use the profile at once. A wrong passphrase
-// gives ErrWrongPassphrase.
+// gives ErrWrongPassphrase. The passphrase is taken in any Unicode form
+// of its letters, as by Open.
 func DistrictKeysOf(dir string, passphrase []byte) (*identity.District, error) {
-	_, _, ident, err := unlockKeyFile(dir, passphrase, KindDistrict, "make the district profile with `kitctl district init`, or pass the right directory")
+	u, err := unlockKeyFile(dir, passphrase, KindDistrict, "make the district profile with `kitctl district init`, or pass the right directory")
 	if err != nil {
 		return nil, err
 	}
-	d, err := identity.ParseDistrict(ident)
+	d, err := identity.ParseDistrict(u.ident)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
 	}
+	// Wrapped again under the passphrase's NFC form if it was wrapped as
+	// typed, unless another program has the profile open.
+	rewrapLegacy(dir, u, passphrase, true, nil)
 	return d, nil
 }

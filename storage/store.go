@@ -125,7 +125,10 @@ const metaNow = PositionMetaPrefix + "now"
 type Options struct {
 	// Kind is the kind of profile Open expects (KindCommune when empty).
 	Kind string
-	// WorkFactor is the scrypt work factor used when creating a profile.
+	// WorkFactor is the scrypt work factor used when creating a profile:
+	// keyring.DefaultWorkFactor when 0; Create refuses one outside
+	// keyring.MinWorkFactor to keyring.MaxWorkFactor. A change of
+	// passphrase keeps the factor the key file has.
 	WorkFactor int
 	// Logger receives Badger's and the store's logs (slog.Default if nil).
 	Logger *slog.Logger
@@ -154,6 +157,8 @@ type Store struct {
 	mu  sync.Mutex // serialises writes and guards ctr
 	ctr counters
 
+	keyMu sync.Mutex // serialises changes of the key file (passphrase.go)
+
 	minFree int64    // see Options.MinFree; -1: no guard
 	lock    *os.File // the profile directory, flocked while open (lock_unix.go)
 
@@ -162,11 +167,15 @@ type Store struct {
 }
 
 // Create makes a new profile in dir (which must be empty or absent): a
-// random 32-byte master key wrapped under passphrase, and an encrypted store
-// holding the profile.
+// random 32-byte master key wrapped under passphrase (in Unicode NFC, so
+// that it opens however an input method composes its letters), and an
+// encrypted store holding the profile.
 func Create(dir string, passphrase []byte, p Profile, o Options) (*Store, error) {
 	if len(passphrase) == 0 {
 		return nil, keyring.ErrEmptyPassphrase
+	}
+	if err := keyring.CheckWorkFactor(o.WorkFactor); err != nil {
+		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, markerFile)); err == nil {
 		return nil, fmt.Errorf("%w: %s", ErrProfileExists, dir)
@@ -281,15 +290,18 @@ func create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 	return s, nil
 }
 
-// Open unlocks the profile in dir with passphrase. A wrong passphrase gives
-// ErrWrongPassphrase and touches nothing; missing or damaged files give
-// errors wrapping ErrNoProfile or ErrDamaged, never an empty store.
+// Open unlocks the profile in dir with passphrase, in any Unicode form of
+// its letters. A wrong passphrase gives ErrWrongPassphrase and touches
+// nothing; missing or damaged files give errors wrapping ErrNoProfile or
+// ErrDamaged, never an empty store. A key file wrapped under the bytes as
+// typed (before passphrases were normalised) opens with those bytes, and
+// is then wrapped again under their NFC form (passphrase.go).
 func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 	want := o.Kind
 	if want == "" {
 		want = KindCommune
 	}
-	m, key, ident, err := unlockKeyFile(dir, passphrase, want, "run `kitctl init` first, or pass the right --profile")
+	u, err := unlockKeyFile(dir, passphrase, want, "run `kitctl init` first, or pass the right --profile")
 	if err != nil {
 		return nil, err
 	}
@@ -300,12 +312,15 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := openUnlocked(dir, m, key, ident, o)
+	s, err := openUnlocked(dir, u.m, u.key, u.ident, o)
 	if err != nil {
 		lock.Close()
 		return nil, err
 	}
 	s.lock = lock
+	// A key file wrapped under the passphrase as typed, before
+	// passphrases were normalised, is wrapped again under its NFC form.
+	rewrapLegacy(dir, u, passphrase, false, s.log)
 	return s, nil
 }
 
@@ -402,36 +417,47 @@ func checkWritable(storeDir string) error {
 	return os.Remove(f.Name())
 }
 
+// unlockedKey is a key file unwrapped: the profile's marker, the store
+// key and the identity, the file as read, and whether it should be
+// wrapped again under the passphrase's NFC form (rewrapLegacy).
+type unlockedKey struct {
+	m          marker
+	key, ident []byte
+	wrapped    []byte
+	rewrap     bool
+}
+
 // unlockKeyFile reads the marker of the profile in dir, checks it is of
 // kind want, and unwraps its key file: the store key and the identity.
 // hint says what to do when there is no profile.
-func unlockKeyFile(dir string, passphrase []byte, want, hint string) (m marker, key, ident []byte, err error) {
+func unlockKeyFile(dir string, passphrase []byte, want, hint string) (u unlockedKey, err error) {
 	mb, err := os.ReadFile(filepath.Join(dir, markerFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil, nil, fmt.Errorf("%w in %s: %s", ErrNoProfile, dir, hint)
+		return u, fmt.Errorf("%w in %s: %s", ErrNoProfile, dir, hint)
 	}
 	if err != nil {
-		return m, nil, nil, err
+		return u, err
 	}
-	if err := json.Unmarshal(mb, &m); err != nil || m.Format != 1 {
-		return m, nil, nil, fmt.Errorf("%w: %s is not a profile marker this version understands", ErrDamaged, filepath.Join(dir, markerFile))
+	if err := json.Unmarshal(mb, &u.m); err != nil || u.m.Format != 1 {
+		return u, fmt.Errorf("%w: %s is not a profile marker this version understands", ErrDamaged, filepath.Join(dir, markerFile))
 	}
-	if m.Kind != want {
-		return m, nil, nil, fmt.Errorf("%s holds a %s profile, not a %s profile: check --profile", dir, m.Kind, want)
+	if u.m.Kind != want {
+		return u, fmt.Errorf("%s holds a %s profile, not a %s profile: check --profile", dir, u.m.Kind, want)
 	}
-	wrapped, err := os.ReadFile(filepath.Join(dir, keyFile))
+	u.wrapped, err = os.ReadFile(filepath.Join(dir, keyFile))
 	if err != nil {
-		return m, nil, nil, fmt.Errorf("%w: the key file is missing or unreadable (%v)", ErrDamaged, err)
+		return u, fmt.Errorf("%w: the key file is missing or unreadable (%v)", ErrDamaged, err)
 	}
-	plain, err := keyring.Unwrap(wrapped, passphrase)
+	plain, rewrap, err := keyring.Unlock(u.wrapped, passphrase)
 	if errors.Is(err, keyring.ErrWrongPassphrase) {
-		return m, nil, nil, ErrWrongPassphrase
+		return u, ErrWrongPassphrase
 	}
 	if err != nil {
-		return m, nil, nil, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
+		return u, fmt.Errorf("%w: %s: %v", ErrDamaged, keyFile, err)
 	}
-	key, ident, err = decodeKeyFile(plain)
-	return m, key, ident, err
+	u.rewrap = rewrap
+	u.key, u.ident, err = decodeKeyFile(plain)
+	return u, err
 }
 
 func (o Options) now() func() time.Time {
