@@ -136,15 +136,11 @@ func measureDir(n, wf int) string {
 // file, and kitctl bench all counts the unlock figure as met only at the
 // default.
 func measureWorkFactor() (int, error) {
-	v := os.Getenv("COMMUNEKIT_WORK_FACTOR")
-	if v == "" {
-		return keyring.DefaultWorkFactor, nil
+	wf, err := keyring.ParseWorkFactor(os.Getenv(keyring.WorkFactorEnv))
+	if err == nil && wf == 0 {
+		wf = keyring.DefaultWorkFactor
 	}
-	wf, err := strconv.Atoi(v)
-	if err != nil || wf < 10 || wf > 22 {
-		return 0, fmt.Errorf("COMMUNEKIT_WORK_FACTOR=%q: want a number from 10 to 22", v)
-	}
-	return wf, nil
+	return wf, err
 }
 
 // runMeasure is `communekit --measure`; it returns the exit status.

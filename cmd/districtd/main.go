@@ -14,7 +14,10 @@
 // The node reads the district's keys from the district profile (made by
 // `kitctl district init`) with the passphrase from --passphrase-file,
 // COMMUNEKIT_PASSPHRASE or a prompt on the terminal; never from an
-// argument. SIGTERM or SIGINT hands leadership over and stops cleanly.
+// argument. The passphrase is taken in any Unicode form of its letters
+// (composed or not, as input methods type them), and also wraps the
+// node's own store: after `kitctl passphrase` on the district profile,
+// change each stopped node's with `kitctl --profile DIR/store passphrase`. SIGTERM or SIGINT hands leadership over and stops cleanly.
 package main
 
 import (
@@ -27,7 +30,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -107,6 +109,11 @@ func run(args []string, stderr io.Writer) int {
 	log := slog.New(h)
 	slog.SetDefault(log)
 
+	wf, err := workFactor()
+	if err != nil {
+		fmt.Fprintln(stderr, "districtd:", err)
+		return 2
+	}
 	pass, err := keyring.ReadPassphrase(*passFile, os.Stdin, stderr, "District passphrase: ", false)
 	if err != nil {
 		fmt.Fprintln(stderr, "districtd:", err)
@@ -128,7 +135,7 @@ func run(args []string, stderr io.Writer) int {
 		Bootstrap: *bootstrap, Join: *join,
 		SnapshotThreshold: *snapThr, SnapshotInterval: *snapInt, TrailingLogs: *trailing,
 		HeartbeatTimeout: *hb, ElectionTimeout: *el,
-		Logger: log, WorkFactor: workFactor(), MinFree: mb(*minFree),
+		Logger: log, WorkFactor: wf, MinFree: mb(*minFree),
 		// Tests of the state machine's own refusals (HostileDevice).
 		NoPushCheck: os.Getenv("COMMUNEKIT_TEST_NO_PUSH_CHECK") == "1",
 	}
@@ -182,10 +189,11 @@ func mb(v int64) int64 {
 }
 
 // workFactor is the scrypt work factor for a new node store: the default,
-// unless COMMUNEKIT_WORK_FACTOR lowers it (tests, demos).
-func workFactor() int {
-	n, _ := strconv.Atoi(os.Getenv("COMMUNEKIT_WORK_FACTOR"))
-	return n
+// unless COMMUNEKIT_WORK_FACTOR lowers it (tests, demos). A value outside
+// 10 to 22 is refused: below, a stolen node disk gives way to a search of
+// passphrases; above, the node would take minutes and gigabytes to start.
+func workFactor() (int, error) {
+	return keyring.ParseWorkFactor(os.Getenv(keyring.WorkFactorEnv))
 }
 
 func sorted(s []string) []string { sort.Strings(s); return s }

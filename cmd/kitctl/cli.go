@@ -61,6 +61,7 @@ func commands() []command {
 		{"demo", "demo [--faults] [--persons N]: a district day with three districtd nodes, four officers and a supervisor; a verdict", cmdDemo},
 		{"conflicts", "conflicts list | show C | resolve C (--choose N | --value V) [--note T]: supervisors' decisions", cmdConflicts},
 		{"refused", "refused [list] | dismiss N: changes the district refused, with its reasons, to correct", cmdRefused},
+		{"passphrase", "passphrase [--new-passphrase-file F]: change the profile's passphrase (the new one also from $COMMUNEKIT_NEW_PASSPHRASE, or asked twice)", cmdPassphrase},
 	}
 }
 

@@ -5,9 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/communekit/communekit/crypto/keyring"
 	"github.com/communekit/communekit/storage"
@@ -136,8 +134,8 @@ func (e *env) create(p storage.Profile) (*storage.Store, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if n := utf8.RuneCount(pass); n < keyring.MinPassphrase {
-		return nil, "", fmt.Errorf("the passphrase has %d characters; a profile needs at least %d, since it is all that protects the records if the computer is stolen: choose a longer one, for example a few words", n, keyring.MinPassphrase)
+	if err := checkNew(pass, "the passphrase"); err != nil {
+		return nil, "", err
 	}
 	wf, err := workFactor()
 	if err != nil {
@@ -172,15 +170,7 @@ func personShow(e *env, args []string) error {
 // workFactor reads COMMUNEKIT_WORK_FACTOR, for tests and very slow
 // machines (unlock cost is 2^wf); 0 means the default.
 func workFactor() (int, error) {
-	v := os.Getenv("COMMUNEKIT_WORK_FACTOR")
-	if v == "" {
-		return 0, nil
-	}
-	wf, err := strconv.Atoi(v)
-	if err != nil || wf < 10 || wf > 22 {
-		return 0, fmt.Errorf("COMMUNEKIT_WORK_FACTOR=%q: want a number from 10 to 22", v)
-	}
-	return wf, nil
+	return keyring.ParseWorkFactor(os.Getenv(keyring.WorkFactorEnv))
 }
 
 func notFound(err error, id storage.ID) error {
