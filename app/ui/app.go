@@ -183,6 +183,7 @@ func (a *App) buildShell() {
 		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
 		widget.NewButton(a.tr.T("nav.import"), a.showImport),
 		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),
+		widget.NewButton(a.tr.T("nav.passphrase"), a.showChangePassphrase),
 		widget.NewSeparator(),
 		widget.NewLabel(a.tr.T("nav.language")),
 		a.languageSelect(),

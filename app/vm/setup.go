@@ -101,7 +101,7 @@ func (s *Setup) Strength() (level int, hint string) {
 // most, and kinds of characters (letters, digits, others) a little. Several
 // ordinary words are a good passphrase; a short password is not.
 func PassphraseStrength(p string) int {
-	n := len([]rune(p))
+	n := keyring.Characters([]byte(p)) // letters, however an input method composed them
 	if n == 0 {
 		return 0
 	}
@@ -146,10 +146,10 @@ func (s *Setup) Create() (*storage.Store, error) {
 	case p != nil:
 		errs["officer"] = p.Message(s.tr.Lang())
 	}
-	if len([]rune(s.pass1)) < MinPassphrase {
+	if keyring.Characters([]byte(s.pass1)) < MinPassphrase {
 		errs["passphrase"] = s.tr.T("setup.err.short", MinPassphrase)
 	}
-	if s.pass1 != s.pass2 {
+	if !samePassphrase(s.pass1, s.pass2) {
 		errs["repeat"] = s.tr.T("setup.err.repeat")
 	}
 	s.errs = errs
@@ -159,6 +159,7 @@ func (s *Setup) Create() (*storage.Store, error) {
 		s.changed()
 		return nil, errInvalid
 	}
+	// As typed: storage derives the key from its NFC form.
 	st, err := storage.Create(s.dir, []byte(pass), storage.Profile{Commune: commune, Officer: officer}, s.opts)
 	if err != nil {
 		s.mu.Lock()
@@ -167,4 +168,10 @@ func (s *Setup) Create() (*storage.Store, error) {
 	}
 	s.changed()
 	return st, err
+}
+
+// samePassphrase compares two typings of a passphrase as letters: an
+// input method may compose one and not the other.
+func samePassphrase(a, b string) bool {
+	return string(keyring.NFC([]byte(a))) == string(keyring.NFC([]byte(b)))
 }
