@@ -46,10 +46,15 @@ func sniffCSV(r io.Reader) (io.Reader, rune, error) {
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, 0, fmt.Errorf("%w: %v", ErrBadCSV, err)
 	}
-	// Judge whole lines only: the window may end inside a character.
+	// Judge whole lines only: the window may end inside a character. A
+	// window without a line break (a file whose rows are not separated
+	// by line breaks, which the reading refuses as too long) is judged to
+	// its last whole character.
 	if err != io.EOF {
 		if i := bytes.LastIndexByte(win, '\n'); i >= 0 {
 			win = win[:i+1]
+		} else {
+			win = win[:len(win)-partialRuneAtEnd(win)]
 		}
 	}
 	if !utf8.Valid(win) {
@@ -62,6 +67,20 @@ func sniffCSV(r io.Reader) (io.Reader, rune, error) {
 		first = first[:i]
 	}
 	return sr, headerDelimiter(string(first)), nil
+}
+
+// partialRuneAtEnd is the length of the UTF-8 character b ends in the
+// middle of (0 when b ends with a whole one).
+func partialRuneAtEnd(b []byte) int {
+	for k := 1; k < utf8.UTFMax && k <= len(b); k++ {
+		if utf8.RuneStart(b[len(b)-k]) {
+			if !utf8.FullRune(b[len(b)-k:]) {
+				return k
+			}
+			return 0
+		}
+	}
+	return 0
 }
 
 // invalidAt is the offset of the first byte of b that is not valid UTF-8.

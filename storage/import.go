@@ -45,8 +45,10 @@ type ImportOptions struct {
 // ErrBadCSV wraps problems with the file as a whole (not one row).
 var ErrBadCSV = errors.New("cannot import this file")
 
-// maxImportLine bounds one CSV record, so a file without line breaks
-// cannot make the importer hold it all.
+// maxImportLine bounds one CSV record (its bytes up to the line break that
+// ends it), so a file without line breaks, or with a quote never closed,
+// cannot make the importer hold it all: recordLimiter refuses such a
+// record before reading past the bound.
 const maxImportLine = 64 << 10
 
 // ImportPersons reads persons from CSV (header row with the column names of
@@ -68,13 +70,17 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(in)
+	cr := csv.NewReader(newRecordLimiter(in, delim, maxImportLine))
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%w: the file is empty; it needs a header row with column names such as full_name", ErrBadCSV)
+	}
+	var long *longRecordError
+	if errors.As(err, &long) {
+		return nil, &importStopped{long: long, lang: lang, header: true}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCSV, err)
@@ -228,13 +234,27 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 				rep.Rejected = append(rep.Rejected, RowError{Line: pe.Line, Message: csvMessage(pe, lang)})
 				continue
 			}
+			if errors.As(err, &long) {
+				// The rest of the file cannot be read: the rows before
+				// this record are saved (or, in a dry run, counted) and
+				// the import stops, saying where and what to do.
+				stop := &importStopped{long: long, lang: lang, dryRun: o.DryRun}
+				rep.Rejected = append(rep.Rejected, RowError{Line: long.Line, Message: stop.message()})
+				if err := flush(); err != nil {
+					return rep, err
+				}
+				for len(queue) > 0 {
+					if err := wait(); err != nil {
+						return rep, err
+					}
+				}
+				if o.DryRun {
+					rep.Imported = im.accepted
+				}
+				rep.Households = im.newHouseholds
+				return rep, stop
+			}
 			return rep, fmt.Errorf("%w: line %d: %v", ErrBadCSV, line, err)
-		}
-		if rowLen(rec) > maxImportLine {
-			rep.Rejected = append(rep.Rejected, RowError{Line: line, Message: tr(lang,
-				fmt.Sprintf("dòng dài hơn %d byte; kiểm tra dấu ngoặc kép chưa đóng hoặc tách ô quá dài", maxImportLine),
-				fmt.Sprintf("row is longer than %d bytes; look for an unclosed quote or split the overlong cell", maxImportLine))})
-			continue
 		}
 		if len(rec) != len(header) {
 			rep.Rejected = append(rep.Rejected, RowError{Line: line, Message: tr(lang,
@@ -565,10 +585,54 @@ func blank(rec []string) bool {
 	return true
 }
 
-func rowLen(rec []string) int {
-	n := 0
-	for _, v := range rec {
-		n += len(v)
+// importStopped is the error of an import stopped by a record longer
+// than maxImportLine: almost always a quote opened in a cell and never
+// closed, which makes the rest of the file one cell. It is an ErrBadCSV;
+// its message, in the import's language, names the line the record begins
+// on and says what to do.
+type importStopped struct {
+	long   *longRecordError
+	lang   string
+	header bool // the header row itself: nothing was read
+	dryRun bool
+}
+
+func (e *importStopped) Unwrap() error { return ErrBadCSV }
+
+func (e *importStopped) Error() string {
+	if e.header {
+		return tr(e.lang, "không nhập được tệp này: ", ErrBadCSV.Error()+": ") + e.message()
 	}
-	return n
+	return tr(e.lang, fmt.Sprintf("việc nhập dừng ở dòng %d: ", e.long.Line), fmt.Sprintf("the import stopped at line %d: ", e.long.Line)) + e.message()
+}
+
+// message says what stopped the import and what to do (also the
+// RowError of the record's line).
+func (e *importStopped) message() string {
+	l := e.long
+	kb := l.Limit >> 10
+	var vi, en string
+	switch {
+	case l.InQuotes && l.QuoteLine > l.Line:
+		vi = fmt.Sprintf("dấu ngoặc kép (\") mở ở dòng %d không được đóng, nên từ dòng %d, phần còn lại của tệp bị đọc thành một ô dài hơn %d KB; hãy đóng hoặc xoá dấu ngoặc kép đó trong bảng tính, lưu lại tệp rồi nhập lại", l.QuoteLine, l.Line, kb)
+		en = fmt.Sprintf("an unclosed quote (\") from line %d: the rest of the file, from line %d, reads as one cell longer than %d KB; close or remove that quote in the spreadsheet, save the file again and import it again", l.QuoteLine, l.Line, kb)
+	case l.InQuotes:
+		vi = fmt.Sprintf("dấu ngoặc kép (\") mở ở dòng %d không được đóng, nên phần còn lại của tệp bị đọc thành một ô dài hơn %d KB; hãy đóng hoặc xoá dấu ngoặc kép đó trong bảng tính, lưu lại tệp rồi nhập lại", l.Line, kb)
+		en = fmt.Sprintf("an unclosed quote (\") from line %d: the rest of the file reads as one cell longer than %d KB; close or remove that quote in the spreadsheet, save the file again and import it again", l.Line, kb)
+	default:
+		vi = fmt.Sprintf("dòng %d dài hơn %d KB: các dòng của tệp không được tách bằng dấu xuống dòng, hoặc có một ô quá dài; hãy kiểm tra tệp trong bảng tính (mỗi người một dòng), lưu lại rồi nhập lại", l.Line, kb)
+		en = fmt.Sprintf("line %d is longer than %d KB: the rows of the file are not separated by line breaks, or a cell is too long; check the file in the spreadsheet (one person a row), save it again and import it again", l.Line, kb)
+	}
+	switch {
+	case e.header:
+		vi += "; chưa nhập gì"
+		en += "; nothing was imported"
+	case e.dryRun:
+		vi += fmt.Sprintf(". Chạy thử: các dòng trước dòng %d đã được kiểm tra, không lưu gì", l.Line)
+		en += fmt.Sprintf(". Dry run: the rows before line %d were checked, nothing was saved", l.Line)
+	default:
+		vi += fmt.Sprintf(". Các dòng hợp lệ trước dòng %d đã được lưu, từ dòng %d trở đi chưa được đọc; khi nhập lại tệp đã sửa, những người đã lưu sẽ được bỏ qua", l.Line, l.Line)
+		en += fmt.Sprintf(". The valid rows before line %d are saved, the rows from line %d on were not read; importing the corrected file again skips the persons already saved", l.Line, l.Line)
+	}
+	return tr(e.lang, vi, en)
 }

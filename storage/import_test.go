@@ -85,13 +85,17 @@ func TestImport_WholeFileProblems(t *testing.T) {
 }
 
 // FuzzImportCSV feeds arbitrary bytes to the importer: it must never panic,
-// and what it reports imported must be what the store holds.
+// and what it reports imported must be what the store holds. The reader
+// that bounds a record must change nothing encoding/csv reads of records
+// within the bound, and refuse exactly the first one past it
+// (storage.CheckRecordLimiter, for bounds from 1 byte up).
 func FuzzImportCSV(f *testing.F) {
 	f.Add([]byte("full_name,birth_date,sex,ethnicity\nĐặng Văn Đức,12/03/1985,Nam,Kinh\n"))
 	f.Add([]byte("full_name,birth_date,sex\n\"unterminated,1990,Nam\n"))
 	f.Add([]byte("full_name,birth_date,sex,household_number,relationship_to_head\nA B,1990,Nam,1,Chủ hộ\nC D,1991,Nữ,1,Chủ hộ\n"))
 	f.Add([]byte("\xef\xbb\xbffull_name,birth_date,sex,id_number\nX Y,2005,Nữ,001305000001\n"))
 	f.Add([]byte("full_name,birth_date,sex\n\x00\xff,\"\"\"\",\n"))
+	f.Add([]byte("full_name;birth_date;sex;current_address_detail\r\nA B;1990;Nam;\"Thôn\r\n\"\"Bắc\"\";\"\r\n\r\nC\"D;1;Nữ;\"x\"y\n"))
 	dir := f.TempDir()
 	s, err := storage.Create(filepath.Join(dir, "p"), []byte(testPass), storage.Profile{Commune: "00769", Officer: "Fuzz"}, storage.Options{WorkFactor: testWorkFactor, GCInterval: -1})
 	if err != nil {
@@ -99,6 +103,9 @@ func FuzzImportCSV(f *testing.F) {
 	}
 	f.Cleanup(func() { s.Close() })
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := storage.CheckRecordLimiter(b); err != nil {
+			t.Fatal(err)
+		}
 		n0, _, _ := s.Counts()
 		rep, err := s.ImportPersons(bytes.NewReader(b), storage.ImportOptions{Chunk: 7})
 		n1, _, _ := s.Counts()
