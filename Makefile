@@ -82,7 +82,7 @@ demo-faults: kitctl districtd
 FUZZTIME ?= 60s
 FUZZMINIMIZE ?= 20x
 FUZZ_TARGETS = \
-	./storage/:FuzzImportCSV ./storage/:FuzzParseDate ./storage/:FuzzParseCCCDQR \
+	./storage/:FuzzImportCSV ./storage/:FuzzRecordLimiter ./storage/:FuzzParseDate ./storage/:FuzzParseCCCDQR \
 	./storage/:FuzzCanonicalize ./storage/:FuzzCanonicalByWords ./storage/:FuzzDecodeOp ./storage/:FuzzDecodePerson \
 	./storage/fold/:FuzzFold ./sync/batch/:FuzzOpen ./sync/batch/:FuzzDecodeOps \
 	./sync/node/:FuzzDecodeBatches ./sync/node/:FuzzFSMApplyInvalidOps \
