@@ -88,7 +88,9 @@ FUZZ_TARGETS = \
 	./sync/node/:FuzzDecodeBatches ./sync/node/:FuzzFSMApplyInvalidOps \
 	./sync/protocol/:FuzzReadDistrictFile ./sync/protocol/:FuzzReadBackup \
 	./crypto/cert/:FuzzParseRequest ./crypto/cert/:FuzzParseCertificate \
-	./crypto/cert/:FuzzParseRevocationList ./crypto/identity/:FuzzDistrictPublicUnmarshalText
+	./crypto/cert/:FuzzParseRevocationList ./crypto/identity/:FuzzDistrictPublicUnmarshalText \
+	./crypto/cert/:FuzzParseNodeCertificate ./crypto/cert/:FuzzParseBatchKeyAnnouncement \
+	./crypto/cert/:FuzzParseBatchKeyRollout ./crypto/cert/:FuzzParseNodeCredential
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$pkg $$name"; \

@@ -42,20 +42,28 @@ type RevokedError struct {
 	Device  string // device ID of the refused certificate
 	Officer string
 	Serial  uint64
+	Node    string // the node ID, for a node certificate
 	Entry   Revoked
 }
 
 func (e *RevokedError) Error() string {
+	if e.Node != "" {
+		return fmt.Sprintf("the certificate (%d) of district node %s was revoked by the district on %s%s: nothing it signs or serves is trusted",
+			e.Serial, e.Node, day(e.Entry.At), reasonOf(e.Entry))
+	}
 	what := fmt.Sprintf("device %s (%s)", e.Device, e.Officer)
 	if e.Entry.DeviceID == "" {
 		what = fmt.Sprintf("certificate %d of device %s (%s)", e.Serial, e.Device, e.Officer)
 	}
-	reason := ""
-	if e.Entry.Reason != "" {
-		reason = fmt.Sprintf(" (%s)", e.Entry.Reason)
-	}
 	return fmt.Sprintf("%s was revoked by the district on %s%s; its data is refused until the device is enrolled again under a new profile",
-		what, day(e.Entry.At), reason)
+		what, day(e.Entry.At), reasonOf(e.Entry))
+}
+
+func reasonOf(e Revoked) string {
+	if e.Reason == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%s)", e.Reason)
 }
 
 func (e *RevokedError) Unwrap() error { return ErrRevoked }

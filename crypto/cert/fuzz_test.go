@@ -97,3 +97,66 @@ func checkCanonical(t *testing.T, in []byte, v encoding) {
 		t.Fatalf("accepted input is not canonical:\n  in %q\n bin %q\ntext %q", in, bin, text)
 	}
 }
+
+func FuzzParseNodeCertificate(f *testing.F) {
+	district := mustDistrict(f, "Cụm Mèo Vạc")
+	c := mustNodeCredential(f, district, "n1", 7).Cert
+	addSeeds(f, mustBinary(f, c), mustText(f, c))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := cert.ParseNodeCertificate(b)
+		if err != nil {
+			return
+		}
+		_ = c.Verify(district.Public(), now)
+		checkCanonical(t, b, c)
+	})
+}
+
+func FuzzParseBatchKeyAnnouncement(f *testing.F) {
+	district := mustDistrict(f, "Cụm Mèo Vạc")
+	a, _ := mustRollout(f, district, mustNodeCredential(f, district, "n1", 7))
+	addSeeds(f, mustBinary(f, a.Key), mustText(f, a.Key))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := cert.ParseBatchKeyAnnouncement(b)
+		if err != nil {
+			return
+		}
+		_ = a.Verify(district.Public())
+		checkCanonical(t, b, a)
+	})
+}
+
+func FuzzParseBatchKeyRollout(f *testing.F) {
+	district := mustDistrict(f, "Cụm Mèo Vạc")
+	n1 := mustNodeCredential(f, district, "n1", 7)
+	r, _ := mustRollout(f, district, n1)
+	addSeeds(f, mustBinary(f, r), mustText(f, r))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := cert.ParseBatchKeyRollout(b)
+		if err != nil {
+			return
+		}
+		if r.Verify(district.Public()) == nil {
+			_, _ = r.Open(n1.Node)
+		}
+		checkCanonical(t, b, r)
+	})
+}
+
+func FuzzParseNodeCredential(f *testing.F) {
+	district := mustDistrict(f, "Cụm Mèo Vạc")
+	b := mustBinary(f, mustNodeCredential(f, district, "n1", 7))
+	f.Add(b)
+	f.Add(b[:len(b)/2])
+	f.Add(flipBit(b, 8*len(b)/3))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := cert.ParseNodeCredential(b)
+		if err != nil {
+			return
+		}
+		again, err := c.MarshalBinary()
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("accepted credential does not encode to its input: %v", err)
+		}
+	})
+}

@@ -87,3 +87,34 @@ func mustRevoke(t testing.TB, l *cert.RevocationList, e cert.Revoked, d *identit
 	}
 	return next
 }
+
+func mustNodeCredential(t testing.TB, d *identity.District, id string, serial uint64) *cert.NodeCredential {
+	t.Helper()
+	c, err := cert.IssueNodeCredential(d, id, serial, year, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// mustRollout makes the next batch key of d and its rollout to the nodes.
+func mustRollout(t testing.TB, d *identity.District, nodes ...*cert.NodeCredential) (*cert.BatchKeyRollout, identity.BatchKey) {
+	t.Helper()
+	k, err := d.NewBatchKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := cert.AnnounceBatchKey(k, d, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var certs []*cert.NodeCertificate
+	for _, n := range nodes {
+		certs = append(certs, n.Cert)
+	}
+	r, err := cert.NewBatchKeyRollout(k, a, certs, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, k
+}

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 )
 
-// A kind is one of the three signed encodings: its binary magic (which is
+// A kind is one of the signed encodings: its binary magic (which is
 // also the start of the signed bytes, so that a signature over one kind can
 // never pass for another), its text prefix, and its size bound.
 type kind struct {
@@ -20,9 +20,12 @@ var (
 	requestKind     = kind{"enrolment request", "an enrolment request", "CKQ\x01", "CKREQ1:", 16 << 10}
 	certificateKind = kind{"certificate", "a certificate", "CKC\x01", "CKCRT1:", 16 << 10}
 	revocationKind  = kind{"revocation list", "a revocation list", "CKR\x01", "CKREV1:", 4 << 20}
+	nodeCertKind    = kind{"node certificate", "a node certificate", "CKN\x01", "CKNOD1:", 16 << 10}
+	batchKeyKind    = kind{"batch key announcement", "a batch key announcement", "CKK\x01", "CKBKY1:", 16 << 10}
+	rolloutKind     = kind{"batch key rollout", "a batch key rollout", "CKW\x01", "CKBKR1:", 1 << 20}
 )
 
-var kinds = []kind{requestKind, certificateKind, revocationKind}
+var kinds = []kind{requestKind, certificateKind, revocationKind, nodeCertKind, batchKeyKind, rolloutKind}
 
 var b64 = base64.RawURLEncoding.Strict()
 

@@ -6,12 +6,16 @@ import (
 	"filippo.io/age"
 )
 
-// District is the private half of a district's identity, held by its
-// administrator and its nodes.
+// District is the private half of a district's identity, held in the
+// district profile at the district office. Sign is the district's root
+// key: it certifies devices and nodes and signs revocations. Age is
+// generation 0 of the batch key devices seal to; Batch holds the
+// generations made since (see [BatchKey]).
 type District struct {
-	Name string
-	Age  *age.X25519Identity
-	Sign ed25519.PrivateKey
+	Name  string
+	Age   *age.X25519Identity
+	Sign  ed25519.PrivateKey
+	Batch []BatchKey // generations 1, 2, … oldest first
 }
 
 // NewDistrict makes fresh keys for the district called name (cleaned with

@@ -239,3 +239,55 @@ func mustDistrict(t testing.TB, name string) *identity.District {
 	}
 	return d
 }
+
+func TestDistrictBatchKeysRoundTrip(t *testing.T) {
+	d, err := identity.NewDistrict("Cụm Mèo Vạc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := d.MarshalBinary()
+	if err != nil || v1[len("CKDSTKEY")] != 1 {
+		t.Fatalf("a district never rotated is written as version 1: %v", err)
+	}
+	for range 3 {
+		if _, err := d.NewBatchKey(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d.CurrentBatchKey().Gen != 3 || len(d.BatchKeys()) != 4 || d.BatchKeys()[0].Age != d.Age {
+		t.Fatalf("generations %+v", d.BatchKeys())
+	}
+	b, err := d.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := identity.ParseDistrict(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Batch) != 3 || got.Batch[2].Gen != 3 || got.Batch[2].Age.String() != d.Batch[2].Age.String() || got.Public().KeyID != d.Public().KeyID {
+		t.Fatalf("parsed %+v", got)
+	}
+	// Truncated anywhere, or with a byte more, it is refused.
+	for i := len(v1); i < len(b); i++ {
+		if _, err := identity.ParseDistrict(b[:i]); err == nil {
+			t.Fatalf("truncated at %d accepted", i)
+		}
+	}
+	if _, err := identity.ParseDistrict(append(b, 0)); err == nil {
+		t.Fatal("trailing byte accepted")
+	}
+	n, err := identity.NewNode("n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb, _ := n.MarshalBinary()
+	if _, err := identity.ParseDistrict(nb); err == nil || !strings.Contains(err.Error(), "node key file") {
+		t.Errorf("a node key as a district's: %v", err)
+	}
+	for _, id := range []string{"", "N1", "-n", "n 1", strings.Repeat("a", 65)} {
+		if _, err := identity.NewNode(id); err == nil {
+			t.Errorf("node ID %q accepted", id)
+		}
+	}
+}
