@@ -46,7 +46,7 @@ func TestSyncScreen_UnreachableThenSyncByKeyboard(t *testing.T) {
 	w := a.NewWindow("test")
 	w.Resize(fyne.NewSize(1366, 768))
 	ui := New(w, i18n.MustLoad(), Config{Dir: t.TempDir(), Options: opts, Do: uiQueue.post,
-		SyncNode:    "http://" + addr,
+		SyncNode:    "https://" + addr,
 		SyncOptions: vm.SyncOptions{Retry: client.Backoff{Base: 20 * time.Millisecond, Max: 50 * time.Millisecond, Attempts: 2}}})
 	w.Show()
 	ui.unlocked(s, time.Now())
@@ -54,7 +54,9 @@ func TestSyncScreen_UnreachableThenSyncByKeyboard(t *testing.T) {
 	waitFor(t, func() bool { return hasText(ui.content, "Chưa kết nối") })
 
 	tap(t, ui.content, "Đồng bộ ngay")
-	waitFor(t, func() bool { return hasText(ui.content, "Không kết nối được máy chủ huyện http://"+addr) })
+	waitFor(t, func() bool {
+		return hasText(ui.content, "Không kết nối được máy chủ huyện https://"+addr)
+	})
 	if !hasText(ui.content, "Thử lại") || !hasText(ui.content, "máy chủ không nhận kết nối") {
 		t.Fatal("the failed sync offers no “Thử lại”, or does not say why")
 	}
@@ -73,7 +75,7 @@ func TestSyncScreen_UnreachableThenSyncByKeyboard(t *testing.T) {
 
 	ui.showSync(false)
 	entry := find[*keyEntry](ui.content)
-	if entry == nil || entry.Text != "http://"+addr {
+	if entry == nil || entry.Text != "https://"+addr {
 		t.Fatal("the sync screen does not show the node's address")
 	}
 	entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})

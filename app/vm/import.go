@@ -43,7 +43,8 @@ type Import struct {
 	tr    Tr
 	store *storage.Store
 	do    Do
-	// HTTP is the client for the node (nil: sync/client's default).
+	// HTTP is the client for the node (nil: client.HTTPClient for the
+	// district the laptop is enrolled with).
 	HTTP *http.Client
 	// Timeout bounds one whole import; 0 means two minutes.
 	Timeout time.Duration
@@ -381,6 +382,10 @@ func (x *Import) forward(found []*stickFile, certs map[string]*cert.Certificate,
 	defer cancel()
 
 	introduced := map[string]bool{}
+	hc := x.HTTP
+	if hc == nil {
+		hc = client.HTTPClient(dist, client.HTTPOptions{})
+	}
 	var stop error
 	for _, f := range found {
 		if f.Status != 0 {
@@ -390,14 +395,14 @@ func (x *Import) forward(found []*stickFile, certs map[string]*cert.Certificate,
 			f.Status, f.Words = ImportNotSent, x.tr.T("import.not_sent", stop.Error())
 			continue
 		}
-		rec, err := client.PushSealed(ctx, x.HTTP, node, f.sealed)
+		rec, err := client.PushSealed(ctx, hc, node, f.sealed)
 		var pe *protocol.Error
 		if errors.As(err, &pe) && pe.Code == protocol.CodeUnknownDevice && certs[f.Device] != nil && !introduced[f.Device] {
 			// A device that never synced: its certificate came on the
 			// stick; the node checks the district's signature on it.
 			introduced[f.Device] = true
-			if err = client.PostCertificate(ctx, x.HTTP, node, certs[f.Device]); err == nil {
-				rec, err = client.PushSealed(ctx, x.HTTP, node, f.sealed)
+			if err = client.PostCertificate(ctx, hc, node, certs[f.Device]); err == nil {
+				rec, err = client.PushSealed(ctx, hc, node, f.sealed)
 			}
 		}
 		if err == nil {

@@ -220,7 +220,7 @@ func TestImport_WhatEachDeviceNeeds(t *testing.T) {
 	if _, err := x.Run(t.TempDir()); err == nil || !strings.Contains(err.Error(), "màn hình Đồng bộ") {
 		t.Fatalf("no node: %v", err)
 	}
-	_, x = mustSupervisor(t, reg, "http://127.0.0.1:1")
+	_, x = mustSupervisor(t, reg, "https://127.0.0.1:1")
 	empty := t.TempDir()
 	if _, err := x.Run(empty); err == nil || !strings.Contains(err.Error(), "Không có tệp lô") {
 		t.Fatalf("an empty stick: %v", err)

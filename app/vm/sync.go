@@ -201,7 +201,7 @@ func (s *Sync) Node() string {
 // SetNode checks the district node's address and keeps it in the profile,
 // where `kitctl sync` finds it too. The error is in words for the officer.
 func (s *Sync) SetNode(node string) error {
-	node = strings.TrimSpace(node)
+	node = withScheme(strings.TrimSpace(node))
 	if err := s.checkNode(node); err != nil {
 		s.mu.Lock()
 		s.problem = err.Error()
@@ -234,10 +234,22 @@ func (s *Sync) checkNode(node string) error {
 		return errors.New(s.tr.T("sync.err.no_node"))
 	}
 	u, err := url.Parse(node)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err == nil && u.Scheme == "http" && u.Host != "" {
+		return errors.New(s.tr.T("sync.err.plain_http", node, "https://"+u.Host))
+	}
+	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return errors.New(s.tr.T("sync.err.bad_address", node))
 	}
 	return nil
+}
+
+// withScheme is an address as typed, with https:// before it when it has
+// no scheme (officers type "10.0.0.5:8443").
+func withScheme(node string) string {
+	if node != "" && !strings.Contains(node, "://") {
+		return "https://" + node
+	}
+	return node
 }
 
 // Start begins a sync on its own goroutine, unless one is running. It

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -147,7 +150,7 @@ func TestSync_UnreachableSaysSoAndRetryWorksOnceTheNodeIsUp(t *testing.T) {
 	pending, _ := s.Pending()
 	addr := freeAddr(t)
 	y := NewSync(mustTr(t), s, Now, SyncOptions{Retry: client.Backoff{Base: 20 * time.Millisecond, Max: 50 * time.Millisecond, Attempts: 3}})
-	if err := y.SetNode("http://" + addr); err != nil {
+	if err := y.SetNode("https://" + addr); err != nil {
 		t.Fatal(err)
 	}
 	seen := record(y)
@@ -155,7 +158,7 @@ func TestSync_UnreachableSaysSoAndRetryWorksOnceTheNodeIsUp(t *testing.T) {
 	y.Wait()
 
 	d := y.Data()
-	want := "Không kết nối được máy chủ huyện http://" + addr + ": máy chủ không nhận kết nối (máy chủ chưa chạy, hoặc địa chỉ sai). Dữ liệu vẫn an toàn trên máy này."
+	want := "Không kết nối được máy chủ huyện https://" + addr + ": máy chủ không nhận kết nối (máy chủ chưa chạy, hoặc địa chỉ sai). Dữ liệu vẫn an toàn trên máy này."
 	if d.State != SyncFailed || !d.Problem || !strings.HasPrefix(d.Message, want) || !strings.Contains(d.Message, "“Thử lại”") {
 		t.Fatalf("unreachable: %+v\nwant a message starting %q", d, want)
 	}
@@ -195,7 +198,7 @@ func TestSync_CancelStopsASync(t *testing.T) {
 	// A node that takes connections and never answers: the push waits.
 	ln := silentListener(t)
 	y := NewSync(mustTr(t), s, Now, SyncOptions{})
-	if err := y.SetNode("http://" + ln); err != nil {
+	if err := y.SetNode("https://" + ln); err != nil {
 		t.Fatal(err)
 	}
 	y.Start()
@@ -232,19 +235,24 @@ func TestSync_NoAddressOrABadOneSaysWhatToDo(t *testing.T) {
 	if d := y.Data(); !d.Problem || !strings.HasPrefix(d.Message, "Chưa có địa chỉ máy chủ huyện") {
 		t.Errorf("no address: %+v", d)
 	}
-	if err := y.SetNode("10.0.0.5:8080"); err == nil || !strings.Contains(err.Error(), "http://") {
-		t.Errorf("an address without a scheme: %v", err)
+	// Plain HTTP is refused, with the address to type instead.
+	if err := y.SetNode("http://10.0.0.5:8443"); err == nil || !strings.Contains(err.Error(), "không được mã hoá") || !strings.Contains(err.Error(), "https://10.0.0.5:8443") {
+		t.Errorf("a plain http:// address: %v", err)
+	}
+	if err := y.SetNode("ftp://10.0.0.5"); err == nil || !strings.Contains(err.Error(), "https://") {
+		t.Errorf("an ftp address: %v", err)
 	}
 	if y.Node() != "" {
 		t.Errorf("a bad address was kept: %q", y.Node())
 	}
-	if err := y.SetNode(" http://10.0.0.5:8080 "); err != nil || y.Node() != "http://10.0.0.5:8080" {
+	// An address typed without https:// gets it.
+	if err := y.SetNode(" 10.0.0.5:8443 "); err != nil || y.Node() != "https://10.0.0.5:8443" {
 		t.Fatalf("SetNode: %v, node %q", err, y.Node())
 	}
-	if b, _ := s.GetMeta(client.MetaNode); string(b) != "http://10.0.0.5:8080" {
+	if b, _ := s.GetMeta(client.MetaNode); string(b) != "https://10.0.0.5:8443" {
 		t.Errorf("the address kept for kitctl is %q", b)
 	}
-	if again := NewSync(mustTr(t), s, Now, SyncOptions{}); again.Node() != "http://10.0.0.5:8080" || !again.Available() {
+	if again := NewSync(mustTr(t), s, Now, SyncOptions{}); again.Node() != "https://10.0.0.5:8443" || !again.Available() {
 		t.Errorf("the address is not read back: %q", again.Node())
 	}
 	// Not enrolled: the sync stops before it asks the node anything.
@@ -496,5 +504,31 @@ func TestSync_RefusedChangesAreListedUntilDealtWith(t *testing.T) {
 	}
 	if rows := y.Data().Refused; len(rows) != 0 {
 		t.Fatalf("after dismissing: %+v", rows)
+	}
+}
+
+// A server at the address that shows a certificate the district did not
+// sign (someone in between, a wrong address): refused before anything is
+// sent, and the officer is told so in words.
+func TestSync_AStrangersServerIsRefused(t *testing.T) {
+	s := mustStore(t, 5)
+	enrol(t, s)
+	pending, _ := s.Pending()
+	hits := 0
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	defer srv.Close()
+	y := NewSync(mustTr(t), s, Now, SyncOptions{Retry: client.Backoff{Base: 20 * time.Millisecond, Max: 50 * time.Millisecond, Attempts: 3}})
+	if err := y.SetNode(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	y.Start()
+	y.Wait()
+	d := y.Data()
+	if d.State != SyncFailed || !d.Problem || !strings.HasPrefix(d.Message, "Máy chủ "+srv.URL+" không phải máy chủ của huyện") || hits != 0 {
+		t.Fatalf("a stranger's server: %+v after %d requests", d, hits)
+	}
+	if p, _ := s.Pending(); p != pending || y.Online() {
+		t.Errorf("pending %d (want %d), online %v", p, pending, y.Online())
 	}
 }

@@ -39,6 +39,8 @@ func (s *Sync) failure(err error) string {
 		return s.tr.T("sync.err.unreachable", s.Node(), s.reason(err))
 	case errors.Is(err, client.ErrNotANode):
 		return s.tr.T("sync.err.not_a_node", s.Node())
+	case errors.Is(err, client.ErrNodeRefused):
+		return s.tr.T("sync.err.not_district", s.Node())
 	case errors.Is(err, client.ErrBadReceipt):
 		return s.tr.T("sync.err.bad_receipt")
 	case errors.Is(err, client.ErrStalePull):
@@ -89,7 +91,7 @@ func nodeAnswered(err error) (reached, known bool) {
 	switch {
 	case errors.As(err, &ref), errors.Is(err, client.ErrBadReceipt), errors.Is(err, client.ErrStalePull), errors.Is(err, client.ErrAhead):
 		return true, true
-	case errors.Is(err, client.ErrUnreachable), errors.Is(err, client.ErrNotANode):
+	case errors.Is(err, client.ErrUnreachable), errors.Is(err, client.ErrNotANode), errors.Is(err, client.ErrNodeRefused):
 		return false, true
 	}
 	return false, false

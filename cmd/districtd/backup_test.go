@@ -265,7 +265,7 @@ func TestRestore_Refusals(t *testing.T) {
 		{"not a backup", d, notBackup, "n1", nil, 1, "not a communekit district backup"},
 		{"another district's profile", other, file, "n1", nil, 1, `is a backup of district "Huyện Bảo Lâm"`},
 		{"a directory that holds a file", d, file, "full", nil, 1, "is not empty"},
-		{"with --join", d, file, "n1", []string{"--join", "http://127.0.0.1:1"}, 2, "give --restore or --join, not both"},
+		{"with --join", d, file, "n1", []string{"--join", "https://127.0.0.1:1"}, 2, "give --restore or --join, not both"},
 		{"a Raft address on port 0", d, file, "n1", []string{"--raft", "127.0.0.1:0"}, 1, "with a fixed port"},
 		{"no such file", d, filepath.Join(dir, "missing.ckbak"), "n1", nil, 1, "no such file"},
 	} {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -440,19 +441,28 @@ func TestDroppedUpload(t *testing.T) {
 		dropped []byte // the receipt the device never saw
 		events  []string
 	)
-	fault := func(n int, client net.Conn, target string) bool {
+	// The proxy reads the pushes, so it ends the device's TLS with a
+	// certificate of the district of its own (a load balancer that
+	// holds one), and speaks TLS to the node.
+	cred, err := cert.IssueNodeCredential(d.keys, "proxy", cert.RandomNodeSerial(), time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyTLS := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{cred.TLS}, PrivateKey: cred.Node.Sign}}}
+	fault := func(n int, plain net.Conn, target string) bool {
 		mu.Lock()
 		st := stage
 		mu.Unlock()
 		if st == 2 {
 			return false
 		}
+		client := tls.Server(plain, proxyTLS)
 		head, body, err := readHTTPRequest(bufio.NewReader(client))
 		if err != nil {
 			t.Errorf("proxy: reading push %d: %v", n, err)
 			return true
 		}
-		up, err := net.Dial("tcp", target)
+		up, err := tls.Dial("tcp", target, &tls.Config{InsecureSkipVerify: true}) // the test's own node
 		if err != nil {
 			t.Errorf("proxy: %v", err)
 			return true
@@ -500,11 +510,11 @@ func TestDroppedUpload(t *testing.T) {
 	}
 	ob := bs[0]
 	// A new connection per attempt, so each meets the proxy's next fault.
-	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	client := &http.Client{Timeout: 20 * time.Second, Transport: testTransport(false)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	lost := 0 // attempts that got no answer
-	cfg := pushConfig{urls: []string{"http://" + px.addr()}, client: client, failed: func(attempt int, err error) {
+	cfg := pushConfig{urls: []string{"https://" + px.addr()}, client: client, failed: func(attempt int, err error) {
 		t.Logf("attempt %d failed: %v", attempt, err)
 		var pe *protocol.Error
 		if errors.As(err, &pe) {

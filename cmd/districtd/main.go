@@ -3,7 +3,12 @@
 // replicates them and answers their pulls.
 //
 //	districtd --district ./d --dir n1 --id n1 --raft 127.0.0.1:7001 --http 127.0.0.1:8001 --bootstrap
-//	districtd --district ./d --dir n2 --id n2 --raft 127.0.0.1:7002 --http 127.0.0.1:8002 --join http://127.0.0.1:8001
+//	districtd --district ./d --dir n2 --id n2 --raft 127.0.0.1:7002 --http 127.0.0.1:8002 --join https://127.0.0.1:8001
+//
+// The API (--http) speaks HTTPS only, with the node's certificate signed
+// by the district's root key: laptops trust nothing else. Prometheus
+// metrics are served apart, on --metrics (plain HTTP, loopback by
+// default: the API's port + 1000 on 127.0.0.1).
 //
 // After a disaster, one node starts a new cluster from a backup made by
 // `kitctl district backup` (into an empty --dir), and the others join it
@@ -27,9 +32,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -51,11 +58,12 @@ func run(args []string, stderr io.Writer) int {
 		dir       = fs.String("dir", "", "this node's data directory (store, Raft log, snapshots)")
 		id        = fs.String("id", "", "this node's ID in the cluster, e.g. n1")
 		raftAddr  = fs.String("raft", "", "host:port for Raft traffic between nodes (mutual TLS)")
-		httpAddr  = fs.String("http", "", "host:port of the API devices and kitctl talk to")
+		httpAddr  = fs.String("http", "", "host:port of the API (HTTPS) devices and kitctl talk to")
+		metrics   = fs.String("metrics", "", "host:port of the Prometheus /metrics listener (plain HTTP); default 127.0.0.1 and the --http port + 1000; off: none")
 		raftAdv   = fs.String("advertise-raft", "", "the Raft address other nodes dial, if not --raft (a proxy or NAT in between)")
-		httpURL   = fs.String("advertise-http", "", "the API's URL as other nodes reach it (default http://<--http>)")
+		httpURL   = fs.String("advertise-http", "", "the API's URL as other nodes reach it (default https://<--http>)")
 		bootstrap = fs.Bool("bootstrap", false, "start a new cluster with this node as its first member")
-		join      = fs.String("join", "", "URL of a node of the cluster to join, e.g. http://127.0.0.1:8001")
+		join      = fs.String("join", "", "URL of a node of the cluster to join, e.g. https://127.0.0.1:8001")
 		restore   = fs.String("restore", "", "start a new cluster from this backup (made by `kitctl district backup`), restored into the empty --dir; the other nodes then --join it")
 		passFile  = fs.String("passphrase-file", "", "read the district profile's passphrase from this file")
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
@@ -129,9 +137,14 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 
+	metricsAddr, err := metricsAddress(*metrics, *httpAddr)
+	if err != nil {
+		fmt.Fprintln(stderr, "districtd:", err)
+		return 2
+	}
 	cfg := node.Config{
 		ID: *id, Dir: *dir, District: keys, Passphrase: pass,
-		RaftAddr: *raftAddr, RaftAdvertise: *raftAdv, HTTPAddr: *httpAddr, HTTPURL: *httpURL,
+		RaftAddr: *raftAddr, RaftAdvertise: *raftAdv, HTTPAddr: *httpAddr, HTTPURL: *httpURL, MetricsAddr: metricsAddr,
 		Bootstrap: *bootstrap, Join: *join,
 		SnapshotThreshold: *snapThr, SnapshotInterval: *snapInt, TrailingLogs: *trailing,
 		HeartbeatTimeout: *hb, ElectionTimeout: *el,
@@ -147,7 +160,7 @@ func run(args []string, stderr io.Writer) int {
 		}
 		self := *httpURL
 		if self == "" {
-			self = "http://" + *httpAddr
+			self = "https://" + *httpAddr
 		}
 		log.Info("restored the district's state from a backup: this node starts a new cluster; start the other nodes empty with --join "+self,
 			"backup", *restore, "index", h.Index, "digest", h.Digest, "feed", h.Feed, "made_by", h.Node, "made", time.Unix(h.Made, 0).UTC().Format(time.RFC3339))
@@ -178,6 +191,30 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// metricsAddress is the --metrics listener: as given, none for "off",
+// else loopback on the API's port + 1000.
+func metricsAddress(flag, httpAddr string) (string, error) {
+	switch flag {
+	case "off":
+		return "", nil
+	case "":
+	default:
+		if _, _, err := net.SplitHostPort(flag); err != nil {
+			return "", fmt.Errorf("--metrics %q: give host:port (e.g. 127.0.0.1:9001) or off", flag)
+		}
+		return flag, nil
+	}
+	_, port, err := net.SplitHostPort(httpAddr)
+	p, perr := strconv.Atoi(port)
+	if err == nil && perr == nil && p == 0 {
+		return "127.0.0.1:0", nil // the API on any free port: the metrics too (the log says where)
+	}
+	if err != nil || perr != nil || p+1000 > 65535 {
+		return "", fmt.Errorf("--http %q has no port the metrics listener can follow: give --metrics HOST:PORT or --metrics off", httpAddr)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p+1000)), nil
 }
 
 // mb turns the --min-free-mb flag into bytes (-1 stays "no check").

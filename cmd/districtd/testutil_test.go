@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -27,6 +29,7 @@ import (
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
 	"github.com/communekit/communekit/sync/protocol"
 )
@@ -72,7 +75,40 @@ func newDistrict(t *testing.T, name string) *district {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testDistricts.Store(keys.Public().KeyID, keys.Public())
 	return &district{dir: dir, keys: keys}
+}
+
+// laptop is the HTTP client of a laptop enrolled with d: it trusts d's
+// nodes and nothing else.
+func (d *district) laptop(o client.HTTPOptions) *http.Client {
+	return client.HTTPClient(d.keys.Public(), o)
+}
+
+// testDistricts are the districts the tests made, by key ID. The tests'
+// plumbing (status, metrics, pushes of the hand-written device loop)
+// trusts the nodes of any of them; a laptop trusting one district only
+// is district.laptop, used where that is what a test is about.
+var testDistricts sync.Map
+
+// testTransport speaks TLS to the nodes of any district the tests made.
+func testTransport(keepAlives bool) *http.Transport {
+	return &http.Transport{DisableKeepAlives: !keepAlives, MaxIdleConnsPerHost: 16, TLSClientConfig: &tls.Config{
+		MinVersion:         tls.VersionTLS13,
+		InsecureSkipVerify: true, // checked below, against the tests' districts
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			raw := [][]byte{}
+			for _, c := range cs.PeerCertificates {
+				raw = append(raw, c.Raw)
+			}
+			var err error
+			testDistricts.Range(func(_, v any) bool {
+				_, err = cert.VerifyNodeTLS(raw, v.(identity.DistrictPublic), x509.ExtKeyUsageServerAuth, time.Now(), time.Minute)
+				return err != nil
+			})
+			return err
+		},
+	}}
 }
 
 func (d *district) signKey() ed25519.PublicKey { return d.keys.Public().SignKey }
@@ -99,6 +135,7 @@ type daemon struct {
 	dir     string
 	raft    string // host:port it binds for Raft
 	http    string // host:port of its API
+	metrics string // host:port of its /metrics
 	url     string
 	logPath string
 	p       *proc // nil before the first start
@@ -124,7 +161,7 @@ func (n *daemon) running() bool {
 }
 
 func (n *daemon) args(membership bool) []string {
-	a := []string{"--district", n.d.dir, "--dir", n.dir, "--id", n.spec.ID, "--raft", n.raft, "--http", n.http}
+	a := []string{"--district", n.d.dir, "--dir", n.dir, "--id", n.spec.ID, "--raft", n.raft, "--http", n.http, "--metrics", n.metrics}
 	if n.spec.Advertise != "" {
 		a = append(a, "--advertise-raft", n.spec.Advertise)
 	}
@@ -204,7 +241,8 @@ func (n *daemon) start() {
 			n.raft = freeAddr(n.t)
 		}
 		n.http = freeAddr(n.t)
-		n.url = "http://" + n.http
+		n.metrics = freeAddr(n.t)
+		n.url = "https://" + n.http
 		err := n.launch(true)
 		if err == nil {
 			return
@@ -309,7 +347,7 @@ func (n *daemon) status() (protocol.NodeStatus, error) {
 
 // metric returns the value of an unlabelled metric from /metrics.
 func (n *daemon) metric(name string) (float64, error) {
-	code, b, err := get(n.url + protocol.PathMetrics)
+	code, b, err := get("http://" + n.metrics + protocol.PathMetrics)
 	if err != nil {
 		return 0, err
 	}
@@ -602,7 +640,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-var statusClient = &http.Client{Timeout: 5 * time.Second}
+var statusClient = &http.Client{Timeout: 5 * time.Second, Transport: testTransport(true)}
 
 func get(url string) (int, []byte, error) {
 	resp, err := statusClient.Get(url)
@@ -728,7 +766,7 @@ type pushConfig struct {
 	failed func(attempt int, err error)
 }
 
-var pushClient = &http.Client{Timeout: 20 * time.Second}
+var pushClient = &http.Client{Timeout: 20 * time.Second, Transport: testTransport(true)}
 
 // push sends one sealed batch until the district answers with a receipt
 // (checked against the district key and the batch) or a refusal that

@@ -127,6 +127,7 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	}
 	d := prof.DistrictKeys()
 	prof.Close()
+	trustDistrict(d.Public())
 
 	progress("preparing %d devices × %d batches × %d operations…", o.Devices, o.Batches, o.Ops)
 	t0 := time.Now()
@@ -320,10 +321,17 @@ func benchDevice1(d *identity.District, rcpt age.Recipient, pub identity.Distric
 func (dv *benchDevice) register(url string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return client.PostCertificate(ctx, benchHTTP, url, dv.cert)
+	return client.PostCertificate(ctx, nodesHTTP, url, dv.cert)
 }
 
-var benchHTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}
+// nodesHTTP talks to the nodes a benchmark or the demo started: TLS,
+// trusting only their district (trustDistrict sets it before they start).
+var nodesHTTP *http.Client
+
+// trustDistrict makes nodesHTTP trust the nodes of district d.
+func trustDistrict(d identity.DistrictPublic) {
+	nodesHTTP = client.HTTPClient(d, client.HTTPOptions{Timeout: 30 * time.Second, MaxIdleConnsPerHost: 64})
+}
 
 // pushOne pushes one batch, moving to the next node while one cannot
 // answer (client.PushSealed itself retries a node through an election).
@@ -334,7 +342,7 @@ func (dv *benchDevice) pushOne(urls []string, start int, k int) (protocol.Receip
 		url := urls[(start+attempt)%len(urls)]
 		t0 := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		r, err := client.PushSealed(ctx, benchHTTP, url, dv.sealed[k])
+		r, err := client.PushSealed(ctx, nodesHTTP, url, dv.sealed[k])
 		cancel()
 		if err == nil {
 			dv.mu.Lock()
@@ -385,10 +393,11 @@ func pushAll(devs []*benchDevice, urls []string, from, to int) ([]time.Duration,
 
 // benchClusterProc is a cluster of kitctl child processes running nodes.
 type benchClusterProc struct {
-	dir   string
-	procs []*exec.Cmd
-	urls  []string
-	ids   []string
+	dir     string
+	procs   []*exec.Cmd
+	urls    []string
+	metrics []string // host:port of each node's /metrics
+	ids     []string
 }
 
 func freePort() (string, error) {
@@ -409,12 +418,14 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 	for i := 0; i < n; i++ {
 		raftAddr, err1 := freePort()
 		httpAddr, err2 := freePort()
-		if err := errors.Join(err1, err2); err != nil {
+		metricsAddr, err3 := freePort()
+		if err := errors.Join(err1, err2, err3); err != nil {
 			c.stop()
 			return nil, err
 		}
 		id := fmt.Sprintf("n%d", i+1)
-		args := []string{"bench", "cluster-node", "--district", filepath.Join(dir, "d"), "--dir", filepath.Join(dir, id), "--id", id, "--raft", raftAddr, "--http", httpAddr}
+		args := []string{"bench", "cluster-node", "--district", filepath.Join(dir, "d"), "--dir", filepath.Join(dir, id), "--id", id,
+			"--raft", raftAddr, "--http", httpAddr, "--metrics", metricsAddr}
 		if i == 0 {
 			args = append(args, "--bootstrap")
 		} else {
@@ -433,7 +444,8 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 			return nil, err
 		}
 		c.procs = append(c.procs, cmd)
-		c.urls = append(c.urls, "http://"+httpAddr)
+		c.urls = append(c.urls, "https://"+httpAddr)
+		c.metrics = append(c.metrics, metricsAddr)
 		c.ids = append(c.ids, id)
 		if err := waitReady(c.urls[i], 20*time.Second); err != nil {
 			c.stop()
@@ -447,7 +459,7 @@ func waitReady(url string, d time.Duration) error {
 	end := time.Now().Add(d)
 	var last string
 	for time.Now().Before(end) {
-		resp, err := http.Get(url + protocol.PathReady)
+		resp, err := nodesHTTP.Get(url + protocol.PathReady)
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -471,8 +483,13 @@ func nodeRole(url string) (protocol.NodeStatus, error) { return nodeStatusQ(url,
 
 func nodeStatusQ(url, q string) (protocol.NodeStatus, error) {
 	var st protocol.NodeStatus
-	c := http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(url + protocol.PathNodeStatus + q)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+protocol.PathNodeStatus+q, nil)
+	if err != nil {
+		return st, err
+	}
+	resp, err := nodesHTTP.Do(req)
 	if err != nil {
 		return st, err
 	}
@@ -579,7 +596,7 @@ func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) er
 func holdsReceipt(u, device string, seq uint64, wait time.Duration) bool {
 	end := time.Now().Add(wait)
 	for {
-		resp, err := http.Get(fmt.Sprintf("%s%s%s/%d", u, protocol.PathNodeReceipt, device, seq))
+		resp, err := nodesHTTP.Get(fmt.Sprintf("%s%s%s/%d", u, protocol.PathNodeReceipt, device, seq))
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -597,8 +614,8 @@ func holdsReceipt(u, device string, seq uint64, wait time.Duration) bool {
 // pushed batches before proposing them (communekit_push_check_seconds).
 func (c *benchClusterProc) pushCheckSeconds() float64 {
 	total := 0.0
-	for _, u := range c.urls {
-		resp, err := http.Get(strings.TrimRight(u, "/") + "/metrics")
+	for _, m := range c.metrics {
+		resp, err := http.Get("http://" + m + protocol.PathMetrics)
 		if err != nil {
 			continue
 		}
@@ -649,6 +666,7 @@ func benchClusterNode(e *env, args []string) error {
 	id := fs.String("id", "", "")
 	raftAddr := fs.String("raft", "", "")
 	httpAddr := fs.String("http", "", "")
+	metricsAddr := fs.String("metrics", "", "")
 	bootstrap := fs.Bool("bootstrap", false, "")
 	join := fs.String("join", "", "")
 	if _, err := e.parse(fs, args); err != nil {
@@ -672,7 +690,7 @@ func benchClusterNode(e *env, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	n, err := node.Start(node.Config{ID: *id, Dir: *dir, District: keys, Passphrase: pass, WorkFactor: 10,
-		RaftAddr: *raftAddr, HTTPAddr: *httpAddr, Bootstrap: *bootstrap, Join: *join, Logger: log,
+		RaftAddr: *raftAddr, HTTPAddr: *httpAddr, MetricsAddr: *metricsAddr, Bootstrap: *bootstrap, Join: *join, Logger: log,
 		// What the leader's checks of each push cost: the same run without them.
 		NoPushCheck: os.Getenv("COMMUNEKIT_TEST_NO_PUSH_CHECK") == "1"})
 	if err != nil {

@@ -88,6 +88,7 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 	}
 	d := prof.DistrictKeys()
 	prof.Close()
+	trustDistrict(d.Public())
 
 	progress("generating and importing %d persons on a device…", o.Persons)
 	dev, err := storage.Create(filepath.Join(dir, "dev"), []byte(benchPassphrase), storage.Profile{Commune: "00769", Officer: "Nguyễn Thị Lan"}, storage.Options{WorkFactor: 10, GCInterval: -1})
@@ -127,7 +128,7 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 		return f, err
 	}
 	defer cl.stop()
-	px, err := linkproxy.Listen("127.0.0.1:0", cl.urls[1][len("http://"):], linkproxy.Shape{BytesPerSecond: o.Kbit * 1000 / 8, RTT: o.RTT})
+	px, err := linkproxy.Listen("127.0.0.1:0", cl.urls[1][len("https://"):], linkproxy.Shape{BytesPerSecond: o.Kbit * 1000 / 8, RTT: o.RTT})
 	if err != nil {
 		return f, err
 	}
@@ -147,7 +148,7 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 	f.Batches = len(bs)
 
 	progress("first sync of %d batches over %d kbit/s, %s round trip…", len(bs), o.Kbit, o.RTT)
-	cli := &client.Client{Node: "http://" + px.Addr(), Store: dev, Progress: func(p client.Progress) {
+	cli := &client.Client{Node: "https://" + px.Addr(), Store: dev, Progress: func(p client.Progress) {
 		if p.Phase == client.PhasePush && p.Err == nil && p.Attempt == 0 && p.Total > 0 && p.Done%5 == 0 {
 			progress("  %d of %d batches acknowledged", p.Done, p.Total)
 		}

@@ -4,10 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/protocol"
 )
@@ -28,13 +30,14 @@ func cmdCluster(e *env, args []string) error {
 func clusterStatus(e *env, args []string) error {
 	fs := flag.NewFlagSet("cluster status", flag.ContinueOnError)
 	node := fs.String("node", "", "URL of any node of the cluster")
+	district := fs.String("district", "", "district profile (default: --profile): its key asks for the status, and says which nodes to trust")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || *node == "" {
-		return usagef("usage: kitctl cluster status --node URL")
+		return usagef("usage: kitctl cluster status --node URL [--district DIR]")
 	}
 	if err := checkNodeFlag(*node); err != nil {
 		return err
@@ -44,7 +47,15 @@ func clusterStatus(e *env, args []string) error {
 		return err
 	}
 	defer cancel()
-	st, err := client.ClusterStatus(ctx, nil, *node)
+	if *district != "" {
+		e.profile = *district
+	}
+	s, reg, err := e.openDistrict()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	st, err := client.ClusterStatus(ctx, nodeHTTP(reg.Public()), *node)
 	if err != nil {
 		return err
 	}
@@ -65,6 +76,13 @@ func clusterStatus(e *env, args []string) error {
 		fmt.Fprintln(e.stdout, w)
 	}
 	return nil
+}
+
+// nodeHTTP is the HTTP client kitctl talks to the nodes of district d
+// with: TLS, trusting only node certificates d's root key signed. The
+// command's context bounds each exchange.
+func nodeHTTP(d identity.DistrictPublic) *http.Client {
+	return client.HTTPClient(d, client.HTTPOptions{Timeout: -1})
 }
 
 // divergence names nodes that applied the same index but hold different
@@ -101,7 +119,7 @@ func clusterMember(e *env, op string, args []string) error {
 	usage := "usage: kitctl cluster remove ID --node URL [--district DIR]"
 	if op == "join" {
 		raft = fs.String("raft", "", "the new node's Raft address, host:port")
-		httpURL = fs.String("http", "", "the new node's API URL, e.g. http://10.0.0.4:8080")
+		httpURL = fs.String("http", "", "the new node's API URL, e.g. https://10.0.0.4:8443")
 		usage = "usage: kitctl cluster join ID --raft HOST:PORT --http URL --node URL [--district DIR]"
 	}
 	pos, err := e.parse(fs, args)
@@ -120,7 +138,7 @@ func clusterMember(e *env, op string, args []string) error {
 			return usagef("--raft %q: give the node's Raft address as host:port, e.g. 10.0.0.4:7000", *raft)
 		}
 		if err := checkNodeFlag(*httpURL); err != nil {
-			return usagef("--http %q: give the new node's API address as a URL, e.g. http://10.0.0.4:8080", *httpURL)
+			return usagef("--http %q: give the new node's API address as a URL, e.g. https://10.0.0.4:8443", *httpURL)
 		}
 		req.Raft, req.HTTP = *raft, *httpURL
 	}
@@ -138,7 +156,7 @@ func clusterMember(e *env, op string, args []string) error {
 	}
 	defer s.Close()
 	req.Sign(reg.Keys().Sign, time.Now())
-	if err := client.Member(ctx, nil, *node, req); err != nil {
+	if err := client.Member(ctx, nodeHTTP(reg.Public()), *node, req); err != nil {
 		return err
 	}
 	if e.jsonOut {

@@ -394,6 +394,7 @@ func (d *demo) setup(exe string) error {
 		ds.Close()
 		return err
 	}
+	trustDistrict(reg.Public())
 	a, b := demoCommunes[0], demoCommunes[1]
 	d.devs = []*demoDevice{
 		{name: "A1", officer: "Nguyễn Thị Lan", commune: a, communes: []string{a}, role: cert.RoleOfficer},
@@ -759,8 +760,13 @@ func (d *demo) correctIDNumber(id storage.ID, o storage.SaveOptions) error {
 }
 
 func nodeReceipt(url, device string, n uint64) (*protocol.Receipt, error) {
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(fmt.Sprintf("%s%s%s/%d", url, protocol.PathNodeReceipt, device, n))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s%s%s/%d", url, protocol.PathNodeReceipt, device, n), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := nodesHTTP.Do(req)
 	if err != nil {
 		return nil, err
 	}

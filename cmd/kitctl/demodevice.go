@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"path/filepath"
 	"sort"
 	"time"
@@ -88,8 +87,9 @@ func (dv *demoDevice) close() error {
 func (dv *demoDevice) client() *client.Client {
 	// No connection outlives an exchange, as on a 2G link: each one
 	// meets the link's faults.
-	hc := &http.Client{Timeout: client.DefaultTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
-	return &client.Client{Node: "http://" + dv.px.Addr(), Store: dv.s, Now: dv.now, HTTP: hc,
+	_, district, _ := outbox.Enrolment(dv.s) // enrolled at create: a zero key trusts no node
+	hc := client.HTTPClient(district, client.HTTPOptions{DisableKeepAlives: true, Now: dv.now})
+	return &client.Client{Node: "https://" + dv.px.Addr(), Store: dv.s, Now: dv.now, HTTP: hc,
 		Retry: client.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second, Attempts: -1}}
 }
 

@@ -68,7 +68,7 @@ func newDemoNode(exe, dist, dir, id string) (*demoNode, error) {
 		return nil, err
 	}
 	return &demoNode{id: id, exe: exe, dist: dist, dir: filepath.Join(dir, id), raft: raft, http: httpAddr,
-		url: "http://" + httpAddr, raftPx: px, logPath: filepath.Join(dir, id+".log")}, nil
+		url: "https://" + httpAddr, raftPx: px, logPath: filepath.Join(dir, id+".log")}, nil
 }
 
 func (n *demoNode) running() bool {
@@ -87,7 +87,7 @@ func (n *demoNode) running() bool {
 // goes on from its own Raft log.
 func (n *demoNode) start(first bool) error {
 	args := []string{"--district", n.dist, "--dir", n.dir, "--id", n.id, "--raft", n.raft, "--http", n.http,
-		"--advertise-raft", n.raftPx.Addr(), "--log-level", "warn"}
+		"--advertise-raft", n.raftPx.Addr(), "--metrics", "off", "--log-level", "warn"}
 	if first && n.boot {
 		args = append(args, "--bootstrap")
 	}
@@ -117,7 +117,7 @@ func (n *demoNode) start(first bool) error {
 		if !n.running() {
 			return fmt.Errorf("districtd %s exited while starting (%v); its log: %s", n.id, n.err, n.logPath)
 		}
-		if resp, err := http.Get(n.url + protocol.PathHealth); err == nil {
+		if resp, err := nodesHTTP.Get(n.url + protocol.PathHealth); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,7 @@ func districtBackup(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	nodes, err := backupNodes(ctx, *node)
+	nodes, err := backupNodes(ctx, nodeHTTP(reg.Public()), *node)
 	if err != nil {
 		return err
 	}
@@ -139,8 +140,8 @@ func (n backupNode) name() string {
 // leader, the followers that have applied as much as it, then the node
 // given. A node not caught up refuses anyway; the leader has everything
 // the cluster acknowledged.
-func backupNodes(ctx context.Context, given string) ([]backupNode, error) {
-	st, err := client.ClusterStatus(ctx, nil, given)
+func backupNodes(ctx context.Context, hc *http.Client, given string) ([]backupNode, error) {
+	st, err := client.ClusterStatus(ctx, hc, given)
 	if err != nil {
 		return nil, err
 	}

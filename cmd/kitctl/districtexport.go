@@ -42,7 +42,7 @@ func districtExport(e *env, args []string) error {
 	fs := flag.NewFlagSet("district export", flag.ContinueOnError)
 	device := fs.String("device", "", "the device to export for (as `kitctl enrol list` shows it)")
 	commune := fs.String("commune", "", "export for every enrolled device of this commune instead")
-	node := fs.String("node", "", "the district node's URL, e.g. http://10.0.0.5:8080")
+	node := fs.String("node", "", "the district node's URL, e.g. https://10.0.0.5:8443")
 	out := fs.String("out", "", "the directory to write the files to (the USB stick)")
 	after := fs.Int64("after", -1, "start after this change (the cursor the laptop reports) instead of where the last file for the device ended")
 	timeout := fs.Duration("timeout", defaultTimeout, "give up after this long")

@@ -256,7 +256,7 @@ func enrolRevoke(e *env, args []string) error {
 	sent := false
 	if *nodeURL != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err := client.PostRevocations(ctx, nil, *nodeURL, l)
+		err := client.PostRevocations(ctx, nodeHTTP(reg.Public()), *nodeURL, l)
 		cancel()
 		if err != nil {
 			return fmt.Errorf("device %s is revoked in the district profile, but the cluster did not take the list: %v; run `kitctl enrol revoke` again with --node once a node answers", pos[0], err)

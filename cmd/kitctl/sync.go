@@ -25,11 +25,15 @@ import (
 // until then, so a dead link ends with a message, never a hang.
 const defaultTimeout = 2 * time.Minute
 
-// checkNodeFlag refuses a --node that is not an http(s) URL.
+// checkNodeFlag refuses a --node that is not an https URL: nodes speak
+// nothing else.
 func checkNodeFlag(node string) error {
 	u, err := url.Parse(node)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usagef("--node %q: give the district node's address as a URL, e.g. --node http://10.0.0.5:8080", node)
+	if err == nil && u.Scheme == "http" && u.Host != "" {
+		return usagef("--node %q: district nodes answer only over HTTPS (plain HTTP can be read and changed on the way): give --node https://%s", node, u.Host)
+	}
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return usagef("--node %q: give the district node's address as a URL, e.g. --node https://10.0.0.5:8443", node)
 	}
 	return nil
 }
@@ -47,7 +51,7 @@ func nodeContext(timeout time.Duration) (context.Context, context.CancelFunc, er
 
 func cmdSync(e *env, args []string) error {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	node := fs.String("node", "", "the district node's URL, e.g. http://10.0.0.5:8080 (remembered for the next sync)")
+	node := fs.String("node", "", "the district node's URL, e.g. https://10.0.0.5:8443 (remembered for the next sync)")
 	timeout := fs.Duration("timeout", defaultTimeout, "give up after this long (retries go on until then)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
@@ -74,7 +78,7 @@ func cmdSync(e *env, args []string) error {
 	if *node == "" {
 		b, err := s.GetMeta(client.MetaNode)
 		if errors.Is(err, storage.ErrNotFound) {
-			return usagef("no district node known yet: give its address once with --node URL, e.g. kitctl sync --node http://10.0.0.5:8080")
+			return usagef("no district node known yet: give its address once with --node URL, e.g. kitctl sync --node https://10.0.0.5:8443")
 		}
 		if err != nil {
 			return err
@@ -241,7 +245,7 @@ type importFile struct {
 // in each device's order, and reports each.
 func districtImport(e *env, args []string) error {
 	fs := flag.NewFlagSet("district import", flag.ContinueOnError)
-	node := fs.String("node", "", "the district node's URL, e.g. http://10.0.0.5:8080")
+	node := fs.String("node", "", "the district node's URL, e.g. https://10.0.0.5:8443")
 	timeout := fs.Duration("timeout", defaultTimeout, "give up after this long")
 	pos, err := e.parse(fs, args)
 	if err != nil {
@@ -291,6 +295,7 @@ func districtImport(e *env, args []string) error {
 	})
 
 	certSent := map[string]bool{}
+	hc := nodeHTTP(reg.Public())
 	var stop error
 	for _, f := range files {
 		if f.Status != "" {
@@ -300,7 +305,7 @@ func districtImport(e *env, args []string) error {
 			f.Status, f.Reason = "not sent", "stopped: "+stop.Error()
 			continue
 		}
-		rec, err := client.PushSealed(ctx, nil, *node, f.sealed)
+		rec, err := client.PushSealed(ctx, hc, *node, f.sealed)
 		var pe *protocol.Error
 		if errors.As(err, &pe) && pe.Code == protocol.CodeUnknownDevice && !certSent[f.Device] {
 			// The device never synced: its certificate is in this
@@ -308,10 +313,10 @@ func districtImport(e *env, args []string) error {
 			certSent[f.Device] = true
 			c, cerr := reg.Certificate(f.Device)
 			if cerr == nil {
-				cerr = client.PostCertificate(ctx, nil, *node, c)
+				cerr = client.PostCertificate(ctx, hc, *node, c)
 			}
 			if cerr == nil {
-				rec, err = client.PushSealed(ctx, nil, *node, f.sealed)
+				rec, err = client.PushSealed(ctx, hc, *node, f.sealed)
 			} else {
 				err = cerr
 			}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -21,7 +20,8 @@ func TestClusterStatus_DecodesTheNodesAnswer(t *testing.T) {
 		{ID: "n1", Role: "leader", AppliedIndex: 42, Digest: "ab12", HTTP: "http://n1", Leader: "n1", Term: 3, Feed: 900},
 		{ID: "n2", Role: "unreachable", Error: "connection refused"},
 	}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	d := newDistrict(t)
+	srv := nodeServer(t, d.reg.Keys(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != protocol.PathStatus {
 			http.NotFound(w, r)
 			return
@@ -29,7 +29,7 @@ func TestClusterStatus_DecodesTheNodesAnswer(t *testing.T) {
 		json.NewEncoder(w).Encode(want)
 	}))
 	defer srv.Close()
-	got, err := client.ClusterStatus(context.Background(), nil, srv.URL+"/")
+	got, err := client.ClusterStatus(context.Background(), pinned(d.reg.Keys()), srv.URL+"/")
 	if err != nil || !reflect.DeepEqual(*got, want) {
 		t.Fatalf("got %+v %v", got, err)
 	}
@@ -39,7 +39,7 @@ func TestMember_SignedRequestOnItsPath_RefusalDecoded(t *testing.T) {
 	d := newDistrict(t)
 	pub := d.reg.Public()
 	var seen []protocol.MemberRequest
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := nodeServer(t, d.reg.Keys(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req protocol.MemberRequest
 		json.NewDecoder(r.Body).Decode(&req)
 		if err := req.Verify(pub.SignKey, time.Now()); err != nil {
@@ -59,7 +59,7 @@ func TestMember_SignedRequestOnItsPath_RefusalDecoded(t *testing.T) {
 	remove := protocol.MemberRequest{Op: "remove", ID: "n2"}
 	remove.Sign(d.reg.Keys().Sign, time.Now())
 	for _, req := range []protocol.MemberRequest{join, remove} {
-		if err := client.Member(context.Background(), nil, srv.URL, req); err != nil {
+		if err := client.Member(context.Background(), pinned(d.reg.Keys()), srv.URL, req); err != nil {
 			t.Fatalf("%s: %v", req.Op, err)
 		}
 	}
@@ -69,12 +69,12 @@ func TestMember_SignedRequestOnItsPath_RefusalDecoded(t *testing.T) {
 
 	forged := join
 	forged.ID = "evil"
-	err := client.Member(context.Background(), nil, srv.URL, forged)
+	err := client.Member(context.Background(), pinned(d.reg.Keys()), srv.URL, forged)
 	var pe *protocol.Error
 	if !errors.As(err, &pe) || pe.Code != protocol.CodeBadSignature || !strings.Contains(err.Error(), "join node evil") {
 		t.Fatalf("forged: %v", err)
 	}
-	if err := client.Member(context.Background(), nil, srv.URL, protocol.MemberRequest{Op: "promote"}); err == nil || len(seen) != 2 {
+	if err := client.Member(context.Background(), pinned(d.reg.Keys()), srv.URL, protocol.MemberRequest{Op: "promote"}); err == nil || len(seen) != 2 {
 		t.Fatalf("unknown op: %v", err)
 	}
 }
@@ -92,21 +92,21 @@ func TestPushSealed_ImportsBatchFiles_GapDuplicateAndReceipt(t *testing.T) {
 	ctx := context.Background()
 
 	// The node never heard of the device: its certificate goes first.
-	_, err = client.PushSealed(ctx, nil, srv.URL, made[0].Sealed)
+	_, err = client.PushSealed(ctx, pinned(d.reg.Keys()), srv.URL, made[0].Sealed)
 	var pe *protocol.Error
 	if !errors.As(err, &pe) || pe.Code != protocol.CodeUnknownDevice {
 		t.Fatalf("unknown device: %v", err)
 	}
 	c, _, _ := outbox.Enrolment(dev)
-	if err := client.PostCertificate(ctx, nil, srv.URL, c); err != nil {
+	if err := client.PostCertificate(ctx, pinned(d.reg.Keys()), srv.URL, c); err != nil {
 		t.Fatal(err)
 	}
 
-	_, err = client.PushSealed(ctx, nil, srv.URL, made[1].Sealed)
+	_, err = client.PushSealed(ctx, pinned(d.reg.Keys()), srv.URL, made[1].Sealed)
 	if !errors.As(err, &pe) || pe.Code != protocol.CodeGap || pe.Expected != 1 || !strings.Contains(err.Error(), "batch 2 of device") {
 		t.Fatalf("out of order: %v", err)
 	}
-	rec, err := client.PushSealed(ctx, nil, srv.URL, made[0].Sealed)
+	rec, err := client.PushSealed(ctx, pinned(d.reg.Keys()), srv.URL, made[0].Sealed)
 	if err != nil || rec.Duplicate {
 		t.Fatalf("%+v %v", rec, err)
 	}
@@ -116,7 +116,7 @@ func TestPushSealed_ImportsBatchFiles_GapDuplicateAndReceipt(t *testing.T) {
 	if err := client.VerifyReceipt(rec, d.reg.Public(), made[1].Sealed); !errors.Is(err, client.ErrBadReceipt) {
 		t.Fatalf("a receipt for batch 1 checked against batch 2: %v", err)
 	}
-	again, err := client.PushSealed(ctx, nil, srv.URL, made[0].Sealed)
+	again, err := client.PushSealed(ctx, pinned(d.reg.Keys()), srv.URL, made[0].Sealed)
 	if err != nil || !again.Duplicate || again.Index != rec.Index || client.VerifyReceipt(again, d.reg.Public(), made[0].Sealed) != nil {
 		t.Fatalf("again: %+v %v", again, err)
 	}

@@ -14,10 +14,6 @@ import (
 	"github.com/communekit/communekit/sync/protocol"
 )
 
-// backupHTTP has no overall timeout: a backup may take many minutes over a
-// slow link, and the caller's context bounds it.
-var backupHTTP = &http.Client{}
-
 // Backup asks the node at node for a backup of the district's state
 // (POST /v1/node/backup, signed with the district's key d) and writes the
 // backup file to w as it comes. It returns the backup's header once the
@@ -35,7 +31,9 @@ func Backup(ctx context.Context, hc *http.Client, node string, d *identity.Distr
 		return nil, err
 	}
 	if hc == nil {
-		hc = backupHTTP
+		// No overall timeout: a backup may take many minutes over a slow
+		// link, and the caller's context bounds it.
+		hc = HTTPClient(d.Public(), HTTPOptions{Timeout: -1})
 	}
 	var resp *http.Response
 	err = adminRetry.retry(ctx, base, func(int) error {

@@ -24,7 +24,7 @@ import (
 func backupNode(t *testing.T, d *identity.District, busy int, file func() []byte) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
 	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := nodeServer(t, d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != protocol.PathBackup {
 			http.NotFound(w, r)
 			return
@@ -103,8 +103,14 @@ func TestBackup_WhatDoesNotCheckOutIsAnError(t *testing.T) {
 	if _, err = client.Backup(context.Background(), nil, srv.URL, d, &bytes.Buffer{}); !errors.Is(err, client.ErrNotANode) || !errors.Is(err, protocol.ErrBackupOtherDistrict) {
 		t.Fatalf("another district's file: %v", err)
 	}
+	// A node of another district: the laptop refuses its certificate...
 	srv, _ = backupNode(t, other, 0, func() []byte { return good })
 	_, err = client.Backup(context.Background(), nil, srv.URL, d, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "not signed by district") || errors.Is(err, client.ErrUnreachable) {
+		t.Fatalf("a node of another district: %v", err)
+	}
+	// ... and, reached all the same, it refuses this district's request.
+	_, err = client.Backup(context.Background(), pinned(other), srv.URL, d, &bytes.Buffer{})
 	var pe *protocol.Error
 	if !errors.As(err, &pe) || pe.Code != protocol.CodeBadSignature || !strings.Contains(err.Error(), "give the profile of the district this cluster serves") {
 		t.Fatalf("a node of another district: %v", err)

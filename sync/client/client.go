@@ -49,9 +49,13 @@ const (
 // Client syncs one device's store with a district node. Its zero value is
 // not usable: set Node and Store. A Client runs one sync at a time.
 type Client struct {
-	Node  string         // base URL of a district node, e.g. http://10.0.0.5:8080
+	Node  string         // base URL of a district node, e.g. https://10.0.0.5:8443
 	Store *storage.Store // the device's open store, enrolled
-	HTTP  *http.Client   // nil: one with DefaultTimeout per exchange
+	// HTTP is the client to talk to the node with. Nil (the right choice
+	// but in tests): one from HTTPClient that trusts only the district
+	// the device is enrolled with, refuses nodes the revocation list held
+	// names, and bounds each exchange to DefaultTimeout.
+	HTTP *http.Client
 	// Progress, when set, is called (on the syncing goroutine) at each
 	// step and each retry.
 	Progress func(Progress)
@@ -61,7 +65,9 @@ type Client struct {
 	MaxOps   int              // operations per sealed batch (outbox.DefaultMaxOps when 0)
 	PullMax  int              // operations per pull answer asked for (the node's default when 0)
 
-	mu sync.Mutex
+	mu     sync.Mutex
+	pinned *http.Client // HTTPClient for pinnedTo, kept across syncs (its connections too)
+	pinTo  string       // the district key ID pinned is for
 }
 
 // Phase names a step of a sync.
@@ -169,6 +175,7 @@ type run struct {
 	c        *Client
 	s        *storage.Store
 	base     string
+	hc       *http.Client
 	dev      *identity.Device
 	cert     *cert.Certificate
 	district identity.DistrictPublic
@@ -199,6 +206,12 @@ func (c *Client) run(ctx context.Context, steps func(*run) error) (*Result, erro
 	r.dev = c.Store.DeviceKeys()
 	if r.dev == nil {
 		return res, errors.New("this profile has no device keys: sync runs on a commune profile")
+	}
+	if r.hc = c.HTTP; r.hc == nil {
+		if c.pinned == nil || c.pinTo != r.district.KeyID {
+			c.pinned, c.pinTo = HTTPClient(r.district, HTTPOptions{Revoked: revokedNodes(c.Store, r.district), Now: c.Now}), r.district.KeyID
+		}
+		r.hc = c.pinned
 	}
 	err = steps(r)
 	if p, perr := r.s.Pending(); perr == nil {
@@ -277,7 +290,7 @@ func (r *run) attempt(ctx context.Context, what string, p Progress, req func() r
 		}
 		r.report(p)
 		var err error
-		a, err = do(ctx, r.c.HTTP, r.base, req())
+		a, err = do(ctx, r.hc, r.base, req())
 		if err == nil {
 			r.readClock(a)
 		}

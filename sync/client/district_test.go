@@ -2,12 +2,14 @@ package client_test
 
 import (
 	"crypto/ed25519"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -19,8 +21,10 @@ import (
 	"filippo.io/age"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
 	"github.com/communekit/communekit/sync/protocol"
 	"github.com/communekit/communekit/sync/registry"
@@ -92,9 +96,7 @@ func (d *district) serve(t *testing.T) *httptest.Server {
 	mux.HandleFunc("POST "+protocol.PathCertificate, d.handleCertificate)
 	mux.HandleFunc("POST "+protocol.PathPull, d.handlePull)
 	mux.HandleFunc("GET "+protocol.PathRevocations, d.handleRevocations)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
+	return nodeServer(t, d.reg.Keys(), mux)
 }
 
 func (d *district) fail(w http.ResponseWriter, e *protocol.Error) {
@@ -355,4 +357,25 @@ func mustPending(t *testing.T, s *storage.Store) uint64 {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// nodeServer runs h as a district node of d serves: HTTPS, with a node
+// certificate d's root key signed.
+func nodeServer(t *testing.T, d *identity.District, h http.Handler) *httptest.Server {
+	t.Helper()
+	cred, err := cert.IssueNodeCredential(d, "n1", cert.RandomNodeSerial(), 24*time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{cred.TLS}, PrivateKey: cred.Node.Sign}}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes the tests make fail on purpose
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// pinned is the HTTP client of a laptop enrolled with d.
+func pinned(d *identity.District) *http.Client {
+	return client.HTTPClient(d.Public(), client.HTTPOptions{})
 }

@@ -17,6 +17,10 @@ var (
 	// ErrNotANode: the address answers HTTP, but not as a communekit
 	// district node does (a wrong --node, a captive portal).
 	ErrNotANode = errors.New("the address does not answer like a communekit district node")
+	// ErrNodeRefused: the address answers TLS with a certificate the
+	// enrolled district did not sign for a node, or one it revoked: a
+	// wrong address, or someone in between. Nothing was sent.
+	ErrNodeRefused = errors.New("the server is not one of the district's nodes")
 	// ErrBadReceipt: a receipt that is not signed by the enrolled
 	// district, or is for another batch. The batch stays pending.
 	ErrBadReceipt = errors.New("the district's receipt does not check out")

@@ -25,8 +25,6 @@ import (
 // attempt is retried.
 const DefaultTimeout = time.Minute
 
-var defaultHTTP = &http.Client{Timeout: DefaultTimeout}
-
 // Bounds of what a node may send back.
 const (
 	maxJSONAnswer = 1 << 20 // a receipt, an error, a cluster status
@@ -37,11 +35,14 @@ const (
 // slash.
 func nodeURL(node string) (string, error) {
 	if strings.TrimSpace(node) == "" {
-		return "", errors.New("no district node address: give its URL, e.g. http://10.0.0.5:8080")
+		return "", errors.New("no district node address: give its URL, e.g. https://10.0.0.5:8443")
 	}
 	u, err := url.Parse(node)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("district node address %q is not an http:// or https:// URL, e.g. http://10.0.0.5:8080", node)
+	if err == nil && u.Scheme == "http" && u.Host != "" {
+		return "", fmt.Errorf("district node address %q is plain HTTP, which anyone on the way can read and change: district nodes answer only on https://; use https://%s", node, u.Host)
+	}
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return "", fmt.Errorf("district node address %q is not an https:// URL, e.g. https://10.0.0.5:8443", node)
 	}
 	return strings.TrimRight(node, "/"), nil
 }
@@ -98,7 +99,7 @@ func (e *statusError) Unwrap() error {
 // *transportError when no answer came whole.
 func do(ctx context.Context, hc *http.Client, base string, r request) (*answer, error) {
 	if hc == nil {
-		hc = defaultHTTP
+		return nil, errNoHTTP
 	}
 	var body io.Reader
 	if r.body != nil {
@@ -142,11 +143,15 @@ func do(ctx context.Context, hc *http.Client, base string, r request) (*answer, 
 	return nil, &statusError{status: resp.StatusCode, body: snippet(b)}
 }
 
+// errNoHTTP is a call without the HTTP client that trusts the district:
+// a mistake of the program, not of the network.
+var errNoHTTP = errors.New("no HTTP client trusting the district was given (client.HTTPClient)")
+
 // transient reports whether an error of http.Client.Do may go away by
 // itself: a refused or dropped connection, a timeout, a name that does not
 // resolve yet (the link is down). A bad certificate or URL does not.
 func transient(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || isCertRefusal(err) {
 		return false
 	}
 	var ua x509.UnknownAuthorityError
@@ -184,7 +189,13 @@ func retryable(err error) bool {
 func describe(err error) string {
 	var dns *net.DNSError
 	var ne net.Error
+	var nc *nodeCertError
+	var rh tls.RecordHeaderError
 	switch {
+	case errors.As(err, &nc):
+		return "the node was refused: " + nc.Error()
+	case errors.As(err, &rh):
+		return "the address does not answer in TLS (is it a district node's https:// address, and its port?)"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused (is the node running, and is the address right?)"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

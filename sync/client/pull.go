@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/outbox"
@@ -124,9 +125,26 @@ func (r *run) revocations(ctx context.Context) error {
 	return nil
 }
 
+// revokedNodes returns a check that refuses a node whose certificate the
+// revocation list s holds names.
+func revokedNodes(s *storage.Store, d identity.DistrictPublic) func(serial uint64, node string) error {
+	return func(serial uint64, node string) error {
+		l, err := heldRevocations(s, d)
+		if err != nil || l == nil {
+			return err
+		}
+		return l.CheckSerial(serial, node)
+	}
+}
+
 // heldRevocations returns the list this device holds, nil when none.
 func (r *run) heldRevocations() (*cert.RevocationList, error) {
-	b, err := r.s.GetMeta(MetaRevocations)
+	return heldRevocations(r.s, r.district)
+}
+
+// heldRevocations returns the list s holds, nil when none.
+func heldRevocations(s *storage.Store, d identity.DistrictPublic) (*cert.RevocationList, error) {
+	b, err := s.GetMeta(MetaRevocations)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
@@ -135,7 +153,7 @@ func (r *run) heldRevocations() (*cert.RevocationList, error) {
 	}
 	l, err := cert.ParseRevocationList(b)
 	if err == nil {
-		err = l.Verify(r.district)
+		err = l.Verify(d)
 	}
 	if err != nil {
 		// Re-enrolment with another district leaves the old list: it is

@@ -432,7 +432,7 @@ func TestSync_KilledMidway_GoesOnNextTime(t *testing.T) {
 func TestSync_Unreachable_GivesUpAfterAttempts(t *testing.T) {
 	dev := newDistrict(t).enrol(t, "Nguyễn Thị Lan", "00769", false)
 	mustImport(t, dev, "Giàng Thị Mỷ", 2)
-	c, log := newClient("http://127.0.0.1:1", dev)
+	c, log := newClient("https://127.0.0.1:1", dev)
 	c.Retry.Attempts = 3
 	res, err := c.Sync(context.Background())
 	if !errors.Is(err, client.ErrUnreachable) || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "3 attempt(s)") {
@@ -447,21 +447,39 @@ func TestSync_Unreachable_GivesUpAfterAttempts(t *testing.T) {
 }
 
 func TestSync_NotANode_NotRetried(t *testing.T) {
-	dev := newDistrict(t).enrol(t, "Nguyễn Thị Lan", "00769", false)
+	d := newDistrict(t)
+	dev := d.enrol(t, "Nguyễn Thị Lan", "00769", false)
 	mustImport(t, dev, "Giàng Thị Mỷ", 2)
 	hits := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hotel := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits++
 		http.Error(w, "<html>Welcome to the hotel wifi</html>", http.StatusNotFound)
-	}))
-	defer srv.Close()
-	c, _ := newClient(srv.URL, dev)
+	})
+	// A server with a certificate from anyone else (a captive portal, a
+	// machine in between) is refused at the handshake, before a byte of
+	// the request leaves, and not asked again.
+	stranger := httptest.NewTLSServer(hotel)
+	defer stranger.Close()
+	c, _ := newClient(stranger.URL, dev)
 	_, err := c.Sync(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "not signed by district") || errors.Is(err, client.ErrUnreachable) || hits != 0 {
+		t.Fatalf("a stranger's TLS certificate: got %v after %d requests", err, hits)
+	}
+	// A plain HTTP address is refused before anything is sent.
+	c.Node = strings.Replace(stranger.URL, "https://", "http://", 1)
+	if _, err := c.Sync(context.Background()); err == nil || !strings.Contains(err.Error(), "plain HTTP") || hits != 0 {
+		t.Fatalf("plain HTTP: %v", err)
+	}
+	// Something that is not a node behind the district's certificate
+	// answers what no node answers: not retried either.
+	srv := nodeServer(t, d.reg.Keys(), hotel)
+	c.Node = srv.URL
+	_, err = c.Sync(context.Background())
 	if !errors.Is(err, client.ErrNotANode) || !strings.Contains(err.Error(), "404") || hits != 1 {
 		t.Fatalf("got %v after %d requests", err, hits)
 	}
 	c.Node = "ftp://example.org"
-	if _, err := c.Sync(context.Background()); err == nil || !strings.Contains(err.Error(), "not an http") {
+	if _, err := c.Sync(context.Background()); err == nil || !strings.Contains(err.Error(), "not an https") {
 		t.Fatalf("bad URL: %v", err)
 	}
 }
@@ -549,7 +567,7 @@ func TestSync_ReportsHowFarTheLaptopClockIs(t *testing.T) {
 	}
 
 	// A node whose clock is three days behind this laptop's.
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slow := nodeServer(t, d.reg.Keys(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Date", time.Now().Add(-72*time.Hour).UTC().Format(http.TimeFormat))
 		srv.Config.Handler.ServeHTTP(w, r)
 	}))

@@ -28,7 +28,7 @@ const exportMaxOps = 2000
 
 // ExportOptions tune [ExportFile]; the zero value is right for kitctl.
 type ExportOptions struct {
-	HTTP     *http.Client // nil: one with DefaultTimeout per exchange
+	HTTP     *http.Client // nil: HTTPClient for the district
 	MaxBytes int          // bound of the answers in one file (DefaultFileBytes when 0)
 	MaxOps   int          // operations per answer asked for (the node's cap, 2000, when 0)
 	// Revocations is the district profile's revocation list: the file
@@ -66,6 +66,9 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 		return nil, err
 	}
 	pub := d.Public()
+	if o.HTTP == nil {
+		o.HTTP = HTTPClient(pub, HTTPOptions{})
+	}
 	if c.DistrictKeyID != pub.KeyID {
 		return nil, fmt.Errorf("device %s was enrolled by district key %s, not by this district (%s, key %s)", c.Device.ID, c.DistrictKeyID, pub.Name, pub.KeyID)
 	}

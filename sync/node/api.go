@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -48,7 +49,18 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathExport, n.handleExport)
 	mux.HandleFunc("GET "+protocol.PathHealth, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET "+protocol.PathReady, n.handleReady)
+	return mux
+}
+
+// metricsHandler serves /metrics on the node's own metrics listener (kept
+// off the API: what the counters show is the district's activity), with
+// /healthz and /readyz beside it for a monitor that only reaches that
+// port.
+func (n *Node) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
 	mux.Handle("GET "+protocol.PathMetrics, promhttp.HandlerFor(n.m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET "+protocol.PathHealth, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET "+protocol.PathReady, n.handleReady)
 	return mux
 }
 
@@ -124,6 +136,7 @@ func (n *Node) forward(w http.ResponseWriter, r *http.Request, body []byte) bool
 		return true
 	}
 	proxy := &httputil.ReverseProxy{
+		Transport: n.peers.Transport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
 			pr.Out.Header.Set(protocol.HeaderForwarded, n.cfg.ID)
@@ -678,7 +691,7 @@ func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
 		wg.Add(1)
 		go func(i int, id, base string) {
 			defer wg.Done()
-			out.Nodes[i] = fetchStatus(r.Context(), id, base)
+			out.Nodes[i] = fetchStatus(r.Context(), n.peers, id, base)
 			out.Nodes[i].Raft = string(servers[i].Address)
 		}(i, id, m.HTTP)
 	}
@@ -687,7 +700,7 @@ func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func fetchStatus(ctx context.Context, id, base string) protocol.NodeStatus {
+func fetchStatus(ctx context.Context, hc *http.Client, id, base string) protocol.NodeStatus {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	unreachable := func(err error) protocol.NodeStatus {
@@ -697,7 +710,7 @@ func fetchStatus(ctx context.Context, id, base string) protocol.NodeStatus {
 	if err != nil {
 		return unreachable(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return unreachable(err)
 	}
@@ -777,5 +790,10 @@ func (n *Node) requestJoin(target string) error {
 	req.Sign(n.cfg.District.Sign, n.now())
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	return client.Member(ctx, nil, target, req)
+	err := client.Member(ctx, n.peers, target, req)
+	var ua x509.UnknownAuthorityError
+	if errors.As(err, &ua) {
+		return fmt.Errorf("the node at %s is not of this node's district: its TLS certificate is not signed with this district's key (%w)", target, err)
+	}
+	return err
 }

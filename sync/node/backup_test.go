@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,10 +223,16 @@ func TestBackup_OnlyTheDistrictMayAsk(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	_, err = client.Backup(context.Background(), nil, c.nodes[0].Addr(), other, &buf)
+	// Through a connection that trusts this district's nodes, the node
+	// refuses the other district's signature; with the other district's
+	// keys alone, the laptop does not even trust the node.
+	_, err = client.Backup(context.Background(), testHTTP(c.nodes[0].Addr()), c.nodes[0].Addr(), other, &buf)
 	var pe *protocol.Error
 	if !errors.As(err, &pe) || pe.Code != protocol.CodeBadSignature {
 		t.Fatalf("client.Backup with another district's keys: %v", err)
+	}
+	if _, err = client.Backup(context.Background(), nil, c.nodes[0].Addr(), other, &buf); err == nil || !strings.Contains(err.Error(), "not signed by district") {
+		t.Fatalf("client.Backup trusting another district: %v", err)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,6 +25,7 @@ import (
 	"github.com/communekit/communekit/storage/gen"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/batch/workload"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -249,7 +249,7 @@ func BenchmarkPushAcknowledgement(b *testing.B) {
 			}
 		}
 	}
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: time.Minute}
+	hc := client.HTTPClient(d.Public(), client.HTTPOptions{MaxIdleConnsPerHost: 64})
 	post := func(url, path string, body []byte) error {
 		resp, err := hc.Post(url+path, "application/octet-stream", bytes.NewReader(body))
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
 	"github.com/communekit/communekit/sync/protocol"
 )
@@ -54,7 +56,27 @@ func startNode(t *testing.T, d *identity.District, id, dir string, bootstrap boo
 	if err != nil {
 		t.Fatal(err)
 	}
+	testDistricts.Store(n.Addr(), d.Public())
 	return n
+}
+
+// testDistricts maps the base URL of each node the tests started to its
+// district, so that a test's HTTP client trusts that district alone.
+var testDistricts sync.Map
+
+// testHTTP is the HTTP client a device of the district of the node at url
+// uses: TLS, trusting only certificates of that district.
+func testHTTP(url string) *http.Client {
+	for base := url; ; {
+		if d, ok := testDistricts.Load(strings.TrimRight(base, "/")); ok {
+			return client.HTTPClient(d.(identity.DistrictPublic), client.HTTPOptions{})
+		}
+		i := strings.LastIndex(base, "/")
+		if i <= len("https://") {
+			panic("testHTTP: no node started at " + url)
+		}
+		base = base[:i]
+	}
 }
 
 func newTestCluster(t *testing.T, size int, tune func(*Config)) *testCluster {
@@ -211,7 +233,7 @@ func post(t *testing.T, url, path string, body []byte) (int, []byte) {
 	t.Helper()
 	end := time.Now().Add(15 * time.Second)
 	for {
-		resp, err := http.Post(strings.TrimRight(url, "/")+path, "application/octet-stream", bytes.NewReader(body))
+		resp, err := testHTTP(url).Post(strings.TrimRight(url, "/")+path, "application/octet-stream", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,7 +366,7 @@ func pull(t *testing.T, dv *device, url string) int {
 		req := protocol.PullRequest{Device: string(dv.s.Profile().Device), Cursor: cursor}
 		req.Sign(dv.s.DeviceKeys().Sign, time.Now())
 		body, _ := json.Marshal(req)
-		resp, err := http.Post(url+protocol.PathPull, "application/json", bytes.NewReader(body))
+		resp, err := testHTTP(url).Post(url+protocol.PathPull, "application/json", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}

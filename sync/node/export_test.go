@@ -213,7 +213,7 @@ func TestExport_OnlyTheDistrictMayAsk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := client.PostRevocations(context.Background(), nil, url, l); err != nil {
+	if err := client.PostRevocations(context.Background(), testHTTP(url), url, l); err != nil {
 		t.Fatal(err)
 	}
 	_, err = client.ExportFile(context.Background(), url, c.d, minh.cert, 0, client.ExportOptions{})

@@ -11,6 +11,7 @@ package node
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -28,17 +29,23 @@ import (
 	wal "github.com/hashicorp/raft-wal"
 	"github.com/hashicorp/raft-wal/metadb"
 
+	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 )
 
 // Config says how to run one node.
 type Config struct {
-	ID       string             // unique in the cluster, e.g. "n1"
-	Dir      string             // the node's directory: store, Raft log, snapshots
-	District *identity.District // the district's keys, read from the district profile
-	// Passphrase protects the node's own store key (the district
-	// profile's passphrase, so one secret starts a node).
+	ID  string // unique in the cluster, e.g. "n1"
+	Dir string // the node's directory: store, Raft log, snapshots
+	// Credential is the node's own keys and certificates, made by the
+	// district office (kitctl district node-cert).
+	Credential *cert.NodeCredential
+	// District is the district's private keys, read from the district
+	// profile: the root key online on this node (demos, tests). Without
+	// a Credential the node certifies a key of its own with it at start.
+	District *identity.District
+	// Passphrase protects the node's own store key.
 	Passphrase []byte
 	WorkFactor int // scrypt work factor for a new node store (0: the default)
 
@@ -46,8 +53,11 @@ type Config struct {
 	// RaftAdvertise is the Raft address other nodes dial, when it differs
 	// from RaftAddr (a proxy or NAT in between).
 	RaftAdvertise string
-	HTTPAddr      string // host:port the API listens on
-	HTTPURL       string // the API's base URL as other nodes reach it ("http://"+HTTPAddr when empty)
+	HTTPAddr      string // host:port the API listens on (HTTPS)
+	HTTPURL       string // the API's base URL as other nodes reach it ("https://"+HTTPAddr when empty)
+	// MetricsAddr is the host:port of the Prometheus /metrics listener
+	// (plain HTTP, meant for loopback); empty: none.
+	MetricsAddr string
 
 	Bootstrap bool   // start a new cluster with this node as its only voter
 	Join      string // URL of a node of the cluster to join
@@ -90,7 +100,11 @@ type Node struct {
 	m       *metrics
 	http    *http.Server
 	ln      net.Listener
+	metrics *http.Server
+	mln     net.Listener
 	prop    *proposer
+	cred    *cert.NodeCredential
+	peers   *http.Client // to other nodes' APIs: trusts the district's CA only
 
 	stop     chan struct{}
 	removed  chan struct{} // closed when Raft stopped because the cluster removed this node
@@ -112,6 +126,9 @@ func Start(cfg Config) (n *Node, err error) {
 	if cfg.District == nil {
 		return nil, errors.New("no district keys: open the district profile first")
 	}
+	if cfg.Credential != nil && cfg.Credential.Node.ID != cfg.ID {
+		return nil, fmt.Errorf("the node credential is for node %s, not %s: give each node its own (kitctl district node-cert --id %s)", cfg.Credential.Node.ID, cfg.ID, cfg.ID)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -132,7 +149,21 @@ func Start(cfg Config) (n *Node, err error) {
 		return nil, fmt.Errorf("http address %s: %w (is another program, or another districtd, using it? stop it or choose another --http)", cfg.HTTPAddr, err)
 	}
 	if n.cfg.HTTPURL == "" {
-		n.cfg.HTTPURL = "http://" + n.ln.Addr().String()
+		n.cfg.HTTPURL = "https://" + n.ln.Addr().String()
+	}
+	if cfg.MetricsAddr != "" {
+		if n.mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("metrics address %s: %w (choose another --metrics, or --metrics off)", cfg.MetricsAddr, err)
+		}
+	}
+	if n.cred = cfg.Credential; n.cred == nil {
+		if n.cred, err = cert.IssueNodeCredential(cfg.District, cfg.ID, cert.RandomNodeSerial(), nodeCertValidity, n.now()); err != nil {
+			return nil, err
+		}
+		log.Warn("the district's root key is online on this node: whoever takes this machine can enrol devices, revoke others and read every batch; run nodes from a credential of their own (kitctl district node-cert, districtd --node)")
+	}
+	if n.peers, err = peerClient(n.cred); err != nil {
+		return nil, err
 	}
 	cfg = n.cfg
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
@@ -166,7 +197,11 @@ func Start(cfg Config) (n *Node, err error) {
 	if err := n.catchUpFromLocalSnapshot(snaps); err != nil {
 		return nil, err
 	}
-	tlsCfg, err := NodeTLS(cfg.District, cfg.ID)
+	tlsCfg, err := NodeTLS(n.cred, n.peerRevoked)
+	if err != nil {
+		return nil, err
+	}
+	apiTLS, err := APITLS(n.cred)
 	if err != nil {
 		return nil, err
 	}
@@ -219,14 +254,29 @@ func Start(cfg Config) (n *Node, err error) {
 		}
 	}
 	n.prop = newProposer(n)
-	n.http = &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	n.http = &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig: apiTLS,
+		// HTTP/1.1 only: devices send one request at a time, and the
+		// limits on connections and requests count what they are.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}}
 	n.wg.Add(3)
 	go func() {
 		defer n.wg.Done()
-		if err := n.http.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := n.http.ServeTLS(n.ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)
 		}
 	}()
+	if n.mln != nil {
+		n.metrics = &http.Server{Handler: n.metricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.metrics.Serve(n.mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	go n.watchLeadership()
 	go n.observe()
 	n.wg.Add(1)
@@ -235,7 +285,7 @@ func Start(cfg Config) (n *Node, err error) {
 		n.wg.Add(1)
 		go n.joinLoop(cfg.Join)
 	}
-	log.Info("node started", "raft", n.trans.LocalAddr(), "http", cfg.HTTPURL, "applied_index", n.fsm.applied.Load())
+	log.Info("node started", "raft", n.trans.LocalAddr(), "http", cfg.HTTPURL, "metrics", n.MetricsAddr(), "node_certificate", n.cred.Cert.Serial, "applied_index", n.fsm.applied.Load())
 	return n, nil
 }
 
@@ -325,6 +375,31 @@ func (n *Node) Store() *storage.Store { return n.store }
 // Raft returns the node's Raft instance (tests and status).
 func (n *Node) Raft() *raft.Raft { return n.raft }
 
+// MetricsAddr returns the address of the /metrics listener, "" when none.
+func (n *Node) MetricsAddr() string {
+	if n.mln == nil {
+		return ""
+	}
+	return n.mln.Addr().String()
+}
+
+// nodeCertValidity is how long a node certifies its own key for when the
+// district's root key is online on it: a new key each start.
+const nodeCertValidity = 366 * 24 * time.Hour
+
+// peerRevoked refuses, in Raft's TLS, a node whose certificate the
+// district's revocation list names.
+func (n *Node) peerRevoked(serial uint64, node string) error {
+	if n.fsm == nil {
+		return nil
+	}
+	l, err := n.fsm.revocations()
+	if err != nil || l == nil {
+		return err
+	}
+	return l.CheckSerial(serial, node)
+}
+
 // Addr returns the API's base URL.
 func (n *Node) Addr() string { return n.cfg.HTTPURL }
 
@@ -361,6 +436,14 @@ func (n *Node) closeAll() error {
 		n.http.Close()
 	} else if n.ln != nil {
 		n.ln.Close()
+	}
+	if n.metrics != nil {
+		n.metrics.Close()
+	} else if n.mln != nil {
+		n.mln.Close()
+	}
+	if n.peers != nil {
+		n.peers.CloseIdleConnections()
 	}
 	if n.prop != nil {
 		n.prop.close()

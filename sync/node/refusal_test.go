@@ -184,7 +184,7 @@ func TestUSB_RefusalTravelsBackOnTheStick(t *testing.T) {
 		if len(bs) != 1 {
 			t.Fatalf("%d batches on the stick", len(bs))
 		}
-		return client.PushSealed(context.Background(), nil, n.Addr(), bs[0].Sealed)
+		return client.PushSealed(context.Background(), testHTTP(n.Addr()), n.Addr(), bs[0].Sealed)
 	}
 	_, err := push()
 	var pe *protocol.Error

@@ -2,30 +2,25 @@ package node
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
 
-	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/crypto/cert"
 )
 
-// tlsServerName is the one DNS name every node certificate carries. Nodes
-// are dialled by address, and addresses change; what a node checks is that
-// the peer was signed by the district, not what it is called.
-const tlsServerName = "communekit-node"
+// tlsServerName is the one DNS name every node certificate carries.
+const tlsServerName = cert.TLSServerName
 
 // tlsHandshakeTimeout bounds the handshake of an accepted connection, and of
 // a dial that was given no timeout.
@@ -38,112 +33,106 @@ const tlsHandshakeTimeout = 10 * time.Second
 // Dial succeed and only fail at its first RPC, with a less clear error.
 const tlsAccepted = 0x06
 
-// The district CA certificate is derived from the district's signing key
-// alone, so every node makes the same one without sharing a file. Changing
-// any of these fields (or the subject) makes nodes on different versions
-// refuse each other until all are updated.
-var (
-	districtCASerial    = big.NewInt(1)
-	districtCANotBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	districtCANotAfter  = time.Date(2125, 1, 1, 0, 0, 0, 0, time.UTC)
-)
+// tlsCertificate is the node's TLS certificate and key from its
+// credential.
+func tlsCertificate(c *cert.NodeCredential) (tls.Certificate, error) {
+	leaf, err := x509.ParseCertificate(c.TLS)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("node TLS: the credential's certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{c.TLS}, PrivateKey: c.Node.Sign, Leaf: leaf}, nil
+}
+
+// districtPool is the certificate pool of the district's CA alone.
+func districtPool(c *cert.NodeCredential) (*x509.CertPool, error) {
+	ca, err := x509.ParseCertificate(c.CA)
+	if err != nil {
+		return nil, fmt.Errorf("node TLS: the district's CA certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return pool, nil
+}
 
 // NodeTLS returns the mutual-TLS configuration a district node uses for Raft
 // traffic, both as server and as client.
 //
-// The district's signing key is the certificate authority: this node gets a
-// fresh Ed25519 key and a certificate for it (common name nodeID, valid for
-// ten years) signed by the district CA, and it accepts a peer only if the
-// peer's certificate chains to that CA. A machine without the district's key
-// can therefore neither join, read nor inject. Only TLS 1.3 is offered, and
-// session tickets are off so that every connection verifies the peer afresh.
-func NodeTLS(d *identity.District, nodeID string) (*tls.Config, error) {
-	if d == nil || len(d.Sign) != ed25519.PrivateKeySize {
-		return nil, errors.New("node TLS: the district has no signing key")
+// The node shows the TLS certificate of its credential (its own key,
+// certified by the district's root key) and accepts a peer only if the
+// peer's certificate chains to the district's CA and revoked, when given,
+// does not refuse its serial: a machine without a certificate of the
+// district can neither join, read nor inject, and a node whose certificate
+// the district revoked is cut off. Only TLS 1.3 is offered, and session
+// tickets are off so that every connection verifies the peer afresh.
+func NodeTLS(c *cert.NodeCredential, revoked func(serial uint64, node string) error) (*tls.Config, error) {
+	if c == nil || c.Node == nil {
+		return nil, errors.New("node TLS: no node credential")
 	}
-	if nodeID == "" {
-		return nil, errors.New("node TLS: empty node ID")
-	}
-	ca, err := districtCA(d)
+	crt, err := tlsCertificate(c)
 	if err != nil {
 		return nil, err
 	}
-	cert, err := nodeCertificate(d, ca, nodeID)
+	pool, err := districtPool(c)
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return &tls.Config{
+	cfg := &tls.Config{
 		MinVersion:   tls.VersionTLS13,
-		Certificates: []tls.Certificate{cert},
+		Certificates: []tls.Certificate{crt},
 		// Always present our certificate, even when the server's list of
 		// acceptable CAs does not name ours: the server of another district
 		// then logs "unknown authority" rather than "no certificate".
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			return &cert, nil
+			return &crt, nil
 		},
 		RootCAs:                pool,
 		ClientCAs:              pool,
 		ClientAuth:             tls.RequireAndVerifyClientCert,
 		ServerName:             tlsServerName,
 		SessionTicketsDisabled: true,
-	}, nil
+	}
+	if revoked != nil {
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("the peer showed no certificate")
+			}
+			leaf := cs.PeerCertificates[0]
+			if !leaf.SerialNumber.IsUint64() {
+				return fmt.Errorf("node %q: a serial the district does not make", leaf.Subject.CommonName)
+			}
+			return revoked(leaf.SerialNumber.Uint64(), leaf.Subject.CommonName)
+		}
+	}
+	return cfg, nil
 }
 
-// districtCA makes the self-signed CA certificate of d. Ed25519 signatures
-// are deterministic and the template is fixed, so the result is the same
-// bytes on every node and every call.
-func districtCA(d *identity.District) (*x509.Certificate, error) {
-	tmpl := &x509.Certificate{
-		SerialNumber:          districtCASerial,
-		Subject:               pkix.Name{CommonName: "communekit district " + d.Name},
-		NotBefore:             districtCANotBefore,
-		NotAfter:              districtCANotAfter,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, d.Sign.Public(), d.Sign)
+// APITLS returns the TLS configuration of the node's API: the same
+// certificate as for Raft, no client certificates (devices prove who they
+// are by signing their requests). Laptops check the certificate against
+// the district's root key alone (sync/client).
+func APITLS(c *cert.NodeCredential) (*tls.Config, error) {
+	crt, err := tlsCertificate(c)
 	if err != nil {
-		return nil, fmt.Errorf("node TLS: CA certificate of district %q: %w", d.Name, err)
+		return nil, err
 	}
-	return x509.ParseCertificate(der)
+	return &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{crt}}, nil
 }
 
-// nodeCertificate makes a fresh key for this node and has the district CA
-// sign it for both ends of a connection.
-func nodeCertificate(d *identity.District, ca *x509.Certificate, nodeID string) (tls.Certificate, error) {
-	pub, key, err := ed25519.GenerateKey(rand.Reader)
+// peerClient is the HTTP client a node talks to other nodes' APIs with
+// (forwarding to the leader, asking for a join, collecting status): it
+// trusts only the district's CA.
+func peerClient(c *cert.NodeCredential) (*http.Client, error) {
+	pool, err := districtPool(c)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-	if err != nil {
-		return tls.Certificate{}, err
+	tr := &http.Transport{
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: pool, ServerName: tlsServerName},
+		TLSHandshakeTimeout: tlsHandshakeTimeout,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
 	}
-	// An hour back, so that a peer whose clock runs a little behind ours
-	// does not refuse a certificate made a moment ago.
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: nodeID},
-		DNSNames:     []string{tlsServerName},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(10, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, pub, d.Sign)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("node TLS: certificate of node %q: %w", nodeID, err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+	return &http.Client{Transport: tr}, nil
 }
 
 // TLSStreamLayer carries Raft's [raft.NetworkTransport] over mutual TLS

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 )
 
@@ -123,10 +125,7 @@ func TestTLS_OtherDistrictRefusedBothWays(t *testing.T) {
 	theirTransport, theirRPCs, _ := mustTLSTransport(t, theirs)
 	// An intruder holding a certificate of the other district, which does
 	// not check ours: only our server's check of its certificate stops it.
-	cfg, err := NodeTLS(other, "intruder")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testNodeTLS(t, other, "intruder", nil)
 	cfg.InsecureSkipVerify = true
 	intruder, err := ListenTLS("127.0.0.1:0", nil, cfg)
 	if err != nil {
@@ -279,25 +278,26 @@ func TestTLS_DialTimesOutOnSilentServer(t *testing.T) {
 
 func TestNodeTLS_DistrictCAIsDeterministic(t *testing.T) {
 	d := mustTLSDistrict(t)
-	ca1, err := districtCA(d)
+	der1, err := cert.DistrictCA(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca2, err := districtCA(d)
+	der2, err := cert.DistrictCA(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(ca1.Raw, ca2.Raw) {
+	if !bytes.Equal(der1, der2) {
 		t.Error("two CA certificates of one district differ")
+	}
+	ca1, err := x509.ParseCertificate(der1)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if ca1.Subject.CommonName != "communekit district Test" || !ca1.IsCA || ca1.SerialNumber.Int64() != 1 {
 		t.Errorf("CA: subject %q, CA %v, serial %v", ca1.Subject.CommonName, ca1.IsCA, ca1.SerialNumber)
 	}
 
-	cfg, err := NodeTLS(d, "node-a")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testNodeTLS(t, d, "node-a", nil)
 	leaf := cfg.Certificates[0].Leaf
 	if leaf.Subject.CommonName != "node-a" || len(leaf.DNSNames) != 1 || leaf.DNSNames[0] != tlsServerName {
 		t.Errorf("node certificate: CN %q, DNS names %v", leaf.Subject.CommonName, leaf.DNSNames)
@@ -310,11 +310,63 @@ func TestNodeTLS_DistrictCAIsDeterministic(t *testing.T) {
 	}
 }
 
-func TestTLS_ListenRefusesUnspecifiedAdvertise(t *testing.T) {
-	cfg, err := NodeTLS(mustTLSDistrict(t), "node-a")
+// A node whose certificate the district revoked is refused by its peers'
+// TLS, whichever side dials.
+func TestTLS_RevokedNodeRefused(t *testing.T) {
+	d := mustTLSDistrict(t)
+	bad := testCredential(t, d, "n3")
+	revoked := func(serial uint64, node string) error {
+		if serial == bad.Cert.Serial {
+			return errors.New("revoked: " + node)
+		}
+		return nil
+	}
+	ours, err := ListenTLS("127.0.0.1:0", nil, testNodeTLS(t, d, "n1", revoked))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ours.Close()
+	badCfg, err := NodeTLS(bad, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := ListenTLS("127.0.0.1:0", nil, badCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer theirs.Close()
+	go func() {
+		for {
+			c, err := ours.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	if c, err := theirs.Dial(raft.ServerAddress(ours.Addr().String()), 2*time.Second); err == nil {
+		c.Close()
+		t.Error("a revoked node's dial was accepted")
+	}
+	go func() {
+		for {
+			c, err := theirs.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	if c, err := ours.Dial(raft.ServerAddress(theirs.Addr().String()), 2*time.Second); err == nil {
+		c.Close()
+		t.Error("dialled a revoked node")
+	} else {
+		t.Log(err)
+	}
+}
+
+func TestTLS_ListenRefusesUnspecifiedAdvertise(t *testing.T) {
+	cfg := testNodeTLS(t, mustTLSDistrict(t), "node-a", nil)
 	if l, err := ListenTLS("0.0.0.0:0", nil, cfg); err == nil {
 		l.Close()
 		t.Error("ListenTLS on 0.0.0.0 without an advertise address succeeded")
@@ -377,12 +429,28 @@ func mustTLSDistrict(t *testing.T) *identity.District {
 	return d
 }
 
-func mustTLSLayer(t *testing.T, d *identity.District, nodeID string) *TLSStreamLayer {
+// testCredential certifies a fresh key for node id with d's root key.
+func testCredential(t testing.TB, d *identity.District, id string) *cert.NodeCredential {
 	t.Helper()
-	cfg, err := NodeTLS(d, nodeID)
+	c, err := cert.IssueNodeCredential(d, id, cert.RandomNodeSerial(), 24*time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+func testNodeTLS(t testing.TB, d *identity.District, id string, revoked func(uint64, string) error) *tls.Config {
+	t.Helper()
+	cfg, err := NodeTLS(testCredential(t, d, id), revoked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func mustTLSLayer(t *testing.T, d *identity.District, nodeID string) *TLSStreamLayer {
+	t.Helper()
+	cfg := testNodeTLS(t, d, nodeID, nil)
 	l, err := ListenTLS("127.0.0.1:0", nil, cfg)
 	if err != nil {
 		t.Fatal(err)

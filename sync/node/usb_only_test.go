@@ -38,7 +38,7 @@ func TestUSB_LaptopThatNeverSyncsOnlineActsOnARefusal(t *testing.T) {
 		}
 		bs, _ := lan.s.Unacknowledged()
 		for _, b := range bs {
-			_, err := client.PushSealed(context.Background(), nil, n.Addr(), b.Sealed)
+			_, err := client.PushSealed(context.Background(), testHTTP(n.Addr()), n.Addr(), b.Sealed)
 			var pe *protocol.Error
 			if errors.As(err, &pe) {
 				return pe
