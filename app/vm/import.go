@@ -406,7 +406,7 @@ func (x *Import) forward(found []*stickFile, certs map[string]*cert.Certificate,
 			}
 		}
 		if err == nil {
-			err = client.VerifyReceipt(rec, dist, f.sealed)
+			err = client.VerifyReceipt(rec, dist, f.sealed, client.RevokedNodes(x.store, dist))
 		}
 		switch {
 		case err == nil && rec.Duplicate:

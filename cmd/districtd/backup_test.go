@@ -17,7 +17,6 @@ import (
 
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/node"
-	"github.com/communekit/communekit/sync/outbox"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -368,26 +367,38 @@ func cursorOf(t *testing.T, dv *device) uint64 {
 // pullRaw sends one signed pull with cursor and returns the status and
 // the body.
 func pullRaw(t *testing.T, dv *device, url string, cursor uint64) (int, []byte) {
+	code, b, _ := pullRawH(t, dv, url, cursor)
+	return code, b
+}
+
+// pullRawH is pullRaw with the answer's header.
+func pullRawH(t *testing.T, dv *device, url string, cursor uint64) (int, []byte, http.Header) {
 	t.Helper()
 	req := protocol.PullRequest{Device: dv.id, Cursor: cursor, Max: 2000}
 	req.Sign(dv.s.DeviceKeys().Sign, time.Now())
 	body, _ := json.Marshal(req)
-	code, b, err := postRetry(url+protocol.PathPull, body)
-	if err != nil {
-		t.Fatal(err)
+	end := time.Now().Add(time.Minute)
+	for {
+		code, b, h, err := postH(pushClient, url+protocol.PathPull, body)
+		if err == nil && code != http.StatusServiceUnavailable || time.Now().After(end) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			return code, b, h
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return code, b
 }
 
 // mustPull pulls once from cursor without applying anything, and returns
 // the operations, encoded, and the answer's cursor.
 func mustPull(t *testing.T, dv *device, url string, cursor uint64) ([][]byte, uint64) {
 	t.Helper()
-	code, b := pullRaw(t, dv, url, cursor)
+	code, b, h := pullRawH(t, dv, url, cursor)
 	if code != http.StatusOK {
 		t.Fatalf("pull from %d at %s: %d %s", cursor, url, code, b)
 	}
-	op, err := outbox.DeviceOpener(dv.s)
+	op, err := client.AnswerOpener(dv.s, h.Get(protocol.HeaderSigner))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -379,7 +379,7 @@ func (e *hostileEnv) checkRefusal(pe *protocol.Error, status int, sealed []byte,
 		return "no message"
 	case !pe.Signed():
 		return "the refusal is not signed"
-	case pe.Verify(e.d.signKey()) != nil:
+	case pe.Verify(e.d.keys.Public(), nil) != nil:
 		return "the refusal's signature does not verify with the district's key"
 	case pe.District != e.d.keys.Public().KeyID:
 		return fmt.Sprintf("district %q, want %q", pe.District, e.d.keys.Public().KeyID)

@@ -2,8 +2,14 @@
 // district's Raft cluster that accepts commune devices' sealed batches,
 // replicates them and answers their pulls.
 //
-//	districtd --district ./d --dir n1 --id n1 --raft 127.0.0.1:7001 --http 127.0.0.1:8001 --bootstrap
-//	districtd --district ./d --dir n2 --id n2 --raft 127.0.0.1:7002 --http 127.0.0.1:8002 --join https://127.0.0.1:8001
+//	districtd --node n1.node --dir n1 --id n1 --raft 10.0.0.1:7000 --http 10.0.0.1:8443 --bootstrap
+//	districtd --node n2.node --dir n2 --id n2 --raft 10.0.0.2:7000 --http 10.0.0.2:8443 --join https://10.0.0.1:8443
+//
+// A node runs from its credential (`kitctl district node-cert` at the
+// district office): its own key, certified by the district's root key,
+// and the batch keys; the root key stays at the office. --district DIR
+// runs a node from the district profile itself instead (demos, tests):
+// the root key is then online on the node, which says so in its log.
 //
 // The API (--http) speaks HTTPS only, with the node's certificate signed
 // by the district's root key: laptops trust nothing else. Prometheus
@@ -16,13 +22,13 @@
 //
 //	districtd --district ./d --dir n1 --id n1 --raft 127.0.0.1:7001 --http 127.0.0.1:8001 --restore district.ckbak
 //
-// The node reads the district's keys from the district profile (made by
-// `kitctl district init`) with the passphrase from --passphrase-file,
-// COMMUNEKIT_PASSPHRASE or a prompt on the terminal; never from an
-// argument. The passphrase is taken in any Unicode form of its letters
-// (composed or not, as input methods type them), and also wraps the
-// node's own store: after `kitctl passphrase` on the district profile,
-// change each stopped node's with `kitctl --profile DIR/store passphrase`. SIGTERM or SIGINT hands leadership over and stops cleanly.
+// The passphrase (of the credential, or of the district profile) comes
+// from --passphrase-file, COMMUNEKIT_PASSPHRASE or a prompt on the
+// terminal; never from an argument. It is taken in any Unicode form of its
+// letters (composed or not, as input methods type them), and also wraps
+// the node's own store: to change it, stop the node and run `kitctl
+// --profile DIR/store passphrase` (and, for a credential, make the node a
+// new one). SIGTERM or SIGINT hands leadership over and stops cleanly.
 package main
 
 import (
@@ -41,6 +47,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/node"
@@ -54,7 +62,8 @@ func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("districtd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		district  = fs.String("district", "", "district profile directory (made by `kitctl district init`)")
+		credFile  = fs.String("node", "", "this node's credential (made by `kitctl district node-cert`)")
+		district  = fs.String("district", "", "run from the district profile instead of a credential (demos, tests): the district's root key is then online on this node")
 		dir       = fs.String("dir", "", "this node's data directory (store, Raft log, snapshots)")
 		id        = fs.String("id", "", "this node's ID in the cluster, e.g. n1")
 		raftAddr  = fs.String("raft", "", "host:port for Raft traffic between nodes (mutual TLS)")
@@ -65,7 +74,7 @@ func run(args []string, stderr io.Writer) int {
 		bootstrap = fs.Bool("bootstrap", false, "start a new cluster with this node as its first member")
 		join      = fs.String("join", "", "URL of a node of the cluster to join, e.g. https://127.0.0.1:8001")
 		restore   = fs.String("restore", "", "start a new cluster from this backup (made by `kitctl district backup`), restored into the empty --dir; the other nodes then --join it")
-		passFile  = fs.String("passphrase-file", "", "read the district profile's passphrase from this file")
+		passFile  = fs.String("passphrase-file", "", "read the passphrase of the credential (or district profile) from this file")
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
 		logJSON   = fs.Bool("log-json", false, "log as JSON lines")
 		snapThr   = fs.Uint64("snapshot-threshold", 0, "Raft entries between snapshots (default 8192)")
@@ -76,17 +85,20 @@ func run(args []string, stderr io.Writer) int {
 		minFree   = fs.Int64("min-free-mb", node.DefaultMinFree>>20, "stop (and refuse to start) with less free disk space than this, in MB, on --dir's filesystem; -1: no check")
 	)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: districtd --district DIR --dir DIR --id ID --raft HOST:PORT --http HOST:PORT (--bootstrap | --join URL | --restore FILE)")
+		fmt.Fprintln(stderr, "usage: districtd (--node FILE.node | --district DIR) --dir DIR --id ID --raft HOST:PORT --http HOST:PORT [--metrics HOST:PORT] (--bootstrap | --join URL | --restore FILE)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	var missing []string
-	for name, v := range map[string]string{"--district": *district, "--dir": *dir, "--id": *id, "--raft": *raftAddr, "--http": *httpAddr} {
+	for name, v := range map[string]string{"--dir": *dir, "--id": *id, "--raft": *raftAddr, "--http": *httpAddr} {
 		if v == "" {
 			missing = append(missing, name)
 		}
+	}
+	if *credFile == "" && *district == "" {
+		missing = append(missing, "--node (or --district)")
 	}
 	if len(missing) > 0 || fs.NArg() > 0 {
 		if len(missing) > 0 {
@@ -95,6 +107,10 @@ func run(args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "districtd: unexpected argument %q\n", fs.Arg(0))
 		}
 		fs.Usage()
+		return 2
+	}
+	if *credFile != "" && *district != "" {
+		fmt.Fprintln(stderr, "districtd: give --node FILE (the node's credential) or --district DIR (the district profile), not both")
 		return 2
 	}
 	if *bootstrap && *join != "" {
@@ -122,19 +138,52 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "districtd:", err)
 		return 2
 	}
-	pass, err := keyring.ReadPassphrase(*passFile, os.Stdin, stderr, "District passphrase: ", false)
+	var cred *cert.NodeCredential
+	var keys *identity.District
+	var credBytes []byte
+	if *credFile != "" {
+		// Read before asking for the passphrase: a wrong path is said at once.
+		if credBytes, err = os.ReadFile(*credFile); err != nil {
+			fmt.Fprintln(stderr, "districtd: the node credential:", err)
+			return 1
+		}
+	}
+	prompt := "District passphrase: "
+	if *credFile != "" {
+		prompt = "Node passphrase: "
+	}
+	pass, err := keyring.ReadPassphrase(*passFile, os.Stdin, stderr, prompt, false)
 	if err != nil {
 		fmt.Fprintln(stderr, "districtd:", err)
 		return 2
 	}
-	keys, err := storage.DistrictKeysOf(*district, pass)
-	if err != nil {
-		if errors.Is(err, storage.ErrWrongPassphrase) {
-			fmt.Fprintln(stderr, "districtd: wrong passphrase for the district profile", *district)
-		} else {
-			fmt.Fprintln(stderr, "districtd: opening the district profile:", err)
+	if *credFile != "" {
+		cred, err = cert.UnwrapNodeCredential(credBytes, pass)
+		switch {
+		case errors.Is(err, keyring.ErrWrongPassphrase):
+			fmt.Fprintln(stderr, "districtd: wrong passphrase for the node credential", *credFile)
+			return 1
+		case err != nil:
+			fmt.Fprintf(stderr, "districtd: %s is not a node credential this version reads: %v\n", *credFile, err)
+			return 1
+		case cred.Node.ID != *id:
+			fmt.Fprintf(stderr, "districtd: %s is the credential of node %s, not of --id %s: give each node its own (kitctl district node-cert --id %s)\n", *credFile, cred.Node.ID, *id, *id)
+			return 2
 		}
-		return 1
+		if !time.Now().Before(cred.Cert.NotAfter) {
+			fmt.Fprintf(stderr, "districtd: the credential of node %s expired on %s: the district office makes it a new one (kitctl district node-cert --id %s)\n", cred.Node.ID, cred.Cert.NotAfter.Format("2006-01-02"), cred.Node.ID)
+			return 1
+		}
+	} else {
+		keys, err = storage.DistrictKeysOf(*district, pass)
+		if err != nil {
+			if errors.Is(err, storage.ErrWrongPassphrase) {
+				fmt.Fprintln(stderr, "districtd: wrong passphrase for the district profile", *district)
+			} else {
+				fmt.Fprintln(stderr, "districtd: opening the district profile:", err)
+			}
+			return 1
+		}
 	}
 
 	metricsAddr, err := metricsAddress(*metrics, *httpAddr)
@@ -143,7 +192,7 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	cfg := node.Config{
-		ID: *id, Dir: *dir, District: keys, Passphrase: pass,
+		ID: *id, Dir: *dir, Credential: cred, District: keys, Passphrase: pass,
 		RaftAddr: *raftAddr, RaftAdvertise: *raftAdv, HTTPAddr: *httpAddr, HTTPURL: *httpURL, MetricsAddr: metricsAddr,
 		Bootstrap: *bootstrap, Join: *join,
 		SnapshotThreshold: *snapThr, SnapshotInterval: *snapInt, TrailingLogs: *trailing,

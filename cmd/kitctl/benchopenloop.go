@@ -222,7 +222,7 @@ func (dv *benchDevice) pushVerified(urls []string, start int, pub identity.Distr
 	if err != nil {
 		return err
 	}
-	if err := client.VerifyReceipt(&rec, pub, dv.sealed[k]); err != nil {
+	if err := client.VerifyReceipt(&rec, pub, dv.sealed[k], nil); err != nil {
 		return fmt.Errorf("device %s batch %d: %v", dv.id, k+1, err)
 	}
 	dv.next = k + 1

@@ -219,6 +219,12 @@ func cmdDistrictCommand(e *env, args []string) error {
 			return districtExport(e, args[1:])
 		case "restore":
 			return districtRestoreHint(e, args[1:])
+		case "node-cert":
+			return districtNodeCert(e, args[1:])
+		case "nodes":
+			return districtNodes(e, args[1:])
+		case "node-revoke":
+			return districtNodeRevoke(e, args[1:])
 		}
 	}
 	return cmdDistrict(e, args)
@@ -322,7 +328,7 @@ func districtImport(e *env, args []string) error {
 			}
 		}
 		if err == nil {
-			err = client.VerifyReceipt(rec, reg.Public(), f.sealed)
+			err = client.VerifyReceipt(rec, reg.Public(), f.sealed, reg.RevokedNode)
 		}
 		switch {
 		case err == nil && rec.Duplicate:

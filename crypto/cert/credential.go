@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
 	"time"
@@ -52,6 +53,38 @@ func IssueNodeCredential(d *identity.District, id string, serial uint64, validFo
 		return nil, err
 	}
 	return &NodeCredential{District: d.Public(), Node: n, Cert: c, TLS: t, CA: ca, Batch: d.BatchKeys()}, nil
+}
+
+// RootOnlineCredential is the credential of node id that a node holding
+// the district's root key makes itself (districtd --district: demos and
+// tests): its keys derived from the root key (identity.DeriveNode), its
+// serial from them, valid from the start of now's year for two years, so
+// that the node is the same node, with the same certificate bytes, at
+// every start within a year.
+func RootOnlineCredential(d *identity.District, id string, now time.Time) (*NodeCredential, error) {
+	n, err := identity.DeriveNode(d, id)
+	if err != nil {
+		return nil, fail(ErrMalformed, "%v", err)
+	}
+	sum := sha256.Sum256(n.Sign.Public().(ed25519.PublicKey))
+	p := d.Public()
+	start := time.Date(now.UTC().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	c := &NodeCertificate{Serial: binary.BigEndian.Uint64(sum[:8]) | 3<<62, Node: n.Public(), NotBefore: start, NotAfter: start.AddDate(2, 0, 0),
+		District: p.Name, DistrictKeyID: p.KeyID}
+	msg, err := c.signedBytes()
+	if err != nil {
+		return nil, err
+	}
+	c.Sig = ed25519.Sign(d.Sign, msg)
+	ca, err := DistrictCA(d)
+	if err != nil {
+		return nil, err
+	}
+	t, err := NodeTLSCertificate(c, ca, d)
+	if err != nil {
+		return nil, err
+	}
+	return &NodeCredential{District: p, Node: n, Cert: c, TLS: t, CA: ca, Batch: d.BatchKeys()}, nil
 }
 
 // RandomNodeSerial is a serial for a node certificate made on a node from

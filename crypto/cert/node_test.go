@@ -201,3 +201,25 @@ func TestBatchKeyRollout(t *testing.T) {
 		t.Error("generation 0 announced")
 	}
 }
+
+func TestRootOnlineCredential(t *testing.T) {
+	d := mustDistrict(t, "Cụm Mèo Vạc")
+	a, err := cert.RootOnlineCredential(d, "n1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := cert.RootOnlineCredential(d, "n1", now.Add(30*24*time.Hour))
+	if !bytes.Equal(mustBinary(t, a), mustBinary(t, b)) {
+		t.Error("two starts in one year made different credentials")
+	}
+	if err := a.Cert.Verify(d.Public(), now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cert.VerifyNodeTLS([][]byte{a.TLS}, d.Public(), x509.ExtKeyUsageServerAuth, now, 0); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := cert.RootOnlineCredential(d, "n2", now)
+	if c.Cert.Serial == a.Cert.Serial || c.Node.Public().KeyID() == a.Node.Public().KeyID() {
+		t.Error("two nodes share a serial or keys")
+	}
+}

@@ -3,9 +3,12 @@ package identity_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
+
+	"filippo.io/age"
 
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
@@ -289,5 +292,36 @@ func TestDistrictBatchKeysRoundTrip(t *testing.T) {
 		if _, err := identity.NewNode(id); err == nil {
 			t.Errorf("node ID %q accepted", id)
 		}
+	}
+}
+
+func TestDeriveNode(t *testing.T) {
+	d, _ := identity.NewDistrict("Cụm Mèo Vạc")
+	a, err := identity.DeriveNode(d, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := identity.DeriveNode(d, "n1")
+	c, _ := identity.DeriveNode(d, "n2")
+	other, _ := identity.NewDistrict("Cụm Mèo Vạc")
+	o, _ := identity.DeriveNode(other, "n1")
+	if a.Public().KeyID() != b.Public().KeyID() || a.Age.String() != b.Age.String() {
+		t.Error("two derivations differ")
+	}
+	if a.Public().KeyID() == c.Public().KeyID() || a.Public().KeyID() == o.Public().KeyID() || a.Age.String() == c.Age.String() {
+		t.Error("another node or district derives the same keys")
+	}
+	if err := a.Public().Check(); err != nil {
+		t.Fatal(err)
+	}
+	// The age key works: what is sealed to its recipient opens with it.
+	var buf bytes.Buffer
+	w, _ := age.Encrypt(&buf, a.Age.Recipient())
+	w.Write([]byte("x"))
+	w.Close()
+	if r, err := age.Decrypt(&buf, b.Age); err != nil {
+		t.Fatal(err)
+	} else if got, _ := io.ReadAll(r); string(got) != "x" {
+		t.Fatalf("%q", got)
 	}
 }

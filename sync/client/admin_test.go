@@ -42,7 +42,7 @@ func TestMember_SignedRequestOnItsPath_RefusalDecoded(t *testing.T) {
 	srv := nodeServer(t, d.reg.Keys(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req protocol.MemberRequest
 		json.NewDecoder(r.Body).Decode(&req)
-		if err := req.Verify(pub.SignKey, time.Now()); err != nil {
+		if err := req.Verify(pub, time.Now(), nil); err != nil {
 			d.fail(w, err.(*protocol.Error))
 			return
 		}
@@ -110,14 +110,14 @@ func TestPushSealed_ImportsBatchFiles_GapDuplicateAndReceipt(t *testing.T) {
 	if err != nil || rec.Duplicate {
 		t.Fatalf("%+v %v", rec, err)
 	}
-	if err := client.VerifyReceipt(rec, d.reg.Public(), made[0].Sealed); err != nil {
+	if err := client.VerifyReceipt(rec, d.reg.Public(), made[0].Sealed, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := client.VerifyReceipt(rec, d.reg.Public(), made[1].Sealed); !errors.Is(err, client.ErrBadReceipt) {
+	if err := client.VerifyReceipt(rec, d.reg.Public(), made[1].Sealed, nil); !errors.Is(err, client.ErrBadReceipt) {
 		t.Fatalf("a receipt for batch 1 checked against batch 2: %v", err)
 	}
 	again, err := client.PushSealed(ctx, pinned(d.reg.Keys()), srv.URL, made[0].Sealed)
-	if err != nil || !again.Duplicate || again.Index != rec.Index || client.VerifyReceipt(again, d.reg.Public(), made[0].Sealed) != nil {
+	if err != nil || !again.Duplicate || again.Index != rec.Index || client.VerifyReceipt(again, d.reg.Public(), made[0].Sealed, nil) != nil {
 		t.Fatalf("again: %+v %v", again, err)
 	}
 	if n := d.appliedOnce(t); n != 1 {

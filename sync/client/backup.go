@@ -55,7 +55,7 @@ func Backup(ctx context.Context, hc *http.Client, node string, d *identity.Distr
 	}
 	defer resp.Body.Close()
 	pub := d.Public()
-	h, state, err := protocol.ReadBackup(io.TeeReader(resp.Body, w), pub.KeyID, pub.SignKey)
+	h, state, err := protocol.ReadBackup(io.TeeReader(resp.Body, w), pub, nil)
 	if err == nil {
 		_, err = io.Copy(io.Discard, state)
 	}

@@ -53,7 +53,7 @@ func backupFile(t *testing.T, d, signer *identity.District, state []byte) []byte
 	sum := sha256.Sum256(state)
 	h := &protocol.BackupHeader{District: d.Name, KeyID: d.Public().KeyID, Node: "n1", Index: 9, Digest: "ab", Feed: 3,
 		Made: time.Now().Unix(), Size: int64(len(state)), SHA256: hex.EncodeToString(sum[:])}
-	h.Sign(signer.Sign)
+	h.Sign(protocol.Signer{Key: signer.Sign})
 	b, err := h.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)

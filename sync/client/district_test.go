@@ -194,7 +194,7 @@ func (d *district) push(sealed []byte, keep bool) (*protocol.Receipt, *protocol.
 	if d.mutateReceipt != nil {
 		d.mutateReceipt(rec)
 	}
-	rec.Sign(d.signKey)
+	rec.Sign(protocol.Signer{Key: d.signKey})
 	if keep {
 		d.receipts[key] = rec
 	}

@@ -20,10 +20,6 @@ import (
 // pull asks for the changes after the cursor until the node has no more,
 // applying each answer and its cursor in one transaction.
 func (r *run) pull(ctx context.Context) error {
-	op, err := outbox.DeviceOpener(r.s)
-	if err != nil {
-		return err
-	}
 	for answers := 0; ; answers++ {
 		cur, err := cursor(r.s)
 		if err != nil {
@@ -45,6 +41,10 @@ func (r *run) pull(ctx context.Context) error {
 			// Nothing after the cursor (PROTOCOL.md has no batch for
 			// "nothing": a batch numbered 0 does not exist).
 			return r.s.PutMeta(MetaLast, last)
+		}
+		op, err := r.answerOpener(a)
+		if err != nil {
+			return err
 		}
 		b, err := op.Open(a.body)
 		if err != nil {
@@ -82,6 +82,32 @@ func (r *run) pull(ctx context.Context) error {
 	}
 }
 
+// answerOpener opens a pull answer.
+func (r *run) answerOpener(a *answer) (*batch.Opener, error) {
+	return AnswerOpener(r.s, a.header.Get(protocol.HeaderSigner))
+}
+
+// AnswerOpener opens a pull answer for the device whose store is s,
+// signed by the node whose certificate signer is (the answer's
+// X-Communekit-Signer header; empty: the district's root key), once that
+// certificate checks out against the district and the revocation list s
+// holds.
+func AnswerOpener(s *storage.Store, signer string) (*batch.Opener, error) {
+	var nodes []*cert.NodeCertificate
+	if signer != "" {
+		_, d, err := outbox.Enrolment(s)
+		if err != nil {
+			return nil, err
+		}
+		c, err := protocol.NodeOf(signer, d, revokedNodes(s, d))
+		if err != nil {
+			return nil, fmt.Errorf("the district's answer to the pull request is signed by a node this device does not trust; nothing was applied: %w", err)
+		}
+		nodes = append(nodes, c)
+	}
+	return outbox.DeviceOpener(s, nodes...)
+}
+
 // revocations fetches the district's revocation list and keeps it if it
 // follows the one held.
 func (r *run) revocations(ctx context.Context) error {
@@ -91,6 +117,9 @@ func (r *run) revocations(ctx context.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if a.status == http.StatusNoContent {
+		return nil // the district has revoked nothing yet
 	}
 	l, err := cert.ParseRevocationList(a.body)
 	if err == nil {
@@ -123,6 +152,12 @@ func (r *run) revocations(ctx context.Context) error {
 	r.res.Revocations = l.Seq
 	r.report(Progress{Phase: PhaseRevocations, Bytes: int64(len(b)), Message: fmt.Sprintf("revocation list %d kept (%d revoked)", l.Seq, len(l.Entries))})
 	return nil
+}
+
+// RevokedNodes returns a check that refuses a node whose certificate the
+// revocation list the device's store s holds names.
+func RevokedNodes(s *storage.Store, d identity.DistrictPublic) protocol.Revoked {
+	return revokedNodes(s, d)
 }
 
 // revokedNodes returns a check that refuses a node whose certificate the

@@ -67,7 +67,7 @@ func (r *run) push(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		rec, err := checkReceipt(a.body, r.district, r.dev.ID, b)
+		rec, err := checkReceipt(a.body, r.district, r.dev.ID, b, revokedNodes(r.s, r.district))
 		if err != nil {
 			return err
 		}
@@ -118,33 +118,34 @@ func (r *run) gap(sent, e uint64, st storage.OutboxState, gaps int) (uint64, err
 
 // checkReceipt reads a push answer and checks that it is the district's
 // signed receipt for exactly batch b of device dev.
-func checkReceipt(body []byte, d identity.DistrictPublic, dev string, b *storage.OutBatch) (*protocol.Receipt, error) {
+func checkReceipt(body []byte, d identity.DistrictPublic, dev string, b *storage.OutBatch, revoked protocol.Revoked) (*protocol.Receipt, error) {
 	var rec protocol.Receipt
 	if err := json.Unmarshal(body, &rec); err != nil {
 		return nil, fmt.Errorf("%w: the answer to batch %d is not a receipt (%v)", ErrNotANode, b.N, err)
 	}
-	if err := verifyReceipt(&rec, d, dev, b.N, b.Sealed); err != nil {
+	if err := verifyReceipt(&rec, d, dev, b.N, b.Sealed, revoked); err != nil {
 		return nil, err
 	}
 	return &rec, nil
 }
 
 // VerifyReceipt checks that rec is district d's signed receipt for the
-// sealed batch, as a device does before it forgets a batch.
-func VerifyReceipt(rec *protocol.Receipt, d identity.DistrictPublic, sealed []byte) error {
+// sealed batch (signed by a node d certified and revoked does not
+// refuse), as a device does before it forgets a batch.
+func VerifyReceipt(rec *protocol.Receipt, d identity.DistrictPublic, sealed []byte, revoked protocol.Revoked) error {
 	h, err := batch.ParseHeader(sealed)
 	if err != nil {
 		return err
 	}
-	return verifyReceipt(rec, d, h.Sender, h.Seq, sealed)
+	return verifyReceipt(rec, d, h.Sender, h.Seq, sealed, revoked)
 }
 
-func verifyReceipt(rec *protocol.Receipt, d identity.DistrictPublic, dev string, seq uint64, sealed []byte) error {
+func verifyReceipt(rec *protocol.Receipt, d identity.DistrictPublic, dev string, seq uint64, sealed []byte, revoked protocol.Revoked) error {
 	if rec.District != d.KeyID {
 		return fmt.Errorf("%w: batch %d: the receipt is from district key %s, this device is enrolled with %s (%s); the batch stays pending",
 			ErrBadReceipt, seq, rec.District, d.Name, d.KeyID)
 	}
-	if err := rec.Verify(d.SignKey); err != nil {
+	if err := rec.Verify(d, revoked); err != nil {
 		return fmt.Errorf("%w: batch %d: %v", ErrBadReceipt, seq, err)
 	}
 	h := batch.Hash(sealed)

@@ -95,7 +95,7 @@ var ErrRefusalNotForThis = errors.New("the refusal is not the district's for a b
 func applyRefusal(s *storage.Store, d identity.DistrictPublic, dev string, b *storage.OutBatch, e *protocol.Error) (*storage.ReworkResult, bool, error) {
 	h := batch.Hash(b.Sealed)
 	switch {
-	case e.Sig == "" || e.District != d.KeyID || e.Verify(d.SignKey) != nil:
+	case e.Sig == "" || e.Verify(d, revokedNodes(s, d)) != nil:
 		return nil, false, fmt.Errorf("%w: the refusal of batch %d is not signed by the district %s; nothing was withdrawn", ErrRefusalNotForThis, b.N, d.Name)
 	case e.Device != dev || e.Batch != b.N || e.Hash != hex.EncodeToString(h[:]):
 		return nil, false, fmt.Errorf("%w: it names batch %d of device %s, not batch %d of this device as sealed; nothing was withdrawn", ErrRefusalNotForThis, e.Batch, e.Device, b.N)

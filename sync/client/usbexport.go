@@ -83,11 +83,19 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 	// Verify only: the district has no key to open what is sealed to the
 	// device, and needs none to check who signed it for whom. Identity
 	// is set because an Opener requires one; Verify never decrypts.
+	var revoked protocol.Revoked
+	if o.Revocations != nil {
+		revoked = func(serial uint64, node string) error { return o.Revocations.CheckSerial(serial, node) }
+	}
+	signers := map[string]*cert.NodeCertificate{} // by node key ID
 	check := &batch.Opener{Identity: d.Age, KeyID: c.Device.KeyID(), SignerKey: func(sender string) (ed25519.PublicKey, error) {
-		if sender != pub.KeyID {
-			return nil, fmt.Errorf("%w: an answer signed by %s, not by this district (key %s)", batch.ErrUnknownSigner, sender, pub.KeyID)
+		if sender == pub.KeyID {
+			return pub.SignKey, nil
 		}
-		return pub.SignKey, nil
+		if n, ok := signers[sender]; ok {
+			return n.Node.SignKey, nil
+		}
+		return nil, fmt.Errorf("%w: an answer signed by %s, not by this district (key %s) or a node it certified", batch.ErrUnknownSigner, sender, pub.KeyID)
 	}}
 
 	counted := true // every answer said how many operations it holds
@@ -114,6 +122,16 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 		}
 		if a.status == http.StatusNoContent {
 			break
+		}
+		if text := a.header.Get(protocol.HeaderSigner); text != "" {
+			n, err := protocol.NodeOf(text, pub, revoked)
+			if err != nil {
+				return nil, fmt.Errorf("%w: its answer for device %s is signed by a node the district does not trust: %v", ErrNotANode, c.Device.ID, err)
+			}
+			if _, ok := signers[n.Node.KeyID()]; !ok {
+				signers[n.Node.KeyID()] = n
+				f.Header.Signers = append(f.Header.Signers, text)
+			}
 		}
 		h, err := check.Verify(a.body)
 		if err != nil {
@@ -143,7 +161,7 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 		return &FileExport{}, nil
 	}
 	f.Header.To = cur
-	l, err := newestRevocations(ctx, o.HTTP, base, pub, o.Revocations)
+	l, err := newestRevocations(ctx, o.HTTP, base, d, o.Revocations)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +204,8 @@ func exportCall(ctx context.Context, hc *http.Client, base string, d *identity.D
 // and the district profile's (held, may be nil), each checked against
 // the district's key. The cluster's may lag (a revocation not yet sent
 // with --node); the profile's may lag on a copy of the profile.
-func newestRevocations(ctx context.Context, hc *http.Client, base string, d identity.DistrictPublic, held *cert.RevocationList) (*cert.RevocationList, error) {
+func newestRevocations(ctx context.Context, hc *http.Client, base string, district *identity.District, held *cert.RevocationList) (*cert.RevocationList, error) {
+	d := district.Public()
 	if held != nil {
 		if err := held.Verify(d); err != nil {
 			return nil, fmt.Errorf("the district profile's revocation list: %w", err)
@@ -194,7 +213,11 @@ func newestRevocations(ctx context.Context, hc *http.Client, base string, d iden
 	}
 	a, err := adminCall(ctx, hc, base, "the revocation list request", request{method: http.MethodGet, path: protocol.PathRevocations, max: maxListAnswer})
 	var l *cert.RevocationList
-	if err == nil {
+	switch {
+	case err == nil && a.status == http.StatusNoContent:
+		// The cluster holds no list yet: the district revoked nothing.
+		l, err = cert.NewRevocationList(district)
+	case err == nil:
 		l, err = cert.ParseRevocationList(a.body)
 		if err == nil {
 			err = l.Verify(d)

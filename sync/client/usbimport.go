@@ -210,7 +210,6 @@ type importer struct {
 	s        *storage.Store
 	dev      *identity.Device
 	district identity.DistrictPublic
-	open     *batch.Opener
 }
 
 func newImporter(s *storage.Store) (*importer, error) {
@@ -222,11 +221,24 @@ func newImporter(s *storage.Store) (*importer, error) {
 	if dev == nil {
 		return nil, errors.New("this profile has no device keys: district files are imported on a commune profile")
 	}
-	op, err := outbox.DeviceOpener(s)
-	if err != nil {
-		return nil, err
+	return &importer{s: s, dev: dev, district: d}, nil
+}
+
+// revokedNodes refuses a node the revocation list held here, or the one
+// the file carries (signed by the district, checked when read), names.
+func (im *importer) revokedNodes(f *protocol.DistrictFile) protocol.Revoked {
+	held := revokedNodes(im.s, im.district)
+	return func(serial uint64, node string) error {
+		if err := held(serial, node); err != nil {
+			return err
+		}
+		if len(f.Revocations) > 0 {
+			if l, err := cert.ParseRevocationList(f.Revocations); err == nil && l.Verify(im.district) == nil {
+				return l.CheckSerial(serial, node)
+			}
+		}
+		return nil
 	}
-	return &importer{s: s, dev: dev, district: d, open: op}, nil
 }
 
 func (im *importer) refuse(r *FileResult, code string, err error) {
@@ -261,11 +273,27 @@ func (im *importer) apply(r *FileResult, b []byte) {
 		im.refuse(r, FileCodeOtherDevice, fmt.Errorf("%w: %s (%s), not this one (%s); leave it on the stick for that laptop", ErrFileOtherDevice, h.Device, h.Officer, im.dev.ID))
 		return
 	}
+	// The nodes that signed the answers: each certified by the district
+	// and revoked neither in the list held here nor in the file's own.
+	var nodes []*cert.NodeCertificate
+	for _, text := range h.Signers {
+		n, err := protocol.NodeOf(text, im.district, im.revokedNodes(f))
+		if err != nil {
+			im.refuse(r, FileCodeDamaged, fmt.Errorf("%w: its answers are signed by a node this device does not trust (%v): nothing was applied; ask the district for a new file", protocol.ErrDistrictFileDamaged, err))
+			return
+		}
+		nodes = append(nodes, n)
+	}
+	open, err := outbox.DeviceOpener(im.s, nodes...)
+	if err != nil {
+		im.refuse(r, FileCodeStore, err)
+		return
+	}
 	// Open everything before applying anything.
 	var answers []*batch.Batch
 	prev, ops := h.From, 0
 	for i, a := range f.Answers {
-		bt, err := im.open.Open(a)
+		bt, err := open.Open(a)
 		if err == nil && bt.Header.Seq <= prev {
 			err = fmt.Errorf("its cursor %d does not follow %d", bt.Header.Seq, prev)
 		}

@@ -289,7 +289,7 @@ func (n *Node) precheck(sealed []byte, crt *cert.Certificate, ch chainRec) *prot
 		n.m.clockAhead.Inc()
 		n.log.Warn("a device's clock is ahead: its batch is refused until its date and time are set", "device", b.Header.Sender, "batch", b.Header.Seq,
 			"stamped", newest.Time().Format(time.RFC3339), "ahead", newest.Time().Sub(now).Round(time.Minute).String())
-		e := signedRefusal(n.cfg.District, protocol.CodeClockAhead, b.Header.Sender, b.Header.Seq, h, nil, at)
+		e := signedRefusal(n.keys, protocol.CodeClockAhead, b.Header.Sender, b.Header.Seq, h, nil, at)
 		e.Message = fmt.Sprintf("batch %d of device %s is stamped %s, but the district's date and time are %s: set this computer's date and time (and time zone), then sync again; the changes will be stamped again and sent",
 			b.Header.Seq, b.Header.Sender, newest.Time().Local().Format("2006-01-02 15:04"), now.Local().Format("2006-01-02 15:04"))
 		return e
@@ -299,7 +299,7 @@ func (n *Node) precheck(sealed []byte, crt *cert.Certificate, ch chainRec) *prot
 		return errf(protocol.CodeInternal, "checking batch %d of %s: %v", b.Header.Seq, b.Header.Sender, err)
 	}
 	if len(refused) > 0 {
-		return signedRefusal(n.cfg.District, refusedCode(refused), b.Header.Sender, b.Header.Seq, h, refused, at)
+		return signedRefusal(n.keys, refusedCode(refused), b.Header.Sender, b.Header.Seq, h, refused, at)
 	}
 	return nil
 }
@@ -476,9 +476,9 @@ func (n *Node) answerPull(w http.ResponseWriter, c *cert.Certificate, after uint
 		return
 	}
 	sealed, err := batch.Seal(page.Ops, batch.SealOptions{
-		Header:    batch.Header{Sender: n.fsm.pub.KeyID, Seq: cursor, RecipientKeyID: c.Device.KeyID()},
+		Header:    batch.Header{Sender: n.keys.keyID(), Seq: cursor, RecipientKeyID: c.Device.KeyID()},
 		Recipient: rcpt,
-		SignKey:   n.cfg.District.Sign,
+		SignKey:   n.keys.node.Sign,
 	})
 	if err != nil {
 		n.fail(w, errf(protocol.CodeInternal, "sealing the answer: %v", err))
@@ -487,6 +487,7 @@ func (n *Node) answerPull(w http.ResponseWriter, c *cert.Certificate, after uint
 	n.m.pullOps.Add(float64(len(page.Ops)))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set(protocol.HeaderOps, strconv.Itoa(len(page.Ops)))
+	w.Header().Set(protocol.HeaderSigner, n.keys.signer.Cert)
 	if page.More {
 		w.Header().Set(protocol.HeaderMore, "1")
 	}
@@ -496,6 +497,12 @@ func (n *Node) answerPull(w http.ResponseWriter, c *cert.Certificate, after uint
 func (n *Node) handleRevocations(w http.ResponseWriter, r *http.Request) {
 	l, err := n.fsm.revocations()
 	if err == nil && l == nil {
+		if n.cfg.District == nil {
+			// The district has revoked nothing yet, and only its root
+			// key, which is not here, signs even an empty list.
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		l, err = cert.NewRevocationList(n.cfg.District)
 	}
 	var b []byte
@@ -568,7 +575,7 @@ func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := req.Verify(n.fsm.pub.SignKey, n.now()); err != nil {
+	if err := req.Verify(n.keys.pub, n.now(), n.peerRevoked); err != nil {
 		n.fail(w, err.(*protocol.Error))
 		return
 	}
@@ -588,7 +595,7 @@ func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
 	case "join":
 		err = n.raft.AddVoter(raft.ServerID(req.ID), raft.ServerAddress(req.Raft), 0, 30*time.Second).Error()
 		if err == nil {
-			if e := n.apply(encodeMember(member{ID: req.ID, Raft: req.Raft, HTTP: req.HTTP})); e != nil {
+			if e := n.apply(encodeMember(member{ID: req.ID, Raft: req.Raft, HTTP: req.HTTP, Cert: req.Signer})); e != nil {
 				n.fail(w, e)
 				return
 			}
@@ -787,7 +794,9 @@ func (n *Node) joinLoop(target string) {
 
 func (n *Node) requestJoin(target string) error {
 	req := protocol.MemberRequest{Op: "join", ID: n.cfg.ID, Raft: string(n.trans.LocalAddr()), HTTP: n.cfg.HTTPURL}
-	req.Sign(n.cfg.District.Sign, n.now())
+	// Signed by this node: its certificate from the district is its
+	// leave to join (and a revoked one is refused).
+	req.SignAsNode(n.keys.signer, n.now())
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	err := client.Member(ctx, n.peers, target, req)

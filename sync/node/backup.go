@@ -130,7 +130,10 @@ func (n *Node) handleBackup(w http.ResponseWriter, r *http.Request) {
 // applied in between and both saw the same state. Otherwise it tries
 // again once the index has been still for a moment.
 func (n *Node) writeBackup(ctx context.Context, f *os.File) (*protocol.BackupHeader, error) {
-	rcpt, err := age.ParseX25519Recipient(n.fsm.pub.AgeRecipient)
+	// Sealed to the newest batch key: the district profile and every
+	// node's credential made since hold it; a node left out of its
+	// rollout (revoked) cannot open the backups made after.
+	rcpt, err := age.ParseX25519Recipient(n.keys.current().Recipient())
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +174,7 @@ func (n *Node) writeBackup(ctx context.Context, f *os.File) (*protocol.BackupHea
 				Index: binary.BigEndian.Uint64(after), Digest: hex.EncodeToString(digest[:]), Feed: feed,
 				Made: n.now().Unix(), Size: cw.n, SHA256: hex.EncodeToString(sum.Sum(nil)),
 			}
-			h.Sign(n.cfg.District.Sign)
+			h.Sign(n.keys.signer)
 			return h, f.Sync()
 		}
 		if attempt == backupAttempts {

@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 
+	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -46,8 +48,15 @@ func Restore(cfg Config, file string) (*protocol.BackupHeader, error) {
 	if cfg.ID == "" || strings.ContainsAny(cfg.ID, "/ \t\n") {
 		return nil, fmt.Errorf("node ID %q: give a short name without spaces or slashes, e.g. n1", cfg.ID)
 	}
-	if cfg.District == nil {
-		return nil, errors.New("no district keys: open the district profile first")
+	if cfg.District == nil && cfg.Credential == nil {
+		return nil, errors.New("no node credential (kitctl district node-cert) and no district profile: give one")
+	}
+	if cfg.Credential == nil {
+		c, err := cert.RootOnlineCredential(cfg.District, cfg.ID, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		cfg.Credential = c
 	}
 	addr, err := restoreRaftAddr(cfg)
 	if err != nil {
@@ -107,10 +116,10 @@ func readBackupFile(file string, cfg Config, use func(io.Reader) error) (*protoc
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	defer f.Close()
-	pub := cfg.District.Public()
-	h, state, err := protocol.ReadBackup(f, pub.KeyID, pub.SignKey)
+	pub := cfg.Credential.District
+	h, state, err := protocol.ReadBackup(f, pub, nil)
 	if errors.Is(err, protocol.ErrBackupOtherDistrict) {
-		return nil, fmt.Errorf("backup %s: %w; this node is of district %q: give the district profile the backup was made for", file, err, cfg.District.Name)
+		return nil, fmt.Errorf("backup %s: %w; this node is of district %q: give the district profile (or a node credential) of the district the backup was made for", file, err, pub.Name)
 	}
 	if err == nil {
 		err = use(state)
@@ -146,12 +155,16 @@ func buildNodeDir(cfg Config, h *protocol.BackupHeader, addr string, state io.Re
 		return err
 	}
 	err = func() error {
-		s, err := openNodeStore(cfg)
+		k, err := newKeys(cfg.Credential)
+		if err != nil {
+			return err
+		}
+		s, err := openNodeStore(cfg, k.pub.Name)
 		if err != nil {
 			return err
 		}
 		defer s.Close()
-		f, err := newFSM(s, cfg.District, log, newMetrics())
+		f, err := newFSM(s, k, log, newMetrics())
 		if err != nil {
 			return err
 		}
@@ -183,7 +196,7 @@ func buildNodeDir(cfg Config, h *protocol.BackupHeader, addr string, state io.Re
 		if err := s.PutMeta(metaFeedRestores, append(restores, s.FeedLast()).bytes()); err != nil {
 			return err
 		}
-		rcpt, err := age.ParseX25519Recipient(cfg.District.Public().AgeRecipient)
+		rcpt, err := age.ParseX25519Recipient(k.current().Recipient())
 		if err != nil {
 			return err
 		}

@@ -80,7 +80,7 @@ func benchFSMApply(b *testing.B, devices int, edits, checks bool) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	f, err := newFSM(s, d, slog.New(slog.NewTextHandler(io.Discard, nil)), newMetrics())
+	f, err := newFSM(s, testKeys(b, d), slog.New(slog.NewTextHandler(io.Discard, nil)), newMetrics())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func TestPush_ClockAheadIsRefusedSignedWithTheDistrictsTime(t *testing.T) {
 	if st != http.StatusUnprocessableEntity || e.Code != protocol.CodeClockAhead {
 		t.Fatalf("a batch stamped three days ahead: %d %+v", st, e)
 	}
-	if err := e.Verify(c.d.Public().SignKey); err != nil {
+	if err := e.Verify(c.d.Public(), nil); err != nil {
 		t.Fatalf("the clock_ahead refusal: %v", err)
 	}
 	if at := time.UnixMilli(e.Time); at.Before(before.Add(-time.Second)) || at.After(time.Now().Add(time.Second)) {

@@ -264,7 +264,7 @@ func pushOK(t *testing.T, d *identity.District, url string, ob *storage.OutBatch
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Verify(d.Public().SignKey); err != nil {
+	if err := r.Verify(d.Public(), nil); err != nil {
 		t.Fatal(err)
 	}
 	return &r
@@ -353,10 +353,6 @@ func TestCluster_PushReplicatesPullDelivers(t *testing.T) {
 // operations received.
 func pull(t *testing.T, dv *device, url string) int {
 	t.Helper()
-	op, err := outbox.DeviceOpener(dv.s)
-	if err != nil {
-		t.Fatal(err)
-	}
 	total := 0
 	for {
 		var cursor uint64
@@ -377,6 +373,10 @@ func pull(t *testing.T, dv *device, url string) int {
 		}
 		if resp.StatusCode != 200 {
 			t.Fatalf("pull: %d %s", resp.StatusCode, b)
+		}
+		op, err := client.AnswerOpener(dv.s, resp.Header.Get(protocol.HeaderSigner))
+		if err != nil {
+			t.Fatal(err)
 		}
 		bt, err := op.Open(b)
 		if err != nil {

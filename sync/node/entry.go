@@ -31,6 +31,7 @@ type member struct {
 	ID      string `json:"id"`
 	Raft    string `json:"raft"`
 	HTTP    string `json:"http"`
+	Cert    string `json:"cert,omitempty"` // the node's certificate (text form): batch keys are rolled out to it
 	Removed bool   `json:"removed,omitempty"`
 }
 

@@ -42,7 +42,7 @@ const (
 // (Store.Digest).
 type fsm struct {
 	s       *storage.Store
-	d       *identity.District
+	k       *keys
 	pub     identity.DistrictPublic
 	log     *slog.Logger
 	m       *metrics
@@ -63,8 +63,8 @@ type batchResult struct {
 	Newest storage.HLC
 }
 
-func newFSM(s *storage.Store, d *identity.District, log *slog.Logger, m *metrics) (*fsm, error) {
-	f := &fsm{s: s, d: d, pub: d.Public(), log: log, m: m}
+func newFSM(s *storage.Store, k *keys, log *slog.Logger, m *metrics) (*fsm, error) {
+	f := &fsm{s: s, k: k, pub: k.pub, log: log, m: m}
 	b, err := s.GetMeta(metaApplied)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
@@ -184,7 +184,9 @@ func (f *fsm) storedReceipt(dev string, seq uint64, rec []byte) (*protocol.Recei
 	copy(h[:], rec)
 	r := &protocol.Receipt{District: f.pub.KeyID, Device: dev, Seq: seq, Hash: hex.EncodeToString(h[:]),
 		Index: binary.BigEndian.Uint64(rec[32:]), Ops: int(binary.BigEndian.Uint64(rec[40:]))}
-	r.Sign(f.d.Sign)
+	// Signed when read, by this node: the state holds no signature, so
+	// that nodes with keys of their own hold the same bytes.
+	r.Sign(f.k.signer)
 	return r, h, nil
 }
 
@@ -244,7 +246,16 @@ func (f *fsm) signerKey(dev string) (ed25519.PublicKey, error) {
 func (f *fsm) opener() *batch.Opener {
 	// At most storage.MaxBatchOps operations: checking and applying a
 	// batch costs more than in proportion to its size.
-	return &batch.Opener{Identity: f.d.Age, KeyID: f.pub.KeyID, SignerKey: f.signerKey, Limits: batch.Limits{MaxOps: storage.MaxBatchOps}}
+	return &batch.Opener{Keys: f.batchIdentity, SignerKey: f.signerKey, Limits: batch.Limits{MaxOps: storage.MaxBatchOps}}
+}
+
+// batchIdentity is the opener's key lookup: the generation of the batch
+// key a batch names.
+func (f *fsm) batchIdentity(keyID string) (age.Identity, error) {
+	if b, ok := f.k.batchKey(keyID); ok {
+		return b.Age, nil
+	}
+	return nil, fmt.Errorf("%w: the batch is sealed to key %s, not to a batch key of district %s", batch.ErrWrongRecipient, keyID, f.pub.Name)
 }
 
 // applyBatches checks and applies the batches of one entry (proposed at
@@ -439,13 +450,13 @@ func refusedCode(refused []storage.OpRefusal) string {
 // refuseOps is the district's signed refusal of batch b (hash h) for the
 // operations in refused, at the district's time at.
 func (f *fsm) refuseOps(code string, b *batch.Batch, h [32]byte, refused []storage.OpRefusal, at storage.HLC) *protocol.Error {
-	return signedRefusal(f.d, code, b.Header.Sender, b.Header.Seq, h, refused, at)
+	return signedRefusal(f.k, code, b.Header.Sender, b.Header.Seq, h, refused, at)
 }
 
-// signedRefusal builds and signs a refusal of a device's batch seq (hash
-// h) for the operations in refused.
-func signedRefusal(d *identity.District, code, dev string, seq uint64, h [32]byte, refused []storage.OpRefusal, at storage.HLC) *protocol.Error {
-	e := &protocol.Error{Code: code, Device: dev, Batch: seq, Hash: hex.EncodeToString(h[:]), District: d.Public().KeyID}
+// signedRefusal builds a refusal of a device's batch seq (hash h) for the
+// operations in refused, signed by this node.
+func signedRefusal(k *keys, code, dev string, seq uint64, h [32]byte, refused []storage.OpRefusal, at storage.HLC) *protocol.Error {
+	e := &protocol.Error{Code: code, Device: dev, Batch: seq, Hash: hex.EncodeToString(h[:]), District: k.pub.KeyID}
 	if at != 0 {
 		e.Time = at.Time().UnixMilli()
 	}
@@ -461,7 +472,7 @@ func signedRefusal(d *identity.District, code, dev string, seq uint64, h [32]byt
 		more = fmt.Sprintf("; and %d more", len(refused)-len(rules))
 	}
 	e.Message = fmt.Sprintf("batch %d of device %s is refused: %s%s", seq, dev, strings.Join(rules, "; "), more)
-	e.Sign(d.Sign)
+	e.Sign(k.signer)
 	return e
 }
 
@@ -566,16 +577,16 @@ func (f *fsm) members() (map[string]member, error) {
 }
 
 // Snapshot returns a snapshot whose Persist streams a Badger backup of the
-// node store, encrypted with age to the district: snapshot files and
+// node store, encrypted with age to the newest batch key: snapshot files and
 // snapshots sent to other nodes hold no plaintext.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) { return &fsmSnapshot{f: f}, nil }
 
 // Restore replaces the node's state with a snapshot.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	r, err := age.Decrypt(rc, f.d.Age)
+	r, err := age.Decrypt(rc, f.k.identities()...)
 	if err != nil {
-		return fmt.Errorf("snapshot is not sealed to this district: %w", err)
+		return fmt.Errorf("snapshot is not sealed to a batch key of this district that this node holds: %w", err)
 	}
 	if err := f.s.Restore(r); err != nil {
 		return err
@@ -594,7 +605,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 type fsmSnapshot struct{ f *fsm }
 
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
-	rcpt, err := age.ParseX25519Recipient(s.f.pub.AgeRecipient)
+	rcpt, err := age.ParseX25519Recipient(s.f.k.current().Recipient())
 	if err == nil {
 		var w io.WriteCloser
 		if w, err = age.Encrypt(sink, rcpt); err == nil {

@@ -70,6 +70,14 @@ type fuzzFixture struct {
 	d    *identity.District
 	rcpt age.Recipient
 	devs []*fuzzDevice
+
+	keysOnce sync.Once
+	k        *keys // one node's keys for every node made: what they sign is then the same bytes
+}
+
+func (fx *fuzzFixture) keys(t *testing.T) *keys {
+	fx.keysOnce.Do(func() { fx.k = testKeys(t, fx.d) })
+	return fx.k
 }
 
 var (
@@ -150,7 +158,7 @@ func newFuzzNode(t *testing.T, fx *fuzzFixture, name string) (*fuzzNode, uint64)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	f, err := newFSM(s, fx.d, slog.New(slog.NewTextHandler(io.Discard, nil)), newMetrics())
+	f, err := newFSM(s, fx.keys(t), slog.New(slog.NewTextHandler(io.Discard, nil)), newMetrics())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,6 +104,7 @@ type Node struct {
 	mln     net.Listener
 	prop    *proposer
 	cred    *cert.NodeCredential
+	keys    *keys
 	peers   *http.Client // to other nodes' APIs: trusts the district's CA only
 
 	stop     chan struct{}
@@ -123,8 +124,8 @@ func Start(cfg Config) (n *Node, err error) {
 	if cfg.ID == "" || strings.ContainsAny(cfg.ID, "/ \t\n") {
 		return nil, fmt.Errorf("node ID %q: give a short name without spaces or slashes, e.g. n1", cfg.ID)
 	}
-	if cfg.District == nil {
-		return nil, errors.New("no district keys: open the district profile first")
+	if cfg.District == nil && cfg.Credential == nil {
+		return nil, errors.New("no node credential (kitctl district node-cert) and no district profile: give one")
 	}
 	if cfg.Credential != nil && cfg.Credential.Node.ID != cfg.ID {
 		return nil, fmt.Errorf("the node credential is for node %s, not %s: give each node its own (kitctl district node-cert --id %s)", cfg.Credential.Node.ID, cfg.ID, cfg.ID)
@@ -157,12 +158,15 @@ func Start(cfg Config) (n *Node, err error) {
 		}
 	}
 	if n.cred = cfg.Credential; n.cred == nil {
-		if n.cred, err = cert.IssueNodeCredential(cfg.District, cfg.ID, cert.RandomNodeSerial(), nodeCertValidity, n.now()); err != nil {
+		if n.cred, err = cert.RootOnlineCredential(cfg.District, cfg.ID, n.now()); err != nil {
 			return nil, err
 		}
 		log.Warn("the district's root key is online on this node: whoever takes this machine can enrol devices, revoke others and read every batch; run nodes from a credential of their own (kitctl district node-cert, districtd --node)")
 	}
 	if n.peers, err = peerClient(n.cred); err != nil {
+		return nil, err
+	}
+	if n.keys, err = newKeys(n.cred); err != nil {
 		return nil, err
 	}
 	cfg = n.cfg
@@ -172,10 +176,10 @@ func Start(cfg Config) (n *Node, err error) {
 	if err := checkDisk(cfg.Dir, n.minFree()); err != nil {
 		return nil, err
 	}
-	if n.store, err = openNodeStore(cfg); err != nil {
+	if n.store, err = openNodeStore(cfg, n.cred.District.Name); err != nil {
 		return nil, err
 	}
-	if n.fsm, err = newFSM(n.store, cfg.District, log, n.m); err != nil {
+	if n.fsm, err = newFSM(n.store, n.keys, log, n.m); err != nil {
 		return nil, err
 	}
 	hl := hclogBridge(log)
@@ -322,19 +326,19 @@ func orU(d, def uint64) uint64 {
 	return def
 }
 
-func openNodeStore(cfg Config) (*storage.Store, error) {
+func openNodeStore(cfg Config, district string) (*storage.Store, error) {
 	dir := filepath.Join(cfg.Dir, "store")
 	o := storage.Options{Kind: storage.KindNode, WorkFactor: cfg.WorkFactor, Logger: cfg.Logger}
 	s, err := storage.Open(dir, cfg.Passphrase, o)
 	if errors.Is(err, storage.ErrNoProfile) {
-		return storage.Create(dir, cfg.Passphrase, storage.Profile{Kind: storage.KindNode, District: cfg.District.Name, Officer: cfg.ID}, o)
+		return storage.Create(dir, cfg.Passphrase, storage.Profile{Kind: storage.KindNode, District: district, Officer: cfg.ID}, o)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("node store %s: %w", dir, err)
 	}
-	if s.Profile().District != cfg.District.Name {
+	if s.Profile().District != district {
 		s.Close()
-		return nil, fmt.Errorf("node store %s belongs to district %q, not %q: give this node its own directory", dir, s.Profile().District, cfg.District.Name)
+		return nil, fmt.Errorf("node store %s belongs to district %q, not %q: give this node its own directory", dir, s.Profile().District, district)
 	}
 	// The node's ID is kept in its store's profile. Started under
 	// another ID, its Raft state still names the old one: the node never
@@ -382,10 +386,6 @@ func (n *Node) MetricsAddr() string {
 	}
 	return n.mln.Addr().String()
 }
-
-// nodeCertValidity is how long a node certifies its own key for when the
-// district's root key is online on it: a new key each start.
-const nodeCertValidity = 366 * 24 * time.Hour
 
 // peerRevoked refuses, in Raft's TLS, a node whose certificate the
 // district's revocation list names.
@@ -515,7 +515,7 @@ func (n *Node) recordSelf() {
 	if err != nil {
 		return
 	}
-	want := member{ID: n.cfg.ID, Raft: string(n.trans.LocalAddr()), HTTP: n.cfg.HTTPURL}
+	want := member{ID: n.cfg.ID, Raft: string(n.trans.LocalAddr()), HTTP: n.cfg.HTTPURL, Cert: n.keys.signer.Cert}
 	if ms[n.cfg.ID] == want {
 		return
 	}

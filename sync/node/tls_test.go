@@ -496,3 +496,13 @@ func mustTLSTransport(t *testing.T, l *TLSStreamLayer) (*raft.NetworkTransport, 
 	})
 	return tr, rpcs, log
 }
+
+// testKeys are the keys of a node of d certified now.
+func testKeys(t testing.TB, d *identity.District) *keys {
+	t.Helper()
+	k, err := newKeys(testCredential(t, d, "n1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

@@ -12,6 +12,8 @@ import (
 	"hash"
 	"io"
 	"time"
+
+	"github.com/communekit/communekit/crypto/identity"
 )
 
 // A district backup (`kitctl district backup`, POST /v1/node/backup) is
@@ -85,13 +87,21 @@ type BackupHeader struct {
 	Made   int64  `json:"made"`   // unix seconds, by the node's clock
 	Size   int64  `json:"size"`   // bytes of sealed state after the header
 	SHA256 string `json:"sha256"` // hex SHA-256 of those bytes
-	Sig    string `json:"sig"`    // hex Ed25519 by the district over SignedBytes
+	// Signer is the certificate (text form) of the node that made it;
+	// empty when the district's root key signed.
+	Signer string `json:"signer,omitempty"`
+	Sig    string `json:"sig"` // hex Ed25519 by Signer over SignedBytes
 }
 
-// SignedBytes is what the district signs in a backup header.
+// SignedBytes is what the node signs in a backup header.
 func (h *BackupHeader) SignedBytes() []byte {
 	var b bytes.Buffer
-	b.WriteString("CKBAKH1\x00")
+	if h.Signer == "" {
+		b.WriteString("CKBAKH1\x00")
+	} else {
+		b.WriteString("CKBAKH2\x00")
+		writeStr(&b, h.Signer)
+	}
 	writeStr(&b, h.District)
 	writeStr(&b, h.KeyID)
 	writeStr(&b, h.Node)
@@ -104,9 +114,10 @@ func (h *BackupHeader) SignedBytes() []byte {
 	return b.Bytes()
 }
 
-// Sign signs the header with the district's key.
-func (h *BackupHeader) Sign(key ed25519.PrivateKey) {
-	h.Sig = hex.EncodeToString(ed25519.Sign(key, h.SignedBytes()))
+// Sign signs the header as the node s.
+func (h *BackupHeader) Sign(s Signer) {
+	h.Signer = s.Cert
+	h.Sig, _ = s.sign(h.SignedBytes())
 }
 
 // MarshalBinary returns what a backup file starts with: the magic, the
@@ -128,7 +139,8 @@ func (h *BackupHeader) MarshalBinary() ([]byte, error) {
 // header and a reader of the sealed state that fails with
 // ErrBackupDamaged, instead of io.EOF, unless exactly Header.Size bytes
 // with Header.SHA256 follow: read it to the end before trusting any of it.
-func ReadBackup(r io.Reader, keyID string, pub ed25519.PublicKey) (*BackupHeader, io.Reader, error) {
+func ReadBackup(r io.Reader, d identity.DistrictPublic, revoked Revoked) (*BackupHeader, io.Reader, error) {
+	keyID := d.KeyID
 	var head [len(BackupMagic) + 4]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -154,12 +166,17 @@ func ReadBackup(r io.Reader, keyID string, pub ed25519.PublicKey) (*BackupHeader
 	if err := json.Unmarshal(j, &h); err != nil {
 		return nil, nil, fmt.Errorf("%w: its header does not read (%v)", ErrBackupDamaged, err)
 	}
+	// One spelling only: JSON reads names in any case and skips unknown
+	// ones, so a header that is not what MarshalBinary writes was
+	// changed after it was made.
+	if again, err := json.Marshal(&h); err != nil || !bytes.Equal(again, j) {
+		return nil, nil, fmt.Errorf("%w: its header is not as a node writes it", ErrBackupDamaged)
+	}
 	if h.KeyID != keyID {
 		return nil, nil, fmt.Errorf("%w: it is a backup of district %q (key %s), not of the district with key %s", ErrBackupOtherDistrict, h.District, h.KeyID, keyID)
 	}
-	sig, err := hex.DecodeString(h.Sig)
-	if err != nil || !ed25519.Verify(pub, h.SignedBytes(), sig) {
-		return nil, nil, fmt.Errorf("%w: its header is not signed with the district's key (altered, or not made by a node of this district)", ErrBackupDamaged)
+	if err := verifyBy(h.SignedBytes(), h.Sig, h.Signer, d, revoked); err != nil {
+		return nil, nil, fmt.Errorf("%w: its header is not signed by a node of the district (altered, or made elsewhere): %v", ErrBackupDamaged, err)
 	}
 	want, err := hex.DecodeString(h.SHA256)
 	if err != nil || len(want) != sha256.Size || h.Size <= 0 {
@@ -210,7 +227,7 @@ func (c *checkedState) Read(p []byte) (int, error) {
 // and made within MaxClockSkew of now.
 func verifyDistrictSigned(what string, signed []byte, sigHex string, t int64, pub ed25519.PublicKey, now time.Time) error {
 	sig, err := hex.DecodeString(sigHex)
-	if err != nil || !ed25519.Verify(pub, signed, sig) {
+	if err != nil || hex.EncodeToString(sig) != sigHex || !ed25519.Verify(pub, signed, sig) {
 		return &Error{Code: CodeBadSignature, Message: fmt.Sprintf("the %s is not signed with this district's key", what)}
 	}
 	if d := now.Sub(time.Unix(t, 0)); d > MaxClockSkew || d < -MaxClockSkew {

@@ -8,9 +8,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -24,7 +27,7 @@ func backupFile(t testing.TB, state []byte, edit func(*protocol.BackupHeader)) (
 	sum := sha256.Sum256(state)
 	h := &protocol.BackupHeader{District: "Cụm Mèo Vạc", KeyID: "k1", Node: "n1", Index: 42, Digest: "ab", Feed: 7,
 		Made: time.Now().Unix(), Size: int64(len(state)), SHA256: hex.EncodeToString(sum[:])}
-	h.Sign(key)
+	h.Sign(protocol.Signer{Key: key})
 	if edit != nil {
 		edit(h)
 	}
@@ -36,7 +39,7 @@ func backupFile(t testing.TB, state []byte, edit func(*protocol.BackupHeader)) (
 }
 
 func readAll(file []byte, keyID string, pub ed25519.PublicKey) (*protocol.BackupHeader, []byte, error) {
-	h, r, err := protocol.ReadBackup(bytes.NewReader(file), keyID, pub)
+	h, r, err := protocol.ReadBackup(bytes.NewReader(file), identity.DistrictPublic{KeyID: keyID, SignKey: pub}, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -122,4 +125,51 @@ func FuzzReadBackup(f *testing.F) {
 			t.Fatalf("read %d bytes of state, header says %d, file %d", len(state), h.Size, len(b))
 		}
 	})
+}
+
+// A backup made by a node is signed with the node's key under its
+// certificate: it reads while the district trusts the node, and not
+// once the node is revoked or with another district's certificate.
+func TestReadBackup_SignedByANode(t *testing.T) {
+	d, err := identity.NewDistrict("Cụm Mèo Vạc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, err := cert.IssueNodeCredential(d, "n2", 7, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, _ := cr.Cert.MarshalText()
+	state := []byte("sealed state")
+	sum := sha256.Sum256(state)
+	h := &protocol.BackupHeader{District: d.Name, KeyID: d.Public().KeyID, Node: "n2", Index: 1, Made: time.Now().Unix(),
+		Size: int64(len(state)), SHA256: hex.EncodeToString(sum[:])}
+	h.Sign(protocol.Signer{Key: cr.Node.Sign, Cert: string(ct)})
+	b, _ := h.MarshalBinary()
+	file := append(b, state...)
+	read := func(revoked protocol.Revoked) error {
+		_, r, err := protocol.ReadBackup(bytes.NewReader(file), d.Public(), revoked)
+		if err == nil {
+			_, err = io.ReadAll(r)
+		}
+		return err
+	}
+	if err := read(nil); err != nil {
+		t.Fatal(err)
+	}
+	err = read(func(serial uint64, node string) error { return errors.New("revoked " + node) })
+	if !errors.Is(err, protocol.ErrBackupDamaged) || !strings.Contains(err.Error(), "revoked n2") {
+		t.Fatalf("a revoked node's backup: %v", err)
+	}
+	// The same header claiming to be signed by a node of this district
+	// with another district's certificate.
+	other, _ := identity.NewDistrict("Cụm Mèo Vạc")
+	ocr, _ := cert.IssueNodeCredential(other, "n2", 7, time.Hour, time.Now())
+	oct, _ := ocr.Cert.MarshalText()
+	h.Sign(protocol.Signer{Key: ocr.Node.Sign, Cert: string(oct)})
+	b, _ = h.MarshalBinary()
+	file = append(b, state...)
+	if err := read(nil); !errors.Is(err, protocol.ErrBackupDamaged) {
+		t.Fatalf("another district's node: %v", err)
+	}
 }

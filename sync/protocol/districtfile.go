@@ -122,13 +122,25 @@ type DistrictFileHeader struct {
 	RevocationSize int    `json:"revocation_size"`
 	Made           int64  `json:"made"`   // unix seconds, by the exporting machine's clock
 	SHA256         string `json:"sha256"` // hex SHA-256 of everything after the header
-	Sig            string `json:"sig"`    // hex Ed25519 by the district over SignedBytes
+	// Signers are the certificates (text form) of the nodes that signed
+	// the answers: the device checks each against the district and the
+	// revocation lists before it opens any answer.
+	Signers []string `json:"signers,omitempty"`
+	Sig     string   `json:"sig"` // hex Ed25519 by the district over SignedBytes
 }
 
 // SignedBytes is what the district signs in a district file's header.
 func (h *DistrictFileHeader) SignedBytes() []byte {
 	var b bytes.Buffer
-	b.WriteString("CKDISTH1\x00")
+	if len(h.Signers) == 0 {
+		b.WriteString("CKDISTH1\x00")
+	} else {
+		b.WriteString("CKDISTH2\x00")
+		b.Write(binary.BigEndian.AppendUint64(nil, uint64(len(h.Signers))))
+		for _, s := range h.Signers {
+			writeStr(&b, s)
+		}
+	}
 	writeStr(&b, h.District)
 	writeStr(&b, h.KeyID)
 	writeStr(&b, h.Device)
@@ -224,6 +236,12 @@ func ReadDistrictFileHeader(b []byte) (*DistrictFileHeader, []byte, error) {
 	if err := json.Unmarshal(b[:n], &h); err != nil {
 		return nil, nil, fmt.Errorf("%w: its header does not read (%v)", ErrDistrictFileDamaged, err)
 	}
+	// One spelling only: JSON reads names in any case and skips unknown
+	// ones, so a header that is not what Marshal writes was changed after
+	// it was made.
+	if again, err := json.Marshal(&h); err != nil || !bytes.Equal(again, b[:n]) {
+		return nil, nil, fmt.Errorf("%w: its header is not as the district writes it", ErrDistrictFileDamaged)
+	}
 	return &h, b[n:], nil
 }
 
@@ -243,7 +261,7 @@ func ReadDistrictFile(b []byte, keyID string, pub ed25519.PublicKey) (*DistrictF
 		return nil, fmt.Errorf("%w: it was made by district %q (key %s), not by the district with key %s", ErrDistrictFileOtherDistrict, h.District, h.KeyID, keyID)
 	}
 	sig, err := hex.DecodeString(h.Sig)
-	if err != nil || !ed25519.Verify(pub, h.SignedBytes(), sig) {
+	if err != nil || hex.EncodeToString(sig) != h.Sig || !ed25519.Verify(pub, h.SignedBytes(), sig) {
 		return nil, fmt.Errorf("%w: its header is not signed with the district's key (altered, or not made by this district)", ErrDistrictFileDamaged)
 	}
 	if len(h.Answers) == 0 || len(h.Answers) > MaxDistrictAnswers || h.RevocationSize < 0 || h.To <= h.From {

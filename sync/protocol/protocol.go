@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/communekit/communekit/crypto/identity"
 )
 
 // Endpoints of a district node.
@@ -37,6 +39,9 @@ const (
 const (
 	// HeaderMore is "1" on a pull answer when more operations wait.
 	HeaderMore = "X-Communekit-More"
+	// HeaderSigner is, on a pull or export answer, the certificate (text
+	// form) of the node that signed the sealed answer.
+	HeaderSigner = "X-Communekit-Signer"
 	// HeaderOps is the number of operations in a pull answer: the
 	// district counts what it exports without opening it.
 	HeaderOps = "X-Communekit-Ops"
@@ -119,7 +124,8 @@ type Error struct {
 	Refused  []OpRefusal `json:"refused,omitempty"`
 	Time     int64       `json:"time,omitempty"` // the district's time, unix milliseconds (clock_ahead)
 	District string      `json:"district,omitempty"`
-	Sig      string      `json:"sig,omitempty"` // hex Ed25519 by the district over SignedBytes
+	Signer   string      `json:"signer,omitempty"` // the signing node's certificate (text form); empty: the district's root key
+	Sig      string      `json:"sig,omitempty"`    // hex Ed25519 by Signer over SignedBytes
 }
 
 // OpRefusal is one refused operation of a batch.
@@ -137,7 +143,12 @@ func (e *Error) Signed() bool { return e.Sig != "" }
 // SignedBytes is what the district signs in a refusal of a batch.
 func (e *Error) SignedBytes() []byte {
 	var b bytes.Buffer
-	b.WriteString("CKRFSD1\x00")
+	if e.Signer == "" {
+		b.WriteString("CKRFSD1\x00")
+	} else {
+		b.WriteString("CKRFSD2\x00")
+		writeStr(&b, e.Signer)
+	}
 	writeStr(&b, e.Code)
 	writeStr(&b, e.District)
 	writeStr(&b, e.Device)
@@ -154,16 +165,20 @@ func (e *Error) SignedBytes() []byte {
 	return b.Bytes()
 }
 
-// Sign signs the refusal with the district's key.
-func (e *Error) Sign(key ed25519.PrivateKey) {
-	e.Sig = hex.EncodeToString(ed25519.Sign(key, e.SignedBytes()))
+// Sign signs the refusal as the node s.
+func (e *Error) Sign(s Signer) {
+	e.Signer = s.Cert
+	e.Sig, _ = s.sign(e.SignedBytes())
 }
 
-// Verify checks the refusal's signature with the district's public key.
-func (e *Error) Verify(pub ed25519.PublicKey) error {
-	sig, err := hex.DecodeString(e.Sig)
-	if err != nil || !ed25519.Verify(pub, e.SignedBytes(), sig) {
-		return errors.New("the refusal is not signed by the district")
+// Verify checks that a node of district d (not revoked) signed the
+// refusal.
+func (e *Error) Verify(d identity.DistrictPublic, revoked Revoked) error {
+	if e.District != d.KeyID {
+		return errors.New("the refusal is not of the district this device is enrolled with")
+	}
+	if err := verifyBy(e.SignedBytes(), e.Sig, e.Signer, d, revoked); err != nil {
+		return fmt.Errorf("the refusal is not signed by the district: %w", err)
 	}
 	return nil
 }
@@ -188,14 +203,22 @@ type Receipt struct {
 	Ops       int    `json:"ops"`       // operations in the batch
 	Index     uint64 `json:"index"`     // the Raft index of the entry that carried it
 	Duplicate bool   `json:"duplicate"` // the batch had been accepted before; this is its original receipt
-	Sig       string `json:"sig"`       // hex Ed25519 signature by the district over SignedBytes
+	// Signer is the certificate (text form) of the node that signed;
+	// empty when the district's root key signed.
+	Signer string `json:"signer,omitempty"`
+	Sig    string `json:"sig"` // hex Ed25519 signature by Signer over SignedBytes
 }
 
-// SignedBytes is what the district signs in a receipt (Duplicate is not
+// SignedBytes is what a node signs in a receipt (Duplicate is not
 // signed: the original receipt's bytes are the same).
 func (r *Receipt) SignedBytes() []byte {
 	var b bytes.Buffer
-	b.WriteString("CKRCPT1\x00")
+	if r.Signer == "" {
+		b.WriteString("CKRCPT1\x00")
+	} else {
+		b.WriteString("CKRCPT2\x00")
+		writeStr(&b, r.Signer)
+	}
 	writeStr(&b, r.District)
 	writeStr(&b, r.Device)
 	b.Write(binary.BigEndian.AppendUint64(nil, r.Seq))
@@ -205,16 +228,17 @@ func (r *Receipt) SignedBytes() []byte {
 	return b.Bytes()
 }
 
-// Sign signs the receipt with the district's key.
-func (r *Receipt) Sign(key ed25519.PrivateKey) {
-	r.Sig = hex.EncodeToString(ed25519.Sign(key, r.SignedBytes()))
+// Sign signs the receipt as the node s.
+func (r *Receipt) Sign(s Signer) {
+	r.Signer = s.Cert
+	r.Sig, _ = s.sign(r.SignedBytes())
 }
 
-// Verify checks the receipt's signature with the district's public key.
-func (r *Receipt) Verify(pub ed25519.PublicKey) error {
-	sig, err := hex.DecodeString(r.Sig)
-	if err != nil || !ed25519.Verify(pub, r.SignedBytes(), sig) {
-		return errors.New("the receipt is not signed by the district: the batch stays pending")
+// Verify checks that a node of district d (not revoked) signed the
+// receipt.
+func (r *Receipt) Verify(d identity.DistrictPublic, revoked Revoked) error {
+	if err := verifyBy(r.SignedBytes(), r.Sig, r.Signer, d, revoked); err != nil {
+		return fmt.Errorf("the receipt is not signed by the district (%w): the batch stays pending", err)
 	}
 	return nil
 }
@@ -250,7 +274,7 @@ func (p *PullRequest) Sign(key ed25519.PrivateKey, now time.Time) {
 // Verify checks the signature with the device's key.
 func (p *PullRequest) Verify(pub ed25519.PublicKey) error {
 	sig, err := hex.DecodeString(p.Sig)
-	if err != nil || !ed25519.Verify(pub, p.SignedBytes(), sig) {
+	if err != nil || hex.EncodeToString(sig) != p.Sig || !ed25519.Verify(pub, p.SignedBytes(), sig) {
 		return &Error{Code: CodeBadSignature, Message: "the pull request is not signed by device " + p.Device}
 	}
 	return nil
@@ -264,7 +288,11 @@ type MemberRequest struct {
 	Raft string `json:"raft,omitempty"` // join: the node's Raft address
 	HTTP string `json:"http,omitempty"` // join: the node's HTTP address (base URL)
 	Time int64  `json:"time"`
-	Sig  string `json:"sig"` // hex Ed25519 by the district over SignedBytes
+	// Signer is, for a node asking to join itself, its certificate (text
+	// form): the district certified it to be a node. Empty: signed by
+	// the district's root key (kitctl cluster join and remove).
+	Signer string `json:"signer,omitempty"`
+	Sig    string `json:"sig"` // hex Ed25519 over SignedBytes
 }
 
 // MaxClockSkew is how far a signed cluster request's time may be from the
@@ -274,7 +302,12 @@ const MaxClockSkew = 10 * time.Minute
 // SignedBytes is what the district signs in a member request.
 func (m *MemberRequest) SignedBytes() []byte {
 	var b bytes.Buffer
-	b.WriteString("CKMEMB1\x00")
+	if m.Signer == "" {
+		b.WriteString("CKMEMB1\x00")
+	} else {
+		b.WriteString("CKMEMB2\x00")
+		writeStr(&b, m.Signer)
+	}
 	writeStr(&b, m.Op)
 	writeStr(&b, m.ID)
 	writeStr(&b, m.Raft)
@@ -289,9 +322,32 @@ func (m *MemberRequest) Sign(key ed25519.PrivateKey, now time.Time) {
 	m.Sig = hex.EncodeToString(ed25519.Sign(key, m.SignedBytes()))
 }
 
-// Verify checks the district's signature and that the request is fresh.
-func (m *MemberRequest) Verify(pub ed25519.PublicKey, now time.Time) error {
-	return verifyDistrictSigned("cluster request", m.SignedBytes(), m.Sig, m.Time, pub, now)
+// SignAsNode signs a node's request to join, as the node s itself.
+func (m *MemberRequest) SignAsNode(s Signer, now time.Time) {
+	m.Time = now.Unix()
+	m.Signer = s.Cert
+	m.Sig, _ = s.sign(m.SignedBytes())
+}
+
+// Verify checks the signature and that the request is fresh: by the
+// district's root key, or, for a node's own join, by that node with a
+// certificate of district d for that node ID, valid at now and not
+// revoked.
+func (m *MemberRequest) Verify(d identity.DistrictPublic, now time.Time, revoked Revoked) error {
+	if m.Signer == "" {
+		return verifyDistrictSigned("cluster request", m.SignedBytes(), m.Sig, m.Time, d.SignKey, now)
+	}
+	c, err := NodeOf(m.Signer, d, revoked)
+	if err == nil {
+		err = c.Verify(d, now)
+	}
+	if err != nil {
+		return &Error{Code: CodeBadSignature, Message: fmt.Sprintf("node %s may not join: %v", m.ID, err)}
+	}
+	if m.Op != "join" || c.Node.ID != m.ID {
+		return &Error{Code: CodeForbidden, Message: fmt.Sprintf("the certificate of node %s lets it ask to join as itself, not to %s node %s: that takes the district's key", c.Node.ID, m.Op, m.ID)}
+	}
+	return verifyDistrictSigned("cluster request of node "+m.ID, m.SignedBytes(), m.Sig, m.Time, c.Node.SignKey, now)
 }
 
 // NodeStatus is one node's view of itself.

@@ -198,6 +198,16 @@ func (r *Registry) Revocations() (*cert.RevocationList, error) {
 	return l, nil
 }
 
+// RevokedNode refuses a node certificate serial the district's revocation
+// list names.
+func (r *Registry) RevokedNode(serial uint64, node string) error {
+	l, err := r.Revocations()
+	if err != nil {
+		return err
+	}
+	return l.CheckSerial(serial, node)
+}
+
 // Revoke adds device to the revocation list: every certificate it has or
 // will get is refused from then on.
 func (r *Registry) Revoke(device, reason string) (*cert.RevocationList, error) {

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/keyring"
+	"github.com/communekit/communekit/sync/client"
+)
+
+// NodePassphraseEnv holds a node credential's passphrase for
+// `district node-cert` (districtd reads it from COMMUNEKIT_PASSPHRASE).
+const NodePassphraseEnv = "COMMUNEKIT_NODE_PASSPHRASE"
+
+// districtNodeCert is `kitctl --profile DISTRICT district node-cert --id
+// n1 --out n1.node`: a node's own keys, certified by the district's root
+// key, with every batch key, wrapped under a passphrase of the node's own.
+// The root key stays here.
+func districtNodeCert(e *env, args []string) error {
+	fs := flag.NewFlagSet("district node-cert", flag.ContinueOnError)
+	id := fs.String("id", "", "the node's ID in the cluster, e.g. n1 (its --id)")
+	out := fs.String("out", "", "write the node credential here, e.g. n1.node")
+	days := fs.Int("days", int(cert.DefaultNodeValidity/(24*time.Hour)), "validity in days")
+	passFile := fs.String("node-passphrase-file", "", "read the credential's passphrase from this file (else $"+NodePassphraseEnv+", else a prompt, twice)")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *id == "" || *out == "" {
+		return usagef("usage: kitctl --profile DISTRICT district node-cert --id ID --out FILE.node [--days %d] [--node-passphrase-file F]", cert.DefaultNodeValidity/(24*time.Hour))
+	}
+	if *days <= 0 || time.Duration(*days)*24*time.Hour > cert.MaxNodeValidity {
+		return usagef("--days %d: give 1 to %d", *days, cert.MaxNodeValidity/(24*time.Hour))
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("%s exists: a credential is never written over (move it away, or choose another --out)", *out)
+	}
+	s, reg, err := e.openDistrict()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	src := keyring.Source{File: *passFile, Flag: "--node-passphrase-file", Env: NodePassphraseEnv, What: "node passphrase",
+		Prompt: "Mật khẩu của máy chủ " + *id + " (node passphrase): ", Confirm: true}
+	pass, err := src.Read(e.terminal(), e.stderr)
+	if err != nil {
+		return err
+	}
+	if err := checkNew(pass, "the node passphrase"); err != nil {
+		return err
+	}
+	wf, err := keyring.ParseWorkFactor(os.Getenv(keyring.WorkFactorEnv))
+	if err != nil {
+		return err
+	}
+	c, err := reg.IssueNode(*id, time.Duration(*days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	b, err := c.Wrap(pass, wf)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(*out)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(*out)
+		return err
+	}
+	if e.jsonOut {
+		return e.printJSON(map[string]any{"node": c.Node.ID, "serial": c.Cert.Serial, "key_id": c.Node.Public().KeyID(),
+			"not_after": c.Cert.NotAfter.Format(time.RFC3339), "batch_keys": len(c.Batch), "file": *out})
+	}
+	fmt.Fprintf(e.stdout, "Node %s certified (certificate %d, valid until %s), with %d batch key(s): %s\n", c.Node.ID, c.Cert.Serial, c.Cert.NotAfter.Format("2006-01-02"), len(c.Batch), *out)
+	fmt.Fprintf(e.stdout, "Copy it to the node's machine and start it with: districtd --node %s --dir DIR --id %s --raft HOST:PORT --http HOST:PORT (its passphrase in COMMUNEKIT_PASSPHRASE or --passphrase-file). The district profile stays here.\n", *out, c.Node.ID)
+	return nil
+}
+
+// districtNodes is `kitctl --profile DISTRICT district nodes`: the node
+// certificates issued and whether each is revoked.
+func districtNodes(e *env, args []string) error {
+	fs := flag.NewFlagSet("district nodes", flag.ContinueOnError)
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("usage: kitctl --profile DISTRICT district nodes [--json]")
+	}
+	s, reg, err := e.openDistrict()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	certs, err := reg.NodeCertificates()
+	if err != nil {
+		return err
+	}
+	l, err := reg.Revocations()
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Node     string `json:"node"`
+		Serial   uint64 `json:"serial"`
+		KeyID    string `json:"key_id"`
+		NotAfter string `json:"not_after"`
+		Status   string `json:"status"` // valid, expired, revoked
+	}
+	var rows []row
+	now := time.Now()
+	for _, c := range certs {
+		st := "valid"
+		switch {
+		case l.CheckSerial(c.Serial, c.Node.ID) != nil:
+			st = "revoked"
+		case !now.Before(c.NotAfter):
+			st = "expired"
+		}
+		rows = append(rows, row{c.Node.ID, c.Serial, c.Node.KeyID(), c.NotAfter.Format(time.RFC3339), st})
+	}
+	if e.jsonOut {
+		if rows == nil {
+			rows = []row{}
+		}
+		return e.printJSON(rows)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSERIAL\tKEY\tVALID UNTIL\tSTATUS")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", r.Node, r.Serial, r.KeyID, r.NotAfter[:10], r.Status)
+	}
+	return tw.Flush()
+}
+
+// districtNodeRevoke is `kitctl --profile DISTRICT district node-revoke
+// ID --reason R [--node URL]`: every certificate of the node revoked in
+// the register and, with --node, in the cluster at once.
+func districtNodeRevoke(e *env, args []string) error {
+	fs := flag.NewFlagSet("district node-revoke", flag.ContinueOnError)
+	reason := fs.String("reason", "", "why (kept in the signed list)")
+	nodeURL := fs.String("node", "", "a node of the cluster (not the one revoked): replicate the new list at once")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || strings.TrimSpace(*reason) == "" {
+		return usagef("usage: kitctl --profile DISTRICT district node-revoke ID --reason \"server stolen\" [--node URL]")
+	}
+	if *nodeURL != "" {
+		if err := checkNodeFlag(*nodeURL); err != nil {
+			return err
+		}
+	}
+	s, reg, err := e.openDistrict()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	l, serials, err := reg.RevokeNode(pos[0], *reason)
+	if err != nil {
+		return err
+	}
+	sent := false
+	if *nodeURL != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := client.PostRevocations(ctx, nodeHTTP(reg.Public()), *nodeURL, l)
+		cancel()
+		if errors.Is(err, client.ErrNodeRefused) {
+			return fmt.Errorf("node %s is revoked in the district profile, but %s is a revoked node itself (or not the district's): send the list through another node with --node: %v", pos[0], *nodeURL, err)
+		}
+		if err != nil {
+			return fmt.Errorf("node %s is revoked in the district profile, but the cluster did not take the list: %v; run `kitctl district node-revoke` again with --node once a node answers", pos[0], err)
+		}
+		sent = true
+	}
+	if e.jsonOut {
+		return e.printJSON(map[string]any{"node": pos[0], "serials": serials, "revocation_list_seq": l.Seq, "sent_to_cluster": sent})
+	}
+	if len(serials) == 0 {
+		fmt.Fprintf(e.stdout, "Node %s was revoked before (revocation list %d).\n", pos[0], l.Seq)
+	} else {
+		fmt.Fprintf(e.stdout, "Node %s revoked: certificate(s) %v (revocation list %d).\n", pos[0], serials, l.Seq)
+	}
+	if sent {
+		fmt.Fprintf(e.stdout, "The cluster has the list: the node can no longer join or serve laptops. Remove it from the cluster (kitctl cluster remove %s) and roll out a new batch key (kitctl district rotate-batch-key) so that it cannot open what is sent from now on.\n", pos[0])
+	} else {
+		fmt.Fprintln(e.stdout, "Send the list to the cluster with --node URL (any other node).")
+	}
+	return nil
+}
