@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
 )
 
@@ -211,5 +212,48 @@ func writeKeyFile(dir string, b []byte) error {
 	if err != nil {
 		return fmt.Errorf("the new key file is in place, but its directory could not be synced (%v): should the computer lose power in the next seconds, the old passphrase may open the profile once more", err)
 	}
+	return nil
+}
+
+// SetDistrictKeys keeps d as the district profile's keys (a new
+// generation of the batch key): the key file is written again under
+// pass, the same way a change of passphrase writes it. The root key and
+// generation 0 cannot change, and no generation is ever dropped: a key
+// that devices sealed batches to must stay to open them.
+func (s *Store) SetDistrictKeys(pass []byte, d *identity.District) error {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	s.mu.Lock()
+	closed := s.db == nil
+	held := s.district
+	s.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if held == nil {
+		return errors.New("this profile holds no district keys")
+	}
+	if !held.Sign.Equal(d.Sign) || held.Age.String() != d.Age.String() || len(d.Batch) < len(held.Batch) {
+		return errors.New("the district's root key, its first batch key and the batch keys it holds cannot change")
+	}
+	for i, k := range held.Batch {
+		if d.Batch[i].Gen != k.Gen || d.Batch[i].Age.String() != k.Age.String() {
+			return errors.New("the batch keys the district holds cannot change")
+		}
+	}
+	u, err := unlockKeyFile(s.dir, pass, KindDistrict, "pass the right --profile")
+	if err != nil {
+		return err
+	}
+	ident, err := d.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := rewrapKeyFile(s.dir, u.wrapped, encodeKeyFile(u.key, ident), pass); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.district = d
+	s.mu.Unlock()
 	return nil
 }

@@ -21,28 +21,35 @@ import (
 
 // openDistrict unlocks a district profile and its registry.
 func (e *env) openDistrict() (*storage.Store, *registry.Registry, error) {
+	s, r, _, err := e.openDistrictPass()
+	return s, r, err
+}
+
+// openDistrictPass is openDistrict, with the passphrase (to write the
+// profile's keys again).
+func (e *env) openDistrictPass() (*storage.Store, *registry.Registry, []byte, error) {
 	dir, err := e.profileDir()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pass, err := e.passphrase(false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	s, err := storage.Open(dir, pass, storage.Options{Logger: quietLogger(), Kind: storage.KindDistrict})
 	if errors.Is(err, storage.ErrWrongPassphrase) {
-		return nil, nil, fmt.Errorf("%w (check COMMUNEKIT_PASSPHRASE or --passphrase-file)", err)
+		return nil, nil, nil, fmt.Errorf("%w (check COMMUNEKIT_PASSPHRASE or --passphrase-file)", err)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	limitMemory()
 	r, err := registry.Open(s, nil)
 	if err != nil {
 		s.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return s, r, nil
+	return s, r, pass, nil
 }
 
 func cmdDistrict(e *env, args []string) error {

@@ -6,13 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
 	"github.com/communekit/communekit/sync/client"
+	"github.com/communekit/communekit/sync/protocol"
+	"github.com/communekit/communekit/sync/registry"
 )
 
 // NodePassphraseEnv holds a node credential's passphrase for
@@ -202,4 +207,140 @@ func districtNodeRevoke(e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "Send the list to the cluster with --node URL (any other node).")
 	}
 	return nil
+}
+
+// districtRotateBatchKey is `kitctl --profile DISTRICT district
+// rotate-batch-key --node URL`: a new generation of the batch key, kept in
+// the district profile first, then sealed to every node the district
+// trusts (the cluster's members and the nodes certified here, neither
+// revoked nor expired) and sent to the cluster. Devices learn it at their
+// next pull or from a district file; nodes keep the old generations to
+// open what was sealed before. A rollout that did not reach the cluster
+// is sent again by running the command again.
+func districtRotateBatchKey(e *env, args []string) error {
+	fs := flag.NewFlagSet("district rotate-batch-key", flag.ContinueOnError)
+	node := fs.String("node", "", "any node of the cluster")
+	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *node == "" {
+		return usagef("usage: kitctl --profile DISTRICT district rotate-batch-key --node URL")
+	}
+	if err := checkNodeFlag(*node); err != nil {
+		return err
+	}
+	s, reg, pass, err := e.openDistrictPass()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ctx, cancel, err := nodeContext(*timeout)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	pub := reg.Public()
+	hc := nodeHTTP(pub)
+	st, err := client.ClusterStatus(ctx, hc, *node)
+	if err != nil {
+		return err
+	}
+	clusterGen := uint32(0)
+	for _, n := range st.Nodes {
+		clusterGen = max(clusterGen, n.BatchKey)
+	}
+	d := s.DistrictKeys()
+	var k identity.BatchKey
+	switch have := d.CurrentBatchKey().Gen; {
+	case have < clusterGen:
+		return fmt.Errorf("the cluster holds batch key %d, this district profile only %d: it is an old copy of the profile; use the district office's own", clusterGen, have)
+	case have > clusterGen+1:
+		return fmt.Errorf("this district profile holds batch key %d, the cluster only %d: the cluster was restored from an older backup, or is another district's; ask for help before rotating again", have, clusterGen)
+	case have == clusterGen+1:
+		// Made by a run that did not reach the cluster: sent again.
+		k = d.CurrentBatchKey()
+	default:
+		nd := *d
+		nd.Batch = slices.Clone(d.Batch)
+		if k, err = nd.NewBatchKey(); err != nil {
+			return err
+		}
+		// Kept before anything is sent: a key devices may seal to is
+		// never lost.
+		if err := s.SetDistrictKeys(pass, &nd); err != nil {
+			return fmt.Errorf("keeping the new batch key in the district profile: %w; nothing was sent", err)
+		}
+		d = &nd
+	}
+	nodes, err := rolloutNodes(st, reg)
+	if err != nil {
+		return err
+	}
+	a, err := cert.AnnounceBatchKey(k, d, time.Now())
+	if err != nil {
+		return err
+	}
+	var certs []*cert.NodeCertificate
+	var ids []string
+	for _, c := range nodes {
+		certs = append(certs, c)
+		ids = append(ids, fmt.Sprintf("%s (%d)", c.Node.ID, c.Serial))
+	}
+	r, err := cert.NewBatchKeyRollout(k, a, certs, d)
+	if err != nil {
+		return err
+	}
+	if err := client.RolloutBatchKey(ctx, hc, *node, r); err != nil {
+		return fmt.Errorf("batch key %d is kept in the district profile, but the cluster did not take it: %w; run the command again to send it", k.Gen, err)
+	}
+	if e.jsonOut {
+		return e.printJSON(map[string]any{"generation": k.Gen, "key_id": a.KeyID(pub), "nodes": ids})
+	}
+	fmt.Fprintf(e.stdout, "Batch key %d rolled out to %d node(s): %s.\n", k.Gen, len(ids), strings.Join(ids, ", "))
+	fmt.Fprintln(e.stdout, "Devices seal to it after their next sync (or district file); what was sealed before still opens. A node left out cannot open what is sealed to it: make it a new credential (kitctl district node-cert).")
+	return nil
+}
+
+// rolloutNodes are the nodes a new batch key is sealed to: the members of
+// the cluster (their certificates as the cluster holds them) and the nodes
+// certified here, each checked against the district's key, and none
+// revoked or expired.
+func rolloutNodes(st *protocol.ClusterStatus, reg *registry.Registry) ([]*cert.NodeCertificate, error) {
+	pub := reg.Public()
+	now := time.Now()
+	bySerial := map[uint64]*cert.NodeCertificate{}
+	consider := func(c *cert.NodeCertificate) {
+		if c.VerifySignature(pub) != nil || !now.Before(c.NotAfter) || reg.RevokedNode(c.Serial, c.Node.ID) != nil {
+			return
+		}
+		bySerial[c.Serial] = c
+	}
+	for _, n := range st.Nodes {
+		if n.Cert == "" {
+			continue
+		}
+		if c, err := cert.ParseNodeCertificate([]byte(n.Cert)); err == nil {
+			consider(c)
+		}
+	}
+	issued, err := reg.NodeCertificates()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range issued {
+		consider(c)
+	}
+	if len(bySerial) == 0 {
+		return nil, errors.New("no node the district trusts to seal the batch key to: certify the nodes (kitctl district node-cert) first")
+	}
+	out := make([]*cert.NodeCertificate, 0, len(bySerial))
+	for _, c := range bySerial {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Node.ID < out[j].Node.ID || out[i].Node.ID == out[j].Node.ID && out[i].Serial < out[j].Serial
+	})
+	return out, nil
 }

@@ -225,6 +225,8 @@ func cmdDistrictCommand(e *env, args []string) error {
 			return districtNodes(e, args[1:])
 		case "node-revoke":
 			return districtNodeRevoke(e, args[1:])
+		case "rotate-batch-key":
+			return districtRotateBatchKey(e, args[1:])
 		}
 	}
 	return cmdDistrict(e, args)

@@ -94,6 +94,20 @@ func PostRevocations(ctx context.Context, hc *http.Client, node string, l *cert.
 	return err
 }
 
+// RolloutBatchKey sends a new generation of the district's batch key (its
+// rollout, signed with the district's key) to the node at node, which
+// replicates it: the nodes it was sealed to open batches sealed to it,
+// and devices learn it at their next pull.
+func RolloutBatchKey(ctx context.Context, hc *http.Client, node string, r *cert.BatchKeyRollout) error {
+	b, err := r.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	_, err = adminCall(ctx, hc, node, fmt.Sprintf("batch key %d", r.Key.Gen),
+		request{method: http.MethodPost, path: protocol.PathBatchKey, ctype: octetStream, body: b})
+	return err
+}
+
 func adminCall(ctx context.Context, hc *http.Client, node, what string, r request) (*answer, error) {
 	base, err := nodeURL(node)
 	if err != nil {

@@ -36,6 +36,16 @@ func (r *run) pull(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if text := a.header.Get(protocol.HeaderBatchKey); text != "" {
+			// Signed by the district itself, whoever delivers it.
+			kept, err := outbox.KeepBatchKey(r.s, text)
+			if err != nil {
+				return fmt.Errorf("the district's new batch key in the answer does not check out; nothing was applied: %w", err)
+			}
+			if kept {
+				r.report(Progress{Phase: PhasePull, Message: "the district rolled out a new batch key: the next batches are sealed to it"})
+			}
+		}
 		last := []byte(r.now().UTC().Format(time.RFC3339))
 		if a.status == http.StatusNoContent {
 			// Nothing after the cursor (PROTOCOL.md has no batch for

@@ -123,6 +123,16 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 		if a.status == http.StatusNoContent {
 			break
 		}
+		if text := a.header.Get(protocol.HeaderBatchKey); text != "" {
+			k, err := cert.ParseBatchKeyAnnouncement([]byte(text))
+			if err == nil {
+				err = k.Verify(pub)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%w: its answer for device %s carries a batch key the district did not sign: %v", ErrNotANode, c.Device.ID, err)
+			}
+			f.Header.BatchKey = text
+		}
 		if text := a.header.Get(protocol.HeaderSigner); text != "" {
 			n, err := protocol.NodeOf(text, pub, revoked)
 			if err != nil {

@@ -308,6 +308,14 @@ func (im *importer) apply(r *FileResult, b []byte) {
 		im.refuse(r, FileCodeDamaged, fmt.Errorf("%w: its answers end at %d, its header says %d: nothing was applied", protocol.ErrDistrictFileDamaged, prev, h.To))
 		return
 	}
+	if h.BatchKey != "" {
+		// In the header the district signed: what this laptop seals
+		// from now on goes to it, as after an online pull.
+		if _, err := outbox.KeepBatchKey(im.s, h.BatchKey); err != nil {
+			im.refuse(r, FileCodeDamaged, fmt.Errorf("%w: the batch key it carries does not check out (%v): nothing was applied", protocol.ErrDistrictFileDamaged, err))
+			return
+		}
+	}
 	r.Ops = ops
 	cur, err := cursor(im.s)
 	if err != nil {

@@ -47,6 +47,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET "+protocol.PathNodeReceipt+"{device}/{seq}", n.handleNodeReceipt)
 	mux.HandleFunc("POST "+protocol.PathBackup, n.handleBackup)
 	mux.HandleFunc("POST "+protocol.PathExport, n.handleExport)
+	mux.HandleFunc("POST "+protocol.PathBatchKey, n.handleBatchKey)
 	mux.HandleFunc("GET "+protocol.PathHealth, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET "+protocol.PathReady, n.handleReady)
 	return mux
@@ -465,6 +466,13 @@ func (n *Node) answerPull(w http.ResponseWriter, c *cert.Certificate, after uint
 		n.fail(w, errf(protocol.CodeInternal, "reading the district feed: %v", err))
 		return
 	}
+	// The newest batch key goes with every answer, "nothing new" too: a
+	// device that receives nothing still learns it.
+	if _, r, err := n.fsm.currentGen(); err == nil && r != nil {
+		if t, err := r.Key.MarshalText(); err == nil {
+			w.Header().Set(protocol.HeaderBatchKey, string(t))
+		}
+	}
 	cursor := restores.cursor(page.Last)
 	if len(page.Ops) == 0 && cursor <= after {
 		w.WriteHeader(http.StatusNoContent)
@@ -540,6 +548,33 @@ func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, e)
 		return
 	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleBatchKey replicates a new generation of the batch key the district
+// rolled out (kitctl district rotate-batch-key).
+func (n *Node) handleBatchKey(w http.ResponseWriter, r *http.Request) {
+	body, e := readBody(r, 1<<20)
+	if e != nil {
+		n.fail(w, e)
+		return
+	}
+	ro, err := cert.ParseBatchKeyRollout(body)
+	if err == nil {
+		err = ro.Verify(n.keys.pub)
+	}
+	if err != nil {
+		n.fail(w, errf(protocol.CodeBadSignature, "not a batch key rollout of this district: %v", err))
+		return
+	}
+	if n.forward(w, r, body) {
+		return
+	}
+	if e := n.apply(append([]byte{entryBatchKey}, body...), w); e != nil {
+		n.fail(w, e)
+		return
+	}
+	n.log.Info("a new batch key was rolled out", "generation", ro.Key.Gen)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -631,7 +666,9 @@ func (n *Node) Status() protocol.NodeStatus {
 		Leader:       string(leader),
 		Term:         n.raft.CurrentTerm(),
 		Feed:         n.store.FeedLast(),
+		Cert:         n.keys.signer.Cert,
 	}
+	st.BatchKey, _, _ = n.fsm.currentGen()
 	d, err := n.store.Digest()
 	if err != nil {
 		st.Error = err.Error()
@@ -703,6 +740,13 @@ func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
 		}(i, id, m.HTTP)
 	}
 	wg.Wait()
+	// Each node's certificate as the cluster's member records hold it,
+	// reachable or not: a batch key is rolled out to all of them.
+	for i := range out.Nodes {
+		if m, ok := ms[out.Nodes[i].ID]; ok && m.Cert != "" {
+			out.Nodes[i].Cert = m.Cert
+		}
+	}
 	sort.Slice(out.Nodes, func(i, j int) bool { return out.Nodes[i].ID < out.Nodes[j].ID })
 	writeJSON(w, http.StatusOK, out)
 }

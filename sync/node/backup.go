@@ -133,7 +133,7 @@ func (n *Node) writeBackup(ctx context.Context, f *os.File) (*protocol.BackupHea
 	// Sealed to the newest batch key: the district profile and every
 	// node's credential made since hold it; a node left out of its
 	// rollout (revoked) cannot open the backups made after.
-	rcpt, err := age.ParseX25519Recipient(n.keys.current().Recipient())
+	rcpt, err := age.ParseX25519Recipient(n.fsm.sealKey().Recipient())
 	if err != nil {
 		return nil, err
 	}

@@ -196,7 +196,7 @@ func buildNodeDir(cfg Config, h *protocol.BackupHeader, addr string, state io.Re
 		if err := s.PutMeta(metaFeedRestores, append(restores, s.FeedLast()).bytes()); err != nil {
 			return err
 		}
-		rcpt, err := age.ParseX25519Recipient(k.current().Recipient())
+		rcpt, err := age.ParseX25519Recipient(f.sealKey().Recipient())
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,10 @@ const (
 	// district's time of the batches, which the state machine reads where
 	// it must not read a clock.
 	entryBatchesAt byte = 5
+	// entryBatchKey is a new generation of the batch key: the district's
+	// rollout (cert.BatchKeyRollout binary), its secret sealed to the
+	// nodes the district office trusts.
+	entryBatchKey byte = 6
 )
 
 // member is what the cluster knows of a node beyond Raft's configuration:

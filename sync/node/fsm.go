@@ -34,6 +34,8 @@ const (
 	metaChain       = "fsm/chain/"                           // + device: seq8 + hash32 of its last accepted batch
 	metaReceipt     = "fsm/receipt/"                         // + device/seq: hash32 + index8 + ops8
 	metaMember      = "fsm/member/"                          // + node ID: member JSON
+	metaBatchKey    = "fsm/batchkey/"                        // + generation (10 digits): the rollout of that generation
+	metaBatchKeyID  = "fsm/batchkeyid/"                      // + batch key ID: generation (4 bytes): announced, devices may seal to it
 )
 
 // fsm applies the Raft log to the node's store. Apply is deterministic: it
@@ -101,6 +103,8 @@ func (f *fsm) Apply(l *raft.Log) any {
 		res = f.applyRevocations(l.Index, l.Data[1:])
 	case entryMember:
 		res = f.applyMember(l.Index, l.Data[1:])
+	case entryBatchKey:
+		res = f.applyBatchKey(l.Index, l.Data[1:])
 	default:
 		res = f.commitMeta(l.Index, nil, fmt.Errorf("%w: kind %d", errBadEntry, l.Data[0]))
 	}
@@ -250,12 +254,126 @@ func (f *fsm) opener() *batch.Opener {
 }
 
 // batchIdentity is the opener's key lookup: the generation of the batch
-// key a batch names.
+// key a batch names. What is announced in the state decides, not what
+// this node happens to hold, so that every node refuses or opens alike:
+// a batch sealed to a generation the state does not announce is refused;
+// one sealed to an announced generation this node lacks stops it
+// (errMissingBatchKey) rather than let it refuse what the others apply.
 func (f *fsm) batchIdentity(keyID string) (age.Identity, error) {
+	if keyID != f.pub.KeyID {
+		if _, err := f.s.GetMeta(metaBatchKeyID + keyID); errors.Is(err, storage.ErrNotFound) {
+			return nil, fmt.Errorf("%w: the batch is sealed to key %s, not to a batch key of district %s", batch.ErrWrongRecipient, keyID, f.pub.Name)
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	if b, ok := f.k.batchKey(keyID); ok {
 		return b.Age, nil
 	}
-	return nil, fmt.Errorf("%w: the batch is sealed to key %s, not to a batch key of district %s", batch.ErrWrongRecipient, keyID, f.pub.Name)
+	return nil, fmt.Errorf("%w %s: give this node a credential made after that batch key was rolled out (kitctl district node-cert)", errMissingBatchKey, keyID)
+}
+
+// sealKey is the generation snapshots and backups are sealed to: the
+// newest the state announces, which every node applying the log holds
+// (else it has stopped), and the district office too; the newest this
+// node holds if it lacks it.
+func (f *fsm) sealKey() identity.BatchKey {
+	if _, r, err := f.currentGen(); err == nil && r != nil {
+		if b, ok := f.k.batchKey(r.Key.KeyID(f.pub)); ok {
+			return b
+		}
+	} else if err == nil {
+		if b, ok := f.k.batchKey(f.pub.KeyID); ok {
+			return b
+		}
+	}
+	return f.k.current()
+}
+
+// announced returns the rollouts the state holds, oldest first.
+func (f *fsm) announced() ([]*cert.BatchKeyRollout, error) {
+	names, err := f.s.ListMeta(metaBatchKey)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	var out []*cert.BatchKeyRollout
+	for _, n := range names {
+		b, err := f.s.GetMeta(n)
+		if err != nil {
+			return nil, err
+		}
+		r, err := cert.ParseBatchKeyRollout(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", storage.ErrDamaged, n, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// currentGen is the newest generation announced (0: none after the
+// district's own key).
+func (f *fsm) currentGen() (uint32, *cert.BatchKeyRollout, error) {
+	rs, err := f.announced()
+	if err != nil || len(rs) == 0 {
+		return 0, nil, err
+	}
+	r := rs[len(rs)-1]
+	return r.Key.Gen, r, nil
+}
+
+// openRollouts adds to the node's keys every announced generation sealed
+// to it (after a start or a snapshot): the state holds the rollouts, the
+// node's own age key opens its part. A generation not sealed to this
+// node is logged: it cannot apply batches sealed to it.
+func (f *fsm) openRollouts() error {
+	rs, err := f.announced()
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		f.openRollout(r)
+	}
+	return nil
+}
+
+func (f *fsm) openRollout(r *cert.BatchKeyRollout) {
+	if _, ok := f.k.batchKey(r.Key.KeyID(f.pub)); ok {
+		return
+	}
+	k, err := r.Open(f.k.node)
+	if err != nil {
+		f.log.Error("this node cannot open a batch key the district rolled out: it will stop at the first batch sealed to it; the district office makes it a new credential (kitctl district node-cert)", "generation", r.Key.Gen, "err", err)
+		return
+	}
+	f.k.add(k)
+	f.log.Info("batch key rolled out to this node", "generation", k.Gen)
+}
+
+// applyBatchKey announces the next generation of the batch key, if the
+// district signed its rollout.
+func (f *fsm) applyBatchKey(index uint64, p []byte) error {
+	r, err := cert.ParseBatchKeyRollout(p)
+	if err == nil {
+		err = r.Verify(f.pub)
+	}
+	var gen uint32
+	if err == nil {
+		if gen, _, err = f.currentGen(); err == nil && r.Key.Gen != gen+1 {
+			err = fmt.Errorf("batch key %d does not follow batch key %d, the newest the cluster holds", r.Key.Gen, gen)
+		}
+	}
+	if err != nil {
+		return f.commitMeta(index, nil, err)
+	}
+	kid := r.Key.KeyID(f.pub)
+	err = f.commitMeta(index, map[string][]byte{
+		fmt.Sprintf("%s%010d", metaBatchKey, r.Key.Gen): p,
+		metaBatchKeyID + kid:                            binary.BigEndian.AppendUint32(nil, r.Key.Gen),
+	}, nil)
+	f.openRollout(r)
+	return err
 }
 
 // applyBatches checks and applies the batches of one entry (proposed at
@@ -276,6 +394,9 @@ func (f *fsm) applyBatches(index uint64, at storage.HLC, sealed [][]byte, err er
 	op := f.opener()
 	for i, sb := range sealed {
 		b, err := op.Open(sb)
+		if errors.Is(err, errMissingBatchKey) {
+			f.fatal(index, err)
+		}
 		if err != nil {
 			results[i].Err = refusal(err)
 			continue
@@ -480,6 +601,8 @@ func signedRefusal(k *keys, code, dev string, seq uint64, h [32]byte, refused []
 func refusal(err error) *protocol.Error {
 	code := protocol.CodeTampered
 	switch {
+	case errors.Is(err, errMissingBatchKey):
+		code = protocol.CodeUnavailable // this node cannot open it; another can
 	case errors.Is(err, batch.ErrTooLarge), errors.Is(err, batch.ErrDecompressedTooLarge), errors.Is(err, batch.ErrTooManyOps):
 		code = protocol.CodeTooLarge
 	case errors.Is(err, batch.ErrTruncated), errors.Is(err, batch.ErrBadMagic), errors.Is(err, batch.ErrUnsupportedVersion), errors.Is(err, batch.ErrMalformedHeader):
@@ -591,6 +714,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err := f.s.Restore(r); err != nil {
 		return err
 	}
+	if err := f.openRollouts(); err != nil {
+		return err
+	}
 	b, err := f.s.GetMeta(metaApplied)
 	var idx uint64
 	if err == nil && len(b) == 8 {
@@ -605,7 +731,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 type fsmSnapshot struct{ f *fsm }
 
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
-	rcpt, err := age.ParseX25519Recipient(s.f.k.current().Recipient())
+	rcpt, err := age.ParseX25519Recipient(s.f.sealKey().Recipient())
 	if err == nil {
 		var w io.WriteCloser
 		if w, err = age.Encrypt(sink, rcpt); err == nil {

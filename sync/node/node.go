@@ -182,6 +182,9 @@ func Start(cfg Config) (n *Node, err error) {
 	if n.fsm, err = newFSM(n.store, n.keys, log, n.m); err != nil {
 		return nil, err
 	}
+	if err := n.fsm.openRollouts(); err != nil {
+		return nil, err
+	}
 	hl := hclogBridge(log)
 	walDir := filepath.Join(cfg.Dir, "raft-wal")
 	if err := os.MkdirAll(walDir, 0o700); err != nil { // raft-wal does not create it

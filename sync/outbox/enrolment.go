@@ -15,6 +15,7 @@ import (
 const (
 	metaCertificate = "enrolment/certificate"
 	metaDistrict    = "enrolment/district"
+	metaBatchKey    = "enrolment/batchkey" // the announcement of the district's newest batch key (binary), when not its own
 )
 
 // CertificateFile is what a district hands back to an enrolled device: the
@@ -119,5 +120,9 @@ func SealerFor(s *storage.Store, maxOps int) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{Device: s.DeviceKeys(), District: d, MaxOps: maxOps, Officer: c.Officer}, nil
+	k, err := BatchKey(s)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{Device: s.DeviceKeys(), District: d, BatchKey: k, MaxOps: maxOps, Officer: c.Officer}, nil
 }

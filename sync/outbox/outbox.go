@@ -18,6 +18,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
@@ -41,6 +42,9 @@ var ErrNotEnrolled = errors.New("this device is not enrolled with a district yet
 type Sealer struct {
 	Device   *identity.Device
 	District identity.DistrictPublic
+	// BatchKey is the district's batch key to seal to, when it rolled
+	// out a new one (nil: its own key, from enrolment).
+	BatchKey *cert.BatchKeyAnnouncement
 	MaxOps   int // DefaultMaxOps when 0
 	// Officer is the officer of the device's certificate: operations that
 	// name another are held back, as the district would refuse them.
@@ -57,7 +61,11 @@ func (z *Sealer) Seal(s *storage.Store) ([]*storage.OutBatch, error) {
 	if z.Device == nil || z.District.AgeRecipient == "" {
 		return nil, ErrNotEnrolled
 	}
-	rcpt, err := age.ParseX25519Recipient(z.District.AgeRecipient)
+	to, keyID := z.District.AgeRecipient, z.District.KeyID
+	if z.BatchKey != nil {
+		to, keyID = z.BatchKey.Recipient, z.BatchKey.KeyID(z.District)
+	}
+	rcpt, err := age.ParseX25519Recipient(to)
 	if err != nil {
 		return nil, fmt.Errorf("district key: %v", err)
 	}
@@ -87,7 +95,7 @@ func (z *Sealer) Seal(s *storage.Store) ([]*storage.OutBatch, error) {
 			Sender:         z.Device.ID,
 			Seq:            st.Batches + 1,
 			PrevHash:       st.LastHash,
-			RecipientKeyID: z.District.KeyID,
+			RecipientKeyID: keyID,
 		}
 		sealed, err := batch.Seal(ops, batch.SealOptions{Header: h, Recipient: rcpt, SignKey: z.Device.Sign})
 		if err != nil {

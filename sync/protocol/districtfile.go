@@ -126,13 +126,17 @@ type DistrictFileHeader struct {
 	// the answers: the device checks each against the district and the
 	// revocation lists before it opens any answer.
 	Signers []string `json:"signers,omitempty"`
-	Sig     string   `json:"sig"` // hex Ed25519 by the district over SignedBytes
+	// BatchKey is the announcement (text form) of the district's newest
+	// batch key, when it is not the district's own: the device seals to
+	// it from then on, as after an online pull.
+	BatchKey string `json:"batch_key,omitempty"`
+	Sig      string `json:"sig"` // hex Ed25519 by the district over SignedBytes
 }
 
 // SignedBytes is what the district signs in a district file's header.
 func (h *DistrictFileHeader) SignedBytes() []byte {
 	var b bytes.Buffer
-	if len(h.Signers) == 0 {
+	if len(h.Signers) == 0 && h.BatchKey == "" {
 		b.WriteString("CKDISTH1\x00")
 	} else {
 		b.WriteString("CKDISTH2\x00")
@@ -140,6 +144,7 @@ func (h *DistrictFileHeader) SignedBytes() []byte {
 		for _, s := range h.Signers {
 			writeStr(&b, s)
 		}
+		writeStr(&b, h.BatchKey)
 	}
 	writeStr(&b, h.District)
 	writeStr(&b, h.KeyID)

@@ -30,6 +30,7 @@ const (
 	PathNodeReceipt = "/v1/node/receipt/"  // GET …/<device>/<seq>: this node's receipt for a batch, or 404
 	PathBackup      = "/v1/node/backup"    // POST a BackupRequest → a backup of this node's state (backup.go)
 	PathExport      = "/v1/export"         // POST an ExportRequest (the district's) → a device's pull answer (districtfile.go)
+	PathBatchKey    = "/v1/batchkey"       // POST a batch key rollout the district signed (cert.BatchKeyRollout binary)
 	PathHealth      = "/healthz"
 	PathReady       = "/readyz"
 	PathMetrics     = "/metrics"
@@ -42,6 +43,11 @@ const (
 	// HeaderSigner is, on a pull or export answer, the certificate (text
 	// form) of the node that signed the sealed answer.
 	HeaderSigner = "X-Communekit-Signer"
+	// HeaderBatchKey is, on a pull or export answer, the announcement
+	// (text form) of the newest generation of the district's batch key,
+	// when it is not the district's own key: devices seal to it from then
+	// on.
+	HeaderBatchKey = "X-Communekit-Batch-Key"
 	// HeaderOps is the number of operations in a pull answer: the
 	// district counts what it exports without opening it.
 	HeaderOps = "X-Communekit-Ops"
@@ -361,7 +367,13 @@ type NodeStatus struct {
 	Leader       string `json:"leader,omitempty"` // ID of the leader this node knows
 	Term         uint64 `json:"term,omitempty"`
 	Feed         uint64 `json:"feed"` // operations in the district feed
-	Error        string `json:"error,omitempty"`
+	// BatchKey is the newest generation of the batch key the node's
+	// state announces (0: the district's own key).
+	BatchKey uint32 `json:"batch_key"`
+	// Cert is the node's certificate (text form), as the cluster's
+	// member record holds it: batch keys are rolled out to it.
+	Cert  string `json:"cert,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // ClusterStatus is `kitctl cluster status --json`.

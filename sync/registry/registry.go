@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
@@ -284,8 +286,16 @@ func (r *Registry) Open(sealed []byte) (*batch.Batch, error) {
 // Opener returns an opener for batches sealed to this district by its
 // enrolled devices.
 func (r *Registry) Opener() *batch.Opener {
-	pub := r.d.Public()
-	return &batch.Opener{Identity: r.d.Age, KeyID: pub.KeyID, SignerKey: r.SignerKey}
+	d := r.s.DistrictKeys() // the profile's keys as held now: every batch key generation
+	pub := d.Public()
+	return &batch.Opener{SignerKey: r.SignerKey, Keys: func(keyID string) (age.Identity, error) {
+		for _, k := range d.BatchKeys() {
+			if identity.BatchKeyID(k.Recipient(), pub.SignKey) == keyID {
+				return k.Age, nil
+			}
+		}
+		return nil, fmt.Errorf("%w: sealed to key %s, not to a batch key of district %s", batch.ErrWrongRecipient, keyID, pub.Name)
+	}}
 }
 
 // Sequence errors of Accept.
