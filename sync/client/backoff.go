@@ -23,6 +23,8 @@ const (
 	DefaultBase     = 200 * time.Millisecond
 	DefaultMax      = 30 * time.Second
 	DefaultAttempts = 8
+	// MaxRetryAfter bounds the wait a node's Retry-After may ask for.
+	MaxRetryAfter = time.Minute
 )
 
 func (b Backoff) orDefault() Backoff {
@@ -80,6 +82,14 @@ func (b Backoff) retry(ctx context.Context, node string, try func(attempt int) e
 			return giveUp("")
 		}
 		d := b.Wait(attempt)
+		if hint := retryAfter(err); hint > 0 {
+			// The node said when to come back (429 busy, 503 with
+			// Retry-After): not sooner, with a little jitter so that the
+			// devices it turned away do not come back together, and
+			// never later than MaxRetryAfter.
+			hint = min(hint, MaxRetryAfter)
+			d = max(d, hint+rand.N(hint/4+1))
+		}
 		if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
 			return giveUp(", out of time")
 		}

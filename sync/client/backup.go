@@ -97,12 +97,5 @@ func stream(ctx context.Context, hc *http.Client, base string, r request) (*http
 	if err != nil {
 		return nil, &transportError{err: fmt.Errorf("reading the answer: %w", err), retry: ctx.Err() == nil}
 	}
-	var pe protocol.Error
-	if json.Unmarshal(b, &pe) == nil && pe.Code != "" {
-		if pe.Message == "" {
-			pe.Message = pe.Code
-		}
-		return nil, &pe
-	}
-	return nil, &statusError{status: resp.StatusCode, body: snippet(b)}
+	return nil, answerError(resp, b)
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -75,8 +76,9 @@ func (e *transportError) Unwrap() error { return e.err }
 
 // statusError is a non-2xx answer that is not a protocol.Error.
 type statusError struct {
-	status int
-	body   string
+	status     int
+	body       string
+	retryAfter time.Duration // the answer's Retry-After
 }
 
 func (e *statusError) Error() string {
@@ -133,14 +135,56 @@ func do(ctx context.Context, hc *http.Client, base string, r request) (*answer, 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return &answer{status: resp.StatusCode, header: resp.Header, body: b, readFor: time.Since(headerAt)}, nil
 	}
+	return nil, answerError(resp, b)
+}
+
+// answerError is the error of a non-2xx answer with body b: the node's
+// *protocol.Error when it sent one, else a *statusError; either carries
+// the answer's Retry-After.
+func answerError(resp *http.Response, b []byte) error {
+	after := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	var pe protocol.Error
 	if json.Unmarshal(b, &pe) == nil && pe.Code != "" {
 		if pe.Message == "" {
 			pe.Message = pe.Code
 		}
-		return nil, &pe
+		pe.RetryAfter = after
+		return &pe
 	}
-	return nil, &statusError{status: resp.StatusCode, body: snippet(b)}
+	return &statusError{status: resp.StatusCode, body: snippet(b), retryAfter: after}
+}
+
+// parseRetryAfter reads a Retry-After header: seconds, or an HTTP date.
+// Anything else, or nothing, is 0.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		return time.Duration(min(s, 24*3600)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// retryAfter is the wait a node asked for with a retryable answer, 0
+// when it named none.
+func retryAfter(err error) time.Duration {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return pe.RetryAfter
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.retryAfter
+	}
+	return 0
 }
 
 // errNoHTTP is a call without the HTTP client that trusts the district:

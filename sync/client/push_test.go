@@ -582,3 +582,40 @@ func TestSync_ReportsHowFarTheLaptopClockIs(t *testing.T) {
 		t.Errorf("laptop three days ahead: offset %d s, want about %d", res.ClockOffset, want)
 	}
 }
+
+// A node that turns a request away with Retry-After (429 busy for one
+// device, 503 when the node is full) is asked again no sooner than it
+// said, and the sync goes on.
+func TestPush_BusyAndOverloaded_RetriedAfterRetryAfter(t *testing.T) {
+	d := newDistrict(t)
+	srv := d.serve(t)
+	dev := d.enrol(t, "Nguyễn Thị Lan", "00769", false)
+	mustImport(t, dev, "Giàng Thị Mỷ", 5)
+	n := 0
+	d.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != protocol.PathPush {
+			return false
+		}
+		n++
+		switch n {
+		case 1:
+			w.Header().Set("Retry-After", "1")
+			d.fail(w, &protocol.Error{Code: protocol.CodeBusy, Message: "device already has 2 requests under way"})
+		case 2:
+			w.Header().Set("Retry-After", "2")
+			d.fail(w, &protocol.Error{Code: protocol.CodeUnavailable, Message: "node is working on 32 requests already"})
+		default:
+			return false
+		}
+		return true
+	}
+	c, log := newClient(srv.URL, dev)
+	res, err := c.Sync(context.Background())
+	if err != nil || res.Pushed != 1 || res.Pending != 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	retry := log.retries(client.PhasePush)
+	if len(retry) != 2 || retry[0].Wait < time.Second || retry[1].Wait < 2*time.Second || retry[1].Wait > 3*time.Second {
+		t.Fatalf("retries reported: %+v", retry)
+	}
+}

@@ -32,24 +32,30 @@ import (
 // maxPullOps caps the operations of one pull answer.
 const maxPullOps = 2000
 
-// Handler returns the node's HTTP API (sync/protocol/PROTOCOL.md).
+// Handler returns the node's HTTP API (sync/protocol/PROTOCOL.md). Every
+// endpoint has its body limit (checked against Content-Length before a
+// byte is read, and as the body arrives) and its write deadline
+// (limits.go).
 func (n *Node) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+protocol.PathPush, n.handlePush)
-	mux.HandleFunc("POST "+protocol.PathCertificate, n.handleCertificate)
-	mux.HandleFunc("POST "+protocol.PathPull, n.handlePull)
-	mux.HandleFunc("GET "+protocol.PathRevocations, n.handleRevocations)
-	mux.HandleFunc("POST "+protocol.PathRevocations, n.handlePostRevocations)
-	mux.HandleFunc("POST "+protocol.PathJoin, n.handleMember)
-	mux.HandleFunc("POST "+protocol.PathRemove, n.handleMember)
-	mux.HandleFunc("GET "+protocol.PathStatus, n.handleClusterStatus)
-	mux.HandleFunc("GET "+protocol.PathNodeStatus, n.handleNodeStatus)
-	mux.HandleFunc("GET "+protocol.PathNodeReceipt+"{device}/{seq}", n.handleNodeReceipt)
-	mux.HandleFunc("POST "+protocol.PathBackup, n.handleBackup)
-	mux.HandleFunc("POST "+protocol.PathExport, n.handleExport)
-	mux.HandleFunc("POST "+protocol.PathBatchKey, n.handleBatchKey)
-	mux.HandleFunc("GET "+protocol.PathHealth, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET "+protocol.PathReady, n.handleReady)
+	ep := func(pattern string, max int64, write time.Duration, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, n.endpoint(max, write, h))
+	}
+	ep("POST "+protocol.PathPush, int64(batch.DefaultLimits.MaxSealed), writeShort, n.handlePush)
+	ep("POST "+protocol.PathCertificate, maxCertificate, writeShort, n.handleCertificate)
+	ep("POST "+protocol.PathPull, protocol.MaxControlBody, writePull, n.handlePull)
+	ep("GET "+protocol.PathRevocations, 0, writePull, n.handleRevocations)
+	ep("POST "+protocol.PathRevocations, maxRevocations, writeShort, n.handlePostRevocations)
+	ep("POST "+protocol.PathJoin, protocol.MaxControlBody, writeShort, n.handleMember)
+	ep("POST "+protocol.PathRemove, protocol.MaxControlBody, writeShort, n.handleMember)
+	ep("GET "+protocol.PathStatus, 0, writeShort, n.handleClusterStatus)
+	ep("GET "+protocol.PathNodeStatus, 0, writeShort, n.handleNodeStatus)
+	ep("GET "+protocol.PathNodeReceipt+"{device}/{seq}", 0, writeShort, n.handleNodeReceipt)
+	ep("POST "+protocol.PathBackup, protocol.MaxControlBody, writeBackup, n.handleBackup)
+	ep("POST "+protocol.PathExport, protocol.MaxControlBody, writePull, n.handleExport)
+	ep("POST "+protocol.PathBatchKey, maxBatchKey, writeShort, n.handleBatchKey)
+	ep("GET "+protocol.PathHealth, 0, writeShort, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	ep("GET "+protocol.PathReady, 0, writeShort, n.handleReady)
 	return mux
 }
 
@@ -65,6 +71,13 @@ func (n *Node) metricsHandler() http.Handler {
 	return mux
 }
 
+// Body limits of the endpoints that are not batches or control requests.
+const (
+	maxCertificate = 64 << 10
+	maxRevocations = 1 << 20
+	maxBatchKey    = 1 << 20
+)
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -73,26 +86,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (n *Node) fail(w http.ResponseWriter, e *protocol.Error) {
 	n.m.refused.WithLabelValues(e.Code).Inc()
-	if e.Code == protocol.CodeUnavailable {
-		w.Header().Set("Retry-After", "1")
+	if e.Code == protocol.CodeUnavailable || e.Code == protocol.CodeBusy {
+		w.Header().Set("Retry-After", retryAfter(e))
 	}
 	writeJSON(w, protocol.Status(e.Code), e)
 }
 
 func errf(code, format string, a ...any) *protocol.Error {
 	return &protocol.Error{Code: code, Message: fmt.Sprintf(format, a...)}
-}
-
-// readBody reads at most max bytes of the request body.
-func readBody(r *http.Request, max int) ([]byte, *protocol.Error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
-	if err != nil {
-		return nil, errf(protocol.CodeMalformed, "reading the request: %v (send it again)", err)
-	}
-	if len(b) > max {
-		return nil, errf(protocol.CodeTooLarge, "request of more than %d bytes", max)
-	}
-	return b, nil
 }
 
 // leaderURL returns the leader's API URL, or "" when there is no leader
@@ -164,11 +165,25 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 	if !n.serving(w) {
 		return
 	}
-	body, e := readBody(r, batch.DefaultLimits.MaxSealed)
+	body, e := n.readBody(w, r, batch.DefaultLimits.MaxSealed)
 	if e != nil {
 		n.fail(w, e)
 		return
 	}
+	// One device's pushes count against its own limit only once its
+	// signature is known to be its own: a stranger naming the device
+	// must not use up its places.
+	dev := ""
+	if h, err := batch.ParseHeader(body); err == nil {
+		if _, err := n.fsm.opener().Verify(body); err == nil {
+			dev = h.Sender
+		}
+	}
+	release, ok := n.admit(w, dev)
+	if !ok {
+		return
+	}
+	defer release()
 	if n.forward(w, r, body) {
 		return
 	}
@@ -340,7 +355,7 @@ func (n *Node) checkValid(c *cert.Certificate) *protocol.Error {
 }
 
 func (n *Node) handleCertificate(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r, 64<<10)
+	body, e := n.readBody(w, r, maxCertificate)
 	if e != nil {
 		n.fail(w, e)
 		return
@@ -354,6 +369,11 @@ func (n *Node) handleCertificate(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, e)
 		return
 	}
+	release, ok := n.admit(w, "")
+	if !ok {
+		return
+	}
+	defer release()
 	if n.forward(w, r, body) {
 		return
 	}
@@ -414,7 +434,7 @@ func (n *Node) serving(w http.ResponseWriter) bool {
 // the JSON of into, which is what: on a failure it answers the refusal
 // and returns false.
 func (n *Node) readRequest(w http.ResponseWriter, r *http.Request, into any, what string) ([]byte, bool) {
-	body, e := readBody(r, protocol.MaxControlBody)
+	body, e := n.readBody(w, r, protocol.MaxControlBody)
 	if e != nil {
 		n.fail(w, e)
 		return nil, false
@@ -444,6 +464,11 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, err.(*protocol.Error))
 		return
 	}
+	release, ok := n.admit(w, req.Device)
+	if !ok {
+		return
+	}
+	defer release()
 	n.answerPull(w, c, req.Cursor, req.Max)
 }
 
@@ -528,7 +553,7 @@ func (n *Node) handleRevocations(w http.ResponseWriter, r *http.Request) {
 // handlePostRevocations replicates a revocation list the district signed
 // (kitctl enrol revoke --node).
 func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r, 1<<20)
+	body, e := n.readBody(w, r, maxRevocations)
 	if e != nil {
 		n.fail(w, e)
 		return
@@ -541,6 +566,11 @@ func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, errf(protocol.CodeBadSignature, "not a revocation list of this district: %v", err))
 		return
 	}
+	release, ok := n.admit(w, "")
+	if !ok {
+		return
+	}
+	defer release()
 	if n.forward(w, r, body) {
 		return
 	}
@@ -554,7 +584,7 @@ func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
 // handleBatchKey replicates a new generation of the batch key the district
 // rolled out (kitctl district rotate-batch-key).
 func (n *Node) handleBatchKey(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r, 1<<20)
+	body, e := n.readBody(w, r, maxBatchKey)
 	if e != nil {
 		n.fail(w, e)
 		return
@@ -622,6 +652,11 @@ func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, errf(protocol.CodeMalformed, "a %s request needs op %q, the node's id%s", want, want, map[bool]string{true: ", raft and http addresses", false: ""}[want == "join"]))
 		return
 	}
+	release, ok := n.admit(w, "")
+	if !ok {
+		return
+	}
+	defer release()
 	if n.forward(w, r, body) {
 		return
 	}
@@ -688,6 +723,11 @@ func (n *Node) roleStatus() protocol.NodeStatus {
 // handleNodeReceipt answers whether this node itself (not the leader)
 // holds batch seq of device: its receipt, or 404.
 func (n *Node) handleNodeReceipt(w http.ResponseWriter, r *http.Request) {
+	release, ok := n.admit(w, "")
+	if !ok {
+		return
+	}
+	defer release()
 	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 	if err != nil {
 		n.fail(w, errf(protocol.CodeMalformed, "batch number %q", r.PathValue("seq")))
@@ -702,6 +742,11 @@ func (n *Node) handleNodeReceipt(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) handleNodeStatus(w http.ResponseWriter, r *http.Request) {
+	release, ok := n.admit(w, "")
+	if !ok {
+		return
+	}
+	defer release()
 	if r.URL.Query().Get("digest") == "0" {
 		writeJSON(w, http.StatusOK, n.roleStatus())
 		return
@@ -712,6 +757,11 @@ func (n *Node) handleNodeStatus(w http.ResponseWriter, r *http.Request) {
 // handleClusterStatus asks every server of the Raft configuration for its
 // status.
 func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
+	release, ok := n.admit(w, "")
+	if !ok {
+		return
+	}
+	defer release()
 	f := n.raft.GetConfiguration()
 	if err := f.Error(); err != nil {
 		n.fail(w, errf(protocol.CodeUnavailable, "reading the cluster configuration: %v", err))

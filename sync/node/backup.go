@@ -64,6 +64,11 @@ func (n *Node) handleBackup(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, err.(*protocol.Error))
 		return
 	}
+	release, ok := n.admit(w, "")
+	if !ok {
+		return
+	}
+	defer release()
 	// A node that is not caught up would save less than the cluster
 	// acknowledged: another node is the one to ask.
 	if err := n.Ready(); err != nil {

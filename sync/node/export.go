@@ -29,6 +29,11 @@ func (n *Node) handleExport(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, err.(*protocol.Error))
 		return
 	}
+	release, ok := n.admit(w, "")
+	if !ok {
+		return
+	}
+	defer release()
 	c, e := n.checkDevice(req.Device)
 	if e != nil {
 		n.fail(w, e)

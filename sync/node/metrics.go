@@ -25,6 +25,7 @@ type metrics struct {
 	refused           *prometheus.CounterVec
 	clockAhead        prometheus.Counter
 	precheckSeconds   prometheus.Histogram
+	connsRefused      prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -46,10 +47,23 @@ func newMetrics() *metrics {
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "communekit_requests_refused_total", Help: "Requests refused before Raft, by error code."}, []string{"code"})
 	m.clockAhead = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_batches_clock_ahead_total", Help: "Batches refused because they are stamped more than a day ahead of this node's clock: a laptop whose clock is wrong (the log names the device)."})
 	m.precheckSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "communekit_push_check_seconds", Help: "Time the leader takes to open a pushed batch and check its operations before proposing it.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
-	for _, c := range []prometheus.Collector{m.batches, m.opsApplied, m.applySeconds, m.pushSeconds, m.pullOps, m.entryBatches, m.appliedIndex,
+	m.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_http_connections_refused_total", Help: "Connections closed as they came because the node had its limit of open connections."})
+	for _, c := range []prometheus.Collector{m.connsRefused, m.batches, m.opsApplied, m.applySeconds, m.pushSeconds, m.pullOps, m.entryBatches, m.appliedIndex,
 		m.raftState, m.raftTerm, m.raftLastIndex, m.raftCommitIndex, m.snapshotsTaken, m.snapshotsRestored, m.refused, m.clockAhead, m.precheckSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
 	return m
+}
+
+// watchLimits exports what the API's limiter counts.
+func (m *metrics) watchLimits(l *limiter) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "communekit_http_connections", Help: "Open connections to the API."},
+			func() float64 { return float64(l.conns.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "communekit_http_body_bytes", Help: "Bytes of request bodies held now (limited node-wide)."},
+			func() float64 { return float64(l.buffered.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "communekit_http_requests_in_flight", Help: "Requests being worked on now (limited node-wide)."},
+			func() float64 { return float64(len(l.inflight)) }),
+	)
 }

@@ -74,6 +74,10 @@ type Config struct {
 	// start with less, and stops (Failed) when it falls below.
 	MinFree int64
 
+	// Limits bound what the HTTP API takes from clients (limits.go);
+	// zero fields take the defaults.
+	Limits Limits
+
 	Logger *slog.Logger
 	Now    func() time.Time
 
@@ -106,6 +110,7 @@ type Node struct {
 	cred    *cert.NodeCredential
 	keys    *keys
 	peers   *http.Client // to other nodes' APIs: trusts the district's CA only
+	lim     *limiter
 
 	stop     chan struct{}
 	removed  chan struct{} // closed when Raft stopped because the cluster removed this node
@@ -137,7 +142,8 @@ func Start(cfg Config) (n *Node, err error) {
 		cfg.Now = time.Now
 	}
 	log := cfg.Logger.With("node", cfg.ID)
-	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{}), failed: make(chan struct{})}
+	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{}), failed: make(chan struct{}), lim: newLimiter(cfg.Limits)}
+	n.m.watchLimits(n.lim)
 	// The node as made here: every failure below returns a nil *Node,
 	// which would leave the deferred clean-up nothing to close.
 	started := n
@@ -261,15 +267,15 @@ func Start(cfg Config) (n *Node, err error) {
 		}
 	}
 	n.prop = newProposer(n)
-	n.http = &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		TLSConfig: apiTLS,
-		// HTTP/1.1 only: devices send one request at a time, and the
-		// limits on connections and requests count what they are.
-		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}}
+	n.http = n.newServer()
+	n.http.TLSConfig = apiTLS
+	// HTTP/1.1 only: devices send one request at a time, and the
+	// limits on connections and requests count what they are.
+	n.http.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
 	n.wg.Add(3)
 	go func() {
 		defer n.wg.Done()
-		if err := n.http.ServeTLS(n.ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := n.http.ServeTLS(&capListener{Listener: n.ln, lim: n.lim, refused: n.m.connsRefused.Inc}, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)
 		}
 	}()

@@ -74,7 +74,8 @@ const (
 	CodeTooLarge       = "too_large"       // 413
 	CodeBadSignature   = "bad_signature"   // 401: a signed request whose signature fails
 	CodeStale          = "stale"           // 401: a signed request too old or from the future
-	CodeUnavailable    = "unavailable"     // 503: no leader, or shutting down; retry
+	CodeUnavailable    = "unavailable"     // 503: no leader, shutting down or overloaded; retry after Retry-After
+	CodeBusy           = "busy"            // 429: this device has too many requests under way at once; retry after Retry-After
 	CodeNotFound       = "not_found"       // 404
 	CodeNotMember      = "not_member"      // 404: a node to remove is not in the cluster
 	CodeLastNode       = "last_node"       // 409: the cluster's only node cannot be removed
@@ -108,6 +109,8 @@ func Status(code string) int {
 		return 413
 	case CodeUnavailable:
 		return 503
+	case CodeBusy:
+		return 429
 	case CodeNotFound, CodeNotMember:
 		return 404
 	}
@@ -132,6 +135,11 @@ type Error struct {
 	District string      `json:"district,omitempty"`
 	Signer   string      `json:"signer,omitempty"` // the signing node's certificate (text form); empty: the district's root key
 	Sig      string      `json:"sig,omitempty"`    // hex Ed25519 by Signer over SignedBytes
+
+	// RetryAfter is the node's Retry-After header with a retryable
+	// refusal (busy, unavailable): how long to wait before asking again.
+	// It is read from the header, never sent in the JSON.
+	RetryAfter time.Duration `json:"-"`
 }
 
 // OpRefusal is one refused operation of a batch.
@@ -197,7 +205,9 @@ func (e *Error) Error() string {
 }
 
 // Retryable reports whether the same request may succeed later unchanged.
-func (e *Error) Retryable() bool { return e.Code == CodeUnavailable || e.Code == CodeInternal }
+func (e *Error) Retryable() bool {
+	return e.Code == CodeUnavailable || e.Code == CodeInternal || e.Code == CodeBusy
+}
 
 // Receipt is the district's signed word that a batch is committed by Raft
 // and applied: the device may forget it.
