@@ -399,11 +399,10 @@ func (x *Import) forward(found []*stickFile, certs map[string]*cert.Certificate,
 		var pe *protocol.Error
 		if errors.As(err, &pe) && pe.Code == protocol.CodeUnknownDevice && certs[f.Device] != nil && !introduced[f.Device] {
 			// A device that never synced: its certificate came on the
-			// stick; the node checks the district's signature on it.
+			// stick and goes with the batch; the node checks the
+			// district's signature on it and the batch's with its key.
 			introduced[f.Device] = true
-			if err = client.PostCertificate(ctx, hc, node, certs[f.Device]); err == nil {
-				rec, err = client.PushSealed(ctx, hc, node, f.sealed)
-			}
+			rec, err = client.PushSealedIntroducing(ctx, hc, node, f.sealed, certs[f.Device])
 		}
 		if err == nil {
 			err = client.VerifyReceipt(rec, dist, f.sealed, client.RevokedNodes(x.store, dist))

@@ -66,7 +66,7 @@ func TestBackupRestore_NewClusterServesTheSameState(t *testing.T) {
 		}
 		return n
 	}
-	mustPost(t, c.nodes[2].url+protocol.PathCertificate, mai.cert, http.StatusNoContent)
+	mai.register(t, c.nodes[2].url)
 	before := c.converge()
 	wantOps, wantSeq := mustPull(t, mai, c.nodes[2].url, 0)
 	if len(wantOps) != opsOf(lan.id)+opsOf(minh.id) || wantSeq != before.Feed {
@@ -133,7 +133,7 @@ func TestBackupRestore_NewClusterServesTheSameState(t *testing.T) {
 		return err == nil && st.Role == "leader"
 	})
 	var cs protocol.ClusterStatus
-	if code, b, err := get(n1.url + protocol.PathStatus); err != nil || code != http.StatusOK || json.Unmarshal(b, &cs) != nil {
+	if code, b, err := c.d.get(n1.url + protocol.PathStatus); err != nil || code != http.StatusOK || json.Unmarshal(b, &cs) != nil {
 		t.Fatalf("cluster status: %d %s %v", code, b, err)
 	}
 	if len(cs.Nodes) != 1 || cs.Nodes[0].ID != "n1" || cs.Nodes[0].Digest != h.Digest || cs.Nodes[0].AppliedIndex < h.Index {

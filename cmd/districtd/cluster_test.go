@@ -280,7 +280,7 @@ func TestPartitionedNode(t *testing.T) {
 		}
 	}
 	pushSome(3)
-	mustPost(t, c.nodes[0].url+protocol.PathCertificate, b.cert, http.StatusNoContent)
+	b.register(t, c.nodes[0].url)
 	before := c.converge()
 
 	// Only connections made to a node pass its proxy, and a leader makes
@@ -502,7 +502,7 @@ func TestDroppedUpload(t *testing.T) {
 	px := newProxy(t, front.http, fault)
 
 	dv := newDevice(t, d, "Tẩn Láo Lở")
-	mustPost(t, front.url+protocol.PathCertificate, dv.cert, http.StatusNoContent)
+	dv.register(t, front.url)
 	mustAdd(t, dv, 40)
 	bs := mustSeal(t, dv)
 	if len(bs) != 1 {
@@ -593,7 +593,7 @@ func TestRefusals(t *testing.T) {
 	}
 	mustAdd(t, minh, 5)
 	minh2 := mustSeal(t, minh)[0]
-	mustPost(t, n3.url+protocol.PathCertificate, tu.cert, http.StatusNoContent)
+	tu.register(t, n3.url)
 	mustAdd(t, tu, 5)
 	toOther, err := (&outbox.Sealer{Device: tu.s.DeviceKeys(), District: other.keys.Public()}).Seal(tu.s)
 	if err != nil {
@@ -709,7 +709,7 @@ func TestRefusals(t *testing.T) {
 	}
 	t.Logf("the foreign node's log: %s", refusal)
 	var cs protocol.ClusterStatus
-	if code, body, err := get(n2.url + protocol.PathStatus); err != nil || code != http.StatusOK || json.Unmarshal(body, &cs) != nil {
+	if code, body, err := c.d.get(n2.url + protocol.PathStatus); err != nil || code != http.StatusOK || json.Unmarshal(body, &cs) != nil {
 		t.Fatalf("cluster status: %d %s %v", code, body, err)
 	}
 	if len(cs.Nodes) != 3 {

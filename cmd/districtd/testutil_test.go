@@ -335,7 +335,7 @@ func tail(s string, lines int) string {
 
 func (n *daemon) status() (protocol.NodeStatus, error) {
 	var st protocol.NodeStatus
-	code, b, err := get(n.url + protocol.PathNodeStatus)
+	code, b, err := n.d.get(n.url + protocol.PathNodeStatus)
 	if err != nil {
 		return st, err
 	}
@@ -365,7 +365,7 @@ func (n *daemon) metric(name string) (float64, error) {
 // receipt asks the node whether it holds batch seq of dev: its own
 // receipt, or nil and the HTTP status.
 func (n *daemon) receipt(dev string, seq uint64) (*protocol.Receipt, int, error) {
-	code, b, err := get(fmt.Sprintf("%s%s%s/%d", n.url, protocol.PathNodeReceipt, dev, seq))
+	code, b, err := n.d.get(fmt.Sprintf("%s%s%s/%d", n.url, protocol.PathNodeReceipt, dev, seq))
 	if err != nil || code != http.StatusOK {
 		return nil, code, err
 	}
@@ -498,7 +498,7 @@ func (c *cluster) waitReady() {
 			}
 		}
 		var cs protocol.ClusterStatus
-		code, b, err := get(nodes[0].url + protocol.PathStatus)
+		code, b, err := c.d.get(nodes[0].url + protocol.PathStatus)
 		if err != nil || code != http.StatusOK || json.Unmarshal(b, &cs) != nil {
 			why = fmt.Sprintf("cluster status: %d %s %v", code, b, err)
 			return false
@@ -654,6 +654,57 @@ func get(url string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
+// get is a GET signed by the district, as status and receipt requests
+// must be.
+func (d *district) get(url string) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	protocol.SignRequest(req, nil, protocol.SignerDistrict, d.keys.Sign, time.Now())
+	resp, err := statusClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// postCert sends dv's certificate to the node at url, signed by dv as its
+// client does.
+func (dv *device) postCert(ctx context.Context, c *http.Client, url string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+protocol.PathCertificate, bytes.NewReader(dv.cert))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	protocol.SignRequest(req, dv.cert, protocol.SignerDevice(dv.id), dv.s.DeviceKeys().Sign, time.Now())
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// register sends dv's certificate to the node at url until it is taken.
+func (dv *device) register(t *testing.T, url string) {
+	t.Helper()
+	end := time.Now().Add(time.Minute)
+	for {
+		code, b, err := dv.postCert(context.Background(), pushClient, url)
+		if err == nil && code == http.StatusNoContent {
+			return
+		}
+		if err == nil && code != http.StatusServiceUnavailable || time.Now().After(end) {
+			t.Fatalf("certificate of %s to %s: %d %s %v", dv.id, url, code, b, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func post(c *http.Client, url string, body []byte) (int, []byte, error) {
 	code, b, _, err := postH(c, url, body)
 	return code, b, err
@@ -798,7 +849,7 @@ func (dv *device) push(ctx context.Context, cfg pushConfig, ob *storage.OutBatch
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		case errors.As(err, &pe) && pe.Code == protocol.CodeUnknownDevice:
-			if code, b, err := postCtx(ctx, client, url+protocol.PathCertificate, dv.cert); err == nil && code != http.StatusNoContent && code != http.StatusServiceUnavailable {
+			if code, b, err := dv.postCert(ctx, client, url); err == nil && code != http.StatusNoContent && code != http.StatusServiceUnavailable {
 				return nil, fmt.Errorf("sending the certificate of %s to %s: %d %s", dv.id, url, code, b)
 			}
 		case errors.As(err, &pe) && !pe.Retryable():

@@ -145,6 +145,9 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	startc := make(chan started, 1)
 	go func() {
 		c, err := startBenchCluster(dir, 3)
+		if c != nil {
+			c.keys = d
+		}
 		startc <- started{c, err}
 	}()
 	var openDevs []*benchDevice
@@ -164,7 +167,7 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	}
 	progress("devices prepared and cluster started in %.1f s", time.Since(t0).Seconds())
 	for i, dv := range append(append([]*benchDevice{}, devs...), openDevs...) {
-		if err := dv.register(c.urls[i%len(c.urls)]); err != nil {
+		if err := dv.register(c.keys, c.urls[i%len(c.urls)]); err != nil {
 			return f, err
 		}
 	}
@@ -318,10 +321,10 @@ func benchDevice1(d *identity.District, rcpt age.Recipient, pub identity.Distric
 	return bd, nil
 }
 
-func (dv *benchDevice) register(url string) error {
+func (dv *benchDevice) register(keys *identity.District, url string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return client.PostCertificate(ctx, nodesHTTP, url, dv.cert)
+	return client.PostCertificate(ctx, nodesHTTP, url, dv.cert, client.DistrictSigner(keys))
 }
 
 // nodesHTTP talks to the nodes a benchmark or the demo started: TLS,
@@ -393,6 +396,7 @@ func pushAll(devs []*benchDevice, urls []string, from, to int) ([]time.Duration,
 
 // benchClusterProc is a cluster of kitctl child processes running nodes.
 type benchClusterProc struct {
+	keys    *identity.District // the district's: signs status and receipt requests
 	dir     string
 	procs   []*exec.Cmd
 	urls    []string
@@ -475,23 +479,28 @@ func waitReady(url string, d time.Duration) error {
 	return errors.New(last)
 }
 
-func nodeStatus(url string) (protocol.NodeStatus, error) {
-	return nodeStatusQ(url, "")
+// nodeStatus asks the node at url for its status, as the district
+// (keys): a node shows it to no one else.
+func nodeStatus(keys *identity.District, url string) (protocol.NodeStatus, error) {
+	return nodeStatusQ(keys, url, "")
 }
 
-func nodeRole(url string) (protocol.NodeStatus, error) { return nodeStatusQ(url, "?digest=0") }
+func nodeRole(keys *identity.District, url string) (protocol.NodeStatus, error) {
+	return nodeStatusQ(keys, url, "?digest=0")
+}
 
-func nodeStatusQ(url, q string) (protocol.NodeStatus, error) {
+func nodeStatusQ(keys *identity.District, url, q string) (protocol.NodeStatus, error) {
 	var st protocol.NodeStatus
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+protocol.PathNodeStatus+q, nil)
-	if err != nil {
-		return st, err
-	}
+	req := districtGet(keys, url+protocol.PathNodeStatus+q).WithContext(ctx)
 	resp, err := nodesHTTP.Do(req)
 	if err != nil {
 		return st, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return st, fmt.Errorf("%s: %s", url, resp.Status)
 	}
 	defer resp.Body.Close()
 	err = json.NewDecoder(resp.Body).Decode(&st)
@@ -523,7 +532,7 @@ func (c *benchClusterProc) stop() {
 func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) error {
 	leader := -1
 	for i, u := range c.urls {
-		if st, err := nodeStatus(u); err == nil && st.Role == "leader" {
+		if st, err := nodeStatus(c.keys, u); err == nil && st.Role == "leader" {
 			leader = i
 		}
 	}
@@ -554,7 +563,7 @@ func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) er
 	for {
 		found := false
 		for _, u := range survivors {
-			if st, err := nodeRole(u); err == nil && st.Role == "leader" {
+			if st, err := nodeRole(c.keys, u); err == nil && st.Role == "leader" {
 				found = true
 			}
 		}
@@ -576,7 +585,7 @@ func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) er
 	for _, dv := range devs {
 		for _, r := range dv.receipts {
 			for _, u := range survivors {
-				if !holdsReceipt(u, r.Device, r.Seq, 10*time.Second) {
+				if !holdsReceipt(c.keys, u, r.Device, r.Seq, 10*time.Second) {
 					f.LostAfterKill++
 				}
 			}
@@ -593,10 +602,10 @@ func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) er
 
 // holdsReceipt reports whether the node at u answers the receipt of a
 // device's batch within wait.
-func holdsReceipt(u, device string, seq uint64, wait time.Duration) bool {
+func holdsReceipt(keys *identity.District, u, device string, seq uint64, wait time.Duration) bool {
 	end := time.Now().Add(wait)
 	for {
-		resp, err := nodesHTTP.Get(fmt.Sprintf("%s%s%s/%d", u, protocol.PathNodeReceipt, device, seq))
+		resp, err := nodesHTTP.Do(districtGet(keys, fmt.Sprintf("%s%s%s/%d", u, protocol.PathNodeReceipt, device, seq)))
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -637,7 +646,7 @@ func (c *benchClusterProc) digestsEqual() bool {
 		var ds []string
 		var idx []uint64
 		for _, u := range c.urls {
-			st, err := nodeStatus(u)
+			st, err := nodeStatus(c.keys, u)
 			if err != nil {
 				return false
 			}
@@ -702,4 +711,15 @@ func benchClusterNode(e *env, args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return n.Shutdown(ctx)
+}
+
+// districtGet is a GET request to url signed by the district (keys), as
+// status and receipt requests must be.
+func districtGet(keys *identity.District, url string) *http.Request {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		panic(err) // the URLs are made by this program
+	}
+	protocol.SignRequest(req, nil, protocol.SignerDistrict, keys.Sign, time.Now())
+	return req
 }

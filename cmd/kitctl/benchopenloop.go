@@ -236,7 +236,7 @@ func (c *benchClusterProc) waitCaughtUp(d time.Duration) {
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		var idx []uint64
 		for _, u := range c.urls {
-			st, err := nodeRole(u)
+			st, err := nodeRole(c.keys, u)
 			if err != nil {
 				break
 			}

@@ -127,6 +127,7 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 	if err != nil {
 		return f, err
 	}
+	cl.keys = d
 	defer cl.stop()
 	px, err := linkproxy.Listen("127.0.0.1:0", cl.urls[1][len("https://"):], linkproxy.Shape{BytesPerSecond: o.Kbit * 1000 / 8, RTT: o.RTT})
 	if err != nil {

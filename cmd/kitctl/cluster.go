@@ -47,6 +47,7 @@ func clusterStatus(e *env, args []string) error {
 		return err
 	}
 	defer cancel()
+	// Nodes show their status to the district only.
 	if *district != "" {
 		e.profile = *district
 	}
@@ -55,7 +56,7 @@ func clusterStatus(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	st, err := client.ClusterStatus(ctx, nodeHTTP(reg.Public()), *node)
+	st, err := client.ClusterStatus(ctx, nodeHTTP(reg.Public()), *node, client.DistrictSigner(reg.Keys()))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/gen"
 	"github.com/communekit/communekit/sync/linkproxy"
@@ -395,6 +396,7 @@ func (d *demo) setup(exe string) error {
 		return err
 	}
 	trustDistrict(reg.Public())
+	keys := reg.Keys()
 	a, b := demoCommunes[0], demoCommunes[1]
 	d.devs = []*demoDevice{
 		{name: "A1", officer: "Nguyễn Thị Lan", commune: a, communes: []string{a}, role: cert.RoleOfficer},
@@ -422,6 +424,7 @@ func (d *demo) setup(exe string) error {
 	if d.cl, err = startDemoCluster(exe, d.dist, d.root, 3); err != nil {
 		return err
 	}
+	d.cl.keys = keys
 	d.step("three districtd nodes", strings.Join(d.cl.urls(), ", "))
 
 	for i, dv := range d.all() {
@@ -759,14 +762,10 @@ func (d *demo) correctIDNumber(id storage.ID, o storage.SaveOptions) error {
 	}
 }
 
-func nodeReceipt(url, device string, n uint64) (*protocol.Receipt, error) {
+func nodeReceipt(keys *identity.District, url, device string, n uint64) (*protocol.Receipt, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s%s%s/%d", url, protocol.PathNodeReceipt, device, n), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := nodesHTTP.Do(req)
+	resp, err := nodesHTTP.Do(districtGet(keys, fmt.Sprintf("%s%s%s/%d", url, protocol.PathNodeReceipt, device, n)).WithContext(ctx))
 	if err != nil {
 		return nil, err
 	}

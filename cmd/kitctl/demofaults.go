@@ -119,7 +119,7 @@ func (d *demo) ackedEverywhere(dv *demoDevice, acked uint64) (ops int, missing [
 	for n := uint64(1); n <= acked; n++ {
 		everywhere, k := true, 0
 		for _, node := range d.cl.nodes {
-			r, err := nodeReceipt(node.url, string(dv.s.DeviceKeys().ID), n)
+			r, err := nodeReceipt(d.cl.keys, node.url, string(dv.s.DeviceKeys().ID), n)
 			if err != nil {
 				everywhere = false
 				missing = append(missing, fmt.Sprintf("batch %d of device %s, acknowledged, is not on node %s: %v", n, dv.name, node.id, err))
@@ -194,11 +194,11 @@ func (d *demo) faultPartition(ctx context.Context) (string, error) {
 	if _, err := B1.sync(ctx); err != nil {
 		return "", err
 	}
-	stBehind, _ := nodeStatus(f.url)
+	stBehind, _ := nodeStatus(d.cl.keys, f.url)
 	leader := d.cl.leader()
 	var stLeader = stBehind
 	if leader != nil {
-		stLeader, _ = nodeStatus(leader.url)
+		stLeader, _ = nodeStatus(d.cl.keys, leader.url)
 	}
 	f.raftPx.Unblock()
 	healed = true
@@ -277,7 +277,7 @@ func (d *demo) faultDiskFull(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("node %s died on the full disk without saying why; its last log line: %s", n.id, lastLogLine(n.logPath))
 		}
 		state = "stopped by itself, saying: " + said
-	} else if st, err := nodeStatus(n.url); err == nil {
+	} else if st, err := nodeStatus(d.cl.keys, n.url); err == nil {
 		state = fmt.Sprintf("kept running at index %d", st.AppliedIndex)
 	}
 	if err := os.Remove(filler); err != nil {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/sync/linkproxy"
 	"github.com/communekit/communekit/sync/protocol"
 )
@@ -155,6 +156,7 @@ func (n *demoNode) stop() {
 // demoCluster is the district's three nodes.
 type demoCluster struct {
 	nodes []*demoNode
+	keys  *identity.District // the district's: signs status and receipt requests
 }
 
 func startDemoCluster(exe, dist, dir string, size int) (*demoCluster, error) {
@@ -218,7 +220,7 @@ func (c *demoCluster) leader() *demoNode {
 		if !n.running() {
 			continue
 		}
-		if st, err := nodeRole(n.url); err == nil && st.Role == "leader" {
+		if st, err := nodeRole(c.keys, n.url); err == nil && st.Role == "leader" {
 			return n
 		}
 	}
@@ -231,7 +233,7 @@ func (c *demoCluster) follower() *demoNode {
 		if !n.running() {
 			continue
 		}
-		if st, err := nodeRole(n.url); err == nil && st.Role == "follower" {
+		if st, err := nodeRole(c.keys, n.url); err == nil && st.Role == "follower" {
 			return n
 		}
 	}
@@ -265,7 +267,7 @@ func (c *demoCluster) converge(timeout time.Duration) ([]protocol.NodeStatus, er
 				why = fmt.Sprintf("node %s is not running (%v); its log ends: %s", n.id, n.err, lastLogLine(n.logPath))
 				break
 			}
-			st, err := nodeStatus(n.url)
+			st, err := nodeStatus(c.keys, n.url)
 			if err != nil {
 				why = fmt.Sprintf("node %s: %v", n.id, err)
 				break

@@ -57,7 +57,7 @@ func districtBackup(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	nodes, err := backupNodes(ctx, nodeHTTP(reg.Public()), *node)
+	nodes, err := backupNodes(ctx, nodeHTTP(reg.Public()), *node, client.DistrictSigner(reg.Keys()))
 	if err != nil {
 		return err
 	}
@@ -140,8 +140,8 @@ func (n backupNode) name() string {
 // leader, the followers that have applied as much as it, then the node
 // given. A node not caught up refuses anyway; the leader has everything
 // the cluster acknowledged.
-func backupNodes(ctx context.Context, hc *http.Client, given string) ([]backupNode, error) {
-	st, err := client.ClusterStatus(ctx, hc, given)
+func backupNodes(ctx context.Context, hc *http.Client, given string, s *client.Signer) ([]backupNode, error) {
+	st, err := client.ClusterStatus(ctx, hc, given, s)
 	if err != nil {
 		return nil, err
 	}

@@ -243,7 +243,7 @@ func districtRotateBatchKey(e *env, args []string) error {
 	defer cancel()
 	pub := reg.Public()
 	hc := nodeHTTP(pub)
-	st, err := client.ClusterStatus(ctx, hc, *node)
+	st, err := client.ClusterStatus(ctx, hc, *node, client.DistrictSigner(reg.Keys()))
 	if err != nil {
 		return err
 	}

@@ -321,7 +321,7 @@ func districtImport(e *env, args []string) error {
 			certSent[f.Device] = true
 			c, cerr := reg.Certificate(f.Device)
 			if cerr == nil {
-				cerr = client.PostCertificate(ctx, hc, *node, c)
+				cerr = client.PostCertificate(ctx, hc, *node, c, client.DistrictSigner(reg.Keys()))
 			}
 			if cerr == nil {
 				rec, err = client.PushSealed(ctx, hc, *node, f.sealed)

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,9 +18,10 @@ import (
 var adminRetry = Backoff{Base: 250 * time.Millisecond, Max: 4 * time.Second, Attempts: 5}
 
 // ClusterStatus asks the node at node for the status of every node of its
-// cluster.
-func ClusterStatus(ctx context.Context, hc *http.Client, node string) (*protocol.ClusterStatus, error) {
-	a, err := adminCall(ctx, hc, node, "the cluster status request", request{method: http.MethodGet, path: protocol.PathStatus})
+// cluster. Only the district is answered: s signs with its key
+// (DistrictSigner).
+func ClusterStatus(ctx context.Context, hc *http.Client, node string, s *Signer) (*protocol.ClusterStatus, error) {
+	a, err := adminCall(ctx, hc, node, "the cluster status request", request{method: http.MethodGet, path: protocol.PathStatus, sign: s})
 	if err != nil {
 		return nil, err
 	}
@@ -55,11 +57,15 @@ func Member(ctx context.Context, hc *http.Client, node string, req protocol.Memb
 // checks it with the district's key ([VerifyReceipt]). A refusal is a
 // *Refusal; a gap's Err.Expected says which batch the district wants.
 func PushSealed(ctx context.Context, hc *http.Client, node string, sealed []byte) (*protocol.Receipt, error) {
+	return pushSealed(ctx, hc, node, sealed, nil)
+}
+
+func pushSealed(ctx context.Context, hc *http.Client, node string, sealed []byte, header http.Header) (*protocol.Receipt, error) {
 	what := "the batch"
 	if h, err := batch.ParseHeader(sealed); err == nil {
 		what = fmt.Sprintf("batch %d of device %s", h.Seq, h.Sender)
 	}
-	a, err := adminCall(ctx, hc, node, what, request{method: http.MethodPost, path: protocol.PathPush, ctype: octetStream, body: sealed})
+	a, err := adminCall(ctx, hc, node, what, request{method: http.MethodPost, path: protocol.PathPush, ctype: octetStream, body: sealed, header: header})
 	if err != nil {
 		return nil, err
 	}
@@ -71,15 +77,29 @@ func PushSealed(ctx context.Context, hc *http.Client, node string, sealed []byte
 }
 
 // PostCertificate sends a device's certificate to the node at node, for a
-// district that imports batches of a device that never synced.
-func PostCertificate(ctx context.Context, hc *http.Client, node string, c *cert.Certificate) error {
+// district that imports batches of a device that never synced. The node
+// takes it only signed by the district or by the device itself (s).
+func PostCertificate(ctx context.Context, hc *http.Client, node string, c *cert.Certificate, s *Signer) error {
 	b, err := c.MarshalBinary()
 	if err != nil {
 		return err
 	}
 	_, err = adminCall(ctx, hc, node, "the certificate of device "+c.Device.ID,
-		request{method: http.MethodPost, path: protocol.PathCertificate, ctype: octetStream, body: b})
+		request{method: http.MethodPost, path: protocol.PathCertificate, ctype: octetStream, body: b, sign: s})
 	return err
+}
+
+// PushSealedIntroducing is PushSealed for a batch of a device the node
+// may not know yet, with the device's certificate c: the node takes the
+// certificate on the batch's signature (a supervisor forwarding an
+// officer's batch files, who holds neither the district's key nor the
+// device's).
+func PushSealedIntroducing(ctx context.Context, hc *http.Client, node string, sealed []byte, c *cert.Certificate) (*protocol.Receipt, error) {
+	b, err := c.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return pushSealed(ctx, hc, node, sealed, http.Header{protocol.HeaderCertificate: {base64.StdEncoding.EncodeToString(b)}})
 }
 
 // PostRevocations sends the district's revocation list to the node at

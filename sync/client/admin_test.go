@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -26,10 +27,15 @@ func TestClusterStatus_DecodesTheNodesAnswer(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
+		if _, e := protocol.VerifyRequest(r, nil, func(string) (ed25519.PublicKey, *protocol.Error) { return d.reg.Public().SignKey, nil }, time.Now()); e != nil {
+			w.WriteHeader(protocol.Status(e.Code))
+			json.NewEncoder(w).Encode(e)
+			return
+		}
 		json.NewEncoder(w).Encode(want)
 	}))
 	defer srv.Close()
-	got, err := client.ClusterStatus(context.Background(), pinned(d.reg.Keys()), srv.URL+"/")
+	got, err := client.ClusterStatus(context.Background(), pinned(d.reg.Keys()), srv.URL+"/", client.DistrictSigner(d.reg.Keys()))
 	if err != nil || !reflect.DeepEqual(*got, want) {
 		t.Fatalf("got %+v %v", got, err)
 	}
@@ -98,7 +104,7 @@ func TestPushSealed_ImportsBatchFiles_GapDuplicateAndReceipt(t *testing.T) {
 		t.Fatalf("unknown device: %v", err)
 	}
 	c, _, _ := outbox.Enrolment(dev)
-	if err := client.PostCertificate(ctx, pinned(d.reg.Keys()), srv.URL, c); err != nil {
+	if err := client.PostCertificate(ctx, pinned(d.reg.Keys()), srv.URL, c, client.DeviceSigner(dev.DeviceKeys())); err != nil {
 		t.Fatal(err)
 	}
 

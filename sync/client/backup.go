@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -74,16 +73,9 @@ func Backup(ctx context.Context, hc *http.Client, node string, d *identity.Distr
 // body unread (the caller closes it), and reads any other answer as do
 // does.
 func stream(ctx context.Context, hc *http.Client, base string, r request) (*http.Response, error) {
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, base+r.path, body)
+	req, err := r.build(ctx, base)
 	if err != nil {
 		return nil, &transportError{err: err}
-	}
-	if r.ctype != "" {
-		req.Header.Set("Content-Type", r.ctype)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

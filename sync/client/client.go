@@ -44,6 +44,10 @@ const (
 	MetaLast        = "sync/last"   // when the last pull finished, RFC 3339
 	MetaNode        = "sync/node"   // the node URL last synced with (kitctl)
 	MetaRevocations = "revocations" // the district's signed revocation list, binary
+	// MetaClockOffset is the node's clock minus this computer's, in
+	// milliseconds (8 bytes big endian), as a node's stale refusal told
+	// it: signed requests carry the time corrected by it.
+	MetaClockOffset = "sync/clock_offset"
 )
 
 // Client syncs one device's store with a district node. Its zero value is
@@ -181,6 +185,7 @@ type run struct {
 	district identity.DistrictPublic
 	certSent bool
 	reworks  int
+	offset   time.Duration // the node's clock minus this computer's, for signing (MetaClockOffset)
 	res      *Result
 	log      *slog.Logger
 }
@@ -213,6 +218,9 @@ func (c *Client) run(ctx context.Context, steps func(*run) error) (*Result, erro
 		}
 		r.hc = c.pinned
 	}
+	if b, err := c.Store.GetMeta(MetaClockOffset); err == nil && len(b) == 8 {
+		r.offset = time.Duration(int64(binary.BigEndian.Uint64(b))) * time.Millisecond
+	}
 	err = steps(r)
 	if p, perr := r.s.Pending(); perr == nil {
 		res.Pending = p
@@ -233,6 +241,26 @@ func (r *run) now() time.Time {
 		return r.c.Now()
 	}
 	return time.Now()
+}
+
+// signedNow is the time a signed request carries: this computer's clock
+// corrected by the offset a node told it (a commune laptop's clock is
+// often wrong, and a node refuses a request signed more than
+// protocol.MaxClockSkew from its own).
+func (r *run) signedNow() time.Time { return r.now().Add(r.offset) }
+
+// learnClock takes the node's time from a stale refusal: the next
+// requests, of this sync and later ones, are signed with this computer's
+// clock corrected by the difference. It reports whether there was one.
+func (r *run) learnClock(err error) bool {
+	var ref *Refusal
+	if !errors.As(err, &ref) || ref.Err.Code != protocol.CodeStale || ref.Err.Time == 0 {
+		return false
+	}
+	r.offset = time.UnixMilli(ref.Err.Time).Sub(r.now())
+	r.s.PutMeta(MetaClockOffset, binary.BigEndian.AppendUint64(nil, uint64(r.offset.Milliseconds())))
+	r.report(Progress{Phase: PhasePull, Message: fmt.Sprintf("this computer's clock is %s off the node's: signing with the node's time", (-r.offset).Round(time.Second))})
+	return true
 }
 
 func (r *run) report(p Progress) {
@@ -268,8 +296,15 @@ func (r *run) seal() error {
 // know this device is sent the certificate once per sync, then asked
 // again.
 func (r *run) call(ctx context.Context, what string, p Progress, req func() request) (*answer, error) {
+	relearned := false
 	for {
 		a, err := r.attempt(ctx, what, p, req)
+		if !relearned && r.learnClock(err) {
+			// Signed too far from the node's clock: again at once, with
+			// the node's time.
+			relearned = true
+			continue
+		}
 		var pe *Refusal
 		if errors.As(err, &pe) && pe.Err.Code == protocol.CodeUnknownDevice && !r.certSent {
 			if err := r.sendCertificate(ctx); err != nil {
@@ -279,6 +314,16 @@ func (r *run) call(ctx context.Context, what string, p Progress, req func() requ
 		}
 		return a, err
 	}
+}
+
+// attemptClock is attempt, again at once with the node's time after a
+// stale refusal.
+func (r *run) attemptClock(ctx context.Context, what string, p Progress, req func() request) (*answer, error) {
+	a, err := r.attempt(ctx, what, p, req)
+	if r.learnClock(err) {
+		a, err = r.attempt(ctx, what, p, req)
+	}
+	return a, err
 }
 
 func (r *run) attempt(ctx context.Context, what string, p Progress, req func() request) (*answer, error) {
@@ -332,10 +377,19 @@ func (r *run) sendCertificate(ctx context.Context) error {
 		return err
 	}
 	p := Progress{Phase: PhaseCertificate, Bytes: int64(len(b)), Message: "the node does not know this device yet: sending its certificate"}
-	_, err = r.attempt(ctx, "this device's certificate", p, func() request {
-		return request{method: http.MethodPost, path: protocol.PathCertificate, ctype: octetStream, body: b}
+	_, err = r.attemptClock(ctx, "this device's certificate", p, func() request {
+		// Signed with this device's own key: the node takes a
+		// certificate only from its device or the district.
+		return request{method: http.MethodPost, path: protocol.PathCertificate, ctype: octetStream, body: b, sign: r.signer()}
 	})
 	return err
+}
+
+// signer signs this device's requests.
+func (r *run) signer() *Signer {
+	s := DeviceSigner(r.dev)
+	s.Now = r.signedNow
+	return s
 }
 
 // cursor returns the district feed number this device has pulled up to.

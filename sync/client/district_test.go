@@ -214,6 +214,16 @@ func (d *district) handleCertificate(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, &protocol.Error{Code: protocol.CodeMalformed, Message: err.Error()})
 		return
 	}
+	// As a node: signed by the certificate's own device.
+	if _, e := protocol.VerifyRequest(r, body, func(signer string) (ed25519.PublicKey, *protocol.Error) {
+		if signer != protocol.SignerDevice(c.Device.ID) {
+			return nil, &protocol.Error{Code: protocol.CodeBadSignature, Message: "not signed by the certificate's device"}
+		}
+		return c.Device.SignKey, nil
+	}, time.Now()); e != nil {
+		d.fail(w, e)
+		return
+	}
 	d.mu.Lock()
 	d.known[c.Device.ID] = true
 	d.certPosts++

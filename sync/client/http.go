@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -52,7 +54,60 @@ func nodeURL(node string) (string, error) {
 type request struct {
 	method, path, ctype string
 	body                []byte
-	max                 int // bytes of answer accepted
+	max                 int         // bytes of answer accepted
+	header              http.Header // more headers
+	sign                *Signer     // signs the request (each attempt anew), when set
+}
+
+// Signer signs requests that carry no signed body of their own (a status
+// or receipt request, a certificate) with the district's or a device's
+// key (PROTOCOL.md, "Signed requests").
+type Signer struct {
+	Name string             // protocol.SignerDistrict or protocol.SignerDevice(id)
+	Key  ed25519.PrivateKey // the signer's Ed25519 key
+	// Now is the time the signature carries (time.Now when nil): a
+	// device whose clock is wrong signs with its clock corrected by the
+	// offset a node told it.
+	Now func() time.Time
+}
+
+// DistrictSigner signs as the district, with its keys.
+func DistrictSigner(d *identity.District) *Signer {
+	return &Signer{Name: protocol.SignerDistrict, Key: d.Sign}
+}
+
+// DeviceSigner signs as device dev, with its keys.
+func DeviceSigner(dev *identity.Device) *Signer {
+	return &Signer{Name: protocol.SignerDevice(dev.ID), Key: dev.Sign}
+}
+
+func (s *Signer) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// build makes the HTTP request of r to base, signed when r says so.
+func (r request) build(ctx context.Context, base string) (*http.Request, error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, base+r.path, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.ctype != "" {
+		req.Header.Set("Content-Type", r.ctype)
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
+	if r.sign != nil {
+		protocol.SignRequest(req, r.body, r.sign.Name, r.sign.Key, r.sign.now())
+	}
+	return req, nil
 }
 
 // answer is a node's 2xx answer, read whole.
@@ -103,16 +158,9 @@ func do(ctx context.Context, hc *http.Client, base string, r request) (*answer, 
 	if hc == nil {
 		return nil, errNoHTTP
 	}
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, base+r.path, body)
+	req, err := r.build(ctx, base)
 	if err != nil {
 		return nil, &transportError{err: err}
-	}
-	if r.ctype != "" {
-		req.Header.Set("Content-Type", r.ctype)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -29,7 +29,7 @@ func (r *run) pull(ctx context.Context) error {
 		p := Progress{Phase: PhasePull, Done: answers, Ops: r.res.Pulled,
 			Message: fmt.Sprintf("asking for changes after %d", cur)}
 		a, err := r.call(ctx, "the pull request", p, func() request {
-			req.Sign(r.dev.Sign, r.now()) // signed anew for each attempt: its time is checked
+			req.Sign(r.dev.Sign, r.signedNow()) // signed anew for each attempt: its time is checked
 			body, _ := json.Marshal(&req)
 			return request{method: http.MethodPost, path: protocol.PathPull, ctype: "application/json", body: body, max: batch.DefaultLimits.MaxSealed}
 		})

@@ -112,7 +112,7 @@ func ExportFile(ctx context.Context, node string, d *identity.District, c *cert.
 			// a stick: the cluster learns its certificate from the
 			// district's register.
 			certSent = true
-			if err := PostCertificate(ctx, o.HTTP, base, c); err != nil {
+			if err := PostCertificate(ctx, o.HTTP, base, c, DistrictSigner(d)); err != nil {
 				return nil, err
 			}
 			continue

@@ -3,8 +3,9 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/x509"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -187,7 +188,7 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 	if n.forward(w, r, body) {
 		return
 	}
-	rec, e := n.push(body)
+	rec, e := n.push(body, r.Header.Get(protocol.HeaderCertificate))
 	if e != nil {
 		n.fail(w, e)
 		return
@@ -205,12 +206,17 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 // that a batch the state machine would refuse is refused at once, and a
 // batch stamped more than a day ahead of the leader's clock is refused
 // here (clock_ahead): the state machine reads no clock.
-func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
+func (n *Node) push(sealed []byte, introduced string) (*protocol.Receipt, *protocol.Error) {
 	h, err := batch.ParseHeader(sealed)
 	if err != nil {
 		return nil, refusal(err)
 	}
 	crt, e := n.checkDevice(h.Sender)
+	if e != nil && e.Code == protocol.CodeUnknownDevice && introduced != "" {
+		if e = n.introduce(sealed, h, introduced); e == nil {
+			crt, e = n.checkDevice(h.Sender)
+		}
+	}
 	if e != nil {
 		return nil, e
 	}
@@ -276,6 +282,34 @@ func (n *Node) push(sealed []byte) (*protocol.Receipt, *protocol.Error) {
 		return nil, res.Err
 	}
 	return res.Receipt, nil
+}
+
+// introduce makes the cluster hold the certificate that came with a push
+// of a device it does not know (protocol.HeaderCertificate: a supervisor
+// forwarding an officer's batch files, whose certificates came on the
+// stick). The batch, signed with the certificate's key, proves that the
+// certificate is the sender's.
+func (n *Node) introduce(sealed []byte, h batch.Header, header string) *protocol.Error {
+	b, err := base64.StdEncoding.DecodeString(header)
+	if err != nil {
+		return errf(protocol.CodeMalformed, "the %s header is not base64: %v", protocol.HeaderCertificate, err)
+	}
+	c, err := cert.ParseCertificate(b)
+	if err != nil {
+		return errf(protocol.CodeMalformed, "the %s header holds no certificate: %v", protocol.HeaderCertificate, err)
+	}
+	if c.Device.ID != h.Sender {
+		return errf(protocol.CodeMalformed, "the certificate sent with batch %d of device %s is device %s's", h.Seq, h.Sender, c.Device.ID)
+	}
+	if e := n.checkValid(c); e != nil {
+		return e
+	}
+	o := n.fsm.opener()
+	o.SignerKey = func(string) (ed25519.PublicKey, error) { return c.Device.SignKey, nil }
+	if _, err := o.Verify(sealed); err != nil {
+		return refusal(err)
+	}
+	return n.apply(append([]byte{entryCertificate}, b...))
 }
 
 // clockAhead is how far ahead of the district's clock a batch may be
@@ -365,11 +399,33 @@ func (n *Node) handleCertificate(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, errf(protocol.CodeMalformed, "not a certificate: %v", err))
 		return
 	}
+	// Only the device itself (its certificate's key signs the request:
+	// the poster holds the device) or the district may make the cluster
+	// write a certificate into its log.
+	own := protocol.SignerDevice(c.Device.ID)
+	a := n.verifySigned(w, r, body, func(signer string) (ed25519.PublicKey, *protocol.Error) {
+		if signer == own {
+			return c.Device.SignKey, nil
+		}
+		return n.fsm.pub.SignKey, nil
+	}, func(signer string) bool { return signer == own || signer == protocol.SignerDistrict },
+		"the district or the certificate's own device", n.leading())
+	if a == nil {
+		return
+	}
 	if e := n.checkValid(c); e != nil {
 		n.fail(w, e)
 		return
 	}
-	release, ok := n.admit(w, "")
+	if held, err := n.store.GetMeta(metaCert + c.Device.ID); err == nil && bytes.Equal(held, body) {
+		w.WriteHeader(http.StatusNoContent) // the cluster holds it already: no entry
+		return
+	}
+	dev := ""
+	if a.Signer == own {
+		dev = c.Device.ID
+	}
+	release, ok := n.admit(w, dev)
 	if !ok {
 		return
 	}
@@ -704,11 +760,11 @@ func (n *Node) Status() protocol.NodeStatus {
 		Cert:         n.keys.signer.Cert,
 	}
 	st.BatchKey, _, _ = n.fsm.currentGen()
-	d, err := n.store.Digest()
+	d, err := n.digest()
 	if err != nil {
 		st.Error = err.Error()
 	} else {
-		st.Digest = hex.EncodeToString(d[:])
+		st.Digest = d
 	}
 	return st
 }
@@ -723,7 +779,18 @@ func (n *Node) roleStatus() protocol.NodeStatus {
 // handleNodeReceipt answers whether this node itself (not the leader)
 // holds batch seq of device: its receipt, or 404.
 func (n *Node) handleNodeReceipt(w http.ResponseWriter, r *http.Request) {
-	release, ok := n.admit(w, "")
+	dev := r.PathValue("device")
+	a := n.verifySigned(w, r, nil, nil, func(signer string) bool {
+		return signer == protocol.SignerDistrict || signer == protocol.SignerDevice(dev)
+	}, "the district or device "+dev, true)
+	if a == nil {
+		return
+	}
+	own := ""
+	if a.Signer != protocol.SignerDistrict {
+		own = dev
+	}
+	release, ok := n.admit(w, own)
 	if !ok {
 		return
 	}
@@ -742,6 +809,9 @@ func (n *Node) handleNodeReceipt(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) handleNodeStatus(w http.ResponseWriter, r *http.Request) {
+	if n.verifySigned(w, r, nil, nil, districtOnly, "the district (kitctl --profile DISTRICT_PROFILE cluster status)", true) == nil {
+		return
+	}
 	release, ok := n.admit(w, "")
 	if !ok {
 		return
@@ -757,6 +827,9 @@ func (n *Node) handleNodeStatus(w http.ResponseWriter, r *http.Request) {
 // handleClusterStatus asks every server of the Raft configuration for its
 // status.
 func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
+	if n.verifySigned(w, r, nil, nil, districtOnly, "the district (kitctl --profile DISTRICT_PROFILE cluster status)", true) == nil {
+		return
+	}
 	release, ok := n.admit(w, "")
 	if !ok {
 		return
@@ -785,7 +858,7 @@ func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
 		wg.Add(1)
 		go func(i int, id, base string) {
 			defer wg.Done()
-			out.Nodes[i] = fetchStatus(r.Context(), n.peers, id, base)
+			out.Nodes[i] = n.fetchStatus(r.Context(), id, base)
 			out.Nodes[i].Raft = string(servers[i].Address)
 		}(i, id, m.HTTP)
 	}
@@ -801,7 +874,9 @@ func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func fetchStatus(ctx context.Context, hc *http.Client, id, base string) protocol.NodeStatus {
+// fetchStatus asks node id at base for its status, signed with the key
+// this node holds (the district's).
+func (n *Node) fetchStatus(ctx context.Context, id, base string) protocol.NodeStatus {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	unreachable := func(err error) protocol.NodeStatus {
@@ -811,13 +886,25 @@ func fetchStatus(ctx context.Context, hc *http.Client, id, base string) protocol
 	if err != nil {
 		return unreachable(err)
 	}
-	resp, err := hc.Do(req)
+	protocol.SignRequest(req, nil, protocol.SignerDistrict, n.cfg.District.Sign, n.now())
+	resp, err := n.peers.Do(req)
 	if err != nil {
 		return unreachable(err)
 	}
 	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return unreachable(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var pe protocol.Error
+		if json.Unmarshal(b, &pe) == nil && pe.Message != "" {
+			return unreachable(fmt.Errorf("it refused the status request: %s", pe.Message))
+		}
+		return unreachable(fmt.Errorf("it answered HTTP %d", resp.StatusCode))
+	}
 	var st protocol.NodeStatus
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
+	if err := json.Unmarshal(b, &st); err != nil {
 		return unreachable(err)
 	}
 	return st

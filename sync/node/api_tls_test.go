@@ -36,7 +36,7 @@ func TestAPI_TLSOnly(t *testing.T) {
 		t.Logf("plain HTTP: %d %s", resp.StatusCode, strings.TrimSpace(string(b)))
 	}
 	// A laptop refuses a plain http:// address before sending anything.
-	if _, err := client.ClusterStatus(ctx, testHTTP(url), plain); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
+	if _, err := client.ClusterStatus(ctx, testHTTP(url), plain, client.DistrictSigner(c.d)); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
 		t.Errorf("an http:// address: %v", err)
 	}
 

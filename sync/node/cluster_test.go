@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -246,11 +247,58 @@ func post(t *testing.T, url, path string, body []byte) (int, []byte) {
 	}
 }
 
+// register sends dv's certificate, signed by dv as its client does.
 func (dv *device) register(t *testing.T, url string) {
 	t.Helper()
 	cb, _ := dv.cert.MarshalBinary()
-	if st, b := post(t, url, protocol.PathCertificate, cb); st != http.StatusNoContent {
+	if st, b := signedDo(t, http.MethodPost, url, protocol.PathCertificate, cb, dv.signer()); st != http.StatusNoContent {
 		t.Fatalf("certificate: %d %s", st, b)
+	}
+}
+
+// signer is who signs a test's request: a signer name and its key.
+type signer struct {
+	name string
+	key  ed25519.PrivateKey
+	now  time.Time // zero: time.Now
+}
+
+func (dv *device) signer() signer {
+	return signer{name: protocol.SignerDevice(dv.cert.Device.ID), key: dv.s.DeviceKeys().Sign}
+}
+
+func districtSigner(d *identity.District) signer {
+	return signer{name: protocol.SignerDistrict, key: d.Sign}
+}
+
+// signedDo sends a request signed by s (unsigned when s.key is nil),
+// again while the node answers 503, as post does.
+func signedDo(t *testing.T, method, url, path string, body []byte, s signer) (int, []byte) {
+	t.Helper()
+	end := time.Now().Add(15 * time.Second)
+	for {
+		req, err := http.NewRequest(method, strings.TrimRight(url, "/")+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/octet-stream")
+		if s.key != nil {
+			now := s.now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			protocol.SignRequest(req, body, s.name, s.key, now)
+		}
+		resp, err := testHTTP(url).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(end) {
+			return resp.StatusCode, b
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -39,7 +41,7 @@ func oneNode(t *testing.T, l Limits) (*Node, *identity.District) {
 // line) and body on a new connection and returns the connection.
 func rawRequest(t *testing.T, n *Node, head string, body []byte) net.Conn {
 	t.Helper()
-	c, err := net.Dial("tcp", n.ln.Addr().String())
+	c, err := tls.Dial("tcp", n.ln.Addr().String(), client.TLSConfig(n.cfg.District.Public(), client.HTTPOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +153,7 @@ func TestLimits_ConnectionsOverTheCapAreClosed(t *testing.T) {
 		c.Close()
 	}
 	waitFor(t, 10*time.Second, "the closed connections given back", func() bool { return n.lim.conns.Load() == 0 })
-	resp, err := http.Get(n.Addr() + protocol.PathHealth)
+	resp, err := testHTTP(n.Addr()).Get(n.Addr() + protocol.PathHealth)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +194,7 @@ func TestLimits_PerDevice429AndNodeWide503CarryRetryAfter(t *testing.T) {
 		return b
 	}
 	send := func(dv *device) (*http.Response, protocol.Error) {
-		resp, err := http.Post(n.Addr()+protocol.PathPull, "application/json", bytes.NewReader(pullReq(dv)))
+		resp, err := testHTTP(n.Addr()).Post(n.Addr()+protocol.PathPull, "application/json", bytes.NewReader(pullReq(dv)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -111,6 +111,8 @@ type Node struct {
 	keys    *keys
 	peers   *http.Client // to other nodes' APIs: trusts the district's CA only
 	lim     *limiter
+	replays *replayCache // signed requests taken (signed.go)
+	status  statusCache  // the digest at one applied index
 
 	stop     chan struct{}
 	removed  chan struct{} // closed when Raft stopped because the cluster removed this node
@@ -142,7 +144,7 @@ func Start(cfg Config) (n *Node, err error) {
 		cfg.Now = time.Now
 	}
 	log := cfg.Logger.With("node", cfg.ID)
-	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{}), failed: make(chan struct{}), lim: newLimiter(cfg.Limits)}
+	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{}), failed: make(chan struct{}), lim: newLimiter(cfg.Limits), replays: newReplayCache()}
 	n.m.watchLimits(n.lim)
 	// The node as made here: every failure below returns a nil *Node,
 	// which would leave the deferred clean-up nothing to close.

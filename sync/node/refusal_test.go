@@ -226,7 +226,7 @@ func TestCertificate_DeviceTagOfAnotherDeviceIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	cb, _ := sc.MarshalBinary()
-	if st, b := post(t, n.Addr(), protocol.PathCertificate, cb); st == http.StatusNoContent || !strings.Contains(string(b), "names its records like device "+lan.cert.Device.ID) {
+	if st, b := signedDo(t, http.MethodPost, n.Addr(), protocol.PathCertificate, cb, districtSigner(c.d)); st == http.StatusNoContent || !strings.Contains(string(b), "names its records like device "+lan.cert.Device.ID) {
 		t.Fatalf("a certificate under another device's tag: %d %s", st, b)
 	}
 	if _, err := n.fsm.certificate(squatter.ID); err == nil {

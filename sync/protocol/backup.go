@@ -230,8 +230,8 @@ func verifyDistrictSigned(what string, signed []byte, sigHex string, t int64, pu
 	if err != nil || hex.EncodeToString(sig) != sigHex || !ed25519.Verify(pub, signed, sig) {
 		return &Error{Code: CodeBadSignature, Message: fmt.Sprintf("the %s is not signed with this district's key", what)}
 	}
-	if d := now.Sub(time.Unix(t, 0)); d > MaxClockSkew || d < -MaxClockSkew {
-		return &Error{Code: CodeStale, Message: fmt.Sprintf("the %s was signed %s away from this node's clock: check both clocks", what, d.Round(time.Second))}
+	if e := CheckFresh(what, t, now); e != nil {
+		return e
 	}
 	return nil
 }

@@ -54,6 +54,11 @@ const (
 	// HeaderForwarded marks a request a follower forwarded to the leader,
 	// so that it is never forwarded twice.
 	HeaderForwarded = "X-Communekit-Forwarded"
+	// HeaderCertificate, on a push, carries the sender's certificate
+	// (base64 of cert.Certificate.MarshalBinary) for a node that does not
+	// know the device yet: the batch's signature proves it is the
+	// sender's (a supervisor forwarding officers' batch files).
+	HeaderCertificate = "X-Communekit-Certificate"
 )
 
 // MaxControlBody bounds a JSON request body.
@@ -61,25 +66,26 @@ const MaxControlBody = 64 << 10
 
 // Error codes, in Error.Code. Each has its own HTTP status (see Status).
 const (
-	CodeGap            = "gap"             // 409: batch n before n-1; Expected says which
-	CodeReplay         = "replay"          // 409: a batch number reused for other contents
-	CodeUnknownDevice  = "unknown_device"  // 401: the district has no certificate for the sender: POST it
-	CodeRevoked        = "revoked"         // 403
-	CodeExpired        = "expired"         // 403: certificate not valid now
-	CodeOutOfScope     = "out_of_scope"    // 403
-	CodeForbidden      = "forbidden"       // 403: the device's role may not do this (an officer resolving a conflict)
-	CodeTampered       = "tampered"        // 400: signature or contents do not verify
-	CodeMalformed      = "malformed"       // 400: not a batch / not a request
-	CodeWrongRecipient = "wrong_recipient" // 421: sealed to another district
-	CodeTooLarge       = "too_large"       // 413
-	CodeBadSignature   = "bad_signature"   // 401: a signed request whose signature fails
-	CodeStale          = "stale"           // 401: a signed request too old or from the future
-	CodeUnavailable    = "unavailable"     // 503: no leader, shutting down or overloaded; retry after Retry-After
-	CodeBusy           = "busy"            // 429: this device has too many requests under way at once; retry after Retry-After
-	CodeNotFound       = "not_found"       // 404
-	CodeNotMember      = "not_member"      // 404: a node to remove is not in the cluster
-	CodeLastNode       = "last_node"       // 409: the cluster's only node cannot be removed
-	CodeInternal       = "internal"        // 500
+	CodeGap            = "gap"              // 409: batch n before n-1; Expected says which
+	CodeReplay         = "replay"           // 409: a batch number reused for other contents
+	CodeUnknownDevice  = "unknown_device"   // 401: the district has no certificate for the sender: POST it
+	CodeRevoked        = "revoked"          // 403
+	CodeExpired        = "expired"          // 403: certificate not valid now
+	CodeOutOfScope     = "out_of_scope"     // 403
+	CodeForbidden      = "forbidden"        // 403: the device's role may not do this (an officer resolving a conflict)
+	CodeTampered       = "tampered"         // 400: signature or contents do not verify
+	CodeMalformed      = "malformed"        // 400: not a batch / not a request
+	CodeWrongRecipient = "wrong_recipient"  // 421: sealed to another district
+	CodeTooLarge       = "too_large"        // 413
+	CodeBadSignature   = "bad_signature"    // 401: a signed request whose signature fails
+	CodeStale          = "stale"            // 401: a signed request too old or from the future; Error.Time is the node's
+	CodeReplayed       = "replayed_request" // 401: a signed request this node (or, for join and remove, the cluster) took already
+	CodeUnavailable    = "unavailable"      // 503: no leader, shutting down or overloaded; retry after Retry-After
+	CodeBusy           = "busy"             // 429: this device has too many requests under way at once; retry after Retry-After
+	CodeNotFound       = "not_found"        // 404
+	CodeNotMember      = "not_member"       // 404: a node to remove is not in the cluster
+	CodeLastNode       = "last_node"        // 409: the cluster's only node cannot be removed
+	CodeInternal       = "internal"         // 500
 
 	// Refusals of a batch for what its operations do (Error.Refused says
 	// which and why). They are signed by the district: a device withdraws
@@ -95,7 +101,7 @@ func Status(code string) int {
 	switch code {
 	case CodeGap, CodeReplay, CodeLastNode:
 		return 409
-	case CodeUnknownDevice, CodeBadSignature, CodeStale:
+	case CodeUnknownDevice, CodeBadSignature, CodeStale, CodeReplayed:
 		return 401
 	case CodeRevoked, CodeExpired, CodeOutOfScope, CodeForbidden, CodeWrongOfficer:
 		return 403

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/sync/protocol"
+)
+
+// The tests of this file run real districtd processes and ask them what
+// issue 16 says a stranger must not get: a node's status, a device's
+// receipts, a Raft entry for a certificate.
+
+// signedAs is who signs a test request: nil key for an unsigned one.
+type signedAs struct {
+	name string
+	key  ed25519.PrivateKey
+	now  time.Time // zero: time.Now
+}
+
+func asDistrict(d *district) signedAs {
+	return signedAs{name: protocol.SignerDistrict, key: d.keys.Sign}
+}
+func asDevice(dv *device) signedAs {
+	return signedAs{name: protocol.SignerDevice(dv.id), key: dv.s.DeviceKeys().Sign}
+}
+
+// answer is a node's answer to a test request.
+type answer struct {
+	code   int
+	body   []byte
+	header http.Header
+	err    protocol.Error // when the body is one
+}
+
+// build makes a request signed as s.
+func (s signedAs) build(method, url string, body []byte) *http.Request {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	if s.key != nil {
+		now := s.now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		protocol.SignRequest(req, body, s.name, s.key, now)
+	}
+	return req
+}
+
+// send sends req (its body is body) and reads the answer.
+func send(t *testing.T, req *http.Request, body []byte) answer {
+	t.Helper()
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	resp, err := pushClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := answer{code: resp.StatusCode, body: b, header: resp.Header}
+	json.Unmarshal(b, &a.err)
+	return a
+}
+
+// do sends a request signed as s, again while the node answers 503.
+func (s signedAs) do(t *testing.T, method, url string, body []byte) answer {
+	t.Helper()
+	end := time.Now().Add(time.Minute)
+	for {
+		a := send(t, s.build(method, url, body), body)
+		if a.code != http.StatusServiceUnavailable || time.Now().After(end) {
+			return a
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (a answer) is(code int, pcode, words string) bool {
+	return a.code == code && a.err.Code == pcode && strings.Contains(a.err.Message, words)
+}
+
+func TestWire_StatusOnlyToTheDistrict(t *testing.T) {
+	d := newDistrict(t, "Cụm Mèo Vạc")
+	c := newCluster(t, d, 3)
+	lan := newDevice(t, d, "Nguyễn Thị Lan")
+	lan.register(t, c.nodes[0].url)
+	other, err := identity.NewDistrict("Cụm khác")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{protocol.PathNodeStatus, protocol.PathStatus} {
+		url := c.nodes[1].url + path
+		if a := (signedAs{}).do(t, http.MethodGet, url, nil); !a.is(401, protocol.CodeBadSignature, "only to a request signed by the district") {
+			t.Errorf("%s unsigned: %d %s", path, a.code, a.body)
+		}
+		if a := asDevice(lan).do(t, http.MethodGet, url, nil); !a.is(401, protocol.CodeBadSignature, "not by device "+lan.id) {
+			t.Errorf("%s signed by a device: %d %s", path, a.code, a.body)
+		}
+		if a := (signedAs{name: protocol.SignerDistrict, key: other.Sign}).do(t, http.MethodGet, url, nil); !a.is(401, protocol.CodeBadSignature, "not signed with the key of district") {
+			t.Errorf("%s signed by another district: %d %s", path, a.code, a.body)
+		}
+		a := asDistrict(d).do(t, http.MethodGet, url, nil)
+		if a.code != http.StatusOK {
+			t.Fatalf("%s signed by the district: %d %s", path, a.code, a.body)
+		}
+		t.Logf("%s: unsigned, a device's and another district's refused; the district's answered", path)
+	}
+	// Every node answers the others' status requests, signed.
+	var cs protocol.ClusterStatus
+	if a := asDistrict(d).do(t, http.MethodGet, c.nodes[2].url+protocol.PathStatus, nil); a.code != 200 || json.Unmarshal(a.body, &cs) != nil {
+		t.Fatalf("cluster status: %d %s", a.code, a.body)
+	}
+	for _, st := range cs.Nodes {
+		if st.Role == "unreachable" || st.Digest == "" {
+			t.Fatalf("cluster status: %+v", st)
+		}
+	}
+	// A signed request is taken once: the same bytes again are refused.
+	req := asDistrict(d).build(http.MethodGet, c.nodes[0].url+protocol.PathNodeStatus, nil)
+	if a := send(t, req, nil); a.code != http.StatusOK {
+		t.Fatalf("first: %d %s", a.code, a.body)
+	}
+	if a := send(t, req, nil); !a.is(401, protocol.CodeReplayed, "sent before") {
+		t.Fatalf("the same request again: %d %s", a.code, a.body)
+	}
+	// And one signed an hour ago is stale, with the node's time.
+	old := asDistrict(d)
+	old.now = time.Now().Add(-time.Hour)
+	if a := old.do(t, http.MethodGet, c.nodes[0].url+protocol.PathNodeStatus, nil); !a.is(401, protocol.CodeStale, "away from this node's clock") || a.err.Time == 0 {
+		t.Fatalf("signed an hour ago: %d %s", a.code, a.body)
+	}
+}
+
+func TestWire_ReceiptsOnlyToTheirDevice(t *testing.T) {
+	d := newDistrict(t, "Cụm Mèo Vạc")
+	c := newCluster(t, d, 1)
+	lan, mai := newDevice(t, d, "Nguyễn Thị Lan"), newDevice(t, d, "Lò Thị Mai")
+	mai.register(t, c.nodes[0].url)
+	mustAdd(t, lan, 3)
+	mustSeal(t, lan)
+	if err := lan.pushAll(context.Background(), pushConfig{urls: c.urls()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("%s%s%s/1", c.nodes[0].url, protocol.PathNodeReceipt, lan.id)
+	if a := (signedAs{}).do(t, http.MethodGet, url, nil); !a.is(401, protocol.CodeBadSignature, "signed by the district or device "+lan.id) {
+		t.Errorf("unsigned: %d %s", a.code, a.body)
+	}
+	if a := asDevice(mai).do(t, http.MethodGet, url, nil); !a.is(401, protocol.CodeBadSignature, "not by device "+mai.id) {
+		t.Errorf("another device's: %d %s", a.code, a.body)
+	}
+	for _, s := range []signedAs{asDevice(lan), asDistrict(d)} {
+		var r protocol.Receipt
+		if a := s.do(t, http.MethodGet, url, nil); a.code != 200 || json.Unmarshal(a.body, &r) != nil || r.Device != lan.id || r.Seq != 1 {
+			t.Errorf("signed by %s: %d %s", s.name, a.code, a.body)
+		}
+	}
+}
+
+// A certificate reaches Raft only signed by its own device or by the
+// district: a stranger who found one (they are not secret) makes no
+// entry, and one the cluster holds makes none either.
+func TestWire_CertificatesOnlyFromTheirDeviceOrTheDistrict(t *testing.T) {
+	d := newDistrict(t, "Cụm Mèo Vạc")
+	c := newCluster(t, d, 3)
+	lan, mai, tu := newDevice(t, d, "Nguyễn Thị Lan"), newDevice(t, d, "Lò Thị Mai"), newDevice(t, d, "Hoàng Văn Tú")
+	n := c.nodes[1]
+	before := c.converge()
+	if a := (signedAs{}).do(t, http.MethodPost, n.url+protocol.PathCertificate, lan.cert); !a.is(401, protocol.CodeBadSignature, "the district or the certificate's own device") {
+		t.Errorf("unsigned: %d %s", a.code, a.body)
+	}
+	forged := signedAs{name: protocol.SignerDevice(lan.id), key: mai.s.DeviceKeys().Sign}
+	if a := forged.do(t, http.MethodPost, n.url+protocol.PathCertificate, lan.cert); !a.is(401, protocol.CodeBadSignature, "not signed with the key of device "+lan.id) {
+		t.Errorf("signed by another device as it: %d %s", a.code, a.body)
+	}
+	if a := asDevice(mai).do(t, http.MethodPost, n.url+protocol.PathCertificate, lan.cert); !a.is(401, protocol.CodeBadSignature, "not by device "+mai.id) {
+		t.Errorf("signed by another device: %d %s", a.code, a.body)
+	}
+	if st := c.converge(); st.AppliedIndex != before.AppliedIndex || st.Digest != before.Digest {
+		t.Fatalf("refused certificates changed the cluster: index %d → %d", before.AppliedIndex, st.AppliedIndex)
+	}
+	if a := asDevice(lan).do(t, http.MethodPost, n.url+protocol.PathCertificate, lan.cert); a.code != http.StatusNoContent {
+		t.Fatalf("signed by its device: %d %s", a.code, a.body)
+	}
+	if a := asDistrict(d).do(t, http.MethodPost, n.url+protocol.PathCertificate, tu.cert); a.code != http.StatusNoContent {
+		t.Fatalf("signed by the district: %d %s", a.code, a.body)
+	}
+	held := c.converge()
+	if held.AppliedIndex != before.AppliedIndex+2 {
+		t.Fatalf("two certificates taken: index %d → %d", before.AppliedIndex, held.AppliedIndex)
+	}
+	// Held byte for byte: answered, with no new entry, at any node.
+	for _, m := range c.nodes {
+		if a := asDevice(lan).do(t, http.MethodPost, m.url+protocol.PathCertificate, lan.cert); a.code != http.StatusNoContent {
+			t.Fatalf("again at %s: %d %s", m.spec.ID, a.code, a.body)
+		}
+	}
+	if st := c.converge(); st.AppliedIndex != held.AppliedIndex {
+		t.Fatalf("a certificate held already made an entry: index %d → %d", held.AppliedIndex, st.AppliedIndex)
+	}
+}
