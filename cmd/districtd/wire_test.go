@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -208,5 +209,67 @@ func TestWire_CertificatesOnlyFromTheirDeviceOrTheDistrict(t *testing.T) {
 	}
 	if st := c.converge(); st.AppliedIndex != held.AppliedIndex {
 		t.Fatalf("a certificate held already made an entry: index %d → %d", held.AppliedIndex, st.AppliedIndex)
+	}
+}
+
+// A pull request is taken once and only while fresh: the same bytes again
+// are refused, a new nonce is answered; one signed an hour off the node's
+// clock is refused with the node's time, and a laptop whose clock is
+// three hours wrong syncs all the same, by the offset the refusal gives.
+func TestWire_PullsAreFreshAndTakenOnce(t *testing.T) {
+	d := newDistrict(t, "Cụm Mèo Vạc")
+	c := newCluster(t, d, 1)
+	url := c.nodes[0].url
+	lan, mai := newDevice(t, d, "Nguyễn Thị Lan"), newDevice(t, d, "Lò Thị Mai")
+	mustAdd(t, mai, 4)
+	mustSeal(t, mai)
+	if err := mai.pushAll(context.Background(), pushConfig{urls: c.urls()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	lan.register(t, url)
+
+	req := protocol.PullRequest{Device: lan.id, Max: 2000}
+	req.Sign(lan.s.DeviceKeys().Sign, time.Now())
+	body, _ := json.Marshal(req)
+	if a := (signedAs{}).do(t, http.MethodPost, url+protocol.PathPull, body); a.code != http.StatusOK {
+		t.Fatalf("a pull: %d %s", a.code, a.body)
+	}
+	if a := (signedAs{}).do(t, http.MethodPost, url+protocol.PathPull, body); !a.is(401, protocol.CodeReplayed, "sent before") {
+		t.Fatalf("the same pull again: %d %s", a.code, a.body)
+	}
+	req.Sign(lan.s.DeviceKeys().Sign, time.Now()) // a new nonce
+	body, _ = json.Marshal(req)
+	if a := (signedAs{}).do(t, http.MethodPost, url+protocol.PathPull, body); a.code != http.StatusOK {
+		t.Fatalf("a new pull: %d %s", a.code, a.body)
+	}
+	for _, off := range []time.Duration{time.Hour, -time.Hour} {
+		req.Sign(lan.s.DeviceKeys().Sign, time.Now().Add(off))
+		body, _ = json.Marshal(req)
+		a := (signedAs{}).do(t, http.MethodPost, url+protocol.PathPull, body)
+		if !a.is(401, protocol.CodeStale, "away from this node's clock") || a.err.Time == 0 {
+			t.Fatalf("a pull signed %s off: %d %s", off, a.code, a.body)
+		}
+		if skew := time.Since(time.UnixMilli(a.err.Time)); skew > time.Minute || skew < -time.Minute {
+			t.Fatalf("the refusal's time is %s off this clock", skew)
+		}
+	}
+
+	// A laptop three hours behind: refused once, then signed with the
+	// node's time; the offset is kept for the next sync.
+	slow := func() time.Time { return time.Now().Add(-3 * time.Hour) }
+	var said []string
+	cl := &client.Client{Node: url, Store: lan.s, Now: slow,
+		Progress: func(p client.Progress) { said = append(said, p.Message) }}
+	res, err := cl.Sync(context.Background())
+	if err != nil || res.Pulled == 0 {
+		t.Fatalf("a laptop 3 h behind: %+v %v", res, err)
+	}
+	if !strings.Contains(strings.Join(said, "\n"), "off the node's: signing with the node's time") {
+		t.Fatalf("the laptop did not say it corrected its clock: %q", said)
+	}
+	t.Logf("a laptop 3 h behind synced %d operations after learning the offset", res.Pulled)
+	said = nil
+	if _, err := cl.Sync(context.Background()); err != nil || strings.Contains(strings.Join(said, "\n"), "off the node's") {
+		t.Fatalf("the next sync did not keep the offset: %v %q", err, said)
 	}
 }

@@ -25,13 +25,16 @@ const (
 // check its place in the sender's chain and pick the key that verifies it,
 // without decrypting anything.
 type Header struct {
-	Version        uint8
-	Sender         string   // device ID (16 base32 chars), or the district's key ID for downloads
-	Seq            uint64   // the sender's batch number 1, 2, 3…
-	PrevHash       [32]byte // Hash of the sender's previous sealed batch (zero for Seq 1)
-	RecipientKeyID string   // 16 hex chars: the key ID of the recipient's age identity
-	PlainSize      uint32   // bytes of the plaintext (inner header and operations) before zstd
-	CipherSize     uint32   // bytes of the age ciphertext
+	Version uint8
+	Sender  string // device ID (16 base32 chars), or the district's key ID for downloads
+	Seq     uint64 // the sender's batch number 1, 2, 3…
+	// PrevHash is the Hash of a device's previous sealed batch (zero for
+	// batch 1: the district refuses any other by the device's chain); in
+	// a pull answer, the SHA-256 of the request it answers.
+	PrevHash       [32]byte
+	RecipientKeyID string // 16 hex chars: the key ID of the recipient's age identity
+	PlainSize      uint32 // bytes of the plaintext (inner header and operations) before zstd
+	CipherSize     uint32 // bytes of the age ciphertext
 }
 
 // check reports the first field out of range.
@@ -41,9 +44,6 @@ func (h *Header) check() error {
 	}
 	if h.Seq == 0 {
 		return fmt.Errorf("%w: sequence number 0 (batches are numbered from 1)", ErrMalformedHeader)
-	}
-	if h.Seq == 1 && h.PrevHash != ([32]byte{}) {
-		return fmt.Errorf("%w: batch 1 names a previous batch", ErrMalformedHeader)
 	}
 	if !validKeyID(h.RecipientKeyID) {
 		return fmt.Errorf("%w: recipient key ID %q is not 16 lowercase hex digits", ErrMalformedHeader, h.RecipientKeyID)

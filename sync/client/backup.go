@@ -34,10 +34,16 @@ func Backup(ctx context.Context, hc *http.Client, node string, d *identity.Distr
 		// link, and the caller's context bounds it.
 		hc = HTTPClient(d.Public(), HTTPOptions{Timeout: -1})
 	}
+	// A backup request names the node it is for (no other node takes
+	// it): the node says its ID to the district.
+	id, err := nodeID(ctx, hc, base, d)
+	if err != nil {
+		return nil, err
+	}
 	var resp *http.Response
 	err = adminRetry.retry(ctx, base, func(int) error {
-		var req protocol.BackupRequest
-		req.Sign(d.Sign, time.Now()) // signed anew for each attempt: its time is checked
+		req := protocol.BackupRequest{Node: id}
+		req.Sign(d.Sign, time.Now()) // signed anew for each attempt: its time and nonce are checked
 		body, _ := json.Marshal(&req)
 		var err error
 		resp, err = stream(ctx, hc, base, request{method: http.MethodPost, path: protocol.PathBackup, ctype: "application/json", body: body})
@@ -67,6 +73,19 @@ func Backup(ctx context.Context, hc *http.Client, node string, d *identity.Distr
 		return nil, fmt.Errorf("the backup from %s did not check out (%w): make it again", base, err)
 	}
 	return nil, fmt.Errorf("the backup from %s stopped before its end: %s; make it again", base, describe(err))
+}
+
+// nodeID asks the node at base for its ID, as the district.
+func nodeID(ctx context.Context, hc *http.Client, base string, d *identity.District) (string, error) {
+	a, err := adminCall(ctx, hc, base, "the node status request", request{method: http.MethodGet, path: protocol.PathNodeStatus + "?digest=0", sign: DistrictSigner(d)})
+	if err != nil {
+		return "", err
+	}
+	var st protocol.NodeStatus
+	if err := json.Unmarshal(a.body, &st); err != nil || st.ID == "" {
+		return "", fmt.Errorf("%w: %s answered the node status with %q", ErrNotANode, base, snippet(a.body))
+	}
+	return st.ID, nil
 }
 
 // stream is do for a large answer: it returns a 2xx response with its

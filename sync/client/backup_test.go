@@ -25,13 +25,17 @@ func backupNode(t *testing.T, d *identity.District, busy int, file func() []byte
 	t.Helper()
 	var calls atomic.Int32
 	srv := nodeServer(t, d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == protocol.PathNodeStatus {
+			json.NewEncoder(w).Encode(protocol.NodeStatus{ID: "n2"})
+			return
+		}
 		if r.Method != http.MethodPost || r.URL.Path != protocol.PathBackup {
 			http.NotFound(w, r)
 			return
 		}
 		var req protocol.BackupRequest
 		json.NewDecoder(r.Body).Decode(&req)
-		if err := req.Verify(d.Public().SignKey, time.Now()); err != nil {
+		if err := req.Verify(d.Public().SignKey, time.Now()); err != nil || req.Node != "n2" {
 			w.WriteHeader(http.StatusUnauthorized)
 			json.NewEncoder(w).Encode(err)
 			return

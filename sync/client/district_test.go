@@ -53,6 +53,7 @@ type district struct {
 	hook          func(w http.ResponseWriter, r *http.Request) bool // true: the hook answered
 	mutateReceipt func(*protocol.Receipt)                           // before signing
 	pullSeq       func(uint64) uint64                               // the Seq a pull answer claims
+	pullBinding   func([32]byte) [32]byte                           // the request hash a pull answer claims
 	revocations   []byte                                            // served instead of the registry's list
 }
 
@@ -253,7 +254,7 @@ func (d *district) handlePull(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, &protocol.Error{Code: protocol.CodeRevoked, Message: err.Error()})
 		return
 	}
-	if err := req.Verify(c.Device.SignKey); err != nil {
+	if err := req.Verify(c.Device.SignKey, time.Now()); err != nil {
 		d.fail(w, err.(*protocol.Error))
 		return
 	}
@@ -276,7 +277,7 @@ func (d *district) handlePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sealed, err := batch.Seal(page.Ops, batch.SealOptions{
-		Header:    batch.Header{Sender: d.reg.Public().KeyID, Seq: seq, RecipientKeyID: c.Device.KeyID()},
+		Header:    batch.Header{Sender: d.reg.Public().KeyID, Seq: seq, PrevHash: d.answerTo(&req), RecipientKeyID: c.Device.KeyID()},
 		Recipient: rcpt,
 		SignKey:   d.reg.Keys().Sign,
 	})
@@ -388,4 +389,14 @@ func nodeServer(t *testing.T, d *identity.District, h http.Handler) *httptest.Se
 // pinned is the HTTP client of a laptop enrolled with d.
 func pinned(d *identity.District) *http.Client {
 	return client.HTTPClient(d.Public(), client.HTTPOptions{})
+}
+
+// answerTo is the request hash a pull answer carries: the request's, or
+// what the test's fault makes of it.
+func (d *district) answerTo(req *protocol.PullRequest) [32]byte {
+	h := req.Hash()
+	if d.pullBinding != nil {
+		return d.pullBinding(h)
+	}
+	return h
 }

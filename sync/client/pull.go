@@ -28,8 +28,10 @@ func (r *run) pull(ctx context.Context) error {
 		req := protocol.PullRequest{Device: r.dev.ID, Cursor: cur, Max: r.c.PullMax}
 		p := Progress{Phase: PhasePull, Done: answers, Ops: r.res.Pulled,
 			Message: fmt.Sprintf("asking for changes after %d", cur)}
+		var asked [32]byte // the hash of the request of the last attempt
 		a, err := r.call(ctx, "the pull request", p, func() request {
-			req.Sign(r.dev.Sign, r.signedNow()) // signed anew for each attempt: its time is checked
+			req.Sign(r.dev.Sign, r.signedNow()) // signed anew for each attempt: its time and nonce are checked
+			asked = req.Hash()
 			body, _ := json.Marshal(&req)
 			return request{method: http.MethodPost, path: protocol.PathPull, ctype: "application/json", body: body, max: batch.DefaultLimits.MaxSealed}
 		})
@@ -59,6 +61,12 @@ func (r *run) pull(ctx context.Context) error {
 		b, err := op.Open(a.body)
 		if err != nil {
 			return fmt.Errorf("the district's answer to the pull request does not open; nothing was applied: %w", err)
+		}
+		if b.Header.PrevHash != asked {
+			// A node (or anyone on the way) answering with an answer to
+			// another request: an old one replayed, or one for another
+			// cursor.
+			return fmt.Errorf("%w: its answer is not the answer to the pull request sent (after change %d); nothing was applied", ErrStalePull, cur)
 		}
 		if b.Header.Seq < cur {
 			return fmt.Errorf("%w: its answer ends at change %d, this device has received up to %d; nothing was applied", ErrStalePull, b.Header.Seq, cur)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,4 +203,25 @@ func mustHeldList(t *testing.T, s *storage.Store) *cert.RevocationList {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// An answer that is not the answer to the pull request sent (an old one
+// replayed, or one to another cursor: the request's hash it carries,
+// signed, is another's) is refused and nothing of it applied.
+func TestPull_AnswerToAnotherRequest_Refused(t *testing.T) {
+	d := newDistrict(t)
+	srv := d.serve(t)
+	lan := d.enrol(t, "Nguyễn Thị Lan", "00769", false)
+	mai := d.enrol(t, "Lò Thị Mai", "00769", false)
+	mustImport(t, mai, "Giàng Thị Mỷ", 3)
+	c, _ := newClient(srv.URL, mai)
+	mustSync(t, c)
+	d.pullBinding = func(h [32]byte) [32]byte { h[0] ^= 1; return h }
+	cl, _ := newClient(srv.URL, lan)
+	if _, err := cl.Sync(context.Background()); !errors.Is(err, client.ErrStalePull) || !strings.Contains(err.Error(), "not the answer to the pull request sent") {
+		t.Fatalf("an answer to another request: %v", err)
+	}
+	if n := mustCursor(t, lan); n != 0 {
+		t.Fatalf("cursor moved to %d", n)
+	}
 }

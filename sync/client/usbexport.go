@@ -201,6 +201,13 @@ func exportCall(ctx context.Context, hc *http.Client, base string, d *identity.D
 		body, _ := json.Marshal(&req)
 		var err error
 		a, err = do(ctx, hc, base, request{method: http.MethodPost, path: protocol.PathExport, ctype: "application/json", body: body, max: batch.DefaultLimits.MaxSealed})
+		if err == nil && a.status == http.StatusOK {
+			// The answer must be the one to this request (its cursor, its
+			// nonce), which it carries signed.
+			if h, herr := batch.ParseHeader(a.body); herr != nil || h.PrevHash != req.Hash() {
+				return fmt.Errorf("%w: %s answered the export request after %d with an answer to another request", ErrNotANode, base, cursor)
+			}
+		}
 		return err
 	}, nil)
 	var pe *protocol.Error

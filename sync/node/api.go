@@ -516,8 +516,12 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, e)
 		return
 	}
-	if err := req.Verify(c.Device.SignKey); err != nil {
+	if err := req.Verify(c.Device.SignKey, n.now()); err != nil {
 		n.fail(w, err.(*protocol.Error))
+		return
+	}
+	if e := n.replays.use("pull request", protocol.SignerDevice(req.Device), req.Nonce, req.Time, n.now()); e != nil {
+		n.fail(w, e)
 		return
 	}
 	release, ok := n.admit(w, req.Device)
@@ -525,13 +529,16 @@ func (n *Node) handlePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	n.answerPull(w, c, req.Cursor, req.Max)
+	n.answerPull(w, c, req.Cursor, req.Max, req.Hash())
 }
 
 // answerPull answers a pull of device c after cursor after: a batch
 // sealed to the device, 204 when nothing is new. A device's own pull and
-// the district's export for it (export.go) get the same answer.
-func (n *Node) answerPull(w http.ResponseWriter, c *cert.Certificate, after uint64, maxOps int) {
+// the district's export for it (export.go) get the same answer. The
+// answer's Header.PrevHash is asked, the hash of the request it answers:
+// signed with the answer, it binds it to that request (its cursor, its
+// nonce), so that no other answer passes for it.
+func (n *Node) answerPull(w http.ResponseWriter, c *cert.Certificate, after uint64, maxOps int, asked [32]byte) {
 	max := maxOps
 	if max <= 0 || max > maxPullOps {
 		max = 500
@@ -565,7 +572,7 @@ func (n *Node) answerPull(w http.ResponseWriter, c *cert.Certificate, after uint
 		return
 	}
 	sealed, err := batch.Seal(page.Ops, batch.SealOptions{
-		Header:    batch.Header{Sender: n.keys.keyID(), Seq: cursor, RecipientKeyID: c.Device.KeyID()},
+		Header:    batch.Header{Sender: n.keys.keyID(), Seq: cursor, PrevHash: asked, RecipientKeyID: c.Device.KeyID()},
 		Recipient: rcpt,
 		SignKey:   n.keys.node.Sign,
 	})
@@ -874,8 +881,8 @@ func (n *Node) handleClusterStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// fetchStatus asks node id at base for its status, signed with the key
-// this node holds (the district's).
+// fetchStatus asks node id at base for its status, signed with this
+// node's own key (its certificate goes along).
 func (n *Node) fetchStatus(ctx context.Context, id, base string) protocol.NodeStatus {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -886,7 +893,7 @@ func (n *Node) fetchStatus(ctx context.Context, id, base string) protocol.NodeSt
 	if err != nil {
 		return unreachable(err)
 	}
-	protocol.SignRequest(req, nil, protocol.SignerDistrict, n.cfg.District.Sign, n.now())
+	protocol.SignRequestAsNode(req, nil, n.cfg.ID, n.keys.signer, n.now())
 	resp, err := n.peers.Do(req)
 	if err != nil {
 		return unreachable(err)

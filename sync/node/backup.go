@@ -64,6 +64,14 @@ func (n *Node) handleBackup(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, err.(*protocol.Error))
 		return
 	}
+	if req.Node != n.cfg.ID {
+		n.fail(w, errf(protocol.CodeMalformed, "this backup request is for node %q, and this is node %s: ask that node, or sign a request for this one", req.Node, n.cfg.ID))
+		return
+	}
+	if e := n.replays.use("backup request", protocol.SignerDistrict, req.Nonce, req.Time, n.now()); e != nil {
+		n.fail(w, e)
+		return
+	}
 	release, ok := n.admit(w, "")
 	if !ok {
 		return

@@ -29,6 +29,10 @@ func (n *Node) handleExport(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, err.(*protocol.Error))
 		return
 	}
+	if e := n.replays.use("export request", protocol.SignerDistrict, req.Nonce, req.Time, n.now()); e != nil {
+		n.fail(w, e)
+		return
+	}
 	release, ok := n.admit(w, "")
 	if !ok {
 		return
@@ -40,5 +44,5 @@ func (n *Node) handleExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.log.Info("export for a device's USB file", "device", req.Device, "after", req.Cursor)
-	n.answerPull(w, c, req.Cursor, req.Max)
+	n.answerPull(w, c, req.Cursor, req.Max, req.Hash())
 }

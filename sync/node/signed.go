@@ -72,9 +72,29 @@ func (c *replayCache) len() int {
 	return len(c.seen)
 }
 
-// resolveSigner is the key of a signer that may sign requests to this
-// node: the district, or an enrolled device valid now and not revoked.
-func (n *Node) resolveSigner(signer string) (ed25519.PublicKey, *protocol.Error) {
+// resolveSigner returns the key resolver of request r: the district's
+// root key, an enrolled device's valid now and not revoked, or a node's,
+// certified by the district and not revoked (its certificate comes with
+// the request).
+func (n *Node) resolveSigner(r *http.Request) protocol.KeyResolver {
+	return func(signer string) (ed25519.PublicKey, *protocol.Error) {
+		if id, ok := protocol.NodeOfSigner(signer); ok {
+			c, err := protocol.NodeOf(r.Header.Get(protocol.HeaderRequestCertificate), n.fsm.pub, n.peerRevoked)
+			if err != nil {
+				return nil, errf(protocol.CodeBadSignature, "the request of %s comes without a certificate of this district for it: %v", signer, err)
+			}
+			if c.Node.ID != id {
+				return nil, errf(protocol.CodeBadSignature, "the request of %s comes with the certificate of node %s", signer, c.Node.ID)
+			}
+			return c.Node.SignKey, nil
+		}
+		return n.resolveKey(signer)
+	}
+}
+
+// resolveKey is the key of the district or of an enrolled device valid now
+// and not revoked.
+func (n *Node) resolveKey(signer string) (ed25519.PublicKey, *protocol.Error) {
 	if signer == protocol.SignerDistrict {
 		return n.fsm.pub.SignKey, nil
 	}
@@ -85,7 +105,7 @@ func (n *Node) resolveSigner(signer string) (ed25519.PublicKey, *protocol.Error)
 		}
 		return c.Device.SignKey, nil
 	}
-	return nil, errf(protocol.CodeBadSignature, "unknown signer %q: a request is signed by the district or by a device", signer)
+	return nil, errf(protocol.CodeBadSignature, "unknown signer %q: a request is signed by the district, a device or a node", signer)
 }
 
 // verifySigned checks a signed request: signature and time, a signer
@@ -95,7 +115,7 @@ func (n *Node) resolveSigner(signer string) (ed25519.PublicKey, *protocol.Error)
 // On a refusal it has answered and returns nil.
 func (n *Node) verifySigned(w http.ResponseWriter, r *http.Request, body []byte, resolve protocol.KeyResolver, allowed func(signer string) bool, who string, remember bool) *protocol.RequestAuth {
 	if resolve == nil {
-		resolve = n.resolveSigner
+		resolve = n.resolveSigner(r)
 	}
 	a, e := protocol.VerifyRequest(r, body, func(signer string) (ed25519.PublicKey, *protocol.Error) {
 		if !allowed(signer) {
@@ -119,8 +139,12 @@ func (n *Node) verifySigned(w http.ResponseWriter, r *http.Request, body []byte,
 	return a
 }
 
-// districtOnly allows the district's signature alone.
-func districtOnly(signer string) bool { return signer == protocol.SignerDistrict }
+// districtOnly allows the district's signature alone, or a node's (the
+// district certified its key: nodes ask each other for their status).
+func districtOnly(signer string) bool {
+	_, node := protocol.NodeOfSigner(signer)
+	return signer == protocol.SignerDistrict || node
+}
 
 // leading reports whether this node leads: a request it would forward is
 // remembered by the leader, not here.

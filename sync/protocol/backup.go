@@ -52,25 +52,39 @@ var (
 // district anyway, but nobody else may make a node read out its whole
 // store.
 type BackupRequest struct {
-	Time int64  `json:"time"` // unix seconds when signed
-	Sig  string `json:"sig"`  // hex Ed25519 by the district over SignedBytes
+	Node  string `json:"node"`  // the ID of the node asked: another node refuses it
+	Time  int64  `json:"time"`  // unix seconds when signed
+	Nonce string `json:"nonce"` // NonceSize random bytes, hex: the node takes it once
+	Sig   string `json:"sig"`   // hex Ed25519 by the district over SignedBytes
 }
 
 // SignedBytes is what the district signs in a backup request.
 func (b *BackupRequest) SignedBytes() []byte {
-	return binary.BigEndian.AppendUint64([]byte("CKBKRQ1\x00"), uint64(b.Time))
+	var w bytes.Buffer
+	w.WriteString("CKBKRQ2\x00")
+	writeStr(&w, b.Node)
+	w.Write(binary.BigEndian.AppendUint64(nil, uint64(b.Time)))
+	writeStr(&w, b.Nonce)
+	return w.Bytes()
 }
 
-// Sign signs the request with the district's key.
+// Sign signs the request with the district's key, with a fresh nonce.
 func (b *BackupRequest) Sign(key ed25519.PrivateKey, now time.Time) {
 	b.Time = now.Unix()
+	b.Nonce = NewNonce()
 	b.Sig = hex.EncodeToString(ed25519.Sign(key, b.SignedBytes()))
 }
 
 // Verify checks the district's signature and that the request is fresh
 // (within MaxClockSkew of now).
 func (b *BackupRequest) Verify(pub ed25519.PublicKey, now time.Time) error {
-	return verifyDistrictSigned("backup request", b.SignedBytes(), b.Sig, b.Time, pub, now)
+	if err := verifyDistrictSigned("backup request", b.SignedBytes(), b.Sig, b.Time, pub, now); err != nil {
+		return err
+	}
+	if !validNonce(b.Nonce) {
+		return &Error{Code: CodeMalformed, Message: "the backup request carries no valid nonce (from an older kitctl: update it)"}
+	}
+	return nil
 }
 
 // BackupHeader says what a backup holds. The node that made it signs it

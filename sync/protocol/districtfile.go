@@ -73,30 +73,45 @@ type ExportRequest struct {
 	Cursor uint64 `json:"cursor"`
 	Max    int    `json:"max,omitempty"` // operations per answer (the node caps it)
 	Time   int64  `json:"time"`          // unix seconds when signed
+	Nonce  string `json:"nonce"`         // NonceSize random bytes, hex: a node takes it once
 	Sig    string `json:"sig"`           // hex Ed25519 by the district over SignedBytes
 }
 
 // SignedBytes is what the district signs in an export request.
 func (e *ExportRequest) SignedBytes() []byte {
 	var b bytes.Buffer
-	b.WriteString("CKEXRQ1\x00")
+	b.WriteString("CKEXRQ2\x00")
 	writeStr(&b, e.Device)
 	b.Write(binary.BigEndian.AppendUint64(nil, e.Cursor))
 	b.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Max)))
 	b.Write(binary.BigEndian.AppendUint64(nil, uint64(e.Time)))
+	writeStr(&b, e.Nonce)
 	return b.Bytes()
 }
 
-// Sign signs the request with the district's key.
+// Hash is the SHA-256 of the signed request, which the answer carries
+// (Header.PrevHash), as a pull answer does.
+func (e *ExportRequest) Hash() [32]byte {
+	return sha256.Sum256(append(e.SignedBytes(), e.Sig...))
+}
+
+// Sign signs the request with the district's key, with a fresh nonce.
 func (e *ExportRequest) Sign(key ed25519.PrivateKey, now time.Time) {
 	e.Time = now.Unix()
+	e.Nonce = NewNonce()
 	e.Sig = hex.EncodeToString(ed25519.Sign(key, e.SignedBytes()))
 }
 
 // Verify checks the district's signature and that the request is fresh
 // (within MaxClockSkew of now).
 func (e *ExportRequest) Verify(pub ed25519.PublicKey, now time.Time) error {
-	return verifyDistrictSigned("export request", e.SignedBytes(), e.Sig, e.Time, pub, now)
+	if err := verifyDistrictSigned("export request", e.SignedBytes(), e.Sig, e.Time, pub, now); err != nil {
+		return err
+	}
+	if !validNonce(e.Nonce) {
+		return &Error{Code: CodeMalformed, Message: "the export request carries no valid nonce (from an older kitctl: update it)"}
+	}
+	return nil
 }
 
 // DistrictFileHeader says what a district file holds and for whom.

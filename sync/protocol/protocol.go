@@ -8,6 +8,7 @@ package protocol
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -272,32 +273,55 @@ type PullRequest struct {
 	Device string `json:"device"`
 	Cursor uint64 `json:"cursor"`
 	Max    int    `json:"max,omitempty"` // operations per answer (the node caps it)
-	Time   int64  `json:"time"`          // unix seconds when signed
+	Time   int64  `json:"time"`          // unix seconds when signed: within MaxClockSkew of the node's clock
+	Nonce  string `json:"nonce"`         // NonceSize random bytes, hex: a node takes each pull once
 	Sig    string `json:"sig"`           // hex Ed25519 by the device over SignedBytes
 }
 
-// SignedBytes is what a device signs in a pull request.
+// SignedBytes is what a device signs in a pull request (version 2: with
+// the nonce; version 1, without, is refused).
 func (p *PullRequest) SignedBytes() []byte {
 	var b bytes.Buffer
-	b.WriteString("CKPULL1\x00")
+	b.WriteString("CKPULL2\x00")
 	writeStr(&b, p.Device)
 	b.Write(binary.BigEndian.AppendUint64(nil, p.Cursor))
 	b.Write(binary.BigEndian.AppendUint64(nil, uint64(p.Max)))
 	b.Write(binary.BigEndian.AppendUint64(nil, uint64(p.Time)))
+	writeStr(&b, p.Nonce)
 	return b.Bytes()
 }
 
-// Sign signs the request.
+// Hash is the SHA-256 of the signed request: the node's answer carries it
+// (as the sealed answer's Header.PrevHash), so a device takes only the
+// answer to the request it sent.
+func (p *PullRequest) Hash() [32]byte {
+	return sha256.Sum256(append(p.SignedBytes(), p.Sig...))
+}
+
+// Sign signs the request at now with a fresh nonce: each attempt is a new
+// request.
 func (p *PullRequest) Sign(key ed25519.PrivateKey, now time.Time) {
 	p.Time = now.Unix()
+	p.Nonce = NewNonce()
 	p.Sig = hex.EncodeToString(ed25519.Sign(key, p.SignedBytes()))
 }
 
-// Verify checks the signature with the device's key.
-func (p *PullRequest) Verify(pub ed25519.PublicKey) error {
+// Verify checks the signature with the device's key and that the request
+// is fresh (within MaxClockSkew of now; a stale refusal carries the
+// node's time).
+func (p *PullRequest) Verify(pub ed25519.PublicKey, now time.Time) error {
+	if p.Nonce == "" {
+		return &Error{Code: CodeMalformed, Message: "the pull request carries no nonce: it is from an older communekit; update this laptop's communekit"}
+	}
+	if !validNonce(p.Nonce) {
+		return &Error{Code: CodeMalformed, Message: "the pull request's nonce is not 16 to 32 bytes of lowercase hex"}
+	}
 	sig, err := hex.DecodeString(p.Sig)
 	if err != nil || hex.EncodeToString(sig) != p.Sig || !ed25519.Verify(pub, p.SignedBytes(), sig) {
 		return &Error{Code: CodeBadSignature, Message: "the pull request is not signed by device " + p.Device}
+	}
+	if e := CheckFresh("pull request", p.Time, now); e != nil {
+		return e
 	}
 	return nil
 }

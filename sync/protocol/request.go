@@ -25,15 +25,37 @@ const (
 	HeaderRequestSignature = "X-Communekit-Request-Signature" // hex Ed25519 over RequestSignedBytes
 )
 
-// Signers of a request. A node's own key, certified by the district, is
-// to be a third kind ("node <id>").
+// HeaderRequestCertificate carries, with a request signed by a node
+// (SignerNode), the node's certificate (text form) that the district's
+// root key signed: the verifier takes the node's key from it.
+const HeaderRequestCertificate = "X-Communekit-Request-Certificate"
+
+// Signers of a request: the district (its root key), a device (the key of
+// its certificate), a node (the key of its certificate, sent along).
 const (
 	SignerDistrict = "district"
 	signerDevice   = "device "
+	signerNode     = "node "
 )
 
 // SignerDevice is the signer name of device id.
 func SignerDevice(id string) string { return signerDevice + id }
+
+// SignerNode is the signer name of node id.
+func SignerNode(id string) string { return signerNode + id }
+
+// NodeOfSigner returns the node a signer name names, and whether it names
+// one.
+func NodeOfSigner(signer string) (string, bool) {
+	id, ok := strings.CutPrefix(signer, signerNode)
+	return id, ok && id != ""
+}
+
+// SignRequestAsNode signs req as node s (its key and certificate).
+func SignRequestAsNode(req *http.Request, body []byte, id string, s Signer, now time.Time) {
+	SignRequest(req, body, SignerNode(id), s.Key, now)
+	req.Header.Set(HeaderRequestCertificate, s.Cert)
+}
 
 // DeviceOf returns the device a signer name names, and whether it names
 // one.
