@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -139,5 +140,10 @@ func adminCall(ctx context.Context, hc *http.Client, node, what string, r reques
 		a, err = do(ctx, hc, base, r)
 		return err
 	}, nil)
-	return a, refusal(what, err)
+	err = refusal(what, err)
+	var rf *Refusal
+	if errors.As(err, &rf) {
+		rf.Admin = true
+	}
+	return a, err
 }

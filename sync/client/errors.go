@@ -39,14 +39,38 @@ var (
 type Refusal struct {
 	What string // "batch 3", "the pull request", "this device's certificate"
 	Err  *protocol.Error
+	// Admin marks a refusal of the district office's or a node's own
+	// request (join, removal, status, batch key): the advice for a
+	// device does not apply.
+	Admin bool
 }
 
 func (r *Refusal) Error() string {
 	msg := fmt.Sprintf("the district refused %s: %s", r.What, r.Err.Error())
-	if a := advice(r.Err.Code); a != "" {
+	a := advice(r.Err.Code)
+	if r.Admin {
+		a = adminAdvice(r.Err.Code)
+	}
+	if a != "" {
 		msg += ". " + a
 	}
 	return msg
+}
+
+// adminAdvice says what the district office can do about a refusal of
+// its own or a node's request.
+func adminAdvice(code string) string {
+	switch code {
+	case protocol.CodeBadSignature, protocol.CodeRevoked:
+		return "Check that the profile or the node's credential belongs to the district this cluster serves and is not revoked (`kitctl district nodes`)"
+	case protocol.CodeStale:
+		return "This machine's clock is far from the node's: set the date and time, then try again"
+	case protocol.CodeMalformed:
+		return "The node could not read it: check that this program and the node are the same version"
+	case protocol.CodeNotFound:
+		return "Is --node the address of a district node?"
+	}
+	return ""
 }
 
 func (r *Refusal) Unwrap() error { return r.Err }

@@ -49,6 +49,11 @@ type fsm struct {
 	log     *slog.Logger
 	m       *metrics
 	applied atomic.Uint64
+	// revoked is the revocation list as last committed (nil: none yet),
+	// read without the store: Raft's TLS handshakes ask for it on the
+	// transport's goroutines, which may still run while the node closes
+	// its store.
+	revoked atomic.Pointer[cert.RevocationList]
 	// noChecks applies batches without checking their operations: only
 	// for measuring what the checks cost (BenchmarkFSMApply).
 	noChecks bool
@@ -76,6 +81,9 @@ func newFSM(s *storage.Store, k *keys, log *slog.Logger, m *metrics) (*fsm, erro
 		f.applied.Store(binary.BigEndian.Uint64(b))
 	default:
 		return nil, fmt.Errorf("%w: applied index of %d bytes", storage.ErrDamaged, len(b))
+	}
+	if err := f.loadRevocations(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -218,15 +226,30 @@ func (f *fsm) certificate(dev string) (*cert.Certificate, error) {
 	return cert.ParseCertificate(b)
 }
 
+// revocations returns the district's revocation list as last committed,
+// nil when nothing is revoked yet.
 func (f *fsm) revocations() (*cert.RevocationList, error) {
+	return f.revoked.Load(), nil
+}
+
+// loadRevocations reads the committed revocation list from the store
+// into f.revoked: when the node opens and after a snapshot replaces the
+// state.
+func (f *fsm) loadRevocations() error {
 	b, err := f.s.GetMeta(metaRevocations)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil // nothing revoked yet
+		f.revoked.Store(nil) // nothing revoked yet
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return cert.ParseRevocationList(b)
+	l, err := cert.ParseRevocationList(b)
+	if err != nil {
+		return fmt.Errorf("%w: the held revocation list: %v", storage.ErrDamaged, err)
+	}
+	f.revoked.Store(l)
+	return nil
 }
 
 // signerKey is the FSM's signer lookup: enrolled and not revoked.
@@ -667,7 +690,9 @@ func (f *fsm) applyRevocations(index uint64, p []byte) error {
 	if err != nil {
 		return f.commitMeta(index, nil, err)
 	}
-	return f.commitMeta(index, map[string][]byte{metaRevocations: p}, nil)
+	err = f.commitMeta(index, map[string][]byte{metaRevocations: p}, nil)
+	f.revoked.Store(l)
+	return err
 }
 
 func (f *fsm) applyMember(index uint64, p []byte) error {
@@ -715,6 +740,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		return err
 	}
 	if err := f.openRollouts(); err != nil {
+		return err
+	}
+	if err := f.loadRevocations(); err != nil {
 		return err
 	}
 	b, err := f.s.GetMeta(metaApplied)
