@@ -188,8 +188,14 @@ func TestWire_CertificatesOnlyFromTheirDeviceOrTheDistrict(t *testing.T) {
 	if a := asDevice(mai).do(t, http.MethodPost, n.url+protocol.PathCertificate, lan.cert); !a.is(401, protocol.CodeBadSignature, "not by device "+mai.id) {
 		t.Errorf("signed by another device: %d %s", a.code, a.body)
 	}
-	if st := c.converge(); st.AppliedIndex != before.AppliedIndex || st.Digest != before.Digest {
-		t.Fatalf("refused certificates changed the cluster: index %d → %d", before.AppliedIndex, st.AppliedIndex)
+	if st := c.converge(); st.Digest != before.Digest {
+		t.Fatalf("refused certificates changed the cluster's state: index %d → %d", before.AppliedIndex, st.AppliedIndex)
+	}
+	// The cluster does not know lan: its push is refused as unknown.
+	mustAdd(t, lan, 1)
+	obs := mustSeal(t, lan)
+	if code, b, err := post(pushClient, n.url+protocol.PathPush, obs[0].Sealed); err != nil || code != 401 || !strings.Contains(string(b), protocol.CodeUnknownDevice) {
+		t.Fatalf("a push after the refused certificates: %d %s %v", code, b, err)
 	}
 	if a := asDevice(lan).do(t, http.MethodPost, n.url+protocol.PathCertificate, lan.cert); a.code != http.StatusNoContent {
 		t.Fatalf("signed by its device: %d %s", a.code, a.body)
@@ -198,8 +204,8 @@ func TestWire_CertificatesOnlyFromTheirDeviceOrTheDistrict(t *testing.T) {
 		t.Fatalf("signed by the district: %d %s", a.code, a.body)
 	}
 	held := c.converge()
-	if held.AppliedIndex != before.AppliedIndex+2 {
-		t.Fatalf("two certificates taken: index %d → %d", before.AppliedIndex, held.AppliedIndex)
+	if held.Digest == before.Digest {
+		t.Fatal("the certificates taken changed nothing")
 	}
 	// Held byte for byte: answered, with no new entry, at any node.
 	for _, m := range c.nodes {
@@ -271,5 +277,91 @@ func TestWire_PullsAreFreshAndTakenOnce(t *testing.T) {
 	said = nil
 	if _, err := cl.Sync(context.Background()); err != nil || strings.Contains(strings.Join(said, "\n"), "off the node's") {
 		t.Fatalf("the next sync did not keep the offset: %v %q", err, said)
+	}
+}
+
+// A join or a removal the district signed is carried out once by the
+// whole cluster: the same request again, to the node that took it or to
+// any other, is refused, and changes nothing.
+func TestWire_JoinAndRemoveTakenOnceClusterWide(t *testing.T) {
+	d := newDistrict(t, "Cụm Mèo Vạc")
+	c := newCluster(t, d, 3)
+	leader := c.leader()
+	var others []*daemon
+	for _, n := range c.nodes {
+		if n != leader {
+			others = append(others, n)
+		}
+	}
+	// A node that never comes: three of four voters keep a quorum.
+	join := protocol.MemberRequest{Op: "join", ID: "n9", Raft: "127.0.0.1:1", HTTP: "https://127.0.0.1:1"}
+	join.Sign(d.keys.Sign, time.Now())
+	jb, _ := json.Marshal(join)
+	if a := (signedAs{}).do(t, http.MethodPost, leader.url+protocol.PathJoin, jb); a.code != http.StatusNoContent {
+		t.Fatalf("join of n9: %d %s", a.code, a.body)
+	}
+	after := c.converge()
+	for _, n := range append([]*daemon{leader}, others...) {
+		if a := (signedAs{}).do(t, http.MethodPost, n.url+protocol.PathJoin, jb); !a.is(401, protocol.CodeReplayed, "carried out already") {
+			t.Fatalf("the same join again at %s: %d %s", n.spec.ID, a.code, a.body)
+		}
+	}
+	remove := protocol.MemberRequest{Op: "remove", ID: "n9"}
+	remove.Sign(d.keys.Sign, time.Now())
+	rb, _ := json.Marshal(remove)
+	if a := (signedAs{}).do(t, http.MethodPost, others[0].url+protocol.PathRemove, rb); a.code != http.StatusNoContent {
+		t.Fatalf("removal of n9: %d %s", a.code, a.body)
+	}
+	removed := c.converge()
+	if removed.AppliedIndex <= after.AppliedIndex {
+		t.Fatalf("the removal made no entry: %d then %d", after.AppliedIndex, removed.AppliedIndex)
+	}
+	for _, n := range c.nodes {
+		if a := (signedAs{}).do(t, http.MethodPost, n.url+protocol.PathRemove, rb); !a.is(401, protocol.CodeReplayed, "carried out already") {
+			t.Fatalf("the same removal again at %s: %d %s", n.spec.ID, a.code, a.body)
+		}
+		if a := (signedAs{}).do(t, http.MethodPost, n.url+protocol.PathJoin, jb); !a.is(401, protocol.CodeReplayed, "carried out already") {
+			t.Fatalf("the old join again after the removal, at %s: %d %s", n.spec.ID, a.code, a.body)
+		}
+	}
+	if st := c.converge(); st.AppliedIndex != removed.AppliedIndex {
+		t.Fatalf("refused replays made entries: index %d → %d", removed.AppliedIndex, st.AppliedIndex)
+	}
+}
+
+// Backup and export requests are taken once by a node, and a backup
+// request only by the node it names.
+func TestWire_BackupAndExportTakenOnce(t *testing.T) {
+	d := newDistrict(t, "Cụm Mèo Vạc")
+	c := newCluster(t, d, 2)
+	lan := newDevice(t, d, "Nguyễn Thị Lan")
+	lan.register(t, c.nodes[0].url)
+	n := c.leader()
+	var other *daemon
+	for _, m := range c.nodes {
+		if m != n {
+			other = m
+		}
+	}
+	bk := protocol.BackupRequest{Node: n.spec.ID}
+	bk.Sign(d.keys.Sign, time.Now())
+	bb, _ := json.Marshal(bk)
+	if a := (signedAs{}).do(t, http.MethodPost, other.url+protocol.PathBackup, bb); !a.is(400, protocol.CodeMalformed, "is for node \""+n.spec.ID+"\"") {
+		t.Fatalf("a backup request for %s at %s: %d %s", n.spec.ID, other.spec.ID, a.code, a.body)
+	}
+	if a := (signedAs{}).do(t, http.MethodPost, n.url+protocol.PathBackup, bb); a.code != http.StatusOK {
+		t.Fatalf("backup: %d %.200s", a.code, a.body)
+	}
+	if a := (signedAs{}).do(t, http.MethodPost, n.url+protocol.PathBackup, bb); !a.is(401, protocol.CodeReplayed, "sent before") {
+		t.Fatalf("the same backup request again: %d %.200s", a.code, a.body)
+	}
+	ex := protocol.ExportRequest{Device: lan.id}
+	ex.Sign(d.keys.Sign, time.Now())
+	eb, _ := json.Marshal(ex)
+	if a := (signedAs{}).do(t, http.MethodPost, n.url+protocol.PathExport, eb); a.code != http.StatusNoContent && a.code != http.StatusOK {
+		t.Fatalf("export: %d %s", a.code, a.body)
+	}
+	if a := (signedAs{}).do(t, http.MethodPost, n.url+protocol.PathExport, eb); !a.is(401, protocol.CodeReplayed, "sent before") {
+		t.Fatalf("the same export request again: %d %s", a.code, a.body)
 	}
 }

@@ -427,6 +427,13 @@ func (d *demo) faultDeviceKilled(ctx context.Context) (string, error) {
 	if err := B1.close(); err != nil {
 		return "", err
 	}
+	// Whatever happens below, the laptop's profile is open again for the
+	// faults that follow.
+	defer func() {
+		if B1.s == nil {
+			B1.open()
+		}
+	}()
 	cmd := exec.CommandContext(ctx, d.kitctl, "--profile", B1.dir, "import", "persons", csvPath)
 	cmd.Env = append(os.Environ(), "COMMUNEKIT_PASSPHRASE="+demoPass)
 	if err := cmd.Start(); err != nil {
@@ -437,8 +444,8 @@ func (d *demo) faultDeviceKilled(ctx context.Context) (string, error) {
 	var killedAt time.Duration
 	t0 := time.Now()
 	select {
-	case <-waited:
-		return "", errors.New("the import finished before it could be killed")
+	case err := <-waited:
+		return "", fmt.Errorf("the import ended before it could be killed (%v)", err)
 	case <-time.After(700 * time.Millisecond):
 		cmd.Process.Kill()
 		<-waited

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -449,6 +450,9 @@ func (n *Node) apply(entry []byte, w ...http.ResponseWriter) *protocol.Error {
 		return raftError(err)
 	}
 	if err, ok := f.Response().(error); ok && err != nil {
+		if errors.Is(err, errReplayedRequest) {
+			return errf(protocol.CodeReplayed, "%v", err)
+		}
 		return errf(protocol.CodeMalformed, "%v", err)
 	}
 	for _, w := range w {
@@ -715,6 +719,15 @@ func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, errf(protocol.CodeMalformed, "a %s request needs op %q, the node's id%s", want, want, map[bool]string{true: ", raft and http addresses", false: ""}[want == "join"]))
 		return
 	}
+	// Taken once by the whole cluster: its hash goes into the entry of
+	// the change, and the state machine refuses it the second time (any
+	// node refuses at once what its state shows taken).
+	hash := req.Hash()
+	reqID := hex.EncodeToString(hash[:])
+	if n.fsm.memberRequestTaken(reqID) {
+		n.fail(w, errf(protocol.CodeReplayed, "%v", errReplayedRequest))
+		return
+	}
 	release, ok := n.admit(w, "")
 	if !ok {
 		return
@@ -726,19 +739,19 @@ func (n *Node) handleMember(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch want {
 	case "join":
-		err = n.raft.AddVoter(raft.ServerID(req.ID), raft.ServerAddress(req.Raft), 0, 30*time.Second).Error()
-		if err == nil {
-			if e := n.apply(encodeMember(member{ID: req.ID, Raft: req.Raft, HTTP: req.HTTP, Cert: req.Signer})); e != nil {
-				n.fail(w, e)
-				return
-			}
+		// The entry first: the state machine decides whether the request
+		// is new, before Raft's configuration changes.
+		if e := n.apply(encodeMember(member{ID: req.ID, Raft: req.Raft, HTTP: req.HTTP, Cert: req.Signer, Request: reqID, RequestTime: req.Time})); e != nil {
+			n.fail(w, e)
+			return
 		}
+		err = n.raft.AddVoter(raft.ServerID(req.ID), raft.ServerAddress(req.Raft), 0, 30*time.Second).Error()
 	case "remove":
 		if e := n.checkRemovable(req.ID); e != nil {
 			n.fail(w, e)
 			return
 		}
-		if e := n.apply(encodeMember(member{ID: req.ID, Removed: true})); e != nil {
+		if e := n.apply(encodeMember(member{ID: req.ID, Removed: true, Request: reqID, RequestTime: req.Time})); e != nil {
 			n.fail(w, e)
 			return
 		}

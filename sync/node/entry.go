@@ -37,6 +37,12 @@ type member struct {
 	HTTP    string `json:"http"`
 	Cert    string `json:"cert,omitempty"` // the node's certificate (text form): batch keys are rolled out to it
 	Removed bool   `json:"removed,omitempty"`
+	// Request and RequestTime are, in the entry of a join or removal,
+	// the hex hash of the signed request that asked for it and the time
+	// it was signed: the state machine refuses the same request twice
+	// (applyMember). They are not part of the member record kept.
+	Request     string `json:"request,omitempty"`
+	RequestTime int64  `json:"request_time,omitempty"`
 }
 
 func encodeBatches(sealed [][]byte) []byte {

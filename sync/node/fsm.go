@@ -34,8 +34,14 @@ const (
 	metaChain       = "fsm/chain/"                           // + device: seq8 + hash32 of its last accepted batch
 	metaReceipt     = "fsm/receipt/"                         // + device/seq: hash32 + index8 + ops8
 	metaMember      = "fsm/member/"                          // + node ID: member JSON
-	metaBatchKey    = "fsm/batchkey/"                        // + generation (10 digits): the rollout of that generation
-	metaBatchKeyID  = "fsm/batchkeyid/"                      // + batch key ID: generation (4 bytes): announced, devices may seal to it
+	// metaMemberRequests: the join and removal requests carried out
+	// (JSON list of memberRequest), so that none is carried out twice.
+	// Replicated, but left out of the digest (a position): a cluster
+	// restored from a backup, its nodes joining again on the same
+	// addresses, holds the backup's digest.
+	metaMemberRequests = storage.PositionMetaPrefix + "member-requests"
+	metaBatchKey       = "fsm/batchkey/"   // + generation (10 digits): the rollout of that generation
+	metaBatchKeyID     = "fsm/batchkeyid/" // + batch key ID: generation (4 bytes): announced, devices may seal to it
 )
 
 // fsm applies the Raft log to the node's store. Apply is deterministic: it
@@ -700,8 +706,79 @@ func (f *fsm) applyMember(index uint64, p []byte) error {
 	if err := json.Unmarshal(p, &m); err != nil || m.ID == "" {
 		return f.commitMeta(index, nil, fmt.Errorf("%w: member record", errBadEntry))
 	}
+	meta := map[string][]byte{}
+	if m.Request != "" {
+		// A join or removal the district asked for: taken once. The
+		// requests remembered are dropped by their own signed times,
+		// never by a clock, once they are older than any request a node
+		// would take (memberRequestsKept before this one's time).
+		held, err := f.memberRequests()
+		if err != nil {
+			f.fatal(index, err)
+		}
+		kept := []memberRequest{}
+		for _, r := range held {
+			if r.Hash == m.Request {
+				return f.commitMeta(index, nil, errReplayedRequest)
+			}
+			if r.Time >= m.RequestTime-memberRequestsKept {
+				kept = append(kept, r)
+			}
+		}
+		kept = append(kept, memberRequest{Hash: m.Request, Time: m.RequestTime})
+		meta[metaMemberRequests], _ = json.Marshal(kept)
+		m.Request, m.RequestTime = "", 0
+	}
 	b, _ := json.Marshal(m)
-	return f.commitMeta(index, map[string][]byte{metaMember + m.ID: b}, nil)
+	meta[metaMember+m.ID] = b
+	return f.commitMeta(index, meta, nil)
+}
+
+// memberRequest is a join or removal request the cluster carried out.
+type memberRequest struct {
+	Hash string `json:"hash"` // hex MemberRequest.Hash
+	Time int64  `json:"time"` // its signed time, unix seconds
+}
+
+// memberRequestsKept is how long, by their signed times, the cluster
+// remembers the join and removal requests it carried out: a request is
+// taken within protocol.MaxClockSkew of a node's clock, so once a newer
+// one is this much later, the old one is refused as stale anyway (the
+// nodes' clocks agreeing within the rest).
+const memberRequestsKept = 3600 // seconds: six times protocol.MaxClockSkew
+
+// errReplayedRequest: a join or removal the cluster carried out already.
+var errReplayedRequest = errors.New("this join or removal request was carried out already: it is taken once; sign a new one")
+
+// memberRequests returns the join and removal requests remembered.
+func (f *fsm) memberRequests() ([]memberRequest, error) {
+	b, err := f.s.GetMeta(metaMemberRequests)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []memberRequest
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%w: member requests: %v", storage.ErrDamaged, err)
+	}
+	return out, nil
+}
+
+// memberRequestTaken reports whether the cluster carried out the request
+// with hash h already.
+func (f *fsm) memberRequestTaken(h string) bool {
+	held, err := f.memberRequests()
+	if err != nil {
+		return false // the state machine decides, when it applies
+	}
+	for _, r := range held {
+		if r.Hash == h {
+			return true
+		}
+	}
+	return false
 }
 
 // members returns the member records, by ID.

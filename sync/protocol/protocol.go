@@ -368,6 +368,13 @@ func (m *MemberRequest) Sign(key ed25519.PrivateKey, now time.Time) {
 	m.Sig = hex.EncodeToString(ed25519.Sign(key, m.SignedBytes()))
 }
 
+// Hash identifies the request (its signed bytes and signature): the
+// cluster remembers the hashes of the joins and removals it made, and
+// refuses the same request again.
+func (m *MemberRequest) Hash() [32]byte {
+	return sha256.Sum256(append(m.SignedBytes(), m.Sig...))
+}
+
 // SignAsNode signs a node's request to join, as the node s itself.
 func (m *MemberRequest) SignAsNode(s Signer, now time.Time) {
 	m.Time = now.Unix()
