@@ -38,6 +38,8 @@ const (
 	figTyping      = "search as you type, 100,000 persons, after a keystroke (issue 7)"
 	figStoreUnlock = "unlock to open store, 100,000 persons (kitctl)"
 	figOpenLoop    = "push acknowledgement at half the ingest rate measured, open loop"
+	figTLSPush     = "push acknowledgement over TLS ÷ over plain HTTP, same load, same run"
+	figTLSSync     = "round trips TLS adds to a first sync over 64 kbit/s, 400 ms RTT"
 )
 
 // benchRow is a line of the table: a figure, its target, and the part of
@@ -67,6 +69,8 @@ var otherRows = []benchRow{
 	{"app", figTyping, "≤ 50 ms"},
 	{"store", figStoreUnlock, "≤ 1.0 s (key derivation at work factor 18 and opening)"},
 	{"cluster", figOpenLoop, "p99 ≤ 25 ms"},
+	{"cluster", figTLSPush, "≤ 1.10"},
+	{"sync", figTLSSync, "≤ 2"},
 }
 
 // shownAfter places a figure not in §10 in the table right after the §10
@@ -425,6 +429,8 @@ func syncFigures(o syncOptions, progress func(string, ...any)) (map[string]measu
 	return map[string]measurement{
 		figFirstSync: {fmt.Sprintf("%.2f × (bytes ÷ bandwidth)", ratio), ratio, "×", f.Ratio <= 1.3,
 			fmt.Sprintf("%.1f s for %s B up and %s B down, %.1f s at the link's bandwidth", f.Seconds, thousands(float64(f.BytesUp)), thousands(float64(f.BytesDown)), f.IdealSeconds)},
+		figTLSSync: {fmt.Sprintf("%.1f round trips", f.TLSRoundTrips), f.TLSRoundTrips, "round trips", f.TLSRoundTrips <= 2,
+			fmt.Sprintf("%d connection(s) for push and pull; a request on a new connection %.2f s over TLS, %.2f s over plain HTTP through the same link (medians of 5)", f.Connections, f.NewConnTLSSeconds, f.NewConnPlainSecond)},
 	}, f.check()
 }
 
@@ -449,7 +455,13 @@ func clusterMeasurements(f clusterFigures) map[string]measurement {
 		figLeader: {fmt.Sprintf("%.2f s, %d lost", newLeader, f.LostAfterKill), newLeader, "s", f.NewLeaderMs <= 2000 && f.LostAfterKill == 0,
 			fmt.Sprintf("new leader %.2f s after SIGKILL; %d batches acknowledged around the kill, %d missing from a survivor; digests equal: %v", newLeader, f.AckedDuringKill, f.LostAfterKill, f.DigestsEqual)},
 	}
-	for _, o := range f.OpenLoop {
+	for i, o := range f.OpenLoop {
+		if o.LoadFraction == 0.5 && i < len(f.OpenLoopPlain) && o.TLSOverPlainP99 > 0 {
+			p := f.OpenLoopPlain[i]
+			worse := max(o.TLSOverPlainP50, o.TLSOverPlainP99)
+			ms[figTLSPush] = measurement{fmt.Sprintf("p50 %.2f, p99 %.2f", o.TLSOverPlainP50, o.TLSOverPlainP99), worse, "×", worse <= 1.10,
+				fmt.Sprintf("at half the ingest rate: over TLS p50 %.1f ms, p99 %.1f ms; over plain HTTP (the nodes' benchmark listener) p50 %.1f ms, p99 %.1f ms; %d pushes each", o.PushP50Ms, o.PushP99Ms, p.PushP50Ms, p.PushP99Ms, o.Pushes)}
+		}
 		if o.LoadFraction == 0.5 {
 			ms[figOpenLoop] = measurement{fmt.Sprintf("p99 %.1f ms", o.PushP99Ms), o.PushP99Ms, "ms", o.PushP99Ms <= 25,
 				fmt.Sprintf("p50 %.1f ms, max %.1f ms; %d pushes of %d operations, Poisson arrivals over %d devices at %s operations/s (half the %s measured closed-loop), %s operations/s acknowledged; latency from the scheduled start to the verified receipt, %d started late behind their device's previous push",

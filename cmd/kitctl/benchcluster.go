@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,9 @@ type clusterFigures struct {
 	// OpenLoop is push acknowledgement at a given load (benchopenloop.go):
 	// one entry per --open-loads fraction of OpsPerSec, empty without.
 	OpenLoop []openLoopFigure `json:"open_loop"`
+	// OpenLoopPlain is the same loads pushed over plain HTTP, each beside
+	// its run over TLS (--open-plain); empty without.
+	OpenLoopPlain []openLoopFigure `json:"open_loop_plain_http"`
 }
 
 // clusterOptions size the cluster benchmark.
@@ -87,13 +91,14 @@ func benchCluster(e *env, args []string) error {
 	fs.IntVar(&o.Open.Pushes, "open-pushes", o.Open.Pushes, "open loop: pushes at each load (fewer if --open-seconds ends the load first)")
 	fs.Float64Var(&o.Open.Seconds, "open-seconds", o.Open.Seconds, "open loop: longest time at each load")
 	fs.IntVar(&o.Open.Devices, "open-devices", o.Open.Devices, "open loop: devices the pushes are spread over, round-robin")
+	fs.BoolVar(&o.Open.Plain, "open-plain", o.Open.Plain, "open loop: also push each load over plain HTTP, to measure what TLS costs")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	o.Open.Loads, err = parseLoads(*loads)
 	if len(pos) > 0 || o.Devices <= 0 || o.Batches <= 0 || o.Ops <= 0 || err != nil || !o.Open.valid() {
-		return usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--json]")
+		return usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--open-plain=false] [--json]")
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) }
 	f, err := measureCluster(o, progress)
@@ -111,7 +116,7 @@ func benchCluster(e *env, args []string) error {
 // does. An acknowledged batch lost or nodes that disagree are in the
 // figures, not in the error: see check.
 func measureCluster(o clusterOptions, progress func(format string, a ...any)) (clusterFigures, error) {
-	f := clusterFigures{Nodes: 3, Devices: o.Devices, Batches: o.Devices * o.Batches, OpenLoop: []openLoopFigure{}}
+	f := clusterFigures{Nodes: 3, Devices: o.Devices, Batches: o.Devices * o.Batches, OpenLoop: []openLoopFigure{}, OpenLoopPlain: []openLoopFigure{}}
 	dir := o.Keep
 	if dir == "" {
 		var err error
@@ -194,7 +199,7 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 
 	if len(o.Open.Loads) > 0 {
 		progress("open loop: pushes of %d operations at %s of %.0f operations/s…", o.Open.Ops, formatLoads(o.Open.Loads), f.OpsPerSec)
-		if f.OpenLoop, err = measureOpenLoop(c, openDevs, d.Public(), f.OpsPerSec, o.Open, progress); err != nil {
+		if f.OpenLoop, f.OpenLoopPlain, err = measureOpenLoop(c, openDevs, d.Public(), f.OpsPerSec, o.Open, progress); err != nil {
 			return f, err
 		}
 	}
@@ -345,7 +350,13 @@ func (dv *benchDevice) pushOne(urls []string, start int, k int) (protocol.Receip
 		url := urls[(start+attempt)%len(urls)]
 		t0 := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		r, err := client.PushSealed(ctx, nodesHTTP, url, dv.sealed[k])
+		var r *protocol.Receipt
+		var err error
+		if strings.HasPrefix(url, "http://") {
+			r, err = pushPlain(ctx, url, dv.sealed[k])
+		} else {
+			r, err = client.PushSealed(ctx, nodesHTTP, url, dv.sealed[k])
+		}
 		cancel()
 		if err == nil {
 			dv.mu.Lock()
@@ -361,6 +372,42 @@ func (dv *benchDevice) pushOne(urls []string, start int, k int) (protocol.Receip
 			return protocol.Receipt{}, 0, fmt.Errorf("device %s batch %d: no receipt within 30 s (last: %v)", dv.id, k+1, err)
 		}
 	}
+}
+
+// plainHTTP pushes to the nodes' benchmark listeners: the same pool
+// size as nodesHTTP, no TLS.
+var plainHTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+// pushPlain is client.PushSealed over plain HTTP, for the benchmark's
+// peer: laptops never push so. A node that is busy or between leaders
+// answers a retryable refusal.
+func pushPlain(ctx context.Context, url string, sealed []byte) (*protocol.Receipt, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+protocol.PathPush, bytes.NewReader(sealed))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := plainHTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		var pe protocol.Error
+		if json.Unmarshal(b, &pe) == nil && pe.Code != "" {
+			return nil, &client.Refusal{What: "a push over plain HTTP", Err: &pe}
+		}
+		return nil, fmt.Errorf("push over plain HTTP: %s: %.200s", resp.Status, b)
+	}
+	var rec protocol.Receipt
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("push over plain HTTP: not a receipt: %v", err)
+	}
+	return &rec, nil
 }
 
 // pushAll pushes batches [from, to) of every device concurrently, each
@@ -396,12 +443,15 @@ func pushAll(devs []*benchDevice, urls []string, from, to int) ([]time.Duration,
 
 // benchClusterProc is a cluster of kitctl child processes running nodes.
 type benchClusterProc struct {
-	keys    *identity.District // the district's: signs status and receipt requests
-	dir     string
-	procs   []*exec.Cmd
-	urls    []string
-	metrics []string // host:port of each node's /metrics
-	ids     []string
+	keys  *identity.District // the district's: signs status and receipt requests
+	dir   string
+	procs []*exec.Cmd
+	urls  []string
+	// plainURLs are the nodes' benchmark listeners, the API without TLS
+	// (node.Config.BenchPlainAddr): the peer TLS is measured against.
+	plainURLs []string
+	metrics   []string // host:port of each node's /metrics
+	ids       []string
 }
 
 func freePort() (string, error) {
@@ -423,13 +473,14 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 		raftAddr, err1 := freePort()
 		httpAddr, err2 := freePort()
 		metricsAddr, err3 := freePort()
-		if err := errors.Join(err1, err2, err3); err != nil {
+		plainAddr, err4 := freePort()
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			c.stop()
 			return nil, err
 		}
 		id := fmt.Sprintf("n%d", i+1)
 		args := []string{"bench", "cluster-node", "--district", filepath.Join(dir, "d"), "--dir", filepath.Join(dir, id), "--id", id,
-			"--raft", raftAddr, "--http", httpAddr, "--metrics", metricsAddr}
+			"--raft", raftAddr, "--http", httpAddr, "--metrics", metricsAddr, "--bench-plain", plainAddr}
 		if i == 0 {
 			args = append(args, "--bootstrap")
 		} else {
@@ -449,6 +500,7 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 		}
 		c.procs = append(c.procs, cmd)
 		c.urls = append(c.urls, "https://"+httpAddr)
+		c.plainURLs = append(c.plainURLs, "http://"+plainAddr)
 		c.metrics = append(c.metrics, metricsAddr)
 		c.ids = append(c.ids, id)
 		if err := waitReady(c.urls[i], 20*time.Second); err != nil {
@@ -678,6 +730,7 @@ func benchClusterNode(e *env, args []string) error {
 	metricsAddr := fs.String("metrics", "", "")
 	bootstrap := fs.Bool("bootstrap", false, "")
 	join := fs.String("join", "", "")
+	plain := fs.String("bench-plain", "", "")
 	if _, err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -699,7 +752,7 @@ func benchClusterNode(e *env, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	n, err := node.Start(node.Config{ID: *id, Dir: *dir, District: keys, Passphrase: pass, WorkFactor: 10,
-		RaftAddr: *raftAddr, HTTPAddr: *httpAddr, MetricsAddr: *metricsAddr, Bootstrap: *bootstrap, Join: *join, Logger: log,
+		RaftAddr: *raftAddr, HTTPAddr: *httpAddr, MetricsAddr: *metricsAddr, BenchPlainAddr: *plain, Bootstrap: *bootstrap, Join: *join, Logger: log,
 		// What the leader's checks of each push cost: the same run without them.
 		NoPushCheck: os.Getenv("COMMUNEKIT_TEST_NO_PUSH_CHECK") == "1"})
 	if err != nil {

@@ -45,10 +45,14 @@ type openLoopOptions struct {
 	Pushes  int       // pushes at each load, at most
 	Seconds float64   // seconds at each load, at most
 	Devices int       // devices the pushes are spread over
+	// Plain also measures each load over plain HTTP (the nodes' benchmark
+	// listener), right before or after the same load over TLS: what TLS
+	// costs a push, against its peer in the same run.
+	Plain bool
 }
 
 func defaultOpenLoop() openLoopOptions {
-	return openLoopOptions{Loads: []float64{0.25, 0.5, 0.75}, Ops: 100, Pushes: 200, Seconds: 10, Devices: 48}
+	return openLoopOptions{Loads: []float64{0.25, 0.5, 0.75}, Ops: 100, Pushes: 200, Seconds: 10, Devices: 48, Plain: true}
 }
 
 func (o openLoopOptions) valid() bool {
@@ -63,7 +67,11 @@ func (o openLoopOptions) valid() bool {
 // batchesPerDevice is what each device needs sealed: the pushes of every
 // load go round-robin over the devices.
 func (o openLoopOptions) batchesPerDevice() int {
-	return (len(o.Loads)*o.Pushes + o.Devices - 1) / o.Devices
+	steps := len(o.Loads)
+	if o.Plain {
+		steps *= 2
+	}
+	return (steps*o.Pushes + o.Devices - 1) / o.Devices
 }
 
 // parseLoads reads "0.25,0.5,0.75"; "" or "none" is no open loop.
@@ -104,30 +112,70 @@ type openLoopFigure struct {
 	DelayedStarts int     `json:"delayed_starts"` // pushes due while their device still waited for its previous receipt
 	Seconds       float64 `json:"seconds"`
 	Arrivals      string  `json:"arrivals"`
+	Transport     string  `json:"transport"` // "tls" (as devices push) or "plain_http" (the peer)
+	// TLSOverPlainP50 and TLSOverPlainP99 are, in a row over TLS, its
+	// p50 and p99 over those of the same load over plain HTTP.
+	TLSOverPlainP50 float64 `json:"tls_over_plain_p50,omitempty"`
+	TLSOverPlainP99 float64 `json:"tls_over_plain_p99,omitempty"`
 }
 
 // measureOpenLoop runs each load of o in turn on cluster c with devs (the
 // open loop's own devices, registered), closedRate being the closed loop's
 // ingest in operations/s.
-func measureOpenLoop(c *benchClusterProc, devs []*benchDevice, pub identity.DistrictPublic, closedRate float64, o openLoopOptions, progress func(format string, a ...any)) ([]openLoopFigure, error) {
+//
+// With o.Plain, each load runs twice, over TLS and over plain HTTP, in
+// turn (TLS first at even loads, plain first at odd ones, so that the
+// store growing under both favours neither); the second result holds the
+// plain rows.
+func measureOpenLoop(c *benchClusterProc, devs []*benchDevice, pub identity.DistrictPublic, closedRate float64, o openLoopOptions, progress func(format string, a ...any)) (tlsRows, plainRows []openLoopFigure, err error) {
 	if !(closedRate > 0) {
-		return nil, errors.New("open loop: no ingest rate to take fractions of")
+		return nil, nil, errors.New("open loop: no ingest rate to take fractions of")
 	}
 	rng := rand.New(rand.NewPCG(openLoopSeed, 7))
 	rr := 0 // round-robin over devs, across loads
-	var out []openLoopFigure
-	for _, load := range o.Loads {
+	step := func(load float64, plain bool) (openLoopFigure, error) {
 		c.waitCaughtUp(10 * time.Second)
 		time.Sleep(200 * time.Millisecond)
-		f, err := openLoopStep(devs, c.urls, pub, load, load*closedRate, o, rng, &rr)
-		if err != nil {
-			return out, fmt.Errorf("open loop at %g of the ingest rate: %w", load, err)
+		urls, transport := c.urls, "tls"
+		if plain {
+			urls, transport = c.plainURLs, "plain_http"
 		}
-		progress("  %.0f %%: %d pushes, %.0f operations/s offered, %.0f achieved, p50 %.1f ms, p99 %.1f ms, %d started late",
-			load*100, f.Pushes, f.OfferedOpsPS, f.AchievedOpsPS, f.PushP50Ms, f.PushP99Ms, f.DelayedStarts)
-		out = append(out, f)
+		f, err := openLoopStep(devs, urls, pub, load, load*closedRate, o, rng, &rr)
+		if err != nil {
+			return f, fmt.Errorf("open loop at %g of the ingest rate over %s: %w", load, transport, err)
+		}
+		f.Transport = transport
+		progress("  %.0f %% over %s: %d pushes, %.0f operations/s offered, %.0f achieved, p50 %.1f ms, p99 %.1f ms, %d started late",
+			load*100, transport, f.Pushes, f.OfferedOpsPS, f.AchievedOpsPS, f.PushP50Ms, f.PushP99Ms, f.DelayedStarts)
+		return f, nil
 	}
-	return out, nil
+	for i, load := range o.Loads {
+		var t, p openLoopFigure
+		var err error
+		order := []bool{false, true}
+		if i%2 == 1 {
+			order = []bool{true, false}
+		}
+		for _, plain := range order {
+			if !plain {
+				t, err = step(load, false)
+			} else if o.Plain {
+				p, err = step(load, true)
+			}
+			if err != nil {
+				return tlsRows, plainRows, err
+			}
+		}
+		if o.Plain {
+			if p.PushP50Ms > 0 && p.PushP99Ms > 0 {
+				t.TLSOverPlainP50 = round(t.PushP50Ms / p.PushP50Ms)
+				t.TLSOverPlainP99 = round(t.PushP99Ms / p.PushP99Ms)
+			}
+			plainRows = append(plainRows, p)
+		}
+		tlsRows = append(tlsRows, t)
+	}
+	return tlsRows, plainRows, nil
 }
 
 // openLoopStep pushes at rate operations/s for one load.
@@ -259,5 +307,14 @@ func printOpenLoop(w io.Writer, f clusterFigures) {
 	for _, o := range f.OpenLoop {
 		fmt.Fprintf(w, "    %3.0f %% of ingest: %8s operations/s offered, %8s achieved; p50 %.1f ms, p99 %.1f ms, max %.1f ms   (%d pushes in %.1f s, %d started late)\n",
 			o.LoadFraction*100, thousands(o.OfferedOpsPS), thousands(o.AchievedOpsPS), o.PushP50Ms, o.PushP99Ms, o.PushMaxMs, o.Pushes, o.Seconds, o.DelayedStarts)
+	}
+	if len(f.OpenLoopPlain) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  the same loads over plain HTTP (the nodes' benchmark listener), each right beside its TLS run; TLS ÷ plain (target ≤ 1.10):\n")
+	for i, p := range f.OpenLoopPlain {
+		t := f.OpenLoop[i]
+		fmt.Fprintf(w, "    %3.0f %% of ingest: p50 %.1f ms, p99 %.1f ms over plain HTTP; TLS ÷ plain: p50 %.2f, p99 %.2f   (%s achieved over plain, %s over TLS)\n",
+			p.LoadFraction*100, p.PushP50Ms, p.PushP99Ms, t.TLSOverPlainP50, t.TLSOverPlainP99, thousands(p.AchievedOpsPS), thousands(t.AchievedOpsPS))
 	}
 }

@@ -7,8 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
@@ -17,6 +21,7 @@ import (
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/linkproxy"
 	"github.com/communekit/communekit/sync/outbox"
+	"github.com/communekit/communekit/sync/protocol"
 )
 
 type syncFigure struct {
@@ -34,6 +39,17 @@ type syncFigure struct {
 	PendingAfter   uint64  `json:"pending_after"`
 	OnEveryNode    bool    `json:"on_every_node"`
 	BytesPerPerson float64 `json:"bytes_per_person"`
+	// What TLS adds to the first sync (its push, then a pull): the
+	// connections the sync opened; the time of one request on a new
+	// connection over the same link, over TLS and over plain HTTP (the
+	// node's benchmark listener), medians of five; their difference in
+	// round trips of the link, per connection and for the whole sync
+	// (the target: at most 2).
+	Connections        int     `json:"connections"`
+	NewConnTLSSeconds  float64 `json:"new_connection_tls_seconds"`
+	NewConnPlainSecond float64 `json:"new_connection_plain_seconds"`
+	TLSRoundTripsConn  float64 `json:"tls_round_trips_per_connection"`
+	TLSRoundTrips      float64 `json:"tls_round_trips"`
 }
 
 // syncOptions size the first-sync benchmark.
@@ -156,6 +172,8 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 	}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
+	hs := &handshakes{}
+	ctx = httptrace.WithClientTrace(ctx, hs.trace())
 	start := time.Now()
 	res, err := cli.Push(ctx)
 	if err != nil {
@@ -163,12 +181,81 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 	}
 	f.Seconds = time.Since(start).Seconds()
 	f.BytesUp, f.BytesDown = px.Bytes()
+	// The pull that ends a first sync, outside the time above (the
+	// figure is the push's), but in the handshakes counted.
+	if _, err := cli.Pull(ctx); err != nil {
+		return f, fmt.Errorf("the pull after the first push: %w", err)
+	}
+	f.Connections = hs.result()
+
+	// One request on a new connection, over TLS and over plain HTTP,
+	// through links of the same shape: what TLS adds to a connection.
+	pxPlain, err := linkproxy.Listen("127.0.0.1:0", cl.plainURLs[1][len("http://"):], linkproxy.Shape{BytesPerSecond: o.Kbit * 1000 / 8, RTT: o.RTT})
+	if err != nil {
+		return f, err
+	}
+	defer pxPlain.Close()
+	tlsClient := client.HTTPClient(d.Public(), client.HTTPOptions{DisableKeepAlives: true})
+	plainClient := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
+	if f.NewConnTLSSeconds, err = newConnection(tlsClient, "https://"+px.Addr()); err != nil {
+		return f, err
+	}
+	if f.NewConnPlainSecond, err = newConnection(plainClient, "http://"+pxPlain.Addr()); err != nil {
+		return f, err
+	}
+	if o.RTT > 0 {
+		f.TLSRoundTripsConn = round((f.NewConnTLSSeconds - f.NewConnPlainSecond) / o.RTT.Seconds())
+		f.TLSRoundTrips = round(f.TLSRoundTripsConn * float64(f.Connections))
+	}
 	f.IdealSeconds = float64(f.BytesUp+f.BytesDown) / float64(o.Kbit*1000/8)
 	f.Ratio = f.Seconds / f.IdealSeconds
 	f.PendingAfter = res.Pending
 	f.BytesPerPerson = float64(f.BytesUp) / float64(o.Persons)
 	f.OnEveryNode = cl.digestsEqual()
 	return f, nil
+}
+
+// handshakes counts, through httptrace, the connections a sync opens.
+type handshakes struct {
+	mu    sync.Mutex
+	conns int
+}
+
+func (h *handshakes) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		ConnectStart: func(string, string) {
+			h.mu.Lock()
+			h.conns++
+			h.mu.Unlock()
+		},
+	}
+}
+
+func (h *handshakes) result() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conns
+}
+
+// newConnection is the median time, of five, of GET /readyz on a new
+// connection with hc (which keeps none alive) to the node at base.
+func newConnection(hc *http.Client, base string) (float64, error) {
+	var times []float64
+	for range 5 {
+		t0 := time.Now()
+		resp, err := hc.Get(base + protocol.PathReady)
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("%s%s: %s", base, protocol.PathReady, resp.Status)
+		}
+		times = append(times, time.Since(t0).Seconds())
+	}
+	slices.Sort(times)
+	return times[len(times)/2], nil
 }
 
 // check fails when the first sync left operations pending or the nodes
@@ -186,4 +273,6 @@ func printSync(w io.Writer, f syncFigure) {
 	fmt.Fprintf(w, "  bytes on the wire: %d up, %d down (%.1f B per person up)\n", f.BytesUp, f.BytesDown, f.BytesPerPerson)
 	fmt.Fprintf(w, "  time: %.1f s; bytes ÷ bandwidth: %.1f s; ratio %.2f   (target ≤ 1.3)\n", f.Seconds, f.IdealSeconds, f.Ratio)
 	fmt.Fprintf(w, "  sealing beforehand: %.2f s; pending after: %d; every node agrees: %v\n", f.SealSeconds, f.PendingAfter, f.OnEveryNode)
+	fmt.Fprintf(w, "  TLS: a request on a new connection %.2f s, over plain HTTP %.2f s: +%.1f round trips per connection; the sync (push and pull) opened %d: TLS adds %.1f round trips   (target ≤ 2)\n",
+		f.NewConnTLSSeconds, f.NewConnPlainSecond, f.TLSRoundTripsConn, f.Connections, f.TLSRoundTrips)
 }

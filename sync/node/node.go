@@ -87,6 +87,12 @@ type Config struct {
 	// a bad batch that was committed all the same, on every node, and
 	// that nodes replay such an entry without stopping.
 	NoPushCheck bool
+
+	// BenchPlainAddr, when set, serves the API a second time, without
+	// TLS, on this host:port: only for `kitctl bench cluster`, which
+	// measures what TLS costs a push against this peer in the same run.
+	// districtd has no flag for it, and laptops refuse plain HTTP.
+	BenchPlainAddr string
 }
 
 // Node is a running district node.
@@ -106,6 +112,7 @@ type Node struct {
 	ln      net.Listener
 	metrics *http.Server
 	mln     net.Listener
+	plain   *http.Server // Config.BenchPlainAddr's server, nil without
 	prop    *proposer
 	cred    *cert.NodeCredential
 	keys    *keys
@@ -281,6 +288,21 @@ func Start(cfg Config) (n *Node, err error) {
 			log.Error("http server stopped", "err", err)
 		}
 	}()
+	if cfg.BenchPlainAddr != "" {
+		pln, err := net.Listen("tcp", cfg.BenchPlainAddr)
+		if err != nil {
+			return nil, fmt.Errorf("the benchmark's plain HTTP listener: %w", err)
+		}
+		n.plain = n.newServer()
+		log.Info("serving the API also without TLS, for a benchmark", "addr", pln.Addr().String())
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.plain.Serve(&capListener{Listener: pln, lim: n.lim, refused: n.m.connsRefused.Inc}); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("plain http server stopped", "err", err)
+			}
+		}()
+	}
 	if n.mln != nil {
 		n.metrics = &http.Server{Handler: n.metricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -447,6 +469,9 @@ func (n *Node) closeAll() error {
 		n.http.Close()
 	} else if n.ln != nil {
 		n.ln.Close()
+	}
+	if n.plain != nil {
+		n.plain.Close()
 	}
 	if n.metrics != nil {
 		n.metrics.Close()
