@@ -60,8 +60,8 @@ type clusterFigures struct {
 	// OpenLoop is push acknowledgement at a given load (benchopenloop.go):
 	// one entry per --open-loads fraction of OpsPerSec, empty without.
 	OpenLoop []openLoopFigure `json:"open_loop"`
-	// OpenLoopPlain is the same loads pushed over plain HTTP, each beside
-	// its run over TLS (--open-plain); empty without.
+	// OpenLoopPlain is, at each load, the half of the devices that pushed
+	// over plain HTTP beside those over TLS (--open-plain); empty without.
 	OpenLoopPlain []openLoopFigure `json:"open_loop_plain_http"`
 }
 
@@ -91,7 +91,7 @@ func benchCluster(e *env, args []string) error {
 	fs.IntVar(&o.Open.Pushes, "open-pushes", o.Open.Pushes, "open loop: pushes at each load (fewer if --open-seconds ends the load first)")
 	fs.Float64Var(&o.Open.Seconds, "open-seconds", o.Open.Seconds, "open loop: longest time at each load")
 	fs.IntVar(&o.Open.Devices, "open-devices", o.Open.Devices, "open loop: devices the pushes are spread over, round-robin")
-	fs.BoolVar(&o.Open.Plain, "open-plain", o.Open.Plain, "open loop: also push each load over plain HTTP, to measure what TLS costs")
+	fs.BoolVar(&o.Open.Plain, "open-plain", o.Open.Plain, "open loop: half the devices push over plain HTTP beside those over TLS, to measure what TLS costs")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
