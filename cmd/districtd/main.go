@@ -62,7 +62,7 @@ func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("districtd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		credFile  = fs.String("node", "", "this node's credential (made by `kitctl district node-cert`)")
+		credFile  = fs.String("node", "", "this node's credential `FILE`, made by kitctl district node-cert")
 		district  = fs.String("district", "", "run from the district profile instead of a credential (demos, tests): the district's root key is then online on this node")
 		dir       = fs.String("dir", "", "this node's data directory (store, Raft log, snapshots)")
 		id        = fs.String("id", "", "this node's ID in the cluster, e.g. n1")
@@ -73,7 +73,7 @@ func run(args []string, stderr io.Writer) int {
 		httpURL   = fs.String("advertise-http", "", "the API's URL as other nodes reach it (default https://<--http>)")
 		bootstrap = fs.Bool("bootstrap", false, "start a new cluster with this node as its first member")
 		join      = fs.String("join", "", "URL of a node of the cluster to join, e.g. https://127.0.0.1:8001")
-		restore   = fs.String("restore", "", "start a new cluster from this backup (made by `kitctl district backup`), restored into the empty --dir; the other nodes then --join it")
+		restore   = fs.String("restore", "", "start a new cluster from this backup `FILE` (made by kitctl district backup), restored into the empty --dir; the other nodes then --join it")
 		passFile  = fs.String("passphrase-file", "", "read the passphrase of the credential (or district profile) from this file")
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
 		logJSON   = fs.Bool("log-json", false, "log as JSON lines")

@@ -125,7 +125,7 @@ func districtBackup(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Backup of district %s saved in %s (%s)\n", h.District, *out, humanBytes(st.Size()))
 	fmt.Fprintf(e.stdout, "  made by node %s (%s%s) at %s, at applied index %d\n", h.Node, role, from.url, made.Format("2006-01-02 15:04:05"), h.Index)
 	fmt.Fprintf(e.stdout, "  %d operation(s) in the district feed; state digest %s\n", h.Feed, h.Digest)
-	fmt.Fprintf(e.stdout, "Only this district's keys open it. To restore: districtd --district DIR --dir EMPTY_DIR --id ID --raft HOST:PORT --http HOST:PORT --restore %s\n", *out)
+	fmt.Fprintf(e.stdout, "It opens with the batch key it is sealed to, which the district profile holds and so do node credentials made since. To restore: districtd --node ID.node --dir EMPTY_DIR --id ID --raft HOST:PORT --http HOST:PORT --restore %s\n", *out)
 	return nil
 }
 
@@ -209,5 +209,5 @@ func syncDir(dir string) {
 // restores, since the new cluster's configuration needs its own ID and
 // Raft address.
 func districtRestoreHint(e *env, args []string) error {
-	return usagef("a district is restored by its first node: districtd --district DIR --dir EMPTY_DIR --id ID --raft HOST:PORT --http HOST:PORT --restore FILE.ckbak, then the other nodes start empty with --join URL (see `districtd -h`)")
+	return usagef("a district is restored by its first node: districtd --node ID.node --dir EMPTY_DIR --id ID --raft HOST:PORT --http HOST:PORT --restore FILE.ckbak (a credential made by kitctl district node-cert after the backup's batch key, or --district DIR on a trial), then the other nodes start empty with --join URL (see districtd -h)")
 }

@@ -40,7 +40,7 @@ type exportedFile struct {
 // receive, sealed to it by the cluster, signed by the district.
 func districtExport(e *env, args []string) error {
 	fs := flag.NewFlagSet("district export", flag.ContinueOnError)
-	device := fs.String("device", "", "the device to export for (as `kitctl enrol list` shows it)")
+	device := fs.String("device", "", "the device `ID` to export for, as kitctl enrol list shows it")
 	commune := fs.String("commune", "", "export for every enrolled device of this commune instead")
 	node := fs.String("node", "", "the district node's URL, e.g. https://10.0.0.5:8443")
 	out := fs.String("out", "", "the directory to write the files to (the USB stick)")

@@ -54,7 +54,16 @@ func (e *env) openDistrictPass() (*storage.Store, *registry.Registry, []byte, er
 
 func cmdDistrict(e *env, args []string) error {
 	if len(args) == 0 || args[0] != "init" {
-		return usagef("usage: kitctl --profile DIR district init --name NAME")
+		return usagef(`usage: kitctl --profile DIR district COMMAND
+  init --name NAME                             make a district profile (the root key stays on this machine)
+  node-cert --id ID --out FILE.node [--days N]  a node's credential: its own key and certificate
+  nodes [--json]                               the node certificates issued, and which are revoked
+  node-revoke ID --reason R [--serial N] [--node URL]   revoke a node's certificates (or one of them)
+  rotate-batch-key --node URL                  a new batch key, rolled out to the nodes
+  import DIR|FILE... --node URL                batch files that came on a stick
+  export (--device ID | --commune C) --node URL --out DIR   district files for devices
+  backup --node URL --out FILE                 a backup of the district
+  restore                                      how a district is restored`)
 	}
 	fs := flag.NewFlagSet("district init", flag.ContinueOnError)
 	name := fs.String("name", "", "the district's name, e.g. \"Cụm Mèo Vạc\"")

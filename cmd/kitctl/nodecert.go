@@ -86,12 +86,27 @@ func districtNodeCert(e *env, args []string) error {
 		os.Remove(*out)
 		return err
 	}
+	// A renewal leaves the node's earlier certificates valid (the node
+	// runs from one until its new file is in place): say which, and how
+	// to revoke them once it is.
+	earlier := []uint64{}
+	if certs, err := reg.NodeCertificates(); err == nil {
+		l, _ := reg.Revocations()
+		for _, o := range certs {
+			if o.Node.ID == c.Node.ID && o.Serial != c.Cert.Serial && (l == nil || l.CheckSerial(o.Serial, o.Node.ID) == nil) {
+				earlier = append(earlier, o.Serial)
+			}
+		}
+	}
 	if e.jsonOut {
 		return e.printJSON(map[string]any{"node": c.Node.ID, "serial": c.Cert.Serial, "key_id": c.Node.Public().KeyID(),
-			"not_after": c.Cert.NotAfter.Format(time.RFC3339), "batch_keys": len(c.Batch), "file": *out})
+			"not_after": c.Cert.NotAfter.Format(time.RFC3339), "batch_keys": len(c.Batch), "file": *out, "earlier_still_valid": earlier})
 	}
 	fmt.Fprintf(e.stdout, "Node %s certified (certificate %d, valid until %s), with %d batch key(s): %s\n", c.Node.ID, c.Cert.Serial, c.Cert.NotAfter.Format("2006-01-02"), len(c.Batch), *out)
 	fmt.Fprintf(e.stdout, "Copy it to the node's machine and start it with: districtd --node %s --dir DIR --id %s --raft HOST:PORT --http HOST:PORT (its passphrase in COMMUNEKIT_PASSPHRASE or --passphrase-file). The district profile stays here.\n", *out, c.Node.ID)
+	for _, o := range earlier {
+		fmt.Fprintf(e.stdout, "Node %s's earlier certificate %d stays valid, and new batch keys are sealed to it too: once the node runs from the new file, revoke it (kitctl district node-revoke %s --serial %d --reason renewed --node URL) and destroy the old file.\n", c.Node.ID, o, c.Node.ID, o)
+	}
 	return nil
 }
 
@@ -158,13 +173,14 @@ func districtNodes(e *env, args []string) error {
 func districtNodeRevoke(e *env, args []string) error {
 	fs := flag.NewFlagSet("district node-revoke", flag.ContinueOnError)
 	reason := fs.String("reason", "", "why (kept in the signed list)")
+	serial := fs.Uint64("serial", 0, "revoke only the certificate with this `number` (kitctl district nodes lists them): an old one after a renewal, or one revoked before, to send the list again and revoke nothing more")
 	nodeURL := fs.String("node", "", "a node of the cluster (not the one revoked): replicate the new list at once")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || strings.TrimSpace(*reason) == "" {
-		return usagef("usage: kitctl --profile DISTRICT district node-revoke ID --reason \"server stolen\" [--node URL]")
+		return usagef("usage: kitctl --profile DISTRICT district node-revoke ID --reason \"server stolen\" [--serial N] [--node URL]")
 	}
 	if *nodeURL != "" {
 		if err := checkNodeFlag(*nodeURL); err != nil {
@@ -176,10 +192,26 @@ func districtNodeRevoke(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	l, serials, err := reg.RevokeNode(pos[0], *reason)
+	l, serials, err := reg.RevokeNode(pos[0], *reason, *serial)
 	if err != nil {
 		return err
 	}
+	// Sending the list again must not revoke a credential made since:
+	// name one certificate this run revoked (or that was revoked before).
+	again := *serial
+	if again == 0 && len(serials) > 0 {
+		again = serials[0]
+	}
+	if again == 0 {
+		if certs, err := reg.NodeCertificates(); err == nil {
+			for _, c := range certs {
+				if c.Node.ID == pos[0] {
+					again = c.Serial
+				}
+			}
+		}
+	}
+	sendAgain := fmt.Sprintf("kitctl district node-revoke %s --serial %d --reason %q --node URL", pos[0], again, *reason)
 	sent := false
 	if *nodeURL != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -189,7 +221,7 @@ func districtNodeRevoke(e *env, args []string) error {
 			return fmt.Errorf("node %s is revoked in the district profile, but %s is a revoked node itself (or not the district's): send the list through another node with --node: %v", pos[0], *nodeURL, err)
 		}
 		if err != nil {
-			return fmt.Errorf("node %s is revoked in the district profile, but the cluster did not take the list: %v; run `kitctl district node-revoke` again with --node once a node answers", pos[0], err)
+			return fmt.Errorf("node %s is revoked in the district profile, but the cluster did not take the list: %v; once a node answers, send it again with `%s` (with --serial, nothing more is revoked, not even a credential made since)", pos[0], err, sendAgain)
 		}
 		sent = true
 	}
@@ -204,7 +236,7 @@ func districtNodeRevoke(e *env, args []string) error {
 	if sent {
 		fmt.Fprintf(e.stdout, "The cluster has the list: the node can no longer join or serve laptops. Remove it from the cluster (kitctl cluster remove %s) and roll out a new batch key (kitctl district rotate-batch-key) so that it cannot open what is sent from now on.\n", pos[0])
 	} else {
-		fmt.Fprintln(e.stdout, "Send the list to the cluster with --node URL (any other node).")
+		fmt.Fprintf(e.stdout, "Send the list to the cluster (through any other node) with: %s\n", sendAgain)
 	}
 	return nil
 }

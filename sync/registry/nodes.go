@@ -78,9 +78,10 @@ func (r *Registry) NodeCertificates() ([]*cert.NodeCertificate, error) {
 var ErrUnknownNode = errors.New("no node of that ID was certified by this district profile")
 
 // RevokeNode adds every certificate of node id not revoked yet to the
-// revocation list: the node can no longer join, serve laptops or sign
-// anything they accept, and is left out of the next batch key rollout.
-func (r *Registry) RevokeNode(id, reason string) (*cert.RevocationList, []uint64, error) {
+// revocation list (only the one numbered serial, when serial is not 0):
+// the node can no longer join, serve laptops or sign anything they
+// accept, and is left out of the next batch key rollout.
+func (r *Registry) RevokeNode(id, reason string, serial uint64) (*cert.RevocationList, []uint64, error) {
 	certs, err := r.NodeCertificates()
 	if err != nil {
 		return nil, nil, err
@@ -92,8 +93,17 @@ func (r *Registry) RevokeNode(id, reason string) (*cert.RevocationList, []uint64
 		return nil, nil, err
 	}
 	var serials []uint64
+	if serial != 0 {
+		found := false
+		for _, c := range certs {
+			found = found || c.Node.ID == id && c.Serial == serial
+		}
+		if !found {
+			return nil, nil, fmt.Errorf("node %s has no certificate %d: %w (kitctl district nodes lists those it certified)", id, serial, ErrUnknownNode)
+		}
+	}
 	for _, c := range certs {
-		if c.Node.ID != id {
+		if c.Node.ID != id || serial != 0 && c.Serial != serial {
 			continue
 		}
 		if l.CheckSerial(c.Serial, id) != nil {
@@ -107,7 +117,7 @@ func (r *Registry) RevokeNode(id, reason string) (*cert.RevocationList, []uint64
 	if len(serials) == 0 {
 		for _, c := range certs {
 			if c.Node.ID == id {
-				return l, nil, nil // every certificate of the node is revoked already
+				return l, nil, nil // revoked already: the list as it is, to send again
 			}
 		}
 		return nil, nil, fmt.Errorf("node %s: %w (kitctl district nodes lists those it certified)", id, ErrUnknownNode)
