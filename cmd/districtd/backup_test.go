@@ -430,3 +430,51 @@ func sameOps(a, b [][]byte) bool {
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestRestore_DeviceWithNothingNewSendsWhatTheDistrictLost: a laptop
+// whose last batch was acknowledged after the backup, and which has
+// nothing new, still gives the restored district that batch at its next
+// sync: the client asks for the receipt of its last acknowledged batch,
+// and sends it again when the district does not hold it.
+func TestRestore_DeviceWithNothingNewSendsWhatTheDistrictLost(t *testing.T) {
+	d := newDistrict(t, "Huyện Mèo Vạc")
+	c := newCluster(t, d, 1, fastRaft...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	lan := newDevice(t, d, "Nguyễn Thị Lan")
+	n1 := c.nodes[0]
+	mustAdd(t, lan, 10)
+	mustSync(t, ctx, lan, n1.url) // batch 1, in the backup
+	file := filepath.Join(t.TempDir(), "d.ckbak")
+	mustBackup(t, ctx, d, n1.url, file)
+	mustAdd(t, lan, 3)
+	if res := mustSync(t, ctx, lan, n1.url); res.Pushed != 1 { // batch 2, after it
+		t.Fatalf("batch 2: %+v", res)
+	}
+	// Nothing new and the district holds everything: nothing is sent.
+	if res := mustSync(t, ctx, lan, n1.url); res.Pushed != 0 {
+		t.Fatalf("a sync with nothing new sent %+v", res)
+	}
+	if err := n1.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(n1.dir); err != nil {
+		t.Fatal(err)
+	}
+	n1.spec.Flags = append(n1.spec.Flags, "--restore", file)
+	n1.relaunch()
+	waitFor(t, 30*time.Second, "the restored node to lead", func() bool {
+		st, err := n1.status()
+		return err == nil && st.Role == "leader"
+	})
+	if _, code, _ := n1.receipt(lan.id, 2); code != http.StatusNotFound {
+		t.Fatalf("the restored node answers %d for batch 2, pushed after the backup", code)
+	}
+	res := mustSync(t, ctx, lan, n1.url)
+	if res.Pushed != 1 || res.Duplicates != 0 {
+		t.Fatalf("Lan's sync with nothing new after the restore: %+v (want batch 2 sent again)", res)
+	}
+	if _, code, err := n1.receipt(lan.id, 2); code != http.StatusOK {
+		t.Fatalf("the restored district does not hold batch 2 after Lan's sync: %d %v", code, err)
+	}
+}

@@ -28,9 +28,23 @@ func (r *run) push(ctx context.Context) error {
 	}
 	next := st.AckedBatch + 1
 	done, gaps := 0, 0
+	checked := false
 	for {
 		if st, err = r.s.Outbox(); err != nil {
 			return err
+		}
+		if next > st.Batches && !checked && done == 0 && st.AckedBatch > 0 {
+			// Nothing to send: does the district still hold the last
+			// batch it acknowledged? After a restore from an older
+			// backup it may not, and a laptop with nothing new would
+			// never be asked for it again. Sent once more, the batch is
+			// a duplicate (its receipt comes back), or the district's gap
+			// answer says where to go back to.
+			checked = true
+			if !r.districtHolds(ctx, st.AckedBatch) {
+				r.report(Progress{Phase: PhasePush, Batch: st.AckedBatch, Message: fmt.Sprintf("the district does not hold batch %d, acknowledged before: sending it again", st.AckedBatch)})
+				next = st.AckedBatch
+			}
 		}
 		if next > st.Batches {
 			return nil
@@ -90,6 +104,17 @@ func (r *run) push(ctx context.Context) error {
 		r.report(p)
 		next = b.N + 1
 	}
+}
+
+// districtHolds asks the node for its receipt of this device's batch n
+// (a request signed by the device). Only a clear "not held" says no: any
+// other failure leaves the push as it was.
+func (r *run) districtHolds(ctx context.Context, n uint64) bool {
+	_, err := r.call(ctx, fmt.Sprintf("the receipt of batch %d", n), Progress{Phase: PhasePush, Batch: n, Message: fmt.Sprintf("checking that the district holds batch %d", n)}, func() request {
+		return request{method: http.MethodGet, path: fmt.Sprintf("%s%s/%d", protocol.PathNodeReceipt, r.dev.ID, n), max: 64 << 10, sign: r.signer()}
+	})
+	var ref *Refusal
+	return !(errors.As(err, &ref) && ref.Err.Code == protocol.CodeNotFound)
 }
 
 // gap decides where to go on after the district answered batch sent with
