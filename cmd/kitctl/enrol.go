@@ -282,7 +282,7 @@ func enrolRevoke(e *env, args []string) error {
 	if e.jsonOut {
 		return e.printJSON(map[string]any{"device": pos[0], "revocation_list_seq": l.Seq, "revoked": len(l.Entries), "sent_to_cluster": sent})
 	}
-	fmt.Fprintf(e.stdout, "Device %s revoked (%s). Revocation list %d now names %d device(s).\n", pos[0], *reason, l.Seq, len(l.Entries))
+	fmt.Fprintf(e.stdout, "Device %s revoked (%s). Revocation list %d now names %d certificate(s) of devices and nodes.\n", pos[0], *reason, l.Seq, len(l.Entries))
 	if sent {
 		fmt.Fprintf(e.stdout, "The district cluster has the new list: the device's pushes and pulls are refused from now on.\n")
 	} else {

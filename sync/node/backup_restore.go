@@ -169,6 +169,9 @@ func buildNodeDir(cfg Config, h *protocol.BackupHeader, addr string, state io.Re
 			return err
 		}
 		if err := f.Restore(io.NopCloser(state)); err != nil {
+			if errors.Is(err, errSnapshotKey) {
+				return fmt.Errorf("%w; the backup is sealed to a batch key this node's credential does not hold: make the node a new credential at the district office (kitctl district node-cert), which holds every batch key so far", err)
+			}
 			return err
 		}
 		// age stops at its last chunk; the size and SHA-256 are checked

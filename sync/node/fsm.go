@@ -811,7 +811,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	r, err := age.Decrypt(rc, f.k.identities()...)
 	if err != nil {
-		return fmt.Errorf("snapshot is not sealed to a batch key of this district that this node holds: %w", err)
+		return fmt.Errorf("%w: %w", errSnapshotKey, err)
 	}
 	if err := f.s.Restore(r); err != nil {
 		return err
@@ -832,6 +832,10 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.log.Info("restored state from a snapshot", "applied_index", idx)
 	return f.s.Sync()
 }
+
+// errSnapshotKey: a snapshot (or a backup's state) this node cannot
+// open.
+var errSnapshotKey = errors.New("snapshot is not sealed to a batch key of this district that this node holds")
 
 type fsmSnapshot struct{ f *fsm }
 
