@@ -34,7 +34,7 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 		t.Fatalf("%v:\n%s", err, out.String())
 	}
 	for _, k := range []string{"nodes", "devices", "batches", "operations", "seconds", "ops_per_s", "push_p50_ms", "push_p99_ms",
-		"new_leader_ms", "acknowledged_during_kill", "acknowledged_lost_after_kill", "digests_equal", "open_loop"} {
+		"new_leader_ms", "acknowledged_during_kill", "acknowledged_lost_after_kill", "digests_equal", "open_loop", "open_loop_plain_http"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("no %q in %s", k, out.String())
 		}
@@ -60,8 +60,20 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 		if want := []float64{0.25, 0.5}[i]; o.LoadFraction != want {
 			t.Errorf("load %d: fraction %v, want %v", i, o.LoadFraction, want)
 		}
-		if o.Pushes <= 0 || o.Pushes > 12 || o.OpsPerPush != 20 || o.Devices != 4 || o.Arrivals != "poisson" {
+		// Half the devices push over TLS, the other half over plain HTTP
+		// beside them, o.Pushes each.
+		if o.Pushes <= 0 || o.Pushes > 12 || o.OpsPerPush != 20 || o.Devices != 2 || o.Arrivals != "poisson" || o.Transport != "tls" {
 			t.Errorf("load %d: %+v", i, o)
+		}
+		if i >= len(f.OpenLoopPlain) {
+			t.Fatalf("%d plain HTTP rows for %d loads", len(f.OpenLoopPlain), len(f.OpenLoop))
+		}
+		p := f.OpenLoopPlain[i]
+		if p.LoadFraction != o.LoadFraction || p.Transport != "plain_http" || p.Pushes <= 0 || p.Devices != 2 || !(p.PushP50Ms > 0) {
+			t.Errorf("load %d over plain HTTP: %+v", i, p)
+		}
+		if o.TLSOverPlainP50 != round(o.PushP50Ms/p.PushP50Ms) || o.TLSOverPlainP99 != round(o.PushP99Ms/p.PushP99Ms) {
+			t.Errorf("load %d: TLS ÷ plain %v, %v from %+v and %+v", i, o.TLSOverPlainP50, o.TLSOverPlainP99, o, p)
 		}
 		if !(o.PushP50Ms > 0 && o.PushP99Ms >= o.PushP50Ms && o.PushMaxMs >= o.PushP99Ms) {
 			t.Errorf("load %d: p50 %v, p99 %v, max %v", i, o.PushP50Ms, o.PushP99Ms, o.PushMaxMs)
@@ -78,6 +90,9 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
 		}
+	}
+	if tp, ok := clusterMeasurements(f)[figTLSPush]; !ok || tp.value != max(f.OpenLoop[1].TLSOverPlainP50, f.OpenLoop[1].TLSOverPlainP99) {
+		t.Errorf("bench all's TLS row: %+v (ok %v)", tp, ok)
 	}
 	m, ok := clusterMeasurements(f)[figOpenLoop]
 	if !ok || m.value != f.OpenLoop[1].PushP99Ms || m.met != (m.value <= 25) || m.unit != "ms" {
