@@ -33,11 +33,15 @@ func (s *Store) ScanPersons(fn func(p *Person) error) error {
 			return err
 		}
 		var p Person
-		opt := badger.IteratorOptions{Prefix: []byte(prefixPerson), PrefetchValues: true, PrefetchSize: 256}
+		in := interner{}
+		decode := func(v []byte) error { return p.unmarshal(v, in) }
+		// Without prefetching: a record stored in its table is decoded
+		// in place rather than copied first.
+		opt := badger.IteratorOptions{Prefix: []byte(prefixPerson)}
 		it := txn.NewIterator(opt)
 		defer it.Close()
 		for it.Seek(opt.Prefix); it.ValidForPrefix(opt.Prefix); it.Next() {
-			if err := it.Item().Value(p.UnmarshalBinary); err != nil {
+			if err := it.Item().Value(decode); err != nil {
 				return err
 			}
 			if len(retired) > 0 && retired[p.ID] {
@@ -83,7 +87,9 @@ func (s *Store) ScanOps(want func(kind EntityKind, ev Event, at HLC) bool, fn fu
 	own := s.profile.Device
 	return s.db.View(func(txn *badger.Txn) error {
 		for _, prefix := range []string{prefixOp, prefixRemoteOp} {
-			err := eachKey(txn, prefix, true, func(_ []byte, item *badger.Item) error {
+			// Without prefetching: a value stored in its table is read
+			// in place, and only its head is looked at.
+			err := eachKey(txn, prefix, false, func(_ []byte, item *badger.Item) error {
 				var op *Op
 				err := item.Value(func(v []byte) error {
 					dev, kind, ev, at, ok := opHead(v)

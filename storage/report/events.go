@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"time"
 
 	"github.com/communekit/communekit/storage"
@@ -68,30 +69,31 @@ func scanEvents(s *storage.Store, from, to Date) (*eventScan, error) {
 	return es, err
 }
 
-// person completes the operations about p.
-func (es *eventScan) person(p *storage.Person, sc scope) {
-	if len(es.need) == 0 {
-		return
-	}
-	is, ok := es.need[p.ID]
-	if !ok {
-		return
-	}
-	in := sc.commune == ""
-	if !in {
+// resolve completes, from the records, the operations that name no
+// address or no sex: one point read per person (a month has a few dozen
+// events, not thousands).
+func (es *eventScan) resolve(s *storage.Store, sc scope) error {
+	for id, is := range es.need {
+		p, err := s.Person(id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // counted under all communes only
+		}
+		if err != nil {
+			return err
+		}
+		in := sc.commune == ""
 		for _, f := range [...]storage.Field{storage.FieldPermanentAddressCode, storage.FieldCurrentAddressCode, storage.FieldTemporaryAddressCode} {
-			if p.Values[f] == sc.commune {
-				in = true
+			in = in || p.Values[f] == sc.commune
+		}
+		for _, i := range is {
+			e := &es.ops[i]
+			if e.sex == "" {
+				e.sex = sexKey(p.Values[storage.FieldSex])
 			}
+			e.in = in
 		}
 	}
-	for _, i := range is {
-		e := &es.ops[i]
-		if e.sex == "" {
-			e.sex = sexKey(p.Values[storage.FieldSex])
-		}
-		e.in = in
-	}
+	return nil
 }
 
 // tables counts the operations under the filter sc.

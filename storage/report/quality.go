@@ -146,6 +146,15 @@ var required = []requiredField{
 	{storage.FieldIDNumber, "id_number"}, // of persons aged 14 or more
 }
 
+// The messages of the missing fields, made once.
+var missingVi, missingEn = func() (vi, en []string) {
+	for _, r := range required {
+		vi = append(vi, fmt.Sprintf("Chưa ghi %s; Luật Căn cước bắt buộc phải có", r.field.Label("vi")))
+		en = append(en, fmt.Sprintf("%s is not recorded; the Law on Identification requires it", r.field.Label("en")))
+	}
+	return vi, en
+}()
+
 const (
 	reqAddress   = 7
 	reqHousehold = 8
@@ -265,15 +274,19 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		return a
 	}
 	filled, of := make([]int, len(required)), make([]int, len(required))
-	held := map[uint64]struct{}{} // every ID number (current, old) any record holds
+	n, _, err := s.Counts()
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[uint64]struct{}, n) // every ID number (current, old) any record holds
 	type pendingLink struct {
 		item   Item
 		num    uint64
 		hamlet int
 	}
 	var links []pendingLink
-	var dups []dupInfo
-	dupHead := map[uint64]int32{}
+	dups := make([]dupInfo, 0, n)
+	dupHead := make(map[uint64]int32, n)
 
 	hamletName := func(i int) string {
 		if i < 0 {
@@ -346,9 +359,8 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 					"Chưa ghi nơi thường trú hay nơi ở hiện tại; Luật Căn cước bắt buộc phải có",
 					"neither the permanent residence nor the current residence is recorded; the Law on Identification requires one")
 			default:
-				item(RuleMissingField, r.field,
-					fmt.Sprintf("Chưa ghi %s; Luật Căn cước bắt buộc phải có", r.field.Label("vi")),
-					fmt.Sprintf("%s is not recorded; the Law on Identification requires it", r.field.Label("en")))
+				// One message per field, shared by every item of it.
+				item(RuleMissingField, r.field, missingVi[i], missingEn[i])
 			}
 		}
 		if complete {
@@ -405,7 +417,14 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		}
 		if name, born := p.Values[storage.FieldFullName], p.Values[storage.FieldBirthDate]; name != "" && born != "" {
 			folded := fold.Fold(name)
-			h := maphash.String(dupSeed, commune+"\x00"+folded+"\x00"+born)
+			var mh maphash.Hash
+			mh.SetSeed(dupSeed)
+			mh.WriteString(commune)
+			mh.WriteByte(0)
+			mh.WriteString(folded)
+			mh.WriteByte(0)
+			mh.WriteString(born)
+			h := mh.Sum64()
 			d := dupInfo{id: p.ID, name: name, birth: born, idNumber: p.Values[storage.FieldIDNumber],
 				hometown: p.Values[storage.FieldHometown], father: p.Values[storage.FieldFatherName],
 				mother: p.Values[storage.FieldMotherName], commune: commune, hamlet: hamlet, next: -1}

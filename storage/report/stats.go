@@ -360,10 +360,15 @@ func Stats(s *storage.Store, o StatsOptions) (*Statistics, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev, err := scanEvents(s, from, to)
-	if err != nil {
-		return nil, err
-	}
+	// The operations are walked beside the persons (a laptop has two
+	// cores; the walks share nothing but the store).
+	var ev *eventScan
+	evDone := make(chan error, 1)
+	go func() {
+		var err error
+		ev, err = scanEvents(s, from, to)
+		evDone <- err
+	}()
 
 	st := &Statistics{ReferenceDate: at, Commune: o.Commune}
 	var pyramid [2][numGroups]int
@@ -382,7 +387,6 @@ func Stats(s *storage.Store, o StatsOptions) (*Statistics, error) {
 	births, deaths := newCounter(SexMale, SexFemale, NotRecorded), newCounter(SexMale, SexFemale, NotRecorded)
 
 	err = s.ScanPersons(func(p *storage.Person) error {
-		ev.person(p, sc)
 		in, residence, _, hamlet := sc.place(p, hs)
 		if !in {
 			return nil
@@ -439,6 +443,12 @@ func Stats(s *storage.Store, o StatsOptions) (*Statistics, error) {
 		hamletCount[hamlet]++
 		return nil
 	})
+	if evErr := <-evDone; err == nil {
+		err = evErr
+	}
+	if err == nil {
+		err = ev.resolve(s, sc)
+	}
 	if err != nil {
 		return nil, err
 	}
