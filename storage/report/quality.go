@@ -72,6 +72,7 @@ type Item struct {
 	Field           string `json:"field"`
 	Vi              string `json:"-"`
 	En              string `json:"-"`
+	hamlet          int    // index into the pass's hamlets
 }
 
 // Message returns the item's message in lang: English for "en",
@@ -320,7 +321,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		a.persons++
 		item := func(rule string, f storage.Field, vi, en string) {
 			w.Items = append(w.Items, Item{Rule: rule, PersonID: p.ID.String(), Name: p.FullName(),
-				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), Vi: vi, En: en})
+				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), Vi: vi, En: en, hamlet: hamlet})
 			a.byRule[rule]++
 		}
 
@@ -353,7 +354,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 			case reqID:
 				item(RuleIDMissing, r.field,
 					fmt.Sprintf("Đã %d tuổi nhưng chưa có %s; người từ %d tuổi phải có thẻ căn cước", age, r.field.Label("vi"), IDAge),
-					fmt.Sprintf("aged %d but has no %s; everyone aged %d or more must hold an ID card", age, strings.ToLower(r.field.Label("en")), IDAge))
+					fmt.Sprintf("aged %d but has no personal ID number; everyone aged %d or more must hold an ID card", age, IDAge))
 			case reqAddress:
 				item(RuleMissingField, r.field,
 					"Chưa ghi nơi thường trú hay nơi ở hiện tại; Luật Căn cước bắt buộc phải có",
@@ -411,7 +412,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 				continue
 			}
 			links = append(links, pendingLink{Item{Rule: RuleLinkUnknown, PersonID: p.ID.String(), Name: p.FullName(),
-				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(),
+				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), hamlet: hamlet,
 				Vi: fmt.Sprintf("%s %s không thuộc hồ sơ nào; kiểm tra lại số hoặc đăng ký người đó", f.Label("vi"), v),
 				En: fmt.Sprintf("%s %s belongs to no record; check the number or register that person", f.Label("en"), v)}, k, hamlet})
 		}
@@ -471,7 +472,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		if h.members == 0 || h.heads == 1 || !inHamlet(h.hamlet) {
 			continue
 		}
-		it := Item{HouseholdNumber: h.number, Commune: h.commune, Hamlet: hamletName(h.hamlet), Field: storage.FieldRelationshipToHead.String()}
+		it := Item{HouseholdNumber: h.number, Commune: h.commune, Hamlet: hamletName(h.hamlet), Field: storage.FieldRelationshipToHead.String(), hamlet: h.hamlet}
 		if h.heads == 0 {
 			it.Rule = RuleHouseholdNoHead
 			it.Vi = fmt.Sprintf("Hộ %s có %d người nhưng không có chủ hộ còn sống; ghi %q cho một thành viên", h.number, h.members, storage.RelationshipHead)
@@ -489,21 +490,16 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		accOf(h.hamlet).byRule[it.Rule]++
 	}
 
+	// Hamlet by hamlet (in name order, the persons of no named hamlet
+	// last), rule by rule; within a rule in the order of the records,
+	// which keeps a household's members together, as they are visited.
+	rank := hs.ranks()
 	sort.SliceStable(w.Items, func(i, j int) bool {
 		a, b := &w.Items[i], &w.Items[j]
-		if a.Commune != b.Commune {
-			return a.Commune < b.Commune
+		if ra, rb := rank[a.hamlet], rank[b.hamlet]; ra != rb {
+			return ra < rb
 		}
-		if a.Hamlet != b.Hamlet {
-			return a.Hamlet == "" || b.Hamlet != "" && fold.Fold(a.Hamlet) < fold.Fold(b.Hamlet)
-		}
-		if ruleOrder[a.Rule] != ruleOrder[b.Rule] {
-			return ruleOrder[a.Rule] < ruleOrder[b.Rule]
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.PersonID+a.HouseholdNumber < b.PersonID+b.HouseholdNumber
+		return ruleOrder[a.Rule] < ruleOrder[b.Rule]
 	})
 
 	c := &w.Completeness

@@ -245,7 +245,9 @@ func TestQuality_CorrectionsShrinkTheList(t *testing.T) {
 
 	// An ID number that disagrees with the sex: what a merge of two
 	// officers' edits (one of the sex, on another device) can leave.
-	withID := pick(t, ps, used, func(p *storage.Person) bool { return p.IDNumber() != "" && p.Values[storage.FieldSex] == storage.SexMale })
+	withID := pick(t, ps, used, func(p *storage.Person) bool {
+		return p.IDNumber() != "" && p.Values[storage.FieldSex] == storage.SexMale
+	})
 	cur, err := s.Person(withID.ID)
 	if err != nil {
 		t.Fatal(err)

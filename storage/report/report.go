@@ -16,6 +16,7 @@ package report
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -249,6 +250,34 @@ func (h *hamlets) of(commune, line string) int {
 		h.byLine[line] = hamletRef{commune, i}
 	}
 	return i
+}
+
+// ranks orders the hamlets: by commune, then by name folded, the lines
+// that name no hamlet last in their commune.
+func (h *hamlets) ranks() []int {
+	type k struct {
+		commune, name string
+		i             int
+	}
+	ks := make([]k, len(h.list))
+	for i, x := range h.list {
+		name := "\xff"
+		if x.Name != "" {
+			name = fold.Fold(x.Name)
+		}
+		ks[i] = k{x.Commune, name, i}
+	}
+	sort.Slice(ks, func(a, b int) bool {
+		if ks[a].commune != ks[b].commune {
+			return ks[a].commune < ks[b].commune
+		}
+		return ks[a].name < ks[b].name
+	})
+	rank := make([]int, len(ks))
+	for r, x := range ks {
+		rank[x.i] = r
+	}
+	return rank
 }
 
 // matchHamlet reports whether a hamlet is the one an officer typed: the
