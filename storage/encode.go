@@ -278,7 +278,13 @@ func (p *Person) unmarshal(b []byte, in interner) error {
 	if d.err == nil && v != encodingV1 && v != encodingV2 {
 		return fmt.Errorf("%w: person encoding version %d", ErrCorrupt, v)
 	}
-	p.ID = d.id()
+	if in != nil {
+		// The device tags of identifiers repeat too.
+		o := in.str(&d)
+		p.ID = ID{Origin: o, N: d.uvarint()}
+	} else {
+		p.ID = d.id()
+	}
 	var t *versionTable
 	if v == encodingV2 {
 		t = d.versionTable()

@@ -73,6 +73,7 @@ func reportStats(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	setMemoryLimit(reportMemoryLimit)
 	o.Commune = *commune
 	if o.Commune == "" {
 		o.Commune = s.Profile().Commune
@@ -254,6 +255,7 @@ func reportQuality(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	setMemoryLimit(reportMemoryLimit)
 	o.Commune, o.Hamlet = *commune, *hamlet
 	if o.Commune == "" {
 		o.Commune = s.Profile().Commune

@@ -219,16 +219,31 @@ func idKey(s string) (uint64, bool) {
 	return n, err == nil
 }
 
-// dupInfo is what the duplicate test needs of a person.
+// dupInfo is a person in the duplicate test's buckets: two persons of one
+// commune with the same folded name and birth date fall in one bucket
+// (hash h), and are told apart from a collision by a second hash (check).
+// Nothing of the record is kept: the few pairs found are read again and
+// judged by the store's own test on the whole records.
 type dupInfo struct {
-	id                                storage.ID
-	name, birth, idNumber             string
-	hometown, father, mother, commune string
-	hamlet                            int
-	next                              int32 // the previous person of the same hash, or -1
+	id     storage.ID
+	check  uint64
+	hamlet int32
+	next   int32 // the previous person of the same bucket, or -1
 }
 
-var dupSeed = maphash.MakeSeed()
+var dupSeed, dupCheckSeed = maphash.MakeSeed(), maphash.MakeSeed()
+
+// dupHash hashes a commune, a folded name and a birth date with seed.
+func dupHash(seed maphash.Seed, commune, folded, born string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(commune)
+	h.WriteByte(0)
+	h.WriteString(folded)
+	h.WriteByte(0)
+	h.WriteString(born)
+	return h.Sum64()
+}
 
 // Quality computes the data-quality worklist of o.Commune (or of all
 // communes) from the records s holds: one pass over its persons and one
@@ -288,6 +303,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 	var links []pendingLink
 	dups := make([]dupInfo, 0, n)
 	dupHead := make(map[uint64]int32, n)
+	var pairs [][2]int32 // same commune, folded name and birth date
 
 	hamletName := func(i int) string {
 		if i < 0 {
@@ -418,28 +434,14 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		}
 		if name, born := p.Values[storage.FieldFullName], p.Values[storage.FieldBirthDate]; name != "" && born != "" {
 			folded := fold.Fold(name)
-			var mh maphash.Hash
-			mh.SetSeed(dupSeed)
-			mh.WriteString(commune)
-			mh.WriteByte(0)
-			mh.WriteString(folded)
-			mh.WriteByte(0)
-			mh.WriteString(born)
-			h := mh.Sum64()
-			d := dupInfo{id: p.ID, name: name, birth: born, idNumber: p.Values[storage.FieldIDNumber],
-				hometown: p.Values[storage.FieldHometown], father: p.Values[storage.FieldFatherName],
-				mother: p.Values[storage.FieldMotherName], commune: commune, hamlet: hamlet, next: -1}
+			h := dupHash(dupSeed, commune, folded, born)
+			d := dupInfo{id: p.ID, check: dupHash(dupCheckSeed, commune, folded, born), hamlet: int32(hamlet), next: -1}
 			if prev, ok := dupHead[h]; ok {
 				d.next = prev
 				for j := prev; j >= 0; j = dups[j].next {
-					o := &dups[j]
-					if o.birth != born || o.commune != commune || fold.Fold(o.name) != folded || !o.same(&d) {
-						continue
+					if dups[j].check == d.check {
+						pairs = append(pairs, [2]int32{j, int32(len(dups))})
 					}
-					item(RuleProbableDuplicate, storage.FieldFullName,
-						fmt.Sprintf("Có thể là cùng một người với %s (%s): cùng họ tên, ngày sinh và quê quán hoặc tên cha mẹ; nếu đúng, đề nghị gộp hồ sơ", o.name, o.id),
-						fmt.Sprintf("probably the same person as %s (%s): same name, birth date and hometown or parent's name; if so, ask for the records to be merged", o.name, o.id))
-					break
 				}
 			}
 			dupHead[h] = int32(len(dups))
@@ -457,6 +459,26 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	// Probable duplicates: the store's test on the whole records, one
+	// item per pair, on the later record.
+	flagged := map[int32]bool{}
+	for _, pr := range pairs {
+		if flagged[pr[1]] {
+			continue
+		}
+		a, errA := s.Person(dups[pr[0]].id)
+		b, errB := s.Person(dups[pr[1]].id)
+		if errA != nil || errB != nil || a.ID == b.ID || !storage.ProbablySame(a, b) {
+			continue
+		}
+		flagged[pr[1]] = true
+		hm := int(dups[pr[1]].hamlet)
+		w.Items = append(w.Items, Item{Rule: RuleProbableDuplicate, PersonID: b.ID.String(), Name: b.FullName(),
+			Commune: hs.list[hm].Commune, Hamlet: hamletName(hm), Field: storage.FieldFullName.String(), hamlet: hm,
+			Vi: fmt.Sprintf("Có thể là cùng một người với %s (%s): cùng họ tên, ngày sinh và quê quán hoặc tên cha mẹ; nếu đúng, đề nghị gộp hồ sơ", a.FullName(), a.ID),
+			En: fmt.Sprintf("probably the same person as %s (%s): same name, birth date and hometown or parent's name; if so, ask for the records to be merged", a.FullName(), a.ID)})
+		accOf(hm).byRule[RuleProbableDuplicate]++
 	}
 	for _, l := range links {
 		if _, ok := held[l.num]; ok {
@@ -536,21 +558,6 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		return fold.Fold(a.Hamlet) < fold.Fold(b.Hamlet)
 	})
 	return w, nil
-}
-
-// same is storage.ProbablySame on two persons known by their dupInfo.
-func (a *dupInfo) same(b *dupInfo) bool {
-	var p, q storage.Person
-	for _, x := range [...]struct {
-		to *storage.Person
-		d  *dupInfo
-	}{{&p, a}, {&q, b}} {
-		x.to.Values[storage.FieldIDNumber] = x.d.idNumber
-		x.to.Values[storage.FieldHometown] = x.d.hometown
-		x.to.Values[storage.FieldFatherName] = x.d.father
-		x.to.Values[storage.FieldMotherName] = x.d.mother
-	}
-	return storage.ProbablySame(&p, &q)
 }
 
 // percent is 100·n/of with one decimal, 100 when of is 0.
