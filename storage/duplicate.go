@@ -132,6 +132,16 @@ func probablySame(a, b *Person) bool {
 	if ca == cb {
 		return false // within one commune the officers see both
 	}
+	return ProbablySame(a, b)
+}
+
+// ProbablySame is the test of a probable duplicate without its commune
+// rule, for two persons already known to share folded full name and birth
+// date: they do not hold two different ID numbers, and agree (folded) on
+// at least one of hometown, father's name or mother's name. Across
+// communes the store keeps such pairs as conflicts; within one commune the
+// data-quality worklist (storage/report) lists them.
+func ProbablySame(a, b *Person) bool {
 	if ia, ib := a.Values[FieldIDNumber], b.Values[FieldIDNumber]; ia != "" && ib != "" && ia != ib {
 		return false
 	}

@@ -221,14 +221,70 @@ func (p *Person) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary decodes a person record; it never panics on bad input.
-func (p *Person) UnmarshalBinary(b []byte) error {
+func (p *Person) UnmarshalBinary(b []byte) error { return p.unmarshal(b, nil) }
+
+// interner hands out one string for each value of the coded fields that
+// repeat from record to record (sex, ethnicity, address codes …), so that
+// a walk over every person does not allocate and validate them again for
+// each. It holds at most internMax values.
+type interner map[string]string
+
+const internMax = 1 << 14
+
+// interned reports the fields whose values repeat across records.
+func interned(f Field) bool {
+	switch f {
+	case FieldSex, FieldEthnicity, FieldReligion, FieldNationality, FieldBloodType, FieldMaritalStatus,
+		FieldPermanentAddressCode, FieldTemporaryAddressCode, FieldTemporaryAbsenceCode, FieldCurrentAddressCode,
+		FieldRelationshipToHead, FieldHometown, FieldBirthRegistrationPlace, FieldIDIssuePlace, FieldOccupation, FieldStatus:
+		return true
+	}
+	return false
+}
+
+// str reads a string as d.str does, through the interner.
+func (in interner) str(d *dec) string {
+	n := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if n > MaxStringLen || n > uint64(len(d.b)) {
+		d.fail("string length out of bounds")
+		return ""
+	}
+	b := d.b[:n]
+	if s, ok := in[string(b)]; ok { // no allocation for the lookup
+		d.b = d.b[n:]
+		return s
+	}
+	d.b = d.b[n:]
+	if !utf8.Valid(b) {
+		d.fail("string is not UTF-8")
+		return ""
+	}
+	s := string(b)
+	if len(in) < internMax {
+		in[s] = s
+	}
+	return s
+}
+
+// unmarshal decodes a person record, its coded values through in when
+// in is not nil.
+func (p *Person) unmarshal(b []byte, in interner) error {
 	*p = Person{}
 	d := dec{b: b}
 	v := d.byte1()
 	if d.err == nil && v != encodingV1 && v != encodingV2 {
 		return fmt.Errorf("%w: person encoding version %d", ErrCorrupt, v)
 	}
-	p.ID = d.id()
+	if in != nil {
+		// The device tags of identifiers repeat too.
+		o := in.str(&d)
+		p.ID = ID{Origin: o, N: d.uvarint()}
+	} else {
+		p.ID = d.id()
+	}
 	var t *versionTable
 	if v == encodingV2 {
 		t = d.versionTable()
@@ -241,7 +297,11 @@ func (p *Person) UnmarshalBinary(b []byte) error {
 			break
 		}
 		last = f
-		p.Values[f] = d.str()
+		if in != nil && interned(f) {
+			p.Values[f] = in.str(&d)
+		} else {
+			p.Values[f] = d.str()
+		}
 		if t != nil {
 			p.Versions[f] = d.versionRef(t)
 		} else {

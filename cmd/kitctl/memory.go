@@ -24,6 +24,14 @@ const kitctlMemoryLimit = 40 << 20
 // against ~565 MB; a commune laptop has 4 GB).
 const bulkMemoryLimit = 512 << 20
 
+// reportMemoryLimit is the soft limit of `report`: a report of 100,000
+// persons holds its worklist (tens of thousands of items), the set of ID
+// numbers and the duplicate buckets, 30–40 MB of live heap beside the
+// store's, so under the 40 MB limit the collector ran without pause:
+// `report quality` took 1.6 s (2.3 s of CPU) instead of 0.8 s, at 146
+// against 158 MB peak resident.
+const reportMemoryLimit = 128 << 20
+
 func limitMemory() { setMemoryLimit(kitctlMemoryLimit) }
 
 func setMemoryLimit(n int64) {

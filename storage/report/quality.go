@@ -1,0 +1,577 @@
+package report
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/fold"
+	"github.com/communekit/communekit/storage/refdata"
+)
+
+// QualityOptions say which worklist to compute.
+type QualityOptions struct {
+	// At is the date ages are counted on; zero means today.
+	At Date
+	// Commune is the commune to check, or "" for every commune.
+	Commune string
+	// Hamlet keeps the persons and households of one hamlet only, as an
+	// officer types it: with or without diacritics, with or without the
+	// word that opens it ("Lũng Hòa" is "Thôn Lũng Hòa").
+	Hamlet string
+}
+
+// The rules of the worklist: stable machine codes.
+const (
+	RuleIDMissing         = "id_missing"        // aged 14 or more, no ID number
+	RuleIDSex             = "id_sex"            // the ID number's 4th digit says the other sex
+	RuleIDCentury         = "id_century"        // the 4th digit says another century of birth
+	RuleIDBirthYear       = "id_birth_year"     // digits 5-6 say another year of birth
+	RuleIDProvince        = "id_province"       // digits 1-3 say another province of birth registration
+	RuleMissingField      = "missing_field"     // a field the Law on Identification requires is empty
+	RuleHouseholdNoHead   = "household_no_head" // a household with living members and no living head
+	RuleHouseholdHeads    = "household_several_heads"
+	RuleHouseholdUnknown  = "household_unknown"  // a household number no household record has
+	RuleLinkUnknown       = "link_unknown"       // a parent's or spouse's ID number no record holds
+	RuleProbableDuplicate = "probable_duplicate" // probably the same person as another of the commune
+	RuleAlivePast110      = "alive_past_110"     // marked alive, aged 110 or more
+)
+
+// ruleOrder is the order items are listed in within a hamlet.
+var ruleOrder = map[string]int{
+	RuleMissingField: 1, RuleIDMissing: 2, RuleIDSex: 3, RuleIDCentury: 4, RuleIDBirthYear: 5, RuleIDProvince: 6,
+	RuleHouseholdUnknown: 7, RuleLinkUnknown: 8, RuleProbableDuplicate: 9, RuleAlivePast110: 10,
+	RuleHouseholdNoHead: 11, RuleHouseholdHeads: 12,
+}
+
+// Rules returns the rule codes in the order items are listed.
+func Rules() []string {
+	out := make([]string, 0, len(ruleOrder))
+	for r := range ruleOrder {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return ruleOrder[out[i]] < ruleOrder[out[j]] })
+	return out
+}
+
+// Item is one thing to correct: about a person (PersonID, the record to
+// open) or a household (HouseholdNumber), in a hamlet, naming the field
+// to correct, with the message in Vietnamese and English.
+type Item struct {
+	Rule            string `json:"rule"`
+	PersonID        string `json:"person_id,omitempty"`
+	HouseholdNumber string `json:"household_number,omitempty"`
+	Name            string `json:"name,omitempty"` // the person's full name
+	Commune         string `json:"commune"`
+	Hamlet          string `json:"hamlet"`
+	Field           string `json:"field"`
+	Vi              string `json:"-"`
+	En              string `json:"-"`
+	hamlet          int    // index into the pass's hamlets
+}
+
+// Message returns the item's message in lang: English for "en",
+// Vietnamese otherwise (as storage.Problem does).
+func (it *Item) Message(lang string) string {
+	if lang == "en" {
+		return it.En
+	}
+	return it.Vi
+}
+
+// FieldCompleteness is how many of the persons a required field applies
+// to have it filled.
+type FieldCompleteness struct {
+	Field   string  `json:"field"`
+	Filled  int     `json:"filled"`
+	Of      int     `json:"of"`
+	Percent float64 `json:"percent"`
+}
+
+// HamletQuality is a hamlet's share of the worklist: its persons, how
+// many of their records are complete, the percentage of required values
+// filled, and its items by rule.
+type HamletQuality struct {
+	Commune         string         `json:"commune"`
+	Hamlet          string         `json:"hamlet"`
+	Persons         int            `json:"persons"`
+	CompleteRecords int            `json:"complete_records"`
+	Percent         float64        `json:"percent"`
+	Items           int            `json:"items"`
+	ByRule          map[string]int `json:"by_rule"`
+}
+
+// Completeness sums up how complete the records are: over all persons
+// checked, per required field and per hamlet.
+type Completeness struct {
+	Persons         int                 `json:"persons"`
+	CompleteRecords int                 `json:"complete_records"`
+	Percent         float64             `json:"percent"`
+	Fields          []FieldCompleteness `json:"fields"`
+	Hamlets         []HamletQuality     `json:"hamlets"`
+}
+
+// Worklist is the data-quality worklist.
+type Worklist struct {
+	ReferenceDate Date         `json:"reference_date"`
+	Commune       string       `json:"commune"`
+	Hamlet        string       `json:"hamlet,omitempty"`
+	Items         []Item       `json:"items"`
+	Completeness  Completeness `json:"completeness"`
+}
+
+// requiredField is a field the Law on Identification requires of every
+// citizen's record; address is filled by the permanent or the current
+// address, household only matters for permanent residents (a temporary
+// resident's household is where they have their permanent residence).
+type requiredField struct {
+	field storage.Field
+	key   string
+}
+
+var required = []requiredField{
+	{storage.FieldFullName, "full_name"},
+	{storage.FieldBirthDate, "birth_date"},
+	{storage.FieldSex, "sex"},
+	{storage.FieldEthnicity, "ethnicity"},
+	{storage.FieldNationality, "nationality"},
+	{storage.FieldBirthRegistrationPlace, "birth_registration_place"},
+	{storage.FieldHometown, "hometown"},
+	{storage.FieldPermanentAddressCode, "address"},
+	{storage.FieldHouseholdNumber, "household_number"},
+	{storage.FieldIDNumber, "id_number"}, // of persons aged 14 or more
+}
+
+// The messages of the missing fields, made once.
+var missingVi, missingEn = func() (vi, en []string) {
+	for _, r := range required {
+		vi = append(vi, fmt.Sprintf("Chưa ghi %s; Luật Căn cước bắt buộc phải có", r.field.Label("vi")))
+		en = append(en, fmt.Sprintf("%s is not recorded; the Law on Identification requires it", r.field.Label("en")))
+	}
+	return vi, en
+}()
+
+const (
+	reqAddress   = 7
+	reqHousehold = 8
+	reqID        = 9
+)
+
+// IDAge is the age from which a citizen must hold a personal ID card.
+const IDAge = 14
+
+// OldAge is the age at which a person still marked alive is listed.
+const OldAge = 110
+
+// idProvincesOf returns the ID province codes a birth registered at unit
+// code may carry: those of the old province of the pre-2025 unit with the
+// code, and of the old provinces that merged into the 2025 unit's province
+// (the code space is shared, so a code may name one unit of each era).
+// nil means the place says nothing (free text, unknown code).
+var idProvinceCache sync.Map // code -> map[string]bool
+
+func idProvincesOf(code string) map[string]bool {
+	if len(code) != 5 {
+		return nil
+	}
+	if v, ok := idProvinceCache.Load(code); ok {
+		return v.(map[string]bool)
+	}
+	var set map[string]bool
+	add := func(id string) {
+		if set == nil {
+			set = map[string]bool{}
+		}
+		set[id] = true
+	}
+	if c, ok := refdata.CommunePre2025(code); ok {
+		for _, p := range refdata.IDProvinces() {
+			if p.GSOCode == c.ProvinceCode {
+				add(p.IDCode)
+			}
+		}
+	}
+	if c, ok := refdata.Commune2025(code); ok {
+		for _, p := range refdata.IDProvincesFor2025(c.ProvinceCode) {
+			add(p.IDCode)
+		}
+	}
+	idProvinceCache.Store(code, set)
+	return set
+}
+
+// idKey is an ID number (9 or 12 digits) as a number, for a set of them
+// that costs no string per entry; ok is false for anything else.
+func idKey(s string) (uint64, bool) {
+	if len(s) != 9 && len(s) != storage.IDLength {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	// 9-digit and 12-digit numbers are told apart by a leading 1.
+	if len(s) == 9 {
+		n += 1e12
+	}
+	return n, err == nil
+}
+
+// dupInfo is a person in the duplicate test's buckets: two persons of one
+// commune with the same folded name and birth date fall in one bucket
+// (hash h), and are told apart from a collision by a second hash (check).
+// Nothing of the record is kept: the few pairs found are read again and
+// judged by the store's own test on the whole records.
+type dupInfo struct {
+	id     storage.ID
+	check  uint64
+	hamlet int32
+	next   int32 // the previous person of the same bucket, or -1
+}
+
+var dupSeed, dupCheckSeed = maphash.MakeSeed(), maphash.MakeSeed()
+
+// dupHash hashes a commune, a folded name and a birth date with seed.
+func dupHash(seed maphash.Seed, commune, folded, born string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(commune)
+	h.WriteByte(0)
+	h.WriteString(folded)
+	h.WriteByte(0)
+	h.WriteString(born)
+	return h.Sum64()
+}
+
+// Quality computes the data-quality worklist of o.Commune (or of all
+// communes) from the records s holds: one pass over its persons and one
+// over its households.
+func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
+	at, _, _, err := resolveDates(s, o.At, Date{}, Date{})
+	if err != nil {
+		return nil, err
+	}
+	sc := scope{o.Commune}
+	hs := newHamlets()
+	hi, err := loadHouseholds(s, sc, hs)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worklist{ReferenceDate: at, Commune: o.Commune, Hamlet: o.Hamlet, Items: []Item{}}
+	hamletOK := map[int]bool{}
+	inHamlet := func(i int) bool {
+		if o.Hamlet == "" {
+			return true
+		}
+		ok, seen := hamletOK[i]
+		if !seen {
+			name := ""
+			if i >= 0 {
+				name = hs.list[i].Name
+			}
+			ok = name != "" && matchHamlet(name, o.Hamlet)
+			hamletOK[i] = ok
+		}
+		return ok
+	}
+	type hamletAcc struct {
+		persons, complete, filled, of int
+		byRule                        map[string]int
+	}
+	acc := map[int]*hamletAcc{}
+	accOf := func(i int) *hamletAcc {
+		a := acc[i]
+		if a == nil {
+			a = &hamletAcc{byRule: map[string]int{}}
+			acc[i] = a
+		}
+		return a
+	}
+	filled, of := make([]int, len(required)), make([]int, len(required))
+	n, _, err := s.Counts()
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[uint64]struct{}, n) // every ID number (current, old) any record holds
+	type pendingLink struct {
+		item   Item
+		num    uint64
+		hamlet int
+	}
+	var links []pendingLink
+	dups := make([]dupInfo, 0, n)
+	dupHead := make(map[uint64]int32, n)
+	var pairs [][2]int32 // same commune, folded name and birth date
+
+	hamletName := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return hs.list[i].Name
+	}
+	err = s.ScanPersons(func(p *storage.Person) error {
+		for _, f := range [...]storage.Field{storage.FieldIDNumber, storage.FieldOldIDNumber} {
+			if k, ok := idKey(p.Values[f]); ok {
+				held[k] = struct{}{}
+			}
+		}
+		in, residence, commune, hamlet := sc.place(p, hs)
+		if !in {
+			return nil
+		}
+		birth, _ := storage.ParseDate(p.Values[storage.FieldBirthDate])
+		age, known := Age(birth, at)
+		if !known && !birth.IsZero() {
+			return nil // born after the reference date
+		}
+		alive, _ := living(p, at)
+		if hh := hi.of(p); hh >= 0 {
+			hi.member(hh, p, alive)
+		}
+		if !alive || !inHamlet(hamlet) {
+			return nil
+		}
+		a := accOf(hamlet)
+		a.persons++
+		item := func(rule string, f storage.Field, vi, en string) {
+			w.Items = append(w.Items, Item{Rule: rule, PersonID: p.ID.String(), Name: p.FullName(),
+				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), Vi: vi, En: en, hamlet: hamlet})
+			a.byRule[rule]++
+		}
+
+		// Đủ: the required fields.
+		complete := true
+		permanent := residence == ResidencePermanent || residence == ResidenceAbsent
+		for i, r := range required {
+			has := p.Values[r.field] != ""
+			switch i {
+			case reqAddress:
+				has = has || p.Values[storage.FieldCurrentAddressCode] != ""
+			case reqHousehold:
+				if !permanent {
+					continue
+				}
+			case reqID:
+				if !known || age < IDAge {
+					continue
+				}
+			}
+			of[i]++
+			a.of++
+			if has {
+				filled[i]++
+				a.filled++
+				continue
+			}
+			complete = false
+			switch i {
+			case reqID:
+				item(RuleIDMissing, r.field,
+					fmt.Sprintf("Đã %d tuổi nhưng chưa có %s; người từ %d tuổi phải có thẻ căn cước", age, r.field.Label("vi"), IDAge),
+					fmt.Sprintf("aged %d but has no personal ID number; everyone aged %d or more must hold an ID card", age, IDAge))
+			case reqAddress:
+				item(RuleMissingField, r.field,
+					"Chưa ghi nơi thường trú hay nơi ở hiện tại; Luật Căn cước bắt buộc phải có",
+					"neither the permanent residence nor the current residence is recorded; the Law on Identification requires one")
+			default:
+				// One message per field, shared by every item of it.
+				item(RuleMissingField, r.field, missingVi[i], missingEn[i])
+			}
+		}
+		if complete {
+			a.complete++
+		}
+
+		// Đúng: the ID number against the record.
+		if id := p.Values[storage.FieldIDNumber]; id != "" {
+			if info, err := storage.IDNumberInfo(id); err == nil {
+				lid := storage.FieldIDNumber
+				if sex := p.Values[storage.FieldSex]; sex != "" && sex != info.Sex {
+					item(RuleIDSex, lid,
+						fmt.Sprintf("%s %s là của người giới tính %s (chữ số thứ 4) nhưng hồ sơ ghi %s; sửa một trong hai", lid.Label("vi"), id, info.Sex, sex),
+						fmt.Sprintf("%s %s is a %s person's (4th digit) but the record says %s; correct one of them", lid.Label("en"), id, Word(sexKey(info.Sex), "en"), strings.ToLower(Word(sexKey(sex), "en"))))
+				}
+				if !birth.IsZero() {
+					if birth.Year/100*100 != info.Century {
+						item(RuleIDCentury, lid,
+							fmt.Sprintf("%s %s là của người sinh ở thế kỷ %d–%d (chữ số thứ 4) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, info.Century, info.Century+99, birth.Year),
+							fmt.Sprintf("%s %s is of a person born in %d–%d (4th digit) but the birth year is %d; correct one of them", lid.Label("en"), id, info.Century, info.Century+99, birth.Year))
+					} else if birth.Year%100 != info.YearDigits {
+						item(RuleIDBirthYear, lid,
+							fmt.Sprintf("%s %s là của người sinh năm %d (chữ số thứ 5–6) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, info.BirthYear(), birth.Year),
+							fmt.Sprintf("%s %s is of a person born in %d (digits 5–6) but the birth year is %d; correct one of them", lid.Label("en"), id, info.BirthYear(), birth.Year))
+					}
+				}
+				if set := idProvincesOf(p.Values[storage.FieldBirthRegistrationPlace]); set != nil && !set[info.ProvinceCode] {
+					bp := storage.FieldBirthRegistrationPlace
+					item(RuleIDProvince, lid,
+						fmt.Sprintf("%s %s có mã tỉnh %s (%s) nhưng %s ở tỉnh khác (%s); sửa một trong hai", lid.Label("vi"), id, info.ProvinceCode, info.ProvinceName, bp.Label("vi"), placeName(p.Values[bp])),
+						fmt.Sprintf("%s %s has province code %s (%s) but the %s is in another province (%s); correct one of them", lid.Label("en"), id, info.ProvinceCode, info.ProvinceName, strings.ToLower(bp.Label("en")), placeName(p.Values[bp])))
+				}
+			}
+		}
+
+		// Sạch: household numbers and links that lead nowhere, duplicates.
+		if num := p.Values[storage.FieldHouseholdNumber]; num != "" && hi.of(p) < 0 &&
+			(sc.commune == "" || p.Values[storage.FieldPermanentAddressCode] == sc.commune) {
+			f := storage.FieldHouseholdNumber
+			item(RuleHouseholdUnknown, f,
+				fmt.Sprintf("Số hộ %s không có trong sổ hộ; sửa số hộ hoặc đăng ký hộ", num),
+				fmt.Sprintf("household number %s is not in the household register; correct it or register the household", num))
+		}
+		for _, f := range [...]storage.Field{storage.FieldFatherIDNumber, storage.FieldMotherIDNumber, storage.FieldSpouseIDNumber} {
+			v := p.Values[f]
+			k, ok := idKey(v)
+			if !ok {
+				continue
+			}
+			links = append(links, pendingLink{Item{Rule: RuleLinkUnknown, PersonID: p.ID.String(), Name: p.FullName(),
+				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), hamlet: hamlet,
+				Vi: fmt.Sprintf("%s %s không thuộc hồ sơ nào; kiểm tra lại số hoặc đăng ký người đó", f.Label("vi"), v),
+				En: fmt.Sprintf("%s %s belongs to no record; check the number or register that person", f.Label("en"), v)}, k, hamlet})
+		}
+		if name, born := p.Values[storage.FieldFullName], p.Values[storage.FieldBirthDate]; name != "" && born != "" {
+			folded := fold.Fold(name)
+			h := dupHash(dupSeed, commune, folded, born)
+			d := dupInfo{id: p.ID, check: dupHash(dupCheckSeed, commune, folded, born), hamlet: int32(hamlet), next: -1}
+			if prev, ok := dupHead[h]; ok {
+				d.next = prev
+				for j := prev; j >= 0; j = dups[j].next {
+					if dups[j].check == d.check {
+						pairs = append(pairs, [2]int32{j, int32(len(dups))})
+					}
+				}
+			}
+			dupHead[h] = int32(len(dups))
+			dups = append(dups, d)
+		}
+
+		// Sống: the living who cannot be.
+		if known && age >= OldAge {
+			f := storage.FieldStatus
+			item(RuleAlivePast110, f,
+				fmt.Sprintf("Hồ sơ ghi còn sống nhưng đã %d tuổi; kiểm tra và ghi đã chết hoặc sửa ngày sinh", age),
+				fmt.Sprintf("recorded as living but aged %d; check, then record the death or correct the birth date", age))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Probable duplicates: the store's test on the whole records, one
+	// item per pair, on the later record.
+	flagged := map[int32]bool{}
+	for _, pr := range pairs {
+		if flagged[pr[1]] {
+			continue
+		}
+		a, errA := s.Person(dups[pr[0]].id)
+		b, errB := s.Person(dups[pr[1]].id)
+		if errA != nil || errB != nil || a.ID == b.ID || !storage.ProbablySame(a, b) {
+			continue
+		}
+		flagged[pr[1]] = true
+		hm := int(dups[pr[1]].hamlet)
+		w.Items = append(w.Items, Item{Rule: RuleProbableDuplicate, PersonID: b.ID.String(), Name: b.FullName(),
+			Commune: hs.list[hm].Commune, Hamlet: hamletName(hm), Field: storage.FieldFullName.String(), hamlet: hm,
+			Vi: fmt.Sprintf("Có thể là cùng một người với %s (%s): cùng họ tên, ngày sinh và quê quán hoặc tên cha mẹ; nếu đúng, đề nghị gộp hồ sơ", a.FullName(), a.ID),
+			En: fmt.Sprintf("probably the same person as %s (%s): same name, birth date and hometown or parent's name; if so, ask for the records to be merged", a.FullName(), a.ID)})
+		accOf(hm).byRule[RuleProbableDuplicate]++
+	}
+	for _, l := range links {
+		if _, ok := held[l.num]; ok {
+			continue
+		}
+		w.Items = append(w.Items, l.item)
+		accOf(l.hamlet).byRule[RuleLinkUnknown]++
+	}
+
+	// Households: one living head each.
+	for i := range hi.list {
+		h := &hi.list[i]
+		if h.members == 0 || h.heads == 1 || !inHamlet(h.hamlet) {
+			continue
+		}
+		it := Item{HouseholdNumber: h.number, Commune: h.commune, Hamlet: hamletName(h.hamlet), Field: storage.FieldRelationshipToHead.String(), hamlet: h.hamlet}
+		if h.heads == 0 {
+			it.Rule = RuleHouseholdNoHead
+			it.Vi = fmt.Sprintf("Hộ %s có %d người nhưng không có chủ hộ còn sống; ghi %q cho một thành viên", h.number, h.members, storage.RelationshipHead)
+			it.En = fmt.Sprintf("household %s has %d living members but no living head; set %q for one member", h.number, h.members, storage.RelationshipHead)
+			if h.deadHeads > 0 {
+				it.Vi += " (chủ hộ cũ đã chết)"
+				it.En += " (the head recorded has died)"
+			}
+		} else {
+			it.Rule = RuleHouseholdHeads
+			it.Vi = fmt.Sprintf("Hộ %s có %d chủ hộ; chỉ một thành viên được ghi %q", h.number, h.heads, storage.RelationshipHead)
+			it.En = fmt.Sprintf("household %s has %d heads; only one member may be %q", h.number, h.heads, storage.RelationshipHead)
+		}
+		w.Items = append(w.Items, it)
+		accOf(h.hamlet).byRule[it.Rule]++
+	}
+
+	// Hamlet by hamlet (in name order, the persons of no named hamlet
+	// last), rule by rule; within a rule in the order of the records,
+	// which keeps a household's members together, as they are visited.
+	rank := hs.ranks()
+	sort.SliceStable(w.Items, func(i, j int) bool {
+		a, b := &w.Items[i], &w.Items[j]
+		if ra, rb := rank[a.hamlet], rank[b.hamlet]; ra != rb {
+			return ra < rb
+		}
+		return ruleOrder[a.Rule] < ruleOrder[b.Rule]
+	})
+
+	c := &w.Completeness
+	c.Fields = []FieldCompleteness{}
+	c.Hamlets = []HamletQuality{}
+	for i, r := range required {
+		c.Fields = append(c.Fields, FieldCompleteness{Field: r.key, Filled: filled[i], Of: of[i], Percent: percent(filled[i], of[i])})
+	}
+	var cells, cellsOf int
+	for i, a := range acc {
+		q := HamletQuality{Commune: "", Hamlet: hamletName(i), Persons: a.persons, CompleteRecords: a.complete,
+			Percent: percent(a.filled, a.of), ByRule: a.byRule}
+		if i >= 0 {
+			q.Commune = hs.list[i].Commune
+		}
+		for _, n := range a.byRule {
+			q.Items += n
+		}
+		c.Persons += a.persons
+		c.CompleteRecords += a.complete
+		cells += a.filled
+		cellsOf += a.of
+		c.Hamlets = append(c.Hamlets, q)
+	}
+	c.Percent = percent(cells, cellsOf)
+	sort.Slice(c.Hamlets, func(i, j int) bool {
+		a, b := c.Hamlets[i], c.Hamlets[j]
+		if a.Commune != b.Commune {
+			return a.Commune < b.Commune
+		}
+		if a.Hamlet == "" || b.Hamlet == "" {
+			return b.Hamlet == "" && a.Hamlet != ""
+		}
+		return fold.Fold(a.Hamlet) < fold.Fold(b.Hamlet)
+	})
+	return w, nil
+}
+
+// percent is 100·n/of with one decimal, 100 when of is 0.
+func percent(n, of int) float64 {
+	if of == 0 {
+		return 100
+	}
+	return math.Round(1000*float64(n)/float64(of)) / 10
+}
+
+// placeName names a unit code for a message.
+func placeName(code string) string {
+	if c, ok := refdata.Unit(code); ok {
+		return c.FullName()
+	}
+	return code
+}
