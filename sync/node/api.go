@@ -620,17 +620,42 @@ func (n *Node) handleRevocations(w http.ResponseWriter, r *http.Request) {
 // handlePostRevocations replicates a revocation list the district signed
 // (kitctl enrol revoke --node).
 func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
-	body, e := n.readBody(w, r, maxRevocations)
+	n.replicateSigned(w, r, maxRevocations, entryRevocations, "a revocation list", func(b []byte) error {
+		l, err := cert.ParseRevocationList(b)
+		if err == nil {
+			err = l.Verify(n.fsm.pub)
+		}
+		return err
+	})
+}
+
+// handleBatchKey replicates a new generation of the batch key the district
+// rolled out (kitctl district rotate-batch-key).
+func (n *Node) handleBatchKey(w http.ResponseWriter, r *http.Request) {
+	n.replicateSigned(w, r, maxBatchKey, entryBatchKey, "a batch key rollout", func(b []byte) error {
+		ro, err := cert.ParseBatchKeyRollout(b)
+		if err == nil {
+			err = ro.Verify(n.keys.pub)
+		}
+		if err == nil {
+			n.log.Info("a batch key rollout signed by the district came in", "generation", ro.Key.Gen)
+		}
+		return err
+	})
+}
+
+// replicateSigned takes a document the district signed (what, up to max
+// bytes), checks it with check before anything else, and replicates it
+// as an entry of kind, through the leader; the state machine decides
+// whether it follows what the cluster holds.
+func (n *Node) replicateSigned(w http.ResponseWriter, r *http.Request, max int, kind byte, what string, check func([]byte) error) {
+	body, e := n.readBody(w, r, max)
 	if e != nil {
 		n.fail(w, e)
 		return
 	}
-	l, err := cert.ParseRevocationList(body)
-	if err == nil {
-		err = l.Verify(n.fsm.pub)
-	}
-	if err != nil {
-		n.fail(w, errf(protocol.CodeBadSignature, "not a revocation list of this district: %v", err))
+	if err := check(body); err != nil {
+		n.fail(w, errf(protocol.CodeBadSignature, "not %s of this district: %v", what, err))
 		return
 	}
 	release, ok := n.admit(w, "")
@@ -641,37 +666,10 @@ func (n *Node) handlePostRevocations(w http.ResponseWriter, r *http.Request) {
 	if n.forward(w, r, body) {
 		return
 	}
-	if e := n.apply(append([]byte{entryRevocations}, body...), w); e != nil {
+	if e := n.apply(append([]byte{kind}, body...), w); e != nil {
 		n.fail(w, e)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// handleBatchKey replicates a new generation of the batch key the district
-// rolled out (kitctl district rotate-batch-key).
-func (n *Node) handleBatchKey(w http.ResponseWriter, r *http.Request) {
-	body, e := n.readBody(w, r, maxBatchKey)
-	if e != nil {
-		n.fail(w, e)
-		return
-	}
-	ro, err := cert.ParseBatchKeyRollout(body)
-	if err == nil {
-		err = ro.Verify(n.keys.pub)
-	}
-	if err != nil {
-		n.fail(w, errf(protocol.CodeBadSignature, "not a batch key rollout of this district: %v", err))
-		return
-	}
-	if n.forward(w, r, body) {
-		return
-	}
-	if e := n.apply(append([]byte{entryBatchKey}, body...), w); e != nil {
-		n.fail(w, e)
-		return
-	}
-	n.log.Info("a new batch key was rolled out", "generation", ro.Key.Gen)
 	w.WriteHeader(http.StatusNoContent)
 }
 
