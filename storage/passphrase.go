@@ -204,12 +204,7 @@ func writeKeyFile(dir string, b []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("writing the new key file (the old one is kept, nothing was changed): %w", err)
 	}
-	d, err := os.Open(dir)
-	if err == nil {
-		err = d.Sync()
-		d.Close()
-	}
-	if err != nil {
+	if err := SyncDir(dir); err != nil {
 		return fmt.Errorf("the new key file is in place, but its directory could not be synced (%v): should the computer lose power in the next seconds, the old passphrase may open the profile once more", err)
 	}
 	return nil

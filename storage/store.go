@@ -681,12 +681,7 @@ func WriteFileAtomic(path string, b []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return SyncDir(filepath.Dir(path))
 }
 
 func putUint32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/protocol"
 )
@@ -105,7 +106,7 @@ func districtBackup(e *env, args []string) error {
 		return fmt.Errorf("saving the backup: %w", err)
 	}
 	saved = true
-	syncDir(filepath.Dir(*out))
+	storage.SyncDir(filepath.Dir(*out))
 	st, err := os.Stat(*out)
 	if err != nil {
 		return err
@@ -194,15 +195,6 @@ func checkNewFile(path string) error {
 		return fmt.Errorf("--out %s: the directory %s does not exist", path, filepath.Dir(path))
 	}
 	return nil
-}
-
-// syncDir makes a rename in dir durable (best effort: not every system
-// can fsync a directory).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // districtRestoreHint answers `kitctl district restore`: the node itself

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -103,7 +104,7 @@ func Restore(cfg Config, file string) (*protocol.BackupHeader, error) {
 		return nil, err
 	}
 	done = true
-	syncDir(parent)
+	storage.SyncDir(parent)
 	return h, nil
 }
 
@@ -249,13 +250,4 @@ func checkEmpty(dir string) error {
 			ErrDirNotEmpty, dir, len(entries), entries[0].Name())
 	}
 	return nil
-}
-
-// syncDir makes a rename in dir durable (best effort: not every system
-// can fsync a directory).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
