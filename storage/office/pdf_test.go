@@ -166,4 +166,3 @@ func TestVietnamesePage(t *testing.T) {
 		}
 	}
 }
-
