@@ -165,8 +165,9 @@ type Table struct {
 	Total   []string // nil: no total row
 }
 
-// Table draws t. Its title, header and first rows stay together; a cell
-// too long for its column is cut with "…".
+// Table draws t, whole on one page when it fits on one; a longer table
+// runs onto the next pages, its header repeated. A cell too long for its
+// column is cut with "…".
 func (p *PDF) Table(t Table) {
 	f := p.f
 	widths := make([]float64, len(t.Columns))
@@ -229,7 +230,14 @@ func (p *PDF) Table(t Table) {
 	if t.Title != "" {
 		title = 8
 	}
-	p.room(title + 10 + lineH*float64(min(len(t.Rows), 3)+1))
+	// A table that fits on a page is kept whole; a longer one starts
+	// with at least its first three rows.
+	whole := title + 10 + lineH*float64(len(t.Rows)+1)
+	if whole <= p.bottom-topM {
+		p.room(whole)
+	} else {
+		p.room(title + 10 + lineH*4)
+	}
 	if t.Title != "" {
 		f.Ln(1.5)
 		f.SetFont(family, "B", 10.5)
@@ -318,14 +326,17 @@ func (p *PDF) Pyramid(py Pyramid) {
 	scale := (side - numW) / float64(peak)
 	y := f.GetY() + 1
 
+	// The titles, in ink beside a square of their bars' colour: only
+	// the bars are drawn in those colours.
 	f.SetFont(family, "B", 9.5)
-	color(f.SetTextColor, MenColor)
 	f.SetXY(p.left, y)
 	f.CellFormat(side-2, 5, Clean(py.MenTitle), "", 0, "R", false, 0, "")
-	color(f.SetTextColor, WomenColor)
-	f.SetXY(mid+labelW/2+2, y)
-	f.CellFormat(side-2, 5, Clean(py.WomenTitle), "", 0, "L", false, 0, "")
-	color(f.SetTextColor, ink)
+	color(f.SetFillColor, MenColor)
+	f.Rect(p.left+side-2-f.GetStringWidth(Clean(py.MenTitle))-2*f.GetCellMargin()-4, y+1, 3, 3, "F")
+	f.SetXY(mid+labelW/2+6, y)
+	f.CellFormat(side-6, 5, Clean(py.WomenTitle), "", 0, "L", false, 0, "")
+	color(f.SetFillColor, WomenColor)
+	f.Rect(mid+labelW/2+2, y+1, 3, 3, "F")
 	y += 7
 
 	f.SetFont(family, "", 7.5)

@@ -138,7 +138,7 @@ func OpenSheet(file, sheet string, lim Limits) (r *SheetReader, err error) {
 		}
 		return nil, x.errorf("has no sheet %q; its sheets: %s", sheet, strings.Join(names, ", "))
 	}
-	x.date1904 = wb.Date1904
+	x.date1904 = wb.Pr.Date1904
 	if x.dates, err = x.readStyles(); err != nil {
 		return nil, err
 	}
@@ -259,8 +259,10 @@ type sheetRef struct {
 }
 
 type workbookXML struct {
-	Date1904 bool       `xml:"workbookPr>date1904,attr"`
-	Sheets   []sheetRef `xml:"sheets>sheet"`
+	Pr struct {
+		Date1904 bool `xml:"date1904,attr"`
+	} `xml:"workbookPr"`
+	Sheets []sheetRef `xml:"sheets>sheet"`
 }
 
 // workbook reads the sheets' names and where each is.
