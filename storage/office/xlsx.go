@@ -37,6 +37,7 @@ type Workbook struct {
 	sheets map[string]bool
 	row    int // the last row written in the current sheet
 	style  styles
+	cells  []any // reused from row to row
 	err    error
 }
 
@@ -174,7 +175,11 @@ func (w *Workbook) put(values []any, text, num, pct int) {
 		w.err = errors.New("office: a row written before any sheet was started")
 		return
 	}
-	cells := make([]any, len(values))
+	cells := w.cells[:0]
+	for range values {
+		cells = append(cells, nil)
+	}
+	w.cells = cells
 	for i, v := range values {
 		switch v := v.(type) {
 		case nil:
@@ -248,7 +253,8 @@ func (w *Workbook) WriteTo(out io.Writer) (int64, error) {
 		return 0, w.err
 	}
 	w.sw = nil
-	w.f.SetActiveSheet(0)
+	// The first sheet is the active one already: setting it again would
+	// read every streamed sheet back into memory.
 	return w.f.WriteTo(out)
 }
 
