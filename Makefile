@@ -3,7 +3,7 @@
 
 GO        ?= go
 BIN       := bin
-APT_DEPS  := xorg-dev libgl1-mesa-dev xvfb
+APT_DEPS  := xorg-dev libgl1-mesa-dev xvfb poppler-utils
 # Packages that open no window build without cgo; only the desktop app needs it.
 NOCGO_PKGS = $$($(GO) list ./... | grep -v '/cmd/communekit$$')
 DEMO_DIR  ?= $(HOME)/.cache/communekit-demo
@@ -16,8 +16,9 @@ DEMO_DIR  ?= $(HOME)/.cache/communekit-demo
 run: deps communekit
 	LANGUAGE=$${LANGUAGE:-vi} $(BIN)/communekit --demo
 
-# deps installs the Debian packages the desktop build and the window smoke test
-# need, only when one is missing.
+# deps installs the Debian packages the desktop build, the window smoke test
+# and the PDF tests (pdftoppm, pdftotext: poppler-utils) need, only when one
+# is missing.
 deps:
 	@missing=""; for p in $(APT_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/report"
 )
 
@@ -48,12 +47,17 @@ func reportStats(e *env, args []string) error {
 	from := fs.String("from", "", "first day of the events' period (default: the calendar month before --at)")
 	to := fs.String("to", "", "last day of the events' period")
 	commune := fs.String("commune", "", "commune code (default: the profile's commune)")
+	xlsx := fs.String("xlsx", "", "write the tables to this new .xlsx file")
+	pdf := fs.String("pdf", "", "write the tables and the pyramid to this new .pdf file (A4)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("report stats takes no arguments, got %q (spreadsheets and PDF come later: use --json)", pos)
+		return usagef("report stats takes no arguments, got %q", pos)
+	}
+	if err := checkOutput(e, *xlsx, *pdf); err != nil {
+		return err
 	}
 	var o report.StatsOptions
 	if o.At, err = dateFlag("at", *at); err != nil {
@@ -83,6 +87,13 @@ func reportStats(e *env, args []string) error {
 		return err
 	}
 	st.SetLabels(e.lang)
+	what := tr(e.lang, "thống kê", "the statistics")
+	switch {
+	case *xlsx != "":
+		return saveDocument(e, what, "xlsx", *xlsx, func(w io.Writer) error { return st.WriteXLSX(w, e.lang) })
+	case *pdf != "":
+		return saveDocument(e, what, "pdf", *pdf, func(w io.Writer) error { return st.WritePDF(w, e.lang) })
+	}
 	if e.jsonOut {
 		return e.printJSON(st)
 	}
@@ -239,12 +250,16 @@ func reportQuality(e *env, args []string) error {
 	hamlet := fs.String("hamlet", "", "one hamlet only, as written or without diacritics (\"Lũng Hòa\", \"thon lung hoa\")")
 	at := fs.String("at", "", "date ages are counted on (default: today)")
 	commune := fs.String("commune", "", "commune code (default: the profile's commune)")
+	xlsx := fs.String("xlsx", "", "write the worklist and the completeness tables to this new .xlsx file")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("report quality takes no arguments, got %q (a hamlet is given with --hamlet)", pos)
+	}
+	if err := checkOutput(e, *xlsx, ""); err != nil {
+		return err
 	}
 	var o report.QualityOptions
 	if o.At, err = dateFlag("at", *at); err != nil {
@@ -268,6 +283,9 @@ func reportQuality(e *env, args []string) error {
 		return fmt.Errorf("%s", tr(e.lang, fmt.Sprintf("không có thôn %q trong hồ sơ của xã; xem các thôn bằng `kitctl report stats`", o.Hamlet),
 			fmt.Sprintf("no hamlet %q in the commune's records; `kitctl report stats` lists them", o.Hamlet)))
 	}
+	if *xlsx != "" {
+		return saveDocument(e, tr(e.lang, "danh sách việc cần làm", "the worklist"), "xlsx", *xlsx, func(w io.Writer) error { return wl.WriteXLSX(w, e.lang) })
+	}
 	if e.jsonOut {
 		items := make([]itemJSON, len(wl.Items))
 		for i := range wl.Items {
@@ -285,21 +303,6 @@ func reportQuality(e *env, args []string) error {
 	w := bufio.NewWriter(e.stdout)
 	printQuality(w, wl, e.lang)
 	return w.Flush()
-}
-
-// fieldLabel names a field of the completeness table.
-func fieldLabel(name, lang string) string {
-	if name == "address" {
-		return tr(lang, "Nơi thường trú hoặc nơi ở hiện tại", "Permanent or current residence")
-	}
-	if f, ok := storage.FieldByName(name); ok {
-		label := f.Label(lang)
-		if f == storage.FieldIDNumber {
-			label += tr(lang, " (từ 14 tuổi)", " (aged 14 or more)")
-		}
-		return label
-	}
-	return name
 }
 
 func hamletLabel(h, lang string) string {
@@ -326,10 +329,10 @@ func printQuality(w io.Writer, wl *report.Worklist, lang string) {
 	fmt.Fprintf(w, "\n%s\n", tr(lang, "Theo trường", "By field"))
 	width := 0
 	for _, f := range c.Fields {
-		width = max(width, utf8.RuneCountInString(fieldLabel(f.Field, lang)))
+		width = max(width, utf8.RuneCountInString(report.FieldLabel(f.Field, lang)))
 	}
 	for _, f := range c.Fields {
-		fmt.Fprintf(w, "  %s %7d/%-7d %7s\n", pad(fieldLabel(f.Field, lang), width), f.Filled, f.Of, share(f.Filled, f.Of, lang))
+		fmt.Fprintf(w, "  %s %7d/%-7d %7s\n", pad(report.FieldLabel(f.Field, lang), width), f.Filled, f.Of, share(f.Filled, f.Of, lang))
 	}
 
 	fmt.Fprintf(w, "\n%s\n", tr(lang, "Theo thôn", "By hamlet"))

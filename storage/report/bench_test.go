@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"bytes"
 	"os"
 	"sync"
 	"syscall"
@@ -126,4 +127,48 @@ func BenchmarkScanOps100k(b *testing.B) {
 		}
 	}
 	report1(b, c0, "pass")
+}
+
+// The documents at 100,000 persons: the statistics as .xlsx and as PDF,
+// the worklist (some 70,000 items) as .xlsx. The report is computed once;
+// what is measured is the writing, to memory, and the file's size.
+func benchDocument(b *testing.B, write func(w *bytes.Buffer) error) {
+	b.ReportAllocs()
+	var buf bytes.Buffer
+	b.ResetTimer()
+	c0 := cpu()
+	for i := 0; i < b.N; i++ {
+		buf.Reset()
+		if err := write(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	report1(b, c0, "doc")
+	b.ReportMetric(float64(buf.Len())/1e6, "MB-file")
+}
+
+func BenchmarkStatsXLSX100k(b *testing.B) {
+	st, err := report.Stats(benchCommune(b), report.StatsOptions{At: qualityAt, Commune: commune})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDocument(b, func(w *bytes.Buffer) error { return st.WriteXLSX(w, "vi") })
+}
+
+func BenchmarkStatsPDF100k(b *testing.B) {
+	st, err := report.Stats(benchCommune(b), report.StatsOptions{At: qualityAt, Commune: commune})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDocument(b, func(w *bytes.Buffer) error { return st.WritePDF(w, "vi") })
+}
+
+func BenchmarkQualityXLSX100k(b *testing.B) {
+	wl, err := report.Quality(benchCommune(b), report.QualityOptions{At: qualityAt, Commune: commune})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDocument(b, func(w *bytes.Buffer) error { return wl.WriteXLSX(w, "vi") })
+	b.ReportMetric(float64(len(wl.Items)), "items")
 }

@@ -74,6 +74,71 @@ var words = map[string][2]string{
 	"no_items":                 {"Không có việc cần làm.", "Nothing to do."},
 	"of_which_male_female":     {"Nam / Nữ", "Male / Female"},
 	"household_members_10plus": {"10+", "10+"},
+	// Documents (spreadsheets and PDFs).
+	"by_sex_age":          {"Dân số theo giới tính và nhóm tuổi", "Population by sex and age group"},
+	"stats_title":         {"Thống kê dân số", "Population statistics"},
+	"quality_title":       {"Chất lượng dữ liệu (đúng, đủ, sạch, sống)", "Data quality (correct, complete, clean, alive)"},
+	"sheet_population":    {"Dân số", "Population"},
+	"sheet_households":    {"Hộ", "Households"},
+	"sheet_events":        {"Biến động", "Events"},
+	"sheet_worklist":      {"Việc cần làm", "Worklist"},
+	"sheet_by_field":      {"Theo trường", "By field"},
+	"sheet_by_hamlet":     {"Theo thôn", "By hamlet"},
+	"events_title":        {"Biến động trong kỳ", "Events in the period"},
+	"event":               {"Sự kiện", "Event"},
+	"code":                {"Mã", "Code"},
+	"page":                {"Trang", "Page"},
+	"living_persons":      {"người còn sống", "living persons"},
+	"place":               {"Địa bàn", "Area"},
+	"rule":                {"Quy tắc", "Rule"},
+	"rule_code":           {"Mã quy tắc", "Rule code"},
+	"person_id":           {"Mã hồ sơ", "Record"},
+	"id_number":           {"Số định danh cá nhân", "ID number"},
+	"household_number":    {"Số hộ", "Household number"},
+	"full_name":           {"Họ và tên", "Full name"},
+	"message":             {"Nội dung cần sửa", "What to correct"},
+	"of":                  {"Số áp dụng", "Applies to"},
+	"required_filled":     {"Giá trị bắt buộc đã ghi", "Required values filled"},
+	RuleMissingField:      {"Thiếu trường bắt buộc", "Required field missing"},
+	RuleIDMissing:         {"Từ 14 tuổi chưa có số định danh", "Aged 14+, no ID number"},
+	RuleIDSex:             {"Số định danh sai giới tính", "ID number: other sex"},
+	RuleIDCentury:         {"Số định danh sai thế kỷ sinh", "ID number: other century"},
+	RuleIDBirthYear:       {"Số định danh sai năm sinh", "ID number: other birth year"},
+	RuleIDProvince:        {"Số định danh sai tỉnh đăng ký khai sinh", "ID number: other province"},
+	RuleHouseholdUnknown:  {"Số hộ không có trong hồ sơ hộ", "Household number unknown"},
+	RuleLinkUnknown:       {"Số của cha, mẹ, vợ/chồng không thuộc hồ sơ nào", "Parent's or spouse's number unknown"},
+	RuleProbableDuplicate: {"Có thể trùng người", "Probable duplicate"},
+	RuleAlivePast110:      {"Còn sống quá 110 tuổi", "Alive past 110"},
+	RuleHouseholdNoHead:   {"Hộ không có chủ hộ", "Household without a head"},
+	RuleHouseholdHeads:    {"Hộ có nhiều chủ hộ", "Household with several heads"},
+}
+
+// FieldLabel names a field of the completeness table ("address" is the
+// permanent or current residence) in lang.
+func FieldLabel(name, lang string) string {
+	if name == "address" {
+		return pick([2]string{"Nơi thường trú hoặc nơi ở hiện tại", "Permanent or current residence"}, lang)
+	}
+	if f, ok := storage.FieldByName(name); ok {
+		label := f.Label(lang)
+		if f == storage.FieldIDNumber {
+			label += pick([2]string{" (từ 14 tuổi)", " (aged 14 or more)"}, lang)
+		}
+		return label
+	}
+	return name
+}
+
+// Place names the commune a report is about, as its header shows it:
+// "Xã Phố Bảng, Tuyên Quang (00769)", or all communes for "".
+func Place(commune, lang string) string {
+	if commune == "" {
+		return Word("commune_all", lang)
+	}
+	if c, ok := refdata.Unit(commune); ok {
+		return c.FullName() + " (" + commune + ")"
+	}
+	return commune
 }
 
 func pick(w [2]string, lang string) string {

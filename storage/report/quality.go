@@ -66,7 +66,8 @@ type Item struct {
 	Rule            string `json:"rule"`
 	PersonID        string `json:"person_id,omitempty"`
 	HouseholdNumber string `json:"household_number,omitempty"`
-	Name            string `json:"name,omitempty"` // the person's full name
+	Name            string `json:"name,omitempty"`      // the person's full name
+	IDNumber        string `json:"id_number,omitempty"` // the person's ID number, when recorded
 	Commune         string `json:"commune"`
 	Hamlet          string `json:"hamlet"`
 	Field           string `json:"field"`
@@ -336,7 +337,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		a := accOf(hamlet)
 		a.persons++
 		item := func(rule string, f storage.Field, vi, en string) {
-			w.Items = append(w.Items, Item{Rule: rule, PersonID: p.ID.String(), Name: p.FullName(),
+			w.Items = append(w.Items, Item{Rule: rule, PersonID: p.ID.String(), Name: p.FullName(), IDNumber: p.Values[storage.FieldIDNumber],
 				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), Vi: vi, En: en, hamlet: hamlet})
 			a.byRule[rule]++
 		}
@@ -427,7 +428,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 			if !ok {
 				continue
 			}
-			links = append(links, pendingLink{Item{Rule: RuleLinkUnknown, PersonID: p.ID.String(), Name: p.FullName(),
+			links = append(links, pendingLink{Item{Rule: RuleLinkUnknown, PersonID: p.ID.String(), Name: p.FullName(), IDNumber: p.Values[storage.FieldIDNumber],
 				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), hamlet: hamlet,
 				Vi: fmt.Sprintf("%s %s không thuộc hồ sơ nào; kiểm tra lại số hoặc đăng ký người đó", f.Label("vi"), v),
 				En: fmt.Sprintf("%s %s belongs to no record; check the number or register that person", f.Label("en"), v)}, k, hamlet})
@@ -474,7 +475,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		}
 		flagged[pr[1]] = true
 		hm := int(dups[pr[1]].hamlet)
-		w.Items = append(w.Items, Item{Rule: RuleProbableDuplicate, PersonID: b.ID.String(), Name: b.FullName(),
+		w.Items = append(w.Items, Item{Rule: RuleProbableDuplicate, PersonID: b.ID.String(), Name: b.FullName(), IDNumber: b.Values[storage.FieldIDNumber],
 			Commune: hs.list[hm].Commune, Hamlet: hamletName(hm), Field: storage.FieldFullName.String(), hamlet: hm,
 			Vi: fmt.Sprintf("Có thể là cùng một người với %s (%s): cùng họ tên, ngày sinh và quê quán hoặc tên cha mẹ; nếu đúng, đề nghị gộp hồ sơ", a.FullName(), a.ID),
 			En: fmt.Sprintf("probably the same person as %s (%s): same name, birth date and hometown or parent's name; if so, ask for the records to be merged", a.FullName(), a.ID)})
