@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/communekit/communekit/storage"
 )
 
 // Documents kitctl writes (report stats --xlsx/--pdf, report quality
@@ -77,7 +79,7 @@ func writeDocument(flagName, path string, write func(io.Writer) error) (int64, e
 			return 0, fmt.Errorf("--%s %s: saving: %w", flagName, path, err)
 		}
 	}
-	syncDir(filepath.Dir(path))
+	storage.SyncDir(filepath.Dir(path))
 	return st.Size(), nil
 }
 
