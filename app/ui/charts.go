@@ -70,7 +70,8 @@ func compact(o fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewThemeOverride(o, compactTheme{})
 }
 
-// barChart is horizontal bars, a row each: label, bar, count.
+// barChart is horizontal bars, a row each: label, bar, count; the first
+// row is left empty, beside the head of the table.
 type barChart struct {
 	widget.BaseWidget
 	bars []chartBar
@@ -123,7 +124,7 @@ func (r *barRenderer) Layout(size fyne.Size) {
 	r.barStart = r.labelW + 2*pad
 	r.barMaxWidth = max(0, size.Width-r.barStart-r.valueW-2*pad)
 	for i, b := range r.c.bars {
-		y := float32(i) * row
+		y := float32(i+1) * row // level with the table's rows, under its head
 		th := r.labels[i].MinSize().Height
 		r.labels[i].Move(fyne.NewPos(r.labelW-r.labels[i].MinSize().Width, y+(row-th)/2))
 		r.labels[i].Resize(r.labels[i].MinSize())
@@ -136,13 +137,13 @@ func (r *barRenderer) Layout(size fyne.Size) {
 		r.values[i].Move(fyne.NewPos(r.barStart+w+pad, y+(row-th)/2))
 		r.values[i].Resize(r.values[i].MinSize())
 	}
-	r.axis.Position1 = fyne.NewPos(r.barStart, 0)
-	r.axis.Position2 = fyne.NewPos(r.barStart, float32(len(r.c.bars))*row)
+	r.axis.Position1 = fyne.NewPos(r.barStart, row)
+	r.axis.Position2 = fyne.NewPos(r.barStart, float32(len(r.c.bars)+1)*row)
 }
 
 func (r *barRenderer) MinSize() fyne.Size {
 	r.widths()
-	return fyne.NewSize(r.labelW+r.valueW+4*theme.Padding()+120, float32(len(r.c.bars))*chartRow())
+	return fyne.NewSize(r.labelW+r.valueW+4*theme.Padding()+120, float32(len(r.c.bars)+1)*chartRow())
 }
 
 func (r *barRenderer) Refresh() {

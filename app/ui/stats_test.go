@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -168,6 +170,13 @@ func TestStatsScreen_ShowsTheNumbersOfTheReport(t *testing.T) {
 	check("Hộ theo số nhân khẩu", st.Households.BySize)
 	check("Hồ sơ (kể cả người đã chết)", st.Records.ByStatus)
 	screenshot(t, ui.win, "stats-"+themeName())
+	if os.Getenv("COMMUNEKIT_SCREENSHOTS") != "" { // further down
+		scroll := find[*container.Scroll](ui.stats.body)
+		for i, y := range []float32{650, 1300, 2000, 2700} {
+			scroll.ScrollToOffset(fyne.NewPos(0, y))
+			screenshot(t, ui.win, fmt.Sprintf("stats-%s-%d", themeName(), i+1))
+		}
+	}
 }
 
 func themeName() string {
