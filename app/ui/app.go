@@ -55,8 +55,11 @@ type App struct {
 	// conflicts is the conflict queue last opened (its view model keeps
 	// the selection while the officer opens a person's form).
 	conflicts *conflictsPage
-	enrol     *vm.DeviceEnrolment
-	pages     []func() // the page stack: each entry rebuilds a page; Esc pops
+	// stats and quality keep their dates and filters across visits.
+	stats   *statsPage
+	quality *qualityPage
+	enrol   *vm.DeviceEnrolment
+	pages   []func() // the page stack: each entry rebuilds a page; Esc pops
 
 	// reading counts the goroutines of the screens here that read the
 	// store (the overview's counts, the households screen's hamlets):
@@ -149,6 +152,7 @@ func (a *App) unlocked(s *storage.Store, started time.Time) {
 	a.sync.OnChange(func() { a.do(a.syncChanged) })
 	a.overview = newOverviewPage(a)
 	a.search = newSearchPage(a)
+	a.stats, a.quality = nil, nil // made on first visit, for this store
 	a.content = container.NewStack()
 	a.keys.find = a.focusSearch
 	a.keys.escape = a.back
@@ -175,6 +179,8 @@ func (a *App) buildShell() {
 		}),
 		widget.NewButton(a.tr.T("nav.search"), a.focusSearch),
 		widget.NewButton(a.tr.T("nav.households"), func() { a.showRoot(func() fyne.CanvasObject { return householdsPage(a) }) }),
+		widget.NewButton(a.tr.T("nav.stats"), a.showStats),
+		widget.NewButton(a.tr.T("nav.quality"), a.showQuality),
 		widget.NewButton(a.tr.T("nav.new_person"), func() {
 			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(a.tr, a.store, nil), nil) })
 		}),

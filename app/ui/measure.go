@@ -196,3 +196,54 @@ func (a *App) MeasureHouseholds(timeout time.Duration) (HouseholdsMeasure, error
 	})
 	return m, nil
 }
+
+// MeasureReports opens the statistics screen from the overview and
+// returns the time until its tables and charts are on screen (the
+// computation off the UI goroutine, the widgets built, then a frame of the
+// window drawn); then the same for the data-quality screen, until its
+// worklist is listed. The app must be unlocked.
+func (a *App) MeasureReports(timeout time.Duration) (stats, quality time.Duration, err error) {
+	ok := false
+	t0 := time.Now()
+	fyne.DoAndWait(func() {
+		if a.store != nil {
+			ok = true
+			a.showStats()
+		}
+	})
+	if !ok {
+		return 0, 0, errors.New("measure: statistics before unlock")
+	}
+	end := time.Now().Add(timeout)
+	for drawn := false; !drawn; time.Sleep(time.Millisecond) {
+		fyne.DoAndWait(func() {
+			p := a.stats
+			drawn = p.built != nil && p.built == p.vm.Data().Stats && !p.vm.Data().Loading
+		})
+		if !drawn && time.Now().After(end) {
+			return 0, 0, fmt.Errorf("measure: no statistics within %v", timeout)
+		}
+	}
+	fyne.DoAndWait(func() { a.win.Canvas().Refresh(a.content) })
+	fyne.DoAndWait(func() {}) // the frame with the tables drawn
+	stats = time.Since(t0)
+
+	t0 = time.Now()
+	fyne.DoAndWait(a.showQuality)
+	for listed := false; !listed; time.Sleep(time.Millisecond) {
+		fyne.DoAndWait(func() {
+			st := a.quality.vm.State()
+			listed = st.Loaded && !st.Loading
+		})
+		if !listed && time.Now().After(end) {
+			return stats, 0, fmt.Errorf("measure: no worklist within %v", timeout)
+		}
+	}
+	fyne.DoAndWait(func() {})
+	quality = time.Since(t0)
+	fyne.DoAndWait(func() {
+		a.showRoot(a.overview.view)
+		a.overview.refresh(nil)
+	})
+	return stats, quality, nil
+}
