@@ -187,7 +187,8 @@ func (n *Node) handleReportProgress(w http.ResponseWriter, r *http.Request) {
 		toLeader = ok && target != ""
 	}
 	// The leader remembers the nonce of a request passed on to it.
-	if n.verifySigned(w, r, nil, nil, districtSigned, "the district (kitctl --profile DISTRICT_PROFILE report progress --node URL)", !toLeader) == nil {
+	a := n.verifySigned(w, r, nil, nil, districtSigned, "the district (kitctl --profile DISTRICT_PROFILE report progress --node URL)", !toLeader)
+	if a == nil {
 		return
 	}
 	release, ok := n.admit(w, "")
@@ -200,8 +201,16 @@ func (n *Node) handleReportProgress(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, e)
 		return
 	}
-	if toLeader && n.forward(w, r, nil) {
-		return
+	if toLeader {
+		if n.forward(w, r, nil) {
+			return
+		}
+		// This node has become the leader meanwhile: it answers, and
+		// remembers the request.
+		if e := n.replays.use("request", a.Signer, a.Nonce, a.Time, n.now()); e != nil {
+			n.fail(w, e)
+			return
+		}
 	}
 	devs, communes, err := n.devices()
 	if err != nil {
