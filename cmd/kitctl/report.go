@@ -18,15 +18,20 @@ import (
 
 func cmdReport(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("report needs a subcommand: stats or quality")
+		return usagef("report needs a subcommand: stats, quality or progress")
 	}
 	switch args[0] {
 	case "stats":
+		if wantsNode(args[1:]) {
+			return reportStatsNode(e, args[1:]) // reportnode.go
+		}
 		return reportStats(e, args[1:])
+	case "progress":
+		return reportProgress(e, args[1:])
 	case "quality":
 		return reportQuality(e, args[1:])
 	}
-	return usagef("report: unknown subcommand %q (stats, quality)", args[0])
+	return usagef("report: unknown subcommand %q (stats, quality, progress)", args[0])
 }
 
 // dateFlag reads an optional date flag.

@@ -56,6 +56,8 @@ func (n *Node) Handler() http.Handler {
 	ep("POST "+protocol.PathBackup, protocol.MaxControlBody, writeBackup, n.handleBackup)
 	ep("POST "+protocol.PathExport, protocol.MaxControlBody, writePull, n.handleExport)
 	ep("POST "+protocol.PathBatchKey, maxBatchKey, writeShort, n.handleBatchKey)
+	ep("GET "+protocol.PathReportStats, 0, writeShort, n.handleReportStats)
+	ep("GET "+protocol.PathReportProgress, 0, writeShort, n.handleReportProgress)
 	ep("GET "+protocol.PathHealth, 0, writeShort, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	ep("GET "+protocol.PathReady, 0, writeShort, n.handleReady)
 	return mux

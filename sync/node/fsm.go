@@ -31,7 +31,7 @@ const (
 	metaApplied     = storage.PositionMetaPrefix + "applied" // uint64: index of the last command entry applied (not in the digest)
 	metaCert        = "fsm/cert/"                            // + device: its latest certificate
 	metaRevocations = "fsm/revocations"                      // the district's revocation list
-	metaChain       = "fsm/chain/"                           // + device: seq8 + hash32 of its last accepted batch
+	metaChain       = "fsm/chain/"                           // + device: seq8 + hash32 + opseq8 + at8 of its last accepted batch
 	metaReceipt     = "fsm/receipt/"                         // + device/seq: hash32 + index8 + ops8
 	metaMember      = "fsm/member/"                          // + node ID: member JSON
 	// metaMemberRequests: the join and removal requests carried out
@@ -152,17 +152,23 @@ func (f *fsm) fatal(index uint64, err error) {
 }
 
 // chainRec is where a device's chain stands on the district: its last
-// accepted batch, that batch's hash, and the number of the last operation
-// it carried (the next batch's operations run on from it).
+// accepted batch, that batch's hash, the number of the last operation it
+// carried (the next batch's operations run on from it), and the district's
+// time of the entry that accepted it (the leader's clock written into the
+// entry; 0 for an entry without it, and in records written before the
+// record held it): the age of a device's last batch in the district's
+// progress table, by the leader's clock.
 type chainRec struct {
 	Seq   uint64
 	Hash  [32]byte
 	OpSeq uint64
+	At    storage.HLC
 }
 
 func (c chainRec) bytes() []byte {
 	b := append(u64(c.Seq), c.Hash[:]...)
-	return binary.BigEndian.AppendUint64(b, c.OpSeq)
+	b = binary.BigEndian.AppendUint64(b, c.OpSeq)
+	return binary.BigEndian.AppendUint64(b, uint64(c.At))
 }
 
 func (f *fsm) chain(dev string) (chainRec, error) {
@@ -174,12 +180,15 @@ func (f *fsm) chain(dev string) (chainRec, error) {
 	if err != nil {
 		return c, err
 	}
-	if len(b) != 40 && len(b) != 48 {
+	if len(b) != 40 && len(b) != 48 && len(b) != 56 {
 		return c, fmt.Errorf("%w: chain record of %s", storage.ErrDamaged, dev)
 	}
 	c.Seq = binary.BigEndian.Uint64(b)
 	copy(c.Hash[:], b[8:])
-	if len(b) == 48 {
+	if len(b) == 56 {
+		c.At = storage.HLC(binary.BigEndian.Uint64(b[48:]))
+	}
+	if len(b) >= 48 {
 		c.OpSeq = binary.BigEndian.Uint64(b[40:])
 		return c, nil
 	}
@@ -520,7 +529,7 @@ func (f *fsm) tryBatches(index uint64, at storage.HLC, sealed [][]byte, opened [
 			continue
 		}
 		applied++
-		c = chainRec{Seq: seq, Hash: h, OpSeq: c.OpSeq + uint64(len(b.Ops))}
+		c = chainRec{Seq: seq, Hash: h, OpSeq: c.OpSeq + uint64(len(b.Ops)), At: at}
 		chains[dev] = c
 		meta[metaChain+dev] = c.bytes()
 		rec := append(append(append([]byte{}, h[:]...), u64(index)...), u64(uint64(len(b.Ops)))...)

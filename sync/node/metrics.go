@@ -26,6 +26,8 @@ type metrics struct {
 	clockAhead        prometheus.Counter
 	precheckSeconds   prometheus.Histogram
 	connsRefused      prometheus.Counter
+	reportSeconds     prometheus.Histogram
+	reportCached      prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -48,7 +50,9 @@ func newMetrics() *metrics {
 	m.clockAhead = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_batches_clock_ahead_total", Help: "Batches refused because they are stamped more than a day ahead of this node's clock: a laptop whose clock is wrong (the log names the device)."})
 	m.precheckSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "communekit_push_check_seconds", Help: "Time the leader takes to open a pushed batch and check its operations before proposing it.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
 	m.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_http_connections_refused_total", Help: "Connections closed as they came because the node had its limit of open connections."})
-	for _, c := range []prometheus.Collector{m.connsRefused, m.batches, m.opsApplied, m.applySeconds, m.pushSeconds, m.pullOps, m.entryBatches, m.appliedIndex,
+	m.reportSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "communekit_report_seconds", Help: "Time to compute one of the district's reports (statistics, progress) from this node's state.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)})
+	m.reportCached = prometheus.NewCounter(prometheus.CounterOpts{Name: "communekit_reports_cached_total", Help: "District reports answered from the ones computed at the same applied index."})
+	for _, c := range []prometheus.Collector{m.reportSeconds, m.reportCached, m.connsRefused, m.batches, m.opsApplied, m.applySeconds, m.pushSeconds, m.pullOps, m.entryBatches, m.appliedIndex,
 		m.raftState, m.raftTerm, m.raftLastIndex, m.raftCommitIndex, m.snapshotsTaken, m.snapshotsRestored, m.refused, m.clockAhead, m.precheckSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)

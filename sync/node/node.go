@@ -120,6 +120,7 @@ type Node struct {
 	lim     *limiter
 	replays *replayCache // signed requests taken (signed.go)
 	status  statusCache  // the digest at one applied index
+	reports reportCache  // the district's reports at one applied index (report.go)
 
 	stop     chan struct{}
 	removed  chan struct{} // closed when Raft stopped because the cluster removed this node

@@ -32,9 +32,13 @@ const (
 	PathBackup      = "/v1/node/backup"    // POST a BackupRequest → a backup of this node's state (backup.go)
 	PathExport      = "/v1/export"         // POST an ExportRequest (the district's) → a device's pull answer (districtfile.go)
 	PathBatchKey    = "/v1/batchkey"       // POST a batch key rollout the district signed (cert.BatchKeyRollout binary)
-	PathHealth      = "/healthz"
-	PathReady       = "/readyz"
-	PathMetrics     = "/metrics"
+	// The district's reports, computed on the node's applied state
+	// (report.go): GET, signed by the district.
+	PathReportStats    = "/v1/report/stats"    // ?commune=C|all&at=&from=&to= → report.Statistics
+	PathReportProgress = "/v1/report/progress" // ?at= → Progress
+	PathHealth         = "/healthz"
+	PathReady          = "/readyz"
+	PathMetrics        = "/metrics"
 )
 
 // Headers.
