@@ -29,6 +29,9 @@ type PDF struct {
 	left   float64 // margin, mm
 	width  float64 // between the margins, mm
 	bottom float64 // the lowest y a line may reach, mm
+	// The header's texts, which [PDF.SetHeader] changes for the pages
+	// that start after it.
+	headLeft, headRight string
 }
 
 // PageSetup is what every page shows around its content.
@@ -42,6 +45,12 @@ type PageSetup struct {
 	// Made is the date written in the document's properties (default
 	// now): fixed, it makes the same content give the same bytes.
 	Made time.Time
+	// Landscape turns the pages: 297 mm wide, 210 mm high.
+	Landscape bool
+	// Deferred leaves the first page to the caller's [PDF.NewPage]: a
+	// form measures its texts first, and sets the first page's header
+	// from what it measured (how many sheets a household takes).
+	Deferred bool
 }
 
 const (
@@ -68,7 +77,11 @@ var (
 
 // NewPDF starts a document.
 func NewPDF(s PageSetup) *PDF {
-	f := fpdf.New("P", "mm", "A4", "")
+	orient, pw, ph := "P", pageW, pageH
+	if s.Landscape {
+		orient, pw, ph = "L", pageH, pageW
+	}
+	f := fpdf.New(orient, "mm", "A4", "")
 	f.SetMargins(margin, topM, margin)
 	f.SetAutoPageBreak(true, bottomM)
 	f.AddUTF8FontFromBytes(family, "", fonts.NotoSansRegular)
@@ -87,17 +100,18 @@ func NewPDF(s PageSetup) *PDF {
 	if page == nil {
 		page = func(n int, count string) string { return strconv.Itoa(n) + "/" + count }
 	}
-	left, right := Clean(s.HeaderLeft), Clean(s.HeaderRight)
+	p := &PDF{f: f, left: margin, width: pw - 2*margin, bottom: ph - bottomM,
+		headLeft: Clean(s.HeaderLeft), headRight: Clean(s.HeaderRight)}
 	f.SetHeaderFuncMode(func() {
 		f.SetFont(family, "", 8)
 		color(f.SetTextColor, grey)
 		f.SetXY(margin, 9)
-		f.CellFormat(pageW-2*margin, 4, left, "", 0, "L", false, 0, "")
+		f.CellFormat(pw-2*margin, 4, p.headLeft, "", 0, "L", false, 0, "")
 		f.SetXY(margin, 9)
-		f.CellFormat(pageW-2*margin, 4, right, "", 0, "R", false, 0, "")
+		f.CellFormat(pw-2*margin, 4, p.headRight, "", 0, "R", false, 0, "")
 		f.SetDrawColor(160, 160, 160)
 		f.SetLineWidth(0.2)
-		f.Line(margin, 14, pageW-margin, 14)
+		f.Line(margin, 14, pw-margin, 14)
 		f.SetXY(margin, topM)
 		color(f.SetTextColor, ink)
 	}, true)
@@ -108,8 +122,10 @@ func NewPDF(s PageSetup) *PDF {
 		f.CellFormat(0, 4, page(f.PageNo(), "{nb}"), "", 0, "C", false, 0, "")
 		color(f.SetTextColor, ink)
 	})
-	f.AddPage()
-	return &PDF{f: f, left: margin, width: pageW - 2*margin, bottom: pageH - bottomM}
+	if !s.Deferred {
+		f.AddPage()
+	}
+	return p
 }
 
 func color(set func(r, g, b int), c [3]int) { set(c[0], c[1], c[2]) }
