@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/gen"
 	"github.com/communekit/communekit/storage/paper"
 	"golang.org/x/text/unicode/norm"
 )
@@ -298,6 +300,132 @@ func TestFormDate(t *testing.T) {
 	} {
 		if got := paper.FormDate(c.d); got != c.want {
 			t.Errorf("FormDate(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
+
+// The person's sheet lists DC01's items in DC01's order, with the
+// record's values, dates as the form writes them, on one page.
+func TestPersonSheetFollowsDC01(t *testing.T) {
+	tools(t)
+	s := newStore(t)
+	ms := bigHousehold(t, s)
+	wife := ms[1]
+	pp, err := paper.LoadPerson(s, wife.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pp.Head == nil || pp.Head.FullName() != "Giàng A Páo" {
+		t.Fatalf("head %v", pp.Head)
+	}
+	var buf bytes.Buffer
+	if err := paper.WritePerson(&buf, pp, paper.Options{Commune: commune, Printed: printed}); err != nil {
+		t.Fatal(err)
+	}
+	pages := pdfPages(t, buf.Bytes())
+	if len(pages) != 1 {
+		t.Fatalf("%d pages, want 1", len(pages))
+	}
+	text := pages[0]
+	order := []string{
+		"Địa chỉ hành chính", "Tỉnh, thành phố", "Tuyên Quang", "Xã, phường", "Xã Mèo Vạc", "Thôn, tổ dân phố", "Thôn Sủng Là",
+		"Số nhà, đường phố", "số nhà 12",
+		"Họ, chữ đệm và tên khai sinh", "Nguyễn Thị Ánh Tuyết", "Ngày, tháng, năm sinh", "01/12/1972",
+		"Giới tính", "Nhóm máu", "Số định danh cá nhân", "Số CMND cũ", "Nơi đăng ký khai sinh", "Quê quán", "Xã Phù Đổng, Hà Nội",
+		"Dân tộc", "Kinh", "Tôn giáo", "Quốc tịch", "Việt Nam", "Tình trạng hôn nhân", "Nơi thường trú", "Nơi ở hiện tại",
+		"Nghề nghiệp", "Cha", "Mẹ", "Vợ hoặc chồng", "Người đại diện hợp pháp", "Chủ hộ", "Giàng A Páo", "002068001234",
+		"Quan hệ với chủ hộ", "Vợ", "NGƯỜI KÊ KHAI", "CÁN BỘ THU THẬP THÔNG TIN",
+	}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(text[at:], want)
+		if i < 0 {
+			t.Fatalf("after %q the sheet lacks %q (or has it out of DC01's order):\n%s", text[:at], want, text)
+		}
+		at += i + len(want)
+	}
+	// The ID number, a digit in each box.
+	if !strings.Contains(strings.ReplaceAll(text, " ", ""), "001172004321") {
+		t.Errorf("the ID number's digits are not there:\n%s", text)
+	}
+}
+
+// generated imports n generated persons of the commune.
+func generated(t testing.TB, s *storage.Store, n int) {
+	t.Helper()
+	c, err := gen.Generate(gen.Options{Commune: commune, Persons: n, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv bytes.Buffer
+	if err := gen.WriteCSV(&csv, c, 7); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.ImportPersons(&csv, storage.ImportOptions{})
+	if err != nil || rep.Imported != n {
+		t.Fatalf("import: %v, %+v", err, rep)
+	}
+}
+
+var sheetRe = regexp.MustCompile(`Hộ số (\S+) · tờ (\d+)/(\d+)`)
+
+// A hamlet's round: the list first, then each household from a new page,
+// in the list's order, every page of a sheet naming its household.
+func TestHamletRound(t *testing.T) {
+	tools(t)
+	s := newStore(t)
+	generated(t, s, 600)
+	hamlets, err := paper.Hamlets(s)
+	if err != nil || len(hamlets) < 2 {
+		t.Fatalf("hamlets %v, %v", hamlets, err)
+	}
+	// The hamlet with the most households.
+	var r *paper.Round
+	for _, h := range hamlets {
+		x, err := paper.LoadHamlet(s, h)
+		if err != nil {
+			t.Fatalf("hamlet %q: %v", h, err)
+		}
+		if r == nil || len(x.Households) > len(r.Households) {
+			r = x
+		}
+	}
+	if len(r.Households) < 5 {
+		t.Fatalf("the largest hamlet has %d households", len(r.Households))
+	}
+	var buf bytes.Buffer
+	if err := paper.WriteRound(&buf, r, paper.Options{Commune: commune, Printed: printed}); err != nil {
+		t.Fatal(err)
+	}
+	pages := pdfPages(t, buf.Bytes())
+	if !strings.Contains(pages[0], "DANH SÁCH HỘ KIỂM TRA THÔNG TIN") || sheetRe.MatchString(pages[0]) {
+		t.Fatalf("the first page is not the round's list:\n%s", pages[0])
+	}
+	var starts []string
+	for i, pg := range pages[1:] {
+		m := sheetRe.FindAllStringSubmatch(pg, -1)
+		if len(m) != 1 {
+			t.Fatalf("page %d names %d sheets:\n%s", i+2, len(m), pg)
+		}
+		if m[0][2] == "1" {
+			starts = append(starts, m[0][1])
+			if !strings.Contains(pg, "Số hộ: "+m[0][1]) && !strings.Contains(pg, m[0][1]) {
+				t.Errorf("page %d: the household's number is not in its header block", i+2)
+			}
+		}
+		if !strings.Contains(pg, r.Hamlet) {
+			t.Errorf("page %d does not name the hamlet %s", i+2, r.Hamlet)
+		}
+	}
+	if len(starts) != len(r.Households) {
+		t.Fatalf("%d sheets start, %d households", len(starts), len(r.Households))
+	}
+	for i, h := range r.Households {
+		if starts[i] != h.Record.Number {
+			t.Errorf("sheet %d is household %s, want %s (the list's order)", i+1, starts[i], h.Record.Number)
+		}
+		if !strings.Contains(pages[0], h.Record.Number) {
+			t.Errorf("the list lacks household %s", h.Record.Number)
 		}
 	}
 }

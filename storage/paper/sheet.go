@@ -35,7 +35,7 @@ const (
 	valueSize = 9.5
 	labelSize = 8.5
 	hintSize  = 8.0
-	sigH      = 36.0 // the signatures' block
+	sigH      = 32.0 // the signatures' block
 )
 
 var (
