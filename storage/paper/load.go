@@ -64,13 +64,18 @@ type NotFoundError struct {
 	What  string // "household", "hamlet"
 	Given string
 	// Close are the names or numbers nearest to Given, at most a few;
-	// for a hamlet none is close to, every hamlet (at most 30).
+	// for a hamlet none is close to, every hamlet (at most 30), and All
+	// is set.
 	Close []string
+	All   bool
 }
 
 func (e *NotFoundError) Error() string {
 	s := fmt.Sprintf("no %s %q in this profile", e.What, e.Given)
-	if len(e.Close) > 0 {
+	switch {
+	case e.All:
+		s += "; the " + e.What + "s are " + quoteList(e.Close)
+	case len(e.Close) > 0:
 		s += "; did you mean " + quoteList(e.Close) + "?"
 	}
 	return s
@@ -198,7 +203,8 @@ func LoadHamlet(s *storage.Store, name string) (*Round, error) {
 		}
 	}
 	if len(r.Households) == 0 {
-		return nil, &NotFoundError{What: "hamlet", Given: name, Close: closeHamlets(all, name)}
+		close, every := closeHamlets(all, name)
+		return nil, &NotFoundError{What: "hamlet", Given: name, Close: close, All: every}
 	}
 	if len(names) > 1 {
 		// "Sủng Là" names "Thôn Sủng Là" and "Tổ Sủng Là": one round
@@ -261,10 +267,9 @@ func hamletNames(all []*Household) []string {
 // closeHamlets are the hamlets whose names contain what was typed or are
 // a slip or two from it; when none is, every hamlet (at most 30), to
 // choose from.
-func closeHamlets(all []*Household, typed string) []string {
+func closeHamlets(all []*Household, typed string) (close []string, every bool) {
 	names := hamletNames(all)
 	t := fold.Fold(strings.TrimSpace(typed))
-	var close []string
 	for _, n := range names {
 		f := fold.Fold(n)
 		short := f
@@ -276,9 +281,9 @@ func closeHamlets(all []*Household, typed string) []string {
 		}
 	}
 	if len(close) == 0 {
-		return first(names, 30)
+		return first(names, 30), len(names) > 0
 	}
-	return first(close, 5)
+	return first(close, 5), false
 }
 
 // sortRound orders a round's households by their address lines, numbers
