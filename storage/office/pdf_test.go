@@ -166,3 +166,51 @@ func TestVietnamesePage(t *testing.T) {
 		}
 	}
 }
+
+// A form's pages: landscape, started by the caller, each with its own
+// header; texts drawn at places, wrapped, cut.
+func TestFormPages(t *testing.T) {
+	p := office.NewPDF(office.PageSetup{Landscape: true, Deferred: true, HeaderLeft: "Xã Mèo Vạc",
+		Page: func(n int, of string) string { return "Trang " + strconv.Itoa(n) + "/" + of },
+		Made: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)})
+	if p.Width() != 297-30 {
+		t.Errorf("landscape width %v", p.Width())
+	}
+	long := "Làm nương, chăn nuôi gia súc và trồng rừng phòng hộ theo hợp đồng"
+	if lines := p.Wrap(long, 40, office.Style{Size: 9.5}); len(lines) < 2 {
+		t.Errorf("wrapped in %d lines: %q", len(lines), lines)
+	}
+	for i, right := range []string{"Hộ số 0769-000022 · tờ 1/2", "Hộ số 0769-000022 · tờ 2/2"} {
+		p.SetHeader("Xã Mèo Vạc", right)
+		p.NewPage()
+		p.TextAt(p.Left(), p.Top(), 60, 6, "Đặng Văn Đức "+strconv.Itoa(i+1), office.Style{Bold: true})
+		p.TextAt(p.Left(), p.Top()+10, 30, 6, long, office.Style{})
+		p.CheckBox(p.Left(), p.Top()+20, 4, true)
+		p.LineAt(p.Left(), p.Bottom(), p.Left()+p.Width(), p.Bottom(), office.Stroke{Dotted: true})
+	}
+	if p.Pages() != 2 {
+		t.Fatalf("%d pages", p.Pages())
+	}
+	var buf bytes.Buffer
+	if err := p.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	pages := render(t, buf.Bytes(), "40")
+	if len(pages) != 2 || pages[0].Bounds().Dx() <= pages[0].Bounds().Dy() {
+		t.Fatalf("%d pages, the first %v: want 2 landscape", len(pages), pages[0].Bounds())
+	}
+	in := filepath.Join(t.TempDir(), "doc.pdf")
+	os.WriteFile(in, buf.Bytes(), 0o644)
+	txt, err := exec.Command("pdftotext", in, "-").Output()
+	if err != nil {
+		t.Skipf("pdftotext: %v", err)
+	}
+	got := strings.Split(norm.NFC.String(string(txt)), "\f")
+	for i := range 2 {
+		for _, want := range []string{"tờ " + strconv.Itoa(i+1) + "/2", "Đặng Văn Đức " + strconv.Itoa(i+1), "Trang " + strconv.Itoa(i+1) + "/2", "Làm nương", "…"} {
+			if !strings.Contains(got[i], want) {
+				t.Errorf("page %d lacks %q: %q", i+1, want, got[i])
+			}
+		}
+	}
+}

@@ -48,8 +48,8 @@ var memberColumns = []column{
 
 const (
 	valueLine = 4.3 // a value's line
-	valuePad  = 2.2 // above and below a row's values
-	fixH      = 8.5 // the line to write a correction on
+	valuePad  = 2.0 // above and below a row's values
+	fixH      = 8.0 // the line to write a correction on
 	blankH    = 10  // a blank row, to write a person in
 	maxLines  = 3   // a value longer than this many lines is cut with "…"
 )
@@ -192,7 +192,7 @@ func drawHousehold(p *doc, h *Household, lang string) {
 	}
 	th := tableHead(p, ws)
 	room := p.Bottom() - p.Top() - th
-	starts := paginate(heights, room-householdTop(p, true, lang), room-householdTop(p, false, lang), sigH+blankH)
+	starts := paginate(heights, room-householdTop(p, true, lang), room-householdTop(p, false, lang), sigH)
 	sheets := strconv.Itoa(len(starts))
 	for k, start := range starts {
 		end := len(rows)
@@ -210,13 +210,14 @@ func drawHousehold(p *doc, h *Household, lang string) {
 			continue
 		}
 		// The last page: blank rows for the persons not yet recorded,
-		// as many as fit (at least one, at most two, or four for a
-		// household without members), then the signatures.
+		// as many as fit above the signatures (at most two, or four for
+		// a household without members; the help says to use the back
+		// of the sheet when there is none).
 		want := 2
 		if len(rows) == 0 {
 			want = 4
 		}
-		for n := 0; n < want && (n == 0 || y+blankH+sigH <= p.Bottom()); n++ {
+		for n := 0; n < want && y+blankH+sigH <= p.Bottom(); n++ {
 			y = blankRowAt(p, y, ws)
 		}
 		signatures(p, y+1, word("sign_head", lang), word("sign_officer", lang), lang)

@@ -17,8 +17,8 @@ var words = map[string][2]string{
 	"sheet_of":         {"tờ", "sheet"},
 	"household_word":   {"Hộ số", "Household"},
 	"household_help": {
-		"Đề nghị hộ gia đình kiểm tra từng thông tin. Thông tin nào sai hoặc còn trống (dòng chấm), ghi thông tin đúng vào dòng \"Sửa\" ngay bên dưới. Người đang ở trong hộ mà chưa có tên, ghi vào dòng trống cuối bảng; người không còn ở trong hộ, ghi lý do vào dòng \"Sửa\".",
-		"Please check every value. Where a value is wrong or blank (dotted line), write the right one on the \"Fix\" line just below it. Write anyone living in the household but not listed on a blank row at the end; for anyone listed who no longer lives here, write why on the \"Fix\" line.",
+		"Đề nghị hộ gia đình kiểm tra từng thông tin. Thông tin nào sai hoặc còn trống (dòng chấm), ghi thông tin đúng vào dòng \"Sửa\" ngay bên dưới. Người đang ở trong hộ mà chưa có tên, ghi vào dòng trống cuối bảng hoặc mặt sau phiếu; người không còn ở trong hộ, ghi lý do vào dòng \"Sửa\".",
+		"Please check every value. Where a value is wrong or blank (dotted line), write the right one on the \"Fix\" line just below it. Write anyone living in the household but not listed on a blank row at the end or on the back; for anyone listed who no longer lives here, write why on the \"Fix\" line.",
 	},
 	"col_no":           {"TT", "No"},
 	"col_name":         {"Họ, chữ đệm và tên", "Full name"},
