@@ -5,7 +5,8 @@
 // It knows nothing of persons or reports: it writes tables of typed cells
 // ([Workbook]), reads the rows of a sheet as strings within limits
 // ([ReadSheet]), and lays out pages of headings, tables and a population
-// pyramid ([PDF]). What goes in them is decided by the packages that own
+// pyramid ([PDF]), and draws the boxes and lines of forms filled in by hand
+// (storage/paper's sheets). What goes in them is decided by the packages that own
 // the data: storage/report renders its statistics and worklist through
 // it, and the import and export of persons render and read theirs.
 //
