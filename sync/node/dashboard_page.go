@@ -62,6 +62,7 @@ var dashWords = map[string][2]string{
 	"open_conflicts":   {"Xung đột chưa giải quyết", "Open conflicts"},
 	"devices":          {"Thiết bị", "Devices"},
 	"last_batch":       {"Lô cuối đã nhận", "Last batch accepted"},
+	"last_batch_age":   {"Lô cuối nhận cách đây", "Last batch, received"},
 	"district_total":   {"Cả huyện (mỗi người, hộ, xung đột tính một lần)", "District (each person, household, conflict once)"},
 	"devices_title":    {"Thiết bị và lô dữ liệu cuối", "Devices and their last batch"},
 	"device":           {"Mã thiết bị", "Device"},
@@ -79,10 +80,10 @@ var dashWords = map[string][2]string{
 	"men":              {"Nam", "Men"},
 	"women":            {"Nữ", "Women"},
 	"age_group":        {"Nhóm tuổi", "Age group"},
-	"minutes":          {"%d phút", "%d min"},
-	"hours":            {"%d giờ", "%d h"},
-	"days":             {"%d ngày", "%d days"},
-	"seconds":          {"%d giây", "%d s"},
+	"minutes":          {"%d phút", "%d min ago"},
+	"hours":            {"%d giờ", "%d h ago"},
+	"days":             {"%d ngày", "%d days ago"},
+	"seconds":          {"%d giây", "%d s ago"},
 	"error_internal":   {"Nút này không tính được số liệu; xem nhật ký của nút, hoặc mở bảng ở nút khác.", "This node could not compute the numbers; see its log, or open the dashboard at another node."},
 	"error_busy":       {"Nút đang bận; tải lại trang sau vài giây.", "The node is busy; reload the page in a few seconds."},
 	"error_origin":     {"Biểu mẫu này không được gửi từ trang của nút.", "This form was not sent from the node's own page."},
@@ -406,7 +407,7 @@ func (p *dashPage) Pyramid() template.HTML {
 	const (
 		width  = 720.0
 		mid    = 64.0 // the age labels' column
-		rowH   = 16.0
+		rowH   = 19.0
 		top    = 34.0
 		bottom = 10.0
 		pad    = 56.0 // room for a count at a bar's end
@@ -506,13 +507,15 @@ th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-alig
 th{background:var(--head);font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.total td{font-weight:700;background:var(--head)}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:0 28px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:0 28px}
+.grid table{width:100%}
+.grid td:first-child{width:100%}
 svg.bar rect.bg{fill:var(--head)}
 svg.bar rect.v{fill:var(--bar)}
 svg.pyramid{max-width:100%;height:auto}
 svg.pyramid rect.m{fill:var(--m)}
 svg.pyramid rect.f{fill:var(--f)}
-svg.pyramid text{fill:var(--fg);font-size:11px}
+svg.pyramid text{fill:var(--fg);font-size:12px}
 svg.pyramid text.head{font-size:13px;font-weight:600}
 svg.pyramid text.n{fill:var(--muted)}
 svg.pyramid line.axis{stroke:var(--line)}
@@ -523,7 +526,7 @@ var dashTemplate = template.Must(template.New("dashboard").Parse(`<!doctype html
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>{{.T "title"}} — {{.District}}</title>
 <link rel="icon" href="data:,">
 <style>` + dashCSS + `</style>
@@ -555,7 +558,7 @@ var dashTemplate = template.Must(template.New("dashboard").Parse(`<!doctype html
 <p class="muted">{{.Computed}}</p>
 <h2>{{.T "progress"}}</h2>
 <table id="progress">
-<thead><tr><th>{{.T "commune"}}</th><th class="n">{{.T "persons"}}</th><th class="n">{{.T "households"}}</th><th class="n">{{.T "complete_records"}}</th><th colspan="2">{{.T "completeness"}}</th><th class="n">{{.T "open_conflicts"}}</th><th class="n">{{.T "devices"}}</th><th>{{.T "last_batch"}}</th></tr></thead>
+<thead><tr><th>{{.T "commune"}}</th><th class="n">{{.T "persons"}}</th><th class="n">{{.T "households"}}</th><th class="n">{{.T "complete_records"}}</th><th colspan="2">{{.T "completeness"}}</th><th class="n">{{.T "open_conflicts"}}</th><th class="n">{{.T "devices"}}</th><th>{{.T "last_batch_age"}}</th></tr></thead>
 <tbody>
 {{range .ProgressRows}}<tr{{if not .URL}} class="total"{{end}}><td>{{if .URL}}<a href="{{.URL}}">{{.Commune}}</a>{{else}}{{.Commune}}{{end}}</td><td class="n">{{.Persons}}</td><td class="n">{{.Households}}</td><td class="n">{{.Complete}}</td><td class="n">{{.Completeness}}</td><td><svg class="bar" width="100" height="10" viewBox="0 0 100 10" aria-hidden="true"><rect class="bg" width="100" height="10"/><rect class="v" width="{{.Bar}}" height="10"/></svg></td><td class="n">{{.Conflicts}}</td><td class="n">{{.Devices}}</td><td>{{.LastBatch}}</td></tr>
 {{end}}</tbody>
