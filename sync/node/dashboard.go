@@ -245,7 +245,9 @@ func dashLang(q url.Values) string {
 }
 
 // sameOrigin refuses a form posted from another site (a browser names the
-// page it came from in Origin).
+// page it came from in Origin). The page's Referrer-Policy is same-origin:
+// under no-referrer Chromium posts the page's own forms with Origin null,
+// which is refused here as a sandboxed frame's would be.
 func sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" || o == "null" {
