@@ -58,3 +58,15 @@ func TestDashboardPassword(t *testing.T) {
 		t.Error("a changed hash verified")
 	}
 }
+
+// BenchmarkDashboardPasswordCheck measures one login's scrypt check (N =
+// 2^15, r = 8: 32 MiB).
+func BenchmarkDashboardPasswordCheck(b *testing.B) {
+	h, err := HashDashboardPassword([]byte("mật khẩu bảng số liệu"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		h.Check([]byte("không phải mật khẩu"))
+	}
+}
