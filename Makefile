@@ -8,7 +8,7 @@ APT_DEPS  := xorg-dev libgl1-mesa-dev xvfb poppler-utils
 NOCGO_PKGS = $$($(GO) list ./... | grep -v '/cmd/communekit$$')
 DEMO_DIR  ?= $(HOME)/.cache/communekit-demo
 
-.PHONY: run test deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults slowloris
+.PHONY: run test deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults slowloris dashboard-test dashboard-deps
 
 # LANGUAGE: Fyne reads the locale as it starts and logs an error for
 # Debian's default C.UTF-8; the app speaks Vietnamese by its own
@@ -51,7 +51,29 @@ vet:
 # under Xvfb. Fuzz targets run their seed corpus here; long fuzzing is `make fuzz`.
 test: deps fmt-check vet
 	CGO_ENABLED=0 $(GO) build $(NOCGO_PKGS)
+	@if command -v chromium >/dev/null 2>&1 && command -v certutil >/dev/null 2>&1; then \
+		echo "Chromium is installed: the dashboard's browser test runs (TestDashboard_Browser)"; \
+	else \
+		echo "Chromium or certutil is not installed: the dashboard's browser test is SKIPPED (make dashboard-test installs them and runs it)"; \
+	fi
 	xvfb-run -a -s "-screen 0 1280x800x24" $(GO) test -race -timeout 20m ./...
+
+# dashboard-test runs the district dashboard in headless Chromium (Debian's
+# chromium; certutil from libnss3-tools makes it trust the district's
+# browser CA), installing both when missing, and leaves its screenshots in
+# bin/ to look at: bin/dashboard-light-vi.png, bin/dashboard-dark-en.png.
+DASHBOARD_APT := chromium libnss3-tools
+dashboard-deps:
+	@missing=""; for p in $(DASHBOARD_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+dashboard-test: dashboard-deps
+	mkdir -p $(BIN)
+	DASHBOARD_SCREENSHOTS=$(abspath $(BIN)) $(GO) test -count=1 -run '^TestDashboard' -v ./sync/node/
 
 # slowloris holds 500 slow connections to a real districtd while a device
 # pushes, and checks the node's RSS against 200 MB: make test runs it too,

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,9 +136,10 @@ func TestKeys_NodeCredentialsRevocationRotation(t *testing.T) {
 		n := &keysNode{id: fmt.Sprintf("n%d", i), dir: filepath.Join(dir, fmt.Sprintf("n%d", i)), cred: filepath.Join(dir, fmt.Sprintf("n%d.node", i)),
 			raft: freeAddr(t), http: freeAddr(t)}
 		n.url = "https://" + n.http
-		must("--profile", d, "district", "node-cert", "--id", n.id, "--out", n.cred)
+		must("--profile", d, "district", "node-cert", "--id", n.id, "--out", n.cred, "--host", "127.0.0.1,localhost")
 		nodes = append(nodes, n)
 	}
+	checkBrowserCredentials(t, d, kit, nodes)
 	if _, err := kit("--profile", d, "district", "node-cert", "--id", "n1", "--out", nodes[0].cred); err == nil || !strings.Contains(err.Error(), "never written over") {
 		t.Fatalf("a credential written over: %v", err)
 	}
@@ -184,6 +188,35 @@ func TestKeys_NodeCredentialsRevocationRotation(t *testing.T) {
 	for _, n := range nodes {
 		if strings.Contains(n.log.String(), "root key is online") {
 			t.Fatalf("%s says the root key is online on it:\n%s", n.id, n.log.String())
+		}
+	}
+
+	// The dashboard's password, set through n2, opens the page at n3 and
+	// n1; a password too short is refused before anything is sent.
+	t.Setenv(DashboardPasswordEnv, "ngắn")
+	if _, err := kit("--profile", d, "district", "dashboard-password", "--node", nodes[1].url); err == nil || !strings.Contains(err.Error(), "at least") {
+		t.Fatalf("a short dashboard password: %v", err)
+	}
+	t.Setenv(DashboardPasswordEnv, "mật khẩu của văn phòng huyện")
+	must("--profile", d, "district", "dashboard-password", "--node", nodes[1].url)
+	for _, n := range []*keysNode{nodes[2], nodes[0]} {
+		for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			form := strings.NewReader(url.Values{"password": {"mật khẩu của văn phòng huyện"}}.Encode())
+			req, _ := http.NewRequest(http.MethodPost, n.url+protocol.PathDashboardLogin, form)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			noFollow := *hc
+			noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err := noFollow.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusSeeOther && len(resp.Cookies()) == 1 {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("the dashboard password at %s: %d", n.id, resp.StatusCode)
+			}
 		}
 	}
 
@@ -348,4 +381,55 @@ func districtPublic(t *testing.T, dir string) identity.DistrictPublic {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// checkBrowserCredentials: `district ca` writes the browser CA (the same
+// file each time, never over one), and each node's credential carries a
+// certificate for browsers that chains to it for the hosts named.
+func checkBrowserCredentials(t *testing.T, d string, kit func(args ...string) (string, error), nodes []*keysNode) {
+	t.Helper()
+	dir := t.TempDir()
+	ca1, ca2 := filepath.Join(dir, "ca1.pem"), filepath.Join(dir, "ca2.pem")
+	for _, f := range []string{ca1, ca2} {
+		if _, err := kit("--profile", d, "district", "ca", "--out", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := kit("--profile", d, "district", "ca", "--out", ca1); err == nil || !strings.Contains(err.Error(), "never written over") {
+		t.Fatalf("the CA written over: %v", err)
+	}
+	b1, _ := os.ReadFile(ca1)
+	b2, _ := os.ReadFile(ca2)
+	block, _ := pem.Decode(b1)
+	if block == nil || !bytes.Equal(b1, b2) {
+		t.Fatalf("district ca: %q, then %q", b1, b2)
+	}
+	root, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	for _, n := range nodes {
+		w, err := os.ReadFile(n.cred)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := cert.UnwrapNodeCredential(w, []byte(keysNodePass))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Browser == nil {
+			t.Fatalf("%s: no browser certificate", n.id)
+		}
+		leaf, err := x509.ParseCertificate(c.Browser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []string{"127.0.0.1", "localhost"} {
+			if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: h}); err != nil {
+				t.Errorf("%s at %s: %v", n.id, h, err)
+			}
+		}
+	}
 }

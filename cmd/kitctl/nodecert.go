@@ -33,13 +33,23 @@ func districtNodeCert(e *env, args []string) error {
 	id := fs.String("id", "", "the node's ID in the cluster, e.g. n1 (its --id)")
 	out := fs.String("out", "", "write the node credential here, e.g. n1.node")
 	days := fs.Int("days", int(cert.DefaultNodeValidity/(24*time.Hour)), "validity in days")
+	var hosts hostList
+	fs.Var(&hosts, "host", "an address or name the district office's browsers open the node at, for its dashboard (repeat, or separate with commas), e.g. 10.0.0.2")
 	passFile := fs.String("node-passphrase-file", "", "read the credential's passphrase from this file (else $"+NodePassphraseEnv+", else a prompt, twice)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || *id == "" || *out == "" {
-		return usagef("usage: kitctl --profile DISTRICT district node-cert --id ID --out FILE.node [--days %d] [--node-passphrase-file F]", cert.DefaultNodeValidity/(24*time.Hour))
+		return usagef("usage: kitctl --profile DISTRICT district node-cert --id ID --out FILE.node [--host ADDR]... [--days %d] [--node-passphrase-file F]", cert.DefaultNodeValidity/(24*time.Hour))
+	}
+	for _, h := range hosts {
+		if err := cert.CheckBrowserHost(h); err != nil {
+			return usagef("--host: %v", err)
+		}
+	}
+	if len(hosts) > cert.MaxBrowserHosts {
+		return usagef("--host: %d addresses; at most %d", len(hosts), cert.MaxBrowserHosts)
 	}
 	if *days <= 0 || time.Duration(*days)*24*time.Hour > cert.MaxNodeValidity {
 		return usagef("--days %d: give 1 to %d", *days, cert.MaxNodeValidity/(24*time.Hour))
@@ -68,6 +78,11 @@ func districtNodeCert(e *env, args []string) error {
 	c, err := reg.IssueNode(*id, time.Duration(*days)*24*time.Hour)
 	if err != nil {
 		return err
+	}
+	if len(hosts) > 0 {
+		if err := c.IssueBrowserCertificate(reg.Keys(), hosts); err != nil {
+			return err
+		}
 	}
 	b, err := c.Wrap(pass, wf)
 	if err != nil {
@@ -100,9 +115,14 @@ func districtNodeCert(e *env, args []string) error {
 	}
 	if e.jsonOut {
 		return e.printJSON(map[string]any{"node": c.Node.ID, "serial": c.Cert.Serial, "key_id": c.Node.Public().KeyID(),
-			"not_after": c.Cert.NotAfter.Format(time.RFC3339), "batch_keys": len(c.Batch), "file": *out, "earlier_still_valid": earlier})
+			"not_after": c.Cert.NotAfter.Format(time.RFC3339), "batch_keys": len(c.Batch), "file": *out, "browser_hosts": c.BrowserHosts(), "earlier_still_valid": earlier})
 	}
 	fmt.Fprintf(e.stdout, "Node %s certified (certificate %d, valid until %s), with %d batch key(s): %s\n", c.Node.ID, c.Cert.Serial, c.Cert.NotAfter.Format("2006-01-02"), len(c.Batch), *out)
+	if len(hosts) > 0 {
+		fmt.Fprintf(e.stdout, "Browsers that trust the district's browser CA (kitctl district ca) open its dashboard at https://%s:PORT/dashboard.\n", hosts[0])
+	} else {
+		fmt.Fprintln(e.stdout, "No --host given: the node's dashboard cannot be opened in a browser; make it a new credential with --host ADDRESS for that.")
+	}
 	fmt.Fprintf(e.stdout, "Copy it to the node's machine and start it with: districtd --node %s --dir DIR --id %s --raft HOST:PORT --http HOST:PORT (its passphrase in COMMUNEKIT_PASSPHRASE or --passphrase-file). The district profile stays here.\n", *out, c.Node.ID)
 	for _, o := range earlier {
 		fmt.Fprintf(e.stdout, "Node %s's earlier certificate %d stays valid, and new batch keys are sealed to it too: once the node runs from the new file, revoke it (kitctl district node-revoke %s --serial %d --reason renewed --node URL) and destroy the old file.\n", c.Node.ID, o, c.Node.ID, o)
@@ -375,4 +395,17 @@ func rolloutNodes(st *protocol.ClusterStatus, reg *registry.Registry) ([]*cert.N
 		return out[i].Node.ID < out[j].Node.ID || out[i].Node.ID == out[j].Node.ID && out[i].Serial < out[j].Serial
 	})
 	return out, nil
+}
+
+// hostList is a repeatable flag of addresses, each also comma-separated.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+func (h *hostList) Set(v string) error {
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			*h = append(*h, x)
+		}
+	}
+	return nil
 }

@@ -227,6 +227,10 @@ func cmdDistrictCommand(e *env, args []string) error {
 			return districtNodeRevoke(e, args[1:])
 		case "rotate-batch-key":
 			return districtRotateBatchKey(e, args[1:])
+		case "dashboard-password":
+			return districtDashboardPassword(e, args[1:])
+		case "ca":
+			return districtCA(e, args[1:])
 		}
 	}
 	return cmdDistrict(e, args)

@@ -2,7 +2,9 @@ package cert
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -26,6 +28,11 @@ type NodeCredential struct {
 	TLS      []byte              // DER of the node's TLS certificate (NodeTLSCertificate)
 	CA       []byte              // DER of the district's CA certificate (DistrictCA)
 	Batch    []identity.BatchKey // every generation, oldest first, from 0
+	// Browser is the certificate the node shows browsers (ECDSA P-256,
+	// issued by the district's browser CA: browser.go), BrowserKey its
+	// key; both nil in a credential made without one.
+	Browser    []byte
+	BrowserKey *ecdsa.PrivateKey
 }
 
 // DefaultNodeValidity is how long `kitctl district node-cert` certifies a
@@ -134,7 +141,7 @@ func (c *NodeCredential) Check() error {
 			return fail(ErrMalformed, "node credential: batch key generations are not 0, 1, 2, …")
 		}
 	}
-	return nil
+	return c.checkBrowser()
 }
 
 // credentialMagic starts the plaintext of a wrapped node credential:
@@ -146,7 +153,19 @@ func (c *NodeCredential) Check() error {
 //	uint16 len + TLS certificate (DER)
 //	uint16 len + CA certificate (DER)
 //	uint16 count, then each batch key generation (identity.AppendBatchKey)
-const credentialMagic = "CKNODCRD\x01"
+//
+// Version 2 ("CKNODCRD" 0x02) adds, after the batch keys, the certificate
+// the node shows browsers and its key:
+//
+//	uint16 len + browser certificate (DER)
+//	uint16 len + its ECDSA P-256 key (32 bytes, big endian)
+//
+// A credential without a browser certificate is written as version 1, which
+// nodes of every version read.
+const (
+	credentialMagic  = "CKNODCRD\x01"
+	credentialMagic2 = "CKNODCRD\x02"
+)
 
 // MarshalBinary returns the plaintext encoding Wrap wraps.
 func (c *NodeCredential) MarshalBinary() ([]byte, error) {
@@ -165,7 +184,11 @@ func (c *NodeCredential) MarshalBinary() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := []byte(credentialMagic)
+	magic := credentialMagic
+	if c.Browser != nil {
+		magic = credentialMagic2
+	}
+	b := []byte(magic)
 	for _, part := range [][]byte{dt, nk, cb, c.TLS, c.CA} {
 		if len(part) > 0xffff {
 			return nil, fail(ErrMalformed, "node credential part of %d bytes", len(part))
@@ -177,12 +200,26 @@ func (c *NodeCredential) MarshalBinary() ([]byte, error) {
 	for _, k := range c.Batch {
 		b = identity.AppendBatchKey(b, k)
 	}
+	if c.Browser != nil {
+		kb, err := c.BrowserKey.Bytes()
+		if err != nil {
+			return nil, err
+		}
+		for _, part := range [][]byte{c.Browser, kb} {
+			if len(part) > 0xffff {
+				return nil, fail(ErrMalformed, "node credential part of %d bytes", len(part))
+			}
+			b = binary.BigEndian.AppendUint16(b, uint16(len(part)))
+			b = append(b, part...)
+		}
+	}
 	return b, nil
 }
 
 // ParseNodeCredential decodes what MarshalBinary returns and checks it.
 func ParseNodeCredential(p []byte) (*NodeCredential, error) {
-	if !bytes.HasPrefix(p, []byte(credentialMagic)) {
+	v2 := bytes.HasPrefix(p, []byte(credentialMagic2))
+	if !v2 && !bytes.HasPrefix(p, []byte(credentialMagic)) {
 		return nil, fail(ErrMalformed, "not a node credential of this version")
 	}
 	p = p[len(credentialMagic):]
@@ -219,6 +256,20 @@ func ParseNodeCredential(p []byte) (*NodeCredential, error) {
 			return nil, fail(ErrMalformed, "node credential: %v", err)
 		}
 		c.Batch = append(c.Batch, k)
+	}
+	if v2 {
+		var br [2][]byte
+		for i := range br {
+			if len(p) < 2 || len(p) < 2+int(binary.BigEndian.Uint16(p)) {
+				return nil, fail(ErrMalformed, "node credential is truncated")
+			}
+			n := int(binary.BigEndian.Uint16(p))
+			br[i], p = p[2:2+n], p[2+n:]
+		}
+		c.Browser = bytes.Clone(br[0])
+		if c.BrowserKey, err = ecdsa.ParseRawPrivateKey(elliptic.P256(), br[1]); err != nil {
+			return nil, fail(ErrMalformed, "node credential: browser key: %v", err)
+		}
 	}
 	if len(p) != 0 {
 		return nil, fail(ErrMalformed, "node credential: %d unexpected bytes at the end", len(p))

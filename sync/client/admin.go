@@ -147,3 +147,16 @@ func adminCall(ctx context.Context, hc *http.Client, node, what string, r reques
 	}
 	return a, err
 }
+
+// SetDashboardPassword sends the dashboard password setting the district
+// signed (kitctl district dashboard-password) to a node, which replicates
+// it to the cluster.
+func SetDashboardPassword(ctx context.Context, hc *http.Client, node string, d *protocol.DashboardPassword) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	_, err = adminCall(ctx, hc, node, "the dashboard password",
+		request{method: http.MethodPost, path: protocol.PathDashboardPassword, ctype: "application/json", body: b})
+	return err
+}

@@ -58,6 +58,10 @@ func (n *Node) Handler() http.Handler {
 	ep("POST "+protocol.PathBatchKey, maxBatchKey, writeShort, n.handleBatchKey)
 	ep("GET "+protocol.PathReportStats, 0, writeShort, n.handleReportStats)
 	ep("GET "+protocol.PathReportProgress, 0, writeShort, n.handleReportProgress)
+	ep("POST "+protocol.PathDashboardPassword, protocol.MaxControlBody, writeShort, n.handleDashboardPassword)
+	ep("GET "+protocol.PathDashboard, 0, writeShort, n.handleDashboard)
+	ep("POST "+protocol.PathDashboardLogin, maxDashboardLogin, writeShort, n.handleDashboardLogin)
+	ep("POST "+protocol.PathDashboardLogout, maxDashboardLogin, writeShort, n.handleDashboardLogout)
 	ep("GET "+protocol.PathHealth, 0, writeShort, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	ep("GET "+protocol.PathReady, 0, writeShort, n.handleReady)
 	return mux
@@ -452,8 +456,12 @@ func (n *Node) apply(entry []byte, w ...http.ResponseWriter) *protocol.Error {
 		return raftError(err)
 	}
 	if err, ok := f.Response().(error); ok && err != nil {
-		if errors.Is(err, errReplayedRequest) {
+		if errors.Is(err, errReplayedRequest) || errors.Is(err, errDashboardNotNewer) {
 			return errf(protocol.CodeReplayed, "%v", err)
+		}
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			return pe
 		}
 		return errf(protocol.CodeMalformed, "%v", err)
 	}

@@ -27,6 +27,10 @@ const (
 	// rollout (cert.BatchKeyRollout binary), its secret sealed to the
 	// nodes the district office trusts.
 	entryBatchKey byte = 6
+	// entryDashboard is the dashboard's password as the district set it:
+	// a protocol.DashboardPassword (JSON), its scrypt hash signed by the
+	// root key.
+	entryDashboard byte = 7
 )
 
 // member is what the cluster knows of a node beyond Raft's configuration:

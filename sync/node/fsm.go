@@ -42,6 +42,10 @@ const (
 	metaMemberRequests = storage.PositionMetaPrefix + "member-requests"
 	metaBatchKey       = "fsm/batchkey/"   // + generation (10 digits): the rollout of that generation
 	metaBatchKeyID     = "fsm/batchkeyid/" // + batch key ID: generation (4 bytes): announced, devices may seal to it
+	// metaDashboard: the dashboard's password, the district's signed
+	// setting (protocol.DashboardPassword JSON) as the entry carried it.
+	// In the digest: every node must check logins against the same hash.
+	metaDashboard = "fsm/dashboard"
 )
 
 // fsm applies the Raft log to the node's store. Apply is deterministic: it
@@ -119,6 +123,8 @@ func (f *fsm) Apply(l *raft.Log) any {
 		res = f.applyMember(l.Index, l.Data[1:])
 	case entryBatchKey:
 		res = f.applyBatchKey(l.Index, l.Data[1:])
+	case entryDashboard:
+		res = f.applyDashboard(l.Index, l.Data[1:])
 	default:
 		res = f.commitMeta(l.Index, nil, fmt.Errorf("%w: kind %d", errBadEntry, l.Data[0]))
 	}
@@ -867,3 +873,45 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 }
 
 func (s *fsmSnapshot) Release() {}
+
+// errDashboardNotNewer: a dashboard password setting no newer than the
+// one the cluster holds (the same request again, or an older one).
+var errDashboardNotNewer = errors.New("the cluster holds a dashboard password set at the same time or later: this setting is taken once, and never over a newer one; set the password again")
+
+// applyDashboard keeps the dashboard password the district signed, when
+// it was signed later than the one held (by its own signed time: the
+// state machine reads no clock; the node that took the request checked
+// that time against its own).
+func (f *fsm) applyDashboard(index uint64, p []byte) error {
+	var d protocol.DashboardPassword
+	if err := json.Unmarshal(p, &d); err != nil {
+		return f.commitMeta(index, nil, fmt.Errorf("%w: dashboard password: %v", errBadEntry, err))
+	}
+	if _, err := d.VerifySignature(f.pub.SignKey); err != nil {
+		return f.commitMeta(index, nil, err)
+	}
+	held, err := f.dashboardPassword()
+	if err != nil {
+		f.fatal(index, err)
+	}
+	if held != nil && held.Time >= d.Time {
+		return f.commitMeta(index, nil, errDashboardNotNewer)
+	}
+	return f.commitMeta(index, map[string][]byte{metaDashboard: p}, nil)
+}
+
+// dashboardPassword returns the dashboard password setting held, or nil.
+func (f *fsm) dashboardPassword() (*protocol.DashboardPassword, error) {
+	b, err := f.s.GetMeta(metaDashboard)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var d protocol.DashboardPassword
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("%w: dashboard password: %v", storage.ErrDamaged, err)
+	}
+	return &d, nil
+}

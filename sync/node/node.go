@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,6 +122,7 @@ type Node struct {
 	replays *replayCache // signed requests taken (signed.go)
 	status  statusCache  // the digest at one applied index
 	reports reportCache  // the district's reports at one applied index (report.go)
+	dash    *dashboard   // the dashboard's sessions and failed logins (dashboard.go)
 
 	stop     chan struct{}
 	removed  chan struct{} // closed when Raft stopped because the cluster removed this node
@@ -152,7 +154,7 @@ func Start(cfg Config) (n *Node, err error) {
 		cfg.Now = time.Now
 	}
 	log := cfg.Logger.With("node", cfg.ID)
-	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{}), failed: make(chan struct{}), lim: newLimiter(cfg.Limits), replays: newReplayCache()}
+	n = &Node{cfg: cfg, log: log, now: cfg.Now, m: newMetrics(), stop: make(chan struct{}), removed: make(chan struct{}), failed: make(chan struct{}), lim: newLimiter(cfg.Limits), replays: newReplayCache(), dash: newDashboard()}
 	n.m.watchLimits(n.lim)
 	// The node as made here: every failure below returns a nil *Node,
 	// which would leave the deferred clean-up nothing to close.
@@ -178,6 +180,14 @@ func Start(cfg Config) (n *Node, err error) {
 			return nil, err
 		}
 		log.Warn("the district's root key is online on this node: whoever takes this machine can enrol devices, revoke others and read every batch; run nodes from a credential of their own (kitctl district node-cert, districtd --node)")
+		// With the root key here, the node certifies itself for browsers
+		// too, at the addresses it serves on.
+		if err = n.cred.IssueBrowserCertificate(cfg.District, apiHosts(n.ln.Addr().String(), n.cfg.HTTPURL)); err != nil {
+			return nil, err
+		}
+	}
+	if n.cred.Browser == nil {
+		log.Warn("this node's credential has no certificate for browsers: the district's dashboard cannot be opened in a browser here; make the node a new credential naming its addresses (kitctl district node-cert --host ADDRESS)")
 	}
 	if n.peers, err = peerClient(n.cred); err != nil {
 		return nil, err
@@ -639,4 +649,44 @@ func hclogBridge(log *slog.Logger) hclog.Logger {
 		}
 	}()
 	return hclog.New(&hclog.LoggerOptions{Name: "raft", Output: pw, Level: hclog.Info, DisableTime: true})
+}
+
+// apiHosts are the hosts a node serving its API on addr, reached at url,
+// is opened at in a browser: both hosts, and the loopback names when one
+// of them is loopback or unspecified.
+func apiHosts(addr, url string) []string {
+	var out []string
+	loop := false
+	add := func(h string) {
+		if h == "" {
+			return
+		}
+		if ip := net.ParseIP(h); ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+			loop = true
+			if ip.IsUnspecified() {
+				return
+			}
+		}
+		if h == "localhost" {
+			loop = true
+		}
+		for _, o := range out {
+			if o == h {
+				return
+			}
+		}
+		out = append(out, h)
+	}
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		add(h)
+	}
+	if u, err := neturl.Parse(url); err == nil {
+		add(u.Hostname())
+	}
+	if loop {
+		for _, h := range []string{"localhost", "127.0.0.1", "::1"} {
+			add(h)
+		}
+	}
+	return out
 }

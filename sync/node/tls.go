@@ -109,13 +109,25 @@ func NodeTLS(c *cert.NodeCredential, revoked func(serial uint64, node string) er
 // APITLS returns the TLS configuration of the node's API: the same
 // certificate as for Raft, no client certificates (devices prove who they
 // are by signing their requests). Laptops check the certificate against
-// the district's root key alone (sync/client).
+// the district's root key alone (sync/client). Browsers, which speak no
+// Ed25519, are shown the credential's browser certificate (ECDSA, issued
+// by the district's browser CA) when it has one.
 func APITLS(c *cert.NodeCredential) (*tls.Config, error) {
 	crt, err := tlsCertificate(c)
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{crt}}, nil
+	certs := []tls.Certificate{crt}
+	if c.Browser != nil {
+		// Shown to clients that cannot verify Ed25519 (browsers: the
+		// dashboard); Go clients offer Ed25519 and get the first.
+		leaf, err := x509.ParseCertificate(c.Browser)
+		if err != nil {
+			return nil, fmt.Errorf("node TLS: the credential's browser certificate: %w", err)
+		}
+		certs = append(certs, tls.Certificate{Certificate: [][]byte{c.Browser}, PrivateKey: c.BrowserKey, Leaf: leaf})
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS13, Certificates: certs}, nil
 }
 
 // peerClient is the HTTP client a node talks to other nodes' APIs with
