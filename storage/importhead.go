@@ -248,9 +248,9 @@ func ColumnName(i int) string {
 // ImportColumn says what one column of an import file holds: part of
 // [ImportReport], and what an import shows before it runs.
 type ImportColumn struct {
-	Column string `json:"column"`          // the spreadsheet's letter: A, B, …
-	Header string `json:"header"`          // the heading as written in the file
-	Field  string `json:"field"`           // the field it fills; "" for a column skipped
+	Column string `json:"column"`            // the spreadsheet's letter: A, B, …
+	Header string `json:"header"`            // the heading as written in the file
+	Field  string `json:"field"`             // the field it fills; "" for a column skipped
 	ByHand bool   `json:"by_hand,omitempty"` // mapped by a ColumnMap
 }
 

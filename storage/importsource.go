@@ -303,5 +303,3 @@ func trimCells(row []string) []string {
 	}
 	return out
 }
-
-
