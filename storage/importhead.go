@@ -204,19 +204,20 @@ func ParseColumnMap(spec string) (ColumnMap, error) {
 	return m, nil
 }
 
-// columnRef reads "Cột 3", "cot C", "column 3", "col C" as a column index.
+// columnRef reads "Cột 3", "column 3", "col 3" (counted from 1) or "Cột C",
+// "column C" (the spreadsheet's letters, in capitals: "Cột lạ" is a
+// heading) as a column index.
 func columnRef(key string) (int, bool) {
-	k := headerKey(key)
-	var rest string
-	for _, p := range []string{"cot ", "column ", "col "} {
-		if strings.HasPrefix(k, p) {
-			rest = strings.TrimSpace(k[len(p):])
-			break
-		}
-	}
-	if rest == "" {
+	words := strings.Fields(key)
+	if len(words) != 2 {
 		return 0, false
 	}
+	switch headerKey(words[0]) {
+	case "cot", "column", "col":
+	default:
+		return 0, false
+	}
+	rest := words[1]
 	if n, err := strconv.Atoi(rest); err == nil {
 		if n < 1 || n > 16384 {
 			return 0, false
@@ -228,10 +229,10 @@ func columnRef(key string) (int, bool) {
 	}
 	col := 0
 	for _, c := range rest {
-		if c < 'a' || c > 'z' {
+		if c < 'A' || c > 'Z' {
 			return 0, false
 		}
-		col = col*26 + int(c-'a') + 1
+		col = col*26 + int(c-'A') + 1
 	}
 	return col - 1, true
 }
