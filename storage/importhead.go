@@ -253,6 +253,7 @@ type ImportColumn struct {
 	Header string `json:"header"`            // the heading as written in the file
 	Field  string `json:"field"`             // the field it fills; "" for a column skipped
 	ByHand bool   `json:"by_hand,omitempty"` // mapped by a ColumnMap
+	Index  int    `json:"-"`                 // the column, 0 for A
 }
 
 // headerPlan is how an import reads its file's rows: the field of each
@@ -449,7 +450,7 @@ func planHeader(rows [][]string, maps []ColumnMap) (*headerPlan, error) {
 		if !plan.named[i] {
 			continue
 		}
-		c := ImportColumn{Column: ColumnName(i), ByHand: byHand[i]}
+		c := ImportColumn{Column: ColumnName(i), ByHand: byHand[i], Index: i}
 		if i < len(text) {
 			c.Header = strings.TrimSpace(text[i])
 		}

@@ -92,6 +92,12 @@ func (c *csvRows) next() ([]string, int, error) {
 		}
 		return nil, c.line, fmt.Errorf("%w: line %d: %v", ErrBadCSV, c.line, err)
 	}
+	for i, v := range rec {
+		// ="0012…": how a list meant for Excel keeps a number as text.
+		if len(v) >= 3 && v[0] == '=' && v[1] == '"' && v[len(v)-1] == '"' {
+			rec[i] = v[2 : len(v)-1]
+		}
+	}
 	return rec, c.line, nil
 }
 
