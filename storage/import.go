@@ -194,6 +194,9 @@ func (s *Store) importRows(src importSource, o ImportOptions) (rep *ImportReport
 	if chunk <= 0 {
 		chunk = 500
 	}
+	if d, ok := src.(interface{ done() }); ok {
+		defer d.done()
+	}
 	plan, rows, err := openPlanned(src, o, lang)
 	if err != nil {
 		return nil, err

@@ -104,35 +104,97 @@ func (c *csvRows) next() ([]string, int, error) {
 func (c *csvRows) strict() bool { return true }
 func (c *csvRows) close() error { return nil }
 
-// xlsxSource is one sheet of an .xlsx file.
+// xlsxSource is one sheet of an .xlsx file. Reading a sheet's XML costs
+// far more than reading CSV, so it is read once: the sheet stays open
+// for the whole import, and the rows read are kept (compactly: a row's
+// cells joined by NUL, which XML cannot hold) for the next open to give
+// again before it reads on, until last() says no open follows.
 type xlsxSource struct {
 	path, sheet string
 	lim         office.Limits
+	r           *office.SheetReader
+	kept        []keptRow
+	size        int
+	keep        bool
+	err         error // the error that ended the reading, given again
 }
+
+type keptRow struct {
+	line  int
+	cells string
+}
+
+// maxKeptSheet bounds the text of a sheet's rows kept between readings.
+const maxKeptSheet = 256 << 20
 
 func (x *xlsxSource) open() (rowReader, error) {
-	r, err := office.OpenSheet(x.path, x.sheet, x.lim)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v; nothing was imported", ErrBadCSV, err)
+	if x.r == nil && x.err == nil {
+		r, err := office.OpenSheet(x.path, x.sheet, x.lim)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v; nothing was imported", ErrBadCSV, err)
+		}
+		x.r, x.keep = r, true
 	}
-	return &xlsxRows{r: r}, nil
+	return &xlsxRows{x: x}, nil
 }
 
-type xlsxRows struct{ r *office.SheetReader }
+// last tells the source that the open just made is the last one.
+func (x *xlsxSource) last() { x.keep = false }
 
-func (x *xlsxRows) next() ([]string, int, error) {
+// done closes the sheet.
+func (x *xlsxSource) done() {
+	if x.r != nil {
+		x.r.Close()
+		x.r = nil
+	}
+	x.kept = nil
+}
+
+type xlsxRows struct {
+	x  *xlsxSource
+	at int // the next kept row to give
+}
+
+func (r *xlsxRows) next() ([]string, int, error) {
+	x := r.x
+	if r.at < len(x.kept) {
+		k := x.kept[r.at]
+		if !x.keep {
+			x.kept[r.at] = keptRow{} // the last reading: let it go
+		}
+		r.at++
+		return strings.Split(k.cells, "\x00"), k.line, nil
+	}
+	if x.err != nil {
+		return nil, 0, x.err
+	}
+	if x.r == nil {
+		return nil, 0, io.EOF
+	}
 	row, err := x.r.Next()
-	if err == io.EOF {
-		return nil, x.r.Line(), io.EOF
-	}
+	line := x.r.Line()
 	if err != nil {
-		return nil, x.r.Line(), fmt.Errorf("%w: %v", ErrBadCSV, err)
+		if err != io.EOF {
+			err = fmt.Errorf("%w: %v", ErrBadCSV, err)
+		}
+		x.err = err
+		return nil, line, err
 	}
-	return row, x.r.Line(), nil
+	if x.keep {
+		k := keptRow{line: line, cells: strings.Join(row, "\x00")}
+		x.size += len(k.cells) + 32
+		if x.size > maxKeptSheet {
+			x.err = fmt.Errorf("%w: the sheet holds more than %d MB of text; split it (by hamlet, for example); nothing was imported", ErrBadCSV, maxKeptSheet>>20)
+			return nil, line, x.err
+		}
+		x.kept = append(x.kept, k)
+		r.at = len(x.kept)
+	}
+	return row, line, nil
 }
 
-func (x *xlsxRows) strict() bool { return false }
-func (x *xlsxRows) close() error { return x.r.Close() }
+func (r *xlsxRows) strict() bool { return false }
+func (r *xlsxRows) close() error { return nil }
 
 // XLSXLimits bound what an import reads of an .xlsx file (storage/office's
 // defaults: a file of at most 64 MiB, unpacking to at most 1 GiB, 500,000
