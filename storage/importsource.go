@@ -350,9 +350,10 @@ func readHeader(rr rowReader, maps []ColumnMap) (*headerPlan, rowReader, []int, 
 			return nil, nil, nil, stop
 		}
 		var re *rowError
-		if !errors.As(stop, &re) {
-			return nil, nil, nil, stop
+		if errors.As(stop, &re) {
+			return nil, nil, nil, fmt.Errorf("%w: line %d: %s; nothing was imported", ErrBadCSV, re.line, re.msg("en"))
 		}
+		return nil, nil, nil, stop
 	}
 	plan, err := planHeader(rows, maps)
 	if err != nil {
@@ -362,8 +363,8 @@ func readHeader(rr rowReader, maps []ColumnMap) (*headerPlan, rowReader, []int, 
 	return plan, &peekedRows{rowReader: rr, rows: rows[plan.last+1:], lines: lines[plan.last+1:], err: stop}, headerLines, nil
 }
 
-// cellsOf pads or copies a row to the plan's width for messages and the
-// refused rows' file.
+// trimCells copies a row, its cells trimmed, for the refused rows given
+// to ImportOptions.OnRefused.
 func trimCells(row []string) []string {
 	out := make([]string, len(row))
 	for i, c := range row {

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -412,5 +413,43 @@ func TestImport_CSVAndXLSXSameStore(t *testing.T) {
 			}
 		}
 		t.Fatalf("the stores differ: %d and %d lines", len(a), len(b))
+	}
+}
+
+// Cancelling stops after the chunk being saved; importing the file again
+// skips the rows saved and saves the rest.
+func TestImport_Cancel(t *testing.T) {
+	c, err := gen.Generate(gen.Options{Commune: "00769", Persons: 300, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := gen.WriteCSV(&buf, c, 5); err != nil {
+		t.Fatal(err)
+	}
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	cancel := make(chan struct{})
+	rep, err := s.ImportPersons(bytes.NewReader(buf.Bytes()), storage.ImportOptions{Chunk: 20, Cancel: cancel,
+		Progress: func(n int) {
+			select {
+			case <-cancel:
+			default:
+				close(cancel)
+			}
+		}})
+	if !errors.Is(err, storage.ErrImportCancelled) || rep == nil || !rep.Cancelled {
+		t.Fatalf("got %+v, %v", rep, err)
+	}
+	n, _, _ := s.Counts()
+	if rep.Imported == 0 || rep.Imported >= 300 || n != rep.Imported {
+		t.Fatalf("cancelled after %d saved, %d in the store", rep.Imported, n)
+	}
+	again, err := s.ImportPersons(bytes.NewReader(buf.Bytes()), storage.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.AlreadyPresent != rep.Imported || again.Imported+again.AlreadyPresent+len(again.Rejected) < 299 {
+		t.Errorf("again: %+v after %d saved", again, rep.Imported)
 	}
 }
