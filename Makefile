@@ -114,7 +114,7 @@ FUZZMINIMIZE ?= 20x
 FUZZ_TARGETS = \
 	./storage/:FuzzImportCSV ./storage/:FuzzRecordLimiter ./storage/:FuzzParseDate ./storage/:FuzzParseCCCDQR \
 	./storage/:FuzzCanonicalize ./storage/:FuzzCanonicalByWords ./storage/:FuzzDecodeOp ./storage/:FuzzDecodePerson \
-	./storage/fold/:FuzzFold ./sync/batch/:FuzzOpen ./sync/batch/:FuzzDecodeOps \
+	./storage/office/:FuzzReadSheet ./storage/fold/:FuzzFold ./sync/batch/:FuzzOpen ./sync/batch/:FuzzDecodeOps \
 	./sync/node/:FuzzDecodeBatches ./sync/node/:FuzzFSMApplyInvalidOps \
 	./sync/protocol/:FuzzReadDistrictFile ./sync/protocol/:FuzzReadBackup \
 	./crypto/cert/:FuzzParseRequest ./crypto/cert/:FuzzParseCertificate \

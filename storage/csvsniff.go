@@ -62,11 +62,7 @@ func sniffCSV(r io.Reader) (io.Reader, rune, error) {
 		return nil, 0, fmt.Errorf("%w: the file is not UTF-8 text (line %d): a spreadsheet saved it in another character set, such as Excel's \"CSV (Comma delimited)\" on Vietnamese Windows (code page 1258); "+
 			"save it again as \"CSV UTF-8 (Comma delimited)\" in Excel, or as \"Text CSV\" with the character set \"Unicode (UTF-8)\" in LibreOffice; nothing was imported", ErrBadCSV, line)
 	}
-	first := win
-	if i := bytes.IndexByte(first, '\n'); i >= 0 {
-		first = first[:i]
-	}
-	return sr, headerDelimiter(string(first)), nil
+	return sr, headerDelimiter(string(win)), nil
 }
 
 // partialRuneAtEnd is the length of the UTF-8 character b ends in the
@@ -96,16 +92,25 @@ func invalidAt(b []byte) int {
 }
 
 // headerDelimiter picks, of comma, semicolon and tab, the one that splits
-// the header row into the most known column names (a comma on a tie).
-func headerDelimiter(header string) rune {
+// a line of the first ones (the header row, maybe under a title) into the
+// most known headings (a comma on a tie).
+func headerDelimiter(head string) rune {
+	lines := strings.SplitN(head, "\n", headerLook+1)
+	if len(lines) > headerLook {
+		lines = lines[:headerLook]
+	}
 	best, bestKnown := ',', -1
 	for _, d := range []rune{',', ';', '\t'} {
 		known := 0
-		for _, name := range strings.Split(header, string(d)) {
-			name = strings.ToLower(strings.Trim(strings.TrimSpace(name), `"`))
-			if _, ok := FieldByName(name); ok {
-				known++
+		for _, line := range lines {
+			n := 0
+			for _, name := range strings.Split(line, string(d)) {
+				name = strings.Trim(strings.TrimSpace(name), `"`)
+				if _, skip, ok := FieldByHeader(name); ok && !skip {
+					n++
+				}
 			}
+			known = max(known, n)
 		}
 		if known > bestKnown {
 			best, bestKnown = d, known

@@ -24,6 +24,11 @@ type ImportReport struct {
 	AlreadyPresent int  `json:"already_present"`
 	Households     int  `json:"households_created"`
 	DryRun         bool `json:"dry_run,omitempty"`
+	// Columns says what each column of the file was read as.
+	Columns []ImportColumn `json:"columns,omitempty"`
+	// Cancelled is set when ImportOptions.Cancel stopped the import: the
+	// rows counted in Imported are saved, the rest were not read.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // RowError is one problem of one rejected row.
@@ -33,17 +38,36 @@ type RowError struct {
 	Message string `json:"message"`
 }
 
-// ImportOptions tune ImportPersons.
+// ImportOptions tune ImportPersons and ImportFile.
 type ImportOptions struct {
 	DryRun   bool   // validate only, save nothing
 	Lang     string // language of messages: "vi" (default) or "en"
 	Reason   string // note kept in each record's history
 	Chunk    int    // rows per transaction (500 when 0)
 	Progress func(rows int)
+
+	Sheet string      // the sheet of an .xlsx file to read ("" for the first)
+	Map   []ColumnMap // columns mapped by hand (ParseColumnMap)
+	// OnHeader is called once the header is read, with what each column
+	// holds, before any row is checked.
+	OnHeader func(cols []ImportColumn)
+	// OnRefused is called with each rejected row: its line, its cells as
+	// read (nil for a row that could not be read as CSV) and its problems.
+	OnRefused func(line int, cells []string, problems []RowError)
+	// Cancel, when closed, stops the import after the chunks being saved:
+	// the report counts the rows saved, the rows not yet saved are left
+	// for an import of the same file again (already_present skips the
+	// others), and the error is ErrImportCancelled.
+	Cancel <-chan struct{}
 }
 
-// ErrBadCSV wraps problems with the file as a whole (not one row).
+// ErrBadCSV wraps problems with the file as a whole (not one row), CSV or
+// spreadsheet.
 var ErrBadCSV = errors.New("cannot import this file")
+
+// ErrImportCancelled is the error of an import stopped by
+// ImportOptions.Cancel.
+var ErrImportCancelled = errors.New("the import was cancelled")
 
 // maxImportLine bounds one CSV record (its bytes up to the line break that
 // ends it), so a file without line breaks, or with a quote never closed,
@@ -51,13 +75,117 @@ var ErrBadCSV = errors.New("cannot import this file")
 // record before reading past the bound.
 const maxImportLine = 64 << 10
 
-// ImportPersons reads persons from CSV (header row with the column names of
-// [Field]; see the README) and saves the valid rows in batched, durable
-// transactions. Each rejected row is reported with its line, field and
-// message; nothing saved before is changed. Rows are checked against each
-// other as well as against the store: an ID number used twice, a second
-// head for a household.
-func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, err error) {
+// ImportPersons reads persons from CSV (a header row naming the columns,
+// see the README and FieldByHeader) and saves the valid rows in batched,
+// durable transactions. Each rejected row is reported with its line,
+// field and message; nothing saved before is changed.
+//
+// A row is checked as adding that person by hand checks it (the values,
+// the record as a whole, the device's communes) and against the others,
+// in the store and in the file alike, whatever their order: an ID number
+// held by someone else, a second head for a household, a parent (named by
+// father_id_number or mother_id_number, in the store or on any row of the
+// file) not at least 12 years older, and, for a row whose ID number
+// children in the store name as a parent's, the same the other way round.
+// The file is read twice for this: first the ID numbers, names and birth
+// dates of its rows (a compact index), then each row to check and save.
+// A reader that cannot seek is held in memory (at most 256 MB).
+func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (*ImportReport, error) {
+	src, err := csvSourceOf(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.importRows(src, o)
+}
+
+// openPlanned opens src and reads its header.
+func openPlanned(src importSource, o ImportOptions, lang string) (*headerPlan, rowReader, error) {
+	rr, err := src.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, rows, _, err := readHeader(rr, o.Map)
+	if err != nil {
+		rr.close()
+		var long *longRecordError
+		if errors.As(err, &long) {
+			return nil, nil, &importStopped{long: long, lang: lang, header: true}
+		}
+		return nil, nil, err
+	}
+	return plan, rows, nil
+}
+
+// fileHolder is a row of the file holding an ID number: what a row that
+// names it as a parent's is checked against.
+type fileHolder struct {
+	line        int
+	name, birth string
+}
+
+// indexParents reads the file's rows once for the ID numbers (current
+// and old) on them, each with the first row that holds it.
+func indexParents(src importSource, o ImportOptions, lang string) (map[string]fileHolder, error) {
+	plan, rows, err := openPlanned(src, o, lang)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.close()
+	col := map[Field]int{}
+	for i, f := range plan.cols {
+		if f != skipField {
+			col[f] = i
+		}
+	}
+	cell := func(rec []string, f Field) string {
+		if i, ok := col[f]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	idx := map[string]fileHolder{}
+	for {
+		rec, line, err := rows.next()
+		if err == io.EOF {
+			return idx, nil
+		}
+		if err != nil {
+			var re *rowError
+			if errors.As(err, &re) {
+				continue
+			}
+			var long *longRecordError
+			if errors.As(err, &long) {
+				return idx, nil // the import stops there, saying so
+			}
+			return nil, err
+		}
+		var h fileHolder
+		for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
+			raw := cell(rec, f)
+			if raw == "" {
+				continue
+			}
+			n, prob := Canonicalize(f, raw)
+			if prob != nil || n == "" {
+				continue
+			}
+			if _, ok := idx[n]; ok {
+				continue
+			}
+			if h.line == 0 {
+				h = fileHolder{line: line, name: cell(rec, FieldFullName)}
+				if d, prob := Canonicalize(FieldBirthDate, cell(rec, FieldBirthDate)); prob == nil {
+					h.birth = d
+				}
+			}
+			idx[n] = h
+		}
+	}
+}
+
+// importRows is the import of ImportPersons and ImportFile.
+func (s *Store) importRows(src importSource, o ImportOptions) (rep *ImportReport, err error) {
 	lang := o.Lang
 	if lang == "" {
 		lang = "vi"
@@ -66,63 +194,54 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	if chunk <= 0 {
 		chunk = 500
 	}
-	in, delim, err := sniffCSV(r)
+	if d, ok := src.(interface{ done() }); ok {
+		defer d.done()
+	}
+	plan, rows, err := openPlanned(src, o, lang)
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(newRecordLimiter(in, delim, maxImportLine))
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, fmt.Errorf("%w: the file is empty; it needs a header row with column names such as full_name", ErrBadCSV)
-	}
-	var long *longRecordError
-	if errors.As(err, &long) {
-		return nil, &importStopped{long: long, lang: lang, header: true}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadCSV, err)
-	}
-	cols := make([]Field, len(header))
-	var unknown []string
-	have := map[Field]bool{}
-	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		f, ok := FieldByName(name)
-		if !ok {
-			unknown = append(unknown, fmt.Sprintf("%q", h))
-			continue
-		}
-		if have[f] {
-			return nil, fmt.Errorf("%w: column %q appears twice", ErrBadCSV, name)
-		}
-		have[f] = true
-		cols[i] = f
-	}
-	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%w: unknown column(s) %s in the header row; the column names are listed in the README (e.g. full_name, birth_date, sex)", ErrBadCSV, strings.Join(unknown, ", "))
-	}
-	for _, f := range []Field{FieldFullName, FieldBirthDate, FieldSex} {
-		if !have[f] {
-			return nil, fmt.Errorf("%w: the header row has no %q column, which every person needs", ErrBadCSV, f.String())
+	var fileIDs map[string]fileHolder
+	for _, f := range plan.cols {
+		if f == FieldFatherIDNumber || f == FieldMotherIDNumber {
+			rows.close()
+			if fileIDs, err = indexParents(src, o, lang); err != nil {
+				return nil, err
+			}
+			if plan, rows, err = openPlanned(src, o, lang); err != nil {
+				return nil, err
+			}
+			break
 		}
 	}
+	if l, ok := src.(interface{ last() }); ok {
+		l.last() // no more reading again: nothing more to keep
+	}
+	defer rows.close()
+	if o.OnHeader != nil {
+		o.OnHeader(plan.columns)
+	}
+	cols := plan.cols
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.db == nil {
 		return nil, ErrClosed
 	}
-	rep = &ImportReport{Rejected: []RowError{}, DryRun: o.DryRun}
-	im := &importer{s: s, ctr: s.ctr, ids: map[string]int{}, hh: map[string]ID{}, heads: map[string]int{}, filePersons: map[string]int{}}
+	rep = &ImportReport{Rejected: []RowError{}, DryRun: o.DryRun, Columns: plan.columns}
+	im := &importer{s: s, ctr: s.ctr, ids: map[string]int{}, hh: map[string]ID{}, heads: map[string]int{}, filePersons: map[string]int{}, fileIDs: fileIDs}
 	if im.scope, err = s.deviceScope(); err != nil {
 		return nil, err
 	}
 	cc, err := im.loadStoreKeys()
 	if err != nil {
 		return nil, err
+	}
+	reject := func(line int, cells []string, errs []RowError) {
+		rep.Rejected = append(rep.Rejected, errs...)
+		if o.OnRefused != nil {
+			o.OnRefused(line, cells, errs)
+		}
 	}
 	var pending []*writeSet
 	var pendingRows int
@@ -210,6 +329,18 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 		pending, pendingRows = nil, 0
 		return nil
 	}
+	finish := func() error {
+		for len(queue) > 0 {
+			if err := wait(); err != nil {
+				return err
+			}
+		}
+		if o.DryRun {
+			rep.Imported = im.accepted
+		}
+		rep.Households = im.newHouseholds
+		return nil
+	}
 	// One read transaction for the whole import: rows are checked against
 	// what the store held when the import began (the maps above) and
 	// against each other; nothing the import writes is read back through
@@ -218,51 +349,67 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	txn := s.db.NewTransaction(false)
 	defer txn.Discard()
 	for {
-		rec, err := cr.Read()
-		// FieldPos panics when the last Read returned no record.
-		line := im.line
-		if err == nil && len(rec) > 0 {
-			line, _ = cr.FieldPos(0)
+		if o.Cancel != nil {
+			select {
+			case <-o.Cancel:
+				// The chunks being saved finish; the rows read since
+				// are not saved.
+				pending, pendingRows = nil, 0
+				if err := finish(); err != nil {
+					return rep, err
+				}
+				if o.DryRun {
+					rep.Imported = im.accepted
+				}
+				rep.Cancelled = true
+				return rep, ErrImportCancelled
+			default:
+			}
 		}
-		im.line = line
+		rec, line, err := rows.next()
+		if err == nil || line > 0 {
+			im.line = line
+		}
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				rep.Rejected = append(rep.Rejected, RowError{Line: pe.Line, Message: csvMessage(pe, lang)})
+			var re *rowError
+			if errors.As(err, &re) {
+				reject(re.line, nil, []RowError{{Line: re.line, Message: re.msg(lang)}})
 				continue
 			}
+			var long *longRecordError
 			if errors.As(err, &long) {
 				// The rest of the file cannot be read: the rows before
 				// this record are saved (or, in a dry run, counted) and
 				// the import stops, saying where and what to do.
 				stop := &importStopped{long: long, lang: lang, dryRun: o.DryRun}
-				rep.Rejected = append(rep.Rejected, RowError{Line: long.Line, Message: stop.message()})
+				reject(long.Line, nil, []RowError{{Line: long.Line, Message: stop.message()}})
 				if err := flush(); err != nil {
 					return rep, err
 				}
-				for len(queue) > 0 {
-					if err := wait(); err != nil {
-						return rep, err
-					}
+				if err := finish(); err != nil {
+					return rep, err
 				}
-				if o.DryRun {
-					rep.Imported = im.accepted
-				}
-				rep.Households = im.newHouseholds
 				return rep, stop
 			}
-			return rep, fmt.Errorf("%w: line %d: %v", ErrBadCSV, line, err)
+			return rep, err
 		}
-		if len(rec) != len(header) {
-			rep.Rejected = append(rep.Rejected, RowError{Line: line, Message: tr(lang,
-				fmt.Sprintf("dòng có %d cột, tiêu đề có %d; kiểm tra dấu phẩy trong ô (đặt ô trong ngoặc kép)", len(rec), len(header)),
-				fmt.Sprintf("row has %d columns, the header has %d; check for commas inside a cell (quote the cell)", len(rec), len(header)))})
+		line = im.line
+		if blank(rec) {
 			continue
 		}
-		if blank(rec) {
+		if rows.strict() && len(rec) != plan.width {
+			reject(line, trimCells(rec), []RowError{{Line: line, Message: tr(lang,
+				fmt.Sprintf("dòng có %d cột, tiêu đề có %d; kiểm tra dấu phẩy trong ô (đặt ô trong ngoặc kép)", len(rec), plan.width),
+				fmt.Sprintf("row has %d columns, the header has %d; check for commas inside a cell (quote the cell)", len(rec), plan.width))}})
+			continue
+		}
+		if c := unnamedValue(plan, rec); c >= 0 {
+			reject(line, trimCells(rec), []RowError{{Line: line, Message: tr(lang,
+				fmt.Sprintf("có giá trị %q ở cột %s, cột không có tiêu đề; đặt tiêu đề cho cột, hoặc bỏ qua cột khi nhập (--map \"Cột %s=-\")", strings.TrimSpace(rec[c]), ColumnName(c), ColumnName(c)),
+				fmt.Sprintf("a value %q in column %s, which has no heading; give the column a heading, or skip it when importing (--map \"Cột %s=-\")", strings.TrimSpace(rec[c]), ColumnName(c), ColumnName(c)))}})
 			continue
 		}
 		ws, probs := im.row(txn, cols, rec, o.Reason)
@@ -271,9 +418,11 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 			continue
 		}
 		if len(probs) > 0 {
-			for _, p := range probs {
-				rep.Rejected = append(rep.Rejected, RowError{Line: line, Field: p.Field.String(), Message: p.Message(lang)})
+			errs := make([]RowError, len(probs))
+			for i, p := range probs {
+				errs[i] = RowError{Line: line, Field: p.Field.String(), Message: p.Message(lang)}
 			}
+			reject(line, trimCells(rec), errs)
 			continue
 		}
 		pending = append(pending, ws)
@@ -287,16 +436,18 @@ func (s *Store) ImportPersons(r io.Reader, o ImportOptions) (rep *ImportReport, 
 	if err := flush(); err != nil {
 		return rep, err
 	}
-	for len(queue) > 0 {
-		if err := wait(); err != nil {
-			return rep, err
+	return rep, finish()
+}
+
+// unnamedValue returns the first column of rec holding a value under no
+// heading (and mapped by no ColumnMap), or -1.
+func unnamedValue(plan *headerPlan, rec []string) int {
+	for i, c := range rec {
+		if (i >= len(plan.named) || !plan.named[i]) && strings.TrimSpace(c) != "" {
+			return i
 		}
 	}
-	if o.DryRun {
-		rep.Imported = im.accepted
-	}
-	rep.Households = im.newHouseholds
-	return rep, nil
+	return -1
 }
 
 // preparedChunk is an import chunk's write sets and the keys and counter
@@ -372,6 +523,11 @@ type importer struct {
 	// has given so far, by importIdentity (-> line).
 	storePersons map[string]ID
 	filePersons  map[string]int
+	// Every row's ID numbers (current and old) -> the first row holding
+	// it, when the file names parents by ID number; and the children in
+	// the store that name a parent by ID number, by that number.
+	fileIDs       map[string]fileHolder
+	storeChildren map[string][]*Person
 
 	canon canonMemo // Canonicalize results of repeated values
 }
@@ -467,6 +623,9 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 				En: fmt.Sprintf("%s %s already belongs to person %s in the store", FieldIDNumber.Label("en"), n, other)}}
 		}
 	}
+	if probs := im.checkParents(txn, p); len(probs) > 0 {
+		return nil, probs
+	}
 	ws := &writeSet{}
 	if num := p.Values[FieldHouseholdNumber]; num != "" {
 		key := fold.Fold(num)
@@ -502,8 +661,12 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 	}
 	ws.ops = append([]*Op{op}, ws.ops...)
 	ws.records = append([]recordChange{{newP: p}}, ws.records...)
-	if n := p.Values[FieldIDNumber]; n != "" {
-		im.ids[n] = im.line
+	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
+		if n := p.Values[f]; n != "" {
+			if _, ok := im.ids[n]; !ok {
+				im.ids[n] = im.line
+			}
+		}
 	}
 	if key != "" {
 		im.filePersons[key] = im.line
@@ -541,8 +704,67 @@ func (im *importer) loadStorePersons(txn *badger.Txn) error {
 		if key := importIdentity(p); key != "" {
 			im.storePersons[key] = p.ID
 		}
+		for _, f := range []Field{FieldFatherIDNumber, FieldMotherIDNumber} {
+			if n := p.Values[f]; n != "" && !p.BirthDate().IsZero() {
+				if im.storeChildren == nil {
+					im.storeChildren = map[string][]*Person{}
+				}
+				c := &Person{ID: p.ID}
+				c.Values[FieldFullName], c.Values[FieldBirthDate] = p.Values[FieldFullName], p.Values[FieldBirthDate]
+				im.storeChildren[n] = append(im.storeChildren[n], c)
+			}
+		}
 		return nil
 	})
+}
+
+// checkParents checks the row p against its parents, named by ID number,
+// in the store or anywhere in the file (before or after it), and against
+// the children the store holds that name p's ID number as a parent's: a
+// parent at least 12 years older than a child (CheckParentChild).
+func (im *importer) checkParents(txn *badger.Txn, p *Person) Problems {
+	if p.BirthDate().IsZero() {
+		return nil
+	}
+	for _, f := range []Field{FieldFatherIDNumber, FieldMotherIDNumber} {
+		n := p.Values[f]
+		if n == "" {
+			continue
+		}
+		if pid, ok := im.storeIDHolder(txn, n); ok {
+			if parent, err := getPerson(txn, pid); err == nil {
+				if prob := CheckParentChild(parent, p); prob != nil {
+					return Problems{*prob}
+				}
+			}
+			continue
+		}
+		h, ok := im.fileIDs[n]
+		if !ok || h.line == im.line || h.birth == "" {
+			continue
+		}
+		parent := &Person{}
+		parent.Values[FieldFullName], parent.Values[FieldBirthDate] = h.name, h.birth
+		if prob := CheckParentChild(parent, p); prob != nil {
+			prob.Vi += fmt.Sprintf(" (cha/mẹ ở dòng %d của tệp)", h.line)
+			prob.En += fmt.Sprintf(" (the parent is on line %d of the file)", h.line)
+			return Problems{*prob}
+		}
+	}
+	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
+		n := p.Values[f]
+		if n == "" {
+			continue
+		}
+		for _, c := range im.storeChildren[n] {
+			if prob := CheckParentChild(p, c); prob != nil {
+				prob.Vi += fmt.Sprintf(" (người con %s đã có trong hồ sơ, ghi số này là số của cha/mẹ)", c.ID)
+				prob.En += fmt.Sprintf(" (the child %s, already in the store, gives this number as a parent's)", c.ID)
+				return Problems{*prob}
+			}
+		}
+	}
+	return nil
 }
 
 // storeIDHolder returns the person of the store holding ID number n.

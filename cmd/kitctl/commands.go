@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/communekit/communekit/storage"
@@ -182,68 +181,6 @@ func cmdSearch(e *env, args []string) error {
 	}
 	for _, h := range out {
 		fmt.Fprintf(e.stdout, "%-16s %-30s %-12s %-10s hộ %s\n", h.PersonID, h.FullName, h.IDNumber, h.BirthDate, h.HouseholdNumber)
-	}
-	return nil
-}
-
-func cmdImport(e *env, args []string) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	dry := fs.Bool("dry-run", false, "validate only; save nothing")
-	reason := fs.String("reason", "", "note kept in each record's history")
-	pos, err := e.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 || pos[0] != "persons" {
-		return usagef("usage: kitctl import persons FILE.csv [--dry-run] [--json]")
-	}
-	f, err := os.Open(pos[1])
-	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", pos[1], err)
-	}
-	defer f.Close()
-	s, err := e.openBulk()
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	var progress func(int)
-	if !e.jsonOut {
-		progress = func(n int) { fmt.Fprintf(e.stderr, "\r%d persons saved…", n) }
-	}
-	rep, err := s.ImportPersons(bufio.NewReaderSize(f, 1<<16), storage.ImportOptions{DryRun: *dry, Lang: e.lang, Reason: *reason, Progress: progress})
-	if progress != nil {
-		fmt.Fprintln(e.stderr)
-	}
-	if err != nil {
-		if rep != nil && rep.Imported > 0 {
-			fmt.Fprintf(e.stderr, "kitctl: %d persons were saved before the error and are kept\n", rep.Imported)
-		}
-		return err
-	}
-	if e.jsonOut {
-		if err := e.printJSON(rep); err != nil {
-			return err
-		}
-	} else {
-		verb := "imported"
-		if *dry {
-			verb = "valid (dry run, nothing saved)"
-		}
-		fmt.Fprintf(e.stdout, "%d persons %s, %d households created, %d problems in rejected rows\n", rep.Imported, verb, rep.Households, len(rep.Rejected))
-		if rep.AlreadyPresent > 0 {
-			fmt.Fprintf(e.stdout, "%d rows skipped: these persons are already in the profile (same name, birth date, sex and household)\n", rep.AlreadyPresent)
-		}
-		for i, r := range rep.Rejected {
-			if i == 50 {
-				fmt.Fprintf(e.stdout, "  … and %d more (use --json for all)\n", len(rep.Rejected)-50)
-				break
-			}
-			fmt.Fprintf(e.stdout, "  line %d: %s: %s\n", r.Line, r.Field, r.Message)
-		}
-	}
-	if len(rep.Rejected) > 0 {
-		return silentExit{exitData}
 	}
 	return nil
 }

@@ -480,7 +480,7 @@ func (r *SheetReader) nextRow() (row []string, line int, err error) {
 	}
 	inRow := false
 	for {
-		tok, err := r.dec.Token()
+		tok, err := r.dec.RawToken()
 		if err == io.EOF {
 			if inRow {
 				return nil, 0, r.errorf("is damaged: its sheet %q ends inside row %d", r.name, line)
