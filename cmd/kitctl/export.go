@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
+	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/paper"
 	"github.com/communekit/communekit/storage/report"
 )
 
@@ -89,6 +92,9 @@ func exportPersons(e *env, args []string) error {
 	}
 	defer s.Close()
 	setMemoryLimit(reportMemoryLimit)
+	if err := checkHamlet(e, s, *hamlet); err != nil {
+		return err
+	}
 	var n int
 	write, flagName, path := func(w io.Writer) error {
 		var err error
@@ -136,6 +142,9 @@ func exportHouseholds(e *env, args []string) error {
 	}
 	defer s.Close()
 	setMemoryLimit(reportMemoryLimit)
+	if err := checkHamlet(e, s, *hamlet); err != nil {
+		return err
+	}
 	var n int
 	size, err := writeDocument("xlsx", *xlsx, func(w io.Writer) error {
 		var err error
@@ -150,4 +159,18 @@ func exportHouseholds(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, tr(e.lang, "Đã lưu danh sách %d hộ vào %s (%s)\n", "Saved the list of %d households in %s (%s)\n"), n, *xlsx, humanBytes(size))
 	return nil
+}
+
+// checkHamlet refuses a --hamlet that names no hamlet of the profile's
+// households, saying which are close, rather than writing an empty list.
+func checkHamlet(e *env, s *storage.Store, hamlet string) error {
+	if strings.TrimSpace(hamlet) == "" {
+		return nil
+	}
+	_, err := paper.LoadHamlet(s, hamlet)
+	var nf *paper.NotFoundError
+	if errors.As(err, &nf) {
+		return notFoundSheet(e, err, "kitctl household list")
+	}
+	return nil // found, or named several hamlets, which the filter takes
 }
