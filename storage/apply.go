@@ -128,6 +128,7 @@ func (ap *Apply) Commit(meta map[string][]byte) (ApplyResult, error) {
 	if err := ap.txn.Commit(); err != nil {
 		return ApplyResult{}, fmt.Errorf("applying operations: %w", err)
 	}
+	ap.s.writes.Add(1)
 	a := ap.a
 	ap.s.ctr = a.ctr
 	if a.o.ObserveClock && ap.s.clock != nil {

@@ -80,5 +80,9 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	if err := checkFree(s.dir, s.minFree); err != nil {
 		return err
 	}
-	return s.db.Update(fn)
+	if err := s.db.Update(fn); err != nil {
+		return err
+	}
+	s.writes.Add(1)
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -156,6 +157,9 @@ type Store struct {
 
 	mu  sync.Mutex // serialises writes and guards ctr
 	ctr counters
+	// writes counts the write transactions committed since the store
+	// opened (Changes).
+	writes atomic.Uint64
 
 	keyMu sync.Mutex // serialises changes of the key file (passphrase.go)
 
@@ -589,6 +593,12 @@ func (s *Store) Close() error {
 	}
 	return err
 }
+
+// Changes counts the write transactions this process committed to the
+// store since it opened: what was computed from the store while Changes
+// stayed the same still holds (a profile is open in one process at a
+// time). It says nothing across opens.
+func (s *Store) Changes() uint64 { return s.writes.Load() }
 
 // LastClock is the last reading this device's clock issued or observed:
 // its next change is stamped after it.

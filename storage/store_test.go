@@ -401,3 +401,37 @@ func TestOpen_EmptyMemtableLeftByAKill(t *testing.T) {
 		t.Fatalf("the saved person after reopening: %v", err)
 	}
 }
+
+// Changes moves with every save, and not with reads or refused saves:
+// what was computed from the store at one count still holds at it.
+func TestStore_ChangesCountsWrites(t *testing.T) {
+	s := mustCreate(t, filepath.Join(t.TempDir(), "p"))
+	defer s.Close()
+	c0 := s.Changes()
+	p, err := s.AddPerson(storage.Values{
+		storage.FieldFullName: "Giàng A Páo", storage.FieldBirthDate: "05/03/1968", storage.FieldSex: "Nam",
+		storage.FieldEthnicity: "H'Mông", storage.FieldCurrentAddressDetail: "Thôn Sủng Là",
+	}, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := s.Changes()
+	if c1 <= c0 {
+		t.Fatalf("a save left Changes at %d", c1)
+	}
+	if _, err := s.Person(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.EditPerson(p.ID, storage.Values{storage.FieldBirthDate: "31/02/1968"}, storage.SaveOptions{}); err == nil {
+		t.Fatal("an impossible date was saved")
+	}
+	if s.Changes() != c1 {
+		t.Fatalf("a read and a refused save moved Changes from %d to %d", c1, s.Changes())
+	}
+	if _, _, err := s.EditPerson(p.ID, storage.Values{storage.FieldOccupation: "Làm nương"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Changes() <= c1 {
+		t.Fatal("an edit left Changes as it was")
+	}
+}

@@ -39,6 +39,11 @@ type Statistics struct {
 	stats                   *report.Statistics
 	err                     error
 	took                    time.Duration
+	// The options and the store's Changes the tables shown were computed
+	// at: asked again while the store has not changed, they are shown as
+	// they are (opening the screen again, or after Prefetch).
+	statsFor     report.StatsOptions
+	statsChanges uint64
 }
 
 // NewStatistics returns the statistics of store's commune at today's date
@@ -202,6 +207,12 @@ func parseDay(text string) (report.Date, bool) {
 // through Do, unless another computation started meanwhile.
 func (s *Statistics) compute(o report.StatsOptions) {
 	s.mu.Lock()
+	if s.stats != nil && s.err == nil && !s.loading && s.statsFor == o && s.statsChanges == s.store.Changes() {
+		// Nothing saved since these tables were computed for these dates.
+		s.mu.Unlock()
+		s.changed()
+		return
+	}
 	s.gen++
 	gen := s.gen
 	s.loading = true
@@ -209,6 +220,7 @@ func (s *Statistics) compute(o report.StatsOptions) {
 	s.changed()
 	run := func() {
 		t0 := time.Now()
+		changes := s.store.Changes() // before reading: a save meanwhile makes the next asking compute again
 		st, err := report.Stats(s.store, o)
 		took := time.Since(t0)
 		// Not waiting for the UI goroutine here: the app waits for its
@@ -223,7 +235,7 @@ func (s *Statistics) compute(o report.StatsOptions) {
 			s.took = took
 			s.err = err
 			if err == nil {
-				s.stats = st
+				s.stats, s.statsFor, s.statsChanges = st, o, changes
 			}
 			s.mu.Unlock()
 			s.changed()

@@ -1,8 +1,10 @@
 package vm
 
 import (
+	"errors"
 	"testing"
 
+	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/report"
 )
 
@@ -61,5 +63,42 @@ func TestStatistics_TablesAddUpAndRulesAreWorded(t *testing.T) {
 				t.Errorf("rule %s has no words in %s", r, lang)
 			}
 		}
+	}
+}
+
+var errStop = errors.New("stop")
+
+// TestStatistics_KeptWhileNothingIsSaved: asked again for the same dates
+// with nothing saved, the tables shown are the same ones, not computed
+// again; a save, or other dates, computes them again.
+func TestStatistics_KeptWhileNothingIsSaved(t *testing.T) {
+	s := mustStore(t, 300)
+	st := NewStatistics(mustTr(t), s, Now)
+	changed := changes(st)
+	wait := func() *report.Statistics {
+		t.Helper()
+		for st.Data().Loading {
+			waitChange(t, changed)
+		}
+		d := st.Data()
+		if d.Stats == nil || d.Error != "" {
+			t.Fatalf("%+v", d)
+		}
+		return d.Stats
+	}
+	st.Compute()
+	first := wait()
+	st.Compute()
+	if st.Data().Loading || wait() != first {
+		t.Fatal("the same dates, nothing saved: the tables were computed again")
+	}
+	var id storage.ID
+	s.ScanPersons(func(p *storage.Person) error { id = p.ID; return errStop })
+	if _, _, err := s.EditPerson(id, storage.Values{storage.FieldOccupation: "Làm nương rẫy"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st.Compute()
+	if wait() == first {
+		t.Fatal("after a save the tables were not computed again")
 	}
 }
