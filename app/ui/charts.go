@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -47,28 +46,55 @@ func chartRow() float32 {
 // of the report screens: enough to part two lines, not the form's air.
 const compactPadding = 2
 
-// compactTheme is the app's theme (whatever it is when asked: light, dark
-// or another) with the compact padding.
-type compactTheme struct{}
-
-func (compactTheme) current() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
-
-func (t compactTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return t.current().Color(n, v)
-}
-func (t compactTheme) Font(s fyne.TextStyle) fyne.Resource     { return t.current().Font(s) }
-func (t compactTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.current().Icon(n) }
-func (t compactTheme) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameInnerPadding {
-		return compactPadding
-	}
-	return t.current().Size(n)
+// tightLabel is a line of text with the compact padding, for the cells
+// of the report screens' tables. (A theme override with a smaller padding
+// did this before; but Fyne keeps the fonts it loads for each override
+// scope, and an override makes a new scope at every refresh: the report
+// screens, rebuilt at each computation, held hundreds of MB of fonts.)
+type tightLabel struct {
+	widget.BaseWidget
+	Text      string
+	Alignment fyne.TextAlign
+	Bold      bool
 }
 
-// compact draws o with the compact padding.
-func compact(o fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewThemeOverride(o, compactTheme{})
+func newTightLabel(text string, align fyne.TextAlign, bold bool) *tightLabel {
+	l := &tightLabel{Text: text, Alignment: align, Bold: bold}
+	l.ExtendBaseWidget(l)
+	return l
 }
+
+func (l *tightLabel) CreateRenderer() fyne.WidgetRenderer {
+	r := &tightRenderer{l: l, t: canvas.NewText(l.Text, nil)}
+	r.Refresh()
+	return r
+}
+
+type tightRenderer struct {
+	l *tightLabel
+	t *canvas.Text
+}
+
+func (r *tightRenderer) Layout(size fyne.Size) {
+	r.t.Move(fyne.NewPos(compactPadding, compactPadding))
+	r.t.Resize(fyne.NewSize(size.Width-2*compactPadding, size.Height-2*compactPadding))
+}
+
+func (r *tightRenderer) MinSize() fyne.Size {
+	return r.t.MinSize().Add(fyne.NewSize(2*compactPadding, 2*compactPadding))
+}
+
+func (r *tightRenderer) Refresh() {
+	th := r.l.Theme()
+	r.t.Text, r.t.Alignment = r.l.Text, r.l.Alignment
+	r.t.TextStyle = fyne.TextStyle{Bold: r.l.Bold}
+	r.t.TextSize = th.Size(theme.SizeNameText)
+	r.t.Color = th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())
+	r.t.Refresh()
+}
+
+func (r *tightRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.t} }
+func (r *tightRenderer) Destroy()                     {}
 
 // barChart is horizontal bars, a row each: label, bar, count; the first
 // row is left empty, beside the head of the table.

@@ -64,11 +64,11 @@ func newQualityPage(a *App) *qualityPage {
 			who.Truncation = fyne.TextTruncateEllipsis
 			line := widget.NewLabel("")
 			line.Truncation = fyne.TextTruncateEllipsis
-			return compact(container.NewVBox(who, line))
+			return container.NewVBox(who, line)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			it, _ := p.vm.Item(i)
-			c := o.(*container.ThemeOverride).Content.(*fyne.Container)
+			c := o.(*fyne.Container)
 			c.Objects[0].(*widget.Label).SetText(it.Who + " — " + it.Message)
 			c.Objects[1].(*widget.Label).SetText(it.Line)
 		})
@@ -198,7 +198,7 @@ func (p *qualityPage) hamletTable() fyne.CanvasObject {
 		cells = append(cells, cell(h.Name, false, strong), cell(h.Persons, true, strong), cell(h.Complete, true, strong),
 			cell(h.Percent, true, strong), cell(h.Items, true, strong))
 	}
-	return compact(container.New(tableLayout{cols: 5}, cells...))
+	return container.New(tableLayout{cols: 5}, cells...)
 }
 
 func (p *qualityPage) fieldTable() fyne.CanvasObject {
@@ -210,17 +210,17 @@ func (p *qualityPage) fieldTable() fyne.CanvasObject {
 	for _, f := range p.vm.Fields() {
 		cells = append(cells, cell(f.Label, false, false), cell(f.Filled, true, false), cell(f.Of, true, false), cell(f.Percent, true, false))
 	}
-	return compact(container.New(tableLayout{cols: 4}, cells...))
+	return container.New(tableLayout{cols: 4}, cells...)
 }
 
 func headCell(s string, right bool) fyne.CanvasObject { return cell(s, right, true) }
 
 func cell(s string, right, strong bool) fyne.CanvasObject {
-	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: strong})
+	align := fyne.TextAlignLeading
 	if right {
-		l.Alignment = fyne.TextAlignTrailing
+		align = fyne.TextAlignTrailing
 	}
-	return l
+	return newTightLabel(s, align, strong)
 }
 
 // open shows the record of an item ready to correct: the person's form

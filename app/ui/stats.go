@@ -157,11 +157,11 @@ func statsCard(tr vm.Tr, t vm.StatsTable) fyne.CanvasObject {
 	}
 	var cells []fyne.CanvasObject
 	head := func(s string, right bool) {
-		l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		align := fyne.TextAlignLeading
 		if right {
-			l.Alignment = fyne.TextAlignTrailing
+			align = fyne.TextAlignTrailing
 		}
-		cells = append(cells, l)
+		cells = append(cells, newTightLabel(s, align, true))
 	}
 	head(t.Label, false)
 	for _, c := range t.Columns {
@@ -171,15 +171,12 @@ func statsCard(tr vm.Tr, t vm.StatsTable) fyne.CanvasObject {
 		head(report.Word("percent", tr.Lang()), true)
 	}
 	row := func(r vm.StatsRow, strong bool) {
-		l := widget.NewLabel(r.Label)
-		l.TextStyle.Bold = strong
-		cells = append(cells, l)
+		cells = append(cells, newTightLabel(r.Label, fyne.TextAlignLeading, strong))
 		for _, n := range r.Counts {
-			c := widget.NewLabelWithStyle(vm.Count(tr, n), fyne.TextAlignTrailing, fyne.TextStyle{Bold: strong})
-			cells = append(cells, c)
+			cells = append(cells, newTightLabel(vm.Count(tr, n), fyne.TextAlignTrailing, strong))
 		}
 		if share {
-			cells = append(cells, widget.NewLabelWithStyle(vm.Share(tr, r.Counts[0], t.Total.Counts[0]), fyne.TextAlignTrailing, fyne.TextStyle{Bold: strong}))
+			cells = append(cells, newTightLabel(vm.Share(tr, r.Counts[0], t.Total.Counts[0]), fyne.TextAlignTrailing, strong))
 		}
 	}
 	for _, r := range t.Rows {
@@ -188,7 +185,7 @@ func statsCard(tr vm.Tr, t vm.StatsTable) fyne.CanvasObject {
 	if t.Total != nil {
 		row(*t.Total, true)
 	}
-	table := compact(container.New(tableLayout{cols: cols}, cells...))
+	table := container.New(tableLayout{cols: cols}, cells...)
 
 	var chart fyne.CanvasObject
 	switch {

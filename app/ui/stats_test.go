@@ -82,7 +82,7 @@ func cellTexts(t *testing.T, o fyne.CanvasObject, title string) []string {
 		if c, ok := o.(*fyne.Container); ok {
 			if _, ok := c.Layout.(tableLayout); ok {
 				for _, x := range c.Objects {
-					out = append(out, x.(*widget.Label).Text)
+					out = append(out, x.(*tightLabel).Text)
 				}
 			}
 		}
