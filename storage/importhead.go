@@ -253,7 +253,10 @@ type ImportColumn struct {
 	Header string `json:"header"`            // the heading as written in the file
 	Field  string `json:"field"`             // the field it fills; "" for a column skipped
 	ByHand bool   `json:"by_hand,omitempty"` // mapped by a ColumnMap
-	Index  int    `json:"-"`                 // the column, 0 for A
+	// Unknown marks a heading no field is known by, in a preview
+	// (PreviewFile): the import refuses the file until it is mapped.
+	Unknown bool `json:"unknown,omitempty"`
+	Index   int  `json:"-"` // the column, 0 for A
 }
 
 // headerPlan is how an import reads its file's rows: the field of each
@@ -388,6 +391,7 @@ func planHeader(rows [][]string, maps []ColumnMap) (*headerPlan, error) {
 	plan.cols = make([]Field, plan.width)
 	plan.named = make([]bool, plan.width)
 	byHand := make([]bool, plan.width)
+	unknownAt := make([]bool, plan.width)
 	var unknown []string
 	for i := 0; i < plan.width; i++ {
 		var h string
@@ -405,6 +409,7 @@ func planHeader(rows [][]string, maps []ColumnMap) (*headerPlan, error) {
 		f, _, ok := FieldByHeader(h)
 		if !ok {
 			unknown = append(unknown, fmt.Sprintf("%s %q", ColumnName(i), h))
+			unknownAt[i] = true
 			continue
 		}
 		plan.cols[i] = f
@@ -417,9 +422,10 @@ func planHeader(rows [][]string, maps []ColumnMap) (*headerPlan, error) {
 			plan.cols = append(plan.cols, 0)
 			plan.named = append(plan.named, false)
 			byHand = append(byHand, false)
+			unknownAt = append(unknownAt, false)
 			text = append(text, "")
 		}
-		plan.cols[m.Column], plan.named[m.Column], byHand[m.Column] = m.Field, true, true
+		plan.cols[m.Column], plan.named[m.Column], byHand[m.Column], unknownAt[m.Column] = m.Field, true, true, false
 		for j, u := range unknown {
 			if strings.HasPrefix(u, ColumnName(m.Column)+" ") {
 				unknown = append(unknown[:j], unknown[j+1:]...)
@@ -427,8 +433,11 @@ func planHeader(rows [][]string, maps []ColumnMap) (*headerPlan, error) {
 			}
 		}
 	}
+	// The problems of the header: the import stops on the first, a
+	// preview shows the columns with it.
+	var problem error
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%w: unknown column(s) %s in the header row (line %d); the column names are listed in the README (e.g. full_name, birth_date, sex, or \"Họ và tên\", \"Ngày sinh\", \"Giới tính\"); map a column by hand with --map \"HEADING=field\", or skip it with --map \"HEADING=-\"",
+		problem = fmt.Errorf("%w: unknown column(s) %s in the header row (line %d); the column names are listed in the README (e.g. full_name, birth_date, sex, or \"Họ và tên\", \"Ngày sinh\", \"Giới tính\"); map a column by hand with --map \"HEADING=field\", or skip it with --map \"HEADING=-\"",
 			ErrBadCSV, strings.Join(unknown, ", "), best+1)
 	}
 	seen := map[Field]int{}
@@ -437,20 +446,23 @@ func planHeader(rows [][]string, maps []ColumnMap) (*headerPlan, error) {
 			continue
 		}
 		if j, ok := seen[f]; ok {
-			return nil, fmt.Errorf("%w: columns %s and %s both hold %s (column %q appears twice); skip one with --map \"Cột %s=-\"", ErrBadCSV, ColumnName(j), ColumnName(i), f.Label("vi"), f.String(), ColumnName(i))
+			if problem == nil {
+				problem = fmt.Errorf("%w: columns %s and %s both hold %s (column %q appears twice); skip one with --map \"Cột %s=-\"", ErrBadCSV, ColumnName(j), ColumnName(i), f.Label("vi"), f.String(), ColumnName(i))
+			}
+			continue
 		}
 		seen[f] = i
 	}
 	for _, f := range []Field{FieldFullName, FieldBirthDate, FieldSex} {
-		if _, ok := seen[f]; !ok {
-			return nil, fmt.Errorf("%w: the header row has no %q column (%s), which every person needs", ErrBadCSV, f.String(), f.Label("vi"))
+		if _, ok := seen[f]; !ok && problem == nil {
+			problem = fmt.Errorf("%w: the header row has no %q column (%s), which every person needs", ErrBadCSV, f.String(), f.Label("vi"))
 		}
 	}
 	for i := range plan.cols {
 		if !plan.named[i] {
 			continue
 		}
-		c := ImportColumn{Column: ColumnName(i), ByHand: byHand[i], Index: i}
+		c := ImportColumn{Column: ColumnName(i), ByHand: byHand[i], Unknown: unknownAt[i], Index: i}
 		if i < len(text) {
 			c.Header = strings.TrimSpace(text[i])
 		}
@@ -459,5 +471,5 @@ func planHeader(rows [][]string, maps []ColumnMap) (*headerPlan, error) {
 		}
 		plan.columns = append(plan.columns, c)
 	}
-	return plan, nil
+	return plan, problem
 }

@@ -220,22 +220,89 @@ func IsXLSX(path string) (bool, error) {
 // (the sheet o.Sheet, or the first) or CSV and tab-separated text, told
 // apart by the file's first bytes. See ImportPersons.
 func (s *Store) ImportFile(path string, o ImportOptions) (*ImportReport, error) {
+	src, closeSrc, err := fileSource(path, o.Sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer closeSrc()
+	return s.importRows(src, o)
+}
+
+// fileSource opens the rows of the file at path, as ImportFile reads it.
+func fileSource(path, sheet string) (importSource, func(), error) {
 	x, err := IsXLSX(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadCSV, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadCSV, err)
 	}
 	if x {
-		return s.importRows(&xlsxSource{path: path, sheet: o.Sheet, lim: XLSXLimits}, o)
+		return &xlsxSource{path: path, sheet: sheet, lim: XLSXLimits}, func() {}, nil
 	}
-	if o.Sheet != "" {
-		return nil, fmt.Errorf("%w: %s is a text (CSV) file, which has no sheets; leave out the sheet", ErrBadCSV, path)
+	if sheet != "" {
+		return nil, nil, fmt.Errorf("%w: %s is a text (CSV) file, which has no sheets; leave out the sheet", ErrBadCSV, path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadCSV, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadCSV, err)
 	}
-	defer f.Close()
-	return s.importRows(&csvSource{r: f}, o)
+	return &csvSource{r: f}, func() { f.Close() }, nil
+}
+
+// ImportPreview is the beginning of an import file as an import reads
+// it: what each column holds and the first rows after the header.
+type ImportPreview struct {
+	Columns []ImportColumn
+	Rows    []PreviewRow
+	// Problem is what stops an import of the file as its columns are
+	// mapped (a column unknown, twice, or missing): map them first.
+	Problem error
+}
+
+// PreviewRow is one row of a preview: its line in the file and its cells.
+type PreviewRow struct {
+	Line  int
+	Cells []string
+}
+
+// PreviewFile reads the header of the file at path and up to n rows after
+// it, as ImportFile would with sheet and maps, saving nothing: what the
+// officer checks before importing.
+func PreviewFile(path, sheet string, maps []ColumnMap, n int) (*ImportPreview, error) {
+	src, closeSrc, err := fileSource(path, sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer closeSrc()
+	if d, ok := src.(interface{ done() }); ok {
+		defer d.done()
+	}
+	rr, err := src.open()
+	if err != nil {
+		return nil, err
+	}
+	defer rr.close()
+	plan, rows, _, problem := readHeader(rr, maps)
+	if plan == nil {
+		return nil, problem
+	}
+	p := &ImportPreview{Columns: plan.columns, Problem: problem}
+	for len(p.Rows) < n {
+		row, line, err := rows.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *rowError
+			if errors.As(err, &re) {
+				continue
+			}
+			break // the import says what stops it
+		}
+		if blank(row) {
+			continue
+		}
+		p.Rows = append(p.Rows, PreviewRow{Line: line, Cells: trimCells(row)})
+	}
+	return p, nil
 }
 
 // maxStreamImport bounds what an import keeps of a CSV stream that cannot
@@ -355,12 +422,14 @@ func readHeader(rr rowReader, maps []ColumnMap) (*headerPlan, rowReader, []int, 
 		}
 		return nil, nil, nil, stop
 	}
-	plan, err := planHeader(rows, maps)
-	if err != nil {
-		return nil, nil, nil, err
+	plan, problem := planHeader(rows, maps)
+	if plan == nil {
+		return nil, nil, nil, problem
 	}
 	headerLines := lines[:plan.last+1]
-	return plan, &peekedRows{rowReader: rr, rows: rows[plan.last+1:], lines: lines[plan.last+1:], err: stop}, headerLines, nil
+	// A header with a problem (a column unknown, twice, or missing) comes
+	// with its plan, for a preview to show; an import stops on it.
+	return plan, &peekedRows{rowReader: rr, rows: rows[plan.last+1:], lines: lines[plan.last+1:], err: stop}, headerLines, problem
 }
 
 // trimCells copies a row, its cells trimmed, for the refused rows given

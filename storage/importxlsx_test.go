@@ -453,3 +453,53 @@ func TestImport_Cancel(t *testing.T) {
 		t.Errorf("again: %+v after %d saved", again, rep.Imported)
 	}
 }
+
+// A preview shows what an import would read: the columns of the office's
+// register and its first rows after the two header rows, with their
+// lines; a mapping by hand changes a column's field.
+func TestPreviewFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "so-ho.xlsx")
+	officeRegister(t, path)
+	p, err := storage.PreviewFile(path, "", nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rows) != 2 || p.Rows[0].Line != 5 || len(p.Columns) != 11 {
+		t.Fatalf("preview %+v", p)
+	}
+	if p.Columns[1].Field != "full_name" || p.Rows[0].Cells[1] == "" {
+		t.Errorf("preview columns %+v rows %+v", p.Columns, p.Rows)
+	}
+	p, err = storage.PreviewFile(path, "", []storage.ColumnMap{{Column: 6, Field: storage.FieldBirthRegistrationPlace}}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Columns[6].Field != storage.FieldBirthRegistrationPlace.String() || !p.Columns[6].ByHand {
+		t.Errorf("mapped column %+v", p.Columns[6])
+	}
+	if _, err := storage.PreviewFile(filepath.Join(dir, "none.xlsx"), "", nil, 2); err == nil {
+		t.Error("a missing file previewed")
+	}
+}
+
+// A preview of a file whose header the import refuses (a column no field
+// is known by) still shows the columns, the unknown one marked, with the
+// problem; mapped by hand, the problem is gone.
+func TestPreviewFile_UnknownColumn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.csv")
+	if err := os.WriteFile(path, []byte("Họ và tên,Ngày sinh,Giới tính,Nơi ở cũ\nA Páo,1990,Nam,Thôn Cũ\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := storage.PreviewFile(path, "", nil, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Problem == nil || !errors.Is(p.Problem, storage.ErrBadCSV) || len(p.Columns) != 4 || !p.Columns[3].Unknown || len(p.Rows) != 1 {
+		t.Fatalf("preview %+v", p)
+	}
+	p, err = storage.PreviewFile(path, "", []storage.ColumnMap{{Column: 3, Field: 0}}, 5)
+	if err != nil || p.Problem != nil || p.Columns[3].Unknown {
+		t.Fatalf("mapped: %v %+v", err, p)
+	}
+}

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/report"
 )
 
 // Documents kitctl writes (report stats --xlsx/--pdf, report quality
@@ -40,47 +40,17 @@ func checkDocument(flagName, path, ext string) error {
 }
 
 // writeDocument writes a new file at path through write, atomically and
-// without replacing anything; it returns the file's size.
+// without replacing anything (report.WriteNewFile); it returns the file's
+// size.
 func writeDocument(flagName, path string, write func(io.Writer) error) (int64, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return 0, fmt.Errorf("--%s %s: cannot write in %s: %w", flagName, path, filepath.Dir(path), err)
+	size, err := report.WriteNewFile(path, write)
+	if errors.Is(err, report.ErrFileExists) {
+		return 0, checkDocument(flagName, path, filepath.Ext(path))
 	}
-	saved := false
-	defer func() {
-		if !saved {
-			tmp.Close()
-		}
-		os.Remove(tmp.Name())
-	}()
-	if err := write(tmp); err != nil {
+	if err != nil {
 		return 0, fmt.Errorf("--%s %s: %w", flagName, path, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return 0, fmt.Errorf("--%s %s: saving: %w (is the disk full?)", flagName, path, err)
-	}
-	st, err := tmp.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if err := tmp.Close(); err != nil {
-		return 0, fmt.Errorf("--%s %s: saving: %w", flagName, path, err)
-	}
-	saved = true
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return 0, checkDocument(flagName, path, filepath.Ext(path))
-		}
-		// No hard links here: check, then rename.
-		if err := checkDocument(flagName, path, filepath.Ext(path)); err != nil {
-			return 0, err
-		}
-		if err := os.Rename(tmp.Name(), path); err != nil {
-			return 0, fmt.Errorf("--%s %s: saving: %w", flagName, path, err)
-		}
-	}
-	storage.SyncDir(filepath.Dir(path))
-	return st.Size(), nil
+	return size, nil
 }
 
 // outputFlags are the choices of a report's output: text (none given),

@@ -4,10 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/communekit/communekit/storage"
-	"github.com/communekit/communekit/storage/office"
+	"github.com/communekit/communekit/storage/report"
 )
 
 // kitctl import persons: a register from a spreadsheet (.xlsx) or a CSV
@@ -56,11 +55,11 @@ func cmdImport(e *env, args []string) error {
 	if !e.jsonOut {
 		o.Progress = func(n int) { fmt.Fprintf(e.stderr, "\r%d persons saved…", n) }
 	}
-	var refused *refusedBook
+	var refused *report.RefusedBook
 	if *refusedXLSX != "" {
-		refused = &refusedBook{lang: e.lang}
-		defer refused.close()
-		o.OnHeader, o.OnRefused = refused.header, refused.row
+		refused = report.NewRefusedBook(e.lang)
+		defer refused.Close()
+		o.OnHeader, o.OnRefused = refused.Header, refused.Row
 	}
 	rep, err := s.ImportFile(pos[1], o)
 	if o.Progress != nil && rep != nil && rep.Imported > 0 {
@@ -70,8 +69,8 @@ func cmdImport(e *env, args []string) error {
 		if rep != nil && rep.Imported > 0 {
 			fmt.Fprintf(e.stderr, "kitctl: %d persons were saved before the error and are kept\n", rep.Imported)
 		}
-		if refused != nil && refused.rows > 0 {
-			if werr := refused.save(e, *refusedXLSX); werr != nil {
+		if refused != nil && refused.Rows() > 0 {
+			if werr := saveRefused(e, refused, *refusedXLSX); werr != nil {
 				fmt.Fprintf(e.stderr, "kitctl: %v\n", werr)
 			}
 		}
@@ -99,11 +98,11 @@ func cmdImport(e *env, args []string) error {
 		}
 	}
 	if refused != nil {
-		if refused.rows == 0 {
+		if refused.Rows() == 0 {
 			if !e.jsonOut {
 				fmt.Fprintln(e.stdout, tr(e.lang, "Không có dòng nào bị từ chối; không ghi tệp "+*refusedXLSX, "No row was refused; "+*refusedXLSX+" was not written"))
 			}
-		} else if err := refused.save(e, *refusedXLSX); err != nil {
+		} else if err := saveRefused(e, refused, *refusedXLSX); err != nil {
 			return err
 		}
 	}
@@ -113,71 +112,11 @@ func cmdImport(e *env, args []string) error {
 	return nil
 }
 
-// refusedBook gathers the refused rows of an import into a workbook: the
-// file's columns as they were, then the row's line in the file and what
-// to fix. The import skips those two columns, so the corrected file
-// imports as it is.
-type refusedBook struct {
-	lang  string
-	wb    *office.Workbook
-	width int
-	rows  int
-}
-
-func (r *refusedBook) header(cols []storage.ImportColumn) {
-	r.wb = office.NewWorkbook()
-	for _, c := range cols {
-		r.width = max(r.width, c.Index+1)
-	}
-	titles := make([]string, r.width, r.width+2)
-	widths := make([]office.Column, r.width, r.width+2)
-	for _, c := range cols {
-		titles[c.Index] = c.Header
-		widths[c.Index] = office.Column{Width: 18}
-	}
-	titles = append(titles, tr(r.lang, storage.RefusedLineHeaderVi, storage.RefusedLineHeaderEn), tr(r.lang, storage.RefusedFixHeaderVi, storage.RefusedFixHeaderEn))
-	widths = append(widths, office.Column{Width: 10}, office.Column{Width: 80})
-	r.wb.Sheet(tr(r.lang, "Dòng bị từ chối", "Refused rows"), office.SheetOptions{Columns: widths, FreezeRows: 1})
-	r.wb.Header(titles...)
-}
-
-func (r *refusedBook) row(line int, cells []string, probs []storage.RowError) {
-	if r.wb == nil {
-		return
-	}
-	// The file's columns, the line and what to fix, then any cells past
-	// the header's last column (which have no heading).
-	vals := make([]any, r.width+2, max(r.width, len(cells))+2)
-	for i, c := range cells {
-		var v any
-		if c != "" {
-			v = c
-		}
-		if i < r.width {
-			vals[i] = v
-		} else {
-			vals = append(vals, v)
-		}
-	}
-	var fix []string
-	for _, p := range probs {
-		fix = append(fix, p.Message)
-	}
-	vals[r.width], vals[r.width+1] = line, strings.Join(fix, "; ")
-	r.wb.Row(vals...)
-	r.rows++
-}
-
-func (r *refusedBook) save(e *env, path string) error {
-	what := fmt.Sprintf(tr(e.lang, "%d dòng bị từ chối", "%d refused rows"), r.rows)
+// saveRefused writes the refused rows' workbook.
+func saveRefused(e *env, r *report.RefusedBook, path string) error {
+	what := fmt.Sprintf(tr(e.lang, "%d dòng bị từ chối", "%d refused rows"), r.Rows())
 	return saveDocument(e, what, "refused-xlsx", path, func(w io.Writer) error {
-		_, err := r.wb.WriteTo(w)
+		_, err := r.WriteTo(w)
 		return err
 	})
-}
-
-func (r *refusedBook) close() {
-	if r.wb != nil {
-		r.wb.Close()
-	}
 }
