@@ -339,6 +339,8 @@ func (x *SheetImport) Data() SheetImportData {
 		d.Message, d.Problem = x.tr.T("sheet.cannot_read", errText(x.tr, x.err)), true
 	case x.stage == SheetNoFile:
 		d.Message = x.tr.T("sheet.no_file")
+	case x.stage == SheetPreviewed && x.preview != nil && x.preview.Problem != nil && unknownColumns(d.Columns) != "":
+		d.Message, d.Problem = x.tr.T("sheet.unknown_columns", unknownColumns(d.Columns)), true
 	case x.stage == SheetPreviewed && x.preview != nil && x.preview.Problem != nil:
 		d.Message, d.Problem = x.tr.T("sheet.header_problem", x.preview.Problem.Error()), true
 	case x.stage == SheetPreviewed:
@@ -441,4 +443,15 @@ func DocumentError(tr Tr, path string, err error) error {
 		return errors.New(tr.T("file.read_only", filepath.Dir(path)))
 	}
 	return errors.New(tr.T("file.failed", path, fmt.Sprint(err)))
+}
+
+// unknownColumns names the columns no field is known by: Cột H “Nơi ở cũ”.
+func unknownColumns(cs []SheetColumn) string {
+	var out []string
+	for _, c := range cs {
+		if c.Unknown {
+			out = append(out, c.Letter+" “"+c.Header+"”")
+		}
+	}
+	return strings.Join(out, ", ")
 }
