@@ -61,7 +61,9 @@ type App struct {
 	enrol   *vm.DeviceEnrolment
 	// sheetPage is the spreadsheet import screen last built.
 	sheetPage *sheetImport
-	pages     []func() // the page stack: each entry rebuilds a page; Esc pops
+	// listPage is the list export screen last built.
+	listPage *listExport
+	pages    []func() // the page stack: each entry rebuilds a page; Esc pops
 
 	// reading counts the goroutines of the screens here that read the
 	// store (the overview's counts, the households screen's hamlets):
@@ -213,6 +215,7 @@ func (a *App) buildShell() {
 		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
 		widget.NewButton(a.tr.T("nav.import"), a.showImport),
 		widget.NewButton(a.tr.T("nav.sheet_import"), a.showSheetImport),
+		widget.NewButton(a.tr.T("nav.list_export"), a.showListExport),
 		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),
 		widget.NewButton(a.tr.T("nav.passphrase"), a.showChangePassphrase),
 		widget.NewSeparator(),

@@ -3,6 +3,8 @@ package vm
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -253,4 +255,27 @@ func (x *ListExport) age(s string) (*int, error) {
 		return nil, errors.New(x.tr.T("listexport.bad_age", s))
 	}
 	return &n, nil
+}
+
+// FreePath returns dir/name+ext, or with " (2)", " (3)"… added to the
+// name when a file of that name is there: a default that is never the
+// name of a file already written. Characters file systems refuse in a
+// name (/ \ : * ? " < > |) become "-".
+func FreePath(dir, name, ext string) string {
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
+			return '-'
+		}
+		return r
+	}, strings.TrimSpace(name))
+	if name == "" {
+		name = "communekit"
+	}
+	p := filepath.Join(dir, name+ext)
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(p); err != nil {
+			return p
+		}
+		p = filepath.Join(dir, name+" ("+strconv.Itoa(i)+")"+ext)
+	}
 }
