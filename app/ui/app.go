@@ -63,7 +63,12 @@ type App struct {
 	sheetPage *sheetImport
 	// listPage is the list export screen last built.
 	listPage *listExport
-	pages    []func() // the page stack: each entry rebuilds a page; Esc pops
+	// open opens a printed sheet with the system's viewer
+	// (vm.OpenWithViewer when nil); tests replace it. docsDir, when set,
+	// is where sheets are saved instead of vm.DocumentsDir.
+	open    vm.Opener
+	docsDir string
+	pages   []func() // the page stack: each entry rebuilds a page; Esc pops
 
 	// reading counts the goroutines of the screens here that read the
 	// store (the overview's counts, the households screen's hamlets):
