@@ -61,7 +61,14 @@ type App struct {
 	enrol   *vm.DeviceEnrolment
 	// sheetPage is the spreadsheet import screen last built.
 	sheetPage *sheetImport
-	pages     []func() // the page stack: each entry rebuilds a page; Esc pops
+	// listPage is the list export screen last built.
+	listPage *listExport
+	// open opens a printed sheet with the system's viewer
+	// (vm.OpenWithViewer when nil); tests replace it. docsDir, when set,
+	// is where sheets are saved instead of vm.DocumentsDir.
+	open    vm.Opener
+	docsDir string
+	pages   []func() // the page stack: each entry rebuilds a page; Esc pops
 
 	// reading counts the goroutines of the screens here that read the
 	// store (the overview's counts, the households screen's hamlets):
@@ -213,6 +220,7 @@ func (a *App) buildShell() {
 		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
 		widget.NewButton(a.tr.T("nav.import"), a.showImport),
 		widget.NewButton(a.tr.T("nav.sheet_import"), a.showSheetImport),
+		widget.NewButton(a.tr.T("nav.list_export"), a.showListExport),
 		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),
 		widget.NewButton(a.tr.T("nav.passphrase"), a.showChangePassphrase),
 		widget.NewSeparator(),

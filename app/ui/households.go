@@ -19,6 +19,11 @@ type householdsScreen struct {
 	hamletList *widget.List
 	hhList     *widget.List
 	choose     *widget.Label
+	// hamlet is the hamlet chosen; printRound prints its round.
+	hamlet     string
+	printRound *widget.Button
+	printed    *widget.Label
+	right      *fyne.Container // the hamlet's side, laid out again when printed changes
 }
 
 // householdsPage builds the households screen.
@@ -63,6 +68,14 @@ func newHouseholdsScreen(a *App) *householdsScreen {
 		})
 	p.hamletList.OnSelected = func(i widget.ListItemID) { p.chooseHamlet(p.hamlets[i].Name) }
 	p.choose = widget.NewLabel(tr.T("households.choose"))
+	p.printRound, p.printed = printButton(a, tr.T("print.hamlet"), func() {
+		if p.right != nil {
+			p.right.Refresh()
+		}
+	}, func(dir string, open vm.Opener) vm.Printed {
+		return vm.PrintHamlet(tr, a.store, dir, p.hamlet, open)
+	})
+	p.printRound.Disable()
 	return p
 }
 
@@ -80,7 +93,9 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 			p.hamletList.Refresh()
 		})
 	})
-	split := container.NewHSplit(p.hamletList, container.NewBorder(p.choose, nil, nil, nil, p.hhList))
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.printRound, p.choose), p.printed)
+	p.right = container.NewBorder(top, nil, nil, nil, p.hhList)
+	split := container.NewHSplit(p.hamletList, p.right)
 	split.SetOffset(0.35)
 	return container.NewBorder(bold(tr.T("nav.households")), nil, nil, nil, split)
 }
@@ -99,6 +114,15 @@ func (p *householdsScreen) chooseHamlet(name string) {
 		p.hhList.Refresh()
 	})
 	p.list = l
+	p.hamlet = name
+	p.choose.SetText(p.vm.HamletLabel(vm.HamletRow{Name: name, Households: l.Len()}))
+	if name == "" {
+		p.printRound.Disable() // households whose address names no hamlet make no round
+	} else {
+		p.printRound.Enable()
+	}
+	p.printed.Hide()
+	p.right.Refresh()
 	p.hhList.Refresh()
 	p.hhList.ScrollToTop()
 }
@@ -147,11 +171,21 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 	if len(members) < 2 {
 		split.Disable() // nobody could stay behind
 	}
+	var page *fyne.Container
+	relayout := func() {
+		if page != nil {
+			page.Refresh()
+		}
+	}
+	print, printed := printButton(a, tr.T("print.household"), relayout, func(dir string, open vm.Opener) vm.Printed {
+		return vm.PrintHousehold(tr, a.store, dir, number, open)
+	})
 	head := container.NewVBox(
 		bold(v.Title()),
 		widget.NewLabel(v.Address()),
-		container.NewHBox(birth, widget.NewButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge,
+		container.NewHBox(birth, widget.NewButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge, print,
 			widget.NewButton(tr.T("household.back"), a.back)),
+		printed,
 	)
 	if w := v.Warning(); w != "" {
 		l := wrapped(w)
@@ -159,5 +193,6 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 		head.Add(l)
 	}
 	head.Add(bold(tr.T("household.members")))
-	return container.NewBorder(head, nil, nil, nil, list)
+	page = container.NewBorder(head, nil, nil, nil, list)
+	return page
 }

@@ -23,7 +23,16 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	hist := widget.NewButton(tr.T("person.history"), func() {
 		a.push(func() fyne.CanvasObject { return historyPage(a, p) })
 	})
-	buttons := []fyne.CanvasObject{edit, hist}
+	var page *fyne.Container
+	relayout := func() {
+		if page != nil {
+			page.Refresh()
+		}
+	}
+	print, printed := printButton(a, tr.T("print.person"), relayout, func(dir string, open vm.Opener) vm.Printed {
+		return vm.PrintPerson(tr, a.store, dir, id, open)
+	})
+	buttons := []fyne.CanvasObject{edit, hist, print}
 	if num := p.Get(storage.FieldHouseholdNumber); num != "" {
 		buttons = append(buttons, widget.NewButton(tr.T("person.household"), func() {
 			a.push(func() fyne.CanvasObject { return householdPage(a, num) })
@@ -50,8 +59,9 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 		}
 	}
 	body := container.NewVScroll(twoColumns(cols, weights))
-	head := container.NewVBox(bold(p.FullName()), container.NewHBox(buttons...))
-	return container.NewBorder(head, nil, nil, nil, body)
+	head := container.NewVBox(bold(p.FullName()), container.NewHBox(buttons...), printed)
+	page = container.NewBorder(head, nil, nil, nil, body)
+	return page
 }
 
 // eventButtons are the events that can befall a living person.
