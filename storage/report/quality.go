@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/fold"
@@ -342,76 +343,16 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 			a.byRule[rule]++
 		}
 
-		// Đủ: the required fields.
-		complete := true
-		permanent := residence == ResidencePermanent || residence == ResidenceAbsent
-		for i, r := range required {
-			has := p.Values[r.field] != ""
-			switch i {
-			case reqAddress:
-				has = has || p.Values[storage.FieldCurrentAddressCode] != ""
-			case reqHousehold:
-				if !permanent {
-					continue
-				}
-			case reqID:
-				if !known || age < IDAge {
-					continue
-				}
-			}
+		complete := personChecks(p, residence, birth, age, known, item, func(i int, has bool) {
 			of[i]++
 			a.of++
 			if has {
 				filled[i]++
 				a.filled++
-				continue
 			}
-			complete = false
-			switch i {
-			case reqID:
-				item(RuleIDMissing, r.field,
-					fmt.Sprintf("Đã %d tuổi nhưng chưa có %s; người từ %d tuổi phải có thẻ căn cước", age, r.field.Label("vi"), IDAge),
-					fmt.Sprintf("aged %d but has no personal ID number; everyone aged %d or more must hold an ID card", age, IDAge))
-			case reqAddress:
-				item(RuleMissingField, r.field,
-					"Chưa ghi nơi thường trú hay nơi ở hiện tại; Luật Căn cước bắt buộc phải có",
-					"neither the permanent residence nor the current residence is recorded; the Law on Identification requires one")
-			default:
-				// One message per field, shared by every item of it.
-				item(RuleMissingField, r.field, missingVi[i], missingEn[i])
-			}
-		}
+		})
 		if complete {
 			a.complete++
-		}
-
-		// Đúng: the ID number against the record.
-		if id := p.Values[storage.FieldIDNumber]; id != "" {
-			if info, err := storage.IDNumberInfo(id); err == nil {
-				lid := storage.FieldIDNumber
-				if sex := p.Values[storage.FieldSex]; sex != "" && sex != info.Sex {
-					item(RuleIDSex, lid,
-						fmt.Sprintf("%s %s là của người giới tính %s (chữ số thứ 4) nhưng hồ sơ ghi %s; sửa một trong hai", lid.Label("vi"), id, info.Sex, sex),
-						fmt.Sprintf("%s %s is a %s person's (4th digit) but the record says %s; correct one of them", lid.Label("en"), id, Word(sexKey(info.Sex), "en"), strings.ToLower(Word(sexKey(sex), "en"))))
-				}
-				if !birth.IsZero() {
-					if birth.Year/100*100 != info.Century {
-						item(RuleIDCentury, lid,
-							fmt.Sprintf("%s %s là của người sinh ở thế kỷ %d–%d (chữ số thứ 4) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, info.Century, info.Century+99, birth.Year),
-							fmt.Sprintf("%s %s is of a person born in %d–%d (4th digit) but the birth year is %d; correct one of them", lid.Label("en"), id, info.Century, info.Century+99, birth.Year))
-					} else if birth.Year%100 != info.YearDigits {
-						item(RuleIDBirthYear, lid,
-							fmt.Sprintf("%s %s là của người sinh năm %d (chữ số thứ 5–6) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, info.BirthYear(), birth.Year),
-							fmt.Sprintf("%s %s is of a person born in %d (digits 5–6) but the birth year is %d; correct one of them", lid.Label("en"), id, info.BirthYear(), birth.Year))
-					}
-				}
-				if set := idProvincesOf(p.Values[storage.FieldBirthRegistrationPlace]); set != nil && !set[info.ProvinceCode] {
-					bp := storage.FieldBirthRegistrationPlace
-					item(RuleIDProvince, lid,
-						fmt.Sprintf("%s %s có mã tỉnh %s (%s) nhưng %s ở tỉnh khác (%s); sửa một trong hai", lid.Label("vi"), id, info.ProvinceCode, info.ProvinceName, bp.Label("vi"), placeName(p.Values[bp])),
-						fmt.Sprintf("%s %s has province code %s (%s) but the %s is in another province (%s); correct one of them", lid.Label("en"), id, info.ProvinceCode, info.ProvinceName, strings.ToLower(bp.Label("en")), placeName(p.Values[bp])))
-				}
-			}
 		}
 
 		// Sạch: household numbers and links that lead nowhere, duplicates.
@@ -559,6 +500,109 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		return fold.Fold(a.Hamlet) < fold.Fold(b.Hamlet)
 	})
 	return w, nil
+}
+
+// personChecks applies the rules about one record alone (the required
+// fields, the ID number against the record) to p, living, tied to the
+// commune as residence, born on birth and aged age (known: the age is).
+// item receives each thing to correct, count each required field that
+// applies with whether p has it. It reports whether p has every required
+// field.
+func personChecks(p *storage.Person, residence string, birth storage.PartialDate, age int, known bool,
+	item func(rule string, f storage.Field, vi, en string), count func(i int, has bool)) bool {
+	// Đủ: the required fields.
+	complete := true
+	permanent := residence == ResidencePermanent || residence == ResidenceAbsent
+	for i, r := range required {
+		has := p.Values[r.field] != ""
+		switch i {
+		case reqAddress:
+			has = has || p.Values[storage.FieldCurrentAddressCode] != ""
+		case reqHousehold:
+			if !permanent {
+				continue
+			}
+		case reqID:
+			if !known || age < IDAge {
+				continue
+			}
+		}
+		count(i, has)
+		if has {
+			continue
+		}
+		complete = false
+		switch i {
+		case reqID:
+			item(RuleIDMissing, r.field,
+				fmt.Sprintf("Đã %d tuổi nhưng chưa có %s; người từ %d tuổi phải có thẻ căn cước", age, r.field.Label("vi"), IDAge),
+				fmt.Sprintf("aged %d but has no personal ID number; everyone aged %d or more must hold an ID card", age, IDAge))
+		case reqAddress:
+			item(RuleMissingField, r.field,
+				"Chưa ghi nơi thường trú hay nơi ở hiện tại; Luật Căn cước bắt buộc phải có",
+				"neither the permanent residence nor the current residence is recorded; the Law on Identification requires one")
+		default:
+			// One message per field, shared by every item of it.
+			item(RuleMissingField, r.field, missingVi[i], missingEn[i])
+		}
+	}
+
+	// Đúng: the ID number against the record.
+	if id := p.Values[storage.FieldIDNumber]; id != "" {
+		if info, err := storage.IDNumberInfo(id); err == nil {
+			lid := storage.FieldIDNumber
+			if sex := p.Values[storage.FieldSex]; sex != "" && sex != info.Sex {
+				item(RuleIDSex, lid,
+					fmt.Sprintf("%s %s là của người giới tính %s (chữ số thứ 4) nhưng hồ sơ ghi %s; sửa một trong hai", lid.Label("vi"), id, info.Sex, sex),
+					fmt.Sprintf("%s %s is a %s person's (4th digit) but the record says %s; correct one of them", lid.Label("en"), id, Word(sexKey(info.Sex), "en"), strings.ToLower(Word(sexKey(sex), "en"))))
+			}
+			if !birth.IsZero() {
+				if birth.Year/100*100 != info.Century {
+					item(RuleIDCentury, lid,
+						fmt.Sprintf("%s %s là của người sinh ở thế kỷ %d–%d (chữ số thứ 4) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, info.Century, info.Century+99, birth.Year),
+						fmt.Sprintf("%s %s is of a person born in %d–%d (4th digit) but the birth year is %d; correct one of them", lid.Label("en"), id, info.Century, info.Century+99, birth.Year))
+				} else if birth.Year%100 != info.YearDigits {
+					item(RuleIDBirthYear, lid,
+						fmt.Sprintf("%s %s là của người sinh năm %d (chữ số thứ 5–6) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, info.BirthYear(), birth.Year),
+						fmt.Sprintf("%s %s is of a person born in %d (digits 5–6) but the birth year is %d; correct one of them", lid.Label("en"), id, info.BirthYear(), birth.Year))
+				}
+			}
+			if set := idProvincesOf(p.Values[storage.FieldBirthRegistrationPlace]); set != nil && !set[info.ProvinceCode] {
+				bp := storage.FieldBirthRegistrationPlace
+				item(RuleIDProvince, lid,
+					fmt.Sprintf("%s %s có mã tỉnh %s (%s) nhưng %s ở tỉnh khác (%s); sửa một trong hai", lid.Label("vi"), id, info.ProvinceCode, info.ProvinceName, bp.Label("vi"), placeName(p.Values[bp])),
+					fmt.Sprintf("%s %s has province code %s (%s) but the %s is in another province (%s); correct one of them", lid.Label("en"), id, info.ProvinceCode, info.ProvinceName, strings.ToLower(bp.Label("en")), placeName(p.Values[bp])))
+			}
+		}
+	}
+	return complete
+}
+
+// CheckPerson applies the worklist's rules about one record alone to p on
+// date at (zero: today): the fields the Law on Identification requires
+// and the ID number against the record. The rules that need the other
+// records (households, links, duplicates) are not applied. A form calls it
+// after a save to tell the officer what is still missing. A person who has
+// died, or is born after at, has no items.
+func CheckPerson(p *storage.Person, at Date) []Item {
+	if at.IsZero() {
+		at = DateOf(time.Now())
+	}
+	birth, _ := storage.ParseDate(p.Values[storage.FieldBirthDate])
+	age, known := Age(birth, at)
+	if !known && !birth.IsZero() {
+		return nil
+	}
+	if alive, _ := living(p, at); !alive {
+		return nil
+	}
+	_, residence, commune, _ := scope{}.place(p, newHamlets())
+	var out []Item
+	personChecks(p, residence, birth, age, known, func(rule string, f storage.Field, vi, en string) {
+		out = append(out, Item{Rule: rule, PersonID: p.ID.String(), Name: p.FullName(), IDNumber: p.Values[storage.FieldIDNumber],
+			Commune: commune, Field: f.String(), Vi: vi, En: en, hamlet: -1})
+	}, func(int, bool) {})
+	return out
 }
 
 // percent is 100·n/of with one decimal, 100 when of is 0.

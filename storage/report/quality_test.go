@@ -287,3 +287,45 @@ func TestQuality_CorrectionsShrinkTheList(t *testing.T) {
 		}
 	}
 }
+
+// CheckPerson applies the rules about one record to it alone, as the
+// whole-store worklist does.
+func TestCheckPersonOneRecord(t *testing.T) {
+	var p storage.Person
+	p.Values[storage.FieldFullName] = "Nguyễn Văn An"
+	p.Values[storage.FieldBirthDate] = "1990-05-01"
+	fields := func(items []report.Item) map[string]string {
+		m := map[string]string{}
+		for _, it := range items {
+			m[it.Field] = it.Rule
+		}
+		return m
+	}
+	got := fields(report.CheckPerson(&p, qualityAt))
+	for _, f := range []storage.Field{storage.FieldSex, storage.FieldEthnicity, storage.FieldNationality,
+		storage.FieldBirthRegistrationPlace, storage.FieldHometown, storage.FieldPermanentAddressCode} {
+		if got[f.String()] != report.RuleMissingField {
+			t.Errorf("%s: rule %q, want %q (all: %v)", f, got[f.String()], report.RuleMissingField, got)
+		}
+	}
+	if got[storage.FieldIDNumber.String()] != report.RuleIDMissing {
+		t.Errorf("aged 36 without an ID number: %v", got)
+	}
+	if _, ok := got[storage.FieldFullName.String()]; ok {
+		t.Errorf("the name is recorded: %v", got)
+	}
+	for _, it := range report.CheckPerson(&p, qualityAt) {
+		if it.Message("vi") == "" || it.Message("en") == "" {
+			t.Errorf("%+v has no message", it)
+		}
+	}
+	// A child under 14 needs no ID number; a person who died, nothing.
+	p.Values[storage.FieldBirthDate] = "2020-05-01"
+	if r, ok := fields(report.CheckPerson(&p, qualityAt))[storage.FieldIDNumber.String()]; ok {
+		t.Errorf("aged 6: %s", r)
+	}
+	p.Values[storage.FieldStatus] = storage.StatusDead
+	if items := report.CheckPerson(&p, qualityAt); len(items) != 0 {
+		t.Errorf("dead: %v", items)
+	}
+}
