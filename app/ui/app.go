@@ -69,6 +69,14 @@ type App struct {
 	open    vm.Opener
 	docsDir string
 	pages   []func() // the page stack: each entry rebuilds a page; Esc pops
+	// leaving, set by the page shown, is asked before Esc or Back leave
+	// it: it calls leave at once, or after the officer agrees (a form
+	// with unsaved changes). nil: leave at once.
+	leaving func(leave func())
+	// notice is the line that says what just happened (a save), shown
+	// once above the next page built; warn colours it as a warning.
+	notice     string
+	noticeWarn bool
 
 	// reading counts the goroutines of the screens here that read the
 	// store (the overview's counts, the households screen's hamlets):
@@ -213,7 +221,7 @@ func (a *App) buildShell() {
 		widget.NewButton(a.tr.T("nav.stats"), a.showStats),
 		widget.NewButton(a.tr.T("nav.quality"), a.showQuality),
 		widget.NewButton(a.tr.T("nav.new_person"), func() {
-			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(a.tr, a.store, nil), nil) })
+			a.push(func() fyne.CanvasObject { return newPersonPage(a, vm.NewPersonForm(a.tr, a.store, nil)) })
 		}),
 		a.navSync,
 		widget.NewButton(a.tr.T("nav.conflicts"), a.showConflicts),
@@ -270,8 +278,39 @@ func (a *App) push(page func() fyne.CanvasObject) {
 	a.show()
 }
 
-// back returns to the page below, rebuilt so that it shows what changed.
+// back returns to the page below, rebuilt so that it shows what changed,
+// once the page shown agrees to be left.
 func (a *App) back() {
+	if a.leaving != nil {
+		a.leaving(a.popPage)
+		return
+	}
+	a.popPage()
+}
+
+// newPersonPage is the form f registering a new person; once saved, the
+// person's record is shown in its place, with what it still lacks.
+func newPersonPage(a *App, f *vm.Form) fyne.CanvasObject {
+	return formPage(a, f, func(p *storage.Person) {
+		a.replace(func() fyne.CanvasObject { return personPage(a, p.ID) })
+	})
+}
+
+// replace shows page instead of the page on top (a saved new person's
+// record instead of its form).
+func (a *App) replace(page func() fyne.CanvasObject) {
+	if len(a.pages) > 0 {
+		a.pages = a.pages[:len(a.pages)-1]
+	}
+	a.push(page)
+}
+
+// say shows msg above the next page built, once.
+func (a *App) say(msg string, warn bool) {
+	a.notice, a.noticeWarn = msg, warn
+}
+
+func (a *App) popPage() {
 	if len(a.pages) > 1 {
 		a.pages = a.pages[:len(a.pages)-1]
 	}
@@ -279,12 +318,22 @@ func (a *App) back() {
 }
 
 func (a *App) show() {
+	a.leaving = nil
 	if len(a.pages) > 0 {
 		a.pages[len(a.pages)-1]()
 	}
 }
 
 func (a *App) setContent(o fyne.CanvasObject) {
+	if a.notice != "" {
+		l := wrapped(a.notice)
+		l.Importance = widget.SuccessImportance
+		if a.noticeWarn {
+			l.Importance = widget.WarningImportance
+		}
+		a.notice = ""
+		o = container.NewBorder(l, nil, nil, nil, o)
+	}
 	a.content.Objects = []fyne.CanvasObject{o}
 	a.content.Refresh()
 }

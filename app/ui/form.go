@@ -27,6 +27,7 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 			return
 		}
 		a.overview.refresh(nil)
+		a.say(f.Message(), len(f.Missing()) > 0)
 		if done != nil {
 			done(p)
 			return
@@ -70,7 +71,7 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	reason.OnSubmitted = func(string) { save() }
 	saveBtn := widget.NewButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
-	cancel := widget.NewButton(tr.T("form.cancel"), a.back)
+	cancel := widget.NewButton(tr.T("form.cancel"), func() { a.back() })
 
 	head := container.NewVBox(bold(f.Title()))
 	if f.IsNew() || f.Event() == storage.EventCorrection {
@@ -100,7 +101,32 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 		container.NewHBox(saveBtn, cancel),
 	)
 	refresh()
+	a.leaving = func(leave func()) { askLeave(a, f, leave) }
 	return container.NewBorder(head, foot, nil, nil, body)
+}
+
+// askLeave leaves a form at once when nothing typed is unsaved, and
+// otherwise asks: Keep editing (also Esc) stays on the form as it is,
+// Discard leaves.
+func askLeave(a *App, f *vm.Form, leave func()) {
+	if !f.Dirty() {
+		leave()
+		return
+	}
+	tr := a.tr
+	esc, enter := a.keys.escape, a.keys.enter
+	d := dialog.NewConfirm(tr.T("form.discard_title"), tr.T("form.discard_question"), func(discard bool) {
+		a.keys.escape, a.keys.enter = esc, enter
+		if discard {
+			leave()
+		}
+	}, a.win)
+	d.SetConfirmText(tr.T("form.discard"))
+	d.SetDismissText(tr.T("form.keep_editing"))
+	d.SetConfirmImportance(widget.DangerImportance)
+	a.keys.escape = d.Hide
+	a.keys.enter = nil // Enter must not throw the typing away
+	d.Show()
 }
 
 // fieldInput makes the widget for one field and a function that puts a

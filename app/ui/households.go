@@ -146,7 +146,7 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 				name += " (" + m.Status + ")"
 			}
 			b.Objects[0].(*widget.Label).SetText(m.Relationship + ": " + name)
-			b.Objects[1].(*widget.Label).SetText(tr.T("member.line", m.Birth, m.IDNumber))
+			b.Objects[1].(*widget.Label).SetText(tr.T("member.line", vm.OrNone(tr, m.Birth), vm.OrNone(tr, m.IDNumber)))
 		})
 	list.OnSelected = func(i widget.ListItemID) {
 		id := members[i].Person.ID

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -60,6 +62,11 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	}
 	body := container.NewVScroll(twoColumns(cols, weights))
 	head := container.NewVBox(bold(p.FullName()), container.NewHBox(buttons...), printed)
+	if missing := vm.MissingOf(tr, p, a.store.WallClock()); len(missing) > 0 {
+		l := wrapped(tr.T("person.missing") + "\n• " + strings.Join(missing, "\n• "))
+		l.Importance = widget.WarningImportance
+		head.Add(l)
+	}
 	page = container.NewBorder(head, nil, nil, nil, body)
 	return page
 }

@@ -42,7 +42,7 @@ func newSearchPage(a *App) *searchPage {
 				name += " " + a.tr.T("result.dead")
 			}
 			box.Objects[0].(*widget.Label).SetText(name)
-			box.Objects[1].(*widget.Label).SetText(a.tr.T("result.line", r.Birth, r.IDNumber, r.Household, r.Hamlet))
+			box.Objects[1].(*widget.Label).SetText(r.Line(a.tr))
 		})
 	p.list.OnSelected = func(i widget.ListItemID) {
 		p.open(p.results[i])

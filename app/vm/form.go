@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/report"
 )
 
 // Form is the person form: a new person, a correction of every field, or
@@ -34,6 +35,8 @@ type Form struct {
 	message   string // about the form as a whole
 	submitted bool   // after a failed save, required fields are flagged as the officer types
 	saved     *storage.Person
+	missing   []string                 // what the saved record still lacks, in the officer's language
+	initial   map[storage.Field]string // the fields as the form opened, to see unsaved changes
 }
 
 // NewPersonForm opens a person for correction (p non-nil) or a blank form
@@ -145,8 +148,65 @@ func newForm(tr Tr, store *storage.Store, ev storage.Event, p *storage.Person, f
 	if f.isNew && f.raw[storage.FieldNationality] == "" {
 		f.raw[storage.FieldNationality] = "VN"
 	}
+	f.initial = make(map[storage.Field]string, len(f.raw))
+	for fl, v := range f.raw {
+		f.initial[fl] = v
+	}
 	f.check()
 	return f
+}
+
+// Dirty reports whether the officer typed something the form has not
+// saved: a field or the reason changed since the form opened or was last
+// saved. Leaving a dirty form asks first.
+func (f *Form) Dirty() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.saved == nil && strings.TrimSpace(f.reason) != "" {
+		return true
+	}
+	for _, fl := range f.fields {
+		if strings.TrimSpace(f.raw[fl]) != strings.TrimSpace(f.initial[fl]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Missing returns what the saved record still lacks that the Law on
+// Identification requires (report.CheckPerson), one message each, after a
+// successful Save; nil before.
+func (f *Form) Missing() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.missing...)
+}
+
+// MissingOf returns what p lacks that the Law on Identification requires,
+// or a mismatch of its ID number, one message each in tr's language, on
+// the date of now: what the person's page lists under its name.
+func MissingOf(tr Tr, p *storage.Person, now time.Time) []string {
+	var out []string
+	for _, it := range report.CheckPerson(p, report.DateOf(now)) {
+		out = append(out, it.Message(tr.Lang()))
+	}
+	return out
+}
+
+// missingSummary names the fields of the messages of report.CheckPerson
+// on p, for the one line that confirms a save.
+func missingSummary(tr Tr, p *storage.Person, now time.Time) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, it := range report.CheckPerson(p, report.DateOf(now)) {
+		fl, ok := storage.FieldByName(it.Field)
+		if !ok || seen[it.Field] {
+			continue
+		}
+		seen[it.Field] = true
+		names = append(names, strings.ToLower(FieldLabel(tr, fl)))
+	}
+	return strings.Join(names, ", ")
 }
 
 // editText is how a stored value appears in its input: dates the
@@ -399,9 +459,18 @@ func (f *Form) Save() (*storage.Person, error) {
 	if err != nil {
 		return f.saveFailed(err)
 	}
+	missing := MissingOf(f.tr, p, f.now())
+	msg := f.tr.T("form.saved", p.FullName())
+	if len(missing) > 0 {
+		msg += " " + f.tr.T("form.saved_missing", missingSummary(f.tr, p, f.now()))
+	}
 	f.mu.Lock()
 	f.saved = p
-	f.message = f.tr.T("form.saved", p.FullName())
+	f.missing = missing
+	f.message = msg
+	for fl, v := range f.raw {
+		f.initial[fl] = v
+	}
 	f.mu.Unlock()
 	f.changed()
 	return p, nil

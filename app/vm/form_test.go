@@ -193,3 +193,90 @@ func TestUnits_OldUnitsOnlyWhereTheFieldAcceptsThem(t *testing.T) {
 		t.Errorf("no pre-2025 unit for lung cu: %v", withOld)
 	}
 }
+
+// A save says so with the person's name, and says what the law still
+// requires when the record lacks it.
+func TestForm_SaveConfirmsAndNamesWhatIsMissing(t *testing.T) {
+	s := mustStore(t, 0)
+	f := NewPersonForm(mustTr(t), s, nil)
+	f.Set(storage.FieldFullName, "Lò Thị Mai")
+	f.Set(storage.FieldBirthDate, "02/03/1980")
+	f.Set(storage.FieldSex, storage.SexFemale)
+	f.Set(storage.FieldEthnicity, "01")
+	p, err := f.Save()
+	if err != nil {
+		t.Fatalf("a partial record may be saved: %v", err)
+	}
+	msg := f.Message()
+	if !strings.Contains(msg, "Đã lưu Lò Thị Mai") || !strings.Contains(msg, "Còn thiếu") {
+		t.Errorf("message %q", msg)
+	}
+	t.Log(msg)
+	for _, w := range []string{"số định danh", "quê quán"} {
+		if !strings.Contains(strings.ToLower(msg), w) {
+			t.Errorf("message %q does not name %q", msg, w)
+		}
+	}
+	if len(f.Missing()) == 0 {
+		t.Error("Missing is empty")
+	}
+	if got := MissingOf(mustTr(t), p, f.now()); len(got) != len(f.Missing()) {
+		t.Errorf("MissingOf %v, Missing %v", got, f.Missing())
+	}
+
+	// A complete record: saved, nothing missing.
+	g := newPersonForm(t, s)
+	g.Set(storage.FieldNationality, "VN")
+	g.Set(storage.FieldBirthRegistrationPlace, "12472")
+	g.Set(storage.FieldHometown, "12472")
+	if _, err := g.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if msg := g.Message(); !strings.Contains(msg, "Đã lưu Đặng Văn Đức") || strings.Contains(msg, "thiếu") || len(g.Missing()) != 0 {
+		t.Errorf("complete record: %q %v", msg, g.Missing())
+	}
+}
+
+// An empty field of a search result reads "chưa có", never "Hộ ·".
+func TestResultLine_SaysNoneForEmptyFields(t *testing.T) {
+	line := Result{Name: "Lò Thị Mai", Birth: "1980"}.Line(mustTr(t))
+	if strings.Contains(line, "Hộ ·") || strings.Contains(line, "ĐD ·") || !strings.Contains(line, "chưa có") {
+		t.Errorf("line %q", line)
+	}
+}
+
+// Dirty says whether leaving would lose typing.
+func TestForm_DirtyAfterTyping(t *testing.T) {
+	s := mustStore(t, 0)
+	f := NewPersonForm(mustTr(t), s, nil)
+	if f.Dirty() {
+		t.Error("a blank form is dirty")
+	}
+	f.Set(storage.FieldFullName, "Lò Thị Mai")
+	if !f.Dirty() {
+		t.Error("typed form not dirty")
+	}
+	f.Set(storage.FieldFullName, "")
+	if f.Dirty() {
+		t.Error("typing undone, still dirty")
+	}
+	f.Set(storage.FieldFullName, "Lò Thị Mai")
+	f.Set(storage.FieldBirthDate, "02/03/1980")
+	f.Set(storage.FieldSex, storage.SexFemale)
+	f.Set(storage.FieldEthnicity, "01")
+	if _, err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if f.Dirty() {
+		t.Error("dirty after save")
+	}
+	p := f.Saved()
+	e := NewPersonForm(mustTr(t), s, p)
+	if e.Dirty() {
+		t.Error("an opened record is dirty")
+	}
+	e.SetReason("theo CCCD")
+	if !e.Dirty() {
+		t.Error("a typed reason is not dirty")
+	}
+}

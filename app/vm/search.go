@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -161,4 +162,19 @@ func resultOf(p *storage.Person) Result {
 		Hamlet:    storage.HamletOf(p),
 		Dead:      p.Get(storage.FieldStatus) == storage.StatusDead,
 	}
+}
+
+// OrNone is v, or the word for "not recorded" ("chưa có") when v is
+// empty, so that a line never reads "Số ĐD · Hộ ·".
+func OrNone(tr Tr, v string) string {
+	if strings.TrimSpace(v) == "" {
+		return tr.T("value.none")
+	}
+	return v
+}
+
+// Line is the result's second line: birth, ID number, household and
+// hamlet, each "chưa có" when not recorded.
+func (r Result) Line(tr Tr) string {
+	return tr.T("result.line", OrNone(tr, r.Birth), OrNone(tr, r.IDNumber), OrNone(tr, r.Household), OrNone(tr, r.Hamlet))
 }
