@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/communekit/communekit/storage"
-	"github.com/communekit/communekit/storage/paper"
 	"github.com/communekit/communekit/storage/report"
 )
 
@@ -92,9 +90,6 @@ func exportPersons(e *env, args []string) error {
 	}
 	defer s.Close()
 	setMemoryLimit(reportMemoryLimit)
-	if err := checkHamlet(e, s, *hamlet); err != nil {
-		return err
-	}
 	var n int
 	write, flagName, path := func(w io.Writer) error {
 		var err error
@@ -110,7 +105,7 @@ func exportPersons(e *env, args []string) error {
 	}
 	size, err := writeDocument(flagName, path, write)
 	if err != nil {
-		return err
+		return hamletWords(e, err)
 	}
 	if e.jsonOut {
 		return e.printJSON(map[string]any{"persons": n, "file": path, "bytes": size})
@@ -142,9 +137,6 @@ func exportHouseholds(e *env, args []string) error {
 	}
 	defer s.Close()
 	setMemoryLimit(reportMemoryLimit)
-	if err := checkHamlet(e, s, *hamlet); err != nil {
-		return err
-	}
 	var n int
 	size, err := writeDocument("xlsx", *xlsx, func(w io.Writer) error {
 		var err error
@@ -152,7 +144,7 @@ func exportHouseholds(e *env, args []string) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return hamletWords(e, err)
 	}
 	if e.jsonOut {
 		return e.printJSON(map[string]any{"households": n, "file": *xlsx, "bytes": size})
@@ -161,16 +153,17 @@ func exportHouseholds(e *env, args []string) error {
 	return nil
 }
 
-// checkHamlet refuses a --hamlet that names no hamlet of the profile's
-// households, saying which are close, rather than writing an empty list.
-func checkHamlet(e *env, s *storage.Store, hamlet string) error {
-	if strings.TrimSpace(hamlet) == "" {
-		return nil
+// hamletWords says a report.UnknownHamletError in the officer's
+// language; other errors pass as they are.
+func hamletWords(e *env, err error) error {
+	var uh *report.UnknownHamletError
+	if !errors.As(err, &uh) {
+		return err
 	}
-	_, err := paper.LoadHamlet(s, hamlet)
-	var nf *paper.NotFoundError
-	if errors.As(err, &nf) {
-		return notFoundSheet(e, err, "kitctl household list")
+	list := uh.Hamlets
+	if len(list) > 30 {
+		list = list[:30]
 	}
-	return nil // found, or named several hamlets, which the filter takes
+	return errors.New(tr(e.lang, fmt.Sprintf("không có thôn %q trong hồ sơ này; các thôn có: %s", uh.Given, strings.Join(list, ", ")),
+		fmt.Sprintf("no hamlet %q in this profile; the hamlets are: %s", uh.Given, strings.Join(list, ", "))))
 }

@@ -12,7 +12,7 @@ import (
 
 // MinPassphrase is the shortest passphrase a new profile takes, in
 // characters ([Characters]). The passphrase is all that protects a stolen
-// laptop's records, or a district's keys (DESIGN.md §4); the app, kitctl
+// laptop's records, or a district's keys (crypto/cert/KEYS.md); the app, kitctl
 // and a change of passphrase ([CheckNew]) all refuse shorter ones.
 const MinPassphrase = 10
 

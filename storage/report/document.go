@@ -259,8 +259,8 @@ func (wl *Worklist) WriteXLSX(w io.Writer, lang string) error {
 	return err
 }
 
-// number writes n as the language writes it: 12.345 (vi), 12,345 (en).
-func number(n int, lang string) string {
+// Number writes n as the language writes it: 12.345 (vi), 12,345 (en).
+func Number(n int, lang string) string {
 	s := strconv.Itoa(max(n, -n))
 	sep := "."
 	if lang == "en" {
@@ -305,7 +305,7 @@ func (st *Statistics) WritePDF(w io.Writer, lang string) error {
 		Page:        func(n int, of string) string { return word("page") + " " + strconv.Itoa(n) + "/" + of },
 		Made:        dateTime(st.ReferenceDate),
 	})
-	num := func(n int) string { return number(n, lang) }
+	num := func(n int) string { return Number(n, lang) }
 	p := &st.Population
 
 	doc.Heading(1, word("stats_title"))

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -240,12 +241,53 @@ func eachPerson(s *storage.Store, o ExportOptions, fn func(p *storage.Person) er
 	if err != nil {
 		return err
 	}
-	return s.ScanPersons(func(p *storage.Person) error {
+	err = s.ScanPersons(func(p *storage.Person) error {
 		if !sel.keep(p) {
 			return nil
 		}
 		return fn(p)
 	})
+	if err == nil && o.Hamlet != "" {
+		var names []string
+		for _, h := range sel.hs.list {
+			names = append(names, h.Name)
+		}
+		err = hamletFound(o.Hamlet, names)
+	}
+	return err
+}
+
+// UnknownHamletError is an export asked for a hamlet that no record's
+// address names: said, with the hamlets there are, rather than an empty
+// list written as if the hamlet were empty.
+type UnknownHamletError struct {
+	Given   string
+	Hamlets []string // the hamlets the records name, sorted
+}
+
+func (e *UnknownHamletError) Error() string {
+	return fmt.Sprintf("no hamlet %q in this profile; the hamlets are: %s", e.Given, strings.Join(e.Hamlets, ", "))
+}
+
+// hamletFound returns an *UnknownHamletError unless one of names (the
+// hamlets seen while listing) is the hamlet typed.
+func hamletFound(typed string, names []string) error {
+	seen := map[string]bool{}
+	var list []string
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if matchHamlet(n, typed) {
+			return nil
+		}
+		if !seen[fold.Fold(n)] {
+			seen[fold.Fold(n)] = true
+			list = append(list, n)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return fold.Fold(list[i]) < fold.Fold(list[j]) })
+	return &UnknownHamletError{Given: typed, Hamlets: list}
 }
 
 // WritePersonsXLSX writes the list of persons as an .xlsx workbook of one
@@ -415,8 +457,12 @@ func WriteHouseholdsXLSX(w io.Writer, s *storage.Store, o HouseholdOptions) (int
 		tr(o.Lang, "Số nhân khẩu", "Members"),
 		tr(o.Lang, "Còn sống", "Living"))
 	n := 0
+	var hamlets []string
 	err = s.ScanHouseholds(func(h *storage.Household) error {
 		hamlet := storage.Hamlet(h.AddressDetail)
+		if o.Hamlet != "" {
+			hamlets = append(hamlets, hamlet)
+		}
 		if o.Hamlet != "" && (hamlet == "" || !matchHamlet(hamlet, o.Hamlet)) {
 			return nil
 		}
@@ -432,6 +478,9 @@ func WriteHouseholdsXLSX(w io.Writer, s *storage.Store, o HouseholdOptions) (int
 		n++
 		return nil
 	})
+	if err == nil && o.Hamlet != "" {
+		err = hamletFound(o.Hamlet, hamlets)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -114,24 +114,7 @@ func (p *dashPage) T(key string) string { return dw(key, p.Lang) }
 // Num writes a count as the language writes it: 12.345 (vi), 12,345 (en).
 func (p *dashPage) Num(n int) string { return dashNum(n, p.Lang) }
 
-func dashNum(n int, lang string) string {
-	s := strconv.Itoa(max(n, -n))
-	sep := "."
-	if lang == "en" {
-		sep = ","
-	}
-	var b strings.Builder
-	if n < 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func dashNum(n int, lang string) string { return report.Number(n, lang) }
 
 // Pct writes a percentage with one decimal: 12,5% (vi), 12.5% (en).
 func (p *dashPage) Pct(v float64) string {

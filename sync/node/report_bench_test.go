@@ -28,7 +28,7 @@ import (
 // outbox, and the node's state machine applies the batches (without Raft;
 // the state is what every node of a cluster holds). Each report is what a
 // request makes the node do: compute it and write its JSON (the signature
-// check and TLS cost microseconds). DESIGN.md §"The district's reports"
+// check and TLS cost microseconds). sync/node/DESIGN.md, "The district's reports",
 // has the figures: the whole district's statistics must be answered within
 // 2 s. ms/report is the wall time, cpu-ms/report the process's CPU time.
 //
