@@ -107,7 +107,7 @@ windows-smoke:
 slowloris:
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^TestSlowloris$$' -v ./cmd/districtd/
 
-# bench measures every figure of DESIGN.md §10 and prints one table (figure,
+# bench measures every figure of the README's "Figures" and prints one table (figure,
 # target, measured, met) headed by the machine's cores and memory, then runs
 # the Go benchmarks named after the figures. The desktop app's figures need a
 # window: without a display, kitctl runs under Xvfb. Figures are measured,

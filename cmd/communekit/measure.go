@@ -31,7 +31,7 @@ import (
 	"github.com/communekit/communekit/storage/gen"
 )
 
-// `communekit --measure` measures the app's figures of DESIGN.md §10 on
+// `communekit --measure` measures the app's figures (README, "Figures") on
 // the real window: unlock to overview and resident memory, with a
 // generated commune of --persons persons (100,000 by default) behind a
 // passphrase at the real scrypt work factor, and search as you type (an

@@ -23,7 +23,7 @@ import (
 	"github.com/communekit/communekit/storage/gen"
 )
 
-// figure is one line of a benchmark report: a DESIGN.md §10 figure.
+// figure is one line of a benchmark report: a figure of the README's table.
 type figure struct {
 	Figure   string  `json:"figure"`
 	Target   string  `json:"target"`
@@ -328,7 +328,7 @@ func readRSS() (rss, peak, anon, file float64) {
 	return rss, peak, anon, file
 }
 
-// queryMix builds the realistic mix of DESIGN.md §10: common and rare
+// queryMix builds the realistic query mix of the search figure: common and rare
 // family names, given names, full names, prefixes of 2–4 letters and ID
 // numbers, as officers type them (no diacritics, some with).
 func queryMix(c *gen.Commune, rng *rand.Rand, n int) []string {

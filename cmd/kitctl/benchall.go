@@ -19,7 +19,7 @@ import (
 	"unicode/utf8"
 )
 
-// The figures of DESIGN.md §10, in its words.
+// The figures of the README's "Figures", in its words.
 const (
 	figSave      = "one saved person, durable"
 	figImport    = "bulk import (validation, indexes and history included)"
@@ -34,7 +34,7 @@ const (
 	figLeader    = "leader loss"
 	figAppUnlock = "app unlock to overview, 100,000 persons"
 
-	// Measured on the way, not in §10.
+	// Measured on the way, not in the README's table.
 	figTyping      = "search as you type, 100,000 persons, after a keystroke (issue 7)"
 	figStoreUnlock = "unlock to open store, 100,000 persons (kitctl)"
 	figOpenLoop    = "push acknowledgement at half the ingest rate measured, open loop"
@@ -48,7 +48,7 @@ type benchRow struct {
 	part, figure, target string
 }
 
-// designRows are DESIGN.md §10's table, in its order.
+// designRows are the README's figures table, in its order.
 var designRows = []benchRow{
 	{"store", figSave, "p99 ≤ 1 ms"},
 	{"store", figImport, "≥ 25,000 persons/s"},
@@ -64,7 +64,7 @@ var designRows = []benchRow{
 	{"app", figAppUnlock, "≤ 1.0 s including key derivation (age scrypt, work factor 18)"},
 }
 
-// otherRows are figures measured on the way that §10 does not list.
+// otherRows are figures measured on the way that the README's table does not list.
 var otherRows = []benchRow{
 	{"app", figTyping, "≤ 50 ms"},
 	{"store", figStoreUnlock, "≤ 1.0 s (key derivation at work factor 18 and opening)"},
@@ -73,7 +73,7 @@ var otherRows = []benchRow{
 	{"sync", figTLSSync, "≤ 2"},
 }
 
-// shownAfter places a figure not in §10 in the table right after the §10
+// shownAfter places a figure not in the README's table right after the
 // figure it completes, numbered after it ("10b"), instead of among the
 // others at the end; the JSON keeps it in other_figures.
 var shownAfter = map[string]string{figOpenLoop: figPushAck}
@@ -124,8 +124,8 @@ type allReport struct {
 	Machine      machine     `json:"machine"`
 	Date         string      `json:"date"`
 	Quick        bool        `json:"quick"`
-	Figures      []allFigure `json:"figures"`       // DESIGN.md §10's rows, in its order
-	OtherFigures []allFigure `json:"other_figures"` // measured on the way, not in §10
+	Figures      []allFigure `json:"figures"`       // the README's figures, in its order
+	OtherFigures []allFigure `json:"other_figures"` // measured on the way, not in the README's table
 	Met          int         `json:"met"`           // of Figures
 	NotMet       int         `json:"not_met"`
 	NotMeasured  int         `json:"not_measured"`
@@ -175,7 +175,7 @@ func sizesFor(quick bool) allSizes {
 
 const appHint = "build bin/communekit and run under a display: make bench"
 
-// benchAll runs every benchmark and prints one table of DESIGN.md §10's
+// benchAll runs every benchmark and prints one table of the README's
 // figures. A figure that misses its target is a line of the table, not an
 // error; a benchmark that could not run (an error, lost data) is, after
 // the table.
@@ -306,7 +306,7 @@ func measurePart(part string, sz allSizes, appBin string, progress func(string, 
 // into an issue as it is.
 func printAll(w io.Writer, r allReport) {
 	m := r.Machine
-	fmt.Fprintf(w, "kitctl bench all: the figures of DESIGN.md §10, %s\n", r.Date)
+	fmt.Fprintf(w, "kitctl bench all: the figures of the README, %s\n", r.Date)
 	fmt.Fprintf(w, "machine: %d cores, %.1f GiB memory, %s %s, load average %.2f at the start\n",
 		m.Cores, float64(m.MemoryBytes)/(1<<30), m.Go, m.OS, m.LoadAverage)
 	if r.Quick {
@@ -335,14 +335,14 @@ func printAll(w io.Writer, r allReport) {
 			}
 		}
 	}
-	rows = append(rows, []string{"", "not in §10:", "", "", ""})
+	rows = append(rows, []string{"", "not in the README's table:", "", "", ""})
 	for i, f := range r.OtherFigures {
 		if shownAfter[f.Figure] == "" {
 			add(strconv.Itoa(len(r.Figures)+i+1), f)
 		}
 	}
 	printTable(w, rows)
-	fmt.Fprintf(w, "\n%d figures of §10: %d met, %d not met, %d not measured\n", len(r.Figures), r.Met, r.NotMet, r.NotMeasured)
+	fmt.Fprintf(w, "\n%d figures of the README's table: %d met, %d not met, %d not measured\n", len(r.Figures), r.Met, r.NotMet, r.NotMeasured)
 	if len(notes) > 0 {
 		fmt.Fprintln(w, "\nnotes:")
 		for _, n := range notes {

@@ -44,7 +44,7 @@ type batchOptions struct {
 	Rounds  int    // seal/open repetitions for throughput
 }
 
-// benchBatch measures DESIGN.md §10's sealed-batch figures on generated
+// benchBatch measures the sealed-batch figures on generated
 // workloads: 500 new persons, 500 single-field edits.
 func benchBatch(e *env, args []string) error {
 	fs := flag.NewFlagSet("bench batch", flag.ContinueOnError)

@@ -38,7 +38,7 @@ import (
 	"github.com/communekit/communekit/sync/protocol"
 )
 
-// clusterFigures are DESIGN.md §10's district figures.
+// clusterFigures are the district's figures.
 type clusterFigures struct {
 	Nodes           int     `json:"nodes"`
 	Devices         int     `json:"devices"`

@@ -101,8 +101,8 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 }
 
 // TestBenchAll_OpenLoopRowAfterPushAcknowledgement: the open-loop row,
-// not in §10, is printed right after §10's push acknowledgement as 10b,
-// and the other figures not in §10 keep their numbers.
+// not in the README's table, is printed right after its push acknowledgement as 10b,
+// and the other figures not in the table keep their numbers.
 func TestBenchAll_OpenLoopRowAfterPushAcknowledgement(t *testing.T) {
 	var r allReport
 	for _, row := range designRows {

@@ -55,7 +55,7 @@ func commands() []command {
 		{"report", "report stats [--at D] [--from D --to D] [--json | --xlsx F | --pdf F] | quality [--hamlet H] [--json | --xlsx F]: the commune's statistics and data-quality worklist; with a district profile, report stats --node URL [--commune C | --all] | progress --node URL: the district's, from its nodes", cmdReport},
 		{"print", "print household NUMBER | hamlet NAME | person PERSON --pdf F [--lang en]: sheets for households and persons to check and sign, as PDF", cmdPrint},
 		{"generate", "generate --persons N --seed S [--commune CODE]: a realistic commune as CSV", cmdGenerate},
-		{"bench", "bench all | store --persons N | batch | cluster | sync: measure the figures of DESIGN.md §10", cmdBench},
+		{"bench", "bench all | store --persons N | batch | cluster | sync: measure the figures (the README's table)", cmdBench},
 		{"district", "district init --name NAME | import DIR|FILE... --node URL | export (--device ID | --commune C) --node URL --out DIR | backup --node URL --out FILE | node-cert --id ID --out FILE.node [--host ADDR] | nodes | node-revoke ID --reason R [--node URL] | rotate-batch-key --node URL | dashboard-password --node URL | ca --out FILE.pem: a district profile; batch files to a node; district files for devices; a backup of the district; nodes' credentials; a new batch key; the dashboard's password; the CA browsers trust", cmdDistrictCommand},
 		{"enrol", "enrol request|sign|install|revoke|list: offline enrolment of devices", cmdEnrol},
 		{"batch", "batch export --out DIR | import FILE|DIR | inspect FILE | status: sealed batches for the district; district files for this device", cmdBatch},
