@@ -112,20 +112,19 @@ type demoNodeState struct {
 
 // demo is one run: the district, its nodes, the devices.
 type demo struct {
-	o       demoOptions
-	out     io.Writer // progress
-	root    string
-	dist    string // district profile
-	cl      *demoCluster
-	devs    []*demoDevice
-	sup     *demoDevice
-	rep     demoReport
-	start   time.Time
-	stepAt  time.Time
-	r       *rand.Rand
-	usb     string
-	kitctl  string
-	usbSent int64
+	o      demoOptions
+	out    io.Writer // progress
+	root   string
+	dist   string // district profile
+	cl     *demoCluster
+	devs   []*demoDevice
+	sup    *demoDevice
+	rep    demoReport
+	start  time.Time
+	stepAt time.Time
+	r      *rand.Rand
+	usb    string
+	kitctl string
 
 	tmpfs    bool   // the last node's directory is a small tmpfs (disk-full fault)
 	tmpfsWhy string // why not
@@ -416,7 +415,7 @@ func (d *demo) setup(exe string) error {
 	}
 	// Back in their communes, two laptops' clocks drift.
 	d.devs[1].skew, d.devs[2].skew = -3*time.Hour, 2*time.Hour
-	d.step("district and devices", fmt.Sprintf("district profile, 4 officers' laptops (clocks of A2 3 h slow, B1 2 h fast) and a supervisor's, enrolled"))
+	d.step("district and devices", "district profile, 4 officers' laptops (clocks of A2 3 h slow, B1 2 h fast) and a supervisor's, enrolled")
 
 	if d.o.faults {
 		d.prepareDiskFull(filepath.Join(d.root, "n3"))

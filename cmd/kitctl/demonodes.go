@@ -205,15 +205,6 @@ func (c *demoCluster) urls() []string {
 	return u
 }
 
-func (c *demoCluster) byID(id string) *demoNode {
-	for _, n := range c.nodes {
-		if n.id == id {
-			return n
-		}
-	}
-	return nil
-}
-
 // leader is the running node that says it leads, or nil.
 func (c *demoCluster) leader() *demoNode {
 	for _, n := range c.nodes {
