@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/communekit/communekit/cmd/kitctl/internal/kittest"
 )
 
 // designTable is the README's figures table, copied from it: bench all must
@@ -159,11 +161,10 @@ func TestBenchAll_UnknownPartIsAUsageError(t *testing.T) {
 	}
 }
 
-// runKitctl runs kitctl as testscript installed it on PATH (TestMain): the
-// benchmarks start copies of their own executable.
+// runKitctl runs the real kitctl as another process.
 func runKitctl(t *testing.T, args ...string) (stdout, stderr []byte, err error) {
 	t.Helper()
-	cmd := exec.Command("kitctl", args...)
+	cmd := exec.Command(kittest.Build(t, kitctlPkg), args...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
 	var eb bytes.Buffer
 	cmd.Stderr = &eb
