@@ -123,6 +123,7 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 		body = container.NewVScroll(container.NewVBox(groups...))
 	}
 	foot := container.NewVBox(widget.NewSeparator())
+	var page *fyne.Container
 	var dateProb *widget.Label
 	if f.HasDate() {
 		date := newKeyEntry(a.keys)
@@ -138,11 +139,18 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	foot.Add(message)
 	foot.Add(container.NewHBox(saveBtn, cancel))
 	if dateProb != nil {
-		f.OnChange(func() { setProblem(dateProb, f.DateProblem()) })
+		f.OnChange(func() {
+			was := dateProb.Visible()
+			setProblem(dateProb, f.DateProblem())
+			if was != dateProb.Visible() {
+				page.Refresh() // the message shown or hidden: lay the page out again
+			}
+		})
 	}
 	refresh()
 	a.leaving = func(leave func()) { askLeave(a, f, leave) }
-	return container.NewBorder(head, foot, nil, nil, body)
+	page = container.NewBorder(head, foot, nil, nil, body)
+	return page
 }
 
 // askLeave leaves a form at once when nothing typed is unsaved, and

@@ -305,3 +305,104 @@ func TestForms_LanguageSwitchKeepsTyping(t *testing.T) {
 		t.Fatal("the language switch lost the typing")
 	}
 }
+
+// TestForms_Screenshots writes the forms of this change in Vietnamese and
+// English at 1366×768 to $COMMUNEKIT_SCREENSHOTS, for a person to look at.
+func TestForms_Screenshots(t *testing.T) {
+	if testing.Short() {
+		t.Skip("screenshots")
+	}
+	for _, lang := range []string{i18n.Vietnamese, i18n.English} {
+		ui, s := householdsApp(t)
+		ui.tr.SetLang(lang)
+		p := personNamed(t, s, "Trần Văn Minh")
+		shot := func(name string) { screenshot(t, ui.win, lang+"-"+name) }
+		for _, ev := range []storage.Event{storage.EventMoveOut, storage.EventTemporaryResidence, storage.EventTemporaryAbsence, storage.EventDeath} {
+			f := vm.NewEventForm(ui.tr, s, ev, p)
+			ui.push(func() fyne.CanvasObject { return formPage(ui, f, nil) })
+			if ev == storage.EventMoveOut {
+				d := entryAfterText(t, ui, f.Date())
+				d.SetText("")
+				test.Type(d, "01/01/1980")
+			}
+			shot("event-" + ev.String())
+			if ev == storage.EventMoveOut {
+				ui.keys.doEscape()
+				shot("discard")
+				ui.keys.doEscape()
+			}
+			ui.popPage()
+		}
+		// Stale.
+		f := vm.NewPersonForm(ui.tr, s, p)
+		ui.push(func() fyne.CanvasObject { return formPage(ui, f, nil) })
+		f.Set(storage.FieldPhone, "0987654321")
+		f.Set(storage.FieldOccupation, "Thợ mộc")
+		f.SetReason("theo CCCD")
+		q, _ := s.Person(p.ID)
+		if _, _, err := s.EditPerson(q.ID, storage.Values{storage.FieldPhone: "0912345678"}, storage.SaveOptions{Reason: "khác"}); err != nil {
+			t.Fatal(err)
+		}
+		f.Save()
+		if len(f.Stale()) == 0 {
+			t.Fatal("not stale")
+		}
+		askStale(ui, f, func(map[storage.Field]bool) {})
+		shot("stale")
+		ui.keys.doEscape()
+		ui.popPage()
+		// Split with a minor head; merge by name.
+		ui.push(func() fyne.CanvasObject { return householdPage(ui, "2472-000020") })
+		split, err := vm.NewSplit(ui.tr, s, "2472-000020")
+		if err != nil {
+			t.Fatal(err)
+		}
+		split.SetMove(split.Members()[1].ID, true)
+		split.SetReason("ra ở riêng")
+		ui.push(func() fyne.CanvasObject { return splitPage(ui, split) })
+		shot("split")
+		all[*keyCheck](ui.content)[1].TypedKey(enter)
+		shot("split-confirm")
+		ui.keys.doEscape()
+		ui.popPage()
+		m, err := vm.NewMerge(ui.tr, s, "2472-000010")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ui.push(func() fyne.CanvasObject { return mergePage(ui, m) })
+		test.Type(all[*keyEntry](ui.content)[0], "vu")
+		shot("merge-choices")
+		m.SetFrom("2472-000020")
+		m.SetReason("nhập hộ")
+		for _, x := range m.Members() {
+			if x.IsHead {
+				m.SetRelationship(x.ID, "Con rể")
+			}
+		}
+		ui.show() // rebuilt with what was set
+		all[*keyEntry](ui.content)[0].TypedKey(enter)
+		shot("merge-confirm")
+		tap(t, overlay(ui), ui.tr.T("merge.confirm_ok"))
+		shot("merge-saved")
+		ui.tr.SetLang(i18n.Vietnamese)
+	}
+}
+
+// A newborn's save is confirmed by name on the household's page, which
+// lists the child.
+func TestForms_NewbornSaveIsConfirmed(t *testing.T) {
+	ui, s := householdsApp(t)
+	h, err := s.HouseholdByNumber("2472-000010")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := vm.NewArrivalForm(ui.tr, s, storage.EventBirth, h, personNamed(t, s, "Trần Văn Hải"))
+	ui.push(func() fyne.CanvasObject { return formPage(ui, f, nil) })
+	f.Set(storage.FieldFullName, "Trần Văn An")
+	f.Set(storage.FieldBirthDate, time.Now().AddDate(0, 0, -5).Format("02/01/2006"))
+	f.Set(storage.FieldSex, storage.SexMale)
+	tap(t, ui.content, "Lưu (Enter)")
+	if !containsText(ui.content, "Đã lưu Trần Văn An.") || !hasText(ui.content, "Hộ 2472-000010") {
+		t.Fatalf("the newborn's save is not confirmed on the household's page: %q", f.Message())
+	}
+}

@@ -300,6 +300,7 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 	reason.OnSubmitted = func(string) { save() }
 	reasonProb := problemLabel()
 
+	var body *fyne.Container
 	refresh := func() {
 		ms := v.Members()
 		same := len(ms) == len(shown)
@@ -315,6 +316,9 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 		setProblem(fromProb, v.Problem(vm.SpotFrom))
 		found.SetText(v.FromSummary())
 		showChoices()
+		if body != nil {
+			body.Refresh() // choices shown or hidden: lay the column out again
+		}
 		setProblem(reasonProb, v.Problem(vm.SpotReason))
 		message.SetText(v.Message())
 		message.Importance = widget.DangerImportance
@@ -329,7 +333,7 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 	saveBtn := widget.NewButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
 	head := container.NewVBox(bold(v.Title()), wrapped(v.Explain()))
-	body := container.NewVBox(
+	body = container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("merge.from")), nil, from),
 		fromProb,
 		choices,

@@ -116,7 +116,7 @@ func (e *memberEvent) saveFailed(err error) error {
 	case errors.As(err, &ps):
 		e.failed(e.tr.T("event.refused", ps.Message(e.tr.Lang())))
 	case errors.Is(err, storage.ErrStale):
-		e.failed(e.tr.T("form.stale"))
+		e.failed(e.tr.T("event.stale"))
 	case errors.Is(err, storage.ErrNothingChanged):
 		e.failed(e.tr.T("form.nothing_changed"))
 	default:

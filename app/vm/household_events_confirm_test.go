@@ -146,3 +146,23 @@ func TestEventMember_LineSaysNone(t *testing.T) {
 		t.Errorf("line %q", l)
 	}
 }
+
+// A split over a member changed meanwhile is refused with words that do
+// not promise the field-by-field choice of the person form.
+func TestSplit_ChangedMeanwhileSaysToReopen(t *testing.T) {
+	s := smallCommune(t)
+	v, err := NewSplit(mustTr(t), s, "2472-000010")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := v.Members()
+	bình := memberID(t, ms, "Trần Văn Bình")
+	v.SetMove(bình, true)
+	v.SetReason("ra ở riêng")
+	if _, _, err := s.EditPerson(bình, storage.Values{storage.FieldRelationshipToHead: "Con"}, storage.SaveOptions{Reason: "sửa"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Save(); err == nil || !strings.Contains(v.Message(), "mở lại") {
+		t.Fatalf("%v %q", err, v.Message())
+	}
+}
