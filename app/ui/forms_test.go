@@ -67,6 +67,22 @@ func TestForms_SidebarAsksBeforeLeavingTyping(t *testing.T) {
 	if hasText(ui.content, "Lưu (Enter)") {
 		t.Fatal("Discard did not leave")
 	}
+	// "Thêm người" over a filled form, once agreed, does not return to the
+	// form discarded.
+	ui.push(func() fyne.CanvasObject { return householdPage(ui, "2472-000010") })
+	p := personNamed(t, s, "Trần Văn Minh")
+	edit := vm.NewPersonForm(ui.tr, s, p)
+	ui.push(func() fyne.CanvasObject { return formPage(ui, edit, nil) })
+	edit.Set(storage.FieldPhone, "0987654321")
+	tap(t, ui.win.Content(), "Thêm người")
+	tap(t, overlay(ui), "Bỏ thay đổi")
+	if !hasText(ui.content, "Đăng ký nhân khẩu mới") {
+		t.Fatal("Thêm người did not open the new person's form")
+	}
+	ui.keys.doEscape()
+	if hasText(ui.content, "Sửa thông tin: Trần Văn Minh") || !hasText(ui.content, "Hộ 2472-000010") {
+		t.Fatal("Esc from the new form returned to the form discarded")
+	}
 	// Untouched: the sidebar leaves at once.
 	ui.push(func() fyne.CanvasObject { return newPersonPage(ui, vm.NewPersonForm(ui.tr, s, nil)) })
 	tap(t, ui.win.Content(), "Hộ gia đình")

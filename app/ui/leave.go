@@ -13,12 +13,20 @@ import (
 
 // confirmLeave runs next once the page shown agrees to be left: at once
 // when it has nothing unsaved, or after the officer chose to discard it.
+// A form left so is taken off the page stack first, so that a page next
+// pushes over it (a new person) does not return to the form discarded.
 func (a *App) confirmLeave(next func()) {
-	if a.leaving != nil {
-		a.leaving(next)
+	if a.leaving == nil {
+		next()
 		return
 	}
-	next()
+	a.leaving(func() {
+		if len(a.pages) > 1 {
+			a.pages = a.pages[:len(a.pages)-1]
+		}
+		a.leaving = nil
+		next()
+	})
 }
 
 // guardNav makes every button under nav (the navigation) ask the page
