@@ -19,7 +19,8 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 		return wrapped(err.Error())
 	}
 	edit := widget.NewButton(tr.T("person.edit"), func() {
-		a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(tr, a.store, p), nil) })
+		f := vm.NewPersonForm(tr, a.store, p) // kept while the page is rebuilt (a language change)
+		a.push(func() fyne.CanvasObject { return formPage(a, f, nil) })
 	})
 	edit.Importance = widget.HighImportance
 	hist := widget.NewButton(tr.T("person.history"), func() {
@@ -80,7 +81,8 @@ func eventButtons(a *App, p *storage.Person) []fyne.CanvasObject {
 	for _, ev := range vm.PersonEvents {
 		ev := ev
 		out = append(out, widget.NewButton(a.tr.T("event."+ev.String()), func() {
-			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewEventForm(a.tr, a.store, ev, p), nil) })
+			f := vm.NewEventForm(a.tr, a.store, ev, p)
+			a.push(func() fyne.CanvasObject { return formPage(a, f, nil) })
 		}))
 	}
 	return out
