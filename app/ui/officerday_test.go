@@ -93,7 +93,9 @@ func TestPersonPage_MarksAFieldInConflict(t *testing.T) {
 	}
 	screenshot(t, ui.win, "person-conflict-vi")
 	tap(t, ui.content, "Xem xung đột")
-	waitFor(t, func() bool { return hasText(ui.content, "Lò Thị Mai — Nghề nghiệp: hai giá trị khác nhau") })
+	waitFor(t, func() bool {
+		return hasText(ui.content, "Lò Thị Mai — Nghề nghiệp: hai giá trị khác nhau")
+	})
 	if ui.conflicts.vm.Selected() == "" {
 		t.Error("the conflict opened is not selected")
 	}
