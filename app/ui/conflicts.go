@@ -37,16 +37,16 @@ func (a *App) openConflict(id string) {
 }
 
 // refresh reads the queue off the UI goroutine and redraws if the queue is
-// still on screen.
+// still on screen. Close waits for the read before closing the store.
 func (p *conflictsPage) refresh() {
-	go func() {
+	p.a.goRead(func() {
 		p.vm.Refresh()
 		p.a.do(func() {
 			if p.a.conflicts == p && len(p.a.pages) == 1 {
 				p.a.show()
 			}
 		})
-	}()
+	})
 }
 
 func (p *conflictsPage) view() fyne.CanvasObject {

@@ -18,6 +18,7 @@ import (
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/node"
+	"github.com/communekit/communekit/sync/outbox"
 )
 
 // labelWith returns the first label under o whose text contains s.
@@ -85,7 +86,7 @@ func TestConflictsScreen_OfficerIsToldTheSupervisorDecides(t *testing.T) {
 func TestPersonPage_MarksAFieldInConflict(t *testing.T) {
 	ui, _, m := conflictsApp(t, cert.RoleOfficer)
 	ui.push(func() fyne.CanvasObject { return personPage(ui, m.Person) })
-	if !hasText(ui.content, "Chưa thống nhất: một cán bộ khác đã ghi “Giáo viên” (do Vũ Văn Nam ghi)") {
+	if !hasText(ui.content, "Chưa thống nhất: giá trị khác là “Giáo viên” (do Vũ Văn Nam ghi)") {
 		t.Fatal("the record shows the disputed value without a mark")
 	}
 	if !hasText(ui.content, "Hồ sơ này có 1 xung đột chưa giải quyết") {
@@ -101,7 +102,7 @@ func TestPersonPage_MarksAFieldInConflict(t *testing.T) {
 	}
 	ui.tr.SetLang(i18n.English)
 	ui.push(func() fyne.CanvasObject { return personPage(ui, m.Person) })
-	if !hasText(ui.content, "Not settled: another officer entered “Giáo viên” (entered by Vũ Văn Nam)") {
+	if !hasText(ui.content, "Not settled: the other value is “Giáo viên” (entered by Vũ Văn Nam)") {
 		t.Error("no mark in English")
 	}
 	screenshot(t, ui.win, "person-conflict-en")
@@ -223,4 +224,108 @@ func TestHistoryPage_OneEntryPerChangeNewestFirst(t *testing.T) {
 	screenshot(t, w, "history-vi")
 	ui.tr.SetLang(i18n.English)
 	screenshot(t, w, "history-en")
+}
+
+// A sync that brings a conflict says so, and its button opens the
+// conflict; the screens are kept in both languages for a person to look
+// at.
+func TestSyncScreen_ConflictArrivedLeadsToIt(t *testing.T) {
+	a := test.NewTempApp(t)
+	opts := storage.Options{WorkFactor: 10, GCInterval: -1}
+	s, err := storage.Create(filepath.Join(t.TempDir(), "p"), []byte(uiPass), storage.Profile{Commune: "12472", Officer: "Lê Văn Tâm"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.AddPerson(storage.Values{storage.FieldFullName: "Đặng Văn Đức", storage.FieldBirthDate: "1990", storage.FieldSex: "Nam",
+		storage.FieldEthnicity: "01", storage.FieldPermanentAddressCode: "12472", storage.FieldOccupation: "Nông dân"}, storage.SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := enrolled(t, s, opts)
+	addr := freeAddr(t)
+	n, err := node.Start(node.Config{ID: "n1", Dir: filepath.Join(t.TempDir(), "node"), District: reg.Keys(),
+		Passphrase: []byte(uiPass), WorkFactor: 10, RaftAddr: "127.0.0.1:0", HTTPAddr: addr, Bootstrap: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Shutdown(context.Background())
+	waitFor(t, func() bool { return n.Ready() == nil })
+	ctx := context.Background()
+	if _, err := (&client.Client{Node: "https://" + addr, Store: s}).Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Another officer's laptop of the commune gets the person, and
+	// changes the occupation while this one does too.
+	other, err := storage.Create(filepath.Join(t.TempDir(), "o"), []byte(uiPass), storage.Profile{Commune: "12472", Officer: "Vũ Văn Nam"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	req, err := cert.NewRequest(other.DeviceKeys(), "Vũ Văn Nam", []string{"12472"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := reg.Sign(req, cert.RoleOfficer, nil, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Install(other, c, reg.Public(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	oc := &client.Client{Node: "https://" + addr, Store: other}
+	if _, err := oc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := other.EditPerson(p.ID, storage.Values{storage.FieldOccupation: "Giáo viên"}, storage.SaveOptions{Reason: "Anh Đức nói đã đi dạy"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.EditPerson(p.ID, storage.Values{storage.FieldOccupation: "Thợ mộc"}, storage.SaveOptions{Reason: "Theo sổ hộ khẩu"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	w := a.NewWindow("test")
+	w.Resize(fyne.NewSize(1366, 768))
+	ui := New(w, i18n.MustLoad(), Config{Dir: t.TempDir(), Options: opts, Do: uiQueue.post, SyncNode: "https://" + addr})
+	w.Show()
+	ui.unlocked(s, time.Now())
+	defer ui.Close()
+	ui.showSync(true)
+	waitFor(t, func() bool {
+		return hasText(ui.content, "Đã gửi 1 thay đổi, nhận 1 thay đổi, 1 xung đột cần giải quyết.")
+	})
+	if msg := labelWith(ui.content, "xung đột cần giải quyết"); msg.Importance != widget.WarningImportance {
+		t.Errorf("a sync that brought a conflict reads as %v", msg.Importance)
+	}
+	screenshot(t, w, "sync-conflict-vi")
+	ui.tr.SetLang(i18n.English)
+	waitFor(t, func() bool { return hasText(ui.content, "conflicts to resolve: 1") })
+	screenshot(t, w, "sync-conflict-en")
+	ui.tr.SetLang(i18n.Vietnamese)
+	waitFor(t, func() bool { return hasText(ui.content, "Xem xung đột (1)") })
+	tap(t, ui.content, "Xem xung đột (1)")
+	waitFor(t, func() bool {
+		return hasText(ui.content, "Đặng Văn Đức — Nghề nghiệp: hai giá trị khác nhau")
+	})
+	if ui.conflicts.vm.Selected() != p.ID.String()+"/occupation" {
+		t.Errorf("selected %q", ui.conflicts.vm.Selected())
+	}
+	// The person's record marks the occupation.
+	ui.push(func() fyne.CanvasObject { return personPage(ui, p.ID) })
+	person, _ := s.Person(p.ID)
+	// Which value shows is the later change's: the mark names the other.
+	want := "Chưa thống nhất: giá trị khác là “Giáo viên” (do Vũ Văn Nam ghi)"
+	if person.Get(storage.FieldOccupation) == "Giáo viên" {
+		want = "Chưa thống nhất: giá trị khác là “Thợ mộc” (do Lê Văn Tâm ghi)"
+	}
+	if !hasText(ui.content, want) {
+		t.Errorf("the record does not mark the occupation (%q)", want)
+	}
+	ui.push(func() fyne.CanvasObject { return historyPage(ui, person) })
+	screenshot(t, w, "history-conflict-vi")
+	ui.tr.SetLang(i18n.English)
+	screenshot(t, w, "history-conflict-en")
 }

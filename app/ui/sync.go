@@ -210,10 +210,10 @@ func syncPage(a *App) fyne.CanvasObject {
 	node.OnSubmitted = func(string) { start.OnTapped() }
 	a.syncShow = show
 	show()
-	go func() {
+	a.goRead(func() {
 		y.Refresh()
 		a.do(show)
-	}()
+	})
 
 	body = container.NewVBox(
 		bold(tr.T("sync.title")),
