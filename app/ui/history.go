@@ -46,6 +46,8 @@ func historyEntry(a *App, e vm.HistoryEntry) fyne.CanvasObject {
 		box.Add(wrapped(tr.T("history.reason") + ": " + e.Reason))
 	}
 	if e.New {
+		// One paragraph: a label of several styles (a rich text) wraps
+		// badly in Fyne, so one style.
 		var parts []string
 		for _, c := range e.Changes {
 			parts = append(parts, c.Field+": "+c.New)
