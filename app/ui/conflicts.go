@@ -163,7 +163,7 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 			}))
 		}
 		if len(d.Correct) > 0 && !col.Person.IsZero() {
-			buttons = append(buttons, widget.NewButton(tr.T("conflicts.correct", shortName(col.Title)), func() { p.correct(col.Person) }))
+			buttons = append(buttons, widget.NewButton(tr.T("conflicts.correct", col.Title), func() { p.correct(col.Person) }))
 		}
 		cells = append(cells, container.NewVBox(buttons...))
 	}
@@ -224,16 +224,6 @@ func (p *conflictsPage) correct(id storage.ID) {
 			p.refresh()
 		})
 	})
-}
-
-// shortName is a column title without the identifier in brackets.
-func shortName(title string) string {
-	for i := len(title) - 1; i > 0; i-- {
-		if title[i] == '(' {
-			return title[:i-1]
-		}
-	}
-	return title
 }
 
 // confirm asks before an action that cannot be taken back: Enter confirms,

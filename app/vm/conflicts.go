@@ -413,9 +413,11 @@ func valuesBy(tr Tr, fc storage.FieldConflict, except string) string {
 	return strings.Join(out, tr.T("conflicts.and"))
 }
 
-// personColumn shows fields of one person, titled with the name and id.
+// personColumn shows fields of one person, titled with the name (the
+// lines beneath tell two persons of one name apart; an identifier would
+// tell an officer nothing).
 func (c *Conflicts) personColumn(id storage.ID, fields ...storage.Field) ConflictColumn {
-	col := ConflictColumn{Title: c.name(id) + " (" + id.String() + ")", Person: id}
+	col := ConflictColumn{Title: c.name(id), Person: id}
 	p := c.person(id)
 	for _, f := range fields {
 		v := ""

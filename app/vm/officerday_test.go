@@ -28,6 +28,12 @@ func TestConflicts_TitleNamesThePersonAndTheField(t *testing.T) {
 			t.Errorf("a title shows an identifier: %q", r.Title)
 		}
 	}
+	c.Select(d.ID)
+	for _, col := range c.Detail().Columns {
+		if col.Title != "Giàng A Páo" && col.Title != "Giàng A Pao" {
+			t.Errorf("a duplicate's column is titled %q", col.Title)
+		}
+	}
 	tr := mustTr(t)
 	tr.SetLang(i18n.English)
 	c.tr = tr
