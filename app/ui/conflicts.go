@@ -98,7 +98,7 @@ func (p *conflictsPage) view() fyne.CanvasObject {
 			p.a.show()
 		}
 	}
-	var left fyne.CanvasObject = wrapRows(list, len(rows), row, fill)
+	left := wrapRows(list, len(rows), row, fill)
 	if len(rows) == 0 {
 		left = wrapped(tr.T("conflicts.none"))
 	}
