@@ -54,10 +54,10 @@ vet:
 	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
 	$(GO) vet ./cmd/communekit
 
-# test: gofmt, vet, a cgo-free build of every package but the window, then
+# test: gofmt, vet, lint (staticcheck's checks), a cgo-free build of every package but the window, then
 # every test with the race detector (which needs cgo), the window smoke test
 # under Xvfb. Fuzz targets run their seed corpus here; long fuzzing is `make fuzz`.
-test: deps fmt-check vet
+test: deps fmt-check vet lint
 	CGO_ENABLED=0 $(GO) build $(NOCGO_PKGS)
 	@if command -v chromium >/dev/null 2>&1 && command -v certutil >/dev/null 2>&1; then \
 		echo "Chromium is installed: the dashboard's browser test runs (TestDashboard_Browser)"; \
