@@ -24,7 +24,6 @@ import (
 // store that holds the same operations holds the same conflicts, whatever
 // the order they arrived in. Meanwhile the record shows the head with the
 // greatest version (clock, then device), as it would without the conflict.
-const prefixConflict = "C:"
 
 func conflictKey(id ID, f Field) []byte {
 	return append(appendID([]byte(prefixConflict), id), byte(f))

@@ -27,12 +27,6 @@ import (
 // says otherwise. Like every conflict here it is derived from the set of
 // operations, so every store holding the same ones agrees.
 const (
-	prefixDupKey      = "Q:"
-	prefixSemanticDup = "S:q:"
-	prefixDistinct    = "Dq:"
-	prefixMerged      = "Mg:"
-	prefixMergedInto  = "Mk:"
-
 	ConflictDuplicate = "duplicate"
 )
 

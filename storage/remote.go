@@ -21,10 +21,7 @@ import (
 // them in one feed (counters.Feed), so a device pulls "what concerns my
 // communes after feed number n" with one cursor.
 const (
-	prefixRemoteOp      = "r:"
-	prefixRemoteHistory = "L:"
-	prefixFeed          = "F:"
-	deviceKeyLen        = 16
+	deviceKeyLen = 16
 )
 
 func remoteOpKey(dev DeviceID, seq uint64) []byte {

@@ -22,11 +22,6 @@ import (
 //	S:i:<id number>           two or more persons hold the ID number: their id16s
 //
 // Correcting one person's ID number (or merging the two) makes it go away.
-const (
-	prefixIDHolder     = "I:"
-	prefixSemantic     = "S:"
-	prefixSemanticSame = "S:i:"
-)
 
 // Kinds of semantic conflict. When the persons holding one ID number are
 // permanent residents of different communes, the conflict is
@@ -337,10 +332,6 @@ func (s *Store) SemanticConflicts() ([]SemanticConflict, error) {
 // "Older" is measured against the newest operation applied (counters.Seen),
 // never the wall clock, so every store decides alike.
 const (
-	prefixSemanticDead = "S:d:"
-	prefixPendingMove  = "M:"
-	prefixSemanticMove = "S:m:"
-
 	ConflictEditAfterDeath = "edit_after_death"
 	ConflictMoveNotMatched = "move_without_move_in"
 )
@@ -661,9 +652,7 @@ func (s *Store) Dismiss(id ID, o SaveOptions) (*Op, error) {
 // The commune is the member's permanent address commune: household numbers
 // are unique within a commune only.
 const (
-	prefixHHMemberOf    = "Hm:"
-	prefixSemanticHeads = "S:h:"
-	ConflictHeads       = "household_heads"
+	ConflictHeads = "household_heads"
 )
 
 func householdOf(p *Person) (string, bool) {
