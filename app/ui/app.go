@@ -77,6 +77,9 @@ type App struct {
 	// once above the next page built; warn colours it as a warning.
 	notice     string
 	noticeWarn bool
+	// focusOnShow, set by the page being built, is focused once the page
+	// is in the window (the search box, back from a person).
+	focusOnShow fyne.Focusable
 
 	// reading counts the goroutines of the screens here that read the
 	// store (the overview's counts, the households screen's hamlets):
@@ -336,6 +339,10 @@ func (a *App) setContent(o fyne.CanvasObject) {
 	}
 	a.content.Objects = []fyne.CanvasObject{o}
 	a.content.Refresh()
+	if f := a.focusOnShow; f != nil {
+		a.focusOnShow = nil
+		a.win.Canvas().Focus(f)
+	}
 }
 
 func (a *App) focusSearch() {
