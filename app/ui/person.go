@@ -18,10 +18,11 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	if err != nil {
 		return wrapped(err.Error())
 	}
-	edit := widget.NewButton(tr.T("person.edit"), func() {
+	edit := newKeyButton(a.keys, tr.T("person.edit"), func() {
 		a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(tr, a.store, p), nil) })
 	})
 	edit.Importance = widget.HighImportance
+	a.focusOnShow = edit // Space edits: the keyboard goes on from a search
 	hist := widget.NewButton(tr.T("person.history"), func() {
 		a.push(func() fyne.CanvasObject { return historyPage(a, p) })
 	})

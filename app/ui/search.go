@@ -101,6 +101,10 @@ func (p *searchPage) showMore() {
 		p.more.SetText(p.a.tr.T("search.show_more", p.vm.Limit))
 		p.more.Show()
 	} else {
+		if p.a.win.Canvas().Focused() == p.more {
+			// All shown: the keyboard goes on in the results.
+			p.a.win.Canvas().Focus(p.list)
+		}
 		p.more.Hide()
 	}
 }
