@@ -140,7 +140,7 @@ func fieldInput(a *App, f *vm.Form, fl storage.Field, save func()) (fyne.CanvasO
 		for _, c := range choices {
 			labels = append(labels, c.Label)
 		}
-		sel := widget.NewSelect(labels, nil)
+		sel := newKeySelect(a.keys, labels, nil, save)
 		set := func(v string) {
 			sel.SetSelectedIndex(0)
 			for i, c := range choices {

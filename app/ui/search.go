@@ -24,6 +24,7 @@ type searchPage struct {
 	list    *resultsList
 	message *widget.Label
 	more    *widget.Button
+	page    *fyne.Container // laid out again when "Xem thêm" shows or hides
 	results []vm.Result
 	// visited is set once the page was shown: coming back selects the
 	// query, so that typing starts the next search.
@@ -90,15 +91,21 @@ func (p *searchPage) view() fyne.CanvasObject {
 	// The objects in the order Tab goes through them: the box, the
 	// results, then "Xem thêm"; a Border's own order puts the centre
 	// first.
-	page := container.New(layout.NewBorderLayout(top, p.more, nil, nil), top, fastWheel(p.list), p.more)
+	p.page = container.New(layout.NewBorderLayout(top, p.more, nil, nil), top, fastWheel(p.list), p.more)
 	p.showChosen()
-	return page
+	return p.page
 }
 
 // showMore shows "Xem thêm" when the query matches more than are shown.
 func (p *searchPage) showMore() {
+	shown := p.more.Visible()
+	defer func() {
+		if p.page != nil && shown != p.more.Visible() {
+			p.page.Refresh()
+		}
+	}()
 	if p.vm.More() {
-		p.more.SetText(p.a.tr.T("search.show_more", p.vm.Limit))
+		p.more.SetText(p.a.tr.T("search.show_more"))
 		p.more.Show()
 	} else {
 		if p.a.win.Canvas().Focused() == p.more {

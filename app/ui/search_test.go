@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/communekit/communekit/app/i18n"
 	"github.com/communekit/communekit/storage"
 )
 
@@ -185,6 +186,14 @@ func TestSearch_TabToResultsAndShowMore(t *testing.T) {
 	if ui.search.vm.Selected() != 1 || selectedRow(ui) != 1 {
 		t.Fatalf("Down, Down, Up on the results chose row %d", selectedRow(ui))
 	}
+	screenshot(t, w, "search-results")
+	ui.tr.SetLang(i18n.English)
+	if !hasText(ui.content, "Showing 50 of more than 50 results") || !hasText(ui.content, "Show more results") {
+		t.Fatalf("in English the line says %q", ui.search.message.Text)
+	}
+	screenshot(t, w, "search-results-en")
+	ui.tr.SetLang(i18n.Vietnamese)
+	w.Canvas().Focus(ui.search.list)
 	// A letter goes back to the box, after the query.
 	k.typ(" v")
 	if w.Canvas().Focused() != ui.search.entry || ui.search.entry.Text != "nguyen v" {

@@ -163,8 +163,9 @@ func (c *keyCheck) TypedKey(ev *fyne.KeyEvent) {
 	c.Check.TypedKey(ev)
 }
 
-// keySelect is a choice (Space or the arrows open it) on which Enter does
-// what Enter does on the page and Esc cancels.
+// keySelect is a choice (a letter, Space or the arrows open it, and
+// typing finds: findselect.go) on which Enter does what Enter does on the
+// page and Esc cancels.
 type keySelect struct {
 	widget.Select
 	keys  *keys
@@ -183,7 +184,7 @@ func (s *keySelect) TypedKey(ev *fyne.KeyEvent) {
 	if passKey(s.keys, s.enter, ev) {
 		return
 	}
-	s.Select.TypedKey(ev)
+	s.typedKey(ev) // type-to-find: findselect.go
 }
 
 // passKey runs Esc and Enter for a focused widget that has no use of its

@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/storage"
+)
+
+// openBox returns the type-to-find box open over the window, or nil.
+func openBox(w fyne.Window) *finderBox {
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		return nil
+	}
+	return find[*finderBox](top)
+}
+
+// On the person form, the 55 ethnicities are found by typing: "hmong"
+// finds H'Mông, Enter takes it; "xo dang" finds Xơ Đăng; Down chooses
+// the next match; Esc leaves the choice as it was; Tab takes the choice
+// and goes on to the next field.
+func TestFindSelect_EthnicityByTyping(t *testing.T) {
+	ui, s := householdsApp(t)
+	w := ui.win
+	f := vm.NewPersonForm(ui.tr, s, nil)
+	ui.push(func() fyne.CanvasObject { return formPage(ui, f, nil) })
+	sel, ok := fieldEntry(t, ui.content, vm.FieldLabel(ui.tr, storage.FieldEthnicity)).(*keySelect)
+	if !ok {
+		t.Fatal("the ethnicity is not a choice that finds by typing")
+	}
+	k := &keyboard{t: t, w: w}
+	w.Canvas().Focus(sel)
+	k.typ("hmong")
+	box := openBox(w)
+	if box == nil || box.Text != "hmong" {
+		t.Fatal("typing on the ethnicity did not open the box with the letters")
+	}
+	if box.f.Selected() != "08 H'Mông" || len(box.f.shown) != 1 {
+		t.Fatalf("hmong finds %q (%d shown)", box.f.Selected(), len(box.f.shown))
+	}
+	screenshot(t, w, "findselect-hmong")
+	k.press(fyne.KeyReturn)
+	if openBox(w) != nil || f.Value(storage.FieldEthnicity) != "08" || w.Canvas().Focused() != sel {
+		t.Fatalf("Enter: box open %v, value %q, focus %T", openBox(w) != nil, f.Value(storage.FieldEthnicity), w.Canvas().Focused())
+	}
+
+	// Diacritics, case and the space of a two-word name do not matter.
+	k.typ("XO DANG")
+	if box := openBox(w); box == nil || box.f.Selected() != "14 Xơ Đăng" {
+		t.Fatal("xo dang does not find Xơ Đăng")
+	}
+	k.press(fyne.KeyEscape)
+	if openBox(w) != nil || f.Value(storage.FieldEthnicity) != "08" || !hasText(ui.content, "Lưu (Enter)") {
+		t.Fatal("Esc in the box changed the choice or left the form")
+	}
+	// Down goes to the next match: "ta" starts Tày, Thái, Tà Ôi...
+	k.typ("ta")
+	box = openBox(w)
+	first := box.f.Selected()
+	k.press(fyne.KeyDown)
+	second := box.f.Selected()
+	if first == "" || second == "" || first == second {
+		t.Fatalf("Down in the box: %q then %q", first, second)
+	}
+	k.press(fyne.KeyTab)
+	if f.Value(storage.FieldEthnicity) != vm.Choices(ui.tr, storage.FieldEthnicity)[indexOf(t, ui, second)].Value {
+		t.Fatalf("Tab did not take %q: %q", second, f.Value(storage.FieldEthnicity))
+	}
+	if w.Canvas().Focused() == sel || openBox(w) != nil {
+		t.Fatal("Tab did not go on to the next field")
+	}
+
+	// A click opens the box with every option, the chosen one chosen; a
+	// click on an option takes it.
+	test.Tap(sel)
+	box = openBox(w)
+	if box == nil || len(box.f.shown) != len(sel.Options) || box.f.Selected() != second {
+		t.Fatal("a click does not open the box on the choice")
+	}
+	rows := all[*finderRow](w.Canvas().Overlays().Top())
+	if len(rows) < 2 {
+		t.Fatal("no options under the box")
+	}
+	var row *finderRow
+	for _, r := range rows {
+		if box.f.options[box.f.shown[r.at]] != second {
+			row = r
+		}
+	}
+	want := box.f.options[box.f.shown[row.at]]
+	test.Tap(row)
+	if openBox(w) != nil || sel.Selected != want {
+		t.Fatalf("a click on %q: %q", want, sel.Selected)
+	}
+}
+
+func indexOf(t *testing.T, ui *App, label string) int {
+	for i, c := range vm.Choices(ui.tr, storage.FieldEthnicity) {
+		if c.Label == label {
+			return i
+		}
+	}
+	t.Fatalf("no ethnicity %q", label)
+	return -1
+}
+
+// The matching: folded, apostrophes and hyphens ignored, names before
+// codes, starts of words before insides.
+func TestFindKey_Rank(t *testing.T) {
+	for _, c := range []struct {
+		option, typed string
+		rank          int
+	}{
+		{"08 H'Mông", "hmong", 0}, {"08 H'Mông", "h'mông", 0}, {"08 H'Mông", "08", 0}, {"08 H'Mông", "mong", 2},
+		{"14 Xơ Đăng", "xodang", 0}, {"14 Xơ Đăng", "xo-dang", 0}, {"14 Xơ Đăng", "dang", 1},
+		{"Phật giáo Hòa Hảo", "hoa hao", 1}, {"01 Kinh", "kinh", 0}, {"01 Kinh", "tay", -1},
+	} {
+		if got := keyOf(c.option).rank(compact(c.typed)); got != c.rank {
+			t.Errorf("%q typed %q: rank %d, want %d", c.option, c.typed, got, c.rank)
+		}
+	}
+}
