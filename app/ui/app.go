@@ -102,6 +102,7 @@ func New(win fyne.Window, tr *i18n.Bundle, cfg Config) *App {
 		a.do = fyne.Do
 	}
 	a.keys.install(win.Canvas())
+	a.keys.field = a.goToField
 	tr.OnChange(func() { a.relabel() })
 	return a
 }

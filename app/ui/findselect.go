@@ -52,33 +52,41 @@ func (s *keySelect) openFind(typed string) {
 	if c == nil || len(s.Options) == 0 {
 		return
 	}
-	f := newFinder(s.Options, s.SelectedIndex())
-	var pop *widget.PopUp
-	closeBox := func() {
-		pop.Hide()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(s)
+	showFinder(c, s.Options, s.SelectedIndex(), typed, pos, s.Size(), func(i int) {
 		c.Focus(s)
-	}
+		if i >= 0 {
+			s.SetSelectedIndex(i)
+		}
+	})
+}
+
+// showFinder shows a box with options beneath it at pos on c, over an
+// object of size over (the box opens upwards near the bottom of the
+// window), with typed in it; done is told the option taken, or -1, once
+// the box is closed.
+func showFinder(c fyne.Canvas, options []string, selected int, typed string, pos fyne.Position, over fyne.Size, done func(int)) {
+	f := newFinder(options, selected)
+	var pop *widget.PopUp
 	f.chosen = func(i int) {
-		closeBox()
-		s.SetSelectedIndex(i)
+		pop.Hide()
+		done(i)
 	}
-	f.cancel = closeBox
-	f.escape = closeBox
+	f.cancel = func() { f.chosen(-1) }
+	f.escape = f.cancel
 	f.next = c.FocusNext
 	pop = widget.NewPopUp(f.content(), c)
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(s)
-	rows := len(s.Options)
+	rows := len(options)
 	if rows > 8 {
 		rows = 8
 	}
-	w := s.Size().Width
+	w := over.Width
 	if w < 320 {
 		w = 320
 	}
 	h := f.box.MinSize().Height + float32(rows)*f.rowHeight() + theme.Padding()*4
-	if room := c.Size().Height - pos.Y; room > 0 && h > room && pos.Y > c.Size().Height/2 {
-		// Near the bottom of the window: open upwards.
-		pos.Y -= h - s.Size().Height
+	if room := c.Size().Height - pos.Y; h > room && pos.Y > c.Size().Height/2 {
+		pos.Y -= h - over.Height
 	}
 	pop.ShowAtPosition(pos)
 	pop.Resize(fyne.NewSize(w, h))

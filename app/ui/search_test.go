@@ -119,8 +119,22 @@ func TestSearch_KeyboardOnlyDay(t *testing.T) {
 	if !hasText(ui.content, "Lưu (Enter)") {
 		t.Fatal("Space on the person's page did not open the form")
 	}
+	// Ctrl+G goes to a field by its label: Nghề nghiệp is the 41st
+	// input of the form, below the window's edge.
 	occ := fieldEntry(t, ui.content, "Nghề nghiệp")
-	k.tabTo(occ, 60)
+	k.shortcut("Ctrl+G", fieldShortcut)
+	if openBox(w) == nil {
+		t.Fatal("Ctrl+G on the form opened no box")
+	}
+	k.typ("nghe")
+	k.press(fyne.KeyReturn)
+	if w.Canvas().Focused() != occ {
+		t.Fatalf("Ctrl+G, nghe, Enter went to %T, not Nghề nghiệp", w.Canvas().Focused())
+	}
+	if y := fyne.CurrentApp().Driver().AbsolutePositionForObject(occ.(fyne.CanvasObject)).Y; y < 0 || y > w.Canvas().Size().Height-100 {
+		t.Fatalf("Nghề nghiệp is at y=%.0f, out of sight", y)
+	}
+	screenshot(t, w, "goto-field")
 	k.typ("Thợ mộc")
 	var reason *keyEntry
 	for _, e := range all[*keyEntry](ui.content) {
@@ -131,7 +145,12 @@ func TestSearch_KeyboardOnlyDay(t *testing.T) {
 	if reason == nil {
 		t.Fatal("no reason entry")
 	}
-	k.tabTo(reason, 60)
+	k.shortcut("Ctrl+G", fieldShortcut)
+	k.typ("ly")
+	k.press(fyne.KeyReturn)
+	if w.Canvas().Focused() != reason {
+		t.Fatalf("Ctrl+G, ly, Enter went to %T, not the reason", w.Canvas().Focused())
+	}
 	k.typ("theo CCCD")
 	k.press(fyne.KeyReturn)
 	if !hasText(ui.content, "Đã lưu Trần Văn Minh") {

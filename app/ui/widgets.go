@@ -17,6 +17,7 @@ type keys struct {
 	find   func()
 	sync   func()
 	enter  func() // set while a dialog asks: Enter confirms it
+	field  func() // Ctrl+G: go to a field of the page (gotofield.go)
 }
 
 var findShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
@@ -30,6 +31,7 @@ var syncShortcut = &fyne.ShortcutRedo{}
 func (k *keys) install(c fyne.Canvas) {
 	c.AddShortcut(findShortcut, func(fyne.Shortcut) { k.doFind() })
 	c.AddShortcut(syncShortcut, func(fyne.Shortcut) { k.doSync() })
+	c.AddShortcut(fieldShortcut, func(fyne.Shortcut) { k.doField() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:
@@ -54,6 +56,12 @@ func (k *keys) doFind() {
 	}
 }
 
+func (k *keys) doField() {
+	if k.field != nil {
+		k.field()
+	}
+}
+
 func (k *keys) doSync() {
 	if k.sync != nil {
 		k.sync()
@@ -71,6 +79,8 @@ func (k *keys) passShortcut(s fyne.Shortcut) bool {
 		k.doFind()
 	case syncShortcut.ShortcutName():
 		k.doSync()
+	case fieldShortcut.ShortcutName():
+		k.doField()
 	default:
 		return false
 	}
