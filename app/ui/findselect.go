@@ -20,7 +20,8 @@ import (
 // "04" its option). Down and Up choose, Enter takes the choice, Esc closes
 // the box and leaves the choice as it was; a click takes the option
 // clicked. Left and Right on the closed choice step through the options
-// as Fyne's do.
+// as Fyne's do. Down in a select entry (a member's relationship, typed or
+// chosen) opens the box with what is typed.
 
 // typedKey is keySelect's handling of the keys other than Enter and Esc.
 func (s *keySelect) typedKey(ev *fyne.KeyEvent) {
@@ -91,9 +92,25 @@ func showFinder(c fyne.Canvas, options []string, selected int, typed string, pos
 	pop.ShowAtPosition(pos)
 	pop.Resize(fyne.NewSize(w, h))
 	c.Focus(f.box)
-	if typed != "" {
-		f.box.TypedRune([]rune(typed)[0])
+	for _, r := range typed {
+		f.box.TypedRune(r)
 	}
+}
+
+// find opens the box over a select entry (a member's relationship) with
+// its text typed in it; the option taken replaces the text.
+func (e *keySelectEntry) find() {
+	c := fyne.CurrentApp().Driver().CanvasForObject(e)
+	if c == nil || len(e.options) == 0 {
+		return
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(e)
+	showFinder(c, e.options, -1, e.Text, pos, e.Size(), func(i int) {
+		c.Focus(e)
+		if i >= 0 {
+			e.SetText(e.options[i])
+		}
+	})
 }
 
 // finder is the box and the options it narrows.

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
 	"github.com/communekit/communekit/storage"
@@ -122,5 +123,95 @@ func TestFindKey_Rank(t *testing.T) {
 		if got := keyOf(c.option).rank(compact(c.typed)); got != c.rank {
 			t.Errorf("%q typed %q: rank %d, want %d", c.option, c.typed, got, c.rank)
 		}
+	}
+}
+
+// The place picker: typing finds places, Down and Up mark one, Enter
+// takes the marked one (it took the first whatever the arrows did).
+func TestPlacePicker_DownUpEnter(t *testing.T) {
+	ui, s := householdsApp(t)
+	w := ui.win
+	f := vm.NewPersonForm(ui.tr, s, nil)
+	ui.push(func() fyne.CanvasObject { return formPage(ui, f, nil) })
+	fl := storage.FieldCurrentAddressCode
+	entry := fieldEntry(t, ui.content, vm.FieldLabel(ui.tr, fl)).(*keyEntry)
+	var choose *widget.Button
+	walk(parentOf(ui.content, entry), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == ui.tr.T("form.choose") {
+			choose = b
+		}
+	})
+	if choose == nil {
+		t.Fatal("no Chọn button beside the place")
+	}
+	test.Tap(choose)
+	if _, ok := w.Canvas().Focused().(*pickBox); !ok {
+		t.Fatalf("the picker's box is not focused: %T", w.Canvas().Focused())
+	}
+	k := &keyboard{t: t, w: w}
+	k.typ("quynh")
+	old, _ := vm.UnitField(fl)
+	found := vm.Units().Find("quynh", old, 100)
+	if len(found) < 3 {
+		t.Fatalf("%d places for quynh", len(found))
+	}
+	k.press(fyne.KeyDown)
+	k.press(fyne.KeyDown)
+	k.press(fyne.KeyUp)
+	screenshot(t, w, "place-picker")
+	k.press(fyne.KeyReturn)
+	if w.Canvas().Overlays().Top() != nil || entry.Text != found[1].Code {
+		t.Fatalf("Down, Down, Up, Enter took %q, want %q (%s)", entry.Text, found[1].Code, found[1].Label)
+	}
+	// Typing again marks the first: Enter takes it.
+	test.Tap(choose)
+	k.typ("quynh")
+	k.press(fyne.KeyDown)
+	k.typ(" p")
+	found = vm.Units().Find("quynh p", old, 100)
+	k.press(fyne.KeyReturn)
+	if entry.Text != found[0].Code {
+		t.Fatalf("after typing, Enter took %q, want the first %q", entry.Text, found[0].Code)
+	}
+	// Esc closes the picker, the place as it was, the form still open.
+	test.Tap(choose)
+	k.typ("ha noi")
+	k.press(fyne.KeyEscape)
+	if w.Canvas().Overlays().Top() != nil || entry.Text != found[0].Code || !hasText(ui.content, "Lưu (Enter)") {
+		t.Fatalf("Esc in the picker: open %v, place %q", w.Canvas().Overlays().Top() != nil, entry.Text)
+	}
+}
+
+// A member's relationship: typed freely, and Down opens the usual answers
+// narrowed by what is typed ("con" gives Con, Con dâu, Con rể).
+func TestFindSelect_RelationshipByDown(t *testing.T) {
+	ui, _ := householdsApp(t)
+	w := ui.win
+	tap(t, ui.content, "Tách hộ")
+	boxes := all[*keyCheck](ui.content)
+	boxes[2].TypedRune(' ') // the son moves, the new head
+	boxes[3].TypedRune(' ') // his wife with him
+	uiQueue.drain()
+	rels := all[*keySelectEntry](ui.content)
+	if len(rels) != 4 {
+		t.Fatal("no relationship entries on the split screen")
+	}
+	rel := rels[3]
+	rel.SetText("")
+	w.Canvas().Focus(rel)
+	k := &keyboard{t: t, w: w}
+	k.typ("con")
+	k.press(fyne.KeyDown)
+	box := openBox(w)
+	if box == nil || box.Text != "con" || len(box.f.shown) != 3 || box.f.Selected() != "Con" {
+		if box != nil {
+			t.Logf("box %q shown %d chosen %q", box.Text, len(box.f.shown), box.f.Selected())
+		}
+		t.Fatal("Down did not open the answers narrowed by \"con\"")
+	}
+	k.press(fyne.KeyDown)
+	k.press(fyne.KeyReturn)
+	if openBox(w) != nil || rel.Text != "Con dâu" || w.Canvas().Focused() != rel {
+		t.Fatalf("Down, Enter: %q", rel.Text)
 	}
 }

@@ -205,7 +205,7 @@ func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)
 		chosen(found[i].Code)
 		d.Hide()
 	}
-	q := newKeyEntry(nil)
+	q := newPickBox(list, func() int { return len(found) }) // Down, Up, Enter: pickbox.go
 	q.SetPlaceHolder(tr.T("form.unit_search"))
 	q.OnChanged = func(s string) {
 		found = vm.Units().Find(s, old, 100)

@@ -125,11 +125,12 @@ func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
 // relationship to the head) that passes the app's keys on like keyEntry.
 type keySelectEntry struct {
 	widget.SelectEntry
-	keys *keys
+	keys    *keys
+	options []string // Down finds among them: findselect.go
 }
 
 func newKeySelectEntry(k *keys, options []string) *keySelectEntry {
-	e := &keySelectEntry{keys: k}
+	e := &keySelectEntry{keys: k, options: options}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
 	e.SetOptions(options)
@@ -139,6 +140,10 @@ func newKeySelectEntry(k *keys, options []string) *keySelectEntry {
 func (e *keySelectEntry) TypedKey(ev *fyne.KeyEvent) {
 	if ev.Name == fyne.KeyEscape && e.keys != nil {
 		e.keys.doEscape()
+		return
+	}
+	if ev.Name == fyne.KeyDown {
+		e.find()
 		return
 	}
 	e.SelectEntry.TypedKey(ev)
