@@ -91,6 +91,19 @@ func showFinder(c fyne.Canvas, options []string, selected int, typed string, pos
 	}
 	pop.ShowAtPosition(pos)
 	pop.Resize(fyne.NewSize(w, h))
+	if pos.Y+h <= c.Size().Height {
+		// Opened downwards: the box shrinks to the options found.
+		f.filtered = func() {
+			n := len(f.shown)
+			if n < 1 {
+				n = 1
+			}
+			if n > rows {
+				n = rows
+			}
+			pop.Resize(fyne.NewSize(w, f.box.MinSize().Height+float32(n)*f.rowHeight()+theme.Padding()*4))
+		}
+	}
 	c.Focus(f.box)
 	for _, r := range typed {
 		f.box.TypedRune(r)
@@ -127,6 +140,8 @@ type finder struct {
 	cancel func()
 	escape func()
 	next   func() // moves the focus on, after Tab
+	// filtered, when set, is told the options shown changed.
+	filtered func()
 }
 
 // findKey is an option as typing is compared with it: folded, its words
@@ -235,6 +250,9 @@ func (f *finder) filter(q string) {
 	f.at = -1
 	if len(f.shown) > 0 && q != "" {
 		f.choose(0)
+	}
+	if f.filtered != nil {
+		f.filtered()
 	}
 }
 

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -213,5 +215,20 @@ func TestFindSelect_RelationshipByDown(t *testing.T) {
 	k.press(fyne.KeyReturn)
 	if openBox(w) != nil || rel.Text != "Con dâu" || w.Canvas().Focused() != rel {
 		t.Fatalf("Down, Enter: %q", rel.Text)
+	}
+}
+
+// The wheel layer also speeds up a scroll container.
+func TestFastWheel_Scroll(t *testing.T) {
+	test.NewTempApp(t)
+	tall := widget.NewLabel("")
+	tall.SetText(strings.Repeat("dòng\n", 200))
+	sc := container.NewVScroll(tall)
+	w := test.NewWindow(fastWheel(sc))
+	defer w.Close()
+	w.Resize(fyne.NewSize(400, 300))
+	test.Scroll(w.Canvas(), fyne.NewPos(100, 100), 0, -25)
+	if sc.Offset.Y < 90 {
+		t.Fatalf("one wheel step scrolled %.0f px", sc.Offset.Y)
 	}
 }
