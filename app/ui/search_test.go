@@ -127,6 +127,7 @@ func TestSearch_KeyboardOnlyDay(t *testing.T) {
 		t.Fatal("Ctrl+G on the form opened no box")
 	}
 	k.typ("nghe")
+	screenshot(t, w, "goto-box")
 	k.press(fyne.KeyReturn)
 	if w.Canvas().Focused() != occ {
 		t.Fatalf("Ctrl+G, nghe, Enter went to %T, not Nghề nghiệp", w.Canvas().Focused())
