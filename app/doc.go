@@ -1,4 +1,4 @@
-// Package app is the desktop application of DESIGN.md §9. Its parts:
+// Package app is the desktop application (app/DESIGN.md). Its parts:
 //
 //   - app/vm: the view models. Every screen's state and behaviour lives
 //     there and is tested without a display (CGO_ENABLED=0).

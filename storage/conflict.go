@@ -8,7 +8,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Field conflicts (DESIGN.md §8). Every change carries the version of the
+// Field conflicts (DESIGN.md, "Merge and conflicts"). Every change carries the version of the
 // field its officer saw. A field's candidates ("heads") are the changes to
 // it that no other change saw; normally there is one. Two changes made
 // without seeing each other leave two heads: when their values differ the

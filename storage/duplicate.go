@@ -12,7 +12,7 @@ import (
 	"github.com/communekit/communekit/storage/fold"
 )
 
-// Probable duplicate persons across communes (DESIGN.md §8), and the two
+// Probable duplicate persons across communes (DESIGN.md, "Merge and conflicts"), and the two
 // decisions a supervisor makes about them:
 //
 //	Q:<folded name>\x00<birth date>   persons with that name and birth date: id16 + commune8, sorted

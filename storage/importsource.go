@@ -331,7 +331,6 @@ type streamSource struct {
 	r    io.Reader
 	kept bytes.Buffer
 	keep bool
-	err  error
 }
 
 func (s *streamSource) open() (rowReader, error) {

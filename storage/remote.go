@@ -9,7 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Operations made on other devices (DESIGN.md §6, §7) are kept apart from
+// Operations made on other devices (DESIGN.md, "Operations from elsewhere") are kept apart from
 // this device's own log:
 //
 //	r:<device16><seq8>           an operation of another device (the op)

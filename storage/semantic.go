@@ -13,7 +13,7 @@ import (
 	"github.com/communekit/communekit/storage/fold"
 )
 
-// Semantic conflicts (DESIGN.md §8) are found from the records, not from
+// Semantic conflicts (DESIGN.md, "Merge and conflicts") are found from the records, not from
 // one field's changes. Each is kept under a key of its own while it holds,
 // and derived only from the state the operations made, so every store with
 // the same operations holds the same ones:
@@ -651,7 +651,7 @@ func (s *Store) Dismiss(id ID, o SaveOptions) (*Op, error) {
 	return op, nil
 }
 
-// Households (DESIGN.md §8: a household without exactly one head):
+// Households (DESIGN.md, "Merge and conflicts": a household without exactly one head):
 //
 //	Hm:<commune>\x00<folded number>                  its members: h|m (head or not), id16; sorted
 //	S:h:<commune>\x00<folded number>                 the household has members

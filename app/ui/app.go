@@ -175,7 +175,7 @@ func (a *App) unlocked(s *storage.Store, started time.Time) {
 	a.search = newSearchPage(a)
 	a.stats, a.quality = nil, nil // made on first visit, for this store
 	a.content = container.NewStack()
-	a.keys.find = a.focusSearch
+	a.keys.find = func() { a.confirmLeave(a.focusSearch) }
 	a.keys.escape = a.back
 	a.keys.sync = a.syncKey
 	a.buildShell()
@@ -225,7 +225,8 @@ func (a *App) buildShell() {
 		widget.NewButton(a.tr.T("nav.stats"), a.showStats),
 		widget.NewButton(a.tr.T("nav.quality"), a.showQuality),
 		widget.NewButton(a.tr.T("nav.new_person"), func() {
-			a.push(func() fyne.CanvasObject { return newPersonPage(a, vm.NewPersonForm(a.tr, a.store, nil)) })
+			f := vm.NewPersonForm(a.tr, a.store, nil)
+			a.push(func() fyne.CanvasObject { return newPersonPage(a, f) })
 		}),
 		a.navSync,
 		widget.NewButton(a.tr.T("nav.conflicts"), a.showConflicts),
@@ -239,6 +240,7 @@ func (a *App) buildShell() {
 		widget.NewLabel(a.tr.T("nav.language")),
 		a.languageSelect(),
 	)
+	a.guardNav(nav)
 	a.win.SetContent(container.NewBorder(nil, nil, container.NewPadded(nav), nil, a.content))
 }
 

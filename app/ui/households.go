@@ -154,7 +154,10 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 		a.push(func() fyne.CanvasObject { return personPage(a, id) })
 	}
 	arrival := func(f func() *vm.Form) func() {
-		return func() { a.push(func() fyne.CanvasObject { return formPage(a, f(), nil) }) }
+		return func() {
+			form := f() // kept while the page is rebuilt (a language change)
+			a.push(func() fyne.CanvasObject { return formPage(a, form, nil) })
+		}
 	}
 	birth := widget.NewButton(tr.T("household.birth"), arrival(v.Birth))
 	birth.Importance = widget.HighImportance

@@ -11,7 +11,7 @@ type Group struct {
 	Fields []storage.Field
 }
 
-// PersonGroups is the person form's layout: every field of DESIGN.md §3,
+// PersonGroups is the person form's layout: every field of a person (storage/DESIGN.md, "The records"),
 // grouped the way the paper forms group them.
 var PersonGroups = []Group{
 	{"group.identity", []storage.Field{storage.FieldFullName, storage.FieldOtherNames, storage.FieldIDNumber, storage.FieldOldIDNumber,

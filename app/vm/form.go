@@ -37,6 +37,14 @@ type Form struct {
 	saved     *storage.Person
 	missing   []string                 // what the saved record still lacks, in the officer's language
 	initial   map[storage.Field]string // the fields as the form opened, to see unsaved changes
+	// date is when the event happened, as typed (move out, temporary
+	// residence, temporary absence: see HasDate); initialDate its default.
+	date, initialDate string
+	dateProb          string
+	// stale lists, after a save refused because the record changed since
+	// the form opened, the fields the officer changed with the value now
+	// stored (see Stale and SaveOnNewVersion).
+	stale []StaleField
 }
 
 // NewPersonForm opens a person for correction (p non-nil) or a blank form
@@ -152,6 +160,10 @@ func newForm(tr Tr, store *storage.Store, ev storage.Event, p *storage.Person, f
 	for fl, v := range f.raw {
 		f.initial[fl] = v
 	}
+	if f.HasDate() {
+		f.date = today(f.now()).Vietnamese()
+		f.initialDate = f.date
+	}
 	f.check()
 	return f
 }
@@ -163,6 +175,9 @@ func (f *Form) Dirty() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.saved == nil && strings.TrimSpace(f.reason) != "" {
+		return true
+	}
+	if f.saved == nil && strings.TrimSpace(f.date) != strings.TrimSpace(f.initialDate) {
 		return true
 	}
 	for _, fl := range f.fields {
@@ -365,6 +380,7 @@ func (f *Form) check() {
 		}
 	}
 	f.probs = probs
+	f.dateProb = f.checkDate()
 }
 
 // FillFromQR fills the form from the text of a citizen identity card's QR
@@ -426,7 +442,7 @@ func (f *Form) Save() (*storage.Person, error) {
 		f.changed()
 		return nil, errInvalid
 	}
-	if probs := f.Problems(); len(probs) > 0 {
+	if probs := f.Problems(); len(probs) > 0 || f.DateProblem() != "" {
 		msg := f.tr.T("form.fix_fields")
 		// A problem in a field this form does not show (an event form on a
 		// record with an old mistake) is spelled out here.
@@ -443,6 +459,7 @@ func (f *Form) Save() (*storage.Person, error) {
 	if f.ReasonRequired() && reason == "" {
 		return fail(f.tr.T("form.reason_required"))
 	}
+	reason = f.datedReason(reason)
 	if f.event == storage.EventMoveOut && f.orig.IsHead() {
 		if ms, err := f.store.Members(f.orig.Get(storage.FieldHouseholdNumber)); err == nil && len(ms) > 1 {
 			return fail(f.tr.T("form.head_moves_out"))
@@ -499,6 +516,9 @@ func (f *Form) saveFailed(err error) (*storage.Person, error) {
 		f.message = f.tr.T("form.save_failed", errText(f.tr, err))
 	}
 	f.mu.Unlock()
+	if errors.Is(err, storage.ErrStale) {
+		f.noteStale()
+	}
 	f.changed()
 	return nil, err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/gen"
 )
@@ -186,9 +187,7 @@ func cmdSearch(e *env, args []string) error {
 }
 
 // silentExit ends a command with a status after it printed its own report.
-type silentExit struct{ code int }
-
-func (s silentExit) Error() string { return fmt.Sprintf("exit %d", s.code) }
+type silentExit = kit.SilentExit
 
 func cmdGenerate(e *env, args []string) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)

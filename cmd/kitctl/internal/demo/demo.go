@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
@@ -112,26 +113,27 @@ type demoNodeState struct {
 
 // demo is one run: the district, its nodes, the devices.
 type demo struct {
-	o       demoOptions
-	out     io.Writer // progress
-	root    string
-	dist    string // district profile
-	cl      *demoCluster
-	devs    []*demoDevice
-	sup     *demoDevice
-	rep     demoReport
-	start   time.Time
-	stepAt  time.Time
-	r       *rand.Rand
-	usb     string
-	kitctl  string
-	usbSent int64
+	o      demoOptions
+	out    io.Writer // progress
+	root   string
+	dist   string // district profile
+	cl     *demoCluster
+	devs   []*demoDevice
+	sup    *demoDevice
+	rep    demoReport
+	start  time.Time
+	stepAt time.Time
+	r      *rand.Rand
+	usb    string
+	kitctl string
 
 	tmpfs    bool   // the last node's directory is a small tmpfs (disk-full fault)
 	tmpfsWhy string // why not
 }
 
-func cmdDemo(e *env, args []string) error {
+// Run is `kitctl demo`: a district day with real processes, and its
+// verdict.
+func Run(e *kit.Env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var o demoOptions
 	fs.StringVar(&o.dir, "dir", "", "run in this directory (empty or new) and keep it; default: a temporary directory removed at the end")
@@ -146,20 +148,22 @@ func cmdDemo(e *env, args []string) error {
 	fs.StringVar(&o.districtd, "districtd", "", "the districtd binary (default: beside kitctl, else on PATH)")
 	fs.Uint64Var(&o.seed, "seed", 7, "seed of the generated communes and of the officers' choices")
 	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
-	pos, err := e.parse(fs, args)
+	pos, err := e.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || o.persons < 100 || o.corrections < 1 || o.kbit < 0 || o.refuse < 0 || o.refuse >= 1 || o.cut < 0 || o.cut >= 1 {
-		return usagef("usage: kitctl demo [--persons N≥100] [--faults] [--dir DIR | --keep] [--kbit 192] [--rtt 400ms] [--json]")
+		return kit.Usagef("usage: kitctl demo [--persons N≥100] [--faults] [--dir DIR | --keep] [--kbit 192] [--rtt 400ms] [--json]")
 	}
 	exe, err := findDistrictd(o.districtd)
 	if err != nil {
 		return err
 	}
-	d := &demo{o: o, out: e.stderr, r: rand.New(rand.NewPCG(o.seed, 3))}
-	if d.kitctl, err = os.Executable(); err != nil {
-		return err
+	d := &demo{o: o, out: e.Stderr, r: rand.New(rand.NewPCG(o.seed, 3))}
+	if d.kitctl = e.Kitctl; d.kitctl == "" {
+		if d.kitctl, err = os.Executable(); err != nil {
+			return err
+		}
 	}
 	if o.dir != "" {
 		if ents, err := os.ReadDir(o.dir); err == nil && len(ents) > 0 {
@@ -191,15 +195,15 @@ func cmdDemo(e *env, args []string) error {
 		d.rep.Verdict = "ok"
 	}
 	d.rep.Seconds = time.Since(d.start).Seconds()
-	if e.jsonOut {
-		if err := e.printJSON(d.rep); err != nil {
+	if e.JSON {
+		if err := e.PrintJSON(d.rep); err != nil {
 			return err
 		}
 	} else {
-		d.print(e.stdout)
+		d.print(e.Stdout)
 	}
 	if d.rep.Verdict != "ok" {
-		return silentExit{exitData}
+		return kit.SilentExit{Code: kit.ExitData}
 	}
 	return nil
 }
@@ -386,7 +390,7 @@ func (d *demo) made() int {
 func (d *demo) setup(exe string) error {
 	d.dist = filepath.Join(d.root, "district")
 	ds, err := storage.Create(d.dist, []byte(demoPass), storage.Profile{Kind: storage.KindDistrict, District: demoDistrict},
-		storage.Options{WorkFactor: demoWorkFactor, Logger: quietLogger(), GCInterval: -1})
+		storage.Options{WorkFactor: demoWorkFactor, Logger: kit.QuietLogger(), GCInterval: -1})
 	if err != nil {
 		return err
 	}
@@ -395,7 +399,7 @@ func (d *demo) setup(exe string) error {
 		ds.Close()
 		return err
 	}
-	trustDistrict(reg.Public())
+	kit.TrustDistrict(reg.Public())
 	keys := reg.Keys()
 	a, b := demoCommunes[0], demoCommunes[1]
 	d.devs = []*demoDevice{
@@ -416,7 +420,7 @@ func (d *demo) setup(exe string) error {
 	}
 	// Back in their communes, two laptops' clocks drift.
 	d.devs[1].skew, d.devs[2].skew = -3*time.Hour, 2*time.Hour
-	d.step("district and devices", fmt.Sprintf("district profile, 4 officers' laptops (clocks of A2 3 h slow, B1 2 h fast) and a supervisor's, enrolled"))
+	d.step("district and devices", "district profile, 4 officers' laptops (clocks of A2 3 h slow, B1 2 h fast) and a supervisor's, enrolled")
 
 	if d.o.faults {
 		d.prepareDiskFull(filepath.Join(d.root, "n3"))
@@ -516,7 +520,7 @@ func (d *demo) usbTrip(ctx context.Context, dv *demoDevice) error {
 	if err := json.Unmarshal(out, &res); err != nil || code != 0 || res.Accepted != len(files) {
 		return fmt.Errorf("kitctl district import of %s's stick: exit %d, %d of %d accepted: %s", dv.name, code, res.Accepted, len(files), out)
 	}
-	d.step("a batch by USB stick", fmt.Sprintf("%s sealed %d batch file(s) (%s); the district operator ran `kitctl district import`: %d accepted", dv.name, len(files), humanBytes(d.rep.BytesByFile), res.Accepted))
+	d.step("a batch by USB stick", fmt.Sprintf("%s sealed %d batch file(s) (%s); the district operator ran `kitctl district import`: %d accepted", dv.name, len(files), kit.HumanBytes(d.rep.BytesByFile), res.Accepted))
 	return nil
 }
 
@@ -765,7 +769,7 @@ func (d *demo) correctIDNumber(id storage.ID, o storage.SaveOptions) error {
 func nodeReceipt(keys *identity.District, url, device string, n uint64) (*protocol.Receipt, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	resp, err := nodesHTTP.Do(districtGet(keys, fmt.Sprintf("%s%s%s/%d", url, protocol.PathNodeReceipt, device, n)).WithContext(ctx))
+	resp, err := kit.NodesHTTP.Do(kit.DistrictGet(keys, fmt.Sprintf("%s%s%s/%d", url, protocol.PathNodeReceipt, device, n)).WithContext(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -789,7 +793,7 @@ func (d *demo) print(w io.Writer) {
 	fmt.Fprintf(w, "  %-34s %12s  (%d batches)\n", "operations acknowledged", fmtInt(d.rep.OpsAcked), d.rep.BatchesAcked)
 	fmt.Fprintf(w, "  %-34s %12s  (checked batch by batch on each node)\n", "operations on every node", fmtInt(d.rep.OpsOnEveryNode))
 	fmt.Fprintf(w, "  %-34s %12d  resolved %d, open at the end %d\n", "conflicts made", d.rep.ConflictsMade, d.rep.ConflictsResolved, d.rep.ConflictsOpen)
-	fmt.Fprintf(w, "  %-34s %12s  up %s, down %s; by USB stick %s\n", "bytes over the links", humanBytes(d.rep.BytesUp+d.rep.BytesDown), humanBytes(d.rep.BytesUp), humanBytes(d.rep.BytesDown), humanBytes(d.rep.BytesByFile))
+	fmt.Fprintf(w, "  %-34s %12s  up %s, down %s; by USB stick %s\n", "bytes over the links", kit.HumanBytes(d.rep.BytesUp+d.rep.BytesDown), kit.HumanBytes(d.rep.BytesUp), kit.HumanBytes(d.rep.BytesDown), kit.HumanBytes(d.rep.BytesByFile))
 	fmt.Fprintf(w, "  %-34s %12d  refused, %d cut mid-transfer\n", "link faults (connections)", d.rep.LinkRefused, d.rep.LinkCut)
 	if d.rep.LeaderKilled != "" {
 		fmt.Fprintf(w, "  %-34s %12s  %s led after %.0f ms\n", "leader SIGKILLed mid-sync", d.rep.LeaderKilled, d.rep.NewLeader, d.rep.NewLeaderMs)

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/gen"
 	"github.com/communekit/communekit/sync/outbox"
@@ -194,11 +195,11 @@ func (d *demo) faultPartition(ctx context.Context) (string, error) {
 	if _, err := B1.sync(ctx); err != nil {
 		return "", err
 	}
-	stBehind, _ := nodeStatus(d.cl.keys, f.url)
+	stBehind, _ := kit.NodeStatus(d.cl.keys, f.url)
 	leader := d.cl.leader()
 	var stLeader = stBehind
 	if leader != nil {
-		stLeader, _ = nodeStatus(d.cl.keys, leader.url)
+		stLeader, _ = kit.NodeStatus(d.cl.keys, leader.url)
 	}
 	f.raftPx.Unblock()
 	healed = true
@@ -277,7 +278,7 @@ func (d *demo) faultDiskFull(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("node %s died on the full disk without saying why; its last log line: %s", n.id, lastLogLine(n.logPath))
 		}
 		state = "stopped by itself, saying: " + said
-	} else if st, err := nodeStatus(d.cl.keys, n.url); err == nil {
+	} else if st, err := kit.NodeStatus(d.cl.keys, n.url); err == nil {
 		state = fmt.Sprintf("kept running at index %d", st.AppliedIndex)
 	}
 	if err := os.Remove(filler); err != nil {
@@ -295,7 +296,7 @@ func (d *demo) faultDiskFull(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("node %s after its disk was freed: %w", n.id, err)
 	}
 	return fmt.Sprintf("node %s's filesystem filled (%s were free); %s's push was acknowledged by the two others; %s %s; space freed, restarted, caught up",
-		n.id, humanBytes(free), A1.name, n.id, state), nil
+		n.id, kit.HumanBytes(free), A1.name, n.id, state), nil
 }
 
 // fill writes zeros to path until the filesystem is full and returns how

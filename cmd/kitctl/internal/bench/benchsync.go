@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/gen"
@@ -62,28 +63,28 @@ type syncOptions struct {
 // benchSync measures a commune's first sync over a 2G-like link: a device
 // with a generated commune pushes everything to a 3-node cluster through
 // a proxy shaped to 64 kbit/s and 400 ms round trip.
-func benchSync(e *env, args []string) error {
+func benchSync(e *kit.Env, args []string) error {
 	fs := flag.NewFlagSet("bench sync", flag.ContinueOnError)
 	var o syncOptions
 	fs.IntVar(&o.Persons, "persons", 10000, "persons in the device's commune")
 	fs.IntVar(&o.Kbit, "kbit", 64, "link bandwidth, kbit/s each way")
 	fs.DurationVar(&o.RTT, "rtt", 400*time.Millisecond, "link round-trip time")
-	pos, err := e.parse(fs, args)
+	pos, err := e.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || o.Persons <= 0 || o.Kbit <= 0 {
-		return usagef("usage: kitctl bench sync [--persons 10000] [--kbit 64] [--rtt 400ms] [--json]")
+		return kit.Usagef("usage: kitctl bench sync [--persons 10000] [--kbit 64] [--rtt 400ms] [--json]")
 	}
-	progress := func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) }
+	progress := func(format string, a ...any) { fmt.Fprintf(e.Stderr, format+"\n", a...) }
 	f, err := measureSync(o, progress)
 	if err != nil {
 		return err
 	}
-	if e.jsonOut {
-		return e.printJSON(f)
+	if e.JSON {
+		return e.PrintJSON(f)
 	}
-	printSync(e.stdout, f)
+	printSync(e.Stdout, f)
 	return f.check()
 }
 
@@ -104,7 +105,7 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 	}
 	d := prof.DistrictKeys()
 	prof.Close()
-	trustDistrict(d.Public())
+	kit.TrustDistrict(d.Public())
 
 	progress("generating and importing %d persons on a device…", o.Persons)
 	dev, err := storage.Create(filepath.Join(dir, "dev"), []byte(benchPassphrase), storage.Profile{Commune: "00769", Officer: "Nguyễn Thị Lan"}, storage.Options{WorkFactor: 10, GCInterval: -1})
@@ -204,8 +205,8 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 		return f, err
 	}
 	if o.RTT > 0 {
-		f.TLSRoundTripsConn = round((f.NewConnTLSSeconds - f.NewConnPlainSecond) / o.RTT.Seconds())
-		f.TLSRoundTrips = round(f.TLSRoundTripsConn * float64(f.Connections))
+		f.TLSRoundTripsConn = kit.Round((f.NewConnTLSSeconds - f.NewConnPlainSecond) / o.RTT.Seconds())
+		f.TLSRoundTrips = kit.Round(f.TLSRoundTripsConn * float64(f.Connections))
 	}
 	f.IdealSeconds = float64(f.BytesUp+f.BytesDown) / float64(o.Kbit*1000/8)
 	f.Ratio = f.Seconds / f.IdealSeconds

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
@@ -38,7 +38,7 @@ import (
 	"github.com/communekit/communekit/sync/protocol"
 )
 
-// clusterFigures are DESIGN.md §10's district figures.
+// clusterFigures are the district's figures.
 type clusterFigures struct {
 	Nodes           int     `json:"nodes"`
 	Devices         int     `json:"devices"`
@@ -77,7 +77,7 @@ type clusterOptions struct {
 
 // benchCluster starts a 3-node cluster of real processes on loopback and
 // measures ingest, push latency under that load, and leader loss.
-func benchCluster(e *env, args []string) error {
+func benchCluster(e *kit.Env, args []string) error {
 	fs := flag.NewFlagSet("bench cluster", flag.ContinueOnError)
 	var o clusterOptions
 	fs.IntVar(&o.Devices, "devices", 24, "devices pushing at once")
@@ -92,23 +92,23 @@ func benchCluster(e *env, args []string) error {
 	fs.Float64Var(&o.Open.Seconds, "open-seconds", o.Open.Seconds, "open loop: longest time at each load")
 	fs.IntVar(&o.Open.Devices, "open-devices", o.Open.Devices, "open loop: devices the pushes are spread over, round-robin")
 	fs.BoolVar(&o.Open.Plain, "open-plain", o.Open.Plain, "open loop: half the devices push over plain HTTP beside those over TLS, to measure what TLS costs")
-	pos, err := e.parse(fs, args)
+	pos, err := e.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	o.Open.Loads, err = parseLoads(*loads)
 	if len(pos) > 0 || o.Devices <= 0 || o.Batches <= 0 || o.Ops <= 0 || err != nil || !o.Open.valid() {
-		return usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--open-plain=false] [--json]")
+		return kit.Usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--open-plain=false] [--json]")
 	}
-	progress := func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) }
+	progress := func(format string, a ...any) { fmt.Fprintf(e.Stderr, format+"\n", a...) }
 	f, err := measureCluster(o, progress)
 	if err != nil {
 		return err
 	}
-	if e.jsonOut {
-		return e.printJSON(f)
+	if e.JSON {
+		return e.PrintJSON(f)
 	}
-	printCluster(e.stdout, f, !o.NoKill)
+	printCluster(e.Stdout, f, !o.NoKill)
 	return f.check()
 }
 
@@ -132,7 +132,7 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	}
 	d := prof.DistrictKeys()
 	prof.Close()
-	trustDistrict(d.Public())
+	kit.TrustDistrict(d.Public())
 
 	progress("preparing %d devices × %d batches × %d operations…", o.Devices, o.Batches, o.Ops)
 	t0 := time.Now()
@@ -329,16 +329,7 @@ func benchDevice1(d *identity.District, rcpt age.Recipient, pub identity.Distric
 func (dv *benchDevice) register(keys *identity.District, url string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return client.PostCertificate(ctx, nodesHTTP, url, dv.cert, client.DistrictSigner(keys))
-}
-
-// nodesHTTP talks to the nodes a benchmark or the demo started: TLS,
-// trusting only their district (trustDistrict sets it before they start).
-var nodesHTTP *http.Client
-
-// trustDistrict makes nodesHTTP trust the nodes of district d.
-func trustDistrict(d identity.DistrictPublic) {
-	nodesHTTP = client.HTTPClient(d, client.HTTPOptions{Timeout: 30 * time.Second, MaxIdleConnsPerHost: 64})
+	return client.PostCertificate(ctx, kit.NodesHTTP, url, dv.cert, client.DistrictSigner(keys))
 }
 
 // pushOne pushes one batch, moving to the next node while one cannot
@@ -355,7 +346,7 @@ func (dv *benchDevice) pushOne(urls []string, start int, k int) (protocol.Receip
 		if strings.HasPrefix(url, "http://") {
 			r, err = pushPlain(ctx, url, dv.sealed[k])
 		} else {
-			r, err = client.PushSealed(ctx, nodesHTTP, url, dv.sealed[k])
+			r, err = client.PushSealed(ctx, kit.NodesHTTP, url, dv.sealed[k])
 		}
 		cancel()
 		if err == nil {
@@ -375,7 +366,7 @@ func (dv *benchDevice) pushOne(urls []string, start int, k int) (protocol.Receip
 }
 
 // plainHTTP pushes to the nodes' benchmark listeners: the same pool
-// size as nodesHTTP, no TLS.
+// size as kit.NodesHTTP, no TLS.
 var plainHTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
 // pushPlain is client.PushSealed over plain HTTP, for the benchmark's
@@ -454,26 +445,17 @@ type benchClusterProc struct {
 	ids       []string
 }
 
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
-	exe, err := os.Executable()
+	exe, err := kitctl()
 	if err != nil {
 		return nil, err
 	}
 	c := &benchClusterProc{dir: dir}
 	for i := 0; i < n; i++ {
-		raftAddr, err1 := freePort()
-		httpAddr, err2 := freePort()
-		metricsAddr, err3 := freePort()
-		plainAddr, err4 := freePort()
+		raftAddr, err1 := kit.FreePort()
+		httpAddr, err2 := kit.FreePort()
+		metricsAddr, err3 := kit.FreePort()
+		plainAddr, err4 := kit.FreePort()
 		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			c.stop()
 			return nil, err
@@ -503,60 +485,12 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 		c.plainURLs = append(c.plainURLs, "http://"+plainAddr)
 		c.metrics = append(c.metrics, metricsAddr)
 		c.ids = append(c.ids, id)
-		if err := waitReady(c.urls[i], 20*time.Second); err != nil {
+		if err := kit.WaitReady(c.urls[i], 20*time.Second); err != nil {
 			c.stop()
 			return nil, fmt.Errorf("node %s did not become ready: %v (see %s)", id, err, logf.Name())
 		}
 	}
 	return c, nil
-}
-
-func waitReady(url string, d time.Duration) error {
-	end := time.Now().Add(d)
-	var last string
-	for time.Now().Before(end) {
-		resp, err := nodesHTTP.Get(url + protocol.PathReady)
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-			last = strings.TrimSpace(string(b))
-		} else {
-			last = err.Error()
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return errors.New(last)
-}
-
-// nodeStatus asks the node at url for its status, as the district
-// (keys): a node shows it to no one else.
-func nodeStatus(keys *identity.District, url string) (protocol.NodeStatus, error) {
-	return nodeStatusQ(keys, url, "")
-}
-
-func nodeRole(keys *identity.District, url string) (protocol.NodeStatus, error) {
-	return nodeStatusQ(keys, url, "?digest=0")
-}
-
-func nodeStatusQ(keys *identity.District, url, q string) (protocol.NodeStatus, error) {
-	var st protocol.NodeStatus
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	req := districtGet(keys, url+protocol.PathNodeStatus+q).WithContext(ctx)
-	resp, err := nodesHTTP.Do(req)
-	if err != nil {
-		return st, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return st, fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	defer resp.Body.Close()
-	err = json.NewDecoder(resp.Body).Decode(&st)
-	return st, err
 }
 
 func (c *benchClusterProc) stop() {
@@ -584,7 +518,7 @@ func (c *benchClusterProc) stop() {
 func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) error {
 	leader := -1
 	for i, u := range c.urls {
-		if st, err := nodeStatus(c.keys, u); err == nil && st.Role == "leader" {
+		if st, err := kit.NodeStatus(c.keys, u); err == nil && st.Role == "leader" {
 			leader = i
 		}
 	}
@@ -615,7 +549,7 @@ func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) er
 	for {
 		found := false
 		for _, u := range survivors {
-			if st, err := nodeRole(c.keys, u); err == nil && st.Role == "leader" {
+			if st, err := kit.NodeRole(c.keys, u); err == nil && st.Role == "leader" {
 				found = true
 			}
 		}
@@ -657,7 +591,7 @@ func (c *benchClusterProc) killLeader(devs []*benchDevice, f *clusterFigures) er
 func holdsReceipt(keys *identity.District, u, device string, seq uint64, wait time.Duration) bool {
 	end := time.Now().Add(wait)
 	for {
-		resp, err := nodesHTTP.Do(districtGet(keys, fmt.Sprintf("%s%s%s/%d", u, protocol.PathNodeReceipt, device, seq)))
+		resp, err := kit.NodesHTTP.Do(kit.DistrictGet(keys, fmt.Sprintf("%s%s%s/%d", u, protocol.PathNodeReceipt, device, seq)))
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -698,7 +632,7 @@ func (c *benchClusterProc) digestsEqual() bool {
 		var ds []string
 		var idx []uint64
 		for _, u := range c.urls {
-			st, err := nodeStatus(c.keys, u)
+			st, err := kit.NodeStatus(c.keys, u)
 			if err != nil {
 				return false
 			}
@@ -720,7 +654,7 @@ func (c *benchClusterProc) digestsEqual() bool {
 }
 
 // benchClusterNode runs one node for bench cluster (a child process).
-func benchClusterNode(e *env, args []string) error {
+func benchClusterNode(e *kit.Env, args []string) error {
 	fs := flag.NewFlagSet("bench cluster-node", flag.ContinueOnError)
 	district := fs.String("district", "", "")
 	dir := fs.String("dir", "", "")
@@ -731,10 +665,10 @@ func benchClusterNode(e *env, args []string) error {
 	bootstrap := fs.Bool("bootstrap", false, "")
 	join := fs.String("join", "", "")
 	plain := fs.String("bench-plain", "", "")
-	if _, err := e.parse(fs, args); err != nil {
+	if _, err := e.ParseArgs(fs, args); err != nil {
 		return err
 	}
-	pass, err := e.passphrase(false)
+	pass, err := e.Passphrase(false)
 	if err != nil {
 		return err
 	}
@@ -750,7 +684,7 @@ func benchClusterNode(e *env, args []string) error {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	n, err := node.Start(node.Config{ID: *id, Dir: *dir, District: keys, Passphrase: pass, WorkFactor: 10,
 		RaftAddr: *raftAddr, HTTPAddr: *httpAddr, MetricsAddr: *metricsAddr, BenchPlainAddr: *plain, Bootstrap: *bootstrap, Join: *join, Logger: log,
 		// What the leader's checks of each push cost: the same run without them.
@@ -764,15 +698,4 @@ func benchClusterNode(e *env, args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return n.Shutdown(ctx)
-}
-
-// districtGet is a GET request to url signed by the district (keys), as
-// status and receipt requests must be.
-func districtGet(keys *identity.District, url string) *http.Request {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		panic(err) // the URLs are made by this program
-	}
-	protocol.SignRequest(req, nil, protocol.SignerDistrict, keys.Sign, time.Now())
-	return req
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"crypto/ed25519"
@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/gen"
@@ -44,29 +45,29 @@ type batchOptions struct {
 	Rounds  int    // seal/open repetitions for throughput
 }
 
-// benchBatch measures DESIGN.md §10's sealed-batch figures on generated
+// benchBatch measures the sealed-batch figures on generated
 // workloads: 500 new persons, 500 single-field edits.
-func benchBatch(e *env, args []string) error {
+func benchBatch(e *kit.Env, args []string) error {
 	fs := flag.NewFlagSet("bench batch", flag.ContinueOnError)
 	var o batchOptions
 	fs.StringVar(&o.Commune, "commune", "12472", "commune to generate (not one the zstd dictionary was trained on)")
 	fs.IntVar(&o.Ops, "ops", 500, "operations per batch")
 	fs.IntVar(&o.Rounds, "rounds", 10, "seal/open repetitions for throughput")
-	pos, err := e.parse(fs, args)
+	pos, err := e.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || o.Ops <= 0 || o.Rounds <= 0 {
-		return usagef("usage: kitctl bench batch [--ops 500] [--json]")
+		return kit.Usagef("usage: kitctl bench batch [--ops 500] [--json]")
 	}
 	r, err := measureBatch(o)
 	if err != nil {
 		return err
 	}
-	if e.jsonOut {
-		return e.printJSON(r)
+	if e.JSON {
+		return e.PrintJSON(r)
 	}
-	printBatch(e.stdout, r)
+	printBatch(e.Stdout, r)
 	return nil
 }
 
@@ -135,8 +136,8 @@ func measureBatch(o batchOptions) (batchReport, error) {
 		openRate := float64(o.Rounds*len(l.ops)) / time.Since(t0).Seconds()
 		k := float64(len(l.ops))
 		rep.Workloads = append(rep.Workloads, batchFigure{Workload: l.name, Operations: len(l.ops),
-			SealedPerOp: round(float64(len(sealed)) / k), EncodedPerOp: round(float64(len(enc)) / k), ZstdPerOp: round(float64(b.CompressedBytes) / k),
-			EnvelopeBytes: len(sealed) - b.CompressedBytes, SealOpsPerSec: round(sealRate), OpenOpsPerSec: round(openRate),
+			SealedPerOp: kit.Round(float64(len(sealed)) / k), EncodedPerOp: kit.Round(float64(len(enc)) / k), ZstdPerOp: kit.Round(float64(b.CompressedBytes) / k),
+			EnvelopeBytes: len(sealed) - b.CompressedBytes, SealOpsPerSec: kit.Round(sealRate), OpenOpsPerSec: kit.Round(openRate),
 			SealedBytes: len(sealed), PlainBytes: b.PlainBytes, CompressedByte: b.CompressedBytes})
 	}
 	out := rep.Workloads

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/sync/linkproxy"
 	"github.com/communekit/communekit/sync/protocol"
@@ -59,8 +60,8 @@ func findDistrictd(flagPath string) (string, error) {
 }
 
 func newDemoNode(exe, dist, dir, id string) (*demoNode, error) {
-	raft, err1 := freePort()
-	httpAddr, err2 := freePort()
+	raft, err1 := kit.FreePort()
+	httpAddr, err2 := kit.FreePort()
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func (n *demoNode) start(first bool) error {
 		if !n.running() {
 			return fmt.Errorf("districtd %s exited while starting (%v); its log: %s", n.id, n.err, n.logPath)
 		}
-		if resp, err := nodesHTTP.Get(n.url + protocol.PathHealth); err == nil {
+		if resp, err := kit.NodesHTTP.Get(n.url + protocol.PathHealth); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
@@ -177,7 +178,7 @@ func startDemoCluster(exe, dist, dir string, size int) (*demoCluster, error) {
 			c.stop()
 			return nil, err
 		}
-		if err := waitReady(n.url, 60*time.Second); err != nil {
+		if err := kit.WaitReady(n.url, 60*time.Second); err != nil {
 			c.stop()
 			return nil, fmt.Errorf("node %s is not ready: %v (its log: %s)", n.id, err, n.logPath)
 		}
@@ -205,22 +206,13 @@ func (c *demoCluster) urls() []string {
 	return u
 }
 
-func (c *demoCluster) byID(id string) *demoNode {
-	for _, n := range c.nodes {
-		if n.id == id {
-			return n
-		}
-	}
-	return nil
-}
-
 // leader is the running node that says it leads, or nil.
 func (c *demoCluster) leader() *demoNode {
 	for _, n := range c.nodes {
 		if !n.running() {
 			continue
 		}
-		if st, err := nodeRole(c.keys, n.url); err == nil && st.Role == "leader" {
+		if st, err := kit.NodeRole(c.keys, n.url); err == nil && st.Role == "leader" {
 			return n
 		}
 	}
@@ -233,7 +225,7 @@ func (c *demoCluster) follower() *demoNode {
 		if !n.running() {
 			continue
 		}
-		if st, err := nodeRole(c.keys, n.url); err == nil && st.Role == "follower" {
+		if st, err := kit.NodeRole(c.keys, n.url); err == nil && st.Role == "follower" {
 			return n
 		}
 	}
@@ -267,7 +259,7 @@ func (c *demoCluster) converge(timeout time.Duration) ([]protocol.NodeStatus, er
 				why = fmt.Sprintf("node %s is not running (%v); its log ends: %s", n.id, n.err, lastLogLine(n.logPath))
 				break
 			}
-			st, err := nodeStatus(c.keys, n.url)
+			st, err := kit.NodeStatus(c.keys, n.url)
 			if err != nil {
 				why = fmt.Sprintf("node %s: %v", n.id, err)
 				break

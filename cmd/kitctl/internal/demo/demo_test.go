@@ -1,27 +1,20 @@
-package main
+package demo
 
 import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-const envActAsKitctl = "COMMUNEKIT_TEST_ACT_AS_KITCTL"
+	"github.com/communekit/communekit/cmd/kitctl/internal/kittest"
+)
 
 // buildDistrictd builds the real districtd for tests that run a cluster.
 func buildDistrictd(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "districtd")
-	cmd := exec.Command("go", "build", "-o", bin, "../districtd")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building districtd: %v\n%s", err, out)
-	}
-	return bin
+	return kittest.Build(t, "github.com/communekit/communekit/cmd/districtd")
 }
 
 // TestDemo_FaultSuite is the short form of `kitctl demo --faults`: the
@@ -31,8 +24,8 @@ func TestDemo_FaultSuite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a three-node cluster of real processes")
 	}
+	withKitctl(t)
 	districtd := buildDistrictd(t)
-	t.Setenv(envActAsKitctl, "1")
 	var out, errb bytes.Buffer
 	code := run([]string{"demo", "--json", "--faults", "--persons", "300", "--corrections", "15",
 		"--kbit", "2000", "--rtt", "40ms", "--districtd", districtd}, nil, &out, &errb)
@@ -95,7 +88,7 @@ func TestDemo_RefusesBadArguments(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "x"), nil, 0o600)
 	out.Reset()
 	errb.Reset()
-	code = run([]string{"demo", "--dir", dir, "--districtd", os.Args[0]}, nil, &out, &errb)
+	code = run([]string{"demo", "--dir", dir, "--districtd", kittest.Build(t, kitctlPkg)}, nil, &out, &errb)
 	if code == 0 || !strings.Contains(errb.String(), "not empty") {
 		t.Errorf("a non-empty --dir: exit %d, stderr %q", code, errb.String())
 	}

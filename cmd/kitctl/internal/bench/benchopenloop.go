@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/sync/client"
 )
@@ -248,8 +249,8 @@ func openLoopStep(devs []*benchDevice, urls, plainURLs []string, pub identity.Di
 	figure := func(t tally, transport string) openLoopFigure {
 		return openLoopFigure{
 			LoadFraction:  load,
-			OfferedOpsPS:  round(float64(n*o.Ops) / window.Seconds()),
-			AchievedOpsPS: round(float64(t.ops) / secs),
+			OfferedOpsPS:  kit.Round(float64(n*o.Ops) / window.Seconds()),
+			AchievedOpsPS: kit.Round(float64(t.ops) / secs),
 			PushP50Ms:     pct(t.lat, 0.50),
 			PushP99Ms:     pct(t.lat, 0.99),
 			PushMaxMs:     pct(t.lat, 1),
@@ -257,7 +258,7 @@ func openLoopStep(devs []*benchDevice, urls, plainURLs []string, pub identity.Di
 			OpsPerPush:    o.Ops,
 			Devices:       len(devs),
 			DelayedStarts: t.delayed,
-			Seconds:       round(secs),
+			Seconds:       kit.Round(secs),
 			Arrivals:      "poisson",
 			Transport:     transport,
 		}
@@ -268,8 +269,8 @@ func openLoopStep(devs []*benchDevice, urls, plainURLs []string, pub identity.Di
 		tlsFig.Devices = (len(devs) + 1) / 2
 		plainFig.Devices = len(devs) / 2
 		if plainFig.PushP50Ms > 0 && plainFig.PushP99Ms > 0 {
-			tlsFig.TLSOverPlainP50 = round(tlsFig.PushP50Ms / plainFig.PushP50Ms)
-			tlsFig.TLSOverPlainP99 = round(tlsFig.PushP99Ms / plainFig.PushP99Ms)
+			tlsFig.TLSOverPlainP50 = kit.Round(tlsFig.PushP50Ms / plainFig.PushP50Ms)
+			tlsFig.TLSOverPlainP99 = kit.Round(tlsFig.PushP99Ms / plainFig.PushP99Ms)
 		}
 	}
 	return tlsFig, plainFig, nil
@@ -301,7 +302,7 @@ func (c *benchClusterProc) waitCaughtUp(d time.Duration) {
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		var idx []uint64
 		for _, u := range c.urls {
-			st, err := nodeRole(c.keys, u)
+			st, err := kit.NodeRole(c.keys, u)
 			if err != nil {
 				break
 			}

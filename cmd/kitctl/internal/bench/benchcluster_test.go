@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 )
 
 // TestBenchCluster_OpenLoop runs `kitctl bench cluster --json` at tiny
@@ -16,7 +18,7 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a three-node cluster of kitctl processes")
 	}
-	t.Setenv(envActAsKitctl, "1") // the nodes are this test binary acting as kitctl
+	withKitctl(t)
 	t.Setenv("TMPDIR", t.TempDir())
 	t0 := time.Now()
 	var out, errb bytes.Buffer
@@ -72,7 +74,7 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 		if p.LoadFraction != o.LoadFraction || p.Transport != "plain_http" || p.Pushes <= 0 || p.Devices != 2 || !(p.PushP50Ms > 0) {
 			t.Errorf("load %d over plain HTTP: %+v", i, p)
 		}
-		if o.TLSOverPlainP50 != round(o.PushP50Ms/p.PushP50Ms) || o.TLSOverPlainP99 != round(o.PushP99Ms/p.PushP99Ms) {
+		if o.TLSOverPlainP50 != kit.Round(o.PushP50Ms/p.PushP50Ms) || o.TLSOverPlainP99 != kit.Round(o.PushP99Ms/p.PushP99Ms) {
 			t.Errorf("load %d: TLS ÷ plain %v, %v from %+v and %+v", i, o.TLSOverPlainP50, o.TLSOverPlainP99, o, p)
 		}
 		if !(o.PushP50Ms > 0 && o.PushP99Ms >= o.PushP50Ms && o.PushMaxMs >= o.PushP99Ms) {
@@ -101,8 +103,8 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 }
 
 // TestBenchAll_OpenLoopRowAfterPushAcknowledgement: the open-loop row,
-// not in §10, is printed right after §10's push acknowledgement as 10b,
-// and the other figures not in §10 keep their numbers.
+// not in the README's table, is printed right after its push acknowledgement as 10b,
+// and the other figures not in the table keep their numbers.
 func TestBenchAll_OpenLoopRowAfterPushAcknowledgement(t *testing.T) {
 	var r allReport
 	for _, row := range designRows {

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/client"
@@ -39,7 +40,7 @@ type demoDevice struct {
 func (dv *demoDevice) now() time.Time { return time.Now().Add(dv.skew) }
 
 func (dv *demoDevice) opts() storage.Options {
-	return storage.Options{WorkFactor: demoWorkFactor, Logger: quietLogger(), Now: dv.now, GCInterval: -1}
+	return storage.Options{WorkFactor: demoWorkFactor, Logger: kit.QuietLogger(), Now: dv.now, GCInterval: -1}
 }
 
 // create makes the profile and enrols it with the district's registry, as

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -17,9 +17,11 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 )
 
-// The figures of DESIGN.md §10, in its words.
+// The figures of the README's "Figures", in its words.
 const (
 	figSave      = "one saved person, durable"
 	figImport    = "bulk import (validation, indexes and history included)"
@@ -34,7 +36,7 @@ const (
 	figLeader    = "leader loss"
 	figAppUnlock = "app unlock to overview, 100,000 persons"
 
-	// Measured on the way, not in §10.
+	// Measured on the way, not in the README's table.
 	figTyping      = "search as you type, 100,000 persons, after a keystroke (issue 7)"
 	figStoreUnlock = "unlock to open store, 100,000 persons (kitctl)"
 	figOpenLoop    = "push acknowledgement at half the ingest rate measured, open loop"
@@ -48,7 +50,7 @@ type benchRow struct {
 	part, figure, target string
 }
 
-// designRows are DESIGN.md §10's table, in its order.
+// designRows are the README's figures table, in its order.
 var designRows = []benchRow{
 	{"store", figSave, "p99 ≤ 1 ms"},
 	{"store", figImport, "≥ 25,000 persons/s"},
@@ -64,7 +66,7 @@ var designRows = []benchRow{
 	{"app", figAppUnlock, "≤ 1.0 s including key derivation (age scrypt, work factor 18)"},
 }
 
-// otherRows are figures measured on the way that §10 does not list.
+// otherRows are figures measured on the way that the README's table does not list.
 var otherRows = []benchRow{
 	{"app", figTyping, "≤ 50 ms"},
 	{"store", figStoreUnlock, "≤ 1.0 s (key derivation at work factor 18 and opening)"},
@@ -73,7 +75,7 @@ var otherRows = []benchRow{
 	{"sync", figTLSSync, "≤ 2"},
 }
 
-// shownAfter places a figure not in §10 in the table right after the §10
+// shownAfter places a figure not in the README's table right after the
 // figure it completes, numbered after it ("10b"), instead of among the
 // others at the end; the JSON keeps it in other_figures.
 var shownAfter = map[string]string{figOpenLoop: figPushAck}
@@ -124,8 +126,8 @@ type allReport struct {
 	Machine      machine     `json:"machine"`
 	Date         string      `json:"date"`
 	Quick        bool        `json:"quick"`
-	Figures      []allFigure `json:"figures"`       // DESIGN.md §10's rows, in its order
-	OtherFigures []allFigure `json:"other_figures"` // measured on the way, not in §10
+	Figures      []allFigure `json:"figures"`       // the README's figures, in its order
+	OtherFigures []allFigure `json:"other_figures"` // measured on the way, not in the README's table
 	Met          int         `json:"met"`           // of Figures
 	NotMet       int         `json:"not_met"`
 	NotMeasured  int         `json:"not_measured"`
@@ -175,21 +177,21 @@ func sizesFor(quick bool) allSizes {
 
 const appHint = "build bin/communekit and run under a display: make bench"
 
-// benchAll runs every benchmark and prints one table of DESIGN.md §10's
+// benchAll runs every benchmark and prints one table of the README's
 // figures. A figure that misses its target is a line of the table, not an
 // error; a benchmark that could not run (an error, lost data) is, after
 // the table.
-func benchAll(e *env, args []string) error {
+func benchAll(e *kit.Env, args []string) error {
 	fs := flag.NewFlagSet("bench all", flag.ContinueOnError)
 	quick := fs.Bool("quick", false, "small sizes for a smoke run: the figures are not at the targets' sizes")
 	skip := fs.String("skip", "", "parts not to run, comma-separated: "+strings.Join(benchParts, ", "))
 	appBin := fs.String("app", "", "the desktop binary that measures the app's figures (default: communekit beside kitctl, else on PATH)")
-	pos, err := e.parse(fs, args)
+	pos, err := e.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("usage: kitctl bench all [--quick] [--skip %s] [--app BIN] [--json]", strings.Join(benchParts, ","))
+		return kit.Usagef("usage: kitctl bench all [--quick] [--skip %s] [--app BIN] [--json]", strings.Join(benchParts, ","))
 	}
 	skipped := map[string]bool{}
 	for _, p := range strings.Split(*skip, ",") {
@@ -197,18 +199,18 @@ func benchAll(e *env, args []string) error {
 			continue
 		}
 		if !slices.Contains(benchParts, p) {
-			return usagef("bench all --skip: unknown part %q (parts: %s)", p, strings.Join(benchParts, ", "))
+			return kit.Usagef("bench all --skip: unknown part %q (parts: %s)", p, strings.Join(benchParts, ", "))
 		}
 		skipped[p] = true
 	}
-	rep, failed := runAll(sizesFor(*quick), skipped, *appBin, func(format string, a ...any) { fmt.Fprintf(e.stderr, format+"\n", a...) })
+	rep, failed := runAll(sizesFor(*quick), skipped, *appBin, func(format string, a ...any) { fmt.Fprintf(e.Stderr, format+"\n", a...) })
 	rep.Quick = *quick
-	if e.jsonOut {
-		if err := e.printJSON(rep); err != nil {
+	if e.JSON {
+		if err := e.PrintJSON(rep); err != nil {
 			return err
 		}
 	} else {
-		printAll(e.stdout, rep)
+		printAll(e.Stdout, rep)
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("bench all: %w", errors.Join(failed...))
@@ -234,7 +236,7 @@ func runAll(sz allSizes, skipped map[string]bool, appBin string, say func(format
 		say("== %s", part)
 		t0 := time.Now()
 		ms, err := measurePart(part, sz, appBin, func(format string, a ...any) { say("  "+format, a...) })
-		run.Seconds = round(time.Since(t0).Seconds())
+		run.Seconds = kit.Round(time.Since(t0).Seconds())
 		var nm notMeasured
 		switch {
 		case errors.As(err, &nm):
@@ -306,7 +308,7 @@ func measurePart(part string, sz allSizes, appBin string, progress func(string, 
 // into an issue as it is.
 func printAll(w io.Writer, r allReport) {
 	m := r.Machine
-	fmt.Fprintf(w, "kitctl bench all: the figures of DESIGN.md §10, %s\n", r.Date)
+	fmt.Fprintf(w, "kitctl bench all: the figures of the README, %s\n", r.Date)
 	fmt.Fprintf(w, "machine: %d cores, %.1f GiB memory, %s %s, load average %.2f at the start\n",
 		m.Cores, float64(m.MemoryBytes)/(1<<30), m.Go, m.OS, m.LoadAverage)
 	if r.Quick {
@@ -335,14 +337,14 @@ func printAll(w io.Writer, r allReport) {
 			}
 		}
 	}
-	rows = append(rows, []string{"", "not in §10:", "", "", ""})
+	rows = append(rows, []string{"", "not in the README's table:", "", "", ""})
 	for i, f := range r.OtherFigures {
 		if shownAfter[f.Figure] == "" {
 			add(strconv.Itoa(len(r.Figures)+i+1), f)
 		}
 	}
 	printTable(w, rows)
-	fmt.Fprintf(w, "\n%d figures of §10: %d met, %d not met, %d not measured\n", len(r.Figures), r.Met, r.NotMet, r.NotMeasured)
+	fmt.Fprintf(w, "\n%d figures of the README's table: %d met, %d not met, %d not measured\n", len(r.Figures), r.Met, r.NotMet, r.NotMeasured)
 	if len(notes) > 0 {
 		fmt.Fprintln(w, "\nnotes:")
 		for _, n := range notes {
@@ -396,7 +398,7 @@ func storeFigures(o storeOptions, progress func(string, ...any)) (map[string]mea
 	return map[string]measurement{
 		figSave: {fmt.Sprintf("p99 %.2f ms", r.SaveP99ms), r.SaveP99ms, "ms", r.SaveP99ms <= 1,
 			fmt.Sprintf("p50 %.2f ms over %d saves", r.SaveP50ms, o.Saves)},
-		figImport: {thousands(r.ImportRate) + " persons/s", round(r.ImportRate), "persons/s", r.ImportRate >= 25000,
+		figImport: {thousands(r.ImportRate) + " persons/s", kit.Round(r.ImportRate), "persons/s", r.ImportRate >= 25000,
 			fmt.Sprintf("%s persons in %.1f s", thousands(float64(r.Persons)), r.ImportSeconds)},
 		figSearch: {fmt.Sprintf("p99 %.2f ms", r.SearchP99ms), r.SearchP99ms, "ms", r.SearchP99ms <= 5,
 			fmt.Sprintf("p50 %.2f ms over %d queries", r.SearchP50ms, r.SearchQueries)},
@@ -425,7 +427,7 @@ func syncFigures(o syncOptions, progress func(string, ...any)) (map[string]measu
 	if err != nil {
 		return nil, err
 	}
-	ratio := round(f.Ratio)
+	ratio := kit.Round(f.Ratio)
 	return map[string]measurement{
 		figFirstSync: {fmt.Sprintf("%.2f × (bytes ÷ bandwidth)", ratio), ratio, "×", f.Ratio <= 1.3,
 			fmt.Sprintf("%.1f s for %s B up and %s B down, %.1f s at the link's bandwidth", f.Seconds, thousands(float64(f.BytesUp)), thousands(float64(f.BytesDown)), f.IdealSeconds)},
@@ -446,9 +448,9 @@ func clusterFigureSet(o clusterOptions, progress func(string, ...any)) (map[stri
 
 // clusterMeasurements are the rows of bench all that f gives.
 func clusterMeasurements(f clusterFigures) map[string]measurement {
-	newLeader := round(f.NewLeaderMs / 1000)
+	newLeader := kit.Round(f.NewLeaderMs / 1000)
 	ms := map[string]measurement{
-		figIngest: {thousands(f.OpsPerSec) + " operations/s", round(f.OpsPerSec), "operations/s", f.OpsPerSec >= 100000,
+		figIngest: {thousands(f.OpsPerSec) + " operations/s", kit.Round(f.OpsPerSec), "operations/s", f.OpsPerSec >= 100000,
 			fmt.Sprintf("%s operations from %d devices in %.2f s", thousands(float64(f.Operations)), f.Devices, f.Seconds)},
 		figPushAck: {fmt.Sprintf("p99 %.1f ms", f.PushP99Ms), f.PushP99Ms, "ms", f.PushP99Ms <= 25,
 			fmt.Sprintf("p50 %.1f ms; closed loop: %d devices each push again as soon as answered, so the cluster is saturated and a push waits for the batches ahead of it (the open-loop row measures a given load)", f.PushP50Ms, f.Devices)},

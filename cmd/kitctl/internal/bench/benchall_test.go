@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/communekit/communekit/cmd/kitctl/internal/kittest"
 )
 
-// designTable is DESIGN.md §10's table, copied from it: bench all must
+// designTable is the README's figures table, copied from it: bench all must
 // print every row, in this order and these words.
 var designTable = [][2]string{
 	{"one saved person, durable", "p99 ≤ 1 ms"},
@@ -30,7 +32,7 @@ var designTable = [][2]string{
 }
 
 // TestBenchAll_QuickPrintsEveryDesignFigure runs `kitctl bench all --quick
-// --json` as a process (its benchmarks start kitctl children): each §10 row
+// --json` as a process (its benchmarks start kitctl children): each row of the table
 // is there, in order, measured or not measured with the reason. The
 // desktop app's part needs a window and the cluster's takes most of a
 // minute under the race detector: both are skipped (`kitctl bench
@@ -56,7 +58,7 @@ func TestBenchAll_QuickPrintsEveryDesignFigure(t *testing.T) {
 		t.Errorf("date %q (%v), quick %v", r.Date, err, r.Quick)
 	}
 	if len(r.Figures) != len(designTable) {
-		t.Fatalf("%d figures, want the %d of DESIGN.md §10:\n%s", len(r.Figures), len(designTable), out)
+		t.Fatalf("%d figures, want the %d of the README's figures:\n%s", len(r.Figures), len(designTable), out)
 	}
 	counts := map[string]int{}
 	for i, f := range r.Figures {
@@ -82,7 +84,7 @@ func TestBenchAll_QuickPrintsEveryDesignFigure(t *testing.T) {
 	if r.Met != counts["met"] || r.NotMet != counts["not met"] || r.NotMeasured != counts["not measured"] || r.NotMeasured != 5 {
 		t.Errorf("met %d, not met %d, not measured %d; the rows say %v", r.Met, r.NotMet, r.NotMeasured, counts)
 	}
-	var open []allFigure // bench cluster's open loop, not in §10
+	var open []allFigure // bench cluster's open loop, not in the table
 	for _, f := range r.OtherFigures {
 		if f.Figure == figOpenLoop {
 			open = append(open, f)
@@ -101,7 +103,7 @@ func TestBenchAll_QuickPrintsEveryDesignFigure(t *testing.T) {
 	var b bytes.Buffer
 	printAll(&b, r)
 	text := b.String()
-	for _, want := range []string{"cores", "GiB memory", runtime.Version(), "QUICK SIZES", "| # ", "| 10b ", "| 12 ", "not measured", "not in §10:"} {
+	for _, want := range []string{"cores", "GiB memory", runtime.Version(), "QUICK SIZES", "| # ", "| 10b ", "| 12 ", "not measured", "not in the README's table:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("table lacks %q:\n%s", want, text)
 		}
@@ -159,11 +161,10 @@ func TestBenchAll_UnknownPartIsAUsageError(t *testing.T) {
 	}
 }
 
-// runKitctl runs kitctl as testscript installed it on PATH (TestMain): the
-// benchmarks start copies of their own executable.
+// runKitctl runs the real kitctl as another process.
 func runKitctl(t *testing.T, args ...string) (stdout, stderr []byte, err error) {
 	t.Helper()
-	cmd := exec.Command("kitctl", args...)
+	cmd := exec.Command(kittest.Build(t, kitctlPkg), args...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
 	var eb bytes.Buffer
 	cmd.Stderr = &eb

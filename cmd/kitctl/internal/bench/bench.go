@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -18,12 +18,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
+	"github.com/communekit/communekit/internal/procmem"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/fold"
 	"github.com/communekit/communekit/storage/gen"
 )
 
-// figure is one line of a benchmark report: a DESIGN.md §10 figure.
+// figure is one line of a benchmark report: a figure of the README's table.
 type figure struct {
 	Figure   string  `json:"figure"`
 	Target   string  `json:"target"`
@@ -52,9 +54,12 @@ type storeBench struct {
 	WorkFactorUsed int      `json:"scrypt_work_factor"`
 }
 
-func cmdBench(e *env, args []string) error {
+// Run is `kitctl bench`: its targets, and the children its benchmarks
+// start (store-child, cluster-node) as other kitctl processes.
+func Run(e *kit.Env, args []string) error {
+	kitctlPath = e.Kitctl
 	if len(args) == 0 {
-		return usagef("bench needs a target: all, store, batch, cluster or sync")
+		return kit.Usagef("bench needs a target: all, store, batch, cluster or sync")
 	}
 	switch args[0] {
 	case "all":
@@ -72,7 +77,7 @@ func cmdBench(e *env, args []string) error {
 	case "cluster-node":
 		return benchClusterNode(e, args[1:])
 	}
-	return usagef("bench: unknown target %q (all, store, batch, cluster, sync)", args[0])
+	return kit.Usagef("bench: unknown target %q (all, store, batch, cluster, sync)", args[0])
 }
 
 const benchPassphrase = "bench passphrase, not a secret"
@@ -87,7 +92,7 @@ type storeOptions struct {
 	Keep    string // keep the profile here instead of a temporary directory
 }
 
-func benchStore(e *env, args []string) error {
+func benchStore(e *kit.Env, args []string) error {
 	fs := flag.NewFlagSet("bench store", flag.ContinueOnError)
 	var o storeOptions
 	fs.IntVar(&o.Persons, "persons", 100000, "persons in the generated commune")
@@ -96,26 +101,26 @@ func benchStore(e *env, args []string) error {
 	fs.IntVar(&o.Saves, "saves", 1000, "durable single saves to time")
 	fs.IntVar(&o.Queries, "queries", 2000, "searches to time")
 	fs.StringVar(&o.Keep, "keep", "", "keep the bench profile in this directory instead of a temporary one")
-	pos, err := e.parse(fs, args)
+	pos, err := e.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || o.Persons <= 0 {
-		return usagef("usage: kitctl bench store [--persons N] [--json]")
+		return kit.Usagef("usage: kitctl bench store [--persons N] [--json]")
 	}
 	say := func(format string, a ...any) {
-		if !e.jsonOut {
-			fmt.Fprintf(e.stderr, format+"\n", a...)
+		if !e.JSON {
+			fmt.Fprintf(e.Stderr, format+"\n", a...)
 		}
 	}
 	r, err := measureStore(o, say)
 	if err != nil {
 		return err
 	}
-	if e.jsonOut {
-		return e.printJSON(r)
+	if e.JSON {
+		return e.PrintJSON(r)
 	}
-	printStore(e.stdout, r)
+	printStore(e.Stdout, r)
 	return nil
 }
 
@@ -155,7 +160,7 @@ func measureStore(o storeOptions, say func(format string, a ...any)) (storeBench
 	if err := gen.WriteCSV(&csvBuf, c, o.Seed); err != nil {
 		return r, err
 	}
-	s, err := storage.Create(dir, []byte(benchPassphrase), storage.Profile{Commune: o.Commune, Officer: "Người Đo Hiệu Năng"}, storage.Options{Logger: quietLogger(), GCInterval: -1})
+	s, err := storage.Create(dir, []byte(benchPassphrase), storage.Profile{Commune: o.Commune, Officer: "Người Đo Hiệu Năng"}, storage.Options{Logger: kit.QuietLogger(), GCInterval: -1})
 	if err != nil {
 		return r, err
 	}
@@ -213,7 +218,7 @@ func measureStore(o storeOptions, say func(format string, a ...any)) (storeBench
 	r.ProfileBytes = dirSize(dir)
 
 	say("unlocking in a fresh process…")
-	exe, err := os.Executable()
+	exe, err := kitctl()
 	if err != nil {
 		return r, err
 	}
@@ -236,11 +241,11 @@ func measureStore(o storeOptions, say func(format string, a ...any)) (storeBench
 	r.RSSAnonMB, r.RSSFileMB = child.AnonMB, child.FileMB
 
 	r.Figures = []figure{
-		{"one saved person, durable (p99)", "≤ 1 ms", round(r.SaveP99ms), "ms", r.SaveP99ms <= 1},
-		{"bulk import, validation, indexes and history included", "≥ 25,000 persons/s", round(r.ImportRate), "persons/s", r.ImportRate >= 25000},
-		{fmt.Sprintf("search, %d persons, realistic query mix (p99)", o.Persons), "≤ 5 ms", round(r.SearchP99ms), "ms", r.SearchP99ms <= 5},
-		{fmt.Sprintf("commune store memory, %d persons (kitctl)", o.Persons), "RSS ≤ 64 MB", round(r.RSSMB), "MB", r.RSSMB <= 64},
-		{fmt.Sprintf("unlock to open store, %d persons, scrypt work factor 18", o.Persons), "≤ 1.0 s", round(r.UnlockSeconds), "s", r.UnlockSeconds <= 1.0},
+		{"one saved person, durable (p99)", "≤ 1 ms", kit.Round(r.SaveP99ms), "ms", r.SaveP99ms <= 1},
+		{"bulk import, validation, indexes and history included", "≥ 25,000 persons/s", kit.Round(r.ImportRate), "persons/s", r.ImportRate >= 25000},
+		{fmt.Sprintf("search, %d persons, realistic query mix (p99)", o.Persons), "≤ 5 ms", kit.Round(r.SearchP99ms), "ms", r.SearchP99ms <= 5},
+		{fmt.Sprintf("commune store memory, %d persons (kitctl)", o.Persons), "RSS ≤ 64 MB", kit.Round(r.RSSMB), "MB", r.RSSMB <= 64},
+		{fmt.Sprintf("unlock to open store, %d persons, scrypt work factor 18", o.Persons), "≤ 1.0 s", kit.Round(r.UnlockSeconds), "s", r.UnlockSeconds <= 1.0},
 	}
 	return r, nil
 }
@@ -269,10 +274,10 @@ type childReport struct {
 
 // benchStoreChild runs in a fresh process: unlock, run the queries, report
 // the time to unlock and the resident memory with the store open.
-func benchStoreChild(e *env, args []string) error {
+func benchStoreChild(e *kit.Env, args []string) error {
 	fs := flag.NewFlagSet("bench store-child", flag.ContinueOnError)
 	qfile := fs.String("queries-file", "", "queries, one a line")
-	if _, err := e.parse(fs, args); err != nil {
+	if _, err := e.ParseArgs(fs, args); err != nil {
 		return err
 	}
 	qb, err := os.ReadFile(*qfile)
@@ -280,7 +285,7 @@ func benchStoreChild(e *env, args []string) error {
 		return err
 	}
 	t0 := time.Now()
-	s, err := e.open()
+	s, err := e.Open()
 	if err != nil {
 		return err
 	}
@@ -300,35 +305,16 @@ func benchStoreChild(e *env, args []string) error {
 	// needs, not when the scavenger last ran.
 	debug.FreeOSMemory()
 	rss, peak, anon, file := readRSS()
-	return e.printJSON(childReport{UnlockSeconds: round(unlock), RSSMB: rss, PeakRSSMB: peak, AnonMB: anon, FileMB: file})
+	return e.PrintJSON(childReport{UnlockSeconds: kit.Round(unlock), RSSMB: rss, PeakRSSMB: peak, AnonMB: anon, FileMB: file})
 }
 
 func readRSS() (rss, peak, anon, file float64) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, 0, 0, 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = round(kb / 1024)
-		case "VmHWM:":
-			peak = round(kb / 1024)
-		case "RssAnon:":
-			anon = round(kb / 1024)
-		case "RssFile:":
-			file = round(kb / 1024)
-		}
-	}
-	return rss, peak, anon, file
+	m := procmem.Read()
+	mb := func(b int64) float64 { return kit.Round(float64(b) / (1 << 20)) }
+	return mb(m.RSS), mb(m.Peak), mb(m.Anon), mb(m.File)
 }
 
-// queryMix builds the realistic mix of DESIGN.md §10: common and rare
+// queryMix builds the realistic query mix of the search figure: common and rare
 // family names, given names, full names, prefixes of 2–4 letters and ID
 // numbers, as officers type them (no diacritics, some with).
 func queryMix(c *gen.Commune, rng *rand.Rand, n int) []string {
@@ -390,17 +376,7 @@ func pct(d []time.Duration, p float64) float64 {
 	s := append([]time.Duration(nil), d...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	i := int(float64(len(s)-1) * p)
-	return round(float64(s[i].Microseconds()) / 1000)
-}
-
-func round(v float64) float64 {
-	switch {
-	case v >= 100:
-		return float64(int64(v + 0.5))
-	case v >= 1:
-		return float64(int64(v*100+0.5)) / 100
-	}
-	return float64(int64(v*10000+0.5)) / 10000
+	return kit.Round(float64(s[i].Microseconds()) / 1000)
 }
 
 func dirSize(dir string) int64 {
@@ -412,4 +388,15 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// kitctlPath is the kitctl program the benchmarks start as other
+// processes (kit.Env.Kitctl), set by Run.
+var kitctlPath string
+
+func kitctl() (string, error) {
+	if kitctlPath != "" {
+		return kitctlPath, nil
+	}
+	return os.Executable()
 }

@@ -1,0 +1,52 @@
+// Package kittest builds the real kitctl and districtd for the tests of
+// kitctl's harnesses, which run them as other processes.
+package kittest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Build builds the command of package path (such as
+// "github.com/communekit/communekit/cmd/kitctl") once per test binary,
+// without cgo, and returns the program's path: the harnesses' tests run
+// the real kitctl and districtd as other processes.
+func Build(t testing.TB, path string) string {
+	t.Helper()
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if p, ok := built[path]; ok {
+		return p
+	}
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "kitctl-test-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buildDir = d
+	}
+	bin := filepath.Join(buildDir, filepath.Base(path))
+	cmd := exec.Command("go", "build", "-o", bin, path)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", path, err, out)
+	}
+	built[path] = bin
+	return bin
+}
+
+// RemoveBuilt removes what Build built; a test binary's TestMain calls it.
+func RemoveBuilt() {
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+}
+
+var (
+	builtMu  sync.Mutex
+	built    = map[string]string{}
+	buildDir string
+)
