@@ -77,6 +77,9 @@ type App struct {
 	// once above the next page built; warn colours it as a warning.
 	notice     string
 	noticeWarn bool
+	// focusOnShow, set by the page being built, is focused once the page
+	// is in the window (the search box, back from a person).
+	focusOnShow fyne.Focusable
 
 	// reading counts the goroutines of the screens here that read the
 	// store (the overview's counts, the households screen's hamlets):
@@ -99,6 +102,7 @@ func New(win fyne.Window, tr *i18n.Bundle, cfg Config) *App {
 		a.do = fyne.Do
 	}
 	a.keys.install(win.Canvas())
+	a.keys.field = a.goToField
 	tr.OnChange(func() { a.relabel() })
 	return a
 }
@@ -338,6 +342,10 @@ func (a *App) setContent(o fyne.CanvasObject) {
 	}
 	a.content.Objects = []fyne.CanvasObject{o}
 	a.content.Refresh()
+	if f := a.focusOnShow; f != nil {
+		a.focusOnShow = nil
+		a.win.Canvas().Focus(f)
+	}
 }
 
 func (a *App) focusSearch() {

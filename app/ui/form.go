@@ -170,7 +170,7 @@ func fieldInput(a *App, f *vm.Form, fl storage.Field, save func()) (fyne.CanvasO
 		for _, c := range choices {
 			labels = append(labels, c.Label)
 		}
-		sel := widget.NewSelect(labels, nil)
+		sel := newKeySelect(a.keys, labels, nil, save)
 		set := func(v string) {
 			sel.SetSelectedIndex(0)
 			for i, c := range choices {
@@ -235,7 +235,7 @@ func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)
 		chosen(found[i].Code)
 		d.Hide()
 	}
-	q := newKeyEntry(nil)
+	q := newPickBox(list, func() int { return len(found) }) // Down, Up, Enter: pickbox.go
 	q.SetPlaceHolder(tr.T("form.unit_search"))
 	q.OnChanged = func(s string) {
 		found = vm.Units().Find(s, old, 100)

@@ -94,8 +94,8 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 		})
 	})
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.printRound, p.choose), p.printed)
-	p.right = container.NewBorder(top, nil, nil, nil, p.hhList)
-	split := container.NewHSplit(p.hamletList, p.right)
+	p.right = container.NewBorder(top, nil, nil, nil, fastWheel(p.hhList))
+	split := container.NewHSplit(fastWheel(p.hamletList), p.right)
 	split.SetOffset(0.35)
 	return container.NewBorder(bold(tr.T("nav.households")), nil, nil, nil, split)
 }

@@ -19,11 +19,12 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	if err != nil {
 		return wrapped(err.Error())
 	}
-	edit := widget.NewButton(tr.T("person.edit"), func() {
+	edit := newKeyButton(a.keys, tr.T("person.edit"), func() {
 		f := vm.NewPersonForm(tr, a.store, p) // kept while the page is rebuilt (a language change)
 		a.push(func() fyne.CanvasObject { return formPage(a, f, nil) })
 	})
 	edit.Importance = widget.HighImportance
+	a.focusOnShow = edit // Space edits: the keyboard goes on from a search
 	hist := widget.NewButton(tr.T("person.history"), func() {
 		a.push(func() fyne.CanvasObject { return historyPage(a, p) })
 	})
