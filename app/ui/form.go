@@ -20,6 +20,7 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	setters := map[storage.Field]func(string){} // put a value into the field's widget
 	message := wrapped("")
 	message.Importance = widget.DangerImportance
+	other, showOther := otherButton(a, f)
 
 	save := func() {
 		p, err := f.Save()
@@ -58,10 +59,12 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 		}
 		msg := f.Message()
 		message.SetText(msg)
-		if f.Saved() != nil {
+		message.Importance = widget.DangerImportance
+		if f.MessageOK() {
 			message.Importance = widget.SuccessImportance
 		}
 		message.Refresh()
+		showOther()
 	}
 	f.OnChange(refresh)
 
@@ -98,7 +101,7 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason),
 		message,
-		container.NewHBox(saveBtn, cancel),
+		container.NewHBox(saveBtn, cancel, other),
 	)
 	refresh()
 	a.leaving = func(leave func()) { askLeave(a, f, leave) }
@@ -195,7 +198,7 @@ func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			u := found[i]
-			s := u.Code + "  " + u.Label
+			s := u.Label + " (" + u.Code + ")"
 			if u.Old {
 				s += " " + tr.T("form.unit_old")
 			}

@@ -86,12 +86,4 @@ func eventButtons(a *App, p *storage.Person) []fyne.CanvasObject {
 	return out
 }
 
-func displayValue(a *App, f storage.Field, v string) string {
-	if vm.InputOf(f) == vm.InputChoice {
-		switch f {
-		case storage.FieldSex, storage.FieldStatus, storage.FieldMaritalStatus:
-			return vm.ChoiceLabel(vm.Choices(a.tr, f), v)
-		}
-	}
-	return storage.DisplayValue(f, v)
-}
+func displayValue(a *App, f storage.Field, v string) string { return vm.DisplayValue(a.tr, f, v) }

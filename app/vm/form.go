@@ -37,6 +37,8 @@ type Form struct {
 	saved     *storage.Person
 	missing   []string                 // what the saved record still lacks, in the officer's language
 	initial   map[storage.Field]string // the fields as the form opened, to see unsaved changes
+	other     storage.ID               // the person the last refusal named (other.go)
+	messageOK bool                     // message says something went well (a QR fill)
 }
 
 // NewPersonForm opens a person for correction (p non-nil) or a blank form
@@ -379,7 +381,7 @@ func (f *Form) FillFromQR(text string) bool {
 			msg = ps.Message(f.tr.Lang())
 		}
 		f.mu.Lock()
-		f.message = f.tr.T("form.qr_bad", msg)
+		f.message, f.messageOK = f.tr.T("form.qr_bad", msg), false
 		f.mu.Unlock()
 		f.changed()
 		return false
@@ -389,6 +391,7 @@ func (f *Form) FillFromQR(text string) bool {
 		f.raw[fl] = editText(fl, v)
 	}
 	f.message = f.tr.T("form.qr_filled", len(d))
+	f.messageOK = true
 	f.mu.Unlock()
 	f.check()
 	f.changed()
@@ -401,6 +404,7 @@ func (f *Form) FillFromQR(text string) bool {
 func (f *Form) Save() (*storage.Person, error) {
 	f.mu.Lock()
 	f.submitted = true
+	f.other, f.messageOK = storage.ID{}, false
 	reason := strings.TrimSpace(f.reason)
 	vals := storage.Values{}
 	for _, fl := range f.fields {
@@ -467,7 +471,7 @@ func (f *Form) Save() (*storage.Person, error) {
 	f.mu.Lock()
 	f.saved = p
 	f.missing = missing
-	f.message = msg
+	f.message, f.messageOK = msg, true
 	for fl, v := range f.raw {
 		f.initial[fl] = v
 	}
@@ -484,6 +488,9 @@ func (f *Form) saveFailed(err error) (*storage.Person, error) {
 	switch {
 	case errors.As(err, &ps):
 		for _, p := range ps {
+			if f.other == (storage.ID{}) {
+				f.other = p.Person
+			}
 			for _, fl := range []storage.Field{p.Field, p.Other} {
 				if fl != 0 && f.probs[fl] == "" {
 					f.probs[fl] = p.Message(lang)

@@ -146,7 +146,7 @@ func (e *env) fail(err error) int {
 		}
 		fmt.Fprintln(e.stderr, "kitctl: nothing was saved; correct these values:")
 		for _, p := range probs {
-			fmt.Fprintf(e.stderr, "  %s: %s\n", p.Field, p.Message(e.lang))
+			fmt.Fprintf(e.stderr, "  %s: %s\n", p.Field.Label(e.lang), p.Message(e.lang))
 		}
 		return exitData
 	}
