@@ -16,7 +16,7 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	tr := a.tr
 	p, err := a.store.Person(id)
 	if err != nil {
-		return wrapped(err.Error())
+		return wrapped(vm.ErrText(tr, err))
 	}
 	edit := widget.NewButton(tr.T("person.edit"), func() {
 		a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(tr, a.store, p), nil) })
