@@ -21,6 +21,7 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	message := wrapped("")
 	message.Importance = widget.DangerImportance
 	other, showOther := otherButton(a, f)
+	var buttons *fyne.Container // laid out again when other shows or hides
 
 	save := func() {
 		p, err := f.Save()
@@ -65,6 +66,9 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 		}
 		message.Refresh()
 		showOther()
+		if buttons != nil {
+			buttons.Refresh()
+		}
 	}
 	f.OnChange(refresh)
 
@@ -97,11 +101,12 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	} else {
 		body = container.NewVScroll(container.NewVBox(groups...))
 	}
+	buttons = container.NewHBox(saveBtn, cancel, other)
 	foot := container.NewVBox(
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason),
 		message,
-		container.NewHBox(saveBtn, cancel, other),
+		buttons,
 	)
 	refresh()
 	a.leaving = func(leave func()) { askLeave(a, f, leave) }

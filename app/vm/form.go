@@ -38,6 +38,7 @@ type Form struct {
 	missing   []string                 // what the saved record still lacks, in the officer's language
 	initial   map[storage.Field]string // the fields as the form opened, to see unsaved changes
 	other     storage.ID               // the person the last refusal named (other.go)
+	otherOf   storage.Field            // the field that refusal was about: typing in it forgets other
 	messageOK bool                     // message says something went well (a QR fill)
 }
 
@@ -331,6 +332,9 @@ func (f *Form) SetReason(s string) {
 func (f *Form) Set(fl storage.Field, raw string) {
 	f.mu.Lock()
 	f.raw[fl] = raw
+	if fl == f.otherOf {
+		f.other = storage.ID{}
+	}
 	f.mu.Unlock()
 	f.check()
 	f.changed()
@@ -389,6 +393,9 @@ func (f *Form) FillFromQR(text string) bool {
 	f.mu.Lock()
 	for fl, v := range d {
 		f.raw[fl] = editText(fl, v)
+		if fl == f.otherOf {
+			f.other = storage.ID{}
+		}
 	}
 	f.message = f.tr.T("form.qr_filled", len(d))
 	f.messageOK = true
@@ -489,7 +496,7 @@ func (f *Form) saveFailed(err error) (*storage.Person, error) {
 	case errors.As(err, &ps):
 		for _, p := range ps {
 			if f.other == (storage.ID{}) {
-				f.other = p.Person
+				f.other, f.otherOf = p.Person, p.Field
 			}
 			for _, fl := range []storage.Field{p.Field, p.Other} {
 				if fl != 0 && f.probs[fl] == "" {

@@ -55,7 +55,18 @@ func TestForm_DuplicateIDNamesTheHolder(t *testing.T) {
 	if p := g.Problem(storage.FieldIDNumber); !strings.Contains(p, "already belongs to Đặng Văn Đức, born 17/05/1990, household TEST-1") {
 		t.Errorf("English: %q", p)
 	}
-	// A later save that fails for another reason names nobody.
+	// Typing another ID number forgets the holder, and so does a QR code
+	// read; a later save that fails for another reason names nobody.
+	f.Set(storage.FieldIDNumber, storage.MakeIDNumber("033", storage.SexMale, 1990, 9))
+	if f.Other() != (storage.ID{}) {
+		t.Errorf("Other stays after another ID number was typed: %v", f.Other())
+	}
+	f.Set(storage.FieldIDNumber, holder.IDNumber())
+	f.Save()
+	qr := storage.MakeIDNumber("033", storage.SexFemale, 1985, 42) + "|123456789|Lê Thị Hoa|02031985|Nữ|Thôn Đông, Quỳnh Phụ, Hưng Yên|10062021"
+	if f.Other() != holder.ID || !f.FillFromQR(qr) || f.Other() != (storage.ID{}) {
+		t.Errorf("Other after a QR code read: %v", f.Other())
+	}
 	f.Set(storage.FieldIDNumber, "")
 	f.Set(storage.FieldBirthDate, "31/02/1990")
 	f.Save()
