@@ -322,7 +322,11 @@ func (e *DeviceEnrolment) tryInstall(path string) (string, error) {
 	}
 	commune := e.store.Profile().Commune
 	if !c.Covers(commune) {
-		return tr.T("enrol.err.wrong_commune", strings.Join(c.Communes, ", "), UnitLabel(commune), commune), ErrWrongCommune
+		named := make([]string, len(c.Communes))
+		for i, code := range c.Communes {
+			named[i] = storage.DisplayValue(storage.FieldPermanentAddressCode, code) // "Xã Quỳnh Phụ, Hưng Yên (12472)"
+		}
+		return tr.T("enrol.err.wrong_commune", strings.Join(named, "; "), UnitLabel(commune), commune), ErrWrongCommune
 	}
 	err = outbox.Install(e.store, c, d, e.now())
 	switch {
