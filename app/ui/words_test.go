@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"path/filepath"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -115,4 +116,34 @@ func labelWith(o fyne.CanvasObject, text string) *widget.Label {
 		}
 	})
 	return out
+}
+
+// A folder on a stick that is not plugged in: the screen says to plug it
+// in, in the officer's language, never Go's "stat …: no such file".
+func TestEnrolScreen_MissingStickSaysPlugItIn(t *testing.T) {
+	ui, _ := householdsApp(t)
+	for _, lang := range []string{"vi", "en"} {
+		ui.tr.SetLang(lang)
+		ui.showEnrolment()
+		var folder *keyEntry
+		for _, e := range all[*keyEntry](ui.content) {
+			if e.Text == ui.exchangeDir() {
+				folder = e
+			}
+		}
+		if folder == nil {
+			t.Fatal("no folder entry")
+		}
+		folder.SetText(filepath.Join(t.TempDir(), "media", "lan", "SANDISK", "communekit"))
+		tap(t, ui.content, ui.tr.T("enrol.save_request"))
+		plug := map[string]string{"vi": "hãy cắm USB vào", "en": "plug the stick in"}[lang]
+		if !hasText(ui.content, plug) {
+			t.Errorf("%s: the screen does not say to plug the stick in", lang)
+		}
+		for _, w := range []string{"no such file", "stat ", "mkdir ", "permission denied"} {
+			if hasText(ui.content, w) {
+				t.Errorf("%s: the screen shows Go's %q", lang, w)
+			}
+		}
+	}
 }
