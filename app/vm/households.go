@@ -84,8 +84,13 @@ func (v *Households) Hamlets() []HamletRow {
 
 // HamletLabel is the hamlet's name, or the words for "no hamlet".
 func (v *Households) HamletLabel(h HamletRow) string {
-	if h.Name == "" {
+	switch {
+	case h.Name == "" && h.Households == 1:
+		return v.tr.T("households.no_hamlet_one")
+	case h.Name == "":
 		return v.tr.T("households.no_hamlet", h.Households)
+	case h.Households == 1:
+		return v.tr.T("households.hamlet_one", h.Name)
 	}
 	return v.tr.T("households.hamlet", h.Name, h.Households)
 }

@@ -137,3 +137,26 @@ func TestDisplayValue_NamesBeforeCodes(t *testing.T) {
 		}
 	}
 }
+
+// One household is one, not "1 households".
+func TestHamletLabel_OneHousehold(t *testing.T) {
+	tr := mustTr(t)
+	tr.SetLang("en")
+	v := NewHouseholds(tr, nil)
+	for _, c := range []struct {
+		h    HamletRow
+		want string
+	}{
+		{HamletRow{"Thôn Đông", 1}, "Thôn Đông (1 household)"},
+		{HamletRow{"Thôn Đông", 2}, "Thôn Đông (2 households)"},
+		{HamletRow{"", 1}, "No hamlet given (1 household)"},
+	} {
+		if got := v.HamletLabel(c.h); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.h, got, c.want)
+		}
+	}
+	tr.SetLang("vi")
+	if got := v.HamletLabel(HamletRow{"Thôn Đông", 1}); got != "Thôn Đông (1 hộ)" {
+		t.Errorf("vi: %q", got)
+	}
+}
