@@ -30,6 +30,10 @@ type Problem struct {
 	Code  string // short and stable: "id_length", "date_future", "required", …
 	Vi    string // the message in Vietnamese
 	En    string // the message in English
+	// Person is the other record the problem is about (the holder of an
+	// ID number typed again, the household's head), for a screen to
+	// offer to open it; the messages name that person, never this.
+	Person ID
 }
 
 // Message returns the problem's message in lang: English for "en",

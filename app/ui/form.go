@@ -22,6 +22,8 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	setters := map[storage.Field]func(string){} // put a value into the field's widget
 	message := wrapped("")
 	message.Importance = widget.DangerImportance
+	other, showOther := otherButton(a, f)
+	var buttons *fyne.Container // laid out again when other shows or hides
 
 	saved := func(p *storage.Person) {
 		a.overview.refresh(nil)
@@ -77,10 +79,15 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 		}
 		msg := f.Message()
 		message.SetText(msg)
-		if f.Saved() != nil {
+		message.Importance = widget.DangerImportance
+		if f.MessageOK() {
 			message.Importance = widget.SuccessImportance
 		}
 		message.Refresh()
+		showOther()
+		if buttons != nil {
+			buttons.Refresh()
+		}
 	}
 	f.OnChange(refresh)
 
@@ -137,7 +144,8 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	}
 	foot.Add(container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason))
 	foot.Add(message)
-	foot.Add(container.NewHBox(saveBtn, cancel))
+	buttons = container.NewHBox(saveBtn, cancel, other)
+	foot.Add(buttons)
 	if dateProb != nil {
 		f.OnChange(func() {
 			was := dateProb.Visible()
@@ -225,7 +233,7 @@ func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			u := found[i]
-			s := u.Code + "  " + u.Label
+			s := u.Label + " (" + u.Code + ")"
 			if u.Old {
 				s += " " + tr.T("form.unit_old")
 			}

@@ -86,7 +86,7 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 		err := p.vm.Load()
 		go a.do(func() {
 			if err != nil {
-				p.choose.SetText(err.Error())
+				p.choose.SetText(vm.ErrText(tr, err))
 				return
 			}
 			p.hamlets = p.vm.Hamlets()
@@ -109,7 +109,7 @@ func (p *householdsScreen) chooseHamlet(name string) {
 			return // another hamlet was chosen meanwhile
 		}
 		if err := l.Err(); err != nil {
-			p.choose.SetText(err.Error())
+			p.choose.SetText(vm.ErrText(p.a.tr, err))
 		}
 		p.hhList.Refresh()
 	})
@@ -132,7 +132,7 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 	tr := a.tr
 	v, err := vm.OpenHousehold(tr, a.store, number)
 	if err != nil {
-		return container.NewVBox(wrapped(err.Error()), widget.NewButton(tr.T("household.back"), a.back))
+		return container.NewVBox(wrapped(vm.ErrText(tr, err)), widget.NewButton(tr.T("household.back"), a.back))
 	}
 	members := v.Members()
 	list := widget.NewList(

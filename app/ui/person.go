@@ -17,7 +17,7 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	tr := a.tr
 	p, err := a.store.Person(id)
 	if err != nil {
-		return wrapped(err.Error())
+		return wrapped(vm.ErrText(tr, err))
 	}
 	edit := newKeyButton(a.keys, tr.T("person.edit"), func() {
 		f := vm.NewPersonForm(tr, a.store, p) // kept while the page is rebuilt (a language change)
@@ -100,15 +100,7 @@ func eventButtons(a *App, p *storage.Person) []fyne.CanvasObject {
 	return out
 }
 
-func displayValue(a *App, f storage.Field, v string) string {
-	if vm.InputOf(f) == vm.InputChoice {
-		switch f {
-		case storage.FieldSex, storage.FieldStatus, storage.FieldMaritalStatus:
-			return vm.ChoiceLabel(vm.Choices(a.tr, f), v)
-		}
-	}
-	return storage.DisplayValue(f, v)
-}
+func displayValue(a *App, f storage.Field, v string) string { return vm.DisplayValue(a.tr, f, v) }
 
 // conflictMark is a value in conflict: a warning sign before it, and
 // beneath it the other value and a button to the conflict.

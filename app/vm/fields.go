@@ -96,7 +96,7 @@ func Choices(tr Tr, f storage.Field) []Choice {
 			if en && e.NameEn != "" {
 				name = e.NameEn
 			}
-			cs = append(cs, Choice{e.Code, e.Code + " " + name})
+			cs = append(cs, Choice{e.Code, name + " (" + e.Code + ")"})
 		}
 		return cs
 	case storage.FieldReligion:
@@ -106,7 +106,7 @@ func Choices(tr Tr, f storage.Field) []Choice {
 			if en && r.NameEn != "" {
 				name = r.NameEn
 			}
-			cs = append(cs, Choice{r.Code, r.Code + " " + name})
+			cs = append(cs, Choice{r.Code, name + " (" + r.Code + ")"})
 		}
 		return cs
 	case storage.FieldNationality:

@@ -44,7 +44,10 @@ type Form struct {
 	// stale lists, after a save refused because the record changed since
 	// the form opened, the fields the officer changed with the value now
 	// stored (see Stale and SaveOnNewVersion).
-	stale []StaleField
+	stale     []StaleField
+	other     storage.ID    // the person the last refusal named (other.go)
+	otherOf   storage.Field // the field that refusal was about: typing in it forgets other
+	messageOK bool          // message says something went well (a QR fill)
 }
 
 // NewPersonForm opens a person for correction (p non-nil) or a blank form
@@ -344,6 +347,9 @@ func (f *Form) SetReason(s string) {
 func (f *Form) Set(fl storage.Field, raw string) {
 	f.mu.Lock()
 	f.raw[fl] = raw
+	if fl == f.otherOf {
+		f.other = storage.ID{}
+	}
 	f.mu.Unlock()
 	f.check()
 	f.changed()
@@ -395,7 +401,7 @@ func (f *Form) FillFromQR(text string) bool {
 			msg = ps.Message(f.tr.Lang())
 		}
 		f.mu.Lock()
-		f.message = f.tr.T("form.qr_bad", msg)
+		f.message, f.messageOK = f.tr.T("form.qr_bad", msg), false
 		f.mu.Unlock()
 		f.changed()
 		return false
@@ -403,8 +409,12 @@ func (f *Form) FillFromQR(text string) bool {
 	f.mu.Lock()
 	for fl, v := range d {
 		f.raw[fl] = editText(fl, v)
+		if fl == f.otherOf {
+			f.other = storage.ID{}
+		}
 	}
 	f.message = f.tr.T("form.qr_filled", len(d))
+	f.messageOK = true
 	f.mu.Unlock()
 	f.check()
 	f.changed()
@@ -417,6 +427,7 @@ func (f *Form) FillFromQR(text string) bool {
 func (f *Form) Save() (*storage.Person, error) {
 	f.mu.Lock()
 	f.submitted = true
+	f.other, f.messageOK = storage.ID{}, false
 	reason := strings.TrimSpace(f.reason)
 	vals := storage.Values{}
 	for _, fl := range f.fields {
@@ -484,7 +495,7 @@ func (f *Form) Save() (*storage.Person, error) {
 	f.mu.Lock()
 	f.saved = p
 	f.missing = missing
-	f.message = msg
+	f.message, f.messageOK = msg, true
 	for fl, v := range f.raw {
 		f.initial[fl] = v
 	}
@@ -501,6 +512,9 @@ func (f *Form) saveFailed(err error) (*storage.Person, error) {
 	switch {
 	case errors.As(err, &ps):
 		for _, p := range ps {
+			if f.other == (storage.ID{}) {
+				f.other, f.otherOf = p.Person, p.Field
+			}
 			for _, fl := range []storage.Field{p.Field, p.Other} {
 				if fl != 0 && f.probs[fl] == "" {
 					f.probs[fl] = p.Message(lang)

@@ -74,16 +74,3 @@ func History(tr Tr, store *storage.Store, id storage.ID) ([]HistoryEntry, error)
 	}
 	return out, nil
 }
-
-// displayValue renders a stored value for reading, with the coded fields'
-// words in the current language.
-func displayValue(tr Tr, f storage.Field, v string) string {
-	if v == "" {
-		return ""
-	}
-	switch f {
-	case storage.FieldSex, storage.FieldStatus, storage.FieldMaritalStatus:
-		return ChoiceLabel(Choices(tr, f), v)
-	}
-	return storage.DisplayValue(f, v)
-}

@@ -251,7 +251,7 @@ func (s *Sync) SetNode(node string) error {
 	node = withScheme(strings.TrimSpace(node))
 	if err := s.checkNode(node); err != nil {
 		s.mu.Lock()
-		s.problem = err.Error()
+		s.problem = errText(s.tr, err)
 		s.mu.Unlock()
 		s.changed()
 		return err

@@ -147,7 +147,8 @@ func (e *env) fail(err error) int {
 		}
 		fmt.Fprintln(e.stderr, "kitctl: nothing was saved; correct these values:")
 		for _, p := range probs {
-			fmt.Fprintf(e.stderr, "  %s: %s\n", p.Field, p.Message(e.lang))
+			// The label first, then the key --set takes.
+			fmt.Fprintf(e.stderr, "  %s (%s): %s\n", p.Field.Label(e.lang), p.Field, p.Message(e.lang))
 		}
 		return exitData
 	}

@@ -82,7 +82,7 @@ func cmdHousehold(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "Hộ %s (%s)  %s, %s\n", h.Number, h.ID, h.AddressDetail, communeLabel(h.AddressCode))
 		for _, m := range members {
-			fmt.Fprintf(e.stdout, "  %-16s %-28s %-12s %s\n", m.ID, m.FullName(), m.Get(storage.FieldRelationshipToHead), m.Get(storage.FieldBirthDate))
+			fmt.Fprintf(e.stdout, "  %-16s %-28s %-12s %s\n", m.ID, m.FullName(), m.Get(storage.FieldRelationshipToHead), storage.DisplayValueIn(e.lang, storage.FieldBirthDate, m.Get(storage.FieldBirthDate)))
 		}
 		if prob := storage.CheckHouseholdHeads(members); prob != nil {
 			fmt.Fprintf(e.stdout, "  ! %s\n", prob.Message(e.lang))
