@@ -93,7 +93,7 @@ func TestForm_QRFillMessageIsNotRed(t *testing.T) {
 	id := storage.MakeIDNumber("033", storage.SexFemale, 1985, 42)
 	qr.SetText(id + "|123456789|Lê Thị Hoa|02031985|Nữ|Thôn Đông, Quỳnh Phụ, Hưng Yên|10062021")
 	qr.OnSubmitted(qr.Text)
-	msg := labelWith(ui.content, f.Message())
+	msg := labelIs(ui.content, f.Message())
 	if f.Message() == "" || msg == nil {
 		t.Fatalf("no message after the QR read: %q", f.Message())
 	}
@@ -107,8 +107,8 @@ func TestForm_QRFillMessageIsNotRed(t *testing.T) {
 	}
 }
 
-// labelWith returns the label under o whose text is text.
-func labelWith(o fyne.CanvasObject, text string) *widget.Label {
+// labelIs returns the label under o whose text is text.
+func labelIs(o fyne.CanvasObject, text string) *widget.Label {
 	var out *widget.Label
 	walk(o, func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Text == text && out == nil {
