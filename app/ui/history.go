@@ -19,7 +19,7 @@ func historyPage(a *App, p *storage.Person) fyne.CanvasObject {
 	entries, err := vm.History(tr, a.store, p.ID)
 	head := container.NewVBox(bold(tr.T("history.title", p.FullName())), container.NewHBox(widget.NewButton(tr.T("history.back"), a.back)))
 	if err != nil {
-		return container.NewBorder(head, nil, nil, nil, wrapped(err.Error()))
+		return container.NewBorder(head, nil, nil, nil, wrapped(vm.ErrText(tr, err)))
 	}
 	if len(entries) == 0 {
 		return container.NewBorder(head, nil, nil, nil, widget.NewLabel(tr.T("history.empty")))

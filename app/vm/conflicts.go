@@ -278,7 +278,7 @@ func (c *Conflicts) Error() string {
 	if c.err == nil {
 		return ""
 	}
-	return c.tr.T("conflicts.error", c.err.Error())
+	return c.tr.T("conflicts.error", ErrText(c.tr, c.err))
 }
 
 // Select shows conflict id (a row's ID); the last action's messages go.

@@ -116,7 +116,7 @@ func TestSync_PushesPendingThenAnotherDevicePullsThem(t *testing.T) {
 	y2.Start()
 	y2.Wait()
 	d2 := y2.Data()
-	want2 := fmt.Sprintf("Sent 0 changes, received %s from elsewhere.", Count(tr, int(pending)))
+	want2 := fmt.Sprintf("Changes sent: 0; received from elsewhere: %s.", Count(tr, int(pending)))
 	if d2.State != SyncDone || d2.Message != want2 {
 		t.Fatalf("second device: %+v\nwant the message %q", d2, want2)
 	}
