@@ -22,16 +22,9 @@ func TestMain(m *testing.M) {
 }
 
 // run is `kitctl bench ARGS` (args[0] is "bench") in this process, its
-// children the real kitctl built for the test.
+// children the real kitctl once a test built it (withKitctl).
 func run(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	e := &kit.Env{Stdout: stdout, Stderr: stderr}
-	if len(args) > 0 {
-		args = args[1:]
-	}
-	if kitctlBin != "" {
-		e.Kitctl = kitctlBin
-	}
-	return kit.ExitCode(Run(e, args), stderr)
+	return kittest.Command(Run, kitctlBin, args, stdout, stderr)
 }
 
 // kitctlBin is the real kitctl, once a test built it (withKitctl).

@@ -3,11 +3,14 @@
 package kittest
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 )
 
 // Build builds the command of package path (such as
@@ -50,3 +53,15 @@ var (
 	built    = map[string]string{}
 	buildDir string
 )
+
+// Command runs a harness's Run as kitctl's main would run `kitctl
+// NAME ARGS`: args[0] is the command's name; the harness's children are
+// the kitctl at kitctl (Build's), or this program where that is "". It
+// returns the exit status.
+func Command(run func(*kit.Env, []string) error, kitctl string, args []string, stdout, stderr io.Writer) int {
+	e := &kit.Env{Stdout: stdout, Stderr: stderr, Kitctl: kitctl}
+	if len(args) > 0 {
+		args = args[1:]
+	}
+	return kit.ExitCode(run(e, args), stderr)
+}
