@@ -582,15 +582,18 @@ func (s *Store) Close() error {
 		<-s.gcDone
 		s.stopGC = nil
 	}
+	// A store locked (relock.go) still holds the profile's lock.
+	if s.lock != nil {
+		defer func() {
+			s.lock.Close()
+			s.lock = nil
+		}()
+	}
 	if s.db == nil {
 		return nil
 	}
 	err := s.db.Close()
 	s.db = nil
-	if s.lock != nil {
-		s.lock.Close()
-		s.lock = nil
-	}
 	return err
 }
 
