@@ -24,21 +24,21 @@ type conflictsPage struct {
 func (a *App) showConflicts() {
 	p := &conflictsPage{a: a, vm: vm.NewConflicts(a.tr, a.store)}
 	a.conflicts = p
-	a.showRoot(p.view)
+	a.showSection(navConflicts, p.view)
 	p.refresh()
 }
 
 // refresh reads the queue off the UI goroutine and redraws if the queue is
 // still on screen.
 func (p *conflictsPage) refresh() {
-	go func() {
+	p.a.goRead(func() {
 		p.vm.Refresh()
 		p.a.do(func() {
 			if p.a.conflicts == p && len(p.a.pages) == 1 {
 				p.a.show()
 			}
 		})
-	}()
+	})
 }
 
 func (p *conflictsPage) view() fyne.CanvasObject {

@@ -11,7 +11,7 @@ import (
 )
 
 func (a *App) showImport() {
-	a.showRoot(func() fyne.CanvasObject { return importPage(a) })
+	a.showSection(navImport, func() fyne.CanvasObject { return importPage(a) })
 }
 
 // importPage is "Import from USB": the folder on the stick, Import

@@ -20,7 +20,7 @@ type searchPage struct {
 }
 
 func newSearchPage(a *App) *searchPage {
-	p := &searchPage{a: a, vm: vm.NewSearch(a.tr, a.store, a.do)}
+	p := &searchPage{a: a, vm: vm.NewSearch(a.tr, gatedSearch{a, a.store}, a.do)}
 	p.entry = newKeyEntry(a.keys)
 	p.entry.OnChanged = p.vm.SetQuery
 	p.entry.OnSubmitted = func(string) {

@@ -25,7 +25,13 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 	var started time.Time
 	submit := func() {
 		started = time.Now()
-		u.SubmitAsync(pass.Text, func(s *storage.Store) { a.unlocked(s, started) })
+		u.SubmitAsync(pass.Text, func(s *storage.Store) {
+			if u.Relocking() {
+				a.relocked()
+				return
+			}
+			a.unlocked(s, started)
+		})
 	}
 	pass.OnSubmitted = func(string) { submit() }
 	btn := widget.NewButton(tr.T("unlock.button"), submit)
@@ -51,6 +57,14 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 		}
 	})
 	items := []fyne.CanvasObject{bold(tr.T("unlock.title"))}
+	if u.Relocking() {
+		btn.SetText(tr.T("lock.button"))
+		items = []fyne.CanvasObject{bold(tr.T("lock.title"))}
+		if a.locked != nil && a.locked.idle {
+			items = append(items, wrapped(tr.T("lock.idle", int(a.idle.After().Minutes()))))
+		}
+		items = append(items, wrapped(tr.T("lock.explain")))
+	}
 	if c := u.Commune(); c != "" {
 		items = append(items, widget.NewLabel(tr.T("unlock.profile", c)))
 	}

@@ -101,7 +101,7 @@ func (x *Export) Data() ExportData {
 	case res != nil && len(res.Files) == 0:
 		d.Message = x.tr.T("export.nothing")
 	case res != nil:
-		d.Message = x.tr.T("export.done", len(res.Files), res.New, Bytes(res.Bytes), res.Dir, res.Pending)
+		d.Message = x.tr.T("export.done", len(res.Files), res.New, Bytes(res.Bytes), res.Dir, Count(x.tr, int(res.Pending)))
 	case err != nil:
 		d.Message, d.Problem = x.tr.T("export.error", err.Error()), true
 	case d.Loaded && !d.Enrolled:
