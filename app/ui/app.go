@@ -285,13 +285,13 @@ func (a *App) buildShell() {
 		section(navListExport, "nav.list_export", a.showListExport),
 		section(navEnrolment, "nav.enrolment", a.showEnrolment),
 		section(navSettings, "nav.settings", a.showSettings),
-		widget.NewSeparator(),
-		lock,
 	)
 	a.highlightNav()
-	// Scrolled when the text is large and the window small.
-	side := container.NewVScroll(container.NewPadded(nav))
-	side.SetMinSize(fyne.NewSize(nav.MinSize().Width+2*theme.Padding()+theme.ScrollBarSize(), 0))
+	// Scrolled when the text is large and the window small; the lock
+	// stays in sight below.
+	scroll := container.NewVScroll(nav)
+	scroll.SetMinSize(fyne.NewSize(nav.MinSize().Width+theme.ScrollBarSize(), 0))
+	side := container.NewPadded(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), lock), nil, nil, scroll))
 	a.setWindow(container.NewBorder(nil, nil, side, nil, a.content))
 }
 

@@ -26,7 +26,7 @@ func settingsPage(a *App) fyne.CanvasObject {
 
 	langs := []string{tr.T("lang.vi"), tr.T("lang.en")}
 	lang := newKeySelect(a.keys, langs, nil, nil)
-	lang.PlaceHolder = ""
+	lang.PlaceHolder = langs[0]
 	lang.SetSelectedIndex(indexOf(i18n.Languages, s.Lang))
 	// Set after the selection: the language changed rebuilds this page.
 	lang.OnChanged = func(string) { p.SetLang(i18n.Languages[lang.SelectedIndex()]) }
@@ -51,6 +51,7 @@ func settingsPage(a *App) fyne.CanvasObject {
 	}
 
 	idle := newKeySelect(a.keys, p.IdleLabels(), nil, nil)
+	idle.PlaceHolder = p.IdleLabels()[len(vm.IdleChoices)-1] // as wide as the widest
 	if i := p.IdleIndex(); i >= 0 {
 		idle.SetSelectedIndex(i)
 	} else {
