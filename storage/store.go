@@ -67,7 +67,8 @@ type Profile struct {
 	Created  time.Time `json:"created"`
 }
 
-// marker is the only plaintext file of a profile. The commune code is not
+// marker is the only plaintext file of a store (the desktop app keeps its
+// display settings beside it, app/vm/settings.go). The commune code is not
 // personal data and lets `kitctl generate` and the unlock screen name the
 // commune before the passphrase is typed.
 type marker struct {

@@ -222,6 +222,7 @@ func (a *App) unlocked(s *storage.Store, started time.Time) {
 	a.keys.sync = a.syncKey
 	a.keys.lock = func() { a.lock(false) }
 	a.opened.Store(true)
+	a.keepSettings()
 	a.idle.Touch()
 	a.watchIdle()
 	a.buildShell()

@@ -434,3 +434,20 @@ func TestPendingCount_SameOnEveryScreen(t *testing.T) {
 		t.Fatalf("the export screen shows %d ungrouped", p)
 	}
 }
+
+// TestSettings_LanguageOfSetupKept: a profile made in English (the
+// language chosen on the setup screen) opens in English the next time.
+func TestSettings_LanguageOfSetupKept(t *testing.T) {
+	a := test.NewTempApp(t)
+	dir, s := newUIProfile(t)
+	w := a.NewWindow("test")
+	tr := i18n.MustLoad()
+	ui := New(w, tr, Config{Dir: dir, Options: uiOpts, Do: uiQueue.post, IdleCheck: -1})
+	tr.SetLang(i18n.English) // as on the setup screen, before there is a profile
+	ui.unlocked(s, time.Now())
+	uiQueue.drain()
+	defer ui.Close()
+	if got := vm.LoadSettings(dir).Lang; got != i18n.English {
+		t.Fatalf("the profile keeps %q, want en", got)
+	}
+}

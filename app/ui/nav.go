@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
@@ -72,4 +75,16 @@ func (a *App) setLang(lang string) {
 		vm.SaveSettings(a.cfg.Dir, s) // the choice holds anyway
 	}
 	a.applySettings(s)
+}
+
+// keepSettings writes the settings into a profile that has none yet (one
+// just made: the language chosen during setup is kept).
+func (a *App) keepSettings() {
+	if _, err := os.Stat(filepath.Join(a.cfg.Dir, vm.SettingsFile)); err == nil || a.cfg.Dir == "" {
+		return
+	}
+	s := a.settings
+	s.Lang = a.tr.Lang()
+	a.settings = s
+	vm.SaveSettings(a.cfg.Dir, s) // kept next time if it can be
 }
