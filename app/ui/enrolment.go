@@ -171,6 +171,7 @@ func chooseFolder(a *App, entry *keyEntry) {
 func exportPage(a *App) fyne.CanvasObject {
 	tr := a.tr
 	x := vm.NewExport(a.tr, a.store, a.do)
+	x.Go = a.goRead // a lock waits for an export under way
 	pending := widget.NewCard("…", tr.T("export.pending"), nil)
 	waiting := widget.NewCard("…", tr.T("export.waiting"), nil)
 	district := widget.NewLabel("")

@@ -451,3 +451,46 @@ func TestSettings_LanguageOfSetupKept(t *testing.T) {
 		t.Fatalf("the profile keeps %q, want en", got)
 	}
 }
+
+// TestLock_WaitsForReadsAndHoldsNewOnes: a lock closes the store only
+// once the reads under way (an import, an export, the overview's counts)
+// have ended, and a read begun while locked waits for the unlock instead of
+// reading a closed store.
+func TestLock_WaitsForReadsAndHoldsNewOnes(t *testing.T) {
+	ui, w, s := unlockedApp(t, Config{})
+	started, release := make(chan struct{}), make(chan struct{})
+	var during error
+	ui.goRead(func() {
+		close(started)
+		<-release
+		_, during = s.Search("nguyen", 1)
+	})
+	<-started
+	ui.keys.doLock()
+	if !ui.Locked() || hasText(w.Content(), "Thêm người") {
+		t.Fatal("the screens stay on show until the read ends")
+	}
+	time.Sleep(50 * time.Millisecond)
+	if s.Locked() {
+		t.Fatal("the store closed under a read under way")
+	}
+	close(release)
+	waitFor(t, s.Locked)
+	if during != nil {
+		t.Fatalf("the read under way failed: %v", during)
+	}
+	ran := make(chan error, 1)
+	ui.goRead(func() {
+		_, err := s.Search("nguyen", 1)
+		ran <- err
+	})
+	select {
+	case <-ran:
+		t.Fatal("a read ran while the store was locked")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unlockAgain(t, ui, w)
+	if err := <-ran; err != nil {
+		t.Fatalf("the read held during the lock failed after it: %v", err)
+	}
+}

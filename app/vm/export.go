@@ -20,6 +20,9 @@ type Export struct {
 	tr    Tr
 	store *storage.Store
 	do    Do
+	// Go runs the long work of RunAsync off the UI goroutine (a goroutine
+	// of its own when nil); the app counts it, so a lock waits for it.
+	Go func(func())
 
 	mu       sync.Mutex
 	data     ExportData
@@ -130,7 +133,7 @@ func (x *Export) RunAsync(dir string, done func(*ExportResult, error)) {
 	x.busy = true
 	x.mu.Unlock()
 	x.changed()
-	go func() {
+	goOr(x.Go)(func() {
 		res, err := x.run(dir)
 		x.do(func() {
 			x.finish(res, err)
@@ -138,7 +141,7 @@ func (x *Export) RunAsync(dir string, done func(*ExportResult, error)) {
 				done(res, err)
 			}
 		})
-	}()
+	})
 }
 
 func (x *Export) finish(res *ExportResult, err error) {

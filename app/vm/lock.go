@@ -78,3 +78,12 @@ func (i *Idle) Due() bool {
 	defer i.mu.Unlock()
 	return i.now().Sub(i.last) >= i.after
 }
+
+// goOr is run, or a goroutine of its own when run is nil: how a view
+// model starts its long work (the app passes its counted goroutines).
+func goOr(run func(func())) func(func()) {
+	if run != nil {
+		return run
+	}
+	return func(f func()) { go f() }
+}
