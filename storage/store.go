@@ -67,7 +67,8 @@ type Profile struct {
 	Created  time.Time `json:"created"`
 }
 
-// marker is the only plaintext file of a profile. The commune code is not
+// marker is the only plaintext file of a store (the desktop app keeps its
+// display settings beside it, app/vm/settings.go). The commune code is not
 // personal data and lets `kitctl generate` and the unlock screen name the
 // commune before the passphrase is typed.
 type marker struct {
@@ -582,15 +583,18 @@ func (s *Store) Close() error {
 		<-s.gcDone
 		s.stopGC = nil
 	}
+	// A store locked (relock.go) still holds the profile's lock.
+	if s.lock != nil {
+		defer func() {
+			s.lock.Close()
+			s.lock = nil
+		}()
+	}
 	if s.db == nil {
 		return nil
 	}
 	err := s.db.Close()
 	s.db = nil
-	if s.lock != nil {
-		s.lock.Close()
-		s.lock = nil
-	}
 	return err
 }
 

@@ -6,10 +6,12 @@ package ui
 import (
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/i18n"
@@ -37,6 +39,11 @@ type Config struct {
 	// under Fyne's test driver, whose fyne.Do runs on the calling
 	// goroutine, pass a queue they drain themselves.
 	Do vm.Do
+	// Now is the clock the idle lock counts on (time.Now when nil), and
+	// IdleCheck how often it is looked at (5 s when 0, never when < 0):
+	// tests move the clock and call checkIdle instead of waiting.
+	Now       func() time.Time
+	IdleCheck time.Duration
 }
 
 // App is the window's content: unlock or setup, then the main screens.
@@ -93,6 +100,25 @@ type App struct {
 	syncState   vm.SyncState // the state the last change left, to see a sync end
 	syncTicking bool         // a goroutine redraws the retry countdown
 	navSync     *widget.Button
+
+	// settings are the officer's, read from the profile at start
+	// (vm.LoadSettings) and changed on the settings screen.
+	settings vm.Settings
+	// idle counts the time since the last key or mouse event; idleStop
+	// ends its watcher. locked holds what a lock put aside (lock.go).
+	idle     *vm.Idle
+	idleStop chan struct{}
+	locked   *lockedState
+	// gate is held for writing while the store is locked: the reads of
+	// goRead and of the search hold it for reading. lockDone is closed
+	// once a lock has closed the store. opened is true from unlock to Close.
+	gate     sync.RWMutex
+	lockDone chan struct{}
+	opened   atomic.Bool
+	// nav is the section of the navigation the page shown belongs to,
+	// highlighted among navButtons however the page was reached.
+	nav        navKey
+	navButtons map[navKey]*widget.Button
 }
 
 // New builds the app in win; call Start.
@@ -101,18 +127,27 @@ func New(win fyne.Window, tr *i18n.Bundle, cfg Config) *App {
 	if a.do == nil {
 		a.do = fyne.Do
 	}
+	a.keys.touch = a.touch
 	a.keys.install(win.Canvas())
 	a.keys.field = a.goToField
 	tr.OnChange(func() { a.relabel() })
+	a.settings = vm.LoadSettings(cfg.Dir)
+	a.idle = vm.NewIdle(a.settings.Idle(), cfg.Now)
+	a.applySettings(a.settings)
 	return a
 }
 
 // goRead runs read on a goroutine of its own, counted in a.reading; read
 // must not wait for the UI goroutine (Close, on it, waits for read).
+//
+// A read waits while the app is locked, and a lock waits for the reads
+// under way before it closes the store (a.gate).
 func (a *App) goRead(read func()) {
 	a.reading.Add(1)
 	go func() {
 		defer a.reading.Done()
+		a.gate.RLock()
+		defer a.gate.RUnlock()
 		read()
 	}()
 }
@@ -134,10 +169,21 @@ func (a *App) Start() {
 // Close stops a running sync, waits for the screens' reads, then closes
 // the store.
 func (a *App) Close() {
+	if a.idleStop != nil {
+		close(a.idleStop)
+		a.idleStop = nil
+	}
+	a.opened.Store(false)
 	if a.sync != nil {
 		a.sync.Close()
 	}
-	a.reading.Wait()
+	if a.locked != nil {
+		// Closed at the lock screen: the store is locked once the reads
+		// under way ended; those begun since wait for the gate, forever.
+		<-a.lockDone
+	} else {
+		a.reading.Wait()
+	}
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil
@@ -147,14 +193,14 @@ func (a *App) Close() {
 func (a *App) showUnlock() {
 	u := vm.NewUnlock(a.tr, a.cfg.Dir, a.cfg.Options, a.do)
 	u.DemoPassphrase = a.cfg.DemoPassphrase
-	a.keys.escape, a.keys.find, a.keys.sync = nil, nil, nil
-	a.win.SetContent(unlockScreen(a, u))
+	a.keys.escape, a.keys.find, a.keys.sync, a.keys.lock = nil, nil, nil, nil
+	a.setWindow(unlockScreen(a, u))
 }
 
 func (a *App) showSetup() {
 	s := vm.NewSetup(a.tr, a.cfg.Dir, a.cfg.Options)
-	a.keys.escape, a.keys.find, a.keys.sync = nil, nil, nil
-	a.win.SetContent(setupScreen(a, s))
+	a.keys.escape, a.keys.find, a.keys.sync, a.keys.lock = nil, nil, nil, nil
+	a.setWindow(setupScreen(a, s))
 }
 
 // unlocked switches to the main screens with store open.
@@ -178,8 +224,13 @@ func (a *App) unlocked(s *storage.Store, started time.Time) {
 	a.keys.find = func() { a.confirmLeave(a.focusSearch) }
 	a.keys.escape = a.back
 	a.keys.sync = a.syncKey
+	a.keys.lock = func() { a.lock(false) }
+	a.opened.Store(true)
+	a.keepSettings()
+	a.idle.Touch()
+	a.watchIdle()
 	a.buildShell()
-	a.showRoot(a.overview.view)
+	a.showSection(navOverview, a.overview.view)
 	a.overview.refresh(func() {
 		if a.cfg.OnUnlocked != nil {
 			a.cfg.OnUnlocked(time.Since(started))
@@ -200,8 +251,8 @@ const statsPrefetchDelay = 2 * time.Second
 func (a *App) prefetchStats(s *storage.Store) {
 	time.AfterFunc(statsPrefetchDelay, func() {
 		a.do(func() {
-			if a.store != s || a.stats != nil {
-				return // locked, or the screen was opened already
+			if a.store != s || a.stats != nil || a.locked != nil {
+				return // closed or locked, or the screen was opened already
 			}
 			a.stats = newStatsPage(a)
 			a.stats.vm.Compute()
@@ -214,36 +265,45 @@ func (a *App) prefetchStats(s *storage.Store) {
 func (a *App) buildShell() {
 	a.navSync = widget.NewButton(a.tr.T("nav.sync_key"), func() { a.showSync(false) })
 	a.navSyncShow()
+	a.navButtons = map[navKey]*widget.Button{navSync: a.navSync}
+	section := func(k navKey, label string, show func()) *widget.Button {
+		b := widget.NewButton(a.tr.T(label), show)
+		a.navButtons[k] = b
+		return b
+	}
+	lock := widget.NewButtonWithIcon(a.tr.T("nav.lock_key"), theme.LoginIcon(), func() { a.lock(false) })
 	nav := container.NewVBox(
 		bold(a.tr.T("app.title")),
-		widget.NewButton(a.tr.T("nav.overview"), func() {
-			a.showRoot(a.overview.view)
-			a.overview.refresh(nil)
-		}),
-		widget.NewButton(a.tr.T("nav.search"), a.focusSearch),
-		widget.NewButton(a.tr.T("nav.households"), func() { a.showRoot(func() fyne.CanvasObject { return householdsPage(a) }) }),
-		widget.NewButton(a.tr.T("nav.stats"), a.showStats),
-		widget.NewButton(a.tr.T("nav.quality"), a.showQuality),
+		section(navOverview, "nav.overview", a.showOverview),
+		section(navSearch, "nav.search", a.focusSearch),
+		section(navHouseholds, "nav.households", a.showHouseholds),
+		section(navStats, "nav.stats", a.showStats),
+		section(navQuality, "nav.quality", a.showQuality),
 		widget.NewButton(a.tr.T("nav.new_person"), func() {
 			f := vm.NewPersonForm(a.tr, a.store, nil)
 			a.push(func() fyne.CanvasObject { return newPersonPage(a, f) })
 		}),
 		a.navSync,
-		widget.NewButton(a.tr.T("nav.conflicts"), a.showConflicts),
-		widget.NewButton(a.tr.T("nav.export"), func() { a.showRoot(func() fyne.CanvasObject { return exportPage(a) }) }),
-		widget.NewButton(a.tr.T("nav.import"), a.showImport),
-		widget.NewButton(a.tr.T("nav.sheet_import"), a.showSheetImport),
-		widget.NewButton(a.tr.T("nav.list_export"), a.showListExport),
-		widget.NewButton(a.tr.T("nav.enrolment"), a.showEnrolment),
-		widget.NewButton(a.tr.T("nav.passphrase"), a.showChangePassphrase),
-		widget.NewSeparator(),
-		widget.NewLabel(a.tr.T("nav.language")),
-		a.languageSelect(),
+		section(navConflicts, "nav.conflicts", a.showConflicts),
+		section(navExport, "nav.export", a.showExport),
+		section(navImport, "nav.import", a.showImport),
+		section(navSheetImport, "nav.sheet_import", a.showSheetImport),
+		section(navListExport, "nav.list_export", a.showListExport),
+		section(navEnrolment, "nav.enrolment", a.showEnrolment),
+		section(navSettings, "nav.settings", a.showSettings),
 	)
 	a.guardNav(nav)
-	a.win.SetContent(container.NewBorder(nil, nil, container.NewPadded(nav), nil, a.content))
+	a.highlightNav()
+	// Scrolled when the text is large and the window small; the lock
+	// stays in sight below.
+	scroll := container.NewVScroll(nav)
+	scroll.SetMinSize(fyne.NewSize(nav.MinSize().Width+theme.ScrollBarSize(), 0))
+	side := container.NewPadded(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), lock), nil, nil, scroll))
+	a.setWindow(container.NewBorder(nil, nil, side, nil, a.content))
 }
 
+// languageSelect chooses the language; the choice is kept in the
+// profile's settings once there is a profile.
 func (a *App) languageSelect() *widget.Select {
 	labels := []string{a.tr.T("lang.vi"), a.tr.T("lang.en")}
 	sel := widget.NewSelect(labels, nil)
@@ -253,7 +313,7 @@ func (a *App) languageSelect() *widget.Select {
 		sel.SetSelectedIndex(0)
 	}
 	sel.OnChanged = func(string) {
-		a.tr.SetLang(i18n.Languages[sel.SelectedIndex()])
+		a.setLang(i18n.Languages[sel.SelectedIndex()])
 	}
 	return sel
 }
@@ -261,6 +321,10 @@ func (a *App) languageSelect() *widget.Select {
 // relabel rebuilds what is on screen in the new language.
 func (a *App) relabel() {
 	a.win.SetTitle(a.tr.T("app.title"))
+	if a.locked != nil {
+		a.showLocked()
+		return
+	}
 	if a.store == nil {
 		a.Start()
 		return
@@ -349,6 +413,6 @@ func (a *App) setContent(o fyne.CanvasObject) {
 }
 
 func (a *App) focusSearch() {
-	a.showRoot(a.search.view)
+	a.showSection(navSearch, a.search.view)
 	a.win.Canvas().Focus(a.search.entry)
 }

@@ -32,7 +32,7 @@ func (a *App) openConflict(id string) {
 		p.vm.Select(id)
 	}
 	a.conflicts = p
-	a.showRoot(p.view)
+	a.showSection(navConflicts, p.view)
 	p.refresh()
 }
 

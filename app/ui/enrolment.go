@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"path/filepath"
 
 	"fyne.io/fyne/v2"
@@ -25,7 +24,7 @@ func (a *App) exchangeDir() string {
 }
 
 func (a *App) showEnrolment() {
-	a.showRoot(func() fyne.CanvasObject { return enrolmentPage(a) })
+	a.showSection(navEnrolment, func() fyne.CanvasObject { return enrolmentPage(a) })
 }
 
 func (a *App) enrolment() *vm.DeviceEnrolment {
@@ -164,6 +163,7 @@ func chooseFolder(a *App, entry *keyEntry) {
 func exportPage(a *App) fyne.CanvasObject {
 	tr := a.tr
 	x := vm.NewExport(a.tr, a.store, a.do)
+	x.Go = a.goRead // a lock waits for an export under way
 	pending := widget.NewCard("…", tr.T("export.pending"), nil)
 	waiting := widget.NewCard("…", tr.T("export.waiting"), nil)
 	district := widget.NewLabel("")
@@ -178,8 +178,8 @@ func exportPage(a *App) fyne.CanvasObject {
 	show := func() {
 		d := x.Data()
 		if d.Loaded {
-			pending.SetTitle(fmt.Sprint(d.Pending))
-			waiting.SetTitle(fmt.Sprint(d.Waiting))
+			pending.SetTitle(vm.Count(tr, int(d.Pending)))
+			waiting.SetTitle(vm.Count(tr, int(d.Waiting)))
 		}
 		if d.Enrolled {
 			district.SetText(tr.T("export.district", d.District))
@@ -211,10 +211,10 @@ func exportPage(a *App) fyne.CanvasObject {
 	run.Importance = widget.HighImportance
 	folder.OnSubmitted = func(string) { run.OnTapped() }
 	pick := widget.NewButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
-	go func() {
+	a.goRead(func() {
 		x.Refresh()
 		a.do(show)
-	}()
+	})
 	body := container.NewVBox(
 		bold(tr.T("export.title")),
 		wrapped(tr.T("export.explain")),

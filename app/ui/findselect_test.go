@@ -31,7 +31,7 @@ func TestFindSelect_EthnicityByTyping(t *testing.T) {
 	w := ui.win
 	f := vm.NewPersonForm(ui.tr, s, nil)
 	ui.push(func() fyne.CanvasObject { return formPage(ui, f, nil) })
-	sel, ok := fieldEntry(t, ui.content, vm.FieldLabel(ui.tr, storage.FieldEthnicity)).(*keySelect)
+	sel, ok := focusableAfter(t, ui.content, vm.FieldLabel(ui.tr, storage.FieldEthnicity)).(*keySelect)
 	if !ok {
 		t.Fatal("the ethnicity is not a choice that finds by typing")
 	}
@@ -70,7 +70,7 @@ func TestFindSelect_EthnicityByTyping(t *testing.T) {
 		t.Fatalf("Down in the box: %q then %q", first, second)
 	}
 	k.press(fyne.KeyTab)
-	if f.Value(storage.FieldEthnicity) != vm.Choices(ui.tr, storage.FieldEthnicity)[indexOf(t, ui, second)].Value {
+	if f.Value(storage.FieldEthnicity) != vm.Choices(ui.tr, storage.FieldEthnicity)[ethnicityIndex(t, ui, second)].Value {
 		t.Fatalf("Tab did not take %q: %q", second, f.Value(storage.FieldEthnicity))
 	}
 	if w.Canvas().Focused() == sel || openBox(w) != nil {
@@ -101,7 +101,7 @@ func TestFindSelect_EthnicityByTyping(t *testing.T) {
 	}
 }
 
-func indexOf(t *testing.T, ui *App, label string) int {
+func ethnicityIndex(t *testing.T, ui *App, label string) int {
 	for i, c := range vm.Choices(ui.tr, storage.FieldEthnicity) {
 		if c.Label == label {
 			return i
@@ -136,7 +136,7 @@ func TestPlacePicker_DownUpEnter(t *testing.T) {
 	f := vm.NewPersonForm(ui.tr, s, nil)
 	ui.push(func() fyne.CanvasObject { return formPage(ui, f, nil) })
 	fl := storage.FieldCurrentAddressCode
-	entry := fieldEntry(t, ui.content, vm.FieldLabel(ui.tr, fl)).(*keyEntry)
+	entry := focusableAfter(t, ui.content, vm.FieldLabel(ui.tr, fl)).(*keyEntry)
 	var choose *widget.Button
 	walk(parentOf(ui.content, entry), func(o fyne.CanvasObject) {
 		if b, ok := o.(*widget.Button); ok && b.Text == ui.tr.T("form.choose") {

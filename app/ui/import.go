@@ -11,7 +11,7 @@ import (
 )
 
 func (a *App) showImport() {
-	a.showRoot(func() fyne.CanvasObject { return importPage(a) })
+	a.showSection(navImport, func() fyne.CanvasObject { return importPage(a) })
 }
 
 // importPage is "Import from USB": the folder on the stick, Import
@@ -21,6 +21,7 @@ func (a *App) showImport() {
 func importPage(a *App) fyne.CanvasObject {
 	tr := a.tr
 	x := vm.NewImport(tr, a.store, a.do)
+	x.Go = a.goRead // a lock waits for an import under way
 	explain := wrapped("")
 	role := wrapped("")
 	role.Importance = widget.WarningImportance

@@ -13,7 +13,7 @@ import (
 )
 
 func (a *App) showListExport() {
-	a.showRoot(func() fyne.CanvasObject {
+	a.showSection(navListExport, func() fyne.CanvasObject {
 		a.listPage = listExportPage(a)
 		return a.listPage.view
 	})

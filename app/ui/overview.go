@@ -76,7 +76,9 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	items := []fyne.CanvasObject{
 		bold(tr.T("overview.title", d.Commune)),
 		widget.NewLabel(tr.T("overview.officer", d.Officer)),
-		container.NewGridWithColumns(3,
+		// Two columns with the larger text: three would push a figure's
+		// words past the window's edge at 1366 pixels.
+		container.NewGridWithColumns(overviewColumns(p.a.settings),
 			figure(tr.T("overview.persons"), vm.Count(tr, d.Persons)),
 			figure(tr.T("overview.households"), vm.Count(tr, d.Households)),
 			figure(tr.T("overview.pending"), vm.Count(tr, int(d.Pending))),
@@ -99,6 +101,15 @@ func (p *overviewPage) view() fyne.CanvasObject {
 		items = append(items, e)
 	}
 	items = append(items, widget.NewSeparator(), wrapped(tr.T("search.hint")), wrapped(tr.T("overview.keys")))
-	p.shown = container.NewPadded(container.NewVBox(items...))
+	// Scrolled: with the larger text it is taller than a 768-pixel screen.
+	p.shown = container.NewVScroll(container.NewPadded(container.NewVBox(items...)))
 	return p.shown
+}
+
+// overviewColumns is how many figures the overview puts side by side.
+func overviewColumns(s vm.Settings) int {
+	if s.TextScale() > 1.2 {
+		return 2
+	}
+	return 3
 }

@@ -12,11 +12,11 @@ import (
 	"github.com/communekit/communekit/storage"
 )
 
-// TestChangePassphrase_FromTheNavigation: "Đổi mật khẩu" in the
-// navigation opens the dialog; a wrong current passphrase is said and
+// TestChangePassphrase_FromTheSettings: "Đổi mật khẩu" on the settings
+// screen opens the dialog; a wrong current passphrase is said and
 // changes nothing; the right one changes it, and the profile then opens
 // with the new passphrase only.
-func TestChangePassphrase_FromTheNavigation(t *testing.T) {
+func TestChangePassphrase_FromTheSettings(t *testing.T) {
 	a := test.NewTempApp(t)
 	dir, s := newUIProfile(t)
 	w := a.NewWindow("test")
@@ -26,6 +26,7 @@ func TestChangePassphrase_FromTheNavigation(t *testing.T) {
 	ui.unlocked(s, time.Now())
 	uiQueue.drain()
 
+	tap(t, w.Content(), "Cài đặt")
 	tap(t, w.Content(), "Đổi mật khẩu")
 	top := w.Canvas().Overlays().Top()
 	if top == nil || !hasText(top, "Mật khẩu hiện tại") {

@@ -40,7 +40,7 @@ func (a *App) showQuality() {
 	if a.quality == nil {
 		a.quality = newQualityPage(a)
 	}
-	a.showRoot(a.quality.view)
+	a.showSection(navQuality, a.quality.view)
 	a.quality.vm.Refresh()
 }
 

@@ -32,7 +32,7 @@ type searchPage struct {
 }
 
 func newSearchPage(a *App) *searchPage {
-	p := &searchPage{a: a, vm: vm.NewSearch(a.tr, a.store, a.do)}
+	p := &searchPage{a: a, vm: vm.NewSearch(a.tr, gatedSearch{a, a.store}, a.do)}
 	p.entry = &searchEntry{keyEntry: keyEntry{keys: a.keys}, page: p}
 	p.entry.ExtendBaseWidget(p.entry)
 	p.entry.OnChanged = p.vm.SetQuery

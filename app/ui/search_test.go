@@ -20,7 +20,7 @@ func searchFor(t *testing.T, ui *App, q string) {
 }
 
 // fieldEntry returns the widget beside the label text on a form.
-func fieldEntry(t *testing.T, o fyne.CanvasObject, label string) fyne.Focusable {
+func focusableAfter(t *testing.T, o fyne.CanvasObject, label string) fyne.Focusable {
 	t.Helper()
 	var out fyne.Focusable
 	walk(o, func(o fyne.CanvasObject) {
@@ -121,7 +121,7 @@ func TestSearch_KeyboardOnlyDay(t *testing.T) {
 	}
 	// Ctrl+G goes to a field by its label: Nghề nghiệp is the 41st
 	// input of the form, below the window's edge.
-	occ := fieldEntry(t, ui.content, "Nghề nghiệp")
+	occ := focusableAfter(t, ui.content, "Nghề nghiệp")
 	k.shortcut("Ctrl+G", fieldShortcut)
 	if openBox(w) == nil {
 		t.Fatal("Ctrl+G on the form opened no box")

@@ -17,7 +17,7 @@ import (
 )
 
 func (a *App) showSheetImport() {
-	a.showRoot(func() fyne.CanvasObject {
+	a.showSection(navSheetImport, func() fyne.CanvasObject {
 		a.sheetPage = sheetImportPage(a)
 		return a.sheetPage.view
 	})

@@ -32,7 +32,7 @@ func (a *App) showStats() {
 	if a.stats == nil {
 		a.stats = newStatsPage(a)
 	}
-	a.showRoot(a.stats.view)
+	a.showSection(navStats, a.stats.view)
 	a.stats.vm.Compute()
 }
 

@@ -15,7 +15,7 @@ import (
 // showSync opens the sync screen; with start, the sync starts at once (the
 // overview's "Sync now"), or the screen says what it needs first.
 func (a *App) showSync(start bool) {
-	a.showRoot(func() fyne.CanvasObject { return syncPage(a) })
+	a.showSection(navSync, func() fyne.CanvasObject { return syncPage(a) })
 	if start {
 		a.sync.Start()
 	}
@@ -253,9 +253,8 @@ func showRefused(a *App, box *fyne.Container, rows []vm.RefusedRow, key *string)
 		why := wrapped(r.When + " · " + r.Why)
 		why.Importance = widget.DangerImportance
 		done := widget.NewButton(a.tr.T("sync.refused_dismiss"), func() {
-			go func() {
-				a.sync.DismissRefused(n)
-			}()
+			y := a.sync
+			a.goRead(func() { y.DismissRefused(n) })
 		})
 		box.Add(container.NewBorder(nil, nil, nil, done, container.NewVBox(wrapped(r.What), why)))
 	}

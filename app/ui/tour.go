@@ -24,7 +24,8 @@ import (
 // the households by hamlet, history, the overview in English, enrolment,
 // USB export, then a sync with the demo's district node: under way, done,
 // the overview after it, and the sync screen in English, the conflict
-// queue, the household split and merge, the import from USB. It runs on its own
+// queue, the household split and merge, the import from USB, the settings
+// and the lock screen (the app is left locked). It runs on its own
 // goroutine and drives the UI through fyne.DoAndWait; it returns the files
 // written.
 func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]string, error) {
@@ -181,7 +182,16 @@ func (a *App) tourHouseholdEvents(shot func(string) error, number string) error 
 		return err
 	}
 	fyne.DoAndWait(a.showImport)
-	return shot("19-import")
+	if err := shot("19-import"); err != nil {
+		return err
+	}
+	fyne.DoAndWait(a.showSettings)
+	if err := shot("20-settings"); err != nil {
+		return err
+	}
+	// Locked at the end: the app closes at the lock screen.
+	fyne.DoAndWait(func() { a.lock(false) })
+	return shot("21-locked")
 }
 
 // tourSync is the end of the tour: the overview's "Sync now", the sync

@@ -25,7 +25,13 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 	var started time.Time
 	submit := func() {
 		started = time.Now()
-		u.SubmitAsync(pass.Text, func(s *storage.Store) { a.unlocked(s, started) })
+		u.SubmitAsync(pass.Text, func(s *storage.Store) {
+			if u.Relocking() {
+				a.relocked()
+				return
+			}
+			a.unlocked(s, started)
+		})
 	}
 	pass.OnSubmitted = func(string) { submit() }
 	btn := widget.NewButton(tr.T("unlock.button"), submit)
@@ -51,8 +57,19 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 		}
 	})
 	items := []fyne.CanvasObject{bold(tr.T("unlock.title"))}
+	if u.Relocking() {
+		items = []fyne.CanvasObject{bold(tr.T("lock.title"))}
+	}
 	if c := u.Commune(); c != "" {
 		items = append(items, widget.NewLabel(tr.T("unlock.profile", c)))
+	}
+	if u.Relocking() {
+		// What the lock kept, and why it came.
+		btn.SetText(tr.T("lock.button"))
+		if a.locked != nil && a.locked.idle {
+			items = append(items, wrapped(tr.T("lock.idle", int(a.idle.After().Minutes()))))
+		}
+		items = append(items, wrapped(tr.T("lock.explain")))
 	}
 	if u.DemoPassphrase != "" {
 		demo := wrapped(tr.T("unlock.demo", u.DemoPassphrase))
@@ -62,6 +79,13 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 	items = append(items, pass, btn, busy, msg, layout.NewSpacer(), a.languageSelect())
 	box = container.NewVBox(items...)
 	// After SetContent: focusing an entry not yet in the window fails.
-	go a.do(func() { a.win.Canvas().Focus(pass) })
-	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(520, 400)), box))
+	// Laid out again once in the window: a wrapped line knows its width,
+	// and so its height, only then.
+	go a.do(func() {
+		a.win.Canvas().Focus(pass)
+		box.Refresh()
+	})
+	// As much larger as the text (the settings' text size).
+	k := a.settings.TextScale()
+	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(520*k, 400*k)), box))
 }

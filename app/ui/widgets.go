@@ -8,8 +8,9 @@ import (
 )
 
 // keys are the app-wide keys: Esc cancels the page shown (or the dialog
-// asking), Ctrl+F goes to search, Ctrl+Y syncs, Enter confirms a dialog
-// asking. A focused widget receives every key first, so each entry, check
+// asking), Ctrl+F goes to search, Ctrl+Y syncs, Ctrl+L locks, Enter
+// confirms a dialog asking. Every key seen here counts as the officer's
+// activity (touch), which the idle lock counts from. A focused widget receives every key first, so each entry, check
 // box and choice of the app passes these on (see keyEntry, keyCheck,
 // keySelect).
 type keys struct {
@@ -18,6 +19,8 @@ type keys struct {
 	sync   func()
 	enter  func() // set while a dialog asks: Enter confirms it
 	field  func() // Ctrl+G: go to a field of the page (gotofield.go)
+	lock   func()
+	touch  func() // a key was pressed
 }
 
 var findShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
@@ -32,7 +35,13 @@ func (k *keys) install(c fyne.Canvas) {
 	c.AddShortcut(findShortcut, func(fyne.Shortcut) { k.doFind() })
 	c.AddShortcut(syncShortcut, func(fyne.Shortcut) { k.doSync() })
 	c.AddShortcut(fieldShortcut, func(fyne.Shortcut) { k.doField() })
+	c.AddShortcut(lockShortcut, func(fyne.Shortcut) { k.doLock() })
+	c.SetOnTypedRune(func(rune) { k.touched() })
+	if dc, ok := c.(desktop.Canvas); ok {
+		dc.SetOnKeyDown(func(*fyne.KeyEvent) { k.touched() })
+	}
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		k.touched()
 		switch ev.Name {
 		case fyne.KeyEscape:
 			k.doEscape()
@@ -42,6 +51,19 @@ func (k *keys) install(c fyne.Canvas) {
 			}
 		}
 	})
+}
+
+func (k *keys) touched() {
+	if k != nil && k.touch != nil {
+		k.touch()
+	}
+}
+
+func (k *keys) doLock() {
+	k.touched()
+	if k.lock != nil {
+		k.lock()
+	}
 }
 
 func (k *keys) doEscape() {
@@ -74,6 +96,7 @@ func (k *keys) passShortcut(s fyne.Shortcut) bool {
 	if k == nil {
 		return false
 	}
+	k.touched()
 	switch s.ShortcutName() {
 	case findShortcut.ShortcutName():
 		k.doFind()
@@ -81,6 +104,8 @@ func (k *keys) passShortcut(s fyne.Shortcut) bool {
 		k.doSync()
 	case fieldShortcut.ShortcutName():
 		k.doField()
+	case lockShortcut.ShortcutName():
+		k.doLock()
 	default:
 		return false
 	}
@@ -106,7 +131,13 @@ func newKeyPassword(k *keys) *keyEntry {
 	return e
 }
 
+func (e *keyEntry) TypedRune(r rune) {
+	e.keys.touched()
+	e.Entry.TypedRune(r)
+}
+
 func (e *keyEntry) TypedKey(ev *fyne.KeyEvent) {
+	e.keys.touched()
 	if ev.Name == fyne.KeyEscape && e.keys != nil {
 		e.keys.doEscape()
 		return
@@ -137,7 +168,13 @@ func newKeySelectEntry(k *keys, options []string) *keySelectEntry {
 	return e
 }
 
+func (e *keySelectEntry) TypedRune(r rune) {
+	e.keys.touched()
+	e.SelectEntry.TypedRune(r)
+}
+
 func (e *keySelectEntry) TypedKey(ev *fyne.KeyEvent) {
+	e.keys.touched()
 	if ev.Name == fyne.KeyEscape && e.keys != nil {
 		e.keys.doEscape()
 		return
@@ -205,6 +242,7 @@ func (s *keySelect) TypedKey(ev *fyne.KeyEvent) {
 // passKey runs Esc and Enter for a focused widget that has no use of its
 // own for them; it reports whether ev was one of them.
 func passKey(k *keys, enter func(), ev *fyne.KeyEvent) bool {
+	k.touched()
 	switch ev.Name {
 	case fyne.KeyEscape:
 		if k != nil {

@@ -20,6 +20,9 @@ type Export struct {
 	tr    Tr
 	store *storage.Store
 	do    Do
+	// Go runs the long work of RunAsync off the UI goroutine (a goroutine
+	// of its own when nil); the app counts it, so a lock waits for it.
+	Go func(func())
 
 	mu       sync.Mutex
 	data     ExportData
@@ -103,7 +106,7 @@ func (x *Export) Data() ExportData {
 	case res != nil && len(res.Files) == 0:
 		d.Message = x.tr.T("export.nothing")
 	case res != nil:
-		d.Message = x.tr.T("export.done", len(res.Files), res.New, Bytes(res.Bytes), res.Dir, res.Pending)
+		d.Message = x.tr.T("export.done", len(res.Files), res.New, Bytes(res.Bytes), res.Dir, Count(x.tr, int(res.Pending)))
 	case err != nil:
 		d.Message, d.Problem = x.tr.T("export.error", errText(x.tr, err)), true
 	case d.Loaded && !d.Enrolled:
@@ -132,7 +135,7 @@ func (x *Export) RunAsync(dir string, done func(*ExportResult, error)) {
 	x.busy = true
 	x.mu.Unlock()
 	x.changed()
-	go func() {
+	goOr(x.Go)(func() {
 		res, err := x.run(dir)
 		x.do(func() {
 			x.finish(res, err)
@@ -140,7 +143,7 @@ func (x *Export) RunAsync(dir string, done func(*ExportResult, error)) {
 				done(res, err)
 			}
 		})
-	}()
+	})
 }
 
 func (x *Export) finish(res *ExportResult, err error) {

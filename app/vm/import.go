@@ -43,6 +43,9 @@ type Import struct {
 	tr    Tr
 	store *storage.Store
 	do    Do
+	// Go runs the long work of RunAsync off the UI goroutine (a goroutine
+	// of its own when nil); the app counts it, so a lock waits for it.
+	Go func(func())
 	// HTTP is the client for the node (nil: client.HTTPClient for the
 	// district the laptop is enrolled with).
 	HTTP *http.Client
@@ -215,7 +218,7 @@ func (x *Import) RunAsync(done func([]ImportFile, error), paths ...string) {
 	x.busy = true
 	x.mu.Unlock()
 	x.changed()
-	go func() {
+	goOr(x.Go)(func() {
 		files, err := x.run(paths)
 		x.do(func() {
 			x.finish(files, err)
@@ -223,7 +226,7 @@ func (x *Import) RunAsync(done func([]ImportFile, error), paths ...string) {
 				done(files, err)
 			}
 		})
-	}()
+	})
 }
 
 func (x *Import) finish(files []ImportFile, err error) {

@@ -39,6 +39,10 @@ type Unlock struct {
 	// DemoPassphrase, when set, is shown on the screen: the demo profile's
 	// passphrase is no secret.
 	DemoPassphrase string
+	// locked is the store the app locked and reopen opens it again
+	// (NewRelock); nil at start.
+	locked *storage.Store
+	reopen func(passphrase []byte) error
 
 	mu      sync.Mutex
 	message string
@@ -98,7 +102,15 @@ func (u *Unlock) Submit(passphrase string) (*storage.Store, error) {
 // so that SubmitAsync can tell them on the UI goroutine.
 func (u *Unlock) open(passphrase string) (*storage.Store, error) {
 	start := time.Now()
-	s, err := storage.Open(u.dir, []byte(passphrase), u.opts)
+	var s *storage.Store
+	var err error
+	if u.locked != nil { // the app was locked: its store opens in place
+		if err = u.reopen([]byte(passphrase)); err == nil {
+			s = u.locked
+		}
+	} else {
+		s, err = storage.Open(u.dir, []byte(passphrase), u.opts)
+	}
 	u.mu.Lock()
 	switch {
 	case err == nil:

@@ -76,7 +76,8 @@ func TestWindow_DemoTourScreenshots(t *testing.T) {
 	}
 	log := runApp(t, 120*time.Second, "--demo", "--profile", filepath.Join(t.TempDir(), "demo"), "--screenshot", dir)
 	want := []string{"1-unlock", "2-overview", "3-search", "4-person", "5-form", "6-household", "7-households", "8-history", "9-overview-en",
-		"10-enrolment", "11-export", "12-sync-running", "13-sync-done", "14-overview-synced", "15-sync-en", "16-conflicts"}
+		"10-enrolment", "11-export", "12-sync-running", "13-sync-done", "14-overview-synced", "15-sync-en", "16-conflicts",
+		"19-import", "20-settings", "21-locked"}
 	for _, name := range want {
 		path := filepath.Join(dir, name+".png")
 		img := mustPNG(t, path)
