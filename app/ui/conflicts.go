@@ -214,12 +214,12 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 // again.
 func (p *conflictsPage) correct(id storage.ID) {
 	a := p.a
-	person, err := a.store.Person(id)
+	f, err := vm.OpenPersonForm(a.tr, a.store, id)
 	if err != nil {
 		return
 	}
 	a.push(func() fyne.CanvasObject {
-		return formPage(a, vm.NewPersonForm(a.tr, a.store, person), func(*storage.Person) {
+		return formPage(a, f, func(*storage.Person) {
 			a.back()
 			p.refresh()
 		})

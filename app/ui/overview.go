@@ -64,8 +64,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 		syncNow.SetText(tr.T("nav.sync"))
 	}
 	if !d.Loaded {
-		c := p.a.store.Profile()
-		d.Commune, d.Officer = vm.UnitLabel(c.Commune), c.Officer
+		d.Commune, d.Officer = p.vm.Who()
 	}
 	// The conflicts' card opens the queue.
 	conflictsCard := widget.NewCard(vm.Count(tr, d.Conflicts), tr.T("overview.conflicts"),

@@ -15,10 +15,11 @@ import (
 // personPage shows one person's record with what can be done to it.
 func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	tr := a.tr
-	p, err := a.store.Person(id)
+	rec, err := vm.OpenRecord(tr, a.store, id)
 	if err != nil {
 		return wrapped(vm.ErrText(tr, err))
 	}
+	p := rec.Person
 	edit := newKeyButton(a.keys, tr.T("person.edit"), func() {
 		f := vm.NewPersonForm(tr, a.store, p) // kept while the page is rebuilt (a language change)
 		a.push(func() fyne.CanvasObject { return formPage(a, f, nil) })
@@ -72,7 +73,7 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	}
 	body := container.NewVScroll(twoColumns(cols, weights))
 	head := container.NewVBox(bold(p.FullName()), container.NewHBox(buttons...), printed)
-	if missing := vm.MissingOf(tr, p, a.store.WallClock()); len(missing) > 0 {
+	if missing := rec.Missing; len(missing) > 0 {
 		l := wrapped(tr.T("person.missing") + "\n• " + strings.Join(missing, "\n• "))
 		l.Importance = widget.WarningImportance
 		head.Add(l)

@@ -239,13 +239,13 @@ func (p *qualityPage) open(it vm.QualityItem) {
 		a.push(func() fyne.CanvasObject { return personPage(a, it.Person) })
 		return
 	}
-	person, err := a.store.Person(it.Person)
+	f, err := vm.OpenPersonForm(a.tr, a.store, it.Person)
 	if err != nil {
 		a.push(func() fyne.CanvasObject { return personPage(a, it.Person) }) // says why
 		return
 	}
 	a.push(func() fyne.CanvasObject {
-		return formPage(a, vm.NewPersonForm(a.tr, a.store, person), func(*storage.Person) { a.back() })
+		return formPage(a, f, func(*storage.Person) { a.back() })
 	})
 	focusField(a, vm.FieldLabel(a.tr, it.Field))
 }

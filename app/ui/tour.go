@@ -80,7 +80,9 @@ func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]strin
 	var person *storage.Person
 	fyne.DoAndWait(func() {
 		if len(a.search.results) > 0 {
-			person, _ = a.store.Person(a.search.results[0].ID)
+			if rec, err := vm.OpenRecord(a.tr, a.store, a.search.results[0].ID); err == nil {
+				person = rec.Person
+			}
 			a.search.open(a.search.results[0])
 		}
 	})
@@ -168,13 +170,8 @@ func (a *App) tourHouseholdEvents(shot func(string) error, number string) error 
 		if err != nil {
 			return
 		}
-		if hs, err := a.store.Households(); err == nil {
-			for _, h := range hs {
-				if ms, _ := a.store.Members(h.Number); h.Number != number && len(ms) >= 2 {
-					m.SetFrom(h.Number)
-					break
-				}
-			}
+		if from := vm.MergeSource(a.store, number); from != "" {
+			m.SetFrom(from)
 		}
 		a.push(func() fyne.CanvasObject { return mergePage(a, m) })
 	})
