@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
+	"github.com/communekit/communekit/storage/syserr"
 )
 
 // Files of a profile directory. Only the marker is plaintext, and it holds
@@ -409,7 +409,7 @@ func openUnlocked(dir string, m marker, key, ident []byte, o Options) (*Store, e
 func checkWritable(storeDir string) error {
 	f, err := os.CreateTemp(storeDir, ".writable-*")
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		if errors.Is(err, fs.ErrPermission) || syserr.ReadOnlyDisk(err) {
 			return fmt.Errorf("%w: %s (%v): copy the whole profile directory to a disk this user can write (or fix its permissions) and open it there; nothing was changed", ErrReadOnly, storeDir, err)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
