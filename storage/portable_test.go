@@ -152,8 +152,9 @@ func TestWriteFileAtomic_TargetHeldOpenOrReadOnly(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer os.Chmod(path, 0o600)
-				if runtime.GOOS == "windows" && readOnlyIgnored(path) {
-					t.Skip(readOnlyIgnoredWhy)
+				if onWine() {
+					// Checked as root and as another user, Debian's wine 8.
+					t.Skip("wine replaces a read-only file by rename, which Windows refuses (Access denied): the refusal cannot be seen here")
 				}
 			}
 			start := time.Now()
