@@ -109,7 +109,8 @@ windows-smoke:
 # under WINTEST_DIR that winetest/prefix.sh prepares (the ProcessPrng DLL,
 # a fresh folder as the USB stick's drive E:, a Go overlay for wine's
 # delete). Tests that cannot run on Windows or under wine skip, saying
-# why. wine-app runs the desktop app, cross-built with cgo, under wine and
+# why: the run ends with the list (winetest/testreport); the whole output
+# is in WINTEST_DIR/test.json. wine-app runs the desktop app, cross-built with cgo, under wine and
 # Xvfb to its unlock screen, unlocks the demo profile, and prints the
 # times against the Linux build's: screenshots in WINTEST_DIR/app/.
 WINTEST_APT  := wine wine64 gcc-mingw-w64-x86-64 imagemagick
@@ -126,8 +127,9 @@ wine-deps:
 test-windows: wine-deps
 	GO=$(GO) winetest/prefix.sh $(WINTEST_DIR)
 	WINEPREFIX=$(WINTEST_DIR)/prefix WINEDEBUG=-all COMMUNEKIT_TEST_STICK='E:\' \
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -count=1 -timeout 30m \
-		-overlay $(WINTEST_DIR)/overlay.json -exec $(CURDIR)/winetest/exec.sh $(WINTEST_PKGS)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -json -count=1 -timeout 30m \
+		-overlay $(WINTEST_DIR)/overlay.json -exec $(CURDIR)/winetest/exec.sh $(WINTEST_PKGS) 2>&1 \
+	| tee $(WINTEST_DIR)/test.json | $(GO) run ./winetest/testreport
 
 wine-app: deps wine-deps communekit
 	GO=$(GO) winetest/prefix.sh $(WINTEST_DIR)
