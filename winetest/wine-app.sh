@@ -31,6 +31,7 @@ run() {
 	name=$1
 	shift
 	log=$out/$name.log
+	: >"$log"
 	t0=$(now)
 	"$@" >"$log" 2>"$log.err" &
 	pid=$!
