@@ -8,7 +8,7 @@ APT_DEPS  := xorg-dev libgl1-mesa-dev xvfb poppler-utils
 NOCGO_PKGS = $$($(GO) list ./... | grep -v '/cmd/communekit$$')
 DEMO_DIR  ?= $(HOME)/.cache/communekit-demo
 
-.PHONY: run test deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults slowloris dashboard-test dashboard-deps windows-smoke wine-deps test-windows wine-app
+.PHONY: run test lint deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults slowloris dashboard-test dashboard-deps windows-smoke wine-deps test-windows wine-app
 
 # LANGUAGE: Fyne reads the locale as it starts and logs an error for
 # Debian's default C.UTF-8; the app speaks Vietnamese by its own
@@ -42,14 +42,22 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
+# lint runs staticcheck's checks and unused through golangci-lint, pinned
+# here and run from the module cache (the first run downloads and builds it,
+# a few minutes; later runs take about one). .golangci.yml says which checks
+# are off and why.
+GOLANGCI_LINT := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+lint: deps
+	$(GO) run $(GOLANGCI_LINT) run ./...
+
 vet:
 	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
 	$(GO) vet ./cmd/communekit
 
-# test: gofmt, vet, a cgo-free build of every package but the window, then
+# test: gofmt, vet, lint (staticcheck's checks), a cgo-free build of every package but the window, then
 # every test with the race detector (which needs cgo), the window smoke test
 # under Xvfb. Fuzz targets run their seed corpus here; long fuzzing is `make fuzz`.
-test: deps fmt-check vet
+test: deps fmt-check vet lint
 	CGO_ENABLED=0 $(GO) build $(NOCGO_PKGS)
 	@if command -v chromium >/dev/null 2>&1 && command -v certutil >/dev/null 2>&1; then \
 		echo "Chromium is installed: the dashboard's browser test runs (TestDashboard_Browser)"; \
@@ -139,7 +147,7 @@ wine-app: deps wine-deps communekit
 slowloris:
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^TestSlowloris$$' -v ./cmd/districtd/
 
-# bench measures every figure of DESIGN.md §10 and prints one table (figure,
+# bench measures every figure of the README's "Figures" and prints one table (figure,
 # target, measured, met) headed by the machine's cores and memory, then runs
 # the Go benchmarks named after the figures. The desktop app's figures need a
 # window: without a display, kitctl runs under Xvfb. Figures are measured,

@@ -1,9 +1,11 @@
-// Package app is the desktop application of DESIGN.md §9. Its parts:
+// Package app is the desktop application (app/DESIGN.md). Its parts:
 //
 //   - app/vm: the view models. Every screen's state and behaviour lives
 //     there and is tested without a display (CGO_ENABLED=0).
 //   - app/ui: thin Fyne screens bound to the view models.
 //   - app/i18n: the translation layer over assets/i18n (vi, en).
+//   - app/drives: the USB sticks and drives the folder chooser offers
+//     first (mount folders on Linux, drive letters on Windows; no cgo).
 //   - app/demo: the demo profile that `communekit --demo` opens, enrolled
 //     with a demo district whose one node runs in the app on loopback.
 //

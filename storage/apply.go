@@ -296,209 +296,26 @@ func (a *applier) applyOp(op *Op, snd *Sender) error {
 		return nil
 	}
 	a.communes = a.communes[:0]
-	var before []string // the record's communes of record before op (snd only)
+	var err error
 	switch op.Kind {
 	case KindPerson:
-		p, ok := a.persons[op.ID]
-		if !ok {
-			cur, err := a.person(op.ID)
-			switch {
-			case err != nil:
-				return err
-			case cur == nil:
-				p = &Person{ID: op.ID}
-				ctr.Persons++
-				a.changed[op.ID] = &touched{}
-				a.fresh[op.ID] = true
-				// Only a person the store holds can have been
-				// merged into another (Mg:), unless this call
-				// merges it (applyDecision records that).
-				if _, ok := a.sem.retired[op.ID]; !ok {
-					a.sem.retired[op.ID] = false
-				}
-			default:
-				p = cur
-				old := *cur
-				a.changed[op.ID] = &touched{old: &old}
-			}
-			a.persons[op.ID] = p
-			a.order = append(a.order, op.ID)
-		}
-		if snd != nil {
-			before = personCommunes(p)
-		}
-		communeOf(p, &a.communes)
-		nb := len(a.communes) // communes[:nb] are the record's before op
-		existed := !p.Versions[FieldFullName].IsZero()
-		// The op's own keys first: settling a field reads the record's
-		// operations, this one included.
-		if err := putRemote(txn, op, rk); err != nil {
-			return err
-		}
-		a.touchedIDs[op.ID] = true
-		a.hist.extra[op.ID] = append(a.hist.extra[op.ID], op)
-		if err := mergePerson(txn, a.hist, op, p, a.fresh[op.ID], a.multi); err != nil {
-			return err
-		}
-		// A person this call creates has no per-person conflict unless it
-		// is recorded dead and edited, or moves out.
-		newcomer := a.fresh[op.ID] && (p.Values[FieldStatus] != StatusDead || op.Event == EventRegister) && op.Event != EventMoveOut
-		if !newcomer {
-			if err := checkPersonConflicts(txn, a.hist, p, op, a.o.Time); err != nil {
-				return err
-			}
-		}
-		if op.Event == EventMoveOut || op.Event == EventMoveIn || op.Event == EventResolution {
-			a.moved = append(a.moved, op.ID)
-		}
-		communeOf(p, &a.communes)
-		if existed {
-			a.entered = append(a.entered, a.communes[nb:]...)
-		}
-		if snd != nil {
-			if err := a.keepCommunesOfRecord(op.ID, before, personCommunes(p), snd); err != nil {
-				return err
-			}
-		}
+		err = a.applyPerson(op, snd, rk)
 	case KindHousehold:
-		h, ok := a.households[op.ID]
-		if !ok {
-			cur, err := a.household(op.ID)
-			if err != nil {
-				return err
-			}
-			if cur == nil {
-				cur = &Household{ID: op.ID}
-				ctr.Households++
-			} else {
-				cp := *cur
-				cur = &cp
-			}
-			h = cur
-			a.households[op.ID] = h
-			a.order = append(a.order, op.ID)
-		}
-		if snd != nil {
-			before = householdCommunes(h)
-		}
-		a.communes.add(h.AddressCode)
-		if err := mergeInto(op, h.Versions[:], func(f uint8, v string) error {
-			if f < 1 || f >= uint8(numHouseholdFields) {
-				return fmt.Errorf("%w: operation %s/%d: unknown household field %d", ErrInvalidOp, op.Device, op.Seq, f)
-			}
-			if err := h.set(HouseholdField(f), v); err != nil {
-				return fmt.Errorf("%w: operation %s/%d: %v", ErrInvalidOp, op.Device, op.Seq, err)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		a.communes.add(h.AddressCode)
-		if err := putRemote(txn, op, rk); err != nil {
-			return err
-		}
-		a.hist.extra[op.ID] = append(a.hist.extra[op.ID], op)
-		if snd != nil {
-			if err := a.keepCommunesOfRecord(op.ID, before, householdCommunes(h), snd); err != nil {
-				return err
-			}
-		}
+		err = a.applyHousehold(op, snd, rk)
 	case KindDecision:
-		if err := putRemote(txn, op, rk); err != nil {
-			return err
-		}
-		a.hist.extra[op.ID] = append(a.hist.extra[op.ID], op)
-		a.touchedIDs[op.ID] = true
-		if len(op.Changes) == 1 {
-			if other, err := ParseID(op.Changes[0].New); err == nil {
-				a.touchedIDs[other] = true
-			}
-		}
-		touchedQ, retired, err := applyDecision(a.sem, txn, op, a.persons)
-		if err != nil {
-			return err
-		}
-		a.dupTouched = append(a.dupTouched, touchedQ...)
-		for _, id := range retired {
-			rp, ok := a.persons[id]
-			if !ok {
-				if rp, err = getPerson(txn, id); err != nil {
-					continue
-				}
-				// Out of the search index too (a person changed in
-				// this call leaves it when its record is written).
-				if a.o.Index {
-					if err := stageIndex(txn, rp, nil, a.delta); err != nil {
-						return err
-					}
-				}
-			}
-			nums, hhs, err := retire(a.sem, rp)
-			if err != nil {
-				return err
-			}
-			a.idNumbers = append(a.idNumbers, nums...)
-			a.hhTouched = append(a.hhTouched, hhs...)
-			if ctr.Persons > 0 {
-				ctr.Persons--
-			}
-			communeOf(rp, &a.communes)
-		}
-		if p, err := getPerson(txn, op.ID); err == nil {
-			communeOf(p, &a.communes)
-		}
+		err = a.applyDecisionOp(op, rk)
 	case KindNotice:
-		// The district's word about a conflict (a device): kept, and
-		// held so that the same notice again is skipped; never fed.
-		if op.Device != NoticeDevice || snd != nil {
-			return fmt.Errorf("%w: operation %s/%d is a notice", ErrInvalidOp, op.Device, op.Seq)
-		}
-		b, err := op.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		if err := txn.Set(rk, b); err != nil {
-			return err
-		}
-		if err := applyNotice(txn, op); err != nil {
-			return err
-		}
-		a.res.Applied++
-		return nil
+		// Never fed, nor observed as a clock.
+		return a.applyNoticeOp(op, snd, rk)
 	default:
 		return fmt.Errorf("%w: %w: operation %s/%d changes a %s", ErrInvalidOp, ErrCorrupt, op.Device, op.Seq, op.Kind)
 	}
+	if err != nil {
+		return err
+	}
 	if a.o.Feed {
-		for _, c := range a.o.Communes {
-			a.communes.add(c)
-		}
-		// An officer's colleagues receive what the officer recorded even
-		// about a record whose addresses are all elsewhere (a move out).
-		// A sender with several communes (a supervisor) adds none: its
-		// decision on a person of one commune must not reach the devices
-		// of its other communes, which would hold a record of only the
-		// fields it changed (found by kitctl demo: a ghost person with
-		// an occupation and no name).
-		if sc := a.o.Scope[op.Device]; len(sc) == 1 {
-			a.communes.add(sc[0])
-		} else if snd != nil && len(snd.Communes) == 1 && snd.Device == op.Device {
-			a.communes.add(snd.Communes[0])
-		}
-		ctr.Feed++
-		sort.Strings(a.communes)
-		ref := rk[len(prefixRemoteOp):]
-		for _, c := range a.communes {
-			if err := txn.Set(feedKey(c, ctr.Feed), ref); err != nil {
-				return err
-			}
-		}
-		// A record that moved into a commune reaches that commune's
-		// devices whole, with its history: its earlier operations are fed
-		// there again (devices skip those they hold).
-		if len(a.entered) > 0 {
-			if err := refeed(txn, a.hist, op, a.entered, ctr); err != nil {
-				return err
-			}
+		if err := a.feedOp(op, snd, rk); err != nil {
+			return err
 		}
 	}
 	a.entered = a.entered[:0]
@@ -515,6 +332,233 @@ func (a *applier) applyOp(op *Op, snd *Sender) error {
 		}
 	}
 	a.res.Applied++
+	return nil
+}
+
+// applyPerson merges a person's operation into the record, the
+// conflicts it makes, and the communes it enters.
+func (a *applier) applyPerson(op *Op, snd *Sender, rk []byte) error {
+	txn, ctr := a.txn, &a.ctr
+	var before []string // the record's communes of record before op (snd only)
+	p, ok := a.persons[op.ID]
+	if !ok {
+		cur, err := a.person(op.ID)
+		switch {
+		case err != nil:
+			return err
+		case cur == nil:
+			p = &Person{ID: op.ID}
+			ctr.Persons++
+			a.changed[op.ID] = &touched{}
+			a.fresh[op.ID] = true
+			// Only a person the store holds can have been
+			// merged into another (Mg:), unless this call
+			// merges it (applyDecision records that).
+			if _, ok := a.sem.retired[op.ID]; !ok {
+				a.sem.retired[op.ID] = false
+			}
+		default:
+			p = cur
+			old := *cur
+			a.changed[op.ID] = &touched{old: &old}
+		}
+		a.persons[op.ID] = p
+		a.order = append(a.order, op.ID)
+	}
+	if snd != nil {
+		before = personCommunes(p)
+	}
+	communeOf(p, &a.communes)
+	nb := len(a.communes) // communes[:nb] are the record's before op
+	existed := !p.Versions[FieldFullName].IsZero()
+	// The op's own keys first: settling a field reads the record's
+	// operations, this one included.
+	if err := putRemote(txn, op, rk); err != nil {
+		return err
+	}
+	a.touchedIDs[op.ID] = true
+	a.hist.extra[op.ID] = append(a.hist.extra[op.ID], op)
+	if err := mergePerson(txn, a.hist, op, p, a.fresh[op.ID], a.multi); err != nil {
+		return err
+	}
+	// A person this call creates has no per-person conflict unless it
+	// is recorded dead and edited, or moves out.
+	newcomer := a.fresh[op.ID] && (p.Values[FieldStatus] != StatusDead || op.Event == EventRegister) && op.Event != EventMoveOut
+	if !newcomer {
+		if err := checkPersonConflicts(txn, a.hist, p, op, a.o.Time); err != nil {
+			return err
+		}
+	}
+	if op.Event == EventMoveOut || op.Event == EventMoveIn || op.Event == EventResolution {
+		a.moved = append(a.moved, op.ID)
+	}
+	communeOf(p, &a.communes)
+	if existed {
+		a.entered = append(a.entered, a.communes[nb:]...)
+	}
+	if snd != nil {
+		if err := a.keepCommunesOfRecord(op.ID, before, personCommunes(p), snd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyHousehold merges a household's operation into the household.
+func (a *applier) applyHousehold(op *Op, snd *Sender, rk []byte) error {
+	txn, ctr := a.txn, &a.ctr
+	var before []string // the household's communes of record before op (snd only)
+	h, ok := a.households[op.ID]
+	if !ok {
+		cur, err := a.household(op.ID)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			cur = &Household{ID: op.ID}
+			ctr.Households++
+		} else {
+			cp := *cur
+			cur = &cp
+		}
+		h = cur
+		a.households[op.ID] = h
+		a.order = append(a.order, op.ID)
+	}
+	if snd != nil {
+		before = householdCommunes(h)
+	}
+	a.communes.add(h.AddressCode)
+	if err := mergeInto(op, h.Versions[:], func(f uint8, v string) error {
+		if f < 1 || f >= uint8(numHouseholdFields) {
+			return fmt.Errorf("%w: operation %s/%d: unknown household field %d", ErrInvalidOp, op.Device, op.Seq, f)
+		}
+		if err := h.set(HouseholdField(f), v); err != nil {
+			return fmt.Errorf("%w: operation %s/%d: %v", ErrInvalidOp, op.Device, op.Seq, err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	a.communes.add(h.AddressCode)
+	if err := putRemote(txn, op, rk); err != nil {
+		return err
+	}
+	a.hist.extra[op.ID] = append(a.hist.extra[op.ID], op)
+	if snd != nil {
+		if err := a.keepCommunesOfRecord(op.ID, before, householdCommunes(h), snd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyDecisionOp applies a supervisor's decision about two persons:
+// the pair is distinct, or one is merged into the other and retired.
+func (a *applier) applyDecisionOp(op *Op, rk []byte) error {
+	txn, ctr := a.txn, &a.ctr
+	if err := putRemote(txn, op, rk); err != nil {
+		return err
+	}
+	a.hist.extra[op.ID] = append(a.hist.extra[op.ID], op)
+	a.touchedIDs[op.ID] = true
+	if len(op.Changes) == 1 {
+		if other, err := ParseID(op.Changes[0].New); err == nil {
+			a.touchedIDs[other] = true
+		}
+	}
+	touchedQ, retired, err := applyDecision(a.sem, txn, op, a.persons)
+	if err != nil {
+		return err
+	}
+	a.dupTouched = append(a.dupTouched, touchedQ...)
+	for _, id := range retired {
+		rp, ok := a.persons[id]
+		if !ok {
+			if rp, err = getPerson(txn, id); err != nil {
+				continue
+			}
+			// Out of the search index too (a person changed in
+			// this call leaves it when its record is written).
+			if a.o.Index {
+				if err := stageIndex(txn, rp, nil, a.delta); err != nil {
+					return err
+				}
+			}
+		}
+		nums, hhs, err := retire(a.sem, rp)
+		if err != nil {
+			return err
+		}
+		a.idNumbers = append(a.idNumbers, nums...)
+		a.hhTouched = append(a.hhTouched, hhs...)
+		if ctr.Persons > 0 {
+			ctr.Persons--
+		}
+		communeOf(rp, &a.communes)
+	}
+	if p, err := getPerson(txn, op.ID); err == nil {
+		communeOf(p, &a.communes)
+	}
+	return nil
+}
+
+// applyNoticeOp keeps the district's word about a conflict (on a device).
+func (a *applier) applyNoticeOp(op *Op, snd *Sender, rk []byte) error {
+	txn := a.txn
+	// The district's word about a conflict (a device): kept, and
+	// held so that the same notice again is skipped; never fed.
+	if op.Device != NoticeDevice || snd != nil {
+		return fmt.Errorf("%w: operation %s/%d is a notice", ErrInvalidOp, op.Device, op.Seq)
+	}
+	b, err := op.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := txn.Set(rk, b); err != nil {
+		return err
+	}
+	if err := applyNotice(txn, op); err != nil {
+		return err
+	}
+	a.res.Applied++
+	return nil
+}
+
+// feedOp adds op to the feeds of the communes it concerns.
+func (a *applier) feedOp(op *Op, snd *Sender, rk []byte) error {
+	txn, ctr := a.txn, &a.ctr
+	for _, c := range a.o.Communes {
+		a.communes.add(c)
+	}
+	// An officer's colleagues receive what the officer recorded even
+	// about a record whose addresses are all elsewhere (a move out).
+	// A sender with several communes (a supervisor) adds none: its
+	// decision on a person of one commune must not reach the devices
+	// of its other communes, which would hold a record of only the
+	// fields it changed (found by kitctl demo: a ghost person with
+	// an occupation and no name).
+	if sc := a.o.Scope[op.Device]; len(sc) == 1 {
+		a.communes.add(sc[0])
+	} else if snd != nil && len(snd.Communes) == 1 && snd.Device == op.Device {
+		a.communes.add(snd.Communes[0])
+	}
+	ctr.Feed++
+	sort.Strings(a.communes)
+	ref := rk[len(prefixRemoteOp):]
+	for _, c := range a.communes {
+		if err := txn.Set(feedKey(c, ctr.Feed), ref); err != nil {
+			return err
+		}
+	}
+	// A record that moved into a commune reaches that commune's
+	// devices whole, with its history: its earlier operations are fed
+	// there again (devices skip those they hold).
+	if len(a.entered) > 0 {
+		if err := refeed(txn, a.hist, op, a.entered, ctr); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -40,7 +40,6 @@ import (
 //     (CheckOp).
 //
 //   - the officer named on every operation is the certificate's.
-const prefixCommunesOfRecord = "Rc:"
 
 // day is 24 hours in HLC units.
 const dayHLC = HLC(24*60*60*1000) << 16

@@ -17,7 +17,7 @@ import (
 	"github.com/communekit/communekit/storage/gen"
 )
 
-// Benchmarks named after the DESIGN.md §10 figures. They report the
+// Benchmarks named after the figures of the README's "Figures". They report the
 // figure as a custom metric; none fails on a wall-clock figure.
 //
 //	go test -run '^$' -bench . -benchtime 1x ./storage/

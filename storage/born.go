@@ -21,7 +21,6 @@ import (
 // at or after n:<N>. Later operations on a record have their l: keys as
 // before; stores written before layout 2 have l: keys for creations too,
 // and history readers take both, once.
-const prefixBorn = "n:"
 
 // bornPair says that this device's operation seq created record counter n.
 type bornPair struct{ n, seq uint64 }

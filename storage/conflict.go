@@ -8,7 +8,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Field conflicts (DESIGN.md §8). Every change carries the version of the
+// Field conflicts (DESIGN.md, "Merge and conflicts"). Every change carries the version of the
 // field its officer saw. A field's candidates ("heads") are the changes to
 // it that no other change saw; normally there is one. Two changes made
 // without seeing each other leave two heads: when their values differ the
@@ -24,7 +24,6 @@ import (
 // store that holds the same operations holds the same conflicts, whatever
 // the order they arrived in. Meanwhile the record shows the head with the
 // greatest version (clock, then device), as it would without the conflict.
-const prefixConflict = "C:"
 
 func conflictKey(id ID, f Field) []byte {
 	return append(appendID([]byte(prefixConflict), id), byte(f))

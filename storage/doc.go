@@ -4,7 +4,7 @@
 // # Records
 //
 // A [Person] holds every field the national population database keeps
-// (DESIGN.md §3), one slot per [Field], each in a canonical text form
+// (DESIGN.md, "The records"), one slot per [Field], each in a canonical text form
 // (dates "1990", "1990-05" or "1990-05-17"; codes for ethnicity, religion,
 // nationality and administrative units; names in NFC). [Canonicalize] turns
 // what an officer typed into that form; [ValidatePerson],

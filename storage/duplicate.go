@@ -12,7 +12,7 @@ import (
 	"github.com/communekit/communekit/storage/fold"
 )
 
-// Probable duplicate persons across communes (DESIGN.md §8), and the two
+// Probable duplicate persons across communes (DESIGN.md, "Merge and conflicts"), and the two
 // decisions a supervisor makes about them:
 //
 //	Q:<folded name>\x00<birth date>   persons with that name and birth date: id16 + commune8, sorted
@@ -27,12 +27,6 @@ import (
 // says otherwise. Like every conflict here it is derived from the set of
 // operations, so every store holding the same ones agrees.
 const (
-	prefixDupKey      = "Q:"
-	prefixSemanticDup = "S:q:"
-	prefixDistinct    = "Dq:"
-	prefixMerged      = "Mg:"
-	prefixMergedInto  = "Mk:"
-
 	ConflictDuplicate = "duplicate"
 )
 

@@ -7,7 +7,7 @@ import "fmt"
 // that travels in operations, so it never changes once released.
 type Field uint8
 
-// The person fields, in the order of DESIGN.md §3. The numeric values are
+// The person fields, in the order of DESIGN.md, "The records". The numeric values are
 // part of the on-disk record encoding: append new fields at the end only.
 const (
 	FieldIDNumber Field = iota + 1

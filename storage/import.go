@@ -618,9 +618,10 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 				En: fmt.Sprintf("%s %s is the same as on line %d of the file", FieldIDNumber.Label("en"), n, l)}}
 		}
 		if other, ok := im.storeIDHolder(txn, n); ok {
-			return nil, Problems{{Field: FieldIDNumber, Code: "id_taken",
-				Vi: fmt.Sprintf("%s %s đã thuộc về người có mã %s trong hồ sơ", FieldIDNumber.Label("vi"), n, other),
-				En: fmt.Sprintf("%s %s already belongs to person %s in the store", FieldIDNumber.Label("en"), n, other)}}
+			vi, en := whoIs(txn, other)
+			return nil, Problems{{Field: FieldIDNumber, Code: "id_taken", Person: other,
+				Vi: fmt.Sprintf("%s %s đã thuộc về %s trong hồ sơ", FieldIDNumber.Label("vi"), n, vi),
+				En: fmt.Sprintf("%s %s already belongs to %s in the store", FieldIDNumber.Label("en"), n, en)}}
 		}
 	}
 	if probs := im.checkParents(txn, p); len(probs) > 0 {
@@ -637,9 +638,10 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 			}
 			// A household this file created has no member in the store.
 			if other, ok := im.storeHead(key); ok {
-				return nil, Problems{{Field: FieldRelationshipToHead, Code: "second_head",
-					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, other),
-					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, other)}}
+				vi, en := whoIs(txn, other)
+				return nil, Problems{{Field: FieldRelationshipToHead, Code: "second_head", Person: other,
+					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, vi),
+					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, en)}}
 			}
 		}
 		if _, ok := im.hh[key]; !ok {

@@ -184,8 +184,8 @@ func ParseColumnMap(spec string) (ColumnMap, error) {
 	if c, ok := columnRef(key); ok {
 		m.Column, m.Header = c, ""
 	}
-	switch {
-	case val == "-" || val == "":
+	switch val {
+	case "-", "":
 		m.Field = skipField
 	default:
 		f, ok := FieldByName(strings.ToLower(val))

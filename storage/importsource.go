@@ -232,7 +232,9 @@ func (s *Store) ImportFile(path string, o ImportOptions) (*ImportReport, error) 
 func fileSource(path, sheet string) (importSource, func(), error) {
 	x, err := IsXLSX(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadCSV, err)
+		// Both wrapped: a file not there (a stick pulled out) is told
+		// apart by the screens.
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadCSV, err)
 	}
 	if x {
 		return &xlsxSource{path: path, sheet: sheet, lim: XLSXLimits}, func() {}, nil
@@ -242,7 +244,7 @@ func fileSource(path, sheet string) (importSource, func(), error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadCSV, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadCSV, err)
 	}
 	return &csvSource{r: f}, func() { f.Close() }, nil
 }
@@ -331,7 +333,6 @@ type streamSource struct {
 	r    io.Reader
 	kept bytes.Buffer
 	keep bool
-	err  error
 }
 
 func (s *streamSource) open() (rowReader, error) {

@@ -7,46 +7,81 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Key layout of a commune store. Everything — records, history, search
-// index — lives inside the one encrypted Badger store, so nothing about a
-// citizen is ever written in the clear.
+// Key layout of a store (layout 2, layout.go). Everything — records,
+// history, the search index, what came from other devices, conflicts —
+// lives inside the one encrypted Badger store, so nothing about a citizen
+// is ever written in the clear. Every prefix is in the table below, with
+// the file that owns it; no prefix is a prefix of another's keys unless
+// the table says so (m:x: under m:, the S:?: kinds under S:). The key
+// bytes are hashed into the state digests: changing one is a new layout,
+// with an upgrade.
 //
-//	m:<name>                         metadata (profile, counters)
-//	p:<id16>                         person record
-//	h:<id16>                         household record
-//	H:<folded number>                household number -> id16 (unique per commune)
-//	o:<seq8>                         this device's operation log, in order; value is the op
-//	l:<id16><seq8>                   history index: an operation of this device that changed id
-//	                                 (but the one that created it: see n: in born.go)
-//	n:<last record counter8>         the records one write created, and the operations that did
-//	m:layout                         the key layout number (layout.go)
-//	x:n:<token>\x00<folded name>\x00<id16>   name token index (full and other names)
-//	x:c:<token>                      how many persons carry the token (uint32), to pick the rarest
-//	x:i:<digits>\x00<id16>           ID numbers (current and old)
-//	x:a:<folded hamlet>\x00<yyyy>\x00<id16>   hamlet and birth year (either may be empty)
+// id16 is the 8-byte device tag and the big-endian counter, so one
+// device's records sort together and in creation order; dev16 a device
+// ID; n8, seq8 big-endian counters.
 //
 // A name key's value is the person's birth year (or empty), so a search
-// for a name and a year reads no other key.
-// "Is the ID number taken" is a seek on x:i:<digits>, in a read-only
-// transaction: a counter per ID number would be one more key per person for
-// every import. A household's members and head are in its member lists
-// (Hm:, semantic.go), one key per household, not one per person.
-//
-// id16 is the 8-byte device tag and the big-endian counter, so one device's
-// records sort together and in creation order.
+// for a name and a year reads no other key. "Is the ID number taken" is a
+// seek on x:i:<digits>, in a read-only transaction: a counter per ID
+// number would be one more key per person for every import. A
+// household's members and head are in its member list (Hm:), one key per
+// household, not one per person.
 const (
-	prefixMeta        = "m:"
-	prefixPerson      = "p:"
-	prefixHousehold   = "h:"
-	prefixHHNumber    = "H:"
-	prefixOp          = "o:"
-	prefixHistory     = "l:"
-	prefixName        = "x:n:"
-	prefixTokenCount  = "x:c:"
-	prefixIDNumber    = "x:i:"
-	prefixPlace       = "x:a:"
-	keyMetaProfile    = "m:profile"
-	keyMetaCounters   = "m:counters"
+	// The store's own values (keys.go, layout.go, outbox.go, rework.go).
+	prefixMeta      = "m:"         // m:<name>: metadata
+	keyMetaProfile  = "m:profile"  // the profile (kind, commune, device)
+	keyMetaCounters = "m:counters" // record, operation and feed counters
+	keyMetaLayout   = "m:layout"   // the key layout number
+	keyMetaOutbox   = "m:outbox"   // the outbox's state
+	keyMetaRework   = "m:rework"   // a rewrite of unsent operations under way
+	prefixUserMeta  = "m:x:"       // m:x:<name>: named values of other layers (meta.go)
+
+	// Records and this device's operations (keys.go, born.go).
+	prefixPerson    = "p:" // p:<id16>: a person
+	prefixHousehold = "h:" // h:<id16>: a household
+	prefixHHNumber  = "H:" // H:<folded number>: household number → id16, unique per commune
+	prefixOp        = "o:" // o:<seq8>: this device's operation log, in order
+	prefixHistory   = "l:" // l:<id16><seq8>: an operation of this device that changed id (not the one that created it)
+	prefixBorn      = "n:" // n:<n8>: the records one write created, and the operations that did
+
+	// The search index (keys.go, search.go).
+	prefixName       = "x:n:" // x:n:<token>\x00<folded name>\x00<id16>: name tokens (full and other names)
+	prefixTokenCount = "x:c:" // x:c:<token>: how many persons carry the token, to pick the rarest
+	prefixIDNumber   = "x:i:" // x:i:<digits>\x00<id16>: ID numbers, current and old
+	prefixPlace      = "x:a:" // x:a:<folded hamlet>\x00<yyyy>\x00<id16>: hamlet and birth year
+
+	// Operations from other devices and the district's feed (remote.go).
+	prefixRemoteOp      = "r:" // r:<dev16><seq8>: an operation made elsewhere
+	prefixRemoteHistory = "L:" // L:<id16><dev16><seq8>: such an operation changed id
+	prefixFeed          = "F:" // F:<commune>\x00<n8>: the feed of a commune, in order
+
+	// The outbox and the rewriting of refused operations (outbox.go, rework.go).
+	prefixBatch        = "b:"  // b:<n8>: a sealed batch not yet acknowledged
+	prefixStaged       = "w:"  // w:<seq8>: operations staged by a rewrite
+	prefixStagedRefuse = "wx:" // wx:<seq8>: refusals a rewrite answers
+	prefixRefused      = "rf:" // rf:<n8>: operations the district refused, to correct
+
+	// Conflicts (conflict.go, semantic.go, duplicate.go, notice.go).
+	prefixConflict      = "C:"   // C:<id16><field>: a field's candidates
+	prefixIDHolder      = "I:"   // I:<digits>: who holds a current ID number
+	prefixSemantic      = "S:"   // S:<kind>:…: semantic conflicts, by kind below
+	prefixSemanticSame  = "S:i:" // the same ID number on two persons
+	prefixSemanticDead  = "S:d:" // edits after a death
+	prefixSemanticMove  = "S:m:" // a move out with no move in
+	prefixSemanticHeads = "S:h:" // a household without exactly one head
+	prefixSemanticDup   = "S:q:" // probable duplicates across communes
+	prefixPendingMove   = "M:"   // M:<id16>: a move out waiting for its move in
+	prefixHHMemberOf    = "Hm:"  // Hm:<commune>\x00<folded number>: a household's member list
+	prefixDupKey        = "Q:"   // Q:<folded name>\x00<birth date>: persons to compare
+	prefixDistinct      = "Dq:"  // Dq:<id16><id16> (in order): a supervisor said "not the same person"
+	prefixMerged        = "Mg:"  // Mg:<id16>: a person retired into another
+	prefixMergedInto    = "Mk:"  // Mk:<id16><id16>: the second was merged into the first
+	prefixNoticeState   = "Nt:"  // Nt:<id16><kind>: (node) the communes told of an open conflict
+	prefixNotice        = "Nc:"  // Nc:<id16><kind>: (device) the person is in such a conflict
+
+	// The district's checks of what devices send (authority.go).
+	prefixCommunesOfRecord = "Rc:" // Rc:<id16>: the communes a record belongs to
+
 	idKeyLen          = 16
 	opSeqKeyLen       = 8
 	indexSep          = 0

@@ -21,7 +21,6 @@ import (
 //   - the birth year as the value of the name keys, so that a search for a
 //     name and a year reads nothing else.
 const (
-	keyMetaLayout = "m:layout"
 	layoutCurrent = 2
 
 	prefixIDHoldersV1 = "x:k:i:"

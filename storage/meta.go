@@ -10,7 +10,6 @@ import (
 // Named small values that other layers keep in the encrypted store: an
 // installed certificate, the district's public keys, a revocation list.
 // They live under "m:x:" so they never collide with the store's own.
-const prefixUserMeta = "m:x:"
 
 // MaxMetaSize bounds one named value.
 const MaxMetaSize = 1 << 20

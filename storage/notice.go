@@ -29,10 +29,6 @@ import (
 //
 //	Nt:<id16><kind>   (node) open: the communes told so, "\x00"-joined
 //	Nc:<id16><kind>   (device) the person is in such a conflict
-const (
-	prefixNoticeState = "Nt:"
-	prefixNotice      = "Nc:"
-)
 
 // NoticeDevice is the device of the district's notices: no device is ever
 // enrolled under it (cert.Request refuses it).

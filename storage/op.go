@@ -34,7 +34,7 @@ func (k EntityKind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// Event is why a record changed, kept in its history (DESIGN.md §3).
+// Event is why a record changed, kept in its history (DESIGN.md, "The records").
 type Event uint8
 
 // Events; values are part of the encoding.

@@ -21,11 +21,6 @@ import (
 //	m:outbox     OutboxState (JSON)
 //	b:<n8>       OutBatch: the sealed bytes and the operations it holds
 
-const (
-	keyMetaOutbox = "m:outbox"
-	prefixBatch   = "b:"
-)
-
 // OutboxState counts what has been sealed and acknowledged.
 type OutboxState struct {
 	Batches    uint64   `json:"batches"`     // number of the last sealed batch

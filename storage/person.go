@@ -5,7 +5,7 @@ import "strings"
 // Version identifies the write that last set a field: the clock reading and
 // the device that made it. Operations carry the version each field had when
 // the officer saw it, which is how the district tells an edit that saw
-// another from one that raced it (DESIGN.md §8). The zero Version means the
+// another from one that raced it (DESIGN.md, "Merge and conflicts"). The zero Version means the
 // field was never set.
 type Version struct {
 	HLC    HLC
@@ -16,7 +16,7 @@ type Version struct {
 func (v Version) IsZero() bool { return v.HLC == 0 && v.Device == "" }
 
 // Person is one resident's record. Every field is held in its canonical text
-// form (see the Canonical* functions and DESIGN.md §3), one slot per
+// form (see the Canonical* functions and DESIGN.md, "The records"), one slot per
 // [Field], with the version of the write that last set it. Typed accessors
 // parse on demand; a single representation keeps the change log, merge and
 // encoding uniform.

@@ -15,7 +15,7 @@ import (
 type Draft map[Field]string
 
 // The QR code on the chip-based citizen identity card holds seven fields
-// separated by "|" (DESIGN.md §3):
+// separated by "|" (DESIGN.md, "The records"):
 //
 //	ID|old ID|name|ddmmyyyy birth date|sex|address|ddmmyyyy issue date
 //

@@ -358,9 +358,10 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 	return s.db.View(func(txn *badger.Txn) error {
 		if n := p.Values[FieldIDNumber]; n != "" && (old == nil || old.Values[FieldIDNumber] != n) {
 			if other, ok := s.idHolder(txn, n, p.ID); ok {
-				return Problems{{Field: FieldIDNumber, Code: "id_taken",
-					Vi: fmt.Sprintf("%s %s đã thuộc về người khác (%s); kiểm tra lại số trên thẻ", FieldIDNumber.Label("vi"), n, other),
-					En: fmt.Sprintf("%s %s already belongs to another person (%s); check the number on the card", FieldIDNumber.Label("en"), n, other)}}
+				vi, en := whoIs(txn, other)
+				return Problems{{Field: FieldIDNumber, Code: "id_taken", Person: other,
+					Vi: fmt.Sprintf("%s %s đã thuộc về %s; kiểm tra lại số trên thẻ", FieldIDNumber.Label("vi"), n, vi),
+					En: fmt.Sprintf("%s %s already belongs to %s; check the number on the card", FieldIDNumber.Label("en"), n, en)}}
 			}
 		}
 		// Parents are older than their children: when a parent's ID number
@@ -396,9 +397,10 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 				return err
 			}
 			if ok {
-				return Problems{{Field: FieldRelationshipToHead, Code: "second_head",
-					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, other),
-					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, other)}}
+				vi, en := whoIs(txn, other)
+				return Problems{{Field: FieldRelationshipToHead, Code: "second_head", Person: other,
+					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, vi),
+					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, en)}}
 			}
 		}
 		return nil

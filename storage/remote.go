@@ -9,7 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Operations made on other devices (DESIGN.md §6, §7) are kept apart from
+// Operations made on other devices (DESIGN.md, "Operations from elsewhere") are kept apart from
 // this device's own log:
 //
 //	r:<device16><seq8>           an operation of another device (the op)
@@ -21,10 +21,7 @@ import (
 // them in one feed (counters.Feed), so a device pulls "what concerns my
 // communes after feed number n" with one cursor.
 const (
-	prefixRemoteOp      = "r:"
-	prefixRemoteHistory = "L:"
-	prefixFeed          = "F:"
-	deviceKeyLen        = 16
+	deviceKeyLen = 16
 )
 
 func remoteOpKey(dev DeviceID, seq uint64) []byte {

@@ -80,13 +80,6 @@ type ReworkResult struct {
 	Restamped int
 }
 
-const (
-	keyMetaRework      = "m:rework"
-	prefixStaged       = "w:"
-	prefixStagedRefuse = "wx:"
-	prefixRefused      = "rf:"
-)
-
 // undoDecision is a withdrawn decision about persons A and B.
 type undoDecision struct {
 	Kind DecisionKind `json:"kind"`

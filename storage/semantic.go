@@ -13,7 +13,7 @@ import (
 	"github.com/communekit/communekit/storage/fold"
 )
 
-// Semantic conflicts (DESIGN.md §8) are found from the records, not from
+// Semantic conflicts (DESIGN.md, "Merge and conflicts") are found from the records, not from
 // one field's changes. Each is kept under a key of its own while it holds,
 // and derived only from the state the operations made, so every store with
 // the same operations holds the same ones:
@@ -22,11 +22,6 @@ import (
 //	S:i:<id number>           two or more persons hold the ID number: their id16s
 //
 // Correcting one person's ID number (or merging the two) makes it go away.
-const (
-	prefixIDHolder     = "I:"
-	prefixSemantic     = "S:"
-	prefixSemanticSame = "S:i:"
-)
 
 // Kinds of semantic conflict. When the persons holding one ID number are
 // permanent residents of different communes, the conflict is
@@ -337,10 +332,6 @@ func (s *Store) SemanticConflicts() ([]SemanticConflict, error) {
 // "Older" is measured against the newest operation applied (counters.Seen),
 // never the wall clock, so every store decides alike.
 const (
-	prefixSemanticDead = "S:d:"
-	prefixPendingMove  = "M:"
-	prefixSemanticMove = "S:m:"
-
 	ConflictEditAfterDeath = "edit_after_death"
 	ConflictMoveNotMatched = "move_without_move_in"
 )
@@ -651,7 +642,7 @@ func (s *Store) Dismiss(id ID, o SaveOptions) (*Op, error) {
 	return op, nil
 }
 
-// Households (DESIGN.md §8: a household without exactly one head):
+// Households (DESIGN.md, "Merge and conflicts": a household without exactly one head):
 //
 //	Hm:<commune>\x00<folded number>                  its members: h|m (head or not), id16; sorted
 //	S:h:<commune>\x00<folded number>                 the household has members
@@ -661,9 +652,7 @@ func (s *Store) Dismiss(id ID, o SaveOptions) (*Op, error) {
 // The commune is the member's permanent address commune: household numbers
 // are unique within a commune only.
 const (
-	prefixHHMemberOf    = "Hm:"
-	prefixSemanticHeads = "S:h:"
-	ConflictHeads       = "household_heads"
+	ConflictHeads = "household_heads"
 )
 
 func householdOf(p *Person) (string, bool) {

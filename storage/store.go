@@ -509,7 +509,7 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 	opts := badger.DefaultOptions(filepath.Join(dir, storeDir)).
 		WithEncryptionKey(key).
 		// Badger requires a block cache with encryption; these sizes keep
-		// a 100,000-person commune within the 64 MB budget of DESIGN §10.
+		// a 100,000-person commune within the 64 MB budget of the README's "Figures".
 		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(4 << 20).
 		// The memtable arena (MemTableSize plus a batch) is allocated, and

@@ -10,7 +10,7 @@ import (
 	"github.com/communekit/communekit/storage/refdata"
 )
 
-// Validation works in two steps (DESIGN.md §3):
+// Validation works in two steps (DESIGN.md, "The records"):
 //
 //   - [Canonicalize] takes one field as an officer typed it or a CSV cell
 //     holds it and returns the form the record stores, or a [Problem] about
@@ -30,6 +30,10 @@ type Problem struct {
 	Code  string // short and stable: "id_length", "date_future", "required", …
 	Vi    string // the message in Vietnamese
 	En    string // the message in English
+	// Person is the other record the problem is about (the holder of an
+	// ID number typed again, the household's head), for a screen to
+	// offer to open it; the messages name that person, never this.
+	Person ID
 }
 
 // Message returns the problem's message in lang: English for "en",
@@ -248,7 +252,7 @@ const unitCodeLen = 5
 
 // canonicalUnitCode checks an administrative-unit code. Spreadsheets drop
 // leading zeros ("00769" becomes 769), so shorter codes are padded. Current
-// addresses must use the units in force since 1 July 2025 (DESIGN.md §3);
+// addresses must use the units in force since 1 July 2025 (DESIGN.md, "The records");
 // a temporary absence may name a place by either.
 func canonicalUnitCode(f Field, raw string, current bool) (string, *Problem) {
 	s := strings.TrimSpace(raw)
@@ -404,7 +408,7 @@ func checkPerson(ps Problems, canon *[numFields]string, bad *[numFields]bool, to
 	return ps
 }
 
-// requiredFields are the fields every record must have (DESIGN.md §3). A
+// requiredFields are the fields every record must have (DESIGN.md, "The records"). A
 // newborn may have no ID number yet, so that is not among them.
 var requiredFields = []Field{FieldFullName, FieldBirthDate, FieldSex, FieldEthnicity, FieldNationality}
 

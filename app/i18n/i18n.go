@@ -4,7 +4,7 @@
 // It is a small layer of its own rather than Fyne's lang package because
 // lang picks its language from the system locale once, and an officer must
 // be able to switch between Vietnamese and English while the app runs
-// (DESIGN.md §9). The translation files are in the flat JSON form lang
+// (app/DESIGN.md). The translation files are in the flat JSON form lang
 // reads, so nothing stops a later move to it.
 //
 // Messages are fmt templates: "Đã lưu %s" with the arguments given to T.

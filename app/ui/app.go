@@ -77,6 +77,9 @@ type App struct {
 	// once above the next page built; warn colours it as a warning.
 	notice     string
 	noticeWarn bool
+	// focusOnShow, set by the page being built, is focused once the page
+	// is in the window (the search box, back from a person).
+	focusOnShow fyne.Focusable
 
 	// reading counts the goroutines of the screens here that read the
 	// store (the overview's counts, the households screen's hamlets):
@@ -99,6 +102,7 @@ func New(win fyne.Window, tr *i18n.Bundle, cfg Config) *App {
 		a.do = fyne.Do
 	}
 	a.keys.install(win.Canvas())
+	a.keys.field = a.goToField
 	tr.OnChange(func() { a.relabel() })
 	return a
 }
@@ -171,7 +175,7 @@ func (a *App) unlocked(s *storage.Store, started time.Time) {
 	a.search = newSearchPage(a)
 	a.stats, a.quality = nil, nil // made on first visit, for this store
 	a.content = container.NewStack()
-	a.keys.find = a.focusSearch
+	a.keys.find = func() { a.confirmLeave(a.focusSearch) }
 	a.keys.escape = a.back
 	a.keys.sync = a.syncKey
 	a.buildShell()
@@ -221,7 +225,8 @@ func (a *App) buildShell() {
 		widget.NewButton(a.tr.T("nav.stats"), a.showStats),
 		widget.NewButton(a.tr.T("nav.quality"), a.showQuality),
 		widget.NewButton(a.tr.T("nav.new_person"), func() {
-			a.push(func() fyne.CanvasObject { return newPersonPage(a, vm.NewPersonForm(a.tr, a.store, nil)) })
+			f := vm.NewPersonForm(a.tr, a.store, nil)
+			a.push(func() fyne.CanvasObject { return newPersonPage(a, f) })
 		}),
 		a.navSync,
 		widget.NewButton(a.tr.T("nav.conflicts"), a.showConflicts),
@@ -235,6 +240,7 @@ func (a *App) buildShell() {
 		widget.NewLabel(a.tr.T("nav.language")),
 		a.languageSelect(),
 	)
+	a.guardNav(nav)
 	a.win.SetContent(container.NewBorder(nil, nil, container.NewPadded(nav), nil, a.content))
 }
 
@@ -336,6 +342,10 @@ func (a *App) setContent(o fyne.CanvasObject) {
 	}
 	a.content.Objects = []fyne.CanvasObject{o}
 	a.content.Refresh()
+	if f := a.focusOnShow; f != nil {
+		a.focusOnShow = nil
+		a.win.Canvas().Focus(f)
+	}
 }
 
 func (a *App) focusSearch() {

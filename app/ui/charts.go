@@ -127,7 +127,7 @@ type barRenderer struct {
 	labels, values        []*canvas.Text
 	rects                 []*canvas.Rectangle
 	axis                  *canvas.Line
-	labelW, valueW, max   float32
+	labelW, valueW        float32
 	barStart, barMaxWidth float32 // set by Layout, for tests
 }
 

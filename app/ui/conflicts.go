@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
@@ -21,24 +22,31 @@ type conflictsPage struct {
 	note, value string
 }
 
-func (a *App) showConflicts() {
+func (a *App) showConflicts() { a.openConflict("") }
+
+// openConflict shows the queue with conflict id (a row's ID) selected,
+// once it is read; "" selects none.
+func (a *App) openConflict(id string) {
 	p := &conflictsPage{a: a, vm: vm.NewConflicts(a.tr, a.store)}
+	if id != "" {
+		p.vm.Select(id)
+	}
 	a.conflicts = p
 	a.showRoot(p.view)
 	p.refresh()
 }
 
 // refresh reads the queue off the UI goroutine and redraws if the queue is
-// still on screen.
+// still on screen. Close waits for the read before closing the store.
 func (p *conflictsPage) refresh() {
-	go func() {
+	p.a.goRead(func() {
 		p.vm.Refresh()
 		p.a.do(func() {
 			if p.a.conflicts == p && len(p.a.pages) == 1 {
 				p.a.show()
 			}
 		})
-	}()
+	})
 }
 
 func (p *conflictsPage) view() fyne.CanvasObject {
@@ -60,19 +68,23 @@ func (p *conflictsPage) view() fyne.CanvasObject {
 		l.Importance = widget.SuccessImportance
 		head = append(head, l)
 	}
+	// Each row is the kind and the whole line that says what the
+	// conflict is, wrapped: a row is as tall as its line needs.
+	row := func() fyne.CanvasObject {
+		// A border, not a box: the line takes the height the row is
+		// given, where a box would size it before knowing its width.
+		kind := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		return container.New(layout.NewBorderLayout(kind, nil, nil, nil), kind, wrapped(""))
+	}
+	fill := func(i int, o fyne.CanvasObject) {
+		c := o.(*fyne.Container)
+		c.Objects[0].(*widget.Label).SetText(rows[i].Label)
+		c.Objects[1].(*widget.Label).SetText(rows[i].Summary)
+	}
 	list := widget.NewList(
 		func() int { return len(rows) },
-		func() fyne.CanvasObject {
-			// One line each: the list's rows are all one height.
-			sum := widget.NewLabel("")
-			sum.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), sum)
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			c := o.(*fyne.Container)
-			c.Objects[0].(*widget.Label).SetText(rows[i].Label)
-			c.Objects[1].(*widget.Label).SetText(rows[i].Summary)
-		})
+		row,
+		func(i widget.ListItemID, o fyne.CanvasObject) { fill(i, o) })
 	sel := p.vm.Selected()
 	for i, r := range rows {
 		if r.ID == sel {
@@ -86,7 +98,7 @@ func (p *conflictsPage) view() fyne.CanvasObject {
 			p.a.show()
 		}
 	}
-	var left fyne.CanvasObject = list
+	left := wrapRows(list, len(rows), row, fill)
 	if len(rows) == 0 {
 		left = wrapped(tr.T("conflicts.none"))
 	}
@@ -151,11 +163,13 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 			}))
 		}
 		if len(d.Correct) > 0 && !col.Person.IsZero() {
-			buttons = append(buttons, widget.NewButton(tr.T("conflicts.correct", shortName(col.Title)), func() { p.correct(col.Person) }))
+			buttons = append(buttons, widget.NewButton(tr.T("conflicts.correct", col.Title), func() { p.correct(col.Person) }))
 		}
 		cells = append(cells, container.NewVBox(buttons...))
 	}
-	items := []fyne.CanvasObject{bold(d.Row.Label + " — " + d.Row.ID), wrapped(d.Explain)}
+	title := wrapped(d.Row.Title)
+	title.TextStyle.Bold = true
+	items := []fyne.CanvasObject{title, wrapped(d.Explain)}
 	if n > 0 {
 		// A grid per row: a grid gives every cell the tallest cell's
 		// height, and one wrapped label would double every row.
@@ -212,16 +226,6 @@ func (p *conflictsPage) correct(id storage.ID) {
 	})
 }
 
-// shortName is a column title without the identifier in brackets.
-func shortName(title string) string {
-	for i := len(title) - 1; i > 0; i-- {
-		if title[i] == '(' {
-			return title[:i-1]
-		}
-	}
-	return title
-}
-
 // confirm asks before an action that cannot be taken back: Enter confirms,
 // Esc cancels.
 func confirm(a *App, title, message string, yes func()) {
@@ -236,4 +240,40 @@ func confirm(a *App, title, message string, yes func()) {
 	a.keys.escape = d.Hide
 	a.keys.enter = func() { entered = true; d.Hide() }
 	d.Show()
+}
+
+// wrapRows gives each of the n rows of list the height its wrapped text
+// needs at the list's width, measured on a row made by row and filled by
+// fill; the heights follow the width when the window is resized.
+func wrapRows(list *widget.List, n int, row func() fyne.CanvasObject, fill func(int, fyne.CanvasObject)) fyne.CanvasObject {
+	return container.New(&rowHeights{list: list, n: n, row: row, fill: fill}, list)
+}
+
+type rowHeights struct {
+	list  *widget.List
+	n     int
+	row   func() fyne.CanvasObject
+	fill  func(int, fyne.CanvasObject)
+	width float32
+}
+
+func (r *rowHeights) MinSize([]fyne.CanvasObject) fyne.Size { return r.list.MinSize() }
+
+func (r *rowHeights) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if size.Width > 0 && size.Width != r.width {
+		r.width = size.Width
+		probe := r.row()
+		for i := 0; i < r.n; i++ {
+			r.fill(i, probe)
+			// Twice: the first gives the line its width, the second the
+			// height its wrapped text then needs.
+			probe.Resize(fyne.NewSize(size.Width, probe.MinSize().Height))
+			probe.Resize(fyne.NewSize(size.Width, probe.MinSize().Height))
+			r.list.SetItemHeight(i, probe.MinSize().Height)
+		}
+	}
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }

@@ -155,18 +155,10 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 	return container.NewVScroll(container.NewPadded(body))
 }
 
-// chooseFolder opens a folder picker that writes its choice into entry.
+// chooseFolder opens a folder picker that writes its choice into entry:
+// the USB sticks first (folderchooser.go).
 func chooseFolder(a *App, entry *keyEntry) {
-	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-		if err == nil && u != nil {
-			entry.SetText(u.Path())
-		}
-	}, a.win)
-	if l, err := storage.ListerForURI(storage.NewFileURI(entry.Text)); err == nil {
-		d.SetLocation(l)
-	}
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+	pickFolder(a, entry.Text, func(path string) { entry.SetText(path) })
 }
 
 func exportPage(a *App) fyne.CanvasObject {

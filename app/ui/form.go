@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -20,12 +22,10 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	setters := map[storage.Field]func(string){} // put a value into the field's widget
 	message := wrapped("")
 	message.Importance = widget.DangerImportance
+	other, showOther := otherButton(a, f)
+	var buttons *fyne.Container // laid out again when other shows or hides
 
-	save := func() {
-		p, err := f.Save()
-		if err != nil {
-			return
-		}
+	saved := func(p *storage.Person) {
 		a.overview.refresh(nil)
 		a.say(f.Message(), len(f.Missing()) > 0)
 		if done != nil {
@@ -33,6 +33,27 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 			return
 		}
 		a.back()
+	}
+	var showValues func() // puts the form's values back in its inputs
+	var save func()
+	save = func() {
+		p, err := f.Save()
+		if errors.Is(err, storage.ErrStale) && len(f.Stale()) > 0 {
+			askStale(a, f, func(take map[storage.Field]bool) {
+				p, err := f.SaveOnNewVersion(take)
+				showValues()
+				if err == nil {
+					saved(p)
+				} else if errors.Is(err, storage.ErrStale) {
+					save() // changed again meanwhile: ask again
+				}
+			})
+			return
+		}
+		if err != nil {
+			return
+		}
+		saved(p)
 	}
 	var groups []fyne.CanvasObject
 	var weights []int
@@ -58,15 +79,26 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 		}
 		msg := f.Message()
 		message.SetText(msg)
-		if f.Saved() != nil {
+		message.Importance = widget.DangerImportance
+		if f.MessageOK() {
 			message.Importance = widget.SuccessImportance
 		}
 		message.Refresh()
+		showOther()
+		if buttons != nil {
+			buttons.Refresh()
+		}
 	}
 	f.OnChange(refresh)
 
+	showValues = func() {
+		for fl, set := range setters {
+			set(f.Value(fl))
+		}
+	}
 	reason := newKeyEntry(a.keys)
-	reason.SetPlaceHolder(tr.T("form.reason_placeholder"))
+	reason.SetPlaceHolder(f.ReasonHint())
+	reason.SetText(f.Reason())
 	reason.OnChanged = f.SetReason
 	reason.OnSubmitted = func(string) { save() }
 	saveBtn := widget.NewButton(tr.T("form.save"), save)
@@ -74,6 +106,9 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	cancel := widget.NewButton(tr.T("form.cancel"), func() { a.back() })
 
 	head := container.NewVBox(bold(f.Title()))
+	if ex := f.Explain(); ex != "" {
+		head.Add(wrapped(ex))
+	}
 	if f.IsNew() || f.Event() == storage.EventCorrection {
 		qr := newKeyEntry(a.keys)
 		qr.SetPlaceHolder(tr.T("form.qr_placeholder"))
@@ -94,39 +129,42 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	} else {
 		body = container.NewVScroll(container.NewVBox(groups...))
 	}
-	foot := container.NewVBox(
-		widget.NewSeparator(),
-		container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason),
-		message,
-		container.NewHBox(saveBtn, cancel),
-	)
+	foot := container.NewVBox(widget.NewSeparator())
+	var page *fyne.Container
+	var dateProb *widget.Label
+	if f.HasDate() {
+		date := newKeyEntry(a.keys)
+		date.SetPlaceHolder(tr.T("form.date_hint"))
+		date.SetText(f.Date())
+		date.OnChanged = f.SetDate
+		date.OnSubmitted = func(string) { save() }
+		dateProb = problemLabel()
+		foot.Add(container.NewBorder(nil, nil, widget.NewLabel(f.DateLabel()), nil, date))
+		foot.Add(dateProb)
+	}
+	foot.Add(container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason))
+	foot.Add(message)
+	buttons = container.NewHBox(saveBtn, cancel, other)
+	foot.Add(buttons)
+	if dateProb != nil {
+		f.OnChange(func() {
+			was := dateProb.Visible()
+			setProblem(dateProb, f.DateProblem())
+			if was != dateProb.Visible() {
+				page.Refresh() // the message shown or hidden: lay the page out again
+			}
+		})
+	}
 	refresh()
 	a.leaving = func(leave func()) { askLeave(a, f, leave) }
-	return container.NewBorder(head, foot, nil, nil, body)
+	page = container.NewBorder(head, foot, nil, nil, body)
+	return page
 }
 
 // askLeave leaves a form at once when nothing typed is unsaved, and
-// otherwise asks: Keep editing (also Esc) stays on the form as it is,
-// Discard leaves.
+// otherwise asks first (askDiscard).
 func askLeave(a *App, f *vm.Form, leave func()) {
-	if !f.Dirty() {
-		leave()
-		return
-	}
-	tr := a.tr
-	esc, enter := a.keys.escape, a.keys.enter
-	d := dialog.NewConfirm(tr.T("form.discard_title"), tr.T("form.discard_question"), func(discard bool) {
-		a.keys.escape, a.keys.enter = esc, enter
-		if discard {
-			leave()
-		}
-	}, a.win)
-	d.SetConfirmText(tr.T("form.discard"))
-	d.SetDismissText(tr.T("form.keep_editing"))
-	d.SetConfirmImportance(widget.DangerImportance)
-	a.keys.escape = d.Hide
-	a.keys.enter = nil // Enter must not throw the typing away
-	d.Show()
+	askDiscard(a, f.Dirty, leave)
 }
 
 // fieldInput makes the widget for one field and a function that puts a
@@ -140,7 +178,7 @@ func fieldInput(a *App, f *vm.Form, fl storage.Field, save func()) (fyne.CanvasO
 		for _, c := range choices {
 			labels = append(labels, c.Label)
 		}
-		sel := widget.NewSelect(labels, nil)
+		sel := newKeySelect(a.keys, labels, nil, save)
 		set := func(v string) {
 			sel.SetSelectedIndex(0)
 			for i, c := range choices {
@@ -195,7 +233,7 @@ func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			u := found[i]
-			s := u.Code + "  " + u.Label
+			s := u.Label + " (" + u.Code + ")"
 			if u.Old {
 				s += " " + tr.T("form.unit_old")
 			}
@@ -205,7 +243,7 @@ func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)
 		chosen(found[i].Code)
 		d.Hide()
 	}
-	q := newKeyEntry(nil)
+	q := newPickBox(list, func() int { return len(found) }) // Down, Up, Enter: pickbox.go
 	q.SetPlaceHolder(tr.T("form.unit_search"))
 	q.OnChanged = func(s string) {
 		found = vm.Units().Find(s, old, 100)

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -9,52 +11,62 @@ import (
 	"github.com/communekit/communekit/storage"
 )
 
+// historyPage is a person's history: one entry per change, newest first,
+// each saying when, the event, who and why, with the fields it changed
+// beneath; every line wraps at the window's edge.
 func historyPage(a *App, p *storage.Person) fyne.CanvasObject {
 	tr := a.tr
-	rows, err := vm.History(tr, a.store, p.ID)
+	entries, err := vm.History(tr, a.store, p.ID)
 	head := container.NewVBox(bold(tr.T("history.title", p.FullName())), container.NewHBox(widget.NewButton(tr.T("history.back"), a.back)))
 	if err != nil {
-		return container.NewBorder(head, nil, nil, nil, wrapped(err.Error()))
+		return container.NewBorder(head, nil, nil, nil, wrapped(vm.ErrText(tr, err)))
 	}
-	if len(rows) == 0 {
+	if len(entries) == 0 {
 		return container.NewBorder(head, nil, nil, nil, widget.NewLabel(tr.T("history.empty")))
 	}
-	cols := []string{tr.T("history.when"), tr.T("history.by"), tr.T("history.event"), tr.T("history.field"), tr.T("history.change"), tr.T("history.reason")}
-	widths := []float32{140, 230, 110, 240, 260, 160}
-	cell := func(r vm.HistoryRow, c int) string {
-		switch c {
-		case 0:
-			return r.When
-		case 1:
-			return r.Who
-		case 2:
-			return r.Event
-		case 3:
-			return r.Field
-		case 4:
-			return r.Old + " → " + r.New
+	list := container.NewVBox()
+	for i, e := range entries {
+		if i > 0 {
+			list.Add(widget.NewSeparator())
 		}
-		return r.Reason
+		list.Add(historyEntry(a, e))
 	}
-	t := widget.NewTableWithHeaders(
-		func() (int, int) { return len(rows), len(cols) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(cell(rows[id.Row], id.Col))
-		})
-	t.ShowHeaderColumn = false
-	t.CreateHeader = func() fyne.CanvasObject { return bold("") }
-	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Row < 0 && id.Col >= 0 {
-			o.(*widget.Label).SetText(cols[id.Col])
+	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(container.NewPadded(list)))
+}
+
+// historyEntry is one change: "14:05 25/11/2026 · Sửa thông tin · who",
+// the reason, then the fields: "old → new" each, or for a registration
+// the values it set, together in one paragraph.
+func historyEntry(a *App, e vm.HistoryEntry) fyne.CanvasObject {
+	tr := a.tr
+	top := wrapped(e.When + " · " + e.Event + " · " + e.Who)
+	top.TextStyle.Bold = true
+	box := container.NewVBox(top)
+	if e.Reason != "" {
+		box.Add(wrapped(tr.T("history.reason") + ": " + e.Reason))
+	}
+	if e.New {
+		// One paragraph: a label of several styles (a rich text) wraps
+		// badly in Fyne, so one style.
+		var parts []string
+		for _, c := range e.Changes {
+			parts = append(parts, c.Field+": "+c.New)
 		}
+		box.Add(wrapped(strings.Join(parts, " · ")))
+		return box
 	}
-	for i, w := range widths {
-		t.SetColumnWidth(i, w)
+	form := widget.NewForm()
+	for _, c := range e.Changes {
+		old := c.Old
+		if old == "" {
+			old = tr.T("value.none")
+		}
+		nw := c.New
+		if nw == "" {
+			nw = tr.T("value.none")
+		}
+		form.Append(c.Field, wrapped(old+" → "+nw))
 	}
-	return container.NewBorder(head, nil, nil, nil, t)
+	box.Add(form)
+	return box
 }

@@ -21,12 +21,20 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 	tr := a.tr
 	message := wrapped("")
 	save := func() {
-		if v.Save() != nil {
+		if !v.Ready() {
 			return
 		}
-		a.overview.refresh(nil)
-		a.back()
+		what, warnings := v.Confirm()
+		askBefore(a, tr.T("split.confirm_title"), what, warnings, tr.T("split.confirm_ok"), func() {
+			if v.Save() != nil {
+				return
+			}
+			a.overview.refresh(nil)
+			a.say(v.Message(), false)
+			a.back()
+		})
 	}
+	a.leaving = func(leave func()) { askDiscard(a, v.Dirty, leave) }
 
 	number := newKeyEntry(a.keys)
 	number.SetText(v.Number())
@@ -53,10 +61,11 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 	table := container.New(layout.NewFormLayout())
 	for _, m := range members {
 		m := m
-		box := newKeyCheck(a.keys, m.Name+" · "+m.Birth, func(on bool) { v.SetMove(m.ID, on) }, save)
+		box := newKeyCheck(a.keys, m.Name+" · "+vm.OrNone(tr, m.Birth), func(on bool) { v.SetMove(m.ID, on) }, save)
 		box.Checked = m.Moves
 		rel := newKeySelectEntry(a.keys, vm.Relationships)
 		rel.SetPlaceHolder(tr.T("split.rel_placeholder"))
+		rel.SetText(m.NewRelationship)
 		rel.OnChanged = func(s string) { v.SetRelationship(m.ID, s) }
 		rel.OnSubmitted = func(string) { save() }
 		now := widget.NewLabel(m.Relationship)
@@ -209,19 +218,49 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 	tr := a.tr
 	message := wrapped("")
 	save := func() {
-		if v.Save() != nil {
+		if !v.Ready() {
 			return
 		}
-		a.overview.refresh(nil)
-		a.back()
+		askBefore(a, tr.T("merge.confirm_title"), v.Confirm(), nil, tr.T("merge.confirm_ok"), func() {
+			if v.Save() != nil {
+				return
+			}
+			a.overview.refresh(nil)
+			a.say(v.Message(), false)
+			a.back()
+		})
 	}
+	a.leaving = func(leave func()) { askDiscard(a, v.Dirty, leave) }
 	from := newKeyEntry(a.keys)
 	from.SetPlaceHolder(tr.T("merge.from_placeholder"))
 	from.SetText(v.From())
 	from.OnChanged = v.SetFrom
-	from.OnSubmitted = func(string) { save() }
+	// Enter picks the first household offered while none is chosen, and
+	// saves once one is.
+	from.OnSubmitted = func(string) {
+		if cs := v.Choices(); v.FromSummary() == "" && len(cs) > 0 {
+			from.SetText(cs[0].Number)
+			return
+		}
+		save()
+	}
 	fromProb := problemLabel()
 	found := wrapped("")
+	// The households matching what is typed, one button each.
+	choices := container.NewVBox()
+	showChoices := func() {
+		choices.Objects = nil
+		if cs := v.Choices(); v.FromSummary() == "" && len(cs) > 0 {
+			choices.Add(widget.NewLabel(tr.T("merge.choices")))
+			for _, c := range cs {
+				c := c
+				b := widget.NewButton(c.Label, func() { from.SetText(c.Number) })
+				b.Alignment = widget.ButtonAlignLeading
+				choices.Add(b)
+			}
+		}
+		choices.Refresh()
+	}
 
 	// The members' rows are made again when another household is found;
 	// each keeps its relationship entry while the same one is shown.
@@ -261,6 +300,7 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 	reason.OnSubmitted = func(string) { save() }
 	reasonProb := problemLabel()
 
+	var body *fyne.Container
 	refresh := func() {
 		ms := v.Members()
 		same := len(ms) == len(shown)
@@ -275,6 +315,10 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 		}
 		setProblem(fromProb, v.Problem(vm.SpotFrom))
 		found.SetText(v.FromSummary())
+		showChoices()
+		if body != nil {
+			body.Refresh() // choices shown or hidden: lay the column out again
+		}
 		setProblem(reasonProb, v.Problem(vm.SpotReason))
 		message.SetText(v.Message())
 		message.Importance = widget.DangerImportance
@@ -289,9 +333,10 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 	saveBtn := widget.NewButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
 	head := container.NewVBox(bold(v.Title()), wrapped(v.Explain()))
-	body := container.NewVBox(
+	body = container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("merge.from")), nil, from),
 		fromProb,
+		choices,
 		found,
 		widget.NewCard("", tr.T("merge.members"), rowsBox),
 	)

@@ -134,9 +134,22 @@ func TestSplitScreen_ByKeyboard(t *testing.T) {
 	reason := entryAfter(t, ui.content, "Ví dụ: con trai ra ở riêng theo đơn ngày 12/03")
 	test.Type(reason, "ra ở riêng")
 	reason.TypedKey(enter)
+	// Enter asks first, saying what will happen; Enter again confirms.
+	top := ui.win.Canvas().Overlays().Top()
+	if top == nil || !hasText(top, "Tách 2 người sang hộ mới 2472-000021, chủ hộ Trần Văn Minh: Trần Văn Minh, Đỗ Thị Hằng. Hộ 2472-000010 còn 2 người, chủ hộ Trần Văn Hải.") {
+		t.Fatal("the split does not say what it will do before saving")
+	}
+	if !hasText(ui.content, "Tách hộ: hộ 2472-000010") || len(membersOf(t, s, "2472-000010")) != 4 {
+		t.Fatal("saved before the officer agreed")
+	}
+	screenshot(t, ui.win, "split-confirm")
+	ui.win.Canvas().OnTypedKey()(enter)
 	uiQueue.drain()
 	if hasText(ui.content, "Tách hộ: hộ 2472-000010") {
 		t.Fatalf("Enter did not save the split")
+	}
+	if !hasText(ui.content, "Đã tách hộ: 2 người sang hộ 2472-000021.") {
+		t.Error("the save is not confirmed on the household's page")
 	}
 	if m := membersOf(t, s, "2472-000010"); len(m) != 2 || m["Trần Văn Hải"] != "Chủ hộ" {
 		t.Errorf("old household: %v", m)
@@ -154,7 +167,7 @@ func TestSplitScreen_ByKeyboard(t *testing.T) {
 func TestMergeScreen_ByKeyboard(t *testing.T) {
 	ui, s := householdsApp(t)
 	tap(t, ui.content, "Nhập hộ khác vào")
-	from := entryAfter(t, ui.content, "Gõ số hộ, ví dụ 2472-000124")
+	from := entryAfter(t, ui.content, "Gõ tên chủ hộ, tên một thành viên hoặc số hộ")
 	test.Type(from, "2472-000010")
 	if !hasText(ui.content, "Không thể nhập hộ 2472-000010 vào chính nó") {
 		t.Fatal("merging into itself is not refused at once")
@@ -175,7 +188,14 @@ func TestMergeScreen_ByKeyboard(t *testing.T) {
 	test.Type(rels[0], "Con rể")
 	test.Type(entryAfter(t, ui.content, "Ví dụ: nhập hộ theo đơn ngày 12/03"), "nhập hộ")
 	rels[0].TypedKey(enter)
-	uiQueue.drain()
+	top := ui.win.Canvas().Overlays().Top()
+	if top == nil || !hasText(top, "Nhập 2 người của hộ 2472-000020 (chủ hộ Vũ Văn Thắng) vào hộ 2472-000010 (chủ hộ Trần Văn Hải). Sau đó hộ 2472-000020 không còn ai.") {
+		t.Fatal("the merge does not say what it will do before saving")
+	}
+	tap(t, top, "Nhập hộ")
+	if !hasText(ui.content, "Đã nhập 2 người của hộ 2472-000020 vào hộ 2472-000010.") {
+		t.Error("the save is not confirmed on the household's page")
+	}
 	if m := membersOf(t, s, "2472-000020"); len(m) != 0 {
 		t.Errorf("2472-000020 still has %v", m)
 	}

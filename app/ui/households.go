@@ -86,7 +86,7 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 		err := p.vm.Load()
 		go a.do(func() {
 			if err != nil {
-				p.choose.SetText(err.Error())
+				p.choose.SetText(vm.ErrText(tr, err))
 				return
 			}
 			p.hamlets = p.vm.Hamlets()
@@ -94,8 +94,8 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 		})
 	})
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.printRound, p.choose), p.printed)
-	p.right = container.NewBorder(top, nil, nil, nil, p.hhList)
-	split := container.NewHSplit(p.hamletList, p.right)
+	p.right = container.NewBorder(top, nil, nil, nil, fastWheel(p.hhList))
+	split := container.NewHSplit(fastWheel(p.hamletList), p.right)
 	split.SetOffset(0.35)
 	return container.NewBorder(bold(tr.T("nav.households")), nil, nil, nil, split)
 }
@@ -109,7 +109,7 @@ func (p *householdsScreen) chooseHamlet(name string) {
 			return // another hamlet was chosen meanwhile
 		}
 		if err := l.Err(); err != nil {
-			p.choose.SetText(err.Error())
+			p.choose.SetText(vm.ErrText(p.a.tr, err))
 		}
 		p.hhList.Refresh()
 	})
@@ -132,7 +132,7 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 	tr := a.tr
 	v, err := vm.OpenHousehold(tr, a.store, number)
 	if err != nil {
-		return container.NewVBox(wrapped(err.Error()), widget.NewButton(tr.T("household.back"), a.back))
+		return container.NewVBox(wrapped(vm.ErrText(tr, err)), widget.NewButton(tr.T("household.back"), a.back))
 	}
 	members := v.Members()
 	list := widget.NewList(
@@ -154,7 +154,10 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 		a.push(func() fyne.CanvasObject { return personPage(a, id) })
 	}
 	arrival := func(f func() *vm.Form) func() {
-		return func() { a.push(func() fyne.CanvasObject { return formPage(a, f(), nil) }) }
+		return func() {
+			form := f() // kept while the page is rebuilt (a language change)
+			a.push(func() fyne.CanvasObject { return formPage(a, form, nil) })
+		}
 	}
 	birth := widget.NewButton(tr.T("household.birth"), arrival(v.Birth))
 	birth.Importance = widget.HighImportance

@@ -9,7 +9,7 @@ import (
 )
 
 // The hooks below serve `communekit --measure`, which measures the app's
-// figures of DESIGN.md §10 (unlock to overview, memory) and search as you
+// figures of the README's "Figures" (unlock to overview, memory) and search as you
 // type on the real window. They drive it as an officer does: keys typed
 // into the unlock screen's passphrase entry, then into the search entry,
 // so that what is timed is the path an officer waits on. They run on their

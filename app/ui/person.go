@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
@@ -16,12 +17,14 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	tr := a.tr
 	p, err := a.store.Person(id)
 	if err != nil {
-		return wrapped(err.Error())
+		return wrapped(vm.ErrText(tr, err))
 	}
-	edit := widget.NewButton(tr.T("person.edit"), func() {
-		a.push(func() fyne.CanvasObject { return formPage(a, vm.NewPersonForm(tr, a.store, p), nil) })
+	edit := newKeyButton(a.keys, tr.T("person.edit"), func() {
+		f := vm.NewPersonForm(tr, a.store, p) // kept while the page is rebuilt (a language change)
+		a.push(func() fyne.CanvasObject { return formPage(a, f, nil) })
 	})
 	edit.Importance = widget.HighImportance
+	a.focusOnShow = edit // Space edits: the keyboard goes on from a search
 	hist := widget.NewButton(tr.T("person.history"), func() {
 		a.push(func() fyne.CanvasObject { return historyPage(a, p) })
 	})
@@ -43,16 +46,23 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	buttons = append(buttons, eventButtons(a, p)...)
 	buttons = append(buttons, widget.NewButton(tr.T("history.back"), a.back))
 
+	// The open conflicts of this person: a field in conflict is marked
+	// where it shows, with the other value and the way to the conflict.
+	conflicts, _ := vm.ConflictsOf(tr, a.store, p)
 	var cols []fyne.CanvasObject
 	var weights []int
 	for _, g := range vm.PersonGroups {
 		form := widget.NewForm()
 		for _, f := range g.Fields {
 			v := p.Get(f)
-			if v == "" {
+			mark, marked := conflicts.Fields[f]
+			if v == "" && !marked {
 				continue
 			}
-			val := wrapped(displayValue(a, f, v))
+			var val fyne.CanvasObject = wrapped(displayValue(a, f, v))
+			if marked {
+				val = conflictMark(a, val, mark)
+			}
 			form.Append(vm.FieldLabel(tr, f), val)
 		}
 		if len(form.Items) > 0 {
@@ -67,6 +77,9 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 		l.Importance = widget.WarningImportance
 		head.Add(l)
 	}
+	if len(conflicts.Rows) > 0 {
+		head.Add(personConflicts(a, conflicts.Rows))
+	}
 	page = container.NewBorder(head, nil, nil, nil, body)
 	return page
 }
@@ -80,18 +93,37 @@ func eventButtons(a *App, p *storage.Person) []fyne.CanvasObject {
 	for _, ev := range vm.PersonEvents {
 		ev := ev
 		out = append(out, widget.NewButton(a.tr.T("event."+ev.String()), func() {
-			a.push(func() fyne.CanvasObject { return formPage(a, vm.NewEventForm(a.tr, a.store, ev, p), nil) })
+			f := vm.NewEventForm(a.tr, a.store, ev, p)
+			a.push(func() fyne.CanvasObject { return formPage(a, f, nil) })
 		}))
 	}
 	return out
 }
 
-func displayValue(a *App, f storage.Field, v string) string {
-	if vm.InputOf(f) == vm.InputChoice {
-		switch f {
-		case storage.FieldSex, storage.FieldStatus, storage.FieldMaritalStatus:
-			return vm.ChoiceLabel(vm.Choices(a.tr, f), v)
-		}
+func displayValue(a *App, f storage.Field, v string) string { return vm.DisplayValue(a.tr, f, v) }
+
+// conflictMark is a value in conflict: a warning sign before it, and
+// beneath it the other value and a button to the conflict.
+func conflictMark(a *App, val fyne.CanvasObject, mark vm.FieldMark) fyne.CanvasObject {
+	line := wrapped(mark.Line)
+	line.Importance = widget.WarningImportance
+	open := widget.NewButtonWithIcon(a.tr.T("person.conflict.open"), theme.WarningIcon(), func() { a.openConflict(mark.Conflict) })
+	open.Importance = widget.WarningImportance
+	return container.NewBorder(nil, nil, widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon())), nil,
+		container.NewVBox(val, line, container.NewHBox(open)))
+}
+
+// personConflicts says at the top of a record that it has open
+// conflicts, each in one line with a button to it.
+func personConflicts(a *App, rows []vm.ConflictRow) fyne.CanvasObject {
+	title := wrapped(a.tr.T("person.conflicts", vm.Count(a.tr, len(rows))))
+	title.Importance = widget.WarningImportance
+	box := container.NewVBox(title)
+	for _, r := range rows {
+		id := r.ID
+		l := wrapped(r.Label + ": " + r.Summary)
+		b := widget.NewButtonWithIcon(a.tr.T("person.conflict.open"), theme.WarningIcon(), func() { a.openConflict(id) })
+		box.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon())), b, l))
 	}
-	return storage.DisplayValue(f, v)
+	return box
 }

@@ -99,7 +99,7 @@ func (p *qualityPage) view() fyne.CanvasObject {
 		widget.NewLabel(tr.T("quality.rule")), p.rule,
 	)
 	hint := wrapped(tr.T("quality.keys"))
-	right := container.NewBorder(container.NewVBox(filters, p.count), nil, nil, nil, p.list)
+	right := container.NewBorder(container.NewVBox(filters, p.count), nil, nil, nil, fastWheel(p.list))
 	split := container.NewHSplit(left, right)
 	split.SetOffset(0.40)
 	head := container.NewVBox(container.NewBorder(nil, nil, bold(tr.T("nav.quality")), nil, container.NewStack(p.progress, p.status)),

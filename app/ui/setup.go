@@ -17,7 +17,7 @@ func setupScreen(a *App, s *vm.Setup) fyne.CanvasObject {
 		func() int { return len(found) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(found[i].Code + "  " + found[i].Label)
+			o.(*widget.Label).SetText(found[i].Label + " (" + found[i].Code + ")")
 		})
 	list.OnSelected = func(i widget.ListItemID) {
 		s.ChooseCommune(found[i].Code)

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"fmt"
+	"image/color"
 	"math"
 	"os"
 	"strings"
@@ -22,16 +23,27 @@ import (
 	"github.com/communekit/communekit/storage/report"
 )
 
+// variantTheme is the default theme held to one variant, whatever the
+// system prefers.
+type variantTheme struct {
+	fyne.Theme
+	variant fyne.ThemeVariant
+}
+
+func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return t.Theme.Color(n, t.variant)
+}
+
 // reportApp opens the main screens on a generated commune of n persons at
 // 1366×768.
 func reportApp(t *testing.T, n int) (*App, *storage.Store) {
 	t.Helper()
 	a := test.NewTempApp(t)
+	variant := theme.VariantDark
 	if os.Getenv("COMMUNEKIT_THEME") == "light" {
-		a.Settings().SetTheme(theme.LightTheme())
-	} else {
-		a.Settings().SetTheme(theme.DarkTheme())
+		variant = theme.VariantLight
 	}
+	a.Settings().SetTheme(variantTheme{theme.DefaultTheme(), variant})
 	_, s := newUIProfile(t)
 	c, err := gen.Generate(gen.Options{Commune: "12472", Persons: n, Seed: 7})
 	if err != nil {

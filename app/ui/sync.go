@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
@@ -95,24 +96,43 @@ func syncPage(a *App) fyne.CanvasObject {
 	y := a.sync
 	node := newKeyEntry(a.keys)
 	node.SetPlaceHolder(tr.T("sync.node_placeholder"))
-	node.SetText(y.Node())
+	// What the officer typed and has not used yet stays when the screen
+	// is left: the next sync, from anywhere, uses it.
+	if d := y.Draft(); d != "" {
+		node.SetText(d)
+	} else {
+		node.SetText(y.Node())
+	}
+	node.OnChanged = y.SetDraft
 	pending := widget.NewCard("…", tr.T("sync.pending"), nil)
 	last := widget.NewCard("…", tr.T("sync.last"), nil)
 	bar := widget.NewProgressBar()
 	line := wrapped("")
 	message := wrapped("")
+	sign := widget.NewIcon(nil)
+	arrived := widget.NewButtonWithIcon("", theme.WarningIcon(), nil)
+	arrived.Importance = widget.WarningImportance
 	var start, cancel *widget.Button
 	enrol := widget.NewButton(tr.T("export.go_enrol"), a.showEnrolment)
 	// The changes the district refused, each with its reason and a button
 	// for when the officer has corrected it.
 	refused := container.NewVBox()
 	shownRefused := ""
+	var body *fyne.Container
 
 	show := func() {
 		d := y.Data()
 		pending.SetTitle(vm.Count(tr, int(d.Pending)))
 		last.SetTitle(d.LastSync)
 		bar.SetValue(d.Fraction)
+		// The bar shows a sync under way, or one that went through; a
+		// sync that stopped says so in words instead of a bar left
+		// part-way.
+		if d.State == vm.SyncFailed || d.State == vm.SyncCancelled {
+			bar.Hide()
+		} else {
+			bar.Show()
+		}
 		switch {
 		case d.Line != "":
 			line.SetText(d.Line)
@@ -123,11 +143,34 @@ func syncPage(a *App) fyne.CanvasObject {
 		default:
 			line.Hide()
 		}
-		message.Importance = widget.SuccessImportance
-		if d.Problem {
+		switch d.Tone {
+		case vm.ToneSuccess:
+			message.Importance = widget.SuccessImportance
+			sign.SetResource(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+		case vm.ToneWarning:
+			message.Importance = widget.WarningImportance
+			sign.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
+		case vm.ToneDanger:
 			message.Importance = widget.DangerImportance
+			sign.SetResource(theme.NewErrorThemedResource(theme.ErrorIcon()))
+		default:
+			message.Importance = widget.MediumImportance
+			sign.SetResource(nil)
+		}
+		if d.Message == "" {
+			sign.Hide()
+		} else {
+			sign.Show()
 		}
 		message.SetText(d.Message)
+		if n := len(d.Conflicts); n > 0 {
+			first := d.Conflicts[0]
+			arrived.SetText(tr.T("sync.conflicts_open", vm.Count(tr, n)))
+			arrived.OnTapped = func() { a.openConflict(first) }
+			arrived.Show()
+		} else {
+			arrived.Hide()
+		}
 		if d.State == vm.SyncFailed || d.State == vm.SyncCancelled {
 			start.SetText(tr.T("sync.retry"))
 		} else {
@@ -151,6 +194,10 @@ func syncPage(a *App) fyne.CanvasObject {
 			enrol.Hide()
 		}
 		showRefused(a, refused, d.Refused, &shownRefused)
+		if body != nil {
+			// What was shown or hidden takes or gives back its room.
+			body.Refresh()
+		}
 	}
 	start = widget.NewButton(tr.T("sync.start"), func() {
 		if y.SetNode(node.Text) == nil {
@@ -163,12 +210,12 @@ func syncPage(a *App) fyne.CanvasObject {
 	node.OnSubmitted = func(string) { start.OnTapped() }
 	a.syncShow = show
 	show()
-	go func() {
+	a.goRead(func() {
 		y.Refresh()
 		a.do(show)
-	}()
+	})
 
-	body := container.NewVBox(
+	body = container.NewVBox(
 		bold(tr.T("sync.title")),
 		wrapped(tr.T("sync.explain")),
 		widget.NewLabel(tr.T("sync.node")),
@@ -177,8 +224,8 @@ func syncPage(a *App) fyne.CanvasObject {
 		bar,
 		line,
 		container.NewHBox(start, cancel),
-		message,
-		container.NewHBox(enrol),
+		container.NewBorder(nil, nil, container.NewVBox(sign), nil, message),
+		container.NewHBox(arrived, enrol),
 		refused,
 	)
 	return container.NewVScroll(container.NewPadded(body))

@@ -98,7 +98,7 @@ func (a *App) Tour(dir string, passphrase string, settle time.Duration) ([]strin
 		return files, err
 	}
 	fyne.DoAndWait(func() {
-		a.back()
+		a.popPage() // the tour leaves its forms as typed, without asking
 		a.push(func() fyne.CanvasObject { return householdPage(a, person.Get(storage.FieldHouseholdNumber)) })
 	})
 	if err := shot("6-household"); err != nil {
@@ -162,7 +162,7 @@ func (a *App) tourHouseholdEvents(shot func(string) error, number string) error 
 		return err
 	}
 	fyne.DoAndWait(func() {
-		a.back()
+		a.popPage()
 		m, err := vm.NewMerge(a.tr, a.store, number)
 		if err != nil {
 			return

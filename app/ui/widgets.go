@@ -17,6 +17,7 @@ type keys struct {
 	find   func()
 	sync   func()
 	enter  func() // set while a dialog asks: Enter confirms it
+	field  func() // Ctrl+G: go to a field of the page (gotofield.go)
 }
 
 var findShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
@@ -30,6 +31,7 @@ var syncShortcut = &fyne.ShortcutRedo{}
 func (k *keys) install(c fyne.Canvas) {
 	c.AddShortcut(findShortcut, func(fyne.Shortcut) { k.doFind() })
 	c.AddShortcut(syncShortcut, func(fyne.Shortcut) { k.doSync() })
+	c.AddShortcut(fieldShortcut, func(fyne.Shortcut) { k.doField() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:
@@ -54,6 +56,12 @@ func (k *keys) doFind() {
 	}
 }
 
+func (k *keys) doField() {
+	if k.field != nil {
+		k.field()
+	}
+}
+
 func (k *keys) doSync() {
 	if k.sync != nil {
 		k.sync()
@@ -71,6 +79,8 @@ func (k *keys) passShortcut(s fyne.Shortcut) bool {
 		k.doFind()
 	case syncShortcut.ShortcutName():
 		k.doSync()
+	case fieldShortcut.ShortcutName():
+		k.doField()
 	default:
 		return false
 	}
@@ -115,11 +125,12 @@ func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
 // relationship to the head) that passes the app's keys on like keyEntry.
 type keySelectEntry struct {
 	widget.SelectEntry
-	keys *keys
+	keys    *keys
+	options []string // Down finds among them: findselect.go
 }
 
 func newKeySelectEntry(k *keys, options []string) *keySelectEntry {
-	e := &keySelectEntry{keys: k}
+	e := &keySelectEntry{keys: k, options: options}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
 	e.SetOptions(options)
@@ -129,6 +140,10 @@ func newKeySelectEntry(k *keys, options []string) *keySelectEntry {
 func (e *keySelectEntry) TypedKey(ev *fyne.KeyEvent) {
 	if ev.Name == fyne.KeyEscape && e.keys != nil {
 		e.keys.doEscape()
+		return
+	}
+	if ev.Name == fyne.KeyDown {
+		e.find()
 		return
 	}
 	e.SelectEntry.TypedKey(ev)
@@ -163,8 +178,9 @@ func (c *keyCheck) TypedKey(ev *fyne.KeyEvent) {
 	c.Check.TypedKey(ev)
 }
 
-// keySelect is a choice (Space or the arrows open it) on which Enter does
-// what Enter does on the page and Esc cancels.
+// keySelect is a choice (a letter, Space or the arrows open it, and
+// typing finds: findselect.go) on which Enter does what Enter does on the
+// page and Esc cancels.
 type keySelect struct {
 	widget.Select
 	keys  *keys
@@ -183,7 +199,7 @@ func (s *keySelect) TypedKey(ev *fyne.KeyEvent) {
 	if passKey(s.keys, s.enter, ev) {
 		return
 	}
-	s.Select.TypedKey(ev)
+	s.typedKey(ev) // type-to-find: findselect.go
 }
 
 // passKey runs Esc and Enter for a focused widget that has no use of its

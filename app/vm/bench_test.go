@@ -32,7 +32,7 @@ func benchProfile(b *testing.B) (dir, pass string) {
 	return dir, demo.Passphrase
 }
 
-// BenchmarkAppUnlockToOverview is the §10 figure "app unlock to overview":
+// BenchmarkAppUnlockToOverview is the figure "app unlock to overview":
 // from the passphrase submitted to the overview's figures ready, key
 // derivation (age scrypt, the real work factor) included.
 func BenchmarkAppUnlockToOverview(b *testing.B) {

@@ -3,6 +3,7 @@ package vm
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -47,10 +48,14 @@ const ConflictNotice = "notice"
 
 // ConflictRow is one open conflict in the queue.
 type ConflictRow struct {
-	ID      string // kitctl's name: "PERSON/field", "duplicate:A+B", …
+	ID      string // kitctl's name: "PERSON/field", "duplicate:A+B", …: never shown
 	Kind    string // ConflictField or a storage.Conflict… kind
 	Label   string // the kind in words
 	Summary string // one line: who and what
+	// Title heads the conflict's page: the kind, the person's name and
+	// the field's label, in words ("Lò Thị Mai — Nghề nghiệp: hai giá trị
+	// khác nhau"), never an identifier.
+	Title string
 }
 
 // ConflictColumn is one candidate of the side-by-side view.
@@ -128,51 +133,106 @@ func (c *Conflicts) read() ([]ConflictRow, map[string]any, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	rows, items := c.rowsOf(all)
+	return rows, items, nil
+}
+
+// rowsOf puts every conflict of all in words, in kitctl's order of kinds.
+func (c *Conflicts) rowsOf(all *storage.ConflictSet) ([]ConflictRow, map[string]any) {
 	fcs, sems, pcs, hcs, dcs := all.Field, all.SameID, all.Persons, all.Households, all.Duplicates
 	var rows []ConflictRow
 	items := map[string]any{}
-	add := func(id, kind, summary string, item any) {
-		rows = append(rows, ConflictRow{ID: id, Kind: kind, Label: c.tr.T("conflicts.kind." + kind), Summary: summary})
+	add := func(id, kind, summary, subject string, item any) {
+		label := c.tr.T("conflicts.kind." + kind)
+		rows = append(rows, ConflictRow{ID: id, Kind: kind, Label: label, Summary: summary, Title: label + " — " + subject})
 		items[id] = item
 	}
 	for _, fc := range fcs {
 		var vals []string
 		for _, cand := range fc.Candidates {
-			vals = append(vals, fmt.Sprintf("%q", displayValue(c.tr, fc.Field, cand.Value)))
+			vals = append(vals, "“"+displayValue(c.tr, fc.Field, cand.Value)+"”")
 		}
+		name, field := c.name(fc.ID), FieldLabel(c.tr, fc.Field)
 		add(FieldConflictName(fc), ConflictField,
-			c.tr.T("conflicts.sum.field", c.name(fc.ID), FieldLabel(c.tr, fc.Field), strings.Join(vals, " / ")), fc)
+			c.tr.T("conflicts.sum.field", name, field, strings.Join(vals, " / ")), "", fc)
+		rows[len(rows)-1].Title = c.tr.T("conflicts.heading.field", name, field)
 	}
 	for _, sc := range sems {
 		var names []string
 		for _, id := range sc.Persons {
 			names = append(names, c.name(id))
 		}
-		add(sc.Name(), sc.Kind, c.tr.T("conflicts.sum."+sc.Kind, sc.Key, strings.Join(names, ", ")), sc)
+		add(sc.Name(), sc.Kind, c.tr.T("conflicts.sum."+sc.Kind, sc.Key, strings.Join(names, ", ")), strings.Join(names, ", "), sc)
 	}
 	for _, pc := range pcs {
 		id := pc.Kind + ":" + pc.Person.String()
 		switch pc.Kind {
 		case storage.ConflictEditAfterDeath:
-			add(id, pc.Kind, c.tr.T("conflicts.sum.edit_after_death", c.name(pc.Person), len(pc.Ops)), pc)
+			add(id, pc.Kind, c.tr.T("conflicts.sum.edit_after_death", c.name(pc.Person), len(pc.Ops)), c.name(pc.Person), pc)
 		case storage.ConflictMoveNotMatched:
-			add(id, pc.Kind, c.tr.T("conflicts.sum.move_without_move_in", c.name(pc.Person), pc.At.Time().Local().Format("02/01/2006")), pc)
+			add(id, pc.Kind, c.tr.T("conflicts.sum.move_without_move_in", c.name(pc.Person), pc.At.Time().Local().Format("02/01/2006")), c.name(pc.Person), pc)
 		}
 	}
 	for _, hc := range hcs {
 		add(storage.ConflictHeads+":"+hc.Commune+"/"+hc.Number, storage.ConflictHeads,
-			c.tr.T("conflicts.sum.household_heads", hc.Number, len(hc.Heads), len(hc.Heads)+len(hc.Members)), hc)
+			c.tr.T("conflicts.sum.household_heads", hc.Number, len(hc.Heads), len(hc.Heads)+len(hc.Members)),
+			c.tr.T("conflicts.heading.household", hc.Number), hc)
 	}
 	for _, dc := range dcs {
-		add(dc.Name(), storage.ConflictDuplicate, c.tr.T("conflicts.sum.duplicate", c.name(dc.A), c.commune(dc.A), c.name(dc.B), c.commune(dc.B)), dc)
+		add(dc.Name(), storage.ConflictDuplicate, c.tr.T("conflicts.sum.duplicate", c.name(dc.A), c.commune(dc.A), c.name(dc.B), c.commune(dc.B)),
+			c.name(dc.A)+", "+c.name(dc.B), dc)
 	}
 	// A person of this device in a conflict with a person of another
 	// commune, which a supervisor of both decides: the other record is
 	// not here.
 	for _, n := range all.Notices {
-		add(ConflictNotice+":"+n.Name(), ConflictNotice, c.tr.T("conflicts.sum.notice."+n.Kind.Conflict(), c.name(n.Person)), n)
+		add(ConflictNotice+":"+n.Name(), ConflictNotice, c.tr.T("conflicts.sum.notice."+n.Kind.Conflict(), c.name(n.Person)), c.name(n.Person), n)
 	}
-	return rows, items, nil
+	return rows, items
+}
+
+// ConflictNames names every conflict of all as the queue's rows do, to
+// tell the conflicts that arrived from those held already.
+func ConflictNames(all *storage.ConflictSet) map[string]bool {
+	out := map[string]bool{}
+	for _, fc := range all.Field {
+		out[FieldConflictName(fc)] = true
+	}
+	for _, sc := range all.SameID {
+		out[sc.Name()] = true
+	}
+	for _, pc := range all.Persons {
+		out[pc.Kind+":"+pc.Person.String()] = true
+	}
+	for _, hc := range all.Households {
+		out[storage.ConflictHeads+":"+hc.Commune+"/"+hc.Number] = true
+	}
+	for _, dc := range all.Duplicates {
+		out[dc.Name()] = true
+	}
+	for _, n := range all.Notices {
+		out[ConflictNotice+":"+n.Name()] = true
+	}
+	return out
+}
+
+// involves reports whether conflict item concerns person id.
+func involves(item any, id storage.ID) bool {
+	switch x := item.(type) {
+	case storage.FieldConflict:
+		return x.ID == id
+	case storage.SemanticConflict:
+		return slices.Contains(x.Persons, id)
+	case storage.PersonConflict:
+		return x.Person == id
+	case storage.HouseholdConflict:
+		return slices.Contains(x.Heads, id) || slices.Contains(x.Members, id)
+	case storage.DuplicateConflict:
+		return x.A == id || x.B == id
+	case storage.ConflictNotice:
+		return x.Person == id
+	}
+	return false
 }
 
 // FieldConflictName is kitctl's name of a field conflict: "PERSON/field".
@@ -218,7 +278,7 @@ func (c *Conflicts) Error() string {
 	if c.err == nil {
 		return ""
 	}
-	return c.tr.T("conflicts.error", c.err.Error())
+	return c.tr.T("conflicts.error", ErrText(c.tr, c.err))
 }
 
 // Select shows conflict id (a row's ID); the last action's messages go.
@@ -272,6 +332,11 @@ func (c *Conflicts) Detail() *ConflictDetail {
 			d.Shown = displayValue(tr, x.Field, p.Get(x.Field))
 		}
 		d.Explain = tr.T("conflicts.explain.field", c.name(x.ID), FieldLabel(tr, x.Field), d.Shown)
+		if !sup {
+			// Nothing to choose with here: say who decides and what the
+			// values are.
+			d.Explain = tr.T("conflicts.explain.field.officer", c.name(x.ID), FieldLabel(tr, x.Field), c.valuesBy(x, ""), d.Shown)
+		}
 		for i, cand := range x.Candidates {
 			d.Columns = append(d.Columns, ConflictColumn{Title: tr.T("conflicts.candidate", i+1), Person: x.ID, Lines: []ConflictLine{
 				{tr.T("conflicts.value"), displayValue(tr, x.Field, cand.Value)},
@@ -292,10 +357,10 @@ func (c *Conflicts) Detail() *ConflictDetail {
 	case storage.PersonConflict:
 		switch x.Kind {
 		case storage.ConflictEditAfterDeath:
-			d.Explain = tr.T("conflicts.explain.edit_after_death", c.name(x.Person))
+			d.Explain = tr.T("conflicts.explain.edit_after_death"+officer(sup), c.name(x.Person))
 			d.Columns = c.editColumns(x)
 		case storage.ConflictMoveNotMatched:
-			d.Explain = tr.T("conflicts.explain.move_without_move_in", c.name(x.Person), x.At.Time().Local().Format("02/01/2006"))
+			d.Explain = tr.T("conflicts.explain.move_without_move_in"+officer(sup), c.name(x.Person), x.At.Time().Local().Format("02/01/2006"))
 			d.Columns = []ConflictColumn{c.personColumn(x.Person, storage.FieldFullName, storage.FieldBirthDate, storage.FieldPermanentAddressCode, storage.FieldIDNumber)}
 		}
 		d.Dismiss = sup
@@ -310,7 +375,7 @@ func (c *Conflicts) Detail() *ConflictDetail {
 		d.Columns = []ConflictColumn{c.personColumn(x.Person, storage.FieldFullName, storage.FieldBirthDate, storage.FieldPermanentAddressCode, storage.FieldIDNumber)}
 		d.Correct = []storage.ID{x.Person}
 	case storage.DuplicateConflict:
-		d.Explain = tr.T("conflicts.explain.duplicate")
+		d.Explain = tr.T("conflicts.explain.duplicate" + officer(sup))
 		for _, id := range []storage.ID{x.A, x.B} {
 			d.Columns = append(d.Columns, c.personColumn(id, storage.FieldFullName, storage.FieldBirthDate, storage.FieldPermanentAddressCode,
 				storage.FieldHometown, storage.FieldFatherName, storage.FieldMotherName, storage.FieldIDNumber))
@@ -320,9 +385,39 @@ func (c *Conflicts) Detail() *ConflictDetail {
 	return d
 }
 
-// personColumn shows fields of one person, titled with the name and id.
+// officer is the suffix of the explanations an officer's device shows,
+// where the supervisor decides and nothing asks to choose.
+func officer(supervisor bool) string {
+	if supervisor {
+		return ""
+	}
+	return ".officer"
+}
+
+// valuesBy lists the candidates of fc other than the value except, each
+// with the officer who entered it: "“Giáo viên” (do Vũ Văn Nam ghi) và
+// “Bác sĩ” (do Trần Thị Hoa ghi)".
+func (c *Conflicts) valuesBy(fc storage.FieldConflict, except string) string {
+	return valuesBy(c.tr, fc, except)
+}
+
+func valuesBy(tr Tr, fc storage.FieldConflict, except string) string {
+	var out []string
+	for _, cand := range fc.Candidates {
+		v := displayValue(tr, fc.Field, cand.Value)
+		if except != "" && v == except {
+			continue
+		}
+		out = append(out, tr.T("conflicts.value_by", v, cand.Officer))
+	}
+	return strings.Join(out, tr.T("conflicts.and"))
+}
+
+// personColumn shows fields of one person, titled with the name (the
+// lines beneath tell two persons of one name apart; an identifier would
+// tell an officer nothing).
 func (c *Conflicts) personColumn(id storage.ID, fields ...storage.Field) ConflictColumn {
-	col := ConflictColumn{Title: c.name(id) + " (" + id.String() + ")", Person: id}
+	col := ConflictColumn{Title: c.name(id), Person: id}
 	p := c.person(id)
 	for _, f := range fields {
 		v := ""

@@ -211,13 +211,19 @@ func (e *DeviceEnrolment) SaveRequest(dir string) (string, error) {
 		}
 	}
 	path := filepath.Join(dir, e.RequestFileName())
-	err := os.MkdirAll(dir, 0o755)
+	err := checkFolder(e.tr, dir)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
 	if err == nil {
 		err = os.WriteFile(path, []byte(text+"\n"), 0o644)
 	}
 	e.mu.Lock()
-	if err != nil {
-		e.message, e.problem = e.tr.T("enrol.err.save", dir, err.Error()), true
+	var fe *FolderError
+	if errors.As(err, &fe) {
+		e.message, e.problem = fe.Words, true
+	} else if err != nil {
+		e.message, e.problem = e.tr.T("enrol.err.save", dir, errText(e.tr, err)), true
 	} else {
 		e.saved = path
 		e.message, e.problem = e.tr.T("enrol.saved", path), false
@@ -301,7 +307,7 @@ func (e *DeviceEnrolment) tryInstall(path string) (string, error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return tr.T("enrol.err.read", path, err.Error()), err
+		return tr.T("enrol.err.read", path, errText(tr, err)), err
 	}
 	c, d, err := outbox.ParseCertificateFile(b)
 	if err != nil {
@@ -316,7 +322,11 @@ func (e *DeviceEnrolment) tryInstall(path string) (string, error) {
 	}
 	commune := e.store.Profile().Commune
 	if !c.Covers(commune) {
-		return tr.T("enrol.err.wrong_commune", strings.Join(c.Communes, ", "), UnitLabel(commune), commune), ErrWrongCommune
+		named := make([]string, len(c.Communes))
+		for i, code := range c.Communes {
+			named[i] = storage.DisplayValue(storage.FieldPermanentAddressCode, code) // "Xã Quỳnh Phụ, Hưng Yên (12472)"
+		}
+		return tr.T("enrol.err.wrong_commune", strings.Join(named, "; "), UnitLabel(commune), commune), ErrWrongCommune
 	}
 	err = outbox.Install(e.store, c, d, e.now())
 	switch {
@@ -329,7 +339,7 @@ func (e *DeviceEnrolment) tryInstall(path string) (string, error) {
 	case errors.Is(err, cert.ErrBadSignature), errors.Is(err, cert.ErrWrongDistrict), errors.Is(err, cert.ErrMalformed):
 		return tr.T("enrol.err.damaged", filepath.Base(path)), fmt.Errorf("%w: %v", ErrDamagedCertificate, err)
 	}
-	return tr.T("enrol.err.install", err.Error()), err
+	return tr.T("enrol.err.install", errText(tr, err)), err
 }
 
 // DefaultExchangeDir is where requests are saved and batches written unless

@@ -172,7 +172,7 @@ func TestEnrolment_RefusalsSayWhatToDo(t *testing.T) {
 		{"garbage", garbage, ErrDamagedCertificate, "bị hỏng"},
 		{"damaged", damaged, ErrDamagedCertificate, "bị hỏng"},
 		{"other device", signFile(t, reg, theirs, nil, time.Hour), ErrWrongDevice, "dành cho máy khác"},
-		{"other commune", signFileAs(t, reg, mine, filepath.Join(dir, "00769.cert"), []string{"00769"}, time.Hour), ErrWrongCommune, "không phải xã của hồ sơ này"},
+		{"other commune", signFileAs(t, reg, mine, filepath.Join(dir, "00769.cert"), []string{"00769"}, time.Hour), ErrWrongCommune, "(00769), không phải xã của hồ sơ này"},
 		{"expired", signFileAs(t, reg, mine, filepath.Join(dir, "short.cert"), nil, time.Hour), cert.ErrExpired, "đã hết hạn"},
 	} {
 		if c.name == "expired" {

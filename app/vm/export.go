@@ -96,14 +96,16 @@ func (x *Export) Data() ExportData {
 	switch {
 	case runErr != nil && (notReady || errors.Is(runErr, outbox.ErrNotEnrolled)):
 		d.Message, d.Problem = x.tr.T("export.not_enrolled"), true
+	case runErr != nil && errors.As(runErr, new(*FolderError)):
+		d.Message, d.Problem = runErr.Error(), true
 	case runErr != nil:
-		d.Message, d.Problem = x.tr.T("export.failed", runErr.Error()), true
+		d.Message, d.Problem = x.tr.T("export.failed", errText(x.tr, runErr)), true
 	case res != nil && len(res.Files) == 0:
 		d.Message = x.tr.T("export.nothing")
 	case res != nil:
 		d.Message = x.tr.T("export.done", len(res.Files), res.New, Bytes(res.Bytes), res.Dir, res.Pending)
 	case err != nil:
-		d.Message, d.Problem = x.tr.T("export.error", err.Error()), true
+		d.Message, d.Problem = x.tr.T("export.error", errText(x.tr, err)), true
 	case d.Loaded && !d.Enrolled:
 		d.Message, d.Problem = x.tr.T("export.not_enrolled"), true
 	}
@@ -154,6 +156,9 @@ func (x *Export) run(dir string) (*ExportResult, error) {
 	dir = strings.TrimSpace(dir)
 	if dir == "" {
 		return nil, errors.New(x.tr.T("export.no_dir"))
+	}
+	if err := checkFolder(x.tr, dir); err != nil {
+		return nil, err
 	}
 	z, err := outbox.SealerFor(x.store, outbox.DefaultMaxOps)
 	if err != nil {

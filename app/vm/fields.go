@@ -11,7 +11,7 @@ type Group struct {
 	Fields []storage.Field
 }
 
-// PersonGroups is the person form's layout: every field of DESIGN.md §3,
+// PersonGroups is the person form's layout: every field of a person (storage/DESIGN.md, "The records"),
 // grouped the way the paper forms group them.
 var PersonGroups = []Group{
 	{"group.identity", []storage.Field{storage.FieldFullName, storage.FieldOtherNames, storage.FieldIDNumber, storage.FieldOldIDNumber,
@@ -96,7 +96,7 @@ func Choices(tr Tr, f storage.Field) []Choice {
 			if en && e.NameEn != "" {
 				name = e.NameEn
 			}
-			cs = append(cs, Choice{e.Code, e.Code + " " + name})
+			cs = append(cs, Choice{e.Code, name + " (" + e.Code + ")"})
 		}
 		return cs
 	case storage.FieldReligion:
@@ -106,7 +106,7 @@ func Choices(tr Tr, f storage.Field) []Choice {
 			if en && r.NameEn != "" {
 				name = r.NameEn
 			}
-			cs = append(cs, Choice{r.Code, r.Code + " " + name})
+			cs = append(cs, Choice{r.Code, name + " (" + r.Code + ")"})
 		}
 		return cs
 	case storage.FieldNationality:

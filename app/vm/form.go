@@ -37,6 +37,17 @@ type Form struct {
 	saved     *storage.Person
 	missing   []string                 // what the saved record still lacks, in the officer's language
 	initial   map[storage.Field]string // the fields as the form opened, to see unsaved changes
+	// date is when the event happened, as typed (move out, temporary
+	// residence, temporary absence: see HasDate); initialDate its default.
+	date, initialDate string
+	dateProb          string
+	// stale lists, after a save refused because the record changed since
+	// the form opened, the fields the officer changed with the value now
+	// stored (see Stale and SaveOnNewVersion).
+	stale     []StaleField
+	other     storage.ID    // the person the last refusal named (other.go)
+	otherOf   storage.Field // the field that refusal was about: typing in it forgets other
+	messageOK bool          // message says something went well (a QR fill)
 }
 
 // NewPersonForm opens a person for correction (p non-nil) or a blank form
@@ -152,6 +163,10 @@ func newForm(tr Tr, store *storage.Store, ev storage.Event, p *storage.Person, f
 	for fl, v := range f.raw {
 		f.initial[fl] = v
 	}
+	if f.HasDate() {
+		f.date = today(f.now()).Vietnamese()
+		f.initialDate = f.date
+	}
 	f.check()
 	return f
 }
@@ -163,6 +178,9 @@ func (f *Form) Dirty() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.saved == nil && strings.TrimSpace(f.reason) != "" {
+		return true
+	}
+	if f.saved == nil && strings.TrimSpace(f.date) != strings.TrimSpace(f.initialDate) {
 		return true
 	}
 	for _, fl := range f.fields {
@@ -329,6 +347,9 @@ func (f *Form) SetReason(s string) {
 func (f *Form) Set(fl storage.Field, raw string) {
 	f.mu.Lock()
 	f.raw[fl] = raw
+	if fl == f.otherOf {
+		f.other = storage.ID{}
+	}
 	f.mu.Unlock()
 	f.check()
 	f.changed()
@@ -365,6 +386,7 @@ func (f *Form) check() {
 		}
 	}
 	f.probs = probs
+	f.dateProb = f.checkDate()
 }
 
 // FillFromQR fills the form from the text of a citizen identity card's QR
@@ -379,7 +401,7 @@ func (f *Form) FillFromQR(text string) bool {
 			msg = ps.Message(f.tr.Lang())
 		}
 		f.mu.Lock()
-		f.message = f.tr.T("form.qr_bad", msg)
+		f.message, f.messageOK = f.tr.T("form.qr_bad", msg), false
 		f.mu.Unlock()
 		f.changed()
 		return false
@@ -387,8 +409,12 @@ func (f *Form) FillFromQR(text string) bool {
 	f.mu.Lock()
 	for fl, v := range d {
 		f.raw[fl] = editText(fl, v)
+		if fl == f.otherOf {
+			f.other = storage.ID{}
+		}
 	}
 	f.message = f.tr.T("form.qr_filled", len(d))
+	f.messageOK = true
 	f.mu.Unlock()
 	f.check()
 	f.changed()
@@ -401,6 +427,7 @@ func (f *Form) FillFromQR(text string) bool {
 func (f *Form) Save() (*storage.Person, error) {
 	f.mu.Lock()
 	f.submitted = true
+	f.other, f.messageOK = storage.ID{}, false
 	reason := strings.TrimSpace(f.reason)
 	vals := storage.Values{}
 	for _, fl := range f.fields {
@@ -426,7 +453,7 @@ func (f *Form) Save() (*storage.Person, error) {
 		f.changed()
 		return nil, errInvalid
 	}
-	if probs := f.Problems(); len(probs) > 0 {
+	if probs := f.Problems(); len(probs) > 0 || f.DateProblem() != "" {
 		msg := f.tr.T("form.fix_fields")
 		// A problem in a field this form does not show (an event form on a
 		// record with an old mistake) is spelled out here.
@@ -443,6 +470,7 @@ func (f *Form) Save() (*storage.Person, error) {
 	if f.ReasonRequired() && reason == "" {
 		return fail(f.tr.T("form.reason_required"))
 	}
+	reason = f.datedReason(reason)
 	if f.event == storage.EventMoveOut && f.orig.IsHead() {
 		if ms, err := f.store.Members(f.orig.Get(storage.FieldHouseholdNumber)); err == nil && len(ms) > 1 {
 			return fail(f.tr.T("form.head_moves_out"))
@@ -467,7 +495,7 @@ func (f *Form) Save() (*storage.Person, error) {
 	f.mu.Lock()
 	f.saved = p
 	f.missing = missing
-	f.message = msg
+	f.message, f.messageOK = msg, true
 	for fl, v := range f.raw {
 		f.initial[fl] = v
 	}
@@ -484,6 +512,9 @@ func (f *Form) saveFailed(err error) (*storage.Person, error) {
 	switch {
 	case errors.As(err, &ps):
 		for _, p := range ps {
+			if f.other == (storage.ID{}) {
+				f.other, f.otherOf = p.Person, p.Field
+			}
 			for _, fl := range []storage.Field{p.Field, p.Other} {
 				if fl != 0 && f.probs[fl] == "" {
 					f.probs[fl] = p.Message(lang)
@@ -499,6 +530,9 @@ func (f *Form) saveFailed(err error) (*storage.Person, error) {
 		f.message = f.tr.T("form.save_failed", errText(f.tr, err))
 	}
 	f.mu.Unlock()
+	if errors.Is(err, storage.ErrStale) {
+		f.noteStale()
+	}
 	f.changed()
 	return nil, err
 }

@@ -113,7 +113,7 @@ func TestForm_AnEditMadeMeanwhileIsNotOverwritten(t *testing.T) {
 	}
 	b.Set(storage.FieldPhone, "0987654321")
 	b.SetReason("b")
-	if _, err := b.Save(); !errors.Is(err, storage.ErrStale) || !strings.Contains(b.Message(), "mở lại") {
+	if _, err := b.Save(); !errors.Is(err, storage.ErrStale) || !strings.Contains(b.Message(), "nơi khác") {
 		t.Fatalf("second form: %v %q", err, b.Message())
 	}
 }

@@ -4,63 +4,73 @@ import (
 	"github.com/communekit/communekit/storage"
 )
 
-// HistoryRow is one field change in a person's history.
-type HistoryRow struct {
-	When   string // the device's clock, local time: "14:05 25/11/2026"
-	Who    string // officer and device
-	Event  string
-	Reason string
-	Field  string
-	Old    string
-	New    string
+// HistoryEntry is one change to a record, as the history screen shows it:
+// who made it, when, the event and the reason, with the fields it changed
+// beneath. A registration is one entry, whatever the number of fields.
+type HistoryEntry struct {
+	When    string // the device's clock, local time: "14:05 25/11/2026"
+	Who     string // officer and device
+	Event   string
+	Reason  string
+	Changes []HistoryChange
+	// New says every change sets a field that had no value (a
+	// registration): the screen lists them without "old → new".
+	New bool
 }
 
-// History returns every change to record id, oldest first, one row per
-// field change, with labels and values as an officer reads them.
-func History(tr Tr, store *storage.Store, id storage.ID) ([]HistoryRow, error) {
+// HistoryChange is one field an entry changed.
+type HistoryChange struct {
+	Field string
+	Old   string
+	New   string
+}
+
+// History returns every change to record id, newest first, one entry per
+// change with its fields beneath, with labels and values as an officer
+// reads them.
+func History(tr Tr, store *storage.Store, id storage.ID) ([]HistoryEntry, error) {
 	ops, err := store.History(id)
 	if err != nil {
 		return nil, err
 	}
 	lang := tr.Lang()
-	var rows []HistoryRow
-	for _, op := range ops {
-		base := HistoryRow{
+	out := make([]HistoryEntry, 0, len(ops))
+	for i := len(ops) - 1; i >= 0; i-- {
+		op := ops[i]
+		e := HistoryEntry{
 			When:   op.HLC.Time().Local().Format("15:04 02/01/2006"),
 			Who:    tr.T("history.who", op.Officer, op.Device.Tag()),
 			Event:  tr.T("event." + op.Event.String()),
 			Reason: op.Reason,
+			New:    len(op.Changes) > 0,
 		}
 		for _, c := range op.Changes {
-			r := base
-			if op.Kind == storage.KindHousehold {
-				r.Field = tr.T("household_field." + storage.HouseholdField(c.Field).String())
-				r.Old, r.New = c.Old, c.New
-			} else if op.Kind == storage.KindDecision {
+			var ch HistoryChange
+			switch op.Kind {
+			case storage.KindHousehold:
+				ch.Field = tr.T("household_field." + storage.HouseholdField(c.Field).String())
+				ch.Old, ch.New = c.Old, c.New
+			case storage.KindDecision:
 				// A supervisor's decision about two persons: what, and
 				// the other person.
-				r.Field = tr.T("decision." + storage.DecisionKind(c.Field).String())
-				r.New = c.New
-			} else {
+				ch.Field = tr.T("decision." + storage.DecisionKind(c.Field).String())
+				ch.New = c.New
+				if other, err := storage.ParseID(c.New); err == nil {
+					if p, err := store.Person(other); err == nil && p.FullName() != "" {
+						ch.New = p.FullName()
+					}
+				}
+			default:
 				f := storage.Field(c.Field)
-				r.Field = f.Label(lang)
-				r.Old, r.New = displayValue(tr, f, c.Old), displayValue(tr, f, c.New)
+				ch.Field = f.Label(lang)
+				ch.Old, ch.New = displayValue(tr, f, c.Old), displayValue(tr, f, c.New)
 			}
-			rows = append(rows, r)
+			if ch.Old != "" {
+				e.New = false
+			}
+			e.Changes = append(e.Changes, ch)
 		}
+		out = append(out, e)
 	}
-	return rows, nil
-}
-
-// displayValue renders a stored value for reading, with the coded fields'
-// words in the current language.
-func displayValue(tr Tr, f storage.Field, v string) string {
-	if v == "" {
-		return ""
-	}
-	switch f {
-	case storage.FieldSex, storage.FieldStatus, storage.FieldMaritalStatus:
-		return ChoiceLabel(Choices(tr, f), v)
-	}
-	return storage.DisplayValue(f, v)
+	return out, nil
 }

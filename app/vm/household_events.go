@@ -116,7 +116,7 @@ func (e *memberEvent) saveFailed(err error) error {
 	case errors.As(err, &ps):
 		e.failed(e.tr.T("event.refused", ps.Message(e.tr.Lang())))
 	case errors.Is(err, storage.ErrStale):
-		e.failed(e.tr.T("form.stale"))
+		e.failed(e.tr.T("event.stale"))
 	case errors.Is(err, storage.ErrNothingChanged):
 		e.failed(e.tr.T("form.nothing_changed"))
 	default:
@@ -164,7 +164,7 @@ func seenOf(p *storage.Person, vals storage.Values) map[storage.Field]storage.Ve
 
 func (e *memberEvent) member(p *storage.Person) EventMember {
 	birth := storage.DisplayValue(storage.FieldBirthDate, p.Get(storage.FieldBirthDate))
-	line := e.tr.T("event.member_line", birth, p.Get(storage.FieldRelationshipToHead))
+	line := e.tr.T("event.member_line", OrNone(e.tr, birth), OrNone(e.tr, p.Get(storage.FieldRelationshipToHead)))
 	return EventMember{ID: p.ID, Name: p.FullName(), Line: line, Birth: birth, Relationship: p.Get(storage.FieldRelationshipToHead), IsHead: p.IsHead()}
 }
 
@@ -182,6 +182,7 @@ type Split struct {
 	number, detail   string
 	move             map[storage.ID]bool
 	newHead, oldHead storage.ID
+	suggested        string // the number suggested at opening
 }
 
 // NewSplit opens the split of household number, with a free number
@@ -197,6 +198,7 @@ func NewSplit(tr Tr, store *storage.Store, number string) (*Split, error) {
 	}
 	v := &Split{memberEvent: newMemberEvent(tr, store), h: h, members: ms, detail: h.AddressDetail, move: map[storage.ID]bool{}}
 	v.number = SuggestNumber(store, h.Number)
+	v.suggested = v.number
 	v.check()
 	return v, nil
 }
@@ -412,15 +414,10 @@ func (v *Split) check() {
 // Save checks the split and saves it as one event; on failure the
 // messages say what to fix and nothing is saved.
 func (v *Split) Save() error {
-	v.mu.Lock()
-	v.submitted = true
-	v.mu.Unlock()
-	v.check()
-	v.mu.Lock()
-	if len(v.probs) > 0 {
-		v.mu.Unlock()
-		return v.failed(v.tr.T("split.fix"))
+	if !v.Ready() {
+		return errInvalid
 	}
+	v.mu.Lock()
 	number, _ := storage.Canonicalize(storage.FieldHouseholdNumber, v.number)
 	detail, code := strings.TrimSpace(v.detail), v.h.AddressCode
 	var edits []storage.PersonEdit
@@ -468,6 +465,7 @@ type Merge struct {
 	from        string
 	fromH       *storage.Household
 	fromMembers []*storage.Person
+	choices     []HouseholdChoice // households matching what is typed
 }
 
 // NewMerge opens the merge of another household into household number.
@@ -536,9 +534,10 @@ func (v *Merge) SetFrom(number string) {
 			ms, _ = v.store.Members(found.Number)
 		}
 	}
+	choices := v.findChoices(number)
 	v.mu.Lock()
 	same := h != nil && v.fromH != nil && h.ID == v.fromH.ID
-	v.from, v.fromH, v.fromMembers = number, h, ms
+	v.from, v.fromH, v.fromMembers, v.choices = number, h, ms, choices
 	if !same {
 		// Another household: the relationships typed were for others.
 		v.rel = map[storage.ID]string{}
@@ -597,6 +596,10 @@ func (v *Merge) check() {
 		}
 	case fold.Fold(v.from) == fold.Fold(v.into.Number):
 		probs[SpotFrom] = v.tr.T("merge.err.self", v.into.Number)
+	case v.fromH == nil && len(v.choices) > 0:
+		if v.submitted {
+			probs[SpotFrom] = v.tr.T("merge.err.pick")
+		}
 	case v.fromH == nil:
 		probs[SpotFrom] = v.tr.T("merge.err.not_found", v.from)
 	case len(v.fromMembers) == 0:
@@ -623,15 +626,10 @@ func (v *Merge) check() {
 // Save checks the merge and saves it as one event; on failure nothing is
 // saved.
 func (v *Merge) Save() error {
-	v.mu.Lock()
-	v.submitted = true
-	v.mu.Unlock()
-	v.check()
-	v.mu.Lock()
-	if len(v.probs) > 0 {
-		v.mu.Unlock()
-		return v.failed(v.tr.T("split.fix"))
+	if !v.Ready() {
+		return errInvalid
 	}
+	v.mu.Lock()
 	var edits []storage.PersonEdit
 	for _, p := range v.fromMembers {
 		edits = append(edits, moveEdit(p, v.into.Number, strings.TrimSpace(v.rel[p.ID]), v.into.AddressCode, v.into.AddressDetail))

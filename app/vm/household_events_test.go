@@ -268,7 +268,7 @@ func TestMerge_IntoItselfUnknownOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.SetReason("x")
-	if err := v.Save(); !ErrInvalid(err) || v.Problem(SpotFrom) != "Nhập số hộ cần nhập vào" {
+	if err := v.Save(); !ErrInvalid(err) || v.Problem(SpotFrom) != "Chọn hộ cần nhập vào" {
 		t.Fatalf("no household given: %v %q", err, v.Problem(SpotFrom))
 	}
 	v.SetFrom(" " + strings.ToLower(a.Record().Number) + " ")

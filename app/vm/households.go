@@ -46,10 +46,10 @@ func NewHouseholds(tr Tr, store *storage.Store) *Households {
 	return &Households{tr: tr, store: store}
 }
 
-// Load reads every household and groups them by the hamlet named in their
-// address. Households whose address names none come last, under one row.
+// Load reads every household that has members (one emptied by a merge is
+// no longer one) and groups them by the hamlet named in their address. Households whose address names none come last, under one row.
 func (v *Households) Load() error {
-	hs, err := v.store.Households()
+	hs, err := v.store.LiveHouseholds() // not those emptied by a merge
 	if err != nil {
 		return err
 	}
@@ -84,8 +84,13 @@ func (v *Households) Hamlets() []HamletRow {
 
 // HamletLabel is the hamlet's name, or the words for "no hamlet".
 func (v *Households) HamletLabel(h HamletRow) string {
-	if h.Name == "" {
+	switch {
+	case h.Name == "" && h.Households == 1:
+		return v.tr.T("households.no_hamlet_one")
+	case h.Name == "":
 		return v.tr.T("households.no_hamlet", h.Households)
+	case h.Households == 1:
+		return v.tr.T("households.hamlet_one", h.Name)
 	}
 	return v.tr.T("households.hamlet", h.Name, h.Households)
 }

@@ -173,7 +173,8 @@ func TestHousehold_DeathSetsStatusAndDateWithTheDeathEvent(t *testing.T) {
 	if got := v.Members()[1].Status; got != "Đã chết" {
 		t.Errorf("status shown %q", got)
 	}
-	rows, err := History(mustTr(t), s, m.ID)
+	entries, err := History(mustTr(t), s, m.ID)
+	rows := Rows(entries)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +251,8 @@ func TestHistory_EnglishLabels(t *testing.T) {
 	}
 	tr := mustTr(t)
 	tr.SetLang("en")
-	rows, err := History(tr, s, p.ID)
+	entries, err := History(tr, s, p.ID)
+	rows := Rows(entries)
 	if err != nil || len(rows) == 0 {
 		t.Fatal(err, rows)
 	}

@@ -230,7 +230,7 @@ func (x *Import) finish(files []ImportFile, err error) {
 	x.mu.Lock()
 	x.busy, x.files, x.ran, x.message = false, files, true, ""
 	if err != nil {
-		x.message = err.Error()
+		x.message = errText(x.tr, err)
 	}
 	x.mu.Unlock()
 	x.changed()
@@ -261,7 +261,7 @@ func (x *Import) run(paths []string) ([]ImportFile, error) {
 	}
 	found, districtFiles, certs, err := x.stickFiles(clean, dist)
 	if err != nil {
-		return nil, errors.New(x.tr.T("import.read_failed", err.Error()))
+		return nil, errors.New(x.tr.T("import.read_failed", errText(x.tr, err)))
 	}
 	if !forwards {
 		// An officer's stick also carries this device's own batch files
@@ -540,7 +540,7 @@ func (x *Import) stickFiles(paths []string, dist identity.DistrictPublic) ([]*st
 		files = append(files, f)
 		b, err := client.ReadFileMax(n, batch.DefaultLimits.MaxSealed, "a batch")
 		if err != nil {
-			f.Status, f.Code, f.Words = ImportRefused, "local", x.tr.T("import.unreadable", err.Error())
+			f.Status, f.Code, f.Words = ImportRefused, "local", x.tr.T("import.unreadable", errText(x.tr, err))
 			continue
 		}
 		h, err := batch.ParseHeader(b)

@@ -90,7 +90,7 @@ func (x *ListExport) goDo(f func()) {
 // the hamlet filter, off the UI goroutine.
 func (x *ListExport) LoadHamlets() {
 	x.goDo(func() {
-		hs, err := x.store.Households()
+		hs, err := x.store.LiveHouseholds()
 		names := map[string]string{}
 		for _, h := range hs {
 			if n := storage.Hamlet(h.AddressDetail); n != "" {

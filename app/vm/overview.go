@@ -94,7 +94,11 @@ func (o *Overview) Refresh() error {
 	}
 	d.Officer = p.Officer
 	var err error
-	d.Persons, d.Households, err = o.store.Counts()
+	d.Persons, _, err = o.store.Counts()
+	if err == nil {
+		// A household emptied by a merge is no longer one.
+		d.Households, err = o.store.CountLiveHouseholds()
+	}
 	if err == nil {
 		d.Pending, err = o.store.Pending()
 	}

@@ -134,7 +134,7 @@ func printTo(tr Tr, dir, name string, open Opener, write func(io.Writer) error) 
 		open = OpenWithViewer
 	}
 	if err := open(path); err != nil {
-		return Printed{Path: path, Message: tr.T("print.saved_not_opened", path, err.Error())}
+		return Printed{Path: path, Message: tr.T("print.saved_not_opened", path, errText(tr, err))}
 	}
 	return Printed{Path: path, Message: tr.T("print.saved", path)}
 }

@@ -44,7 +44,8 @@ type Search struct {
 	// Delay is the pause after a keystroke before the query runs
 	// (DefaultSearchDelay).
 	Delay time.Duration
-	// Limit is the most results shown.
+	// Limit is how many results a query shows at first, and how many
+	// more each ShowMore adds.
 	Limit int
 
 	mu       sync.Mutex
@@ -57,17 +58,25 @@ type Search struct {
 	message  string
 	latency  time.Duration
 	resultOf string // the query the results answer
+	// more is what ShowMore added to Limit for the present query; more
+	// results exist than are shown when hasMore.
+	more     int
+	hasMore  bool
+	selected int // the index of the chosen result, -1 when there are none
 }
 
 // NewSearch returns search over store.
 func NewSearch(tr Tr, store Searcher, do Do) *Search {
-	return &Search{tr: tr, store: store, do: do, Delay: DefaultSearchDelay, Limit: 50}
+	return &Search{tr: tr, store: store, do: do, Delay: DefaultSearchDelay, Limit: 50, selected: -1}
 }
 
 // SetQuery is called on every keystroke with the whole text.
 func (s *Search) SetQuery(q string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if q != s.query {
+		s.more = 0
+	}
 	s.query = q
 	s.typedAt = time.Now()
 	s.gen++
@@ -89,9 +98,16 @@ func (s *Search) run() {
 	}
 	s.running = true
 	q, gen, typed := s.query, s.gen, s.typedAt
+	limit := s.Limit + s.more
 	s.mu.Unlock()
 
-	hits, err := s.store.Search(q, s.Limit)
+	// One more than is shown, to know whether there are more: the
+	// officer is told rather than left with a silent cap.
+	hits, err := s.store.Search(q, limit+1)
+	hasMore := len(hits) > limit
+	if hasMore {
+		hits = hits[:limit]
+	}
 	results := make([]Result, 0, len(hits))
 	for _, h := range hits {
 		results = append(results, resultOf(h.Person))
@@ -123,7 +139,16 @@ func (s *Search) run() {
 			s.mu.Unlock()
 			return
 		}
-		s.results, s.message, s.resultOf = results, msg, q
+		switch {
+		case q != s.resultOf || s.selected < 0:
+			s.selected = 0 // a new query: its best result is chosen
+		case s.selected >= len(results):
+			s.selected = len(results) - 1
+		}
+		if len(results) == 0 {
+			s.selected = -1
+		}
+		s.results, s.message, s.resultOf, s.hasMore = results, msg, q, hasMore
 		s.latency = time.Since(typed)
 		s.mu.Unlock()
 		s.changed()
@@ -135,6 +160,89 @@ func (s *Search) Results() ([]Result, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.results, s.resultOf
+}
+
+// More reports whether the query matches more persons than the results
+// shown.
+func (s *Search) More() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hasMore
+}
+
+// ShowMore runs the query again for Limit more results; the chosen result
+// stays chosen. It does nothing when there are no more.
+func (s *Search) ShowMore() {
+	s.mu.Lock()
+	if !s.hasMore || s.resultOf != s.query {
+		s.mu.Unlock()
+		return
+	}
+	s.more += s.Limit
+	s.gen++
+	s.typedAt = time.Now()
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	running := s.running
+	if !running {
+		s.timer = time.AfterFunc(0, s.run)
+	}
+	s.mu.Unlock()
+}
+
+// Count is the line above the results: how many there are, and when the
+// query matches more than are shown, that there are more and what to do.
+func (s *Search) Count() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.message != "" {
+		return s.message
+	}
+	if s.hasMore {
+		return s.tr.T("search.count_more", len(s.results), len(s.results))
+	}
+	return s.tr.T("search.count", len(s.results))
+}
+
+// Selected returns the index of the chosen result (-1 when there are
+// none): Enter opens it.
+func (s *Search) Selected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.selected
+}
+
+// Select chooses the result at i, kept within the results.
+func (s *Search) Select(i int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case len(s.results) == 0:
+		i = -1
+	case i < 0:
+		i = 0
+	case i >= len(s.results):
+		i = len(s.results) - 1
+	}
+	s.selected = i
+	return i
+}
+
+// Move moves the choice by delta results (Down is +1, Up -1), stopping at
+// the first and the last, and returns the index chosen.
+func (s *Search) Move(delta int) int {
+	return s.Select(s.Selected() + delta)
+}
+
+// Chosen returns the chosen result, if there is one.
+func (s *Search) Chosen() (Result, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.selected < 0 || s.selected >= len(s.results) {
+		return Result{}, false
+	}
+	return s.results[s.selected], true
 }
 
 // Message is a line above the results ("no one found", an error), or "".

@@ -11,7 +11,7 @@ import (
 )
 
 // MinPassphrase is the shortest passphrase setup accepts. The passphrase is
-// all that protects a stolen laptop's records (DESIGN.md §4).
+// all that protects a stolen laptop's records (storage/DESIGN.md).
 const MinPassphrase = keyring.MinPassphrase
 
 // Setup is first-run setup: choose the commune, name the officer, choose a

@@ -397,7 +397,7 @@ func (x *SheetImport) SaveRefused(path string) error {
 	}
 	x.mu.Lock()
 	if err != nil {
-		x.note, x.noteBad = err.Error(), true
+		x.note, x.noteBad = errText(x.tr, err), true
 	} else {
 		x.note, x.noteBad = x.tr.T("sheet.saved_refused", n, path), false
 	}
@@ -441,6 +441,9 @@ func DocumentError(tr Tr, path string, err error) error {
 		return errors.New(tr.T("file.full", path))
 	case syserr.ReadOnlyDisk(err), errors.Is(err, fs.ErrPermission):
 		return errors.New(tr.T("file.read_only", filepath.Dir(path)))
+	}
+	if s, ok := fileErrText(tr, err); ok {
+		return errors.New(s)
 	}
 	return errors.New(tr.T("file.failed", path, fmt.Sprint(err)))
 }

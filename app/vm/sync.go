@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,8 @@ type Sync struct {
 
 	mu        sync.Mutex
 	node      string
+	draft     string   // the address as typed on the sync screen, not yet used
+	arrived   []string // the conflicts the last sync brought, by row ID
 	state     SyncState
 	progress  client.Progress
 	fraction  float64
@@ -98,7 +101,27 @@ type SyncData struct {
 	// were held back before sealing), with why: they are not in the
 	// records, for the officer to correct and save again.
 	Refused []RefusedRow
+	// Tone says how the outcome reads: a success, a warning (stopped,
+	// district not reached: nothing lost) or an error.
+	Tone Tone
+	// Conflicts are the conflicts the last sync brought, by their row ID
+	// in the conflict queue, for the screen to lead to them.
+	Conflicts []string
+	// Draft is the address as typed on the sync screen and not used yet
+	// ("" when none is typed): the screen shows it when it is built again.
+	Draft string
 }
+
+// Tone is how a message reads.
+type Tone int
+
+// Tones of the sync screen's message.
+const (
+	ToneNone    Tone = iota // nothing to say
+	ToneSuccess             // the sync ended well
+	ToneWarning             // stopped, or the district not reached: nothing lost
+	ToneDanger              // an error that needs the officer or the district
+)
 
 // RefusedRow is one refused change as the sync screen lists it.
 type RefusedRow struct {
@@ -198,13 +221,37 @@ func (s *Sync) Node() string {
 	return s.node
 }
 
+// SetDraft keeps the address as typed on the sync screen, so that it is
+// there when the officer comes back and the next sync (the overview's
+// "Đồng bộ ngay" too) uses it; it is checked and saved in the profile when
+// a sync starts.
+func (s *Sync) SetDraft(node string) {
+	s.mu.Lock()
+	if strings.TrimSpace(node) == s.node {
+		node = ""
+	}
+	changed := node != s.draft
+	s.draft = node
+	s.mu.Unlock()
+	if changed {
+		s.changed()
+	}
+}
+
+// Draft returns the address typed and not used yet, "" when none.
+func (s *Sync) Draft() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draft
+}
+
 // SetNode checks the district node's address and keeps it in the profile,
 // where `kitctl sync` finds it too. The error is in words for the officer.
 func (s *Sync) SetNode(node string) error {
 	node = withScheme(strings.TrimSpace(node))
 	if err := s.checkNode(node); err != nil {
 		s.mu.Lock()
-		s.problem = err.Error()
+		s.problem = errText(s.tr, err)
 		s.mu.Unlock()
 		s.changed()
 		return err
@@ -223,7 +270,7 @@ func (s *Sync) SetNode(node string) error {
 		// anything.
 		s.online, s.attempted = false, false
 	}
-	s.node, s.problem = node, ""
+	s.node, s.problem, s.draft = node, "", ""
 	s.mu.Unlock()
 	s.changed()
 	return nil
@@ -260,6 +307,18 @@ func (s *Sync) Start() bool {
 		s.mu.Unlock()
 		return false
 	}
+	draft := s.draft
+	s.mu.Unlock()
+	// An address typed on the sync screen is the one to use: it is
+	// checked and kept in the profile as "Đồng bộ" does.
+	if draft != "" && s.SetNode(draft) != nil {
+		return false
+	}
+	s.mu.Lock()
+	if s.state.Busy() || s.closed {
+		s.mu.Unlock()
+		return false
+	}
 	node := s.node
 	if node == "" {
 		s.problem = s.tr.T("sync.err.no_node")
@@ -277,7 +336,7 @@ func (s *Sync) Start() bool {
 	s.run++
 	run := s.run
 	s.state, s.cancel, s.done = SyncRunning, cancel, make(chan struct{})
-	s.progress, s.fraction, s.result, s.err, s.problem = client.Progress{}, 0, nil, nil, ""
+	s.progress, s.fraction, s.result, s.err, s.problem, s.arrived = client.Progress{}, 0, nil, nil, "", nil
 	done := s.done
 	s.mu.Unlock()
 	s.changed()
@@ -295,11 +354,16 @@ func (s *Sync) Start() bool {
 		},
 	}
 	go func() {
+		before, berr := s.store.AllConflicts()
 		res, err := c.Sync(ctx)
 		cancelled := errors.Is(ctx.Err(), context.Canceled)
 		pending, perr := s.store.Pending()
 		last, synced := readLastSync(s.store)
 		refused, rerr := s.readRefused()
+		var arrived []string
+		if after, aerr := s.store.AllConflicts(); berr == nil && aerr == nil {
+			arrived = newConflicts(before, after)
+		}
 		cancel()
 		defer close(done)
 		if s.isClosed() {
@@ -311,8 +375,10 @@ func (s *Sync) Start() bool {
 				s.mu.Unlock()
 				return
 			}
-			s.result, s.err = res, err
+			s.result, s.err, s.arrived = res, err, arrived
 			s.lastSync, s.synced, s.attempted = last, synced, true
+			// The run is over, whatever its outcome: the bar ends.
+			s.fraction = 1
 			if perr == nil {
 				s.pending = pending
 			}
@@ -430,6 +496,12 @@ func (s *Sync) Wait() {
 // closed. Reports that arrive after are dropped.
 func (s *Sync) Close() {
 	s.mu.Lock()
+	// A well-formed address typed and not used yet is kept in the
+	// profile, as a sync would have kept it.
+	if draft := withScheme(strings.TrimSpace(s.draft)); draft != "" && !s.closed && s.checkNode(draft) == nil {
+		s.store.PutMeta(client.MetaNode, []byte(draft))
+		s.node, s.draft = draft, ""
+	}
 	s.closed = true
 	if s.cancel != nil {
 		s.cancel()
@@ -459,7 +531,7 @@ func (s *Sync) Online() bool {
 }
 
 // Available implements [SyncStatus]: a node's address is set.
-func (s *Sync) Available() bool { return s.Node() != "" }
+func (s *Sync) Available() bool { return s.Node() != "" || s.Draft() != "" }
 
 // Attempted implements [SyncStatus]: a sync has run since the app started.
 func (s *Sync) Attempted() bool {
@@ -471,7 +543,8 @@ func (s *Sync) Attempted() bool {
 // Data returns what the screen shows, in the current language.
 func (s *Sync) Data() SyncData {
 	s.mu.Lock()
-	d := SyncData{State: s.state, Node: s.node, Fraction: s.fraction, Pending: s.pending, Online: s.online, Refused: append([]RefusedRow(nil), s.refused...)}
+	d := SyncData{State: s.state, Node: s.node, Fraction: s.fraction, Pending: s.pending, Online: s.online, Refused: append([]RefusedRow(nil), s.refused...),
+		Conflicts: append([]string(nil), s.arrived...), Draft: s.draft}
 	p, res, err, retryAt, problem := s.progress, s.result, s.err, s.retryAt, s.problem
 	last, synced := s.lastSync, s.synced
 	s.mu.Unlock()
@@ -488,16 +561,37 @@ func (s *Sync) Data() SyncData {
 	case SyncCancelling:
 		d.Line = s.tr.T("sync.cancelling")
 	case SyncDone:
-		d.Message = s.resultSentence(res)
+		d.Message, d.Tone = s.resultSentence(res, len(d.Conflicts)), ToneSuccess
+		if len(d.Conflicts) > 0 || (res != nil && len(res.Refused) > 0) {
+			d.Tone = ToneWarning
+		}
 	case SyncCancelled:
-		d.Message = s.tr.T("sync.cancelled") + s.partial(res)
+		d.Message, d.Tone = s.tr.T("sync.cancelled")+s.partial(res), ToneWarning
 	case SyncFailed:
-		d.Message, d.Problem = s.failure(err)+s.partial(res), true
+		d.Message, d.Problem, d.Tone = s.failure(err)+s.partial(res), true, ToneDanger
+		if reached, known := nodeAnswered(err); known && !reached {
+			// The district was not reached: nothing was lost, the
+			// officer tries again later.
+			d.Tone = ToneWarning
+		}
 	}
 	if problem != "" && !d.State.Busy() {
-		d.Message, d.Problem = problem, true
+		d.Message, d.Problem, d.Tone = problem, true, ToneDanger
 	}
 	return d
+}
+
+// newConflicts names the conflicts of after that before did not hold.
+func newConflicts(before, after *storage.ConflictSet) []string {
+	had := ConflictNames(before)
+	var out []string
+	for name := range ConflictNames(after) {
+		if !had[name] {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // syncTime writes a sync's time as the overview does.
@@ -546,14 +640,17 @@ func (s *Sync) retryLine(p client.Progress, left time.Duration) string {
 
 // resultSentence says what a sync did: "Đã gửi 1.204 thay đổi, nhận 35
 // thay đổi từ nơi khác."
-func (s *Sync) resultSentence(r *client.Result) string {
+func (s *Sync) resultSentence(r *client.Result, conflicts int) string {
 	if r == nil {
 		return ""
 	}
 	var msg string
-	if r.PushedOps == 0 && r.Pulled == 0 {
+	switch {
+	case conflicts > 0:
+		msg = s.tr.T("sync.done.conflicts", Count(s.tr, r.PushedOps), Count(s.tr, r.Pulled), Count(s.tr, conflicts))
+	case r.PushedOps == 0 && r.Pulled == 0:
 		msg = s.tr.T("sync.done.nothing")
-	} else {
+	default:
 		msg = s.tr.T("sync.done", Count(s.tr, r.PushedOps), Count(s.tr, r.Pulled))
 	}
 	if r.Pending > 0 {

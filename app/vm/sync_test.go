@@ -116,7 +116,7 @@ func TestSync_PushesPendingThenAnotherDevicePullsThem(t *testing.T) {
 	y2.Start()
 	y2.Wait()
 	d2 := y2.Data()
-	want2 := fmt.Sprintf("Sent 0 changes, received %s from elsewhere.", Count(tr, int(pending)))
+	want2 := fmt.Sprintf("Changes sent: 0; received from elsewhere: %s.", Count(tr, int(pending)))
 	if d2.State != SyncDone || d2.Message != want2 {
 		t.Fatalf("second device: %+v\nwant the message %q", d2, want2)
 	}
@@ -454,12 +454,12 @@ func TestSync_ClockFarOffIsSaid(t *testing.T) {
 		50 * 86400:   "khoảng 50 ngày",
 		-400 * 86400: "chậm hơn giờ của huyện khoảng 400 ngày",
 	} {
-		got := y.resultSentence(&client.Result{ClockOffset: off})
+		got := y.resultSentence(&client.Result{ClockOffset: off}, 0)
 		if !strings.Contains(got, want) || !strings.Contains(got, "Hãy chỉnh lại ngày giờ") {
 			t.Errorf("offset %d s: %q", off, got)
 		}
 	}
-	if got := y.resultSentence(&client.Result{ClockOffset: 40}); strings.Contains(got, "ngày giờ") {
+	if got := y.resultSentence(&client.Result{ClockOffset: 40}, 0); strings.Contains(got, "ngày giờ") {
 		t.Errorf("clocks 40 s apart: %q", got)
 	}
 }
@@ -496,7 +496,7 @@ func TestSync_RefusedChangesAreListedUntilDealtWith(t *testing.T) {
 	if len(rows) != 1 || !strings.Contains(rows[0].What, "Lò Văn Páo") || !strings.Contains(rows[0].What, "Nghề nghiệp: Nông dân") || !strings.Contains(rows[0].Why, "chỉ cán bộ xã đó sửa được") || !strings.Contains(rows[0].Why, "the person belongs to another commune") {
 		t.Fatalf("rows: %+v", rows)
 	}
-	if msg := y.resultSentence(&client.Result{PushedOps: 3, Refused: []client.RefusedChange{{Seq: op.Seq}}}); !strings.Contains(msg, "Huyện từ chối 1 thay đổi") {
+	if msg := y.resultSentence(&client.Result{PushedOps: 3, Refused: []client.RefusedChange{{Seq: op.Seq}}}, 0); !strings.Contains(msg, "Huyện từ chối 1 thay đổi") {
 		t.Errorf("result: %q", msg)
 	}
 	if err := y.DismissRefused(rows[0].N); err != nil {

@@ -12,6 +12,7 @@ package vm
 
 import (
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/communekit/communekit/app/i18n"
@@ -63,12 +64,17 @@ type Tr = *i18n.Bundle
 const GCPercent = 50
 
 // errText is err in words an officer can act on: the store's answers
-// that are the officer's to fix (a full disk) in the officer's language,
-// anything else as it is.
+// that are the officer's to fix (a full disk) and the file system's (a
+// USB stick missing, locked or full: fileErrText) in the officer's
+// language, anything else as it is.
 func errText(tr Tr, err error) string {
 	var df *storage.DiskFullError
 	if errors.As(err, &df) {
 		return tr.T("store.disk_full", df.FreeMB(), df.NeedMB())
+	}
+	if s, ok := fileErrText(tr, err); ok {
+		// Said inside a sentence ("Xuất không thành công: %s. Hãy …").
+		return strings.TrimSuffix(s, ".")
 	}
 	return err.Error()
 }

@@ -1,5 +1,5 @@
 // Command communekit is the desktop application for commune officers
-// (DESIGN.md §9).
+// (app/DESIGN.md).
 //
 //	communekit                 open the officer's profile (first-run setup if none)
 //	communekit --demo          open the demo profile, made on first use, with

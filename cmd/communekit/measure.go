@@ -26,12 +26,13 @@ import (
 	"github.com/communekit/communekit/app/ui"
 	"github.com/communekit/communekit/app/vm"
 	"github.com/communekit/communekit/crypto/keyring"
+	"github.com/communekit/communekit/internal/procmem"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/fold"
 	"github.com/communekit/communekit/storage/gen"
 )
 
-// `communekit --measure` measures the app's figures of DESIGN.md §10 on
+// `communekit --measure` measures the app's figures (README, "Figures") on
 // the real window: unlock to overview and resident memory, with a
 // generated commune of --persons persons (100,000 by default) behind a
 // passphrase at the real scrypt work factor, and search as you type (an
@@ -429,33 +430,11 @@ func scryptWorkFactor(dir string) (int, error) {
 	return 0, fmt.Errorf("no scrypt stanza in the key file of %s", dir)
 }
 
-// readRSS reads this process's resident memory from /proc/self/status,
-// in MB: now, at its peak, anonymous (Go heap, Badger's caches, the GL
-// driver's buffers) and file-backed (the binary, libraries, mapped store
-// tables).
+// readRSS is this process's resident memory in MB: now, the peak, its
+// anonymous and file-backed parts.
 func readRSS() (rss, peak, anon, file float64) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, 0, 0, 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = mb(kb * 1024)
-		case "VmHWM:":
-			peak = mb(kb * 1024)
-		case "RssAnon:":
-			anon = mb(kb * 1024)
-		case "RssFile:":
-			file = mb(kb * 1024)
-		}
-	}
-	return rss, peak, anon, file
+	m := procmem.Read()
+	return mb(float64(m.RSS)), mb(float64(m.Peak)), mb(float64(m.Anon)), mb(float64(m.File))
 }
 
 // rssParts splits the resident memory by holder: the mappings of

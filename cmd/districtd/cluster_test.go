@@ -27,7 +27,7 @@ import (
 	"github.com/communekit/communekit/sync/protocol"
 )
 
-// Fault tests of the district cluster (DESIGN.md §6, §7, §11) with real
+// Fault tests of the district cluster (sync/node/DESIGN.md) with real
 // districtd processes on loopback: a killed leader, a partitioned node, a
 // node that joins after the log was compacted, an upload dropped half-way
 // and its answer lost, and every refusal a push can meet. Each test ends

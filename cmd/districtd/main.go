@@ -1,4 +1,4 @@
-// Command districtd runs one district node (DESIGN.md §7): a member of the
+// Command districtd runs one district node (sync/node/DESIGN.md): a member of the
 // district's Raft cluster that accepts commune devices' sealed batches,
 // replicates them and answers their pulls.
 //

@@ -170,7 +170,7 @@ func slowClient(ctx context.Context, kind int, addr string, tlsCfg *tls.Config, 
 		}
 		open.Add(1)
 		var dribble []byte
-		var conn net.Conn = raw
+		conn := net.Conn(raw)
 		switch kind {
 		case 0:
 			dribble = fakeClientHello()

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
@@ -29,7 +28,6 @@ import (
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
-	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
 	"github.com/communekit/communekit/sync/protocol"
 )
@@ -79,16 +77,9 @@ func newDistrict(t *testing.T, name string) *district {
 	return &district{dir: dir, keys: keys}
 }
 
-// laptop is the HTTP client of a laptop enrolled with d: it trusts d's
-// nodes and nothing else.
-func (d *district) laptop(o client.HTTPOptions) *http.Client {
-	return client.HTTPClient(d.keys.Public(), o)
-}
-
 // testDistricts are the districts the tests made, by key ID. The tests'
 // plumbing (status, metrics, pushes of the hand-written device loop)
-// trusts the nodes of any of them; a laptop trusting one district only
-// is district.laptop, used where that is what a test is about.
+// trusts the nodes of any of them.
 var testDistricts sync.Map
 
 // testTransport speaks TLS to the nodes of any district the tests made.
@@ -110,8 +101,6 @@ func testTransport(keepAlives bool) *http.Transport {
 		},
 	}}
 }
-
-func (d *district) signKey() ed25519.PublicKey { return d.keys.Public().SignKey }
 
 // nodeSpec says how to start one districtd.
 type nodeSpec struct {

@@ -11,22 +11,23 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/bench"
+	"github.com/communekit/communekit/cmd/kitctl/internal/demo"
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/storage"
 )
 
 // Exit statuses.
 const (
-	exitOK    = 0
-	exitData  = 1
-	exitUsage = 2
+	exitOK    = kit.ExitOK
+	exitData  = kit.ExitData
+	exitUsage = kit.ExitUsage
 )
 
 // usageError is a mistake in how kitctl was called.
-type usageError struct{ msg string }
+type usageError = kit.UsageError
 
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+func usagef(format string, a ...any) error { return kit.Usagef(format, a...) }
 
 // env is what every command gets: the global flags and the streams.
 type env struct {
@@ -55,13 +56,13 @@ func commands() []command {
 		{"report", "report stats [--at D] [--from D --to D] [--json | --xlsx F | --pdf F] | quality [--hamlet H] [--json | --xlsx F]: the commune's statistics and data-quality worklist; with a district profile, report stats --node URL [--commune C | --all] | progress --node URL: the district's, from its nodes", cmdReport},
 		{"print", "print household NUMBER | hamlet NAME | person PERSON --pdf F [--lang en]: sheets for households and persons to check and sign, as PDF", cmdPrint},
 		{"generate", "generate --persons N --seed S [--commune CODE]: a realistic commune as CSV", cmdGenerate},
-		{"bench", "bench all | store --persons N | batch | cluster | sync: measure the figures of DESIGN.md §10", cmdBench},
+		{"bench", "bench all | store --persons N | batch | cluster | sync: measure the figures (the README's table)", func(e *env, args []string) error { return bench.Run(e.kit(), args) }},
 		{"district", "district init --name NAME | import DIR|FILE... --node URL | export (--device ID | --commune C) --node URL --out DIR | backup --node URL --out FILE | node-cert --id ID --out FILE.node [--host ADDR] | nodes | node-revoke ID --reason R [--node URL] | rotate-batch-key --node URL | dashboard-password --node URL | ca --out FILE.pem: a district profile; batch files to a node; district files for devices; a backup of the district; nodes' credentials; a new batch key; the dashboard's password; the CA browsers trust", cmdDistrictCommand},
 		{"enrol", "enrol request|sign|install|revoke|list: offline enrolment of devices", cmdEnrol},
 		{"batch", "batch export --out DIR | import FILE|DIR | inspect FILE | status: sealed batches for the district; district files for this device", cmdBatch},
 		{"sync", "sync [--node URL] [--timeout 2m]: send pending work to the district node, receive changes", cmdSync},
 		{"cluster", "cluster status|join|remove --node URL: the district's nodes", cmdCluster},
-		{"demo", "demo [--faults] [--persons N]: a district day with three districtd nodes, four officers and a supervisor; a verdict", cmdDemo},
+		{"demo", "demo [--faults] [--persons N]: a district day with three districtd nodes, four officers and a supervisor; a verdict", func(e *env, args []string) error { return demo.Run(e.kit(), args) }},
 		{"conflicts", "conflicts list | show C | resolve C (--choose N | --value V) [--note T]: supervisors' decisions", cmdConflicts},
 		{"refused", "refused [list] | dismiss N: changes the district refused, with its reasons, to correct", cmdRefused},
 		{"passphrase", "passphrase [--new-passphrase-file F]: change the profile's passphrase (the new one also from $COMMUNEKIT_NEW_PASSPHRASE, or asked twice)", cmdPassphrase},
@@ -126,11 +127,11 @@ func (e *env) fail(err error) int {
 	}
 	var se silentExit
 	if errors.As(err, &se) {
-		return se.code
+		return se.Code
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(e.stderr, "kitctl: %s\n(run `kitctl help` for usage)\n", ue.msg)
+		fmt.Fprintf(e.stderr, "kitctl: %s\n(run `kitctl help` for usage)\n", ue.Msg)
 		return exitUsage
 	}
 	var probs storage.Problems
@@ -146,7 +147,8 @@ func (e *env) fail(err error) int {
 		}
 		fmt.Fprintln(e.stderr, "kitctl: nothing was saved; correct these values:")
 		for _, p := range probs {
-			fmt.Fprintf(e.stderr, "  %s: %s\n", p.Field, p.Message(e.lang))
+			// The label first, then the key --set takes.
+			fmt.Fprintf(e.stderr, "  %s (%s): %s\n", p.Field.Label(e.lang), p.Field, p.Message(e.lang))
 		}
 		return exitData
 	}
@@ -157,31 +159,8 @@ func (e *env) fail(err error) int {
 // parse parses a command's flags, which may be mixed with its positional
 // arguments (`import persons f.csv --json`), global flags included.
 func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
 	e.globalFlags(fs)
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				var b strings.Builder
-				fs.SetOutput(&b)
-				fs.PrintDefaults()
-				return nil, usagef("flags of %s:\n%s", fs.Name(), b.String())
-			}
-			return nil, usagef("%s: %v", fs.Name(), err)
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if rest[0] == "--" {
-			pos = append(pos, rest[1:]...)
-			break
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-	return pos, nil
+	return kit.Interspersed(fs, args)
 }
 
 // profileDir returns the profile directory to use.
@@ -229,11 +208,18 @@ func (e *env) openBulk() (*storage.Store, error) {
 	return s, err
 }
 
-func (e *env) printJSON(v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+func (e *env) printJSON(v any) error { return e.kit().PrintJSON(v) }
+
+// kit is e for the packages of kitctl's harnesses.
+func (e *env) kit() *kit.Env {
+	k := &kit.Env{Stdin: e.stdin, Stdout: e.stdout, Stderr: e.stderr, JSON: e.jsonOut, Lang: e.lang,
+		Open: e.open, Passphrase: e.passphrase}
+	k.Parse = func(fs *flag.FlagSet, args []string) ([]string, error) {
+		pos, err := e.parse(fs, args) // global flags may follow the command
+		k.JSON, k.Lang = e.jsonOut, e.lang
+		return pos, err
+	}
+	return k
 }
 
 // setFlag collects repeated --set field=value flags.

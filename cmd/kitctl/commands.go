@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/gen"
 )
@@ -81,7 +82,7 @@ func cmdHousehold(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "Hộ %s (%s)  %s, %s\n", h.Number, h.ID, h.AddressDetail, communeLabel(h.AddressCode))
 		for _, m := range members {
-			fmt.Fprintf(e.stdout, "  %-16s %-28s %-12s %s\n", m.ID, m.FullName(), m.Get(storage.FieldRelationshipToHead), m.Get(storage.FieldBirthDate))
+			fmt.Fprintf(e.stdout, "  %-16s %-28s %-12s %s\n", m.ID, m.FullName(), m.Get(storage.FieldRelationshipToHead), storage.DisplayValueIn(e.lang, storage.FieldBirthDate, m.Get(storage.FieldBirthDate)))
 		}
 		if prob := storage.CheckHouseholdHeads(members); prob != nil {
 			fmt.Fprintf(e.stdout, "  ! %s\n", prob.Message(e.lang))
@@ -186,9 +187,7 @@ func cmdSearch(e *env, args []string) error {
 }
 
 // silentExit ends a command with a status after it printed its own report.
-type silentExit struct{ code int }
-
-func (s silentExit) Error() string { return fmt.Sprintf("exit %d", s.code) }
+type silentExit = kit.SilentExit
 
 func cmdGenerate(e *env, args []string) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)

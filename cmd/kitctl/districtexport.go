@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/binary"
-	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -10,30 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/communekit/communekit/crypto/cert"
-	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/protocol"
-	"github.com/communekit/communekit/sync/registry"
 )
-
-// metaExported names, in the district profile, the cursor at the end of
-// the last district file exported for a device: where its next file
-// starts (8 bytes, big endian).
-const metaExported = "usb/exported/"
-
-// exportedFile is one device's part of a district export.
-type exportedFile struct {
-	Device  string `json:"device"`
-	Officer string `json:"officer,omitempty"`
-	Status  string `json:"status"` // written, nothing new, skipped, failed
-	File    string `json:"file,omitempty"`
-	From    uint64 `json:"from"`
-	To      uint64 `json:"to,omitempty"`
-	Ops     int    `json:"operations"`
-	Bytes   int    `json:"bytes,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-}
 
 // districtExport writes district files for devices onto a stick
 // (PROTOCOL.md, "District files"): what each device's next pull would
@@ -71,85 +48,9 @@ func districtExport(e *env, args []string) error {
 	}
 	defer s.Close()
 
-	var devices []*exportedFile
-	var certs []*cert.Certificate
-	if *device != "" {
-		c, err := reg.Check(*device)
-		if errors.Is(err, registry.ErrUnknownDevice) {
-			return fmt.Errorf("%v: `kitctl enrol list` shows the enrolled devices", err)
-		}
-		if err != nil {
-			return fmt.Errorf("no file is made for device %s: %w", *device, err)
-		}
-		certs = append(certs, c)
-	} else {
-		all, err := reg.Certificates()
-		if err != nil {
-			return err
-		}
-		for _, c := range all {
-			if !c.Covers(*commune) {
-				continue
-			}
-			if _, err := reg.Check(c.Device.ID); err != nil {
-				devices = append(devices, &exportedFile{Device: c.Device.ID, Officer: c.Officer, Status: "skipped", Reason: err.Error()})
-				continue
-			}
-			certs = append(certs, c)
-		}
-		if len(certs) == 0 && len(devices) == 0 {
-			return fmt.Errorf("no device of this district is enrolled for commune %s: `kitctl enrol list` shows the enrolled devices", *commune)
-		}
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %w", *out, err)
-	}
-	revs, err := reg.Revocations()
-	if err != nil {
-		return err
-	}
-
-	var stop error
-	for _, c := range certs {
-		from, err := exportedCursor(s, c.Device.ID)
-		if err != nil {
-			return err
-		}
-		if *after >= 0 {
-			from = uint64(*after)
-		}
-		for {
-			f := &exportedFile{Device: c.Device.ID, Officer: c.Officer, From: from}
-			devices = append(devices, f)
-			if stop != nil {
-				f.Status, f.Reason = "failed", "not asked: "+stop.Error()
-				break
-			}
-			x, err := client.ExportFile(ctx, *node, reg.Keys(), c, from, client.ExportOptions{Revocations: revs})
-			if err == nil && x.Header != nil {
-				f.File = filepath.Join(*out, x.Header.FileName())
-				err = storage.WriteFileAtomic(f.File, x.File)
-				if err == nil {
-					// Recorded only once the file is on the stick.
-					err = s.PutMeta(metaExported+c.Device.ID, binary.BigEndian.AppendUint64(nil, x.Header.To))
-				}
-			}
-			switch {
-			case err != nil:
-				f.Status, f.File, f.Reason = "failed", "", err.Error()
-				if errors.Is(err, client.ErrUnreachable) || errors.Is(err, client.ErrNotANode) || ctx.Err() != nil {
-					stop = err
-				}
-			case x.Header == nil:
-				f.Status = "nothing new"
-			default:
-				f.Status, f.To, f.Ops, f.Bytes = "written", x.Header.To, x.Header.Ops, len(x.File)
-			}
-			if err != nil || x.Header == nil || !x.More {
-				break
-			}
-			from = x.Header.To // more than one file holds: the next goes on
-		}
+	devices, stop := client.ExportDistrictFiles(ctx, *node, reg, client.DistrictExport{Device: *device, Commune: *commune, Out: *out, After: *after})
+	if stop != nil && devices == nil {
+		return stop
 	}
 
 	count := map[string]int{}
@@ -193,25 +94,9 @@ func districtExport(e *env, args []string) error {
 		return stop
 	}
 	if count["failed"] > 0 {
-		return silentExit{exitData}
+		return silentExit{Code: exitData}
 	}
 	return nil
-}
-
-// exportedCursor is where the next district file for device starts: the
-// end of the last one exported, 0 before the first.
-func exportedCursor(s *storage.Store, device string) (uint64, error) {
-	b, err := s.GetMeta(metaExported + device)
-	if errors.Is(err, storage.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	if len(b) != 8 {
-		return 0, fmt.Errorf("%w: the export cursor of device %s is %d bytes, not 8", storage.ErrDamaged, device, len(b))
-	}
-	return binary.BigEndian.Uint64(b), nil
 }
 
 // refusalFiles counts the district's refusals (.ckr) at paths: files as
@@ -352,7 +237,7 @@ func batchImport(e *env, args []string) error {
 			strings.Join(pos, ", "), s.DeviceKeys().ID, s.DeviceKeys().ID)
 	}
 	if count[string(client.FileRefused)] > 0 {
-		return silentExit{exitData}
+		return silentExit{Code: exitData}
 	}
 	return nil
 }

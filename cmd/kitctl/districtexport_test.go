@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/communekit/communekit/sync/client"
 )
 
 // TestDistrictExport_StickCarriesThePullToAnOfflineLaptop: Lan syncs
@@ -66,7 +68,7 @@ func TestDistrictExport_StickCarriesThePullToAnOfflineLaptop(t *testing.T) {
 	must("lan", "sync", "--node", n.Addr())
 	stick := at("stick")
 	var exp struct {
-		Files []exportedFile `json:"files"`
+		Files []client.ExportedFile `json:"files"`
 	}
 	json.Unmarshal([]byte(must("d", "--json", "district", "export", "--device", devices["minh"], "--node", n.Addr(), "--out", stick)), &exp)
 	if len(exp.Files) != 1 || exp.Files[0].Status != "written" || exp.Files[0].From != 0 || exp.Files[0].Ops == 0 || exp.Files[0].Officer != "Lò Văn Minh" {
@@ -125,7 +127,7 @@ func TestDistrictExport_StickCarriesThePullToAnOfflineLaptop(t *testing.T) {
 	must("lan", "sync", "--node", n.Addr())
 	exp.Files = nil
 	json.Unmarshal([]byte(must("d", "--json", "district", "export", "--commune", "00769", "--node", n.Addr(), "--out", stick)), &exp)
-	var second exportedFile
+	var second client.ExportedFile
 	for _, f := range exp.Files {
 		if f.Device == devices["minh"] {
 			second = f

@@ -107,7 +107,7 @@ func cmdImport(e *env, args []string) error {
 		}
 	}
 	if len(rep.Rejected) > 0 {
-		return silentExit{exitData}
+		return silentExit{Code: exitData}
 	}
 	return nil
 }

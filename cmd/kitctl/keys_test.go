@@ -22,6 +22,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kittest"
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
@@ -105,7 +106,7 @@ func TestKeys_NodeCredentialsRevocationRotation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a cluster of real processes")
 	}
-	districtd := buildDistrictd(t)
+	districtd := kittest.Build(t, "github.com/communekit/communekit/cmd/districtd")
 	dir := t.TempDir()
 	t.Setenv("COMMUNEKIT_PASSPHRASE", keysDistrictPass)
 	t.Setenv(keyring.WorkFactorEnv, "10")

@@ -8,11 +8,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The demo runs kitctl as other processes (os.Executable: this test
-	// binary); TestDemo marks them so that they act as kitctl.
-	if os.Getenv(envActAsKitctl) == "1" {
-		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-	}
 	testscript.Main(m, map[string]func(){
 		"kitctl": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/keyring"
 	"github.com/communekit/communekit/storage"
 )
@@ -90,6 +90,4 @@ func cmdPassphrase(e *env, args []string) error {
 	return nil
 }
 
-func quietLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
+var quietLogger = kit.QuietLogger

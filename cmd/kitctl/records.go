@@ -161,7 +161,7 @@ func personShow(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "%s  %s\n", p.ID, p.FullName())
 	for _, f := range storage.Fields() {
 		if v := p.Get(f); v != "" {
-			fmt.Fprintf(e.stdout, "  %-34s %s\n", f.Label(e.lang)+":", display(f, v))
+			fmt.Fprintf(e.stdout, "  %-34s %s\n", f.Label(e.lang)+":", storage.DisplayValueIn(e.lang, f, v))
 		}
 	}
 	return nil
@@ -280,13 +280,18 @@ func personHistory(e *env, args []string) error {
 		return e.printJSON(out)
 	}
 	for _, op := range ops {
-		fmt.Fprintf(e.stdout, "%s  %s  %s  (%s #%d)", op.HLC.Time().Local().Format("2006-01-02 15:04"), op.Event, op.Officer, op.Device, op.Seq)
+		fmt.Fprintf(e.stdout, "%s  %s  %s  (%s #%d)", op.HLC.Time().Local().Format("2006-01-02 15:04"), eventWords(e.lang, op.Event), op.Officer, op.Device, op.Seq)
 		if op.Reason != "" {
 			fmt.Fprintf(e.stdout, "  — %s", op.Reason)
 		}
 		fmt.Fprintln(e.stdout)
 		for _, c := range op.Changes {
-			fmt.Fprintf(e.stdout, "    %-28s %q → %q\n", op.FieldName(c), c.Old, c.New)
+			name, was, now := op.FieldName(c), c.Old, c.New
+			if op.Kind == storage.KindPerson {
+				f := storage.Field(c.Field)
+				name, was, now = f.Label(e.lang), storage.DisplayValueIn(e.lang, f, c.Old), storage.DisplayValueIn(e.lang, f, c.New)
+			}
+			fmt.Fprintf(e.stdout, "    %-28s %q → %q\n", name, was, now)
 		}
 	}
 	return nil

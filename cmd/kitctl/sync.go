@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/client"
@@ -195,15 +196,7 @@ func roundWait(d time.Duration) time.Duration {
 	return d.Round(time.Second)
 }
 
-func humanBytes(n int64) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%d bytes", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%d KB", (n+500)/1000)
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-}
+var humanBytes = kit.HumanBytes
 
 // cmdDistrictCommand is the district command: `district import` here,
 // backup and restore in districtbackup.go, export in districtexport.go,
@@ -398,7 +391,7 @@ func districtImport(e *env, args []string) error {
 		return stop
 	}
 	if count["refused"] > 0 {
-		return silentExit{exitData}
+		return silentExit{Code: exitData}
 	}
 	return nil
 }

@@ -1,8 +1,8 @@
 // Package gen makes up communes: households and the persons in them, with
 // the variety of a real commune, for `kitctl generate` (a CSV to import),
-// for the benchmarks behind DESIGN.md §10 and for demonstrations.
+// for the benchmarks behind the README's "Figures" and for demonstrations.
 //
-// The figures of §10 (search latency, bytes per person after compression,
+// The figures (search latency, bytes per person after compression,
 // import rate) depend on the data: a thousand "Nguyễn Văn A" compress to
 // nothing and search in no time. So the generator follows what is known of
 // real communes rather than drawing uniformly:

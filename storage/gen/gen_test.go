@@ -131,7 +131,7 @@ func TestGenerate_EveryPersonIsValid(t *testing.T) {
 	}
 }
 
-// checkID is the ID rule of DESIGN.md §3, written again so that the test
+// checkID is the ID rule of storage/DESIGN.md ("The records"), written again so that the test
 // does not only trust storage.IDNumberInfo.
 func checkID(id, sex string, year int) string {
 	if len(id) != 12 || strings.Trim(id, "0123456789") != "" {

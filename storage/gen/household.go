@@ -172,7 +172,7 @@ func (g *generator) household(c *Commune, max int) {
 	} else if head.age <= 55 && size-len(hh) >= 2 && chance(r, 0.2) {
 		// The head's widowed father or mother, or both.
 		both := size-len(hh) >= 3 && chance(r, 0.4)
-		var pa, ma int = -1, -1
+		pa, ma := -1, -1
 		if both || chance(r, 0.35) {
 			p := none
 			p.male, p.eth, p.family, p.rel = true, head.eth, head.family, "Cha"

@@ -220,9 +220,10 @@ func LoadHamlet(s *storage.Store, name string) (*Round, error) {
 	return r, nil
 }
 
-// loadAll reads every household with its members.
+// loadAll reads every household with its members (not those emptied by
+// a merge or by moves: no sheet to check for them).
 func loadAll(s *storage.Store) ([]*Household, error) {
-	hs, err := s.Households()
+	hs, err := s.LiveHouseholds()
 	if err != nil {
 		return nil, err
 	}

@@ -471,8 +471,8 @@ func WriteHouseholdsXLSX(w io.Writer, s *storage.Store, o HouseholdOptions) (int
 			head, headID = hd[0], nonEmpty(hd[1])
 		}
 		m := members[fold.Fold(h.Number)]
-		if m == nil {
-			m = &member{}
+		if m == nil || m.n == 0 {
+			return nil // emptied by a merge or by moves: no longer a household
 		}
 		wb.Row(h.Number, nonEmpty(hamlet), nonEmpty(h.AddressDetail), nonEmpty(h.AddressCode), head, headID, m.n, m.living)
 		n++

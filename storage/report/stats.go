@@ -265,6 +265,7 @@ type household struct {
 	commune, number string
 	hamlet          int
 	members         int // living at the reference date
+	records         int // persons of the household, living or not; none: emptied by a merge or by moves
 	heads           int // living heads
 	deadHeads       int // heads no longer living
 	headSex         string
@@ -315,6 +316,7 @@ func (hi *householdIndex) of(p *storage.Person) int {
 // member adds a member of household i to it.
 func (hi *householdIndex) member(i int, p *storage.Person, alive bool) {
 	h := &hi.list[i]
+	h.records++
 	if !alive {
 		if p.IsHead() {
 			h.deadHeads++
@@ -491,6 +493,11 @@ func Stats(s *storage.Store, o StatsOptions) (*Statistics, error) {
 	hhHamlets := map[int]int{}
 	for i := range hi.list {
 		h := &hi.list[i]
+		if h.records == 0 {
+			// Merged into another household, or every member gone: a
+			// record kept for its history, no longer a household.
+			continue
+		}
 		hh.Total++
 		if h.members >= 10 {
 			sizes.add("10+")

@@ -7,7 +7,7 @@ import (
 	"github.com/communekit/communekit/storage"
 )
 
-// The figures of DESIGN.md §10 for sealed batches. Run with
+// The sealed-batch figures of the README's "Figures". Run with
 //
 //	go test -run '^$' -bench . -benchtime 20x ./sync/batch
 //

@@ -1,5 +1,5 @@
 // Package batch seals operations for the trip between a commune device and
-// its district, and opens them at the other end (DESIGN.md §5, §6, §11).
+// its district, and opens them at the other end (DESIGN.md, FORMAT.md).
 //
 // A sealed batch is the only form in which data leaves a machine, over
 // HTTP or on a USB stick alike. [Seal] encodes the operations in a compact

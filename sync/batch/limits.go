@@ -13,7 +13,7 @@ type Limits struct {
 	MaxString int // bytes of one string (value, officer, reason, …)
 }
 
-// DefaultLimits fit the largest batch the outbox makes (DESIGN.md §6: small
+// DefaultLimits fit the largest batch the outbox makes (small
 // batches, cheap to retry over 2G) many times over. 500 new persons seal to
 // about 14 KB and decompress to about 125 KB; a sender that wants more
 // splits its batches.

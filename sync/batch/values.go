@@ -92,7 +92,7 @@ func (r *refIndex) token(ops []*storage.Op, p valuePos) uint64 {
 			continue
 		}
 		d := t.op - p.op
-		dist := 2 * d
+		var dist int
 		if d > 0 {
 			dist = 2*d + 1 // after the earlier operation at the same distance
 		} else {

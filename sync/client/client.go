@@ -1,5 +1,5 @@
 // Package client syncs a commune device with a district node over HTTP
-// (DESIGN.md §6, sync/protocol/PROTOCOL.md): it seals what is new into
+// (DESIGN.md, sync/protocol/PROTOCOL.md): it seals what is new into
 // batches, pushes every batch the district has not acknowledged, pulls
 // what changed elsewhere, and fetches the district's revocation list. The
 // app and `kitctl sync` both use it.

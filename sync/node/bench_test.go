@@ -50,7 +50,7 @@ import (
 //
 // Each runs with the state machine's checks of every operation (checks)
 // and without (nochecks), in the same run: what the checks cost is the
-// difference in cpu-µs/op (DESIGN.md §10: at most 10 %).
+// difference in cpu-µs/op (the README's "Figures": at most 10 %).
 func BenchmarkFSMApply(b *testing.B) {
 	for _, checks := range []bool{true, false} {
 		name := "checks"
@@ -177,7 +177,7 @@ func benchSealedDevice(b *testing.B, d *identity.District, commune string, seed 
 	return sealed, cb
 }
 
-// BenchmarkPushAcknowledgement measures DESIGN.md §10's "push
+// BenchmarkPushAcknowledgement measures the README's "push
 // acknowledgement under that load" apart from ingest: three nodes in this
 // process on loopback; load devices pushing batches of 500 new persons at a
 // fixed rate whatever the answers' delay (an open loop: a batch due while

@@ -171,7 +171,7 @@ func TestDashboard_PasswordLoginAndPage(t *testing.T) {
 			t.Fatalf("wrong password %d: %d %v", i, resp.StatusCode, resp.Header)
 		}
 	}
-	resp, page = dashLogin(t, limited.Addr(), dashTestPassword)
+	resp, _ = dashLogin(t, limited.Addr(), dashTestPassword)
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || resp.Header.Get("Set-Cookie") != "" {
 		t.Fatalf("past %d wrong passwords, the right one: %d %v", dashFailures, resp.StatusCode, resp.Header)
 	}

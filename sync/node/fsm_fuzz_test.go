@@ -442,15 +442,15 @@ func (st *fuzzState) genChange(r *fuzzReader, op *storage.Op, dev, other *fuzzDe
 	default:
 		c.Field = uint8(fuzzPersonFields[int(fb)%len(fuzzPersonFields)])
 	}
-	switch {
-	case vb == 0:
+	switch vb {
+	case 0:
 		c.New = honestValue(op.Kind, c.Field, dev)
 		if op.Kind == storage.KindDecision {
 			c.New = fuzzIDs[int(fb)%7].String()
 		}
-	case vb == 255:
+	case 255:
 		c.New = strings.ToValidUTF8(r.bytes(int(r.byte()%24)), "?")
-	case vb == 254:
+	case 254:
 		c.New = honestValue(op.Kind, c.Field, other)
 	default:
 		c.New = fuzzValues[int(vb-1)%len(fuzzValues)]

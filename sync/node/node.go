@@ -1,4 +1,4 @@
-// Package node is a district node (DESIGN.md §6, §7): the district's
+// Package node is a district node (DESIGN.md): the district's
 // records replicated with hashicorp/raft over mutual TLS, raft-wal as log
 // and stable store, an FSM that verifies, opens and applies sealed batches
 // into the node's encrypted Badger store, and the HTTP API devices push to
@@ -259,7 +259,7 @@ func Start(cfg Config) (n *Node, err error) {
 	rc.Logger = hl
 	// 500 ms: a follower notices a dead leader after 0.5–1 s and the
 	// election takes one or two round trips on a LAN, which keeps leader
-	// loss within DESIGN §10's 2 s. (Measured with 1 s: 2.6 s.)
+	// loss within the 2 s of the README's "Figures". (Measured with 1 s: 2.6 s.)
 	rc.HeartbeatTimeout = or(cfg.HeartbeatTimeout, 500*time.Millisecond)
 	rc.ElectionTimeout = or(cfg.ElectionTimeout, 500*time.Millisecond)
 	rc.LeaderLeaseTimeout = rc.HeartbeatTimeout / 2

@@ -66,12 +66,6 @@ func (c *replayCache) sweep(now time.Time) {
 	}
 }
 
-func (c *replayCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.seen)
-}
-
 // resolveSigner returns the key resolver of request r: the district's
 // root key, an enrolled device's valid now and not revoked, or a node's,
 // certified by the district and not revoked (its certificate comes with

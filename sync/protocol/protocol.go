@@ -1,5 +1,5 @@
 // Package protocol is what commune devices, kitctl and district nodes say
-// to each other over HTTP (DESIGN.md §6, §7): the endpoints, the signed
+// to each other over HTTP (PROTOCOL.md): the endpoints, the signed
 // requests and receipts, and the error codes a client acts on. Both the
 // node (sync/node) and the client (sync/client) use it, so the two cannot
 // drift apart. The wire contract is written out in PROTOCOL.md.

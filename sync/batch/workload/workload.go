@@ -1,6 +1,6 @@
 // Package workload makes the operations an officer's device sends, from a
 // generated commune: the registrations of a survey and a round of
-// single-field corrections. The batch benchmarks (DESIGN.md §10) and the
+// single-field corrections. The batch benchmarks (the README's "Figures") and the
 // zstd dictionary generator use the same workloads, so that the figures
 // are measured on what the dictionary was trained for — though never on
 // the communes it was trained on.
