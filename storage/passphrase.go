@@ -198,7 +198,7 @@ func writeKeyFile(dir string, b []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = renameReplace(tmp, path)
 	}
 	if err != nil {
 		os.Remove(tmp)

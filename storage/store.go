@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
+	"github.com/communekit/communekit/storage/syserr"
 )
 
 // Files of a profile directory. Only the marker is plaintext, and it holds
@@ -410,7 +410,7 @@ func openUnlocked(dir string, m marker, key, ident []byte, o Options) (*Store, e
 func checkWritable(storeDir string) error {
 	f, err := os.CreateTemp(storeDir, ".writable-*")
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		if errors.Is(err, fs.ErrPermission) || syserr.ReadOnlyDisk(err) {
 			return fmt.Errorf("%w: %s (%v): copy the whole profile directory to a disk this user can write (or fix its permissions) and open it there; nothing was changed", ErrReadOnly, storeDir, err)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
@@ -419,7 +419,37 @@ func checkWritable(storeDir string) error {
 		return fmt.Errorf("writing in %s: %w", storeDir, err)
 	}
 	f.Close()
-	return os.Remove(f.Name())
+	if err := os.Remove(f.Name()); err != nil {
+		return err
+	}
+	return checkFilesWritable(storeDir)
+}
+
+// checkFilesWritable answers ErrReadOnly when a file of the store cannot
+// be opened for writing though its directory can: files marked read-only,
+// as a copy from a CD or DVD leaves them on Windows. Badger opens them for
+// writing and would report it as damage.
+func checkFilesWritable(storeDir string) error {
+	entries, err := os.ReadDir(storeDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(storeDir, e.Name())
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		if err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				return fmt.Errorf("%w: the file %s is read-only (%v): clear \"Read-only\" in the properties of the profile folder and all it holds (copies from a CD keep it), "+
+					"or copy the whole profile directory to a disk this user can write and open it there; nothing was changed", ErrReadOnly, p, err)
+			}
+			continue // Badger says what else is wrong
+		}
+		f.Close()
+	}
+	return nil
 }
 
 // unlockedKey is a key file unwrapped: the profile's marker, the store
@@ -534,7 +564,10 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 		}
 	}()
 	db, err := badger.Open(opts)
-	if err != nil && strings.Contains(err.Error(), "Cannot acquire directory lock") {
+	// Badger's directory lock: flock on unix; on Windows its LOCK file,
+	// opened for this process alone.
+	if err != nil && (strings.Contains(err.Error(), "Cannot acquire directory lock") ||
+		strings.Contains(err.Error(), "Another process is using this Badger database")) {
 		return nil, fmt.Errorf("%w (%v)", ErrInUse, err)
 	}
 	if err != nil {
@@ -689,7 +722,7 @@ func WriteFileAtomic(path string, b []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = renameReplace(tmp, path)
 	}
 	if err != nil {
 		os.Remove(tmp)

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/report"
+	"github.com/communekit/communekit/storage/syserr"
 )
 
 // SheetImport is "Import a list (Excel)": persons from an .xlsx, CSV or
@@ -437,9 +437,9 @@ func DocumentError(tr Tr, path string, err error) error {
 		return nil
 	case errors.Is(err, report.ErrFileExists):
 		return errors.New(tr.T("file.exists", path))
-	case errors.Is(err, syscall.ENOSPC):
+	case syserr.DiskFull(err):
 		return errors.New(tr.T("file.full", path))
-	case errors.Is(err, syscall.EROFS), errors.Is(err, fs.ErrPermission):
+	case syserr.ReadOnlyDisk(err), errors.Is(err, fs.ErrPermission):
 		return errors.New(tr.T("file.read_only", filepath.Dir(path)))
 	}
 	if s, ok := fileErrText(tr, err); ok {

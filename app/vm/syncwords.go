@@ -6,10 +6,10 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"syscall"
 
 	"github.com/communekit/communekit/app/i18n"
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/storage/syserr"
 	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
 	"github.com/communekit/communekit/sync/protocol"
@@ -65,13 +65,13 @@ func (s *Sync) reason(err error) string {
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case syserr.Refused(err):
 		return s.tr.T("sync.reason.refused")
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case syserr.Dropped(err), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return s.tr.T("sync.reason.dropped")
 	case errors.As(err, &dns):
 		return s.tr.T("sync.reason.dns", dns.Name)
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+	case syserr.NoRoute(err):
 		return s.tr.T("sync.reason.no_route")
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return s.tr.T("sync.reason.timeout")

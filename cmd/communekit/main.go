@@ -11,7 +11,8 @@
 //	                           kept in the user's cache directory), print the
 //	                           figures and quit: see measure.go
 //
-// --quit-after and --screenshot serve the window smoke test.
+// --quit-after and --screenshot serve the window smoke test, --start-check
+// the one under wine (startcheck.go).
 package main
 
 import (
@@ -41,6 +42,7 @@ func main() {
 	persons := flag.Int("persons", 100000, "with --measure: persons in the generated profile")
 	jsonOut := flag.Bool("json", false, "with --measure: print the figures as JSON")
 	measureMake := flag.String("measure-make", "", "make the profile --measure measures in this directory and quit (--measure runs it in a process of its own)")
+	startCheckFlag := flag.Bool("start-check", false, "with --demo: say when the unlock screen shows, unlock it with the demo passphrase as typed, say when the overview shows, and quit (make wine-app)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	switch {
@@ -118,6 +120,8 @@ func main() {
 			}
 			fyne.Do(a.Quit)
 		}()
+	} else if *startCheckFlag {
+		go startCheck(a, app, cfg.DemoPassphrase)
 	} else if *quitAfter > 0 {
 		go func() {
 			time.Sleep(*quitAfter)

@@ -2,7 +2,9 @@ package office_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -285,15 +287,20 @@ func TestReadSheetLimits(t *testing.T) {
 	zipNot := filepath.Join(dir, "damaged.xlsx")
 	os.WriteFile(zipNot, []byte("PK\x03\x04 and then nothing"), 0o644)
 	for file, want := range map[string]string{
-		csv:                           "is not an .xlsx file",
-		xls:                           "save it as .xlsx (Excel Workbook) without a password",
-		zipNot:                        "is not a readable .xlsx file",
-		dir:                           "is a directory",
-		filepath.Join(dir, "missing"): "no such file",
+		csv:    "is not an .xlsx file",
+		xls:    "save it as .xlsx (Excel Workbook) without a password",
+		zipNot: "is not a readable .xlsx file",
+		dir:    "is a directory",
 	} {
 		if _, err := office.ReadSheet(file, "", office.Limits{}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", filepath.Base(file), err, want)
 		}
+	}
+	// A missing file: the system's own words ("no such file or directory",
+	// "The system cannot find the file specified.") with its name.
+	missing := filepath.Join(dir, "missing")
+	if _, err := office.ReadSheet(missing, "", office.Limits{}); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing: err = %v, want the file named, not found", err)
 	}
 }
 

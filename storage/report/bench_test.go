@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -63,14 +62,6 @@ func benchCommune(b *testing.B) *storage.Store {
 		b.Fatal("no commune")
 	}
 	return benchStore.s
-}
-
-// cpu is the CPU time this process has used (every goroutine, Badger's
-// included): under other load, a steadier figure than the wall clock.
-func cpu() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func report1(b *testing.B, c0 time.Duration, unit string) {

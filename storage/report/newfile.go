@@ -23,8 +23,8 @@ var ErrFileExists = errors.New("the file already exists")
 
 // WriteNewFile writes a new file at path through write, atomically and
 // without replacing anything; it returns the file's size. Its errors wrap
-// the system's (a full disk: syscall.ENOSPC; a read-only stick: EROFS or
-// a permission error) and ErrFileExists.
+// the system's (a full disk, a read-only stick: storage/syserr tells them
+// on unix and Windows; or a permission error) and ErrFileExists.
 func WriteNewFile(path string, write func(io.Writer) error) (int64, error) {
 	if _, err := os.Lstat(path); err == nil {
 		return 0, ErrFileExists

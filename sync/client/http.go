@@ -15,10 +15,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/communekit/communekit/crypto/identity"
+	"github.com/communekit/communekit/storage/syserr"
 	"github.com/communekit/communekit/sync/protocol"
 )
 
@@ -288,15 +288,15 @@ func describe(err error) string {
 		return "the node was refused: " + nc.Error()
 	case errors.As(err, &rh):
 		return "the address does not answer in TLS (is it a district node's https:// address, and its port?)"
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case syserr.Refused(err):
 		return "connection refused (is the node running, and is the address right?)"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case syserr.Dropped(err), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the connection was dropped"
 	case errors.As(err, &dns):
 		return fmt.Sprintf("the name %s does not resolve (check the address and the network)", dns.Name)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "no answer in time"
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+	case syserr.NoRoute(err):
 		return "no route to the node (is the network up?)"
 	}
 	return err.Error()

@@ -46,6 +46,9 @@ var ErrDirNotEmpty = errors.New("the node directory is not empty")
 // district; the directory is built beside cfg.Dir and renamed into place
 // at the end, so a restore that fails leaves nothing behind.
 func Restore(cfg Config, file string) (*protocol.BackupHeader, error) {
+	if err := checkPlatform(); err != nil {
+		return nil, err
+	}
 	if cfg.ID == "" || strings.ContainsAny(cfg.ID, "/ \t\n") {
 		return nil, fmt.Errorf("node ID %q: give a short name without spaces or slashes, e.g. n1", cfg.ID)
 	}

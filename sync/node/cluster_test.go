@@ -47,6 +47,7 @@ type testCluster struct {
 
 func startNode(t *testing.T, d *identity.District, id, dir string, bootstrap bool, join string, tune func(*Config)) *Node {
 	t.Helper()
+	skipOnWindows(t)
 	cfg := Config{ID: id, Dir: dir, District: d, Passphrase: []byte(testPass), WorkFactor: 10,
 		RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Bootstrap: bootstrap, Join: join,
 		HeartbeatTimeout: 300 * time.Millisecond, ElectionTimeout: 300 * time.Millisecond, Logger: testLogger(t)}

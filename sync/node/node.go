@@ -138,6 +138,9 @@ type Node struct {
 // starts Raft and the HTTP API, and bootstraps or joins as asked. It
 // returns once the node serves; leadership comes later.
 func Start(cfg Config) (n *Node, err error) {
+	if err := checkPlatform(); err != nil {
+		return nil, err
+	}
 	if cfg.ID == "" || strings.ContainsAny(cfg.ID, "/ \t\n") {
 		return nil, fmt.Errorf("node ID %q: give a short name without spaces or slashes, e.g. n1", cfg.ID)
 	}
