@@ -104,6 +104,11 @@ func Enrolment(s *storage.Store) (*cert.Certificate, identity.DistrictPublic, er
 	if err != nil {
 		return nil, d, err
 	}
+	if dev := s.DeviceKeys(); dev != nil && c.Device.ID != dev.ID {
+		// A copy of a profile that became a new device (storage's
+		// handover.go): the certificate is the old device's.
+		return nil, d, fmt.Errorf("%w: the certificate held is device %s's, and this profile is now device %s (a copy of it): enrol it as the old device's successor (kitctl enrol request)", ErrNotEnrolled, c.Device.ID, dev.ID)
+	}
 	dt, err := s.GetMeta(metaDistrict)
 	if err != nil {
 		return nil, d, err
