@@ -72,13 +72,13 @@ func placeOf(dir string) (place, bool) {
 
 // Handover states.
 const (
-	HandoverMoving    = "moving"    // the old device's operations are being set aside (resumed at Open)
-	HandoverAwaiting  = "awaiting"  // a new device, not yet enrolled as the old one's successor
-	HandoverCarrying  = "carrying"  // enrolled: the old device's unsent operations go to the district
-	HandoverDone      = "done"      // the district holds every operation of the old device
-	HandoverRestored  = "restored"  // Reason: restored from a backup
-	HandoverCopied    = "copied"    // Reason: the profile directory was copied
-	maxMoveChunk      = 2000        // operations set aside per transaction
+	HandoverMoving    = "moving"   // the old device's operations are being set aside (resumed at Open)
+	HandoverAwaiting  = "awaiting" // a new device, not yet enrolled as the old one's successor
+	HandoverCarrying  = "carrying" // enrolled: the old device's unsent operations go to the district
+	HandoverDone      = "done"     // the district holds every operation of the old device
+	HandoverRestored  = "restored" // Reason: restored from a backup
+	HandoverCopied    = "copied"   // Reason: the profile directory was copied
+	maxMoveChunk      = 2000       // operations set aside per transaction
 	handoverKeysBytes = 64 << 10
 )
 
