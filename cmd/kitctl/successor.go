@@ -6,22 +6,16 @@ import (
 
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/outbox"
 )
 
 // replacedDevice is the device a copy of a profile replaces, while it
 // waits to be enrolled as its successor ("" for any other profile).
-func replacedDevice(s *storage.Store) (string, error) {
-	h, err := s.Handover()
-	if err != nil || h == nil || h.State != storage.HandoverAwaiting {
-		return "", err
-	}
-	return string(h.Old), nil
-}
+func replacedDevice(s *storage.Store) (string, error) { return outbox.SuccessorOf(s) }
 
-// installedSuccessor records that a copy is enrolled as the successor of
-// the device it was: its next sync carries over that device's unsent
-// work. A certificate that does not name the old device leaves it unsent,
-// and says so.
+// installedSuccessor says so when a copy of a profile was enrolled, but
+// not as the successor of the device it was: that device's unsent work is
+// not carried over (outbox.Install starts the carrying when it is).
 func installedSuccessor(e *env, s *storage.Store, c *cert.Certificate) error {
 	h, err := s.Handover()
 	if err != nil || h == nil || h.State != storage.HandoverAwaiting {
@@ -30,9 +24,8 @@ func installedSuccessor(e *env, s *storage.Store, c *cert.Certificate) error {
 	if c.Replaces != string(h.Old) {
 		fmt.Fprintf(e.stderr, "kitctl: this certificate does not name device %s, which this profile was: its %d unsent operation(s) are not carried over. "+
 			"For them, make a new request (kitctl enrol request) and have the district sign that one.\n", h.Old, h.Unsent())
-		return nil
 	}
-	return s.SetHandoverState(storage.HandoverCarrying, 0)
+	return nil
 }
 
 // flagGiven reports whether the command line set the flag name.
