@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/client"
 )
 
 // "Sao lưu": the status says none was made, a wrong passphrase or a
@@ -65,5 +66,16 @@ func TestHandoverNote_ACopySaysItWaitsForEnrolment(t *testing.T) {
 	defer c.Close()
 	if n := HandoverNote(mustTr(t), c); !strings.Contains(n, "bản sao") || !strings.Contains(n, " thay đổi chưa gửi") {
 		t.Fatalf("the copy: %q", n)
+	}
+}
+
+// The sync screen says when it sends the replaced laptop's changes.
+func TestSyncStep_CarryingOverIsSaid(t *testing.T) {
+	s := &Sync{tr: mustTr(t)}
+	if l := s.stepLine(client.Progress{Phase: client.PhaseCarry}); !strings.Contains(l, "máy cũ") {
+		t.Fatalf("step line %q", l)
+	}
+	if f := progressFraction(client.Progress{Phase: client.PhaseCarry}); f <= 0 || f >= progressFraction(client.Progress{Phase: client.PhasePush, Total: 1}) {
+		t.Fatalf("fraction %v", f)
 	}
 }
