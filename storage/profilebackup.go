@@ -15,6 +15,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/dgraph-io/badger/v4"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/communekit/communekit/crypto/keyring"
 )
@@ -24,9 +25,9 @@ import (
 // (scrypt, at the key file's work factor): the marker, the key file as it
 // is, and a Badger backup of the store (every key, read in one snapshot,
 // so the copy is consistent while the app keeps saving). Inside the age
-// stream:
+// stream, "CKPBAK1\n" and then, compressed with zstd (a Badger backup is
+// its keys and values uncompressed, some three times the store on disk):
 //
-//	"CKPBAK1\n"
 //	uint32 length, BackupHeader JSON
 //	uint32 length, the marker file
 //	uint32 length, the key file
@@ -36,6 +37,10 @@ import (
 // copy of a device: it is given a new device identity as it first opens
 // (handover.go), never pushes under the old one.
 const profileBackupMagic = "CKPBAK1\n"
+
+// backupWindow is the zstd window of a backup (and the most a restore
+// accepts): memory, not ratio, is what a 4 GB laptop counts.
+const backupWindow = 4 << 20
 
 // metaLastBackup names when the last backup of this profile was made
 // (BackupRecord JSON).
@@ -129,17 +134,26 @@ func (s *Store) BackupProfile(path string, passphrase []byte) (BackupRecord, err
 	if err != nil {
 		return fail(err)
 	}
+	if _, err := io.WriteString(w, profileBackupMagic); err != nil {
+		return fail(err)
+	}
+	zw, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(backupWindow))
+	if err != nil {
+		return fail(err)
+	}
 	var head bytes.Buffer
-	head.WriteString(profileBackupMagic)
 	for _, part := range [][]byte{hb, marker, wrapped} {
 		head.Write(binary.BigEndian.AppendUint32(nil, uint32(len(part))))
 		head.Write(part)
 	}
-	if _, err := w.Write(head.Bytes()); err != nil {
+	if _, err := zw.Write(head.Bytes()); err != nil {
 		return fail(err)
 	}
 	// One read snapshot of the whole store: saves go on meanwhile.
-	if _, err := s.db.Backup(w, 0); err != nil {
+	if _, err := s.db.Backup(zw, 0); err != nil {
+		return fail(err)
+	}
+	if err := zw.Close(); err != nil {
 		return fail(err)
 	}
 	if err := w.Close(); err != nil {
@@ -234,11 +248,16 @@ func RestoreProfile(r io.Reader, dir string, passphrase []byte, o RestoreOptions
 		}
 		return h, fmt.Errorf("not a communekit profile backup, or damaged: %v", err)
 	}
-	br := bufio.NewReaderSize(ar, 1<<20)
 	magic := make([]byte, len(profileBackupMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != profileBackupMagic {
+	if _, err := io.ReadFull(ar, magic); err != nil || string(magic) != profileBackupMagic {
 		return h, errors.New("not a communekit profile backup (it opens with this passphrase, but holds something else)")
 	}
+	zr, err := zstd.NewReader(ar, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(backupWindow))
+	if err != nil {
+		return h, err
+	}
+	defer zr.Close()
+	br := bufio.NewReaderSize(zr, 1<<20)
 	var parts [3][]byte
 	for i := range parts {
 		var n [4]byte
