@@ -1,9 +1,11 @@
 package node
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
+	"github.com/communekit/communekit/sync/client"
 	"github.com/communekit/communekit/sync/outbox"
 	"github.com/communekit/communekit/sync/protocol"
 )
@@ -136,4 +139,79 @@ func handoverHead(t *testing.T, n *Node, old string, succ *identity.Device) prot
 		t.Fatalf("hand-over head: %d %s", st, b)
 	}
 	return h
+}
+
+// A restored backup, enrolled as the successor, carries the old device's
+// unsent operations over in as many batches as its sealer makes (one
+// operation each here), then its own; a second sync sends nothing.
+func TestHandover_RestoredBackupCarriesOverInSeveralBatches(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	n := c.nodes[1]
+	lan := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	lan.register(t, n.Addr())
+	lan.add(t, 2)
+	syncOK(t, n.Addr(), lan)
+	lan.add(t, 3)
+	file := filepath.Join(t.TempDir(), "lan.ckpbak")
+	if _, err := lan.s.BackupProfile(file, []byte(testPass)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "new")
+	_, err = storage.RestoreProfile(f, dir, []byte(testPass), storage.RestoreOptions{Force: true})
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := storage.Open(dir, []byte(testPass), storage.Options{GCInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old, err := outbox.SuccessorOf(s)
+	if err != nil || old != lan.cert.Device.ID {
+		t.Fatalf("the restored profile replaces %q (%v)", old, err)
+	}
+	req, err := cert.NewSuccessorRequest(s.DeviceKeys(), s.Profile().Officer, []string{"00769"}, old, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := cert.Sign(req, cert.RoleOfficer, nil, 24*time.Hour, uint64(time.Now().UnixNano()), c.d, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Install(s, sc, c.d.Public(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddPerson(storage.Values{storage.FieldFullName: "Sùng Thị Mai", storage.FieldBirthDate: "2001", storage.FieldSex: "Nữ",
+		storage.FieldEthnicity: "01", storage.FieldPermanentAddressCode: "00769"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	succ := &device{s: s, cert: sc}
+	cl := &client.Client{Node: n.Addr(), Store: s, MaxOps: 1, Retry: client.Backoff{Base: 50 * time.Millisecond, Max: 500 * time.Millisecond, Attempts: 20}}
+	res, err := cl.Sync(context.Background())
+	if err != nil || res.Carried != 6 || res.PushedOps != 1 || res.Pending != 0 {
+		t.Fatalf("the successor's sync: %+v %v", res, err)
+	}
+	if h, _ := s.Handover(); h.State != storage.HandoverDone {
+		t.Fatalf("hand-over %+v", h)
+	}
+	if res := syncOK(t, c.nodes[2].Addr(), succ); res.Carried != 0 || res.Pushed != 0 {
+		t.Fatalf("the second sync: %+v", res)
+	}
+	c.converged()
+	head := handoverHead(t, c.nodes[0], old, s.DeviceKeys())
+	// Each person came with a household: 4 operations in batch 1, then 6
+	// carried one a batch.
+	if head.LastOp != 10 || head.Batch != 7 {
+		t.Fatalf("the old chain: %+v (want operation 10 in batch 7)", head)
+	}
+	for _, nd := range c.nodes {
+		if p, h, err := nd.Store().Counts(); err != nil || p != 6 || h != 5 {
+			t.Fatalf("node %s holds %d persons and %d households (%v), want 6 and 5", nd.cfg.ID, p, h, err)
+		}
+	}
 }
