@@ -75,15 +75,25 @@ func (s *Store) Outbox() (OutboxState, error) {
 }
 
 // Pending returns the exact number of this device's operations the
-// district has not acknowledged, sealed or not.
+// district has not acknowledged, sealed or not, and of a copy's operations
+// of the device it was that the district is not known to hold.
 func (s *Store) Pending() (uint64, error) {
 	st, err := s.Outbox()
 	if err != nil {
 		return 0, err
 	}
+	h, err := s.Handover()
+	if err != nil {
+		return 0, err
+	}
+	var carried uint64
+	if h != nil {
+		// A copy's operations of the device it was (handover.go).
+		carried = h.Unsent()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.ctr.Seq - st.AckedSeq, nil
+	return s.ctr.Seq - st.AckedSeq + carried, nil
 }
 
 // Unbatched returns up to max operations (all when max <= 0) saved since the

@@ -271,6 +271,13 @@ func create(dir string, passphrase []byte, p Profile, o Options) (*Store, error)
 		if err := txn.Set([]byte(keyMetaLayout), layoutBytes(layoutCurrent)); err != nil {
 			return err
 		}
+		if here, ok := placeOf(dir); ok && p.Kind == KindCommune {
+			// Where the profile is: a copy elsewhere is a new device (handover.go).
+			pb, _ := json.Marshal(here)
+			if err := txn.Set([]byte(prefixUserMeta+metaPlace), pb); err != nil {
+				return err
+			}
+		}
 		return txn.Set([]byte(keyMetaCounters), cb)
 	})
 	if err != nil {
@@ -323,6 +330,14 @@ func Open(dir string, passphrase []byte, o Options) (*Store, error) {
 		return nil, err
 	}
 	s.lock = lock
+	if u.m.Kind == KindCommune {
+		// A copy of a device becomes a new device before anything is
+		// saved (handover.go).
+		if err := s.checkCopy(passphrase, u.key); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	// A key file wrapped under the passphrase as typed, before
 	// passphrases were normalised, is wrapped again under its NFC form.
 	rewrapLegacy(dir, u, passphrase, false, s.log)
@@ -375,6 +390,17 @@ func openUnlocked(dir string, m marker, key, ident []byte, o Options) (*Store, e
 	if err := s.loadMeta(); err != nil {
 		s.db.Close()
 		return nil, err
+	}
+	if dev != nil && dev.ID != string(s.profile.Device) {
+		// A hand-over a crash interrupted before the key file was
+		// written: the new keys are in its record (handover.go).
+		if h, err := s.Handover(); err == nil && h != nil && h.New == s.profile.Device && len(h.Keys) > 0 {
+			dev, err = identity.ParseDevice(h.Keys)
+			if err != nil {
+				s.db.Close()
+				return nil, fmt.Errorf("%w: the new device's keys in the hand-over record", ErrDamaged)
+			}
+		}
 	}
 	if dev != nil && dev.ID != string(s.profile.Device) {
 		s.db.Close()

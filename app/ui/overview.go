@@ -94,6 +94,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	items = append(items, container.NewHBox(
 		widget.NewLabel(tr.T("overview.enrolment")+": "+enrolled),
 		widget.NewButton(tr.T("nav.enrolment"), p.a.showEnrolment)))
+	items = append(items, backupRow(p.a))
 	if d.Error != "" {
 		e := wrapped(d.Error)
 		e.Importance = widget.DangerImportance

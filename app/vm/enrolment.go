@@ -145,7 +145,11 @@ func (e *DeviceEnrolment) MakeRequest() (string, error) {
 	err := errors.New("this profile has no device keys")
 	if dev != nil {
 		var req *cert.Request
-		req, err = cert.NewRequest(dev, p.Officer, []string{p.Commune}, e.now())
+		// A copy of a profile asks to replace the device it was.
+		var old string
+		if old, err = outbox.SuccessorOf(e.store); err == nil {
+			req, err = cert.NewSuccessorRequest(dev, p.Officer, []string{p.Commune}, old, e.now())
+		}
 		if err == nil {
 			var b []byte
 			b, err = req.MarshalText()

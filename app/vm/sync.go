@@ -450,6 +450,8 @@ func progressFraction(p client.Progress) float64 {
 	switch p.Phase {
 	case client.PhaseSeal:
 		return 0.02
+	case client.PhaseCarry:
+		return 0.04
 	case client.PhasePush:
 		if p.Total > 0 {
 			return 0.05 + 0.8*float64(p.Done)/float64(p.Total)
@@ -608,6 +610,8 @@ func (s *Sync) stepLine(p client.Progress) string {
 		return s.tr.T("sync.step.push", n, p.Total)
 	case client.PhaseCertificate:
 		return s.tr.T("sync.step.certificate")
+	case client.PhaseCarry:
+		return s.tr.T("sync.step.carry")
 	case client.PhasePull:
 		if p.Ops > 0 {
 			return s.tr.T("sync.step.pull_so_far", Count(s.tr, p.Ops))

@@ -65,6 +65,7 @@ func commands() []command {
 		{"demo", "demo [--faults] [--persons N]: a district day with three districtd nodes, four officers and a supervisor; a verdict", func(e *env, args []string) error { return demo.Run(e.kit(), args) }},
 		{"conflicts", "conflicts list | show C | resolve C (--choose N | --value V) [--note T]: supervisors' decisions", cmdConflicts},
 		{"refused", "refused [list] | dismiss N: changes the district refused, with its reasons, to correct", cmdRefused},
+		{"profile", "profile backup --out FILE | restore --in FILE --dir NEW_DIR [--force] | status: the whole profile sealed with its passphrase onto a stick, restored on a new laptop (which becomes a new device); the last backup", cmdProfile},
 		{"passphrase", "passphrase [--new-passphrase-file F]: change the profile's passphrase (the new one also from $COMMUNEKIT_NEW_PASSPHRASE, or asked twice)", cmdPassphrase},
 	}
 }
@@ -194,6 +195,7 @@ func (e *env) open() (*storage.Store, error) {
 	}
 	if err == nil {
 		limitMemory()
+		e.noteHandover(s)
 	}
 	return s, err
 }

@@ -126,7 +126,11 @@ func enrolRequest(e *env, args []string) error {
 	}
 	defer s.Close()
 	p := s.Profile()
-	req, err := cert.NewRequest(s.DeviceKeys(), p.Officer, []string{p.Commune}, time.Now())
+	old, err := replacedDevice(s)
+	if err != nil {
+		return err
+	}
+	req, err := cert.NewSuccessorRequest(s.DeviceKeys(), p.Officer, []string{p.Commune}, old, time.Now())
 	if err != nil {
 		return err
 	}
@@ -138,7 +142,10 @@ func enrolRequest(e *env, args []string) error {
 		return err
 	}
 	if e.jsonOut {
-		return e.printJSON(map[string]string{"device": req.Device.ID, "officer": req.Officer, "file": *out, "text": string(text)})
+		return e.printJSON(map[string]string{"device": req.Device.ID, "officer": req.Officer, "file": *out, "text": string(text), "replaces": old})
+	}
+	if old != "" {
+		fmt.Fprintf(e.stdout, "This device replaces device %s: once the district signs, it retires that device and takes over the work it had not sent.\n", old)
 	}
 	fmt.Fprintf(e.stdout, "Enrolment request for device %s (%s, commune %s) written to %s.\nThe same request as text, for a QR code (%d characters):\n%s\n", req.Device.ID, req.Officer, p.Commune, *out, len(text), text)
 	return nil
@@ -178,6 +185,13 @@ func enrolSign(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	old, err := reg.Successor(req)
+	if err != nil {
+		return err
+	}
+	if old != nil && !flagGiven(fs, "role") {
+		r = old.Role // a successor serves as the device it replaces
+	}
 	c, err := reg.Sign(req, r, communes, time.Duration(*days)*24*time.Hour)
 	if err != nil {
 		return err
@@ -194,11 +208,14 @@ func enrolSign(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Signed certificate %d for device %s (%s), %s of %s, valid until %s: %s\n",
 		c.Serial, c.Device.ID, c.Officer, c.Role, strings.Join(c.Communes, ", "), c.NotAfter.Format("2006-01-02"), *out)
+	if c.Replaces != "" {
+		fmt.Fprintf(e.stdout, "It replaces device %s: when the certificate reaches the cluster (the laptop's first sync), that device is retired and the new one carries over its unsent work.\n", c.Replaces)
+	}
 	return nil
 }
 
 func certJSON(c *cert.Certificate) map[string]any {
-	return map[string]any{"serial": c.Serial, "device": c.Device.ID, "officer": c.Officer, "role": string(c.Role),
+	return map[string]any{"serial": c.Serial, "device": c.Device.ID, "replaces": c.Replaces, "officer": c.Officer, "role": string(c.Role),
 		"communes": c.Communes, "not_before": c.NotBefore.UTC().Format(time.RFC3339), "not_after": c.NotAfter.UTC().Format(time.RFC3339),
 		"district": c.District, "district_key_id": c.DistrictKeyID}
 }
@@ -226,6 +243,9 @@ func enrolInstall(e *env, args []string) error {
 	}
 	defer s.Close()
 	if err := outbox.Install(s, c, d, time.Now()); err != nil {
+		return err
+	}
+	if err := installedSuccessor(e, s, c); err != nil {
 		return err
 	}
 	if e.jsonOut {

@@ -143,7 +143,11 @@ func syncSummary(r *client.Result) string {
 	if r.Duplicates > 0 {
 		fmt.Fprintf(&b, " (%d the district already had)", r.Duplicates)
 	}
-	fmt.Fprintf(&b, ", %d operation(s); %d change(s) received", r.PushedOps, r.Pulled)
+	fmt.Fprintf(&b, ", %d operation(s)", r.PushedOps)
+	if r.Carried > 0 {
+		fmt.Fprintf(&b, "; %d operation(s) of the replaced laptop carried over", r.Carried)
+	}
+	fmt.Fprintf(&b, "; %d change(s) received", r.Pulled)
 	if r.Pulled > 0 {
 		fmt.Fprintf(&b, " (%d new)", r.Applied)
 	}

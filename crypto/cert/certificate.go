@@ -31,7 +31,10 @@ type Certificate struct {
 	NotAfter      time.Time // first second at which the certificate is no longer valid
 	District      string    // name of the district, for messages
 	DistrictKeyID string    // identity.KeyID of the signing district: what is checked
-	Sig           []byte
+	// Replaces is the device this one replaces (replaces.go), or "": the
+	// district retires it and lets this device carry over its operations.
+	Replaces string
+	Sig      []byte
 }
 
 // Sign issues a certificate for the device that made r, after checking r's
@@ -69,6 +72,7 @@ func Sign(r *Request, role Role, communes []string, validFor time.Duration, seri
 		NotAfter:      second(now.Add(validFor)),
 		District:      p.Name,
 		DistrictKeyID: p.KeyID,
+		Replaces:      r.Replaces,
 	}
 	msg, err := c.signedBytes()
 	if err != nil {
@@ -147,6 +151,10 @@ func (c *Certificate) signedBytes() ([]byte, error) {
 	}
 	e.name("district name", c.District)
 	e.keyID(c.DistrictKeyID)
+	e.replaces(c.Replaces)
+	if c.Replaces == c.Device.ID && c.Replaces != "" {
+		e.fail("device %s cannot replace itself", c.Replaces)
+	}
 	return e.b, e.err
 }
 
@@ -211,6 +219,7 @@ func ParseCertificate(b []byte) (*Certificate, error) {
 	}
 	c.District = d.name("district name")
 	c.DistrictKeyID = d.keyID()
+	c.Replaces = d.replaces()
 	c.Sig = d.signature()
 	if d.err != nil {
 		return nil, d.err

@@ -16,6 +16,8 @@ type Request struct {
 	Officer  string
 	Communes []string // may be empty: the district decides the scope
 	Created  time.Time
+	// Replaces is the device this one replaces (replaces.go), or "".
+	Replaces string
 	Sig      []byte
 }
 
@@ -23,7 +25,14 @@ type Request struct {
 // Names are cleaned with [identity.CleanName]; communes are sorted and
 // repeats dropped; now is kept to the second.
 func NewRequest(d *identity.Device, officer string, communes []string, now time.Time) (*Request, error) {
+	return NewSuccessorRequest(d, officer, communes, "", now)
+}
+
+// NewSuccessorRequest is NewRequest for a device that replaces device old
+// (replaces.go); old "" is NewRequest.
+func NewSuccessorRequest(d *identity.Device, officer string, communes []string, old string, now time.Time) (*Request, error) {
 	r := &Request{
+		Replaces: old,
 		Device:   d.Public(),
 		Officer:  identity.CleanName(officer),
 		Communes: cleanCommunes(communes),
@@ -60,6 +69,10 @@ func (r *Request) signedBytes() ([]byte, error) {
 	e.name("officer name", r.Officer)
 	e.communes(r.Communes, 0)
 	e.time("creation time", r.Created)
+	e.replaces(r.Replaces)
+	if r.Replaces == r.Device.ID && r.Replaces != "" {
+		e.fail("device %s cannot replace itself", r.Replaces)
+	}
 	return e.b, e.err
 }
 
@@ -109,6 +122,7 @@ func ParseRequest(b []byte) (*Request, error) {
 		Officer:  d.name("officer name"),
 		Communes: d.communes(0),
 		Created:  d.time("creation time"),
+		Replaces: d.replaces(),
 		Sig:      d.signature(),
 	}
 	if d.err != nil {

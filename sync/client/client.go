@@ -129,6 +129,9 @@ type Result struct {
 	// Restamped counts the changes stamped again after the district
 	// refused them for a clock ahead of its own.
 	Restamped int `json:"restamped,omitempty"`
+	// Carried counts the operations of the device this profile replaced
+	// (a laptop replaced) the district accepted in this sync.
+	Carried int `json:"carried,omitempty"`
 }
 
 // ClockWarning is how far the laptop's clock may be from the district's
@@ -148,6 +151,9 @@ func (c *Client) Sync(ctx context.Context) (*Result, error) {
 		if err := r.seal(); err != nil {
 			return err
 		}
+		if err := r.carry(ctx); err != nil {
+			return err
+		}
 		if err := r.push(ctx); err != nil {
 			return err
 		}
@@ -163,6 +169,9 @@ func (c *Client) Sync(ctx context.Context) (*Result, error) {
 func (c *Client) Push(ctx context.Context) (*Result, error) {
 	return c.run(ctx, func(r *run) error {
 		if err := r.seal(); err != nil {
+			return err
+		}
+		if err := r.carry(ctx); err != nil {
 			return err
 		}
 		return r.push(ctx)

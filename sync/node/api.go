@@ -53,6 +53,7 @@ func (n *Node) Handler() http.Handler {
 	ep("GET "+protocol.PathStatus, 0, writeShort, n.handleClusterStatus)
 	ep("GET "+protocol.PathNodeStatus, 0, writeShort, n.handleNodeStatus)
 	ep("GET "+protocol.PathNodeReceipt+"{device}/{seq}", 0, writeShort, n.handleNodeReceipt)
+	ep("GET "+protocol.PathHandover+"{device}", 0, writeShort, n.handleHandover)
 	ep("POST "+protocol.PathBackup, protocol.MaxControlBody, writeBackup, n.handleBackup)
 	ep("POST "+protocol.PathExport, protocol.MaxControlBody, writePull, n.handleExport)
 	ep("POST "+protocol.PathBatchKey, maxBatchKey, writeShort, n.handleBatchKey)
@@ -218,10 +219,10 @@ func (n *Node) push(sealed []byte, introduced string) (*protocol.Receipt, *proto
 	if err != nil {
 		return nil, refusal(err)
 	}
-	crt, e := n.checkDevice(h.Sender)
+	crt, e := n.checkSender(sealed, h)
 	if e != nil && e.Code == protocol.CodeUnknownDevice && introduced != "" {
 		if e = n.introduce(sealed, h, introduced); e == nil {
-			crt, e = n.checkDevice(h.Sender)
+			crt, e = n.checkSender(sealed, h)
 		}
 	}
 	if e != nil {

@@ -273,11 +273,17 @@ func (f *fsm) loadRevocations() error {
 	return nil
 }
 
-// signerKey is the FSM's signer lookup: enrolled and not revoked.
+// signerKey is the FSM's signer lookup: enrolled and not revoked; for a
+// replaced device, its successor's key (handover.go).
 func (f *fsm) signerKey(dev string) (ed25519.PublicKey, error) {
 	c, err := f.certificate(dev)
 	if err != nil {
 		return nil, err
+	}
+	if h, err := f.handover(dev); err != nil {
+		return nil, err
+	} else if h != nil {
+		return f.successorKey(h)
 	}
 	l, err := f.revocations()
 	if err != nil {
@@ -693,7 +699,15 @@ func (f *fsm) applyCertificate(index uint64, p []byte) error {
 	if old, err := f.certificate(c.Device.ID); err == nil && old.Serial >= c.Serial {
 		return f.commitMeta(index, nil, nil)
 	}
-	return f.commitMeta(index, map[string][]byte{metaCert + c.Device.ID: p}, nil)
+	meta := map[string][]byte{}
+	if c.Replaces != "" {
+		// A successor: the old device is retired (handover.go).
+		if meta, err = f.applySuccessor(index, c); err != nil {
+			return f.commitMeta(index, nil, err)
+		}
+	}
+	meta[metaCert+c.Device.ID] = p
+	return f.commitMeta(index, meta, nil)
 }
 
 // applyRevocations replaces the revocation list with one that follows it.

@@ -266,7 +266,12 @@ func (n *Node) devices() ([]protocol.DeviceProgress, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("device %s: %w", dev, err)
 		}
-		d := protocol.DeviceProgress{Device: dev, Role: roleName(c.Role), Communes: c.Communes}
+		d := protocol.DeviceProgress{Device: dev, Role: roleName(c.Role), Communes: c.Communes, Replaces: c.Replaces}
+		if h, err := n.fsm.handover(dev); err != nil {
+			return nil, nil, fmt.Errorf("device %s: %w", dev, err)
+		} else if h != nil {
+			d.RetiredFor, d.Retired, d.RetiredAt = h.New, h.Reason, h.Index
+		}
 		for _, x := range c.Communes {
 			communes[x] = true
 		}

@@ -86,7 +86,28 @@ func Install(s *storage.Store, c *cert.Certificate, d identity.DistrictPublic, n
 	if err := s.SetScope(c.Communes); err != nil {
 		return err
 	}
-	return s.PutMeta(metaCertificate, cb)
+	if err := s.PutMeta(metaCertificate, cb); err != nil {
+		return err
+	}
+	// A copy enrolled as the successor of the device it was: the next
+	// sync carries over that device's unsent work (sync/client's carry.go).
+	if h, err := s.Handover(); err != nil {
+		return err
+	} else if h != nil && h.State == storage.HandoverAwaiting && c.Replaces == string(h.Old) {
+		return s.SetHandoverState(storage.HandoverCarrying, 0)
+	}
+	return nil
+}
+
+// SuccessorOf is the device a copy of a profile replaces while it waits to
+// be enrolled as its successor, "" for any other profile: its enrolment
+// request names it (cert.NewSuccessorRequest).
+func SuccessorOf(s *storage.Store) (string, error) {
+	h, err := s.Handover()
+	if err != nil || h == nil || h.State != storage.HandoverAwaiting {
+		return "", err
+	}
+	return string(h.Old), nil
 }
 
 // Enrolment returns the installed certificate and district keys, or an
@@ -103,6 +124,11 @@ func Enrolment(s *storage.Store) (*cert.Certificate, identity.DistrictPublic, er
 	c, err := cert.ParseCertificate(cb)
 	if err != nil {
 		return nil, d, err
+	}
+	if dev := s.DeviceKeys(); dev != nil && c.Device.ID != dev.ID {
+		// A copy of a profile that became a new device (storage's
+		// handover.go): the certificate is the old device's.
+		return nil, d, fmt.Errorf("%w: the certificate held is device %s's, and this profile is now device %s (a copy of it): enrol it as the old device's successor (kitctl enrol request)", ErrNotEnrolled, c.Device.ID, dev.ID)
 	}
 	dt, err := s.GetMeta(metaDistrict)
 	if err != nil {

@@ -67,4 +67,12 @@ type DeviceProgress struct {
 	// Now − AcceptedAt. A device's own clock is never used.
 	AcceptedAt *time.Time `json:"accepted_at"`
 	AgeSeconds *int64     `json:"age_seconds"`
+	// A laptop replaced: RetiredFor is the device that replaced this one
+	// and Retired why (the district's record of the hand-over, and the
+	// Raft index that made it, RetiredAt); Replaces the device this one
+	// replaced.
+	RetiredFor string `json:"retired_for,omitempty"`
+	Retired    string `json:"retired,omitempty"`
+	RetiredAt  uint64 `json:"retired_at,omitempty"`
+	Replaces   string `json:"replaces,omitempty"`
 }

@@ -93,6 +93,16 @@ func (r *Registry) Sign(req *cert.Request, role cert.Role, communes []string, va
 			return nil, fmt.Errorf("device %s names its records like device %s, already enrolled (the same first 8 characters, %q): make a new request on the device (a new profile makes a new ID)", req.Device.ID, other, tag)
 		}
 	}
+	old, err := r.Successor(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSuccessor(old, role, communes); err != nil {
+		return nil, err
+	}
+	if old != nil && len(communes) == 0 {
+		communes = old.Communes
+	}
 	serial, err := r.serial()
 	if err != nil {
 		return nil, err
