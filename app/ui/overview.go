@@ -30,6 +30,9 @@ func (p *overviewPage) refresh(done func()) {
 	p.a.goRead(func() {
 		p.vm.Refresh()
 		go p.a.do(func() {
+			if p.a.store == nil {
+				return // closed meanwhile
+			}
 			if len(p.a.pages) == 1 && p.onScreen() {
 				p.a.show()
 			}
