@@ -98,7 +98,11 @@ func (a *App) MeasureSearch(query string, gap, timeout time.Duration) (time.Dura
 		}
 		ok = true
 		a.focusSearch()
-		a.search.entry.SetText("")
+		// Emptied as an officer would: the query shown again is
+		// selected (back from a person), and SetText would leave that
+		// selection to swallow the first letter typed.
+		a.search.entry.TypedShortcut(&fyne.ShortcutSelectAll{})
+		a.search.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
 	})
 	if !ok {
 		return 0, 0, errors.New("measure: search before unlock")
