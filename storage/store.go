@@ -471,12 +471,10 @@ func (o Options) now() func() time.Time {
 	return time.Now
 }
 
-func openDB(dir string, key []byte, o Options) (s *Store, err error) {
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	opts := badger.DefaultOptions(filepath.Join(dir, storeDir)).
+// communeOptions are the Badger options of a commune store in path,
+// encrypted under key.
+func communeOptions(path string, key []byte, logger *slog.Logger) badger.Options {
+	return badger.DefaultOptions(path).
 		WithEncryptionKey(key).
 		// Badger requires a block cache with encryption; these sizes keep
 		// a 100,000-person commune within the 64 MB budget of the README's "Figures".
@@ -514,6 +512,14 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 		WithMetricsEnabled(false).
 		WithLogger(badgerLogger{logger}).
 		WithLoggingLevel(badger.WARNING)
+}
+
+func openDB(dir string, key []byte, o Options) (s *Store, err error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	opts := communeOptions(filepath.Join(dir, storeDir), key, logger)
 	if o.Kind == KindNode {
 		// A district node applies Raft log entries of thousands of
 		// operations in one transaction, on a server: larger memtables

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
@@ -71,11 +72,14 @@ type measureReport struct {
 	ProfileSeconds float64 `json:"profile_seconds,omitempty"` // making it took
 	// UnlockToOverviewS is from Enter on the unlock screen to the overview
 	// shown with its figures.
-	UnlockToOverviewS float64   `json:"unlock_to_overview_s"`
-	SearchMs          []float64 `json:"search_ms"` // per query: last keystroke to its results
-	SearchP50Ms       float64   `json:"search_p50_ms"`
-	SearchMaxMs       float64   `json:"search_max_ms"`
-	SearchExample     string    `json:"search_example"`
+	UnlockToOverviewS float64 `json:"unlock_to_overview_s"`
+	// ScryptSeconds is the work factor's own time (keyring.ScryptAlone),
+	// in this process at the end of the run: the unlock's floor.
+	ScryptSeconds float64   `json:"scrypt_seconds"`
+	SearchMs      []float64 `json:"search_ms"` // per query: last keystroke to its results
+	SearchP50Ms   float64   `json:"search_p50_ms"`
+	SearchMaxMs   float64   `json:"search_max_ms"`
+	SearchExample string    `json:"search_example"`
 	// HamletFirstPageMs is from choosing the hamlet with the most
 	// households to its first rows shown with their heads.
 	HamletFirstPageMs float64 `json:"hamlet_first_page_ms"`
@@ -210,8 +214,8 @@ func runMeasure(dir string, persons int, jsonOut bool, log *slog.Logger) int {
 		return 0
 	}
 	fmt.Printf("communekit --measure: %d persons shown, scrypt work factor %d, profile %s\n", rep.PersonsShown, rep.WorkFactor, rep.Profile)
-	fmt.Printf("  unlock to overview:   %.2f s   (target ≤ 1.0 s)\n", rep.UnlockToOverviewS)
-	fmt.Printf("  memory:               RSS %.1f MB   (target ≤ 150 MB; %.1f MB on the unlock screen, %.1f MB after the overview, %.1f MB after the households, %.1f MB right after search, peak %.1f MB)\n",
+	fmt.Printf("  unlock to overview:   %.2f s   (target ≤ scrypt alone + 0.2 s; scrypt alone %.2f s in this process)\n", rep.UnlockToOverviewS, rep.ScryptSeconds)
+	fmt.Printf("  memory:               RSS %.1f MB   (target ≤ a one-label window, --measure-empty, + 80 MB; %.1f MB on the unlock screen, %.1f MB after the overview, %.1f MB after the households, %.1f MB right after search, peak %.1f MB)\n",
 		rep.RSSMB, rep.RSSUnlockScreenMB, rep.RSSOverviewMB, rep.RSSHouseholdsMB, rep.RSSSearchMB, rep.PeakRSSMB)
 	p, u := rep.RSSParts, rep.RSSPartsUnlockScreen
 	fmt.Printf("  memory by holder:     Go %.1f, other anonymous (GL driver, C heap) %.1f, binary %.1f, GL libraries %.1f, store files %.1f, other files %.1f MB\n",
@@ -290,7 +294,15 @@ func measureApp(app *ui.App, rep *measureReport, log *slog.Logger) error {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	rep.HeapMB = mb(float64(m.HeapInuse))
-	return dumpMemory("end")
+	if err := dumpMemory("end"); err != nil {
+		return err
+	}
+	// Last, once memory is read: scrypt alone at the profile's work
+	// factor, its memory given back first, as cold as the unlock's was.
+	debug.FreeOSMemory()
+	d, err := keyring.ScryptAlone(rep.WorkFactor)
+	rep.ScryptSeconds = float64(d.Microseconds()/100) / 1e4
+	return err
 }
 
 // dumpMemory writes what holds the memory at stage into the directory
