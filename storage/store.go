@@ -141,6 +141,10 @@ type Options struct {
 	// refuses to open or write with ErrDiskFull (DefaultMinFree if 0,
 	// never if < 0; never for a district node's store).
 	MinFree int64
+	// BlockCache is the size in bytes of Badger's cache of decrypted
+	// blocks (8 MB for a commune store if 0): the desktop app, which holds
+	// a window's memory besides, asks for less.
+	BlockCache int64
 }
 
 // Store is the encrypted store of one commune device.
@@ -531,6 +535,9 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 			WithIndexCacheSize(32 << 20).
 			WithBaseTableSize(8 << 20).
 			WithSyncWrites(false)
+	}
+	if o.BlockCache > 0 {
+		opts = opts.WithBlockCacheSize(o.BlockCache)
 	}
 	defer func() {
 		// Badger panics on some damaged files instead of returning an error.
