@@ -347,9 +347,11 @@ func printAll(w io.Writer, r allReport) {
 		}
 	}
 	rows = append(rows, []string{"", "not in the README's table:", "", "", "", "", ""})
-	for i, f := range r.OtherFigures {
+	n := len(r.Figures)
+	for _, f := range r.OtherFigures {
 		if shownAfter[f.Figure] == "" {
-			add(strconv.Itoa(len(r.Figures)+i+1), f)
+			n++
+			add(strconv.Itoa(n), f)
 		}
 	}
 	printTable(w, rows)
