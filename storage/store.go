@@ -142,6 +142,10 @@ type Options struct {
 	// refuses to open or write with ErrDiskFull (DefaultMinFree if 0,
 	// never if < 0; never for a district node's store).
 	MinFree int64
+	// BlockCache is the size in bytes of Badger's cache of decrypted
+	// blocks (8 MB for a commune store if 0): the desktop app, which holds
+	// a window's memory besides, asks for less.
+	BlockCache int64
 }
 
 // Store is the encrypted store of one commune device.
@@ -528,12 +532,10 @@ func (o Options) now() func() time.Time {
 	return time.Now
 }
 
-func openDB(dir string, key []byte, o Options) (s *Store, err error) {
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	opts := badger.DefaultOptions(filepath.Join(dir, storeDir)).
+// communeOptions are the Badger options of a commune store in path,
+// encrypted under key.
+func communeOptions(path string, key []byte, logger *slog.Logger) badger.Options {
+	return badger.DefaultOptions(path).
 		WithEncryptionKey(key).
 		// Badger requires a block cache with encryption; these sizes keep
 		// a 100,000-person commune within the 64 MB budget of the README's "Figures".
@@ -571,6 +573,14 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 		WithMetricsEnabled(false).
 		WithLogger(badgerLogger{logger}).
 		WithLoggingLevel(badger.WARNING)
+}
+
+func openDB(dir string, key []byte, o Options) (s *Store, err error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	opts := communeOptions(filepath.Join(dir, storeDir), key, logger)
 	if o.Kind == KindNode {
 		// A district node applies Raft log entries of thousands of
 		// operations in one transaction, on a server: larger memtables
@@ -582,6 +592,9 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 			WithIndexCacheSize(32 << 20).
 			WithBaseTableSize(8 << 20).
 			WithSyncWrites(false)
+	}
+	if o.BlockCache > 0 {
+		opts = opts.WithBlockCacheSize(o.BlockCache)
 	}
 	defer func() {
 		// Badger panics on some damaged files instead of returning an error.

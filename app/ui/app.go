@@ -338,6 +338,7 @@ func (a *App) relabel() {
 
 // showRoot replaces the page stack with one page.
 func (a *App) showRoot(page func() fyne.CanvasObject) {
+	a.leaveRoot()
 	a.pages = []func(){func() { a.setContent(page()) }}
 	a.show()
 }

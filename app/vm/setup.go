@@ -34,7 +34,7 @@ type Setup struct {
 
 // NewSetup returns the setup screen creating a profile in dir.
 func NewSetup(tr Tr, dir string, opts storage.Options) *Setup {
-	return &Setup{tr: tr, dir: dir, opts: opts, units: Units()}
+	return &Setup{tr: tr, dir: dir, opts: appOptions(opts), units: Units()}
 }
 
 // Dir is where the profile will be created.

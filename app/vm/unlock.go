@@ -52,7 +52,7 @@ type Unlock struct {
 
 // NewUnlock returns the unlock screen of the profile in dir.
 func NewUnlock(tr Tr, dir string, opts storage.Options, do Do) *Unlock {
-	return &Unlock{tr: tr, dir: dir, opts: opts, do: do}
+	return &Unlock{tr: tr, dir: dir, opts: appOptions(opts), do: do}
 }
 
 // Commune names the profile's commune, read from the plaintext marker, so

@@ -10,6 +10,9 @@
 //	                           as you type on a generated profile (made once,
 //	                           kept in the user's cache directory), print the
 //	                           figures and quit: see measure.go
+//	communekit --measure-empty [--json]
+//	                           the same for a window with one label, the
+//	                           peer of the app's memory: see measureempty.go
 //
 // --quit-after and --screenshot serve the window smoke test, --start-check
 // the one under wine (startcheck.go).
@@ -40,7 +43,8 @@ func main() {
 	shots := flag.String("screenshot", "", "with --demo: walk the main screens, write a PNG of each into this directory, and quit")
 	measure := flag.Bool("measure", false, "measure unlock to overview, memory and search as you type on a generated profile (--profile, else one kept in the cache directory), print the figures and quit")
 	persons := flag.Int("persons", 100000, "with --measure: persons in the generated profile")
-	jsonOut := flag.Bool("json", false, "with --measure: print the figures as JSON")
+	jsonOut := flag.Bool("json", false, "with --measure or --measure-empty: print the figures as JSON")
+	measureEmpty := flag.Bool("measure-empty", false, "measure the memory of a window with one label (the peer of --measure's memory), print it and quit")
 	measureMake := flag.String("measure-make", "", "make the profile --measure measures in this directory and quit (--measure runs it in a process of its own)")
 	startCheckFlag := flag.Bool("start-check", false, "with --demo: say when the unlock screen shows, unlock it with the demo passphrase as typed, say when the overview shows, and quit (make wine-app)")
 	flag.Parse()
@@ -54,6 +58,8 @@ func main() {
 		os.Exit(0)
 	case *measure:
 		os.Exit(runMeasure(*profile, *persons, *jsonOut, log))
+	case *measureEmpty:
+		os.Exit(runMeasureEmpty(*jsonOut))
 	}
 
 	dir := *profile

@@ -147,4 +147,21 @@ func TestWindow_Measure(t *testing.T) {
 	if !strings.Contains(r.SearchExample, "results") || strings.Contains(r.SearchExample, ": 0 results") {
 		t.Errorf("search example %q: the first query found nothing", r.SearchExample)
 	}
+	if r.ScryptSeconds <= 0 {
+		t.Errorf("no scrypt alone, the unlock's floor: %v s", r.ScryptSeconds)
+	}
+}
+
+// TestWindow_MeasureEmpty runs `communekit --measure-empty`, the peer of
+// the app's memory: a window with one label on the same display, whose
+// resident memory comes out as JSON, split by holder as the app's is.
+func TestWindow_MeasureEmpty(t *testing.T) {
+	out := runApp(t, time.Minute, "--measure-empty", "--json")
+	var r emptyReport
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):strings.LastIndex(out, "}")+1]), &r); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if r.RSSMB <= 0 || r.PeakRSSMB < r.RSSMB || r.RSSParts.Go <= 0 || r.RSSParts.Binary <= 0 || r.HeapMB <= 0 {
+		t.Errorf("figures: %+v", r)
+	}
 }

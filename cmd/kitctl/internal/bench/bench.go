@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
+	"github.com/communekit/communekit/crypto/keyring"
 	"github.com/communekit/communekit/internal/procmem"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/fold"
@@ -52,6 +53,20 @@ type storeBench struct {
 	ProfileBytes   int64    `json:"profile_bytes"`
 	Figures        []figure `json:"figures"`
 	WorkFactorUsed int      `json:"scrypt_work_factor"`
+
+	// The floors, measured in the same run: a write of a save's size and
+	// its fsync, in the profile's directory, timed between the saves; and
+	// Badger alone writing the entries the import left, the same count,
+	// sizes and bytes (importFloor).
+	FsyncP50ms       float64 `json:"fsync_p50_ms"`
+	FsyncP99ms       float64 `json:"fsync_p99_ms"`
+	ImportFloorRate  float64 `json:"import_floor_persons_per_s"`
+	ImportFloorSecs  float64 `json:"import_floor_seconds"`
+	ImportEntries    int     `json:"import_entries"`
+	ImportEntryBytes int     `json:"import_entry_bytes"`
+	// ScryptSeconds is the work factor's own time (keyring.ScryptAlone),
+	// measured in the unlock's process, after it.
+	ScryptSeconds float64 `json:"scrypt_seconds"`
 }
 
 // Run is `kitctl bench`: its targets, and the children its benchmarks
@@ -176,8 +191,22 @@ func measureStore(o storeOptions, say func(format string, a ...any)) (storeBench
 	if len(rep.Rejected) > 0 {
 		say("note: %d generated rows rejected, first: line %d %s %s", len(rep.Rejected), rep.Rejected[0].Line, rep.Rejected[0].Field, rep.Rejected[0].Message)
 	}
+	// What the import wrote, for the floor, which runs once the store is
+	// closed (its compactions over).
+	ents, err := captureEntries(s, rep.Imported)
+	if err != nil {
+		s.Close()
+		return r, err
+	}
+	r.ImportEntries, r.ImportEntryBytes = len(ents.refs), ents.bytes()
 
-	say("timing %d durable saves…", o.Saves)
+	say("timing %d durable saves, each followed by a write and fsync of %d B in the same directory…", o.Saves, fsyncBlock)
+	ff, err := newFsyncFloor(dir)
+	if err != nil {
+		s.Close()
+		return r, err
+	}
+	var fsyncs []time.Duration
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 1))
 	hits, err := s.Search("a", 1)
 	if err != nil || len(hits) == 0 {
@@ -196,8 +225,20 @@ func measureStore(o storeOptions, say func(format string, a ...any)) (storeBench
 			return r, fmt.Errorf("bench save: %w", err)
 		}
 		lat = append(lat, time.Since(t))
+		d, err := ff.once()
+		if err != nil {
+			ff.close()
+			s.Close()
+			return r, fmt.Errorf("bench fsync floor: %w", err)
+		}
+		fsyncs = append(fsyncs, d)
 	}
 	r.SaveP50ms, r.SaveP99ms = pct(lat, 0.50), pct(lat, 0.99)
+	r.FsyncP50ms, r.FsyncP99ms = pct(fsyncs, 0.50), pct(fsyncs, 0.99)
+	if err := ff.close(); err != nil {
+		s.Close()
+		return r, err
+	}
 
 	say("timing %d searches…", o.Queries)
 	qs := queryMix(c, rng, o.Queries)
@@ -216,6 +257,16 @@ func measureStore(o storeOptions, say func(format string, a ...any)) (storeBench
 		return r, err
 	}
 	r.ProfileBytes = dirSize(dir)
+
+	say("the floor: Badger alone writing the import's %d entries (%.1f MB)…", len(ents.refs), float64(ents.bytes())/1e6)
+	c, csvBuf = nil, bytes.Buffer{} // not needed any more
+	fd, err := importFloor(dir+"-import-floor", ents)
+	if err != nil {
+		return r, err
+	}
+	r.ImportFloorSecs = kit.Round(fd.Seconds())
+	r.ImportFloorRate = float64(ents.persons) / fd.Seconds()
+	ents = nil
 
 	say("unlocking in a fresh process…")
 	exe, err := kitctl()
@@ -239,13 +290,14 @@ func measureStore(o storeOptions, say func(format string, a ...any)) (storeBench
 	}
 	r.UnlockSeconds, r.RSSMB, r.PeakRSSMB = child.UnlockSeconds, child.RSSMB, child.PeakRSSMB
 	r.RSSAnonMB, r.RSSFileMB = child.AnonMB, child.FileMB
+	r.ScryptSeconds, r.WorkFactorUsed = child.ScryptSeconds, child.WorkFactor
 
 	r.Figures = []figure{
 		{"one saved person, durable (p99)", "≤ 1 ms", kit.Round(r.SaveP99ms), "ms", r.SaveP99ms <= 1},
-		{"bulk import, validation, indexes and history included", "≥ 25,000 persons/s", kit.Round(r.ImportRate), "persons/s", r.ImportRate >= 25000},
+		{"bulk import, validation, indexes and history included", fmt.Sprintf("≥ 25,000 persons/s and ≥ 80 %% of the floor (%s persons/s)", thousands(r.ImportFloorRate)), kit.Round(r.ImportRate), "persons/s", importMet(r.ImportRate, r.ImportFloorRate)},
 		{fmt.Sprintf("search, %d persons, realistic query mix (p99)", o.Persons), "≤ 5 ms", kit.Round(r.SearchP99ms), "ms", r.SearchP99ms <= 5},
 		{fmt.Sprintf("commune store memory, %d persons (kitctl)", o.Persons), "RSS ≤ 64 MB", kit.Round(r.RSSMB), "MB", r.RSSMB <= 64},
-		{fmt.Sprintf("unlock to open store, %d persons, scrypt work factor 18", o.Persons), "≤ 1.0 s", kit.Round(r.UnlockSeconds), "s", r.UnlockSeconds <= 1.0},
+		{fmt.Sprintf("unlock to open store, %d persons, scrypt work factor %d", o.Persons, r.WorkFactorUsed), fmt.Sprintf("≤ scrypt alone (%.2f s) + 0.2 s", r.ScryptSeconds), kit.Round(r.UnlockSeconds), "s", r.UnlockSeconds <= r.ScryptSeconds+0.2},
 	}
 	return r, nil
 }
@@ -262,6 +314,8 @@ func printStore(w io.Writer, r storeBench) {
 		fmt.Fprintf(w, "%-62s %-20s %-14s %s\n", f.Figure, f.Target, fmt.Sprintf("%g %s", f.Measured, f.Unit), met)
 	}
 	fmt.Fprintf(w, "(save p50 %.3f ms, search p50 %.3f ms, peak RSS %.1f MB, RSS %.1f MB anonymous + %.1f MB file-backed)\n", r.SaveP50ms, r.SearchP50ms, r.PeakRSSMB, r.RSSAnonMB, r.RSSFileMB)
+	fmt.Fprintf(w, "(floors, same run: fsync of %d B p50 %.3f ms, p99 %.3f ms; Badger alone writing the import's %d entries %s persons/s; scrypt alone %.2f s)\n",
+		fsyncBlock, r.FsyncP50ms, r.FsyncP99ms, r.ImportEntries, thousands(r.ImportFloorRate), r.ScryptSeconds)
 }
 
 type childReport struct {
@@ -270,6 +324,10 @@ type childReport struct {
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
 	AnonMB        float64 `json:"rss_anon_mb"` // Go heap and Badger caches
 	FileMB        float64 `json:"rss_file_mb"` // the binary and mapped store tables
+	// ScryptSeconds is the scrypt work factor's own time, in this process
+	// after the unlock; WorkFactor is the profile's.
+	ScryptSeconds float64 `json:"scrypt_seconds"`
+	WorkFactor    int     `json:"scrypt_work_factor"`
 }
 
 // benchStoreChild runs in a fresh process: unlock, run the queries, report
@@ -305,7 +363,23 @@ func benchStoreChild(e *kit.Env, args []string) error {
 	// needs, not when the scavenger last ran.
 	debug.FreeOSMemory()
 	rss, peak, anon, file := readRSS()
-	return e.PrintJSON(childReport{UnlockSeconds: kit.Round(unlock), RSSMB: rss, PeakRSSMB: peak, AnonMB: anon, FileMB: file})
+	// The floor of the unlock: scrypt alone at the profile's work factor,
+	// its memory made cold again as it was for the unlock.
+	wrapped, err := os.ReadFile(filepath.Join(s.Dir(), "master-key.age"))
+	if err != nil {
+		return err
+	}
+	wf, err := keyring.WorkFactorOf(wrapped)
+	if err != nil {
+		return err
+	}
+	debug.FreeOSMemory()
+	d, err := keyring.ScryptAlone(wf)
+	if err != nil {
+		return err
+	}
+	return e.PrintJSON(childReport{UnlockSeconds: kit.Round(unlock), RSSMB: rss, PeakRSSMB: peak, AnonMB: anon, FileMB: file,
+		ScryptSeconds: kit.Round(d.Seconds()), WorkFactor: wf})
 }
 
 func readRSS() (rss, peak, anon, file float64) {
