@@ -29,6 +29,7 @@ import (
 	"github.com/communekit/communekit/app/i18n"
 	"github.com/communekit/communekit/app/ui"
 	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/cmd/internal/version"
 	"github.com/communekit/communekit/storage"
 )
 
@@ -40,8 +41,13 @@ func main() {
 	measure := flag.Bool("measure", false, "measure unlock to overview, memory and search as you type on a generated profile (--profile, else one kept in the cache directory), print the figures and quit")
 	persons := flag.Int("persons", 100000, "with --measure: persons in the generated profile")
 	jsonOut := flag.Bool("json", false, "with --measure: print the figures as JSON")
+	showVersion := flag.Bool("version", false, "print the version and quit")
 	measureMake := flag.String("measure-make", "", "make the profile --measure measures in this directory and quit (--measure runs it in a process of its own)")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("communekit", version.String())
+		os.Exit(0)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	switch {
 	case *measureMake != "":
