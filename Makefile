@@ -192,5 +192,11 @@ dist: deps dist-deps
 # the unit's command line), purges and checks that /var/lib/communekit is
 # untouched, and looks inside the Windows zip (kitctl.exe --version under
 # wine when wine is there). Not part of make test.
+TESTPKG_APT := desktop-file-utils curl unzip
 test-packages: dist
+	@missing=""; for p in $(TESTPKG_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" -eq 0 ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 	VERSION=$(VERSION) sh cmd/districtd/packaging/test-packages.sh $(DIST)
