@@ -7,7 +7,8 @@
 ; keys, batches) stays where the app keeps it.
 ;
 ; makensis -INPUTCHARSET UTF8 -DVERSION=0.1.0 -DVIVERSION=0.1.0.0 -DSRC=DIR -DOUT=FILE communekit.nsi
-Unicode true
+; The app is 64-bit only; a 64-bit installer also runs under wine64 for the tests.
+Target amd64-unicode
 SetCompressor /SOLID lzma
 RequestExecutionLevel user
 !include "MUI2.nsh"

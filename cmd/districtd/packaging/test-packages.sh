@@ -186,6 +186,18 @@ if command -v wine >/dev/null && [ -f cmd/kitctl/testdata/wine/bcryptprimitives.
 		wineboot -i >/dev/null 2>&1 && cp "$WORK/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 	check "kitctl.exe --version says $VERSION under wine" sh -c "[ \"\$(wine '$W/kitctl.exe' --version 2>/dev/null | tr -d '\\r')\" = 'kitctl $VERSION' ]"
 	check "communekit.exe --version says $VERSION under wine" sh -c "[ \"\$(wine '$W/communekit.exe' --version 2>/dev/null | tr -d '\\r')\" = 'communekit $VERSION' ]"
+	# The installer, silent (/S) as an IT officer may run it: per user, a Start-menu shortcut under
+	# the Vietnamese name, an uninstaller that takes it all away again.
+	wine "$SETUP" /S >/dev/null 2>&1
+	wineserver -w
+	I="$WINEPREFIX/drive_c/users/$(id -un)/AppData/Local/Programs/communekit"
+	LNK="$WINEPREFIX/drive_c/users/$(id -un)/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Dữ liệu dân cư xã (communekit).lnk"
+	check "the installer puts communekit.exe and kitctl.exe in the user's Programs" test -s "$I/communekit.exe" -a -s "$I/kitctl.exe"
+	check "the installer makes the Start-menu shortcut under the Vietnamese name" test -s "$LNK"
+	check "the installed kitctl.exe says $VERSION" sh -c "[ \"\$(wine '$I/kitctl.exe' --version 2>/dev/null | tr -d '\\r')\" = 'kitctl $VERSION' ]"
+	wine "$I/uninstall.exe" /S >/dev/null 2>&1
+	wineserver -w
+	check "the uninstaller removes the program and the shortcut" test ! -e "$I/communekit.exe" -a ! -e "$LNK"
 	wineserver -k 2>/dev/null
 else
 	echo "wine is not installed: the Windows binaries are not run (make windows-smoke installs it)"
