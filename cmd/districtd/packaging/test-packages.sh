@@ -177,7 +177,12 @@ for f in communekit.exe kitctl.exe communekit.ico README.txt LICENSE.txt; do
 done
 check "communekit.exe is a Windows GUI program for x86-64" sh -c "x86_64-w64-mingw32-objdump -p '$W/communekit.exe' | grep -q 'Subsystem.*(Windows GUI)' && x86_64-w64-mingw32-objdump -f '$W/communekit.exe' | grep -q pei-x86-64"
 check "communekit.exe has its icon and manifest" sh -c "x86_64-w64-mingw32-objdump -h '$W/communekit.exe' | grep -q '\\.rsrc'"
-check "communekit.exe's version information has its Vietnamese name and $VERSION" sh -c "strings -el '$W/communekit.exe' | grep -q 'dữ liệu dân cư xã' && strings -el '$W/communekit.exe' | grep -qx '$VERSION'"
+check "communekit.exe's version information has its Vietnamese name and $VERSION" python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+for s in ("FileDescription", "communekit — dữ liệu dân cư xã", sys.argv[2]):
+    assert s.encode("utf-16-le") in b, s
+' "$W/communekit.exe" "$VERSION"
 check "the installer is there" test -s "$SETUP"
 if command -v wine >/dev/null && [ -f cmd/kitctl/testdata/wine/bcryptprimitives.c ]; then
 	# wine 8 lacks ProcessPrng, which Go needs to start: the same stand-in as make windows-smoke.
