@@ -39,8 +39,9 @@ VIAddVersionKey /LANG=1066 "LegalCopyright" "© 2026 The communekit authors (MIT
 !insertmacro MUI_PAGE_FINISH
 !insertmacro MUI_UNPAGE_CONFIRM
 !insertmacro MUI_UNPAGE_INSTFILES
+; Vietnamese only: commune laptops often run an English Windows, and the
+; officers read Vietnamese first (the app itself speaks both).
 !insertmacro MUI_LANGUAGE "Vietnamese"
-!insertmacro MUI_LANGUAGE "English"
 
 Section "communekit"
   SetShellVarContext current
