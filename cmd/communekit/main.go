@@ -10,6 +10,7 @@
 //	                           as you type on a generated profile (made once,
 //	                           kept in the user's cache directory), print the
 //	                           figures and quit: see measure.go
+//	communekit --version       print the version (make dist sets it from the git tag)
 //
 // --quit-after and --screenshot serve the window smoke test.
 package main

@@ -205,6 +205,6 @@ if command -v wine >/dev/null && [ -f cmd/kitctl/testdata/wine/bcryptprimitives.
 	check "the uninstaller removes the program and the shortcut" test ! -e "$I/communekit.exe" -a ! -e "$LNK"
 	wineserver -k 2>/dev/null
 else
-	echo "wine is not installed: the Windows binaries are not run (make windows-smoke installs it)"
+	echo "wine (or cmd/kitctl/testdata/wine, its ProcessPrng stand-in) is missing: the Windows binaries are not run (make windows-smoke installs wine)"
 fi
 finish
