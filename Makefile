@@ -189,10 +189,12 @@ dist: deps dist-deps
 # root only, else it says so and skips), checks the unit (systemd-analyze
 # verify), starts districtd as the service would and stops it with SIGTERM
 # (under systemd where systemd is PID 1; else as the service's user, with
-# the unit's command line), purges and checks that /var/lib/communekit is
+# the unit's command line, and then all again under systemd in a container
+# of this machine's own system, booted by systemd-nspawn over a throw-away
+# overlay: cmd/districtd/packaging/nspawn.sh), purges and checks that /var/lib/communekit is
 # untouched, and looks inside the Windows zip (kitctl.exe --version under
 # wine when wine is there). Not part of make test.
-TESTPKG_APT := desktop-file-utils curl unzip
+TESTPKG_APT := desktop-file-utils curl unzip systemd-container
 test-packages: dist
 	@missing=""; for p in $(TESTPKG_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" -eq 0 ]; then \
@@ -200,3 +202,7 @@ test-packages: dist
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 	VERSION=$(VERSION) sh cmd/districtd/packaging/test-packages.sh $(DIST)
+	@if [ "$$(id -u)" -eq 0 ] && [ "$$(ps -p 1 -o comm=)" != systemd ]; then \
+		if command -v systemd-nspawn >/dev/null; then VERSION=$(VERSION) sh cmd/districtd/packaging/nspawn.sh $(DIST); \
+		else echo "test-packages: systemd is not PID 1 and systemd-nspawn is missing: districtd was not started under systemd"; fi; \
+	fi
