@@ -21,6 +21,9 @@ mkdir "$O/upper" "$O/work" "$O/merged"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$O/upper,workdir=$O/work" "$O/merged"
 # A machine ID of its own (made at boot): nspawn refuses the host's.
 rm -f "$O/merged/etc/machine-id"
+# The container's /tmp is its own: the packages go where it sees them.
+mkdir -p "$O/merged/root/dist"
+cp -p "$DIST"/* "$O/merged/root/dist/"
 cat >"$O/merged/etc/systemd/system/communekit-test-packages.service" <<EOU
 [Unit]
 Description=communekit: make test-packages under systemd
@@ -29,7 +32,7 @@ After=multi-user.target
 [Service]
 Type=oneshot
 Environment=VERSION=$VERSION TEST_PACKAGES_NO_WINE=1
-ExecStart=/bin/sh -c 'cd $TOP && sh cmd/districtd/packaging/test-packages.sh $DIST >/root/test-packages.log 2>&1; echo \$? >/root/test-packages.rc'
+ExecStart=/bin/sh -c 'cd $TOP && sh cmd/districtd/packaging/test-packages.sh /root/dist >/root/test-packages.log 2>&1; echo \$? >/root/test-packages.rc'
 ExecStartPost=/bin/systemctl poweroff --no-block
 EOU
 mkdir -p "$O/merged/etc/systemd/system/multi-user.target.wants"

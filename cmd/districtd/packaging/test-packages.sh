@@ -18,6 +18,11 @@ check() { # check DESCRIPTION COMMAND...
 	shift
 	if "$@"; then ok "$what"; else bad "$what"; fi
 }
+need() { # need DESCRIPTION COMMAND...: check, and stop here on failure (what follows depends on it)
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "$what"; finish; fi
+}
 finish() {
 	echo "test-packages: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
@@ -59,7 +64,7 @@ echo "== checksums"
 check "SHA256SUMS matches every artefact" sh -c "cd '$DIST' && sha256sum --quiet -c SHA256SUMS"
 
 echo "== districtd_${VERSION}_amd64.deb"
-check "dpkg -i districtd" sh -c "dpkg -i '$DEB_D' >'$WORK/dpkg.log' 2>&1 || { cat '$WORK/dpkg.log'; false; }"
+need "dpkg -i districtd" sh -c "dpkg -i '$DEB_D' >'$WORK/dpkg.log' 2>&1 || { cat '$WORK/dpkg.log'; false; }"
 check "districtd --version says $VERSION" sh -c "[ \"\$(districtd --version)\" = 'districtd $VERSION' ]"
 check "kitctl --version says $VERSION" sh -c "[ \"\$(kitctl --version)\" = 'kitctl $VERSION' ]"
 check "the service's system user exists" sh -c "getent passwd communekit | grep -q ':/var/lib/communekit:' && [ \"\$(id -u communekit)\" -lt 1000 ]"
@@ -73,7 +78,7 @@ P="$WORK/d"
 COMMUNEKIT_PASSPHRASE='mật khẩu huyện' kitctl --profile "$P" district init --name "Huyện thử" >/dev/null &&
 	COMMUNEKIT_PASSPHRASE='mật khẩu huyện' COMMUNEKIT_NODE_PASSPHRASE='mật khẩu nút n1' \
 		kitctl --profile "$P" district node-cert --id n1 --out "$WORK/n1.node" --host 127.0.0.1 >/dev/null
-check "a district and a node credential made with kitctl" test -s "$WORK/n1.node"
+need "a district and a node credential made with kitctl" test -s "$WORK/n1.node"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 RAFT=127.0.0.1:$(port)
 HTTP=127.0.0.1:$(port)
@@ -108,7 +113,11 @@ touch "$MARK"
 if [ "$(ps -p 1 -o comm=)" = systemd ] && [ -d /run/systemd/system ]; then
 	echo "== districtd under systemd"
 	systemctl start districtd.service
-	check "districtd starts under systemd and is ready" ready 60
+	if ! ready 60; then
+		systemctl status --no-pager districtd
+		journalctl -u districtd --no-pager | tail -20
+	fi
+	need "districtd starts under systemd and is ready" ready 1
 	check "it runs as the communekit user" sh -c "[ \"\$(ps -o uid= -p \$(systemctl show -p MainPID --value districtd) | tr -d ' ')\" = \"\$(id -u communekit)\" ]"
 	check "no passphrase on its command line" sh -c "! tr '\\0' ' ' </proc/\$(systemctl show -p MainPID --value districtd)/cmdline | grep -q 'mật'"
 	systemctl stop districtd.service
@@ -135,7 +144,8 @@ else
 		eval "exec setpriv --reuid communekit --regid communekit --init-groups $cmd"
 	) >"$WORK/node.log" 2>&1 &
 	NODEPID=$!
-	check "districtd starts as the communekit user, from the credential files, and is ready" ready 60
+	ready 60 || cat "$WORK/node.log"
+	need "districtd starts as the communekit user, from the credential files, and is ready" ready 1
 	check "it runs as the communekit user" sh -c "[ \"\$(ps -o uid= -p $NODEPID | tr -d ' ')\" = \"\$(id -u communekit)\" ]"
 	check "no passphrase on its command line" sh -c "! tr '\\0' ' ' </proc/$NODEPID/cmdline | grep -q 'mật'"
 	kill -TERM "$NODEPID"
@@ -158,7 +168,7 @@ check "purge kept the credential and passphrase" test -f /etc/communekit/node.no
 check "purge removed the settings file (a conffile)" test ! -e /etc/communekit/districtd.conf
 
 echo "== communekit_${VERSION}_amd64.deb"
-check "dpkg -i communekit" sh -c "dpkg -i '$DEB_A' >'$WORK/dpkg.log' 2>&1 || { cat '$WORK/dpkg.log'; false; }"
+need "dpkg -i communekit" sh -c "dpkg -i '$DEB_A' >'$WORK/dpkg.log' 2>&1 || { cat '$WORK/dpkg.log'; false; }"
 check "communekit --version says $VERSION" sh -c "[ \"\$(communekit --version 2>/dev/null)\" = 'communekit $VERSION' ]"
 check "the desktop entry names it in Vietnamese" grep -q '^Name\[vi\]=Dữ liệu dân cư xã' /usr/share/applications/org.communekit.app.desktop
 if command -v desktop-file-validate >/dev/null; then
