@@ -8,7 +8,7 @@ APT_DEPS  := xorg-dev libgl1-mesa-dev xvfb poppler-utils
 NOCGO_PKGS = $$($(GO) list ./... | grep -v '/cmd/communekit$$')
 DEMO_DIR  ?= $(HOME)/.cache/communekit-demo
 
-.PHONY: run test lint deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults slowloris dashboard-test dashboard-deps windows-smoke wine-deps test-windows wine-app
+.PHONY: run test lint deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults slowloris dashboard-test dashboard-deps windows-smoke wine-deps test-windows wine-app dist dist-deps test-packages
 
 # LANGUAGE: Fyne reads the locale as it starts and logs an error for
 # Debian's default C.UTF-8; the app speaks Vietnamese by its own
@@ -194,3 +194,55 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+# dist builds everything a district hands out into dist/, with SHA256SUMS:
+# communekit-VERSION-windows-amd64.zip (the app, cross-built with cgo
+# through mingw-w64, with its icon, version information and Vietnamese
+# name, and kitctl.exe) and its installer (-setup.exe, by NSIS),
+# communekit_VERSION_amd64.deb (the app for Debian/Ubuntu laptops) and
+# districtd_VERSION_amd64.deb (a district node as a systemd service, with
+# kitctl). VERSION: 0.1.0 from the tag v0.1.0, 0.1.0-3-g1a2b3c4 after it,
+# 0.0.0-<date>-<commit> without a tag; -dirty with uncommitted changes. The
+# scripts are in cmd/communekit/packaging and cmd/districtd/packaging.
+DIST     := dist
+VERSION  := $(shell v=$$(git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null) && echo "$$v" | sed 's/^v//' || \
+	echo "0.0.0-$$(git log -1 --format=%cd --date=format:%Y%m%d 2>/dev/null || date +%Y%m%d)-$$(git rev-parse --short=7 HEAD 2>/dev/null || echo unknown)$$(git diff --quiet HEAD 2>/dev/null || echo -dirty)")
+DIST_APT := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis zip dpkg-dev
+dist-deps:
+	@missing=""; for p in $(DIST_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+dist: deps dist-deps
+	@echo "make dist: version $(VERSION)"
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	GO=$(GO) sh cmd/districtd/packaging/deb.sh $(VERSION) $(DIST)
+	GO=$(GO) sh cmd/communekit/packaging/deb.sh $(VERSION) $(DIST)
+	GO=$(GO) sh cmd/communekit/packaging/windows.sh $(VERSION) $(DIST)
+	cd $(DIST) && sha256sum * >SHA256SUMS
+	@ls -l $(DIST)
+
+# test-packages installs the .debs of make dist on this machine (dpkg -i:
+# root only, else it says so and skips), checks the unit (systemd-analyze
+# verify), starts districtd as the service would and stops it with SIGTERM
+# (under systemd where systemd is PID 1; else as the service's user, with
+# the unit's command line, and then all again under systemd in a container
+# of this machine's own system, booted by systemd-nspawn over a throw-away
+# overlay: cmd/districtd/packaging/nspawn.sh), purges and checks that /var/lib/communekit is
+# untouched, and looks inside the Windows zip (kitctl.exe --version under
+# wine when wine is there). Not part of make test.
+TESTPKG_APT := desktop-file-utils curl unzip systemd-container
+test-packages: dist
+	@missing=""; for p in $(TESTPKG_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" -eq 0 ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	VERSION=$(VERSION) sh cmd/districtd/packaging/test-packages.sh $(DIST)
+	@if [ "$$(id -u)" -eq 0 ] && [ "$$(ps -p 1 -o comm=)" != systemd ]; then \
+		if command -v systemd-nspawn >/dev/null; then VERSION=$(VERSION) sh cmd/districtd/packaging/nspawn.sh $(DIST); \
+		else echo "test-packages: systemd is not PID 1 and systemd-nspawn is missing: districtd was not started under systemd"; fi; \
+	fi

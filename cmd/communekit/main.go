@@ -13,6 +13,7 @@
 //	communekit --measure-empty [--json]
 //	                           the same for a window with one label, the
 //	                           peer of the app's memory: see measureempty.go
+//	communekit --version       print the version (make dist sets it from the git tag)
 //
 // --quit-after and --screenshot serve the window smoke test, --start-check
 // the one under wine (startcheck.go).
@@ -33,6 +34,7 @@ import (
 	"github.com/communekit/communekit/app/i18n"
 	"github.com/communekit/communekit/app/ui"
 	"github.com/communekit/communekit/app/vm"
+	"github.com/communekit/communekit/cmd/internal/version"
 	"github.com/communekit/communekit/storage"
 )
 
@@ -45,9 +47,14 @@ func main() {
 	persons := flag.Int("persons", 100000, "with --measure: persons in the generated profile")
 	jsonOut := flag.Bool("json", false, "with --measure or --measure-empty: print the figures as JSON")
 	measureEmpty := flag.Bool("measure-empty", false, "measure the memory of a window with one label (the peer of --measure's memory), print it and quit")
+	showVersion := flag.Bool("version", false, "print the version and quit")
 	measureMake := flag.String("measure-make", "", "make the profile --measure measures in this directory and quit (--measure runs it in a process of its own)")
 	startCheckFlag := flag.Bool("start-check", false, "with --demo: say when the unlock screen shows, unlock it with the demo passphrase as typed, say when the overview shows, and quit (make wine-app)")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("communekit", version.String())
+		os.Exit(0)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	switch {
 	case *measureMake != "":

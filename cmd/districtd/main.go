@@ -47,6 +47,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/communekit/communekit/cmd/internal/version"
 	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/crypto/keyring"
@@ -82,6 +83,7 @@ func run(args []string, stderr io.Writer) int {
 		trailing  = fs.Uint64("trailing-logs", 0, "Raft entries kept after a snapshot (default 10240)")
 		hb        = fs.Duration("heartbeat-timeout", 0, "Raft heartbeat timeout (default 500ms)")
 		el        = fs.Duration("election-timeout", 0, "Raft election timeout (default 500ms)")
+		showVer   = fs.Bool("version", false, "print districtd's version and exit")
 		minFree   = fs.Int64("min-free-mb", node.DefaultMinFree>>20, "stop (and refuse to start) with less free disk space than this, in MB, on --dir's filesystem; -1: no check")
 	)
 	fs.Usage = func() {
@@ -90,6 +92,10 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *showVer {
+		fmt.Println("districtd", version.String())
+		return 0
 	}
 	var missing []string
 	for name, v := range map[string]string{"--dir": *dir, "--id": *id, "--raft": *raftAddr, "--http": *httpAddr} {

@@ -77,6 +77,7 @@ Global flags may also follow the command.
   --json                 print JSON for scripts
   --passphrase-file F    read the passphrase from F (else $COMMUNEKIT_PASSPHRASE, else a prompt)
   --lang vi|en           language of messages (default vi)
+  --version              print kitctl's version and exit
 
 Commands:
 `
@@ -86,8 +87,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	gfs := flag.NewFlagSet("kitctl", flag.ContinueOnError)
 	gfs.SetOutput(io.Discard)
 	e.globalFlags(gfs)
+	showVersion := gfs.Bool("version", false, "print kitctl's version and exit")
 	if err := gfs.Parse(args); err != nil {
 		return e.fail(usagef("%v", err))
+	}
+	if *showVersion {
+		return e.printVersion()
 	}
 	rest := gfs.Args()
 	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" {
