@@ -476,7 +476,27 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	opts := badger.DefaultOptions(filepath.Join(dir, storeDir)).
+	opts := badgerOptions(filepath.Join(dir, storeDir), key, o.Kind, logger)
+	defer func() {
+		// Badger panics on some damaged files instead of returning an error.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrDamaged, r)
+		}
+	}()
+	db, err := badger.Open(opts)
+	if err != nil && strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		return nil, fmt.Errorf("%w (%v)", ErrInUse, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w (%v): check that --profile names the right directory, else restore the profile from a backup; nothing was changed", ErrDamaged, err)
+	}
+	return &Store{dir: dir, db: db, log: logger, now: o.now(), minFree: minFreeOf(o.Kind, o)}, nil
+}
+
+// badgerOptions are the options a store of kind opens its Badger database
+// in path with, encrypted with key.
+func badgerOptions(path string, key []byte, kind string, logger *slog.Logger) badger.Options {
+	opts := badger.DefaultOptions(path).
 		WithEncryptionKey(key).
 		// Badger requires a block cache with encryption; these sizes keep
 		// a 100,000-person commune within the 64 MB budget of the README's "Figures".
@@ -514,7 +534,7 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 		WithMetricsEnabled(false).
 		WithLogger(badgerLogger{logger}).
 		WithLoggingLevel(badger.WARNING)
-	if o.Kind == KindNode {
+	if kind == KindNode {
 		// A district node applies Raft log entries of thousands of
 		// operations in one transaction, on a server: larger memtables
 		// (a transaction may hold ~15 % of one), and no fsync per
@@ -526,20 +546,7 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 			WithBaseTableSize(8 << 20).
 			WithSyncWrites(false)
 	}
-	defer func() {
-		// Badger panics on some damaged files instead of returning an error.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", ErrDamaged, r)
-		}
-	}()
-	db, err := badger.Open(opts)
-	if err != nil && strings.Contains(err.Error(), "Cannot acquire directory lock") {
-		return nil, fmt.Errorf("%w (%v)", ErrInUse, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w (%v): check that --profile names the right directory, else restore the profile from a backup; nothing was changed", ErrDamaged, err)
-	}
-	return &Store{dir: dir, db: db, log: logger, now: o.now(), minFree: minFreeOf(o.Kind, o)}, nil
+	return opts
 }
 
 func (s *Store) loadMeta() error {

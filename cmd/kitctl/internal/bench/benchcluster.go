@@ -63,6 +63,13 @@ type clusterFigures struct {
 	// OpenLoopPlain is, at each load, the half of the devices that pushed
 	// over plain HTTP beside those over TLS (--open-plain); empty without.
 	OpenLoopPlain []openLoopFigure `json:"open_loop_plain_http"`
+	// SealedBytesPerOp is what one operation carries in the closed
+	// loop's sealed batches, on average: the size of etcd's puts.
+	SealedBytesPerOp float64 `json:"sealed_bytes_per_op"`
+	// Etcd and Floor are the peers the ingest is measured against, in
+	// the same run (--against; benchetcd.go, benchfloor.go).
+	Etcd  *etcdFigures  `json:"etcd,omitempty"`
+	Floor *floorFigures `json:"floor,omitempty"`
 }
 
 // clusterOptions size the cluster benchmark.
@@ -73,6 +80,11 @@ type clusterOptions struct {
 	Keep    string // keep the cluster's directories here instead of a temporary directory
 	NoKill  bool   // skip the leader-loss measurement
 	Open    openLoopOptions
+	// Against measures the peers after the cluster stops: etcd and the
+	// floor (Badger alone).
+	Against bool
+	// EtcdSeconds bounds each etcd run.
+	EtcdSeconds float64
 }
 
 // benchCluster starts a 3-node cluster of real processes on loopback and
@@ -85,6 +97,8 @@ func benchCluster(e *kit.Env, args []string) error {
 	fs.IntVar(&o.Ops, "ops", 500, "operations per batch")
 	fs.StringVar(&o.Keep, "keep", "", "keep the cluster's directories here instead of a temporary directory")
 	fs.BoolVar(&o.NoKill, "no-kill", false, "skip the leader-loss measurement")
+	fs.BoolVar(&o.Against, "against", true, "after the cluster, measure its peers in the same run: a three-member etcd cluster taking the same writes, and Badger alone writing what the operations write (the floor)")
+	fs.Float64Var(&o.EtcdSeconds, "etcd-seconds", 60, "longest time of each etcd run")
 	o.Open = defaultOpenLoop()
 	loads := fs.String("open-loads", formatLoads(o.Open.Loads), "open loop: loads as fractions of the ingest rate measured closed-loop, comma-separated (\"\": no open loop)")
 	fs.IntVar(&o.Open.Ops, "open-ops", o.Open.Ops, "open loop: operations per push")
@@ -98,7 +112,7 @@ func benchCluster(e *kit.Env, args []string) error {
 	}
 	o.Open.Loads, err = parseLoads(*loads)
 	if len(pos) > 0 || o.Devices <= 0 || o.Batches <= 0 || o.Ops <= 0 || err != nil || !o.Open.valid() {
-		return kit.Usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--open-plain=false] [--json]")
+		return kit.Usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--open-plain=false] [--against=false] [--etcd-seconds 60] [--json]")
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(e.Stderr, format+"\n", a...) }
 	f, err := measureCluster(o, progress)
@@ -109,6 +123,7 @@ func benchCluster(e *kit.Env, args []string) error {
 		return e.PrintJSON(f)
 	}
 	printCluster(e.Stdout, f, !o.NoKill)
+	printAgainst(e.Stdout, f)
 	return f.check()
 }
 
@@ -211,6 +226,12 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 		}
 	}
 	f.DigestsEqual = c.digestsEqual()
+	if o.Against {
+		c.stop()
+		if err := measureAgainst(o, d, devs, load, &f, progress); err != nil {
+			return f, err
+		}
+	}
 	return f, nil
 }
 
@@ -494,6 +515,7 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 }
 
 func (c *benchClusterProc) stop() {
+	defer func() { c.procs = nil }()
 	for _, p := range c.procs {
 		if p != nil && p.Process != nil {
 			p.Process.Signal(syscall.SIGTERM)
