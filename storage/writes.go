@@ -39,6 +39,8 @@ type WriteRecorder struct {
 	s      *Store
 	cancel context.CancelFunc
 	done   chan error
+	stop   sync.Once
+	err    error // Stop's
 
 	mu     sync.Mutex
 	on     bool
@@ -117,12 +119,17 @@ func (r *WriteRecorder) mark(wait time.Duration) error {
 
 // Stop ends the recording and returns every entry written since
 // RecordWrites, in the order written.
+// Stop again returns the same.
 func (r *WriteRecorder) Stop() ([]Write, error) {
-	err := r.mark(10 * time.Second)
-	r.cancel()
-	<-r.done
+	r.stop.Do(func() {
+		r.err = r.mark(10 * time.Second)
+		r.cancel()
+		<-r.done
+		r.mu.Lock()
+		r.on = false
+		r.mu.Unlock()
+	})
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.on = false
-	return r.writes, err
+	return r.writes, r.err
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/communekit/communekit/cmd/kitctl/internal/kit"
 	"github.com/communekit/communekit/crypto/identity"
 )
 
@@ -80,4 +81,50 @@ func printAgainst(w io.Writer, f clusterFigures) {
 		fmt.Fprintf(w, "    one put per request:        %8s ÷ %s puts/s = %.2f   (target ≥ 2)\n", thousands(f.OpsPerSec), thousands(e.OnePut.PutsPerSec), ratio(f.OpsPerSec, e.OnePut.PutsPerSec))
 		fmt.Fprintf(w, "    transactions of %3d puts:   %8s ÷ %s puts/s = %.2f   (target ≥ 1)\n", e.Txn.PutsPerRequest, thousands(f.OpsPerSec), thousands(e.Txn.PutsPerSec), ratio(f.OpsPerSec, e.Txn.PutsPerSec))
 	}
+}
+
+// againstKey is where a part's measurements hold what a figure was
+// measured against: text "ours / peer = ratio", or, when the peer could
+// not be measured, no text and the reason as note.
+func againstKey(figure string) string { return figure + " (against)" }
+
+// againstMeasurements are bench all's rows of the district's ingest
+// against its peers.
+func againstMeasurements(f clusterFigures) map[string]measurement {
+	ms := map[string]measurement{}
+	ours := thousands(f.OpsPerSec)
+	if fl := f.Floor; fl != nil && fl.OpsPerSec > 0 {
+		r := ratio(f.OpsPerSec, fl.OpsPerSec)
+		ms[figIngestFloor] = measurement{fmt.Sprintf("%.0f %%", 100*r), kit.Round(100 * r), "%", r >= 0.70,
+			fmt.Sprintf("ingest %s operations/s; the floor: %d Badger databases with a node store's options writing at once what a node's store wrote for the same %s operations (%.1f entries, %.0f B of keys and values per operation, %d transactions), %s operations/s",
+				ours, fl.Stores, thousands(float64(fl.Operations)), fl.EntriesPerOp, fl.BytesPerOp, fl.Transactions, thousands(fl.OpsPerSec))}
+		ms[againstKey(figIngestFloor)] = measurement{text: fmt.Sprintf("%s / %s = %.2f", ours, thousands(fl.OpsPerSec), r)}
+	}
+	e := f.Etcd
+	if e == nil {
+		return ms
+	}
+	if e.NotMeasured != "" {
+		for _, fig := range []string{figIngestEtcdOne, figIngestEtcdTxn} {
+			ms[againstKey(fig)] = measurement{note: e.NotMeasured}
+		}
+		return ms
+	}
+	row := func(fig string, run etcdRun, target float64) {
+		if !(run.PutsPerSec > 0) {
+			return
+		}
+		r := ratio(f.OpsPerSec, run.PutsPerSec)
+		capped := ""
+		if run.Capped {
+			capped = " (stopped at its time limit)"
+		}
+		ms[fig] = measurement{fmt.Sprintf("%.2f ×", r), kit.Round(r), "×", r >= target,
+			fmt.Sprintf("ingest %s operations/s; etcd %s, %d members on loopback, %d clients, %s puts of %d B (keys %d B), %d to a request, in %.1f s%s: %s puts/s",
+				ours, e.Version, e.Members, e.Clients, thousands(float64(run.Puts)), e.ValueBytes, e.KeyBytes, run.PutsPerRequest, run.Seconds, capped, thousands(run.PutsPerSec))}
+		ms[againstKey(fig)] = measurement{text: fmt.Sprintf("%s / %s = %.2f", ours, thousands(run.PutsPerSec), r)}
+	}
+	row(figIngestEtcdOne, e.OnePut, 2)
+	row(figIngestEtcdTxn, e.Txn, 1)
+	return ms
 }

@@ -23,7 +23,7 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 	t0 := time.Now()
 	var out, errb bytes.Buffer
 	code := run([]string{"bench", "cluster", "--json", "--devices", "2", "--batches", "4", "--ops", "100",
-		"--open-loads", "0.25,0.5", "--open-ops", "20", "--open-pushes", "12", "--open-seconds", "2", "--open-devices", "4"},
+		"--open-loads", "0.25,0.5", "--against=false", "--open-ops", "20", "--open-pushes", "12", "--open-seconds", "2", "--open-devices", "4"},
 		nil, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\nstderr:\n%s", code, out.String(), errb.String())
@@ -97,7 +97,7 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 		t.Errorf("bench all's TLS row: %+v (ok %v)", tp, ok)
 	}
 	m, ok := clusterMeasurements(f)[figOpenLoop]
-	if !ok || m.value != f.OpenLoop[1].PushP99Ms || m.met != (m.value <= 25) || m.unit != "ms" {
+	if !ok || m.value != f.OpenLoop[1].PushP99Ms || m.met != (m.value <= 50) || m.unit != "ms" {
 		t.Errorf("bench all's open-loop row: %+v (ok %v)", m, ok)
 	}
 }
