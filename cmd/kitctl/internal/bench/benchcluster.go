@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	_ "net/http/pprof" // the nodes' Go profiles and traces, with --trace
 	"os"
 	"os/exec"
 	"os/signal"
@@ -106,6 +107,7 @@ func benchCluster(e *kit.Env, args []string) error {
 	fs.Float64Var(&o.Open.Seconds, "open-seconds", o.Open.Seconds, "open loop: longest time at each load")
 	fs.IntVar(&o.Open.Devices, "open-devices", o.Open.Devices, "open loop: devices the pushes are spread over, round-robin")
 	fs.BoolVar(&o.Open.Plain, "open-plain", o.Open.Plain, "open loop: half the devices push over plain HTTP beside those over TLS, to measure what TLS costs")
+	fs.StringVar(&o.Open.TraceDir, "trace", "", "open loop: write into this directory each load's pushes (scheduled start, latency) and a Go execution trace of every node during it")
 	pos, err := e.ParseArgs(fs, args)
 	if err != nil {
 		return err
@@ -164,7 +166,7 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	}
 	startc := make(chan started, 1)
 	go func() {
-		c, err := startBenchCluster(dir, 3)
+		c, err := startBenchCluster(dir, 3, o.Open.TraceDir != "")
 		if c != nil {
 			c.keys = d
 		}
@@ -463,10 +465,11 @@ type benchClusterProc struct {
 	// (node.Config.BenchPlainAddr): the peer TLS is measured against.
 	plainURLs []string
 	metrics   []string // host:port of each node's /metrics
+	debug     []string // host:port of each node's /debug/pprof/, with --trace
 	ids       []string
 }
 
-func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
+func startBenchCluster(dir string, n int, debug bool) (*benchClusterProc, error) {
 	exe, err := kitctl()
 	if err != nil {
 		return nil, err
@@ -477,13 +480,18 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 		httpAddr, err2 := kit.FreePort()
 		metricsAddr, err3 := kit.FreePort()
 		plainAddr, err4 := kit.FreePort()
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
+		debugAddr, err5 := kit.FreePort()
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			c.stop()
 			return nil, err
 		}
 		id := fmt.Sprintf("n%d", i+1)
 		args := []string{"bench", "cluster-node", "--district", filepath.Join(dir, "d"), "--dir", filepath.Join(dir, id), "--id", id,
 			"--raft", raftAddr, "--http", httpAddr, "--metrics", metricsAddr, "--bench-plain", plainAddr}
+		if debug {
+			args = append(args, "--debug", debugAddr)
+			c.debug = append(c.debug, debugAddr)
+		}
 		if i == 0 {
 			args = append(args, "--bootstrap")
 		} else {
@@ -687,6 +695,7 @@ func benchClusterNode(e *kit.Env, args []string) error {
 	bootstrap := fs.Bool("bootstrap", false, "")
 	join := fs.String("join", "", "")
 	plain := fs.String("bench-plain", "", "")
+	debugAddr := fs.String("debug", "", "")
 	if _, err := e.ParseArgs(fs, args); err != nil {
 		return err
 	}
@@ -705,6 +714,10 @@ func benchClusterNode(e *kit.Env, args []string) error {
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if *debugAddr != "" {
+		// Go's profiles and execution traces of this node (--trace).
+		go http.ListenAndServe(*debugAddr, nil)
 	}
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	n, err := node.Start(node.Config{ID: *id, Dir: *dir, District: keys, Passphrase: pass, WorkFactor: 10,
