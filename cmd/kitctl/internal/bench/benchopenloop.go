@@ -277,6 +277,9 @@ func openLoopStep(devs []*benchDevice, urls, plainURLs []string, pub identity.Di
 	}
 	if o.TraceDir != "" {
 		var b strings.Builder
+		// The window's start, to place the pushes in the traces (whose
+		// Sync events carry the wall clock).
+		fmt.Fprintf(&b, "# window start %s\n", start.UTC().Format(time.RFC3339Nano))
 		b.WriteString("start_ms\tlatency_ms\ttransport\n")
 		for h, t := range got {
 			for k := range t.lat {
