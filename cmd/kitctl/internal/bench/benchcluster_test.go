@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +22,11 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 	}
 	withKitctl(t)
 	t.Setenv("TMPDIR", t.TempDir())
+	traces := t.TempDir()
 	t0 := time.Now()
 	var out, errb bytes.Buffer
 	code := run([]string{"bench", "cluster", "--json", "--devices", "2", "--batches", "4", "--ops", "100",
-		"--open-loads", "0.25,0.5", "--against=false", "--open-ops", "20", "--open-pushes", "12", "--open-seconds", "2", "--open-devices", "4"},
+		"--open-loads", "0.25,0.5", "--against=false", "--open-ops", "20", "--open-pushes", "12", "--open-seconds", "2", "--open-devices", "4", "--trace", traces},
 		nil, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\nstderr:\n%s", code, out.String(), errb.String())
@@ -82,6 +85,19 @@ func TestBenchCluster_OpenLoop(t *testing.T) {
 		}
 		if o.OfferedOpsPS <= 0 || o.AchievedOpsPS <= 0 || o.Seconds <= 0 || o.DelayedStarts < 0 || o.DelayedStarts > o.Pushes {
 			t.Errorf("load %d: %+v", i, o)
+		}
+	}
+
+	// --trace: each load's pushes, and a Go execution trace of every node.
+	for _, load := range []string{"0.25", "0.5"} {
+		tsv, err := os.ReadFile(filepath.Join(traces, "pushes-"+load+".tsv"))
+		if err != nil || !strings.HasPrefix(string(tsv), "# window start ") || strings.Count(string(tsv), "\n") < 3 {
+			t.Errorf("pushes-%s.tsv: %v\n%s", load, err, tsv)
+		}
+		for _, n := range []string{"n1", "n2", "n3"} {
+			if st, err := os.Stat(filepath.Join(traces, "trace-"+load+"-"+n+".out")); err != nil || st.Size() == 0 {
+				t.Errorf("trace of %s at %s: %v", n, load, err)
+			}
 		}
 	}
 
