@@ -133,6 +133,10 @@ func TestBenchAll_AgainstRows(t *testing.T) {
 	printAll(&b, r)
 	text := b.String()
 	i9, i9b, i9d, i10 := strings.Index(text, "| 9   | "+figIngest), strings.Index(text, "| 9b  | "+figIngestEtcdOne), strings.Index(text, "| 9d  | "+figIngestFloor), strings.Index(text, "| 10  | "+figPushAck)
+	// The figures not in the README's table keep their numbers.
+	if !strings.Contains(text, "| 16  | "+figTLSPush) || !strings.Contains(text, "| 17  | "+figTLSSync) {
+		t.Errorf("the other figures' numbers:\n%s", text)
+	}
 	if i9 < 0 || i9b < i9 || i9d < i9b || i10 < i9d || !strings.Contains(text, "| against ") || !strings.Contains(text, "12,670 / 3,468 = 3.65") {
 		t.Errorf("rows 9, 9b, 9d, 10 at %d, %d, %d, %d:\n%s", i9, i9b, i9d, i10, text)
 	}
