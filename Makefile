@@ -8,7 +8,7 @@ APT_DEPS  := xorg-dev libgl1-mesa-dev xvfb poppler-utils
 NOCGO_PKGS = $$($(GO) list ./... | grep -v '/cmd/communekit$$')
 DEMO_DIR  ?= $(HOME)/.cache/communekit-demo
 
-.PHONY: run test lint deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults slowloris dashboard-test dashboard-deps windows-smoke wine-deps test-windows wine-app dist dist-deps test-packages
+.PHONY: run test lint deps build kitctl districtd communekit vet fmt-check bench fuzz clean demo demo-faults slowloris dashboard-test dashboard-deps windows-smoke wine-deps test-windows wine-app dist dist-deps test-packages bench-deps
 
 # LANGUAGE: Fyne reads the locale as it starts and logs an error for
 # Debian's default C.UTF-8; the app speaks Vietnamese by its own
@@ -153,7 +153,18 @@ slowloris:
 # window: without a display, kitctl runs under Xvfb. Figures are measured,
 # never asserted: nothing here fails on a number, only on a benchmark that
 # could not run.
-bench: kitctl districtd communekit
+# bench-deps installs Debian's etcd (server and client), the peer the
+# district's ingest is measured against in the same run, when missing.
+BENCH_APT := etcd-server etcd-client
+bench-deps:
+	@missing=""; for p in $(BENCH_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+bench: bench-deps kitctl districtd communekit
 	@if [ -n "$$DISPLAY" ]; then $(BIN)/kitctl bench all; \
 	else xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/kitctl bench all; fi
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x ./storage/ ./sync/batch/

@@ -532,10 +532,44 @@ func (o Options) now() func() time.Time {
 	return time.Now
 }
 
+func openDB(dir string, key []byte, o Options) (s *Store, err error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	opts := badgerOptions(filepath.Join(dir, storeDir), key, o.Kind, logger)
+	if o.BlockCache > 0 {
+		opts = opts.WithBlockCacheSize(o.BlockCache)
+	}
+	defer func() {
+		// Badger panics on some damaged files instead of returning an error.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrDamaged, r)
+		}
+	}()
+	db, err := badger.Open(opts)
+	// Badger's directory lock: flock on unix; on Windows its LOCK file,
+	// opened for this process alone.
+	if err != nil && (strings.Contains(err.Error(), "Cannot acquire directory lock") ||
+		strings.Contains(err.Error(), "Another process is using this Badger database")) {
+		return nil, fmt.Errorf("%w (%v)", ErrInUse, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w (%v): check that --profile names the right directory, else restore the profile from a backup; nothing was changed", ErrDamaged, err)
+	}
+	return &Store{dir: dir, db: db, log: logger, now: o.now(), minFree: minFreeOf(o.Kind, o)}, nil
+}
+
 // communeOptions are the Badger options of a commune store in path,
 // encrypted under key.
 func communeOptions(path string, key []byte, logger *slog.Logger) badger.Options {
-	return badger.DefaultOptions(path).
+	return badgerOptions(path, key, "", logger)
+}
+
+// badgerOptions are the options a store of kind opens its Badger database
+// in path with, encrypted with key.
+func badgerOptions(path string, key []byte, kind string, logger *slog.Logger) badger.Options {
+	opts := badger.DefaultOptions(path).
 		WithEncryptionKey(key).
 		// Badger requires a block cache with encryption; these sizes keep
 		// a 100,000-person commune within the 64 MB budget of the README's "Figures".
@@ -573,15 +607,7 @@ func communeOptions(path string, key []byte, logger *slog.Logger) badger.Options
 		WithMetricsEnabled(false).
 		WithLogger(badgerLogger{logger}).
 		WithLoggingLevel(badger.WARNING)
-}
-
-func openDB(dir string, key []byte, o Options) (s *Store, err error) {
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	opts := communeOptions(filepath.Join(dir, storeDir), key, logger)
-	if o.Kind == KindNode {
+	if kind == KindNode {
 		// A district node applies Raft log entries of thousands of
 		// operations in one transaction, on a server: larger memtables
 		// (a transaction may hold ~15 % of one), and no fsync per
@@ -593,26 +619,7 @@ func openDB(dir string, key []byte, o Options) (s *Store, err error) {
 			WithBaseTableSize(8 << 20).
 			WithSyncWrites(false)
 	}
-	if o.BlockCache > 0 {
-		opts = opts.WithBlockCacheSize(o.BlockCache)
-	}
-	defer func() {
-		// Badger panics on some damaged files instead of returning an error.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", ErrDamaged, r)
-		}
-	}()
-	db, err := badger.Open(opts)
-	// Badger's directory lock: flock on unix; on Windows its LOCK file,
-	// opened for this process alone.
-	if err != nil && (strings.Contains(err.Error(), "Cannot acquire directory lock") ||
-		strings.Contains(err.Error(), "Another process is using this Badger database")) {
-		return nil, fmt.Errorf("%w (%v)", ErrInUse, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w (%v): check that --profile names the right directory, else restore the profile from a backup; nothing was changed", ErrDamaged, err)
-	}
-	return &Store{dir: dir, db: db, log: logger, now: o.now(), minFree: minFreeOf(o.Kind, o)}, nil
+	return opts
 }
 
 func (s *Store) loadMeta() error {

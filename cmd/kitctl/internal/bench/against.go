@@ -21,6 +21,24 @@ var againstOf = map[string]string{
 	figAppUnlock:   "age scrypt at work factor 18",
 	figFirstSync:   "the link's bound",
 	figStoreUnlock: "age scrypt at the profile's work factor",
+	// The district's ingest against its peers (benchagainst.go): their
+	// cells carry "ours / peer = ratio".
+	figIngestEtcdOne: "3-member etcd, a put per request",
+	figIngestEtcdTxn: "3-member etcd, transactions of 100 puts",
+	figIngestFloor:   "Badger alone × 3 replicas",
+}
+
+// ingestAgainst fills the against cell of the ingest rows from what the
+// cluster part measured against etcd and the floor (a: "ours / peer =
+// ratio"), when it measured it.
+func ingestAgainst(f *allFigure, a measurement, peer bool) {
+	if !peer || a.text == "" || f.AgainstMeasured != "" {
+		return
+	}
+	if f.Against == "" {
+		f.Against = "same run"
+	}
+	f.AgainstMeasured = a.text
 }
 
 // peerKey is where a part puts the peer of figure among its measurements.

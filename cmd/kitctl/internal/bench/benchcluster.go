@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	_ "net/http/pprof" // the nodes' Go profiles and traces, with --trace
 	"os"
 	"os/exec"
 	"os/signal"
@@ -63,6 +64,13 @@ type clusterFigures struct {
 	// OpenLoopPlain is, at each load, the half of the devices that pushed
 	// over plain HTTP beside those over TLS (--open-plain); empty without.
 	OpenLoopPlain []openLoopFigure `json:"open_loop_plain_http"`
+	// SealedBytesPerOp is what one operation carries in the closed
+	// loop's sealed batches, on average: the size of etcd's puts.
+	SealedBytesPerOp float64 `json:"sealed_bytes_per_op"`
+	// Etcd and Floor are the peers the ingest is measured against, in
+	// the same run (--against; benchetcd.go, benchfloor.go).
+	Etcd  *etcdFigures  `json:"etcd,omitempty"`
+	Floor *floorFigures `json:"floor,omitempty"`
 }
 
 // clusterOptions size the cluster benchmark.
@@ -73,6 +81,11 @@ type clusterOptions struct {
 	Keep    string // keep the cluster's directories here instead of a temporary directory
 	NoKill  bool   // skip the leader-loss measurement
 	Open    openLoopOptions
+	// Against measures the peers after the cluster stops: etcd and the
+	// floor (Badger alone).
+	Against bool
+	// EtcdSeconds bounds each etcd run.
+	EtcdSeconds float64
 }
 
 // benchCluster starts a 3-node cluster of real processes on loopback and
@@ -85,6 +98,8 @@ func benchCluster(e *kit.Env, args []string) error {
 	fs.IntVar(&o.Ops, "ops", 500, "operations per batch")
 	fs.StringVar(&o.Keep, "keep", "", "keep the cluster's directories here instead of a temporary directory")
 	fs.BoolVar(&o.NoKill, "no-kill", false, "skip the leader-loss measurement")
+	fs.BoolVar(&o.Against, "against", true, "after the cluster, measure its peers in the same run: a three-member etcd cluster taking the same writes, and Badger alone writing what the operations write (the floor)")
+	fs.Float64Var(&o.EtcdSeconds, "etcd-seconds", 60, "longest time of each etcd run")
 	o.Open = defaultOpenLoop()
 	loads := fs.String("open-loads", formatLoads(o.Open.Loads), "open loop: loads as fractions of the ingest rate measured closed-loop, comma-separated (\"\": no open loop)")
 	fs.IntVar(&o.Open.Ops, "open-ops", o.Open.Ops, "open loop: operations per push")
@@ -92,13 +107,14 @@ func benchCluster(e *kit.Env, args []string) error {
 	fs.Float64Var(&o.Open.Seconds, "open-seconds", o.Open.Seconds, "open loop: longest time at each load")
 	fs.IntVar(&o.Open.Devices, "open-devices", o.Open.Devices, "open loop: devices the pushes are spread over, round-robin")
 	fs.BoolVar(&o.Open.Plain, "open-plain", o.Open.Plain, "open loop: half the devices push over plain HTTP beside those over TLS, to measure what TLS costs")
+	fs.StringVar(&o.Open.TraceDir, "trace", "", "open loop: write into this directory each load's pushes (scheduled start, latency) and a Go execution trace of every node during it")
 	pos, err := e.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	o.Open.Loads, err = parseLoads(*loads)
 	if len(pos) > 0 || o.Devices <= 0 || o.Batches <= 0 || o.Ops <= 0 || err != nil || !o.Open.valid() {
-		return kit.Usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--open-plain=false] [--json]")
+		return kit.Usagef("usage: kitctl bench cluster [--devices 24] [--batches 12] [--ops 500] [--no-kill] [--open-loads 0.25,0.5,0.75] [--open-ops 100] [--open-pushes 200] [--open-seconds 10] [--open-devices 48] [--open-plain=false] [--against=false] [--etcd-seconds 60] [--json]")
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(e.Stderr, format+"\n", a...) }
 	f, err := measureCluster(o, progress)
@@ -109,6 +125,7 @@ func benchCluster(e *kit.Env, args []string) error {
 		return e.PrintJSON(f)
 	}
 	printCluster(e.Stdout, f, !o.NoKill)
+	printAgainst(e.Stdout, f)
 	return f.check()
 }
 
@@ -149,7 +166,7 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 	}
 	startc := make(chan started, 1)
 	go func() {
-		c, err := startBenchCluster(dir, 3)
+		c, err := startBenchCluster(dir, 3, o.Open.TraceDir != "")
 		if c != nil {
 			c.keys = d
 		}
@@ -211,6 +228,12 @@ func measureCluster(o clusterOptions, progress func(format string, a ...any)) (c
 		}
 	}
 	f.DigestsEqual = c.digestsEqual()
+	if o.Against {
+		c.stop()
+		if err := measureAgainst(o, d, devs, load, &f, progress); err != nil {
+			return f, err
+		}
+	}
 	return f, nil
 }
 
@@ -442,10 +465,11 @@ type benchClusterProc struct {
 	// (node.Config.BenchPlainAddr): the peer TLS is measured against.
 	plainURLs []string
 	metrics   []string // host:port of each node's /metrics
+	debug     []string // host:port of each node's /debug/pprof/, with --trace
 	ids       []string
 }
 
-func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
+func startBenchCluster(dir string, n int, debug bool) (*benchClusterProc, error) {
 	exe, err := kitctl()
 	if err != nil {
 		return nil, err
@@ -456,13 +480,18 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 		httpAddr, err2 := kit.FreePort()
 		metricsAddr, err3 := kit.FreePort()
 		plainAddr, err4 := kit.FreePort()
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
+		debugAddr, err5 := kit.FreePort()
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			c.stop()
 			return nil, err
 		}
 		id := fmt.Sprintf("n%d", i+1)
 		args := []string{"bench", "cluster-node", "--district", filepath.Join(dir, "d"), "--dir", filepath.Join(dir, id), "--id", id,
 			"--raft", raftAddr, "--http", httpAddr, "--metrics", metricsAddr, "--bench-plain", plainAddr}
+		if debug {
+			args = append(args, "--debug", debugAddr)
+			c.debug = append(c.debug, debugAddr)
+		}
 		if i == 0 {
 			args = append(args, "--bootstrap")
 		} else {
@@ -494,6 +523,7 @@ func startBenchCluster(dir string, n int) (*benchClusterProc, error) {
 }
 
 func (c *benchClusterProc) stop() {
+	defer func() { c.procs = nil }()
 	for _, p := range c.procs {
 		if p != nil && p.Process != nil {
 			p.Process.Signal(syscall.SIGTERM)
@@ -665,6 +695,7 @@ func benchClusterNode(e *kit.Env, args []string) error {
 	bootstrap := fs.Bool("bootstrap", false, "")
 	join := fs.String("join", "", "")
 	plain := fs.String("bench-plain", "", "")
+	debugAddr := fs.String("debug", "", "")
 	if _, err := e.ParseArgs(fs, args); err != nil {
 		return err
 	}
@@ -683,6 +714,10 @@ func benchClusterNode(e *kit.Env, args []string) error {
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if *debugAddr != "" {
+		// Go's profiles and execution traces of this node (--trace).
+		go http.ListenAndServe(*debugAddr, nil)
 	}
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	n, err := node.Start(node.Config{ID: *id, Dir: *dir, District: keys, Passphrase: pass, WorkFactor: 10,

@@ -140,7 +140,7 @@ func measureSync(o syncOptions, progress func(format string, a ...any)) (syncFig
 	}
 
 	progress("starting a 3-node district cluster…")
-	cl, err := startBenchCluster(dir, 3)
+	cl, err := startBenchCluster(dir, 3, false)
 	if err != nil {
 		return f, err
 	}

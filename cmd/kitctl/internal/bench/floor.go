@@ -92,18 +92,18 @@ func keyKind(k []byte) []byte {
 
 // importFloor writes e into a new Badger in dir, alone (no validation,
 // no indexes to make, no history), with the commune store's options and
-// encryption under a key of a profile's size (writeFloor); it returns how
+// encryption under a key of a profile's size (writeImportFloor); it returns how
 // long the writes took, to the last one durable, and removes dir.
 func importFloor(dir string, e *importEntries) (time.Duration, error) {
 	defer os.RemoveAll(dir)
 	key := make([]byte, 32)
 	rand.Read(key)
-	return writeFloor(dir, key, e)
+	return writeImportFloor(dir, key, e)
 }
 
-// writeFloor writes e into a new Badger in dir encrypted under key,
+// writeImportFloor writes e into a new Badger in dir encrypted under key,
 // through Badger's WriteBatch, and times the writes.
-func writeFloor(dir string, key []byte, e *importEntries) (time.Duration, error) {
+func writeImportFloor(dir string, key []byte, e *importEntries) (time.Duration, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, err
 	}

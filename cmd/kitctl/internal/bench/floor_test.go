@@ -66,7 +66,7 @@ func TestImportFloor_WritesWhatTheImportWrote(t *testing.T) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	fdir := filepath.Join(dir, "floor")
-	if d, err := writeFloor(fdir, key, e); err != nil || d <= 0 {
+	if d, err := writeImportFloor(fdir, key, e); err != nil || d <= 0 {
 		t.Fatalf("writeFloor: %v, %v", d, err)
 	}
 	db, err := badger.Open(storage.CommuneBadgerOptions(fdir, key))
