@@ -401,15 +401,11 @@ func (s *Store) importRows(src importSource, o ImportOptions) (rep *ImportReport
 			continue
 		}
 		if rows.strict() && len(rec) != plan.width {
-			reject(line, trimCells(rec), []RowError{{Line: line, Message: tr(lang,
-				fmt.Sprintf("dòng có %d cột, tiêu đề có %d; kiểm tra dấu phẩy trong ô (đặt ô trong ngoặc kép)", len(rec), plan.width),
-				fmt.Sprintf("row has %d columns, the header has %d; check for commas inside a cell (quote the cell)", len(rec), plan.width))}})
+			reject(line, trimCells(rec), []RowError{{Line: line, Message: rowWidthMessage(lang, len(rec), plan.width)}})
 			continue
 		}
 		if c := unnamedValue(plan, rec); c >= 0 {
-			reject(line, trimCells(rec), []RowError{{Line: line, Message: tr(lang,
-				fmt.Sprintf("có giá trị %q ở cột %s, cột không có tiêu đề; đặt tiêu đề cho cột, hoặc bỏ qua cột khi nhập (--map \"Cột %s=-\")", strings.TrimSpace(rec[c]), ColumnName(c), ColumnName(c)),
-				fmt.Sprintf("a value %q in column %s, which has no heading; give the column a heading, or skip it when importing (--map \"Cột %s=-\")", strings.TrimSpace(rec[c]), ColumnName(c), ColumnName(c)))}})
+			reject(line, trimCells(rec), []RowError{{Line: line, Message: unnamedValueMessage(lang, strings.TrimSpace(rec[c]), c)}})
 			continue
 		}
 		ws, probs := im.row(txn, cols, rec, o.Reason)
@@ -606,22 +602,15 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 			return nil, nil // already in the store: skipped, not rejected
 		}
 		if l, ok := im.filePersons[key]; ok {
-			return nil, Problems{{Field: FieldFullName, Code: "duplicate_row",
-				Vi: fmt.Sprintf("cùng một người với dòng %d (cùng họ tên, ngày sinh, giới tính và số hộ); dòng này không được lưu", l),
-				En: fmt.Sprintf("the same person as on line %d (same name, birth date, sex and household); this row was not saved", l)}}
+			return nil, Problems{problemDuplicateRow(l)}
 		}
 	}
 	if n := p.Values[FieldIDNumber]; n != "" {
 		if l, ok := im.ids[n]; ok {
-			return nil, Problems{{Field: FieldIDNumber, Code: "id_taken",
-				Vi: fmt.Sprintf("%s %s trùng với dòng %d của tệp", FieldIDNumber.Label("vi"), n, l),
-				En: fmt.Sprintf("%s %s is the same as on line %d of the file", FieldIDNumber.Label("en"), n, l)}}
+			return nil, Problems{problemIDOnLine(n, l)}
 		}
 		if other, ok := im.storeIDHolder(txn, n); ok {
-			vi, en := whoIs(txn, other)
-			return nil, Problems{{Field: FieldIDNumber, Code: "id_taken", Person: other,
-				Vi: fmt.Sprintf("%s %s đã thuộc về %s trong hồ sơ", FieldIDNumber.Label("vi"), n, vi),
-				En: fmt.Sprintf("%s %s already belongs to %s in the store", FieldIDNumber.Label("en"), n, en)}}
+			return nil, Problems{problemIDInStore(n, other, whoIs(txn, other))}
 		}
 	}
 	if probs := im.checkParents(txn, p); len(probs) > 0 {
@@ -632,16 +621,11 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 		key := fold.Fold(num)
 		if p.IsHead() {
 			if l, ok := im.heads[key]; ok {
-				return nil, Problems{{Field: FieldRelationshipToHead, Code: "second_head",
-					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ ở dòng %d; một hộ chỉ có một chủ hộ", num, l),
-					En: fmt.Sprintf("Household %s already has a head on line %d; a household has exactly one head", num, l)}}
+				return nil, Problems{problemHeadOnLine(num, l)}
 			}
 			// A household this file created has no member in the store.
 			if other, ok := im.storeHead(key); ok {
-				vi, en := whoIs(txn, other)
-				return nil, Problems{{Field: FieldRelationshipToHead, Code: "second_head", Person: other,
-					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, vi),
-					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, en)}}
+				return nil, Problems{problemSecondHead(num, other, whoIs(txn, other))}
 			}
 		}
 		if _, ok := im.hh[key]; !ok {
@@ -659,7 +643,7 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 	}
 	op := s.nextOp(&ctr, KindPerson, id, EventRegister, reason, changesFor(nil, p))
 	if err := op.ApplyTo(p); err != nil {
-		return nil, Problems{{Code: "internal", Vi: err.Error(), En: err.Error()}}
+		return nil, Problems{problemInternal(err)}
 	}
 	ws.ops = append([]*Op{op}, ws.ops...)
 	ws.records = append([]recordChange{{newP: p}}, ws.records...)
@@ -748,9 +732,7 @@ func (im *importer) checkParents(txn *badger.Txn, p *Person) Problems {
 		parent := &Person{}
 		parent.Values[FieldFullName], parent.Values[FieldBirthDate] = h.name, h.birth
 		if prob := CheckParentChild(parent, p); prob != nil {
-			prob.Vi += fmt.Sprintf(" (cha/mẹ ở dòng %d của tệp)", h.line)
-			prob.En += fmt.Sprintf(" (the parent is on line %d of the file)", h.line)
-			return Problems{*prob}
+			return Problems{problemParentOnLine(*prob, h.line)}
 		}
 	}
 	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
@@ -760,9 +742,7 @@ func (im *importer) checkParents(txn *badger.Txn, p *Person) Problems {
 		}
 		for _, c := range im.storeChildren[n] {
 			if prob := CheckParentChild(p, c); prob != nil {
-				prob.Vi += fmt.Sprintf(" (người con %s đã có trong hồ sơ, ghi số này là số của cha/mẹ)", c.ID)
-				prob.En += fmt.Sprintf(" (the child %s, already in the store, gives this number as a parent's)", c.ID)
-				return Problems{*prob}
+				return Problems{problemChildInStore(*prob, c.ID)}
 			}
 		}
 	}
@@ -859,4 +839,56 @@ func (e *importStopped) message() string {
 		en += fmt.Sprintf(". The valid rows before line %d are saved, the rows from line %d on were not read; importing the corrected file again skips the persons already saved", l.Line, l.Line)
 	}
 	return tr(e.lang, vi, en)
+}
+
+func problemDuplicateRow(l int) Problem {
+	return Problem{Field: FieldFullName, Code: "duplicate_row",
+		Vi: fmt.Sprintf("cùng một người với dòng %d (cùng họ tên, ngày sinh, giới tính và số hộ); dòng này không được lưu", l),
+		En: fmt.Sprintf("the same person as on line %d (same name, birth date, sex and household); this row was not saved", l)}
+}
+
+func problemIDOnLine(n string, l int) Problem {
+	return Problem{Field: FieldIDNumber, Code: "id_taken",
+		Vi: fmt.Sprintf("%s %s trùng với dòng %d của tệp", FieldIDNumber.Label("vi"), n, l),
+		En: fmt.Sprintf("%s %s is the same as on line %d of the file", FieldIDNumber.Label("en"), n, l)}
+}
+
+func problemIDInStore(n string, other ID, who who) Problem {
+	return Problem{Field: FieldIDNumber, Code: "id_taken", Person: other,
+		Vi: fmt.Sprintf("%s %s đã thuộc về %s trong hồ sơ", FieldIDNumber.Label("vi"), n, who.vi),
+		En: fmt.Sprintf("%s %s already belongs to %s in the store", FieldIDNumber.Label("en"), n, who.en)}
+}
+
+func problemHeadOnLine(num string, l int) Problem {
+	return Problem{Field: FieldRelationshipToHead, Code: "second_head",
+		Vi: fmt.Sprintf("Hộ %s đã có chủ hộ ở dòng %d; một hộ chỉ có một chủ hộ", num, l),
+		En: fmt.Sprintf("Household %s already has a head on line %d; a household has exactly one head", num, l)}
+}
+
+func problemInternal(err error) Problem {
+	return Problem{Code: "internal", Vi: err.Error(), En: err.Error()}
+}
+
+func problemParentOnLine(prob Problem, line int) Problem {
+	prob.Vi += fmt.Sprintf(" (cha/mẹ ở dòng %d của tệp)", line)
+	prob.En += fmt.Sprintf(" (the parent is on line %d of the file)", line)
+	return prob
+}
+
+func problemChildInStore(prob Problem, child ID) Problem {
+	prob.Vi += fmt.Sprintf(" (người con %s đã có trong hồ sơ, ghi số này là số của cha/mẹ)", child)
+	prob.En += fmt.Sprintf(" (the child %s, already in the store, gives this number as a parent's)", child)
+	return prob
+}
+
+func rowWidthMessage(lang string, got, want int) string {
+	return tr(lang,
+		fmt.Sprintf("dòng có %d cột, tiêu đề có %d; kiểm tra dấu phẩy trong ô (đặt ô trong ngoặc kép)", got, want),
+		fmt.Sprintf("row has %d columns, the header has %d; check for commas inside a cell (quote the cell)", got, want))
+}
+
+func unnamedValueMessage(lang, value string, c int) string {
+	return tr(lang,
+		fmt.Sprintf("có giá trị %q ở cột %s, cột không có tiêu đề; đặt tiêu đề cho cột, hoặc bỏ qua cột khi nhập (--map \"Cột %s=-\")", value, ColumnName(c), ColumnName(c)),
+		fmt.Sprintf("a value %q in column %s, which has no heading; give the column a heading, or skip it when importing (--map \"Cột %s=-\")", value, ColumnName(c), ColumnName(c)))
 }

@@ -13,12 +13,23 @@ import (
 // names another record says who it is, never its identifier; the
 // identifier goes in Problem.Person, for a screen to open the record.
 // A record that cannot be read is "another person".
-func whoIs(txn *badger.Txn, id ID) (vi, en string) {
+func whoIs(txn *badger.Txn, id ID) who {
 	p, err := getPerson(txn, id)
-	if err != nil || strings.TrimSpace(p.FullName()) == "" {
-		return "một người khác", "another person"
+	if err != nil {
+		p = nil
 	}
-	vi, en = p.FullName(), p.FullName()
+	return whoWords(p)
+}
+
+// who names a person in both languages.
+type who struct{ vi, en string }
+
+// whoWords is whoIs of a person read, or nil.
+func whoWords(p *Person) who {
+	if p == nil || strings.TrimSpace(p.FullName()) == "" {
+		return who{"một người khác", "another person"}
+	}
+	vi, en := p.FullName(), p.FullName()
 	if b := p.Values[FieldBirthDate]; b != "" {
 		d := DisplayValue(FieldBirthDate, b)
 		vi += ", sinh " + d
@@ -28,5 +39,5 @@ func whoIs(txn *badger.Txn, id ID) (vi, en string) {
 		vi += fmt.Sprintf(", hộ số %s", h)
 		en += fmt.Sprintf(", household %s", h)
 	}
-	return vi, en
+	return who{vi, en}
 }
