@@ -178,12 +178,10 @@ func namedProblems(p *Person, ps Problems) Problems {
 }
 
 func problemInHousehold(num string, p Problem) Problem {
-	return Problem{Field: FieldRelationshipToHead, Code: p.Code,
-		Vi: fmt.Sprintf("Hộ %s: %s", num, p.Vi), En: fmt.Sprintf("Household %s: %s", num, p.En)}
+	return Problem{Field: FieldRelationshipToHead, Code: p.Code, Key: "problem.in_household", Args: []any{num, p.msg()}}
 }
 
 func problemNamed(name string, q Problem) Problem {
-	q.Vi = name + ": " + q.Vi
-	q.En = name + ": " + q.En
+	q.Key, q.Args = "problem.named", []any{name, q.msg()}
 	return q
 }

@@ -842,42 +842,32 @@ func (e *importStopped) message() string {
 }
 
 func problemDuplicateRow(l int) Problem {
-	return Problem{Field: FieldFullName, Code: "duplicate_row",
-		Vi: fmt.Sprintf("cùng một người với dòng %d (cùng họ tên, ngày sinh, giới tính và số hộ); dòng này không được lưu", l),
-		En: fmt.Sprintf("the same person as on line %d (same name, birth date, sex and household); this row was not saved", l)}
+	return Problem{Field: FieldFullName, Code: "duplicate_row", Key: "problem.duplicate_row", Args: []any{l}}
 }
 
 func problemIDOnLine(n string, l int) Problem {
-	return Problem{Field: FieldIDNumber, Code: "id_taken",
-		Vi: fmt.Sprintf("%s %s trùng với dòng %d của tệp", FieldIDNumber.Label("vi"), n, l),
-		En: fmt.Sprintf("%s %s is the same as on line %d of the file", FieldIDNumber.Label("en"), n, l)}
+	return Problem{Field: FieldIDNumber, Code: "id_taken", Key: "problem.id_on_line", Args: []any{FieldIDNumber, n, l}}
 }
 
 func problemIDInStore(n string, other ID, who who) Problem {
-	return Problem{Field: FieldIDNumber, Code: "id_taken", Person: other,
-		Vi: fmt.Sprintf("%s %s đã thuộc về %s trong hồ sơ", FieldIDNumber.Label("vi"), n, who.vi),
-		En: fmt.Sprintf("%s %s already belongs to %s in the store", FieldIDNumber.Label("en"), n, who.en)}
+	return Problem{Field: FieldIDNumber, Code: "id_taken", Person: other, Key: "problem.id_in_store", Args: []any{FieldIDNumber, n, who}}
 }
 
 func problemHeadOnLine(num string, l int) Problem {
-	return Problem{Field: FieldRelationshipToHead, Code: "second_head",
-		Vi: fmt.Sprintf("Hộ %s đã có chủ hộ ở dòng %d; một hộ chỉ có một chủ hộ", num, l),
-		En: fmt.Sprintf("Household %s already has a head on line %d; a household has exactly one head", num, l)}
+	return Problem{Field: FieldRelationshipToHead, Code: "second_head", Key: "problem.second_head.line", Args: []any{num, l}}
 }
 
 func problemInternal(err error) Problem {
-	return Problem{Code: "internal", Vi: err.Error(), En: err.Error()}
+	return Problem{Code: "internal", Key: "problem.internal", Args: []any{err.Error()}}
 }
 
 func problemParentOnLine(prob Problem, line int) Problem {
-	prob.Vi += fmt.Sprintf(" (cha/mẹ ở dòng %d của tệp)", line)
-	prob.En += fmt.Sprintf(" (the parent is on line %d of the file)", line)
+	prob.Key, prob.Args = "problem.parent_on_line", []any{prob.msg(), line}
 	return prob
 }
 
 func problemChildInStore(prob Problem, child ID) Problem {
-	prob.Vi += fmt.Sprintf(" (người con %s đã có trong hồ sơ, ghi số này là số của cha/mẹ)", child)
-	prob.En += fmt.Sprintf(" (the child %s, already in the store, gives this number as a parent's)", child)
+	prob.Key, prob.Args = "problem.child_in_store", []any{prob.msg(), child}
 	return prob
 }
 

@@ -19,7 +19,8 @@ var updateMessages = flag.Bool("update-messages", false, "rewrite testdata/messa
 // with arguments that take every branch, in both languages. Its golden
 // file was written by the code that built each message twice with
 // Sprintf, before the texts moved to the bundles of assets/i18n; the
-// test keeps every text byte for byte.
+// test keeps every text byte for byte. A new message belongs here, with
+// -update-messages to add it to the golden file (and a look at the diff).
 func everyMessage() []struct {
 	name   string
 	vi, en string
@@ -145,6 +146,9 @@ func everyMessage() []struct {
 func TestMessages_KeepTheirWordsInBothLanguages(t *testing.T) {
 	var b strings.Builder
 	for _, m := range everyMessage() {
+		if strings.Contains(m.vi+m.en, "%!") {
+			t.Errorf("%s: a verb and its arguments disagree: %q / %q", m.name, m.vi, m.en)
+		}
 		fmt.Fprintf(&b, "# %s\nvi: %s\nen: %s\n\n", m.name, m.vi, m.en)
 	}
 	path := filepath.Join("testdata", "messages.golden")

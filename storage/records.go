@@ -707,29 +707,21 @@ func (s *Store) recount() error {
 }
 
 func problemAlreadyPresent(id ID) Problem {
-	return Problem{Field: FieldFullName, Code: "already_present",
-		Vi: fmt.Sprintf("Người này đã có trong hồ sơ (%s: cùng họ tên, ngày sinh, giới tính và số hộ); hãy mở hồ sơ đó để sửa thay vì thêm mới", id),
-		En: fmt.Sprintf("this person is already in the profile (%s: same name, birth date, sex and household); open that record to correct it instead of adding a new one", id)}
+	return Problem{Field: FieldFullName, Code: "already_present", Key: "problem.already_present", Args: []any{id}}
 }
 
 func problemIDTaken(n string, other ID, who who) Problem {
-	return Problem{Field: FieldIDNumber, Code: "id_taken", Person: other,
-		Vi: fmt.Sprintf("%s %s đã thuộc về %s; kiểm tra lại số trên thẻ", FieldIDNumber.Label("vi"), n, who.vi),
-		En: fmt.Sprintf("%s %s already belongs to %s; check the number on the card", FieldIDNumber.Label("en"), n, who.en)}
+	return Problem{Field: FieldIDNumber, Code: "id_taken", Person: other, Key: "problem.id_taken", Args: []any{FieldIDNumber, n, who}}
 }
 
 func problemSecondHead(num string, other ID, who who) Problem {
-	return Problem{Field: FieldRelationshipToHead, Code: "second_head", Person: other,
-		Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, who.vi),
-		En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, who.en)}
+	return Problem{Field: FieldRelationshipToHead, Code: "second_head", Person: other, Key: "problem.second_head", Args: []any{num, who}}
 }
 
 func problemHouseholdNumberRequired() Problem {
-	return Problem{Field: FieldHouseholdNumber, Code: "required", Vi: "Cần nhập số hộ", En: "Enter the household number"}
+	return Problem{Field: FieldHouseholdNumber, Code: "required", Key: "problem.household_number_required"}
 }
 
 func problemHouseholdExists(num string) Problem {
-	return Problem{Field: FieldHouseholdNumber, Code: "household_exists",
-		Vi: fmt.Sprintf("Số hộ %s đã có; chọn số khác hoặc sửa hộ đó", num),
-		En: fmt.Sprintf("Household number %s already exists; choose another or edit that one", num)}
+	return Problem{Field: FieldHouseholdNumber, Code: "household_exists", Key: "problem.household_exists", Args: []any{num}}
 }

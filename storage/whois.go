@@ -1,10 +1,11 @@
 package storage
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/communekit/communekit/assets/i18n"
 )
 
 // whoIs names the person with id the way an officer knows them, in
@@ -21,23 +22,21 @@ func whoIs(txn *badger.Txn, id ID) who {
 	return whoWords(p)
 }
 
-// who names a person in both languages.
-type who struct{ vi, en string }
+// who names a person in a message: the name as it is, or an i18n.Msg
+// that adds the birth date and the household in the message's language.
+type who = any
 
 // whoWords is whoIs of a person read, or nil.
 func whoWords(p *Person) who {
 	if p == nil || strings.TrimSpace(p.FullName()) == "" {
-		return who{"một người khác", "another person"}
+		return i18n.M("problem.who.nobody")
 	}
-	vi, en := p.FullName(), p.FullName()
+	var w who = p.FullName()
 	if b := p.Values[FieldBirthDate]; b != "" {
-		d := DisplayValue(FieldBirthDate, b)
-		vi += ", sinh " + d
-		en += ", born " + d
+		w = i18n.M("problem.who.born", w, DisplayValue(FieldBirthDate, b))
 	}
 	if h := p.Values[FieldHouseholdNumber]; h != "" {
-		vi += fmt.Sprintf(", hộ số %s", h)
-		en += fmt.Sprintf(", household %s", h)
+		w = i18n.M("problem.who.household", w, h)
 	}
-	return who{vi, en}
+	return w
 }
