@@ -10,6 +10,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/communekit/communekit/assets/i18n"
 	"github.com/communekit/communekit/storage/fold"
 )
 
@@ -768,16 +769,8 @@ func (im *importer) storeHead(key string) (ID, bool) {
 	return id, ok
 }
 
-func tr(lang, vi, en string) string {
-	if lang == "en" {
-		return en
-	}
-	return vi
-}
-
 func csvMessage(pe *csv.ParseError, lang string) string {
-	return tr(lang, "dòng không đọc được như CSV ("+pe.Err.Error()+"); kiểm tra dấu ngoặc kép",
-		"row is not valid CSV ("+pe.Err.Error()+"); check the quotes")
+	return i18n.T(lang, "problem.csv", pe.Err.Error())
 }
 
 func blank(rec []string) bool {
@@ -805,40 +798,34 @@ func (e *importStopped) Unwrap() error { return ErrBadCSV }
 
 func (e *importStopped) Error() string {
 	if e.header {
-		return tr(e.lang, "không nhập được tệp này: ", ErrBadCSV.Error()+": ") + e.message()
+		return i18n.T(e.lang, "problem.stopped.header", e.msg())
 	}
-	return tr(e.lang, fmt.Sprintf("việc nhập dừng ở dòng %d: ", e.long.Line), fmt.Sprintf("the import stopped at line %d: ", e.long.Line)) + e.message()
+	return i18n.T(e.lang, "problem.stopped.at_line", e.long.Line, e.msg())
 }
 
 // message says what stopped the import and what to do (also the
 // RowError of the record's line).
-func (e *importStopped) message() string {
+func (e *importStopped) message() string { return e.msg().Localize(e.lang) }
+
+func (e *importStopped) msg() i18n.Msg {
 	l := e.long
 	kb := l.Limit >> 10
-	var vi, en string
+	var m i18n.Msg
 	switch {
 	case l.InQuotes && l.QuoteLine > l.Line:
-		vi = fmt.Sprintf("dấu ngoặc kép (\") mở ở dòng %d không được đóng, nên từ dòng %d, phần còn lại của tệp bị đọc thành một ô dài hơn %d KB; hãy đóng hoặc xoá dấu ngoặc kép đó trong bảng tính, lưu lại tệp rồi nhập lại", l.QuoteLine, l.Line, kb)
-		en = fmt.Sprintf("an unclosed quote (\") from line %d: the rest of the file, from line %d, reads as one cell longer than %d KB; close or remove that quote in the spreadsheet, save the file again and import it again", l.QuoteLine, l.Line, kb)
+		m = i18n.M("problem.stopped.quote_from", l.QuoteLine, l.Line, kb)
 	case l.InQuotes:
-		vi = fmt.Sprintf("dấu ngoặc kép (\") mở ở dòng %d không được đóng, nên phần còn lại của tệp bị đọc thành một ô dài hơn %d KB; hãy đóng hoặc xoá dấu ngoặc kép đó trong bảng tính, lưu lại tệp rồi nhập lại", l.Line, kb)
-		en = fmt.Sprintf("an unclosed quote (\") from line %d: the rest of the file reads as one cell longer than %d KB; close or remove that quote in the spreadsheet, save the file again and import it again", l.Line, kb)
+		m = i18n.M("problem.stopped.quote", l.Line, kb)
 	default:
-		vi = fmt.Sprintf("dòng %d dài hơn %d KB: các dòng của tệp không được tách bằng dấu xuống dòng, hoặc có một ô quá dài; hãy kiểm tra tệp trong bảng tính (mỗi người một dòng), lưu lại rồi nhập lại", l.Line, kb)
-		en = fmt.Sprintf("line %d is longer than %d KB: the rows of the file are not separated by line breaks, or a cell is too long; check the file in the spreadsheet (one person a row), save it again and import it again", l.Line, kb)
+		m = i18n.M("problem.stopped.long_line", l.Line, kb)
 	}
 	switch {
 	case e.header:
-		vi += "; chưa nhập gì"
-		en += "; nothing was imported"
+		return i18n.M("problem.stopped.nothing_imported", m)
 	case e.dryRun:
-		vi += fmt.Sprintf(". Chạy thử: các dòng trước dòng %d đã được kiểm tra, không lưu gì", l.Line)
-		en += fmt.Sprintf(". Dry run: the rows before line %d were checked, nothing was saved", l.Line)
-	default:
-		vi += fmt.Sprintf(". Các dòng hợp lệ trước dòng %d đã được lưu, từ dòng %d trở đi chưa được đọc; khi nhập lại tệp đã sửa, những người đã lưu sẽ được bỏ qua", l.Line, l.Line)
-		en += fmt.Sprintf(". The valid rows before line %d are saved, the rows from line %d on were not read; importing the corrected file again skips the persons already saved", l.Line, l.Line)
+		return i18n.M("problem.stopped.dry_run", m, l.Line)
 	}
-	return tr(e.lang, vi, en)
+	return i18n.M("problem.stopped.saved_before", m, l.Line)
 }
 
 func problemDuplicateRow(l int) Problem {
@@ -872,13 +859,9 @@ func problemChildInStore(prob Problem, child ID) Problem {
 }
 
 func rowWidthMessage(lang string, got, want int) string {
-	return tr(lang,
-		fmt.Sprintf("dòng có %d cột, tiêu đề có %d; kiểm tra dấu phẩy trong ô (đặt ô trong ngoặc kép)", got, want),
-		fmt.Sprintf("row has %d columns, the header has %d; check for commas inside a cell (quote the cell)", got, want))
+	return i18n.T(lang, "problem.row_width", got, want)
 }
 
 func unnamedValueMessage(lang, value string, c int) string {
-	return tr(lang,
-		fmt.Sprintf("có giá trị %q ở cột %s, cột không có tiêu đề; đặt tiêu đề cho cột, hoặc bỏ qua cột khi nhập (--map \"Cột %s=-\")", value, ColumnName(c), ColumnName(c)),
-		fmt.Sprintf("a value %q in column %s, which has no heading; give the column a heading, or skip it when importing (--map \"Cột %s=-\")", value, ColumnName(c), ColumnName(c)))
+	return i18n.T(lang, "problem.unnamed_value", value, ColumnName(c))
 }

@@ -60,4 +60,9 @@ func TestMessageKeys_AreInBothBundlesWithTheSamePlaceholders(t *testing.T) {
 			t.Errorf("%q is in the bundles but storage does not use it", k)
 		}
 	}
+	// The English words of a file refused outright begin as the error
+	// callers match with errors.Is.
+	if en, _ := c.Template(i18n.English, "problem.stopped.header"); !strings.HasPrefix(en, ErrBadCSV.Error()+": ") {
+		t.Errorf("problem.stopped.header in English is %q, not %q then the reason", en, ErrBadCSV.Error())
+	}
 }
