@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"hash/maphash"
 	"math"
 	"sort"
@@ -10,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/communekit/communekit/assets/i18n"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/fold"
 	"github.com/communekit/communekit/storage/refdata"
@@ -62,7 +62,7 @@ func Rules() []string {
 
 // Item is one thing to correct: about a person (PersonID, the record to
 // open) or a household (HouseholdNumber), in a hamlet, naming the field
-// to correct, with the message in Vietnamese and English.
+// to correct, with the message [Item.Message] says in a language.
 type Item struct {
 	Rule            string `json:"rule"`
 	PersonID        string `json:"person_id,omitempty"`
@@ -72,18 +72,15 @@ type Item struct {
 	Commune         string `json:"commune"`
 	Hamlet          string `json:"hamlet"`
 	Field           string `json:"field"`
-	Vi              string `json:"-"`
-	En              string `json:"-"`
+	Key             string `json:"-"` // the message's key in the bundles of assets/i18n
+	Args            []any  `json:"-"` // and its arguments
 	hamlet          int    // index into the pass's hamlets
 }
 
 // Message returns the item's message in lang: English for "en",
 // Vietnamese otherwise (as storage.Problem does).
 func (it *Item) Message(lang string) string {
-	if lang == "en" {
-		return it.En
-	}
-	return it.Vi
+	return i18n.T(lang, it.Key, it.Args...)
 }
 
 // FieldCompleteness is how many of the persons a required field applies
@@ -148,15 +145,6 @@ var required = []requiredField{
 	{storage.FieldHouseholdNumber, "household_number"},
 	{storage.FieldIDNumber, "id_number"}, // of persons aged 14 or more
 }
-
-// The messages of the missing fields, made once.
-var missingVi, missingEn = func() (vi, en []string) {
-	for _, r := range required {
-		vi = append(vi, fmt.Sprintf("Chưa ghi %s; Luật Căn cước bắt buộc phải có", r.field.Label("vi")))
-		en = append(en, fmt.Sprintf("%s is not recorded; the Law on Identification requires it", r.field.Label("en")))
-	}
-	return vi, en
-}()
 
 const (
 	reqAddress   = 7
@@ -594,89 +582,111 @@ func placeName(code string) string {
 	return code
 }
 
-// message is an item's message in Vietnamese and English.
-type message struct{ vi, en string }
+// message is an item's message: its key in the bundles of assets/i18n
+// and its arguments.
+type message = i18n.Msg
 
 // with returns it saying m.
 func (it Item) with(m message) Item {
-	it.Vi, it.En = m.vi, m.en
+	it.Key, it.Args = m.Key, m.Args
 	return it
 }
+
+// The arguments of the missing fields' messages, made once: one per
+// field, shared by every item of it.
+var missingArgs = func() [][]any {
+	out := make([][]any, len(required))
+	for i, r := range required {
+		out[i] = []any{r.field}
+	}
+	return out
+}()
 
 func msgMissing(f storage.Field) message {
 	for i, r := range required {
 		if r.field == f {
-			return message{missingVi[i], missingEn[i]}
+			return message{Key: "problem.quality.missing", Args: missingArgs[i]}
 		}
 	}
-	panic("not a required field")
+	return i18n.M("problem.quality.missing", f)
 }
 
-func msgIDMissing(age int, f storage.Field) message {
-	return message{fmt.Sprintf("Đã %d tuổi nhưng chưa có %s; người từ %d tuổi phải có thẻ căn cước", age, f.Label("vi"), IDAge),
-		fmt.Sprintf("aged %d but has no personal ID number; everyone aged %d or more must hold an ID card", age, IDAge)}
+func msgIDMissing(age int, _ storage.Field) message {
+	return i18n.M("problem.quality.id_missing", age, IDAge)
 }
 
 func msgAddressMissing() message {
-	return message{"Chưa ghi nơi thường trú hay nơi ở hiện tại; Luật Căn cước bắt buộc phải có",
-		"neither the permanent residence nor the current residence is recorded; the Law on Identification requires one"}
+	return i18n.M("problem.quality.address_missing")
+}
+
+// sexWord says a stored sex in a message: the stored word in Vietnamese,
+// its English label (lower case in the middle of a sentence) in English.
+type sexWord struct {
+	sex   string
+	lower bool
+}
+
+func (w sexWord) Localize(lang string) string {
+	if lang != "en" {
+		return w.sex
+	}
+	s := Word(sexKey(w.sex), "en")
+	if w.lower {
+		s = strings.ToLower(s)
+	}
+	return s
+}
+
+// lowerLabel says a field by its label, in lower case in English: in the
+// middle of a sentence.
+type lowerLabel storage.Field
+
+func (f lowerLabel) Localize(lang string) string {
+	if lang != "en" {
+		return storage.Field(f).Label(lang)
+	}
+	return strings.ToLower(storage.Field(f).Label(lang))
 }
 
 func msgIDSex(id, idSex, sex string) message {
-	lid := storage.FieldIDNumber
-	return message{fmt.Sprintf("%s %s là của người giới tính %s (chữ số thứ 4) nhưng hồ sơ ghi %s; sửa một trong hai", lid.Label("vi"), id, idSex, sex),
-		fmt.Sprintf("%s %s is a %s person's (4th digit) but the record says %s; correct one of them", lid.Label("en"), id, Word(sexKey(idSex), "en"), strings.ToLower(Word(sexKey(sex), "en")))}
+	return i18n.M("problem.quality.id_sex", storage.FieldIDNumber, id, sexWord{idSex, false}, sexWord{sex, true})
 }
 
 func msgIDCentury(id string, century, year int) message {
-	lid := storage.FieldIDNumber
-	return message{fmt.Sprintf("%s %s là của người sinh ở thế kỷ %d–%d (chữ số thứ 4) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, century, century+99, year),
-		fmt.Sprintf("%s %s is of a person born in %d–%d (4th digit) but the birth year is %d; correct one of them", lid.Label("en"), id, century, century+99, year)}
+	return i18n.M("problem.quality.id_century", storage.FieldIDNumber, id, century, century+99, year)
 }
 
 func msgIDBirthYear(id string, idYear, year int) message {
-	lid := storage.FieldIDNumber
-	return message{fmt.Sprintf("%s %s là của người sinh năm %d (chữ số thứ 5–6) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, idYear, year),
-		fmt.Sprintf("%s %s is of a person born in %d (digits 5–6) but the birth year is %d; correct one of them", lid.Label("en"), id, idYear, year)}
+	return i18n.M("problem.quality.id_birth_year", storage.FieldIDNumber, id, idYear, year)
 }
 
 func msgIDProvince(id, code, province, place string) message {
-	lid, bp := storage.FieldIDNumber, storage.FieldBirthRegistrationPlace
-	return message{fmt.Sprintf("%s %s có mã tỉnh %s (%s) nhưng %s ở tỉnh khác (%s); sửa một trong hai", lid.Label("vi"), id, code, province, bp.Label("vi"), place),
-		fmt.Sprintf("%s %s has province code %s (%s) but the %s is in another province (%s); correct one of them", lid.Label("en"), id, code, province, strings.ToLower(bp.Label("en")), place)}
+	return i18n.M("problem.quality.id_province", storage.FieldIDNumber, id, code, province, lowerLabel(storage.FieldBirthRegistrationPlace), place)
 }
 
 func msgHouseholdUnknown(num string) message {
-	return message{fmt.Sprintf("Số hộ %s không có trong sổ hộ; sửa số hộ hoặc đăng ký hộ", num),
-		fmt.Sprintf("household number %s is not in the household register; correct it or register the household", num)}
+	return i18n.M("problem.quality.household_unknown", num)
 }
 
 func msgLinkUnknown(f storage.Field, v string) message {
-	return message{fmt.Sprintf("%s %s không thuộc hồ sơ nào; kiểm tra lại số hoặc đăng ký người đó", f.Label("vi"), v),
-		fmt.Sprintf("%s %s belongs to no record; check the number or register that person", f.Label("en"), v)}
+	return i18n.M("problem.quality.link_unknown", f, v)
 }
 
 func msgAlivePast110(age int) message {
-	return message{fmt.Sprintf("Hồ sơ ghi còn sống nhưng đã %d tuổi; kiểm tra và ghi đã chết hoặc sửa ngày sinh", age),
-		fmt.Sprintf("recorded as living but aged %d; check, then record the death or correct the birth date", age)}
+	return i18n.M("problem.quality.alive_past_110", age)
 }
 
 func msgProbableDuplicate(name, id string) message {
-	return message{fmt.Sprintf("Có thể là cùng một người với %s (%s): cùng họ tên, ngày sinh và quê quán hoặc tên cha mẹ; nếu đúng, đề nghị gộp hồ sơ", name, id),
-		fmt.Sprintf("probably the same person as %s (%s): same name, birth date and hometown or parent's name; if so, ask for the records to be merged", name, id)}
+	return i18n.M("problem.quality.probable_duplicate", name, id)
 }
 
 func msgHouseholdNoHead(num string, members int, headDied bool) message {
-	m := message{fmt.Sprintf("Hộ %s có %d người nhưng không có chủ hộ còn sống; ghi %q cho một thành viên", num, members, storage.RelationshipHead),
-		fmt.Sprintf("household %s has %d living members but no living head; set %q for one member", num, members, storage.RelationshipHead)}
 	if headDied {
-		m.vi += " (chủ hộ cũ đã chết)"
-		m.en += " (the head recorded has died)"
+		return i18n.M("problem.quality.no_head.head_died", num, members, storage.RelationshipHead)
 	}
-	return m
+	return i18n.M("problem.quality.no_head", num, members, storage.RelationshipHead)
 }
 
 func msgHouseholdHeads(num string, heads int) message {
-	return message{fmt.Sprintf("Hộ %s có %d chủ hộ; chỉ một thành viên được ghi %q", num, heads, storage.RelationshipHead),
-		fmt.Sprintf("household %s has %d heads; only one member may be %q", num, heads, storage.RelationshipHead)}
+	return i18n.M("problem.quality.heads", num, heads, storage.RelationshipHead)
 }
