@@ -588,9 +588,7 @@ func checkDeviceScope(scope []string, old, p *Person, ev Event) Problems {
 	if old != nil {
 		if was := personCommunes(old); was != nil && !snd.coversAny(was) {
 			c := communeWords(was[0])
-			return Problems{{Field: FieldPermanentAddressCode, Code: "out_of_scope",
-				Vi: fmt.Sprintf("%s thuộc %s, không phải xã của máy này: chỉ cán bộ xã đó sửa được hồ sơ. Nếu người này chuyển đến đây, hãy ghi nhận chuyển đến sau khi xã đó ghi nhận chuyển đi", old.FullName(), c),
-				En: fmt.Sprintf("%s belongs to %s, not to this device's communes: only that commune's officers may change the record. If the person moved here, record the move in once that commune has recorded the move out", old.FullName(), c)}}
+			return Problems{problemOtherCommunesRecord(old.FullName(), c)}
 		}
 	}
 	is := personCommunes(p)
@@ -599,16 +597,24 @@ func checkDeviceScope(scope []string, old, p *Person, ev Event) Problems {
 	}
 	c := communeWords(is[0])
 	if ev != EventMoveOut || old == nil {
-		return Problems{{Field: FieldPermanentAddressCode, Code: "out_of_scope",
-			Vi: fmt.Sprintf("Lưu như vậy đưa hồ sơ sang %s, không phải xã của máy này. Người chuyển đi xã khác được ghi bằng sự kiện Chuyển đi; người ở xã khác do cán bộ xã đó nhập", c),
-			En: fmt.Sprintf("Saved like this, the record would belong to %s, not to this device's communes. A person who leaves for another commune is recorded with the Move out event; a person of another commune is entered by its officers", c)}}
+		return Problems{problemOutOfScope(c)}
 	}
 	for f := Field(1); f < numFields; f++ {
 		if old.Values[f] != p.Values[f] && !residenceFields[f] {
-			return Problems{{Field: f, Code: "move_out_fields",
-				Vi: fmt.Sprintf("Chuyển đi %s chỉ thay đổi nơi ở và hộ; sửa %s bằng một lần sửa riêng trước khi ghi chuyển đi", c, f.Label("vi")),
-				En: fmt.Sprintf("A move out to %s changes only where the person lives and the household; correct %s separately before recording the move", c, f.Label("en"))}}
+			return Problems{problemMoveOutFields(f, c)}
 		}
 	}
 	return nil
+}
+
+func problemOtherCommunesRecord(name, c string) Problem {
+	return Problem{Field: FieldPermanentAddressCode, Code: "out_of_scope", Key: "problem.other_communes_record", Args: []any{name, c}}
+}
+
+func problemOutOfScope(c string) Problem {
+	return Problem{Field: FieldPermanentAddressCode, Code: "out_of_scope", Key: "problem.out_of_scope", Args: []any{c}}
+}
+
+func problemMoveOutFields(f Field, c string) Problem {
+	return Problem{Field: f, Code: "move_out_fields", Key: "problem.move_out_fields", Args: []any{c, f}}
 }

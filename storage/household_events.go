@@ -158,8 +158,7 @@ func (s *Store) checkHeadsAfter(numbers []string, final []*Person) error {
 			continue
 		}
 		if p := CheckHouseholdHeads(members); p != nil {
-			probs = append(probs, Problem{Field: FieldRelationshipToHead, Code: p.Code,
-				Vi: fmt.Sprintf("Hộ %s: %s", num, p.Vi), En: fmt.Sprintf("Household %s: %s", num, p.En)})
+			probs = append(probs, problemInHousehold(num, *p))
 		}
 	}
 	if len(probs) > 0 {
@@ -173,9 +172,16 @@ func (s *Store) checkHeadsAfter(numbers []string, final []*Person) error {
 func namedProblems(p *Person, ps Problems) Problems {
 	out := make(Problems, len(ps))
 	for i, q := range ps {
-		q.Vi = p.FullName() + ": " + q.Vi
-		q.En = p.FullName() + ": " + q.En
-		out[i] = q
+		out[i] = problemNamed(p.FullName(), q)
 	}
 	return out
+}
+
+func problemInHousehold(num string, p Problem) Problem {
+	return Problem{Field: FieldRelationshipToHead, Code: p.Code, Key: "problem.in_household", Args: []any{num, p.msg()}}
+}
+
+func problemNamed(name string, q Problem) Problem {
+	q.Key, q.Args = "problem.named", []any{name, q.msg()}
+	return q
 }

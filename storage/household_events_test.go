@@ -176,7 +176,7 @@ func TestEditPersons_AllOrNothing(t *testing.T) {
 	bad[storage.FieldBirthDate] = "2099"
 	_, err := s.EditPersons([]storage.PersonEdit{{ID: son.ID, Values: split("0769-000011", "Chủ hộ")}, {ID: dil.ID, Values: bad}}, o)
 	var ps storage.Problems
-	if !errors.As(err, &ps) || ps[0].Vi[:len("Vàng Thị Dung: ")] != "Vàng Thị Dung: " {
+	if !errors.As(err, &ps) || ps[0].Message("vi")[:len("Vàng Thị Dung: ")] != "Vàng Thị Dung: " {
 		t.Fatalf("a future birth date: %v", err)
 	}
 	if m := members(t, s, "0769-000010"); len(m) != 4 {

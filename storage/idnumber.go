@@ -161,31 +161,23 @@ func canonicalOldIDNumber(f Field, raw string) (string, *Problem) {
 }
 
 func problemIDDigits(f Field, raw string) *Problem {
-	return newProblem(f, 0, "id_digits",
-		fmt.Sprintf("%s %q chỉ được có chữ số; hãy bỏ chữ cái và ký hiệu", f.Label("vi"), strings.TrimSpace(raw)),
-		fmt.Sprintf("%s %q may contain only digits; remove letters and symbols", f.Label("en"), strings.TrimSpace(raw)))
+	return newProblem(f, 0, "id_digits", "problem.id_digits", f, strings.TrimSpace(raw))
 }
 
 func problemIDLength(f Field, id string) *Problem {
-	vi := fmt.Sprintf("%s phải có đúng 12 chữ số; %q có %d chữ số", f.Label("vi"), id, len(id))
-	en := fmt.Sprintf("%s must have exactly 12 digits; %q has %d", f.Label("en"), id, len(id))
+	key := "problem.id_length"
 	if len(id) >= 9 && len(id) < 12 && id[0] != '0' {
 		// Every number starts with 0 (province codes 001–096): a
 		// spreadsheet that took the column for numbers dropped the zeros.
-		vi += "; nếu tệp lấy từ bảng tính (Excel), bảng tính đã bỏ các số 0 ở đầu: định dạng cột theo kiểu tùy chỉnh 000000000000 (mười hai số 0) rồi lưu lại"
-		en += "; if the file comes from a spreadsheet (Excel), it dropped the leading zeros: give the column the custom number format 000000000000 (twelve zeros) and save again"
+		key = "problem.id_length.zeros_dropped"
 	}
-	return newProblem(f, 0, "id_length", vi, en)
+	return newProblem(f, 0, "id_length", key, f, id, len(id))
 }
 
 func problemIDProvince(f Field, id string) *Problem {
-	return newProblem(f, 0, "id_province",
-		fmt.Sprintf("%s %s bắt đầu bằng mã tỉnh %s không tồn tại; 3 chữ số đầu phải là mã tỉnh nơi đăng ký khai sinh (001 Hà Nội … 096 Cà Mau)", f.Label("vi"), id, id[:3]),
-		fmt.Sprintf("%s %s starts with %s, which is no province code; the first 3 digits must be the province of birth registration (001 Hà Nội … 096 Cà Mau)", f.Label("en"), id, id[:3]))
+	return newProblem(f, 0, "id_province", "problem.id_province", f, id, id[:3])
 }
 
 func problemOldIDLength(f Field, id string) *Problem {
-	return newProblem(f, 0, "old_id_length",
-		fmt.Sprintf("%s phải có 9 chữ số (hoặc 12 chữ số nếu là thẻ căn cước công dân cũ); %q có %d chữ số", f.Label("vi"), id, len(id)),
-		fmt.Sprintf("%s must have 9 digits (or 12 for an old citizen identity card); %q has %d", f.Label("en"), id, len(id)))
+	return newProblem(f, 0, "old_id_length", "problem.old_id_length", f, id, len(id))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/communekit/communekit/assets/i18n"
 	"github.com/communekit/communekit/storage/fold"
 )
 
@@ -401,15 +402,11 @@ func (s *Store) importRows(src importSource, o ImportOptions) (rep *ImportReport
 			continue
 		}
 		if rows.strict() && len(rec) != plan.width {
-			reject(line, trimCells(rec), []RowError{{Line: line, Message: tr(lang,
-				fmt.Sprintf("dòng có %d cột, tiêu đề có %d; kiểm tra dấu phẩy trong ô (đặt ô trong ngoặc kép)", len(rec), plan.width),
-				fmt.Sprintf("row has %d columns, the header has %d; check for commas inside a cell (quote the cell)", len(rec), plan.width))}})
+			reject(line, trimCells(rec), []RowError{{Line: line, Message: rowWidthMessage(lang, len(rec), plan.width)}})
 			continue
 		}
 		if c := unnamedValue(plan, rec); c >= 0 {
-			reject(line, trimCells(rec), []RowError{{Line: line, Message: tr(lang,
-				fmt.Sprintf("có giá trị %q ở cột %s, cột không có tiêu đề; đặt tiêu đề cho cột, hoặc bỏ qua cột khi nhập (--map \"Cột %s=-\")", strings.TrimSpace(rec[c]), ColumnName(c), ColumnName(c)),
-				fmt.Sprintf("a value %q in column %s, which has no heading; give the column a heading, or skip it when importing (--map \"Cột %s=-\")", strings.TrimSpace(rec[c]), ColumnName(c), ColumnName(c)))}})
+			reject(line, trimCells(rec), []RowError{{Line: line, Message: unnamedValueMessage(lang, strings.TrimSpace(rec[c]), c)}})
 			continue
 		}
 		ws, probs := im.row(txn, cols, rec, o.Reason)
@@ -606,22 +603,15 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 			return nil, nil // already in the store: skipped, not rejected
 		}
 		if l, ok := im.filePersons[key]; ok {
-			return nil, Problems{{Field: FieldFullName, Code: "duplicate_row",
-				Vi: fmt.Sprintf("cùng một người với dòng %d (cùng họ tên, ngày sinh, giới tính và số hộ); dòng này không được lưu", l),
-				En: fmt.Sprintf("the same person as on line %d (same name, birth date, sex and household); this row was not saved", l)}}
+			return nil, Problems{problemDuplicateRow(l)}
 		}
 	}
 	if n := p.Values[FieldIDNumber]; n != "" {
 		if l, ok := im.ids[n]; ok {
-			return nil, Problems{{Field: FieldIDNumber, Code: "id_taken",
-				Vi: fmt.Sprintf("%s %s trùng với dòng %d của tệp", FieldIDNumber.Label("vi"), n, l),
-				En: fmt.Sprintf("%s %s is the same as on line %d of the file", FieldIDNumber.Label("en"), n, l)}}
+			return nil, Problems{problemIDOnLine(n, l)}
 		}
 		if other, ok := im.storeIDHolder(txn, n); ok {
-			vi, en := whoIs(txn, other)
-			return nil, Problems{{Field: FieldIDNumber, Code: "id_taken", Person: other,
-				Vi: fmt.Sprintf("%s %s đã thuộc về %s trong hồ sơ", FieldIDNumber.Label("vi"), n, vi),
-				En: fmt.Sprintf("%s %s already belongs to %s in the store", FieldIDNumber.Label("en"), n, en)}}
+			return nil, Problems{problemIDInStore(n, other, whoIs(txn, other))}
 		}
 	}
 	if probs := im.checkParents(txn, p); len(probs) > 0 {
@@ -632,16 +622,11 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 		key := fold.Fold(num)
 		if p.IsHead() {
 			if l, ok := im.heads[key]; ok {
-				return nil, Problems{{Field: FieldRelationshipToHead, Code: "second_head",
-					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ ở dòng %d; một hộ chỉ có một chủ hộ", num, l),
-					En: fmt.Sprintf("Household %s already has a head on line %d; a household has exactly one head", num, l)}}
+				return nil, Problems{problemHeadOnLine(num, l)}
 			}
 			// A household this file created has no member in the store.
 			if other, ok := im.storeHead(key); ok {
-				vi, en := whoIs(txn, other)
-				return nil, Problems{{Field: FieldRelationshipToHead, Code: "second_head", Person: other,
-					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, vi),
-					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, en)}}
+				return nil, Problems{problemSecondHead(num, other, whoIs(txn, other))}
 			}
 		}
 		if _, ok := im.hh[key]; !ok {
@@ -659,7 +644,7 @@ func (im *importer) row(txn *badger.Txn, cols []Field, rec []string, reason stri
 	}
 	op := s.nextOp(&ctr, KindPerson, id, EventRegister, reason, changesFor(nil, p))
 	if err := op.ApplyTo(p); err != nil {
-		return nil, Problems{{Code: "internal", Vi: err.Error(), En: err.Error()}}
+		return nil, Problems{problemInternal(err)}
 	}
 	ws.ops = append([]*Op{op}, ws.ops...)
 	ws.records = append([]recordChange{{newP: p}}, ws.records...)
@@ -748,9 +733,7 @@ func (im *importer) checkParents(txn *badger.Txn, p *Person) Problems {
 		parent := &Person{}
 		parent.Values[FieldFullName], parent.Values[FieldBirthDate] = h.name, h.birth
 		if prob := CheckParentChild(parent, p); prob != nil {
-			prob.Vi += fmt.Sprintf(" (cha/mẹ ở dòng %d của tệp)", h.line)
-			prob.En += fmt.Sprintf(" (the parent is on line %d of the file)", h.line)
-			return Problems{*prob}
+			return Problems{problemParentOnLine(*prob, h.line)}
 		}
 	}
 	for _, f := range []Field{FieldIDNumber, FieldOldIDNumber} {
@@ -760,9 +743,7 @@ func (im *importer) checkParents(txn *badger.Txn, p *Person) Problems {
 		}
 		for _, c := range im.storeChildren[n] {
 			if prob := CheckParentChild(p, c); prob != nil {
-				prob.Vi += fmt.Sprintf(" (người con %s đã có trong hồ sơ, ghi số này là số của cha/mẹ)", c.ID)
-				prob.En += fmt.Sprintf(" (the child %s, already in the store, gives this number as a parent's)", c.ID)
-				return Problems{*prob}
+				return Problems{problemChildInStore(*prob, c.ID)}
 			}
 		}
 	}
@@ -788,16 +769,8 @@ func (im *importer) storeHead(key string) (ID, bool) {
 	return id, ok
 }
 
-func tr(lang, vi, en string) string {
-	if lang == "en" {
-		return en
-	}
-	return vi
-}
-
 func csvMessage(pe *csv.ParseError, lang string) string {
-	return tr(lang, "dòng không đọc được như CSV ("+pe.Err.Error()+"); kiểm tra dấu ngoặc kép",
-		"row is not valid CSV ("+pe.Err.Error()+"); check the quotes")
+	return i18n.T(lang, "problem.csv", pe.Err.Error())
 }
 
 func blank(rec []string) bool {
@@ -825,38 +798,70 @@ func (e *importStopped) Unwrap() error { return ErrBadCSV }
 
 func (e *importStopped) Error() string {
 	if e.header {
-		return tr(e.lang, "không nhập được tệp này: ", ErrBadCSV.Error()+": ") + e.message()
+		return i18n.T(e.lang, "problem.stopped.header", e.msg())
 	}
-	return tr(e.lang, fmt.Sprintf("việc nhập dừng ở dòng %d: ", e.long.Line), fmt.Sprintf("the import stopped at line %d: ", e.long.Line)) + e.message()
+	return i18n.T(e.lang, "problem.stopped.at_line", e.long.Line, e.msg())
 }
 
 // message says what stopped the import and what to do (also the
 // RowError of the record's line).
-func (e *importStopped) message() string {
+func (e *importStopped) message() string { return e.msg().Localize(e.lang) }
+
+func (e *importStopped) msg() i18n.Msg {
 	l := e.long
 	kb := l.Limit >> 10
-	var vi, en string
+	var m i18n.Msg
 	switch {
 	case l.InQuotes && l.QuoteLine > l.Line:
-		vi = fmt.Sprintf("dấu ngoặc kép (\") mở ở dòng %d không được đóng, nên từ dòng %d, phần còn lại của tệp bị đọc thành một ô dài hơn %d KB; hãy đóng hoặc xoá dấu ngoặc kép đó trong bảng tính, lưu lại tệp rồi nhập lại", l.QuoteLine, l.Line, kb)
-		en = fmt.Sprintf("an unclosed quote (\") from line %d: the rest of the file, from line %d, reads as one cell longer than %d KB; close or remove that quote in the spreadsheet, save the file again and import it again", l.QuoteLine, l.Line, kb)
+		m = i18n.M("problem.stopped.quote_from", l.QuoteLine, l.Line, kb)
 	case l.InQuotes:
-		vi = fmt.Sprintf("dấu ngoặc kép (\") mở ở dòng %d không được đóng, nên phần còn lại của tệp bị đọc thành một ô dài hơn %d KB; hãy đóng hoặc xoá dấu ngoặc kép đó trong bảng tính, lưu lại tệp rồi nhập lại", l.Line, kb)
-		en = fmt.Sprintf("an unclosed quote (\") from line %d: the rest of the file reads as one cell longer than %d KB; close or remove that quote in the spreadsheet, save the file again and import it again", l.Line, kb)
+		m = i18n.M("problem.stopped.quote", l.Line, kb)
 	default:
-		vi = fmt.Sprintf("dòng %d dài hơn %d KB: các dòng của tệp không được tách bằng dấu xuống dòng, hoặc có một ô quá dài; hãy kiểm tra tệp trong bảng tính (mỗi người một dòng), lưu lại rồi nhập lại", l.Line, kb)
-		en = fmt.Sprintf("line %d is longer than %d KB: the rows of the file are not separated by line breaks, or a cell is too long; check the file in the spreadsheet (one person a row), save it again and import it again", l.Line, kb)
+		m = i18n.M("problem.stopped.long_line", l.Line, kb)
 	}
 	switch {
 	case e.header:
-		vi += "; chưa nhập gì"
-		en += "; nothing was imported"
+		return i18n.M("problem.stopped.nothing_imported", m)
 	case e.dryRun:
-		vi += fmt.Sprintf(". Chạy thử: các dòng trước dòng %d đã được kiểm tra, không lưu gì", l.Line)
-		en += fmt.Sprintf(". Dry run: the rows before line %d were checked, nothing was saved", l.Line)
-	default:
-		vi += fmt.Sprintf(". Các dòng hợp lệ trước dòng %d đã được lưu, từ dòng %d trở đi chưa được đọc; khi nhập lại tệp đã sửa, những người đã lưu sẽ được bỏ qua", l.Line, l.Line)
-		en += fmt.Sprintf(". The valid rows before line %d are saved, the rows from line %d on were not read; importing the corrected file again skips the persons already saved", l.Line, l.Line)
+		return i18n.M("problem.stopped.dry_run", m, l.Line)
 	}
-	return tr(e.lang, vi, en)
+	return i18n.M("problem.stopped.saved_before", m, l.Line)
+}
+
+func problemDuplicateRow(l int) Problem {
+	return Problem{Field: FieldFullName, Code: "duplicate_row", Key: "problem.duplicate_row", Args: []any{l}}
+}
+
+func problemIDOnLine(n string, l int) Problem {
+	return Problem{Field: FieldIDNumber, Code: "id_taken", Key: "problem.id_on_line", Args: []any{FieldIDNumber, n, l}}
+}
+
+func problemIDInStore(n string, other ID, who who) Problem {
+	return Problem{Field: FieldIDNumber, Code: "id_taken", Person: other, Key: "problem.id_in_store", Args: []any{FieldIDNumber, n, who}}
+}
+
+func problemHeadOnLine(num string, l int) Problem {
+	return Problem{Field: FieldRelationshipToHead, Code: "second_head", Key: "problem.second_head.line", Args: []any{num, l}}
+}
+
+func problemInternal(err error) Problem {
+	return Problem{Code: "internal", Key: "problem.internal", Args: []any{err.Error()}}
+}
+
+func problemParentOnLine(prob Problem, line int) Problem {
+	prob.Key, prob.Args = "problem.parent_on_line", []any{prob.msg(), line}
+	return prob
+}
+
+func problemChildInStore(prob Problem, child ID) Problem {
+	prob.Key, prob.Args = "problem.child_in_store", []any{prob.msg(), child}
+	return prob
+}
+
+func rowWidthMessage(lang string, got, want int) string {
+	return i18n.T(lang, "problem.row_width", got, want)
+}
+
+func unnamedValueMessage(lang, value string, c int) string {
+	return i18n.T(lang, "problem.unnamed_value", value, ColumnName(c))
 }

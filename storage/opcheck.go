@@ -453,7 +453,7 @@ func checkValue(k EntityKind, f uint8, v string, memo *valueMemo) string {
 		got, p = Canonicalize(Field(f), v)
 	}
 	if p != nil {
-		return p.En
+		return p.Message("en")
 	}
 	if got != v {
 		return fmt.Sprintf("not in its canonical form (%q)", got)

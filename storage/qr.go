@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"fmt"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -97,15 +96,11 @@ func ParseCCCDQR(s string) (Draft, error) {
 }
 
 func problemQRDate(f Field, s string) *Problem {
-	return newProblem(f, 0, "date_format",
-		fmt.Sprintf("%s %q trong mã QR phải có 8 chữ số ngày tháng năm (ddmmyyyy); hãy quét lại", f.Label("vi"), s),
-		fmt.Sprintf("%s %q in the QR code must be 8 digits ddmmyyyy; scan it again", f.Label("en"), s))
+	return newProblem(f, 0, "date_format", "problem.qr_date", f, s)
 }
 
 func problemQRFormat(n int) *Problem {
-	return newProblem(0, 0, "qr_format",
-		fmt.Sprintf("Mã QR không phải của thẻ căn cước: cần 7 phần ngăn cách bởi dấu |, nhưng có %d; hãy quét lại", n),
-		fmt.Sprintf("The QR code is not from a citizen identity card: it needs 7 parts separated by |, but has %d; scan it again", n))
+	return newProblem(0, 0, "qr_format", "problem.qr_format", n)
 }
 
 // resolveAddress finds the administrative unit an address ends with. Before

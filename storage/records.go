@@ -280,9 +280,7 @@ func (s *Store) checkNotPresent(p *Person) error {
 			if err != nil || importIdentity(q) != key {
 				continue
 			}
-			return Problems{{Field: FieldFullName, Code: "already_present",
-				Vi: fmt.Sprintf("Người này đã có trong hồ sơ (%s: cùng họ tên, ngày sinh, giới tính và số hộ); hãy mở hồ sơ đó để sửa thay vì thêm mới", id),
-				En: fmt.Sprintf("this person is already in the profile (%s: same name, birth date, sex and household); open that record to correct it instead of adding a new one", id)}}
+			return Problems{problemAlreadyPresent(id)}
 		}
 		return nil
 	})
@@ -358,10 +356,7 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 	return s.db.View(func(txn *badger.Txn) error {
 		if n := p.Values[FieldIDNumber]; n != "" && (old == nil || old.Values[FieldIDNumber] != n) {
 			if other, ok := s.idHolder(txn, n, p.ID); ok {
-				vi, en := whoIs(txn, other)
-				return Problems{{Field: FieldIDNumber, Code: "id_taken", Person: other,
-					Vi: fmt.Sprintf("%s %s đã thuộc về %s; kiểm tra lại số trên thẻ", FieldIDNumber.Label("vi"), n, vi),
-					En: fmt.Sprintf("%s %s already belongs to %s; check the number on the card", FieldIDNumber.Label("en"), n, en)}}
+				return Problems{problemIDTaken(n, other, whoIs(txn, other))}
 			}
 		}
 		// Parents are older than their children: when a parent's ID number
@@ -397,10 +392,7 @@ func (s *Store) checkConsistency(p, old *Person, ws *writeSet, ctr *counters) er
 				return err
 			}
 			if ok {
-				vi, en := whoIs(txn, other)
-				return Problems{{Field: FieldRelationshipToHead, Code: "second_head", Person: other,
-					Vi: fmt.Sprintf("Hộ %s đã có chủ hộ (%s); một hộ chỉ có một chủ hộ", num, vi),
-					En: fmt.Sprintf("Household %s already has a head (%s); a household has exactly one head", num, en)}}
+				return Problems{problemSecondHead(num, other, whoIs(txn, other))}
 			}
 		}
 		return nil
@@ -651,7 +643,7 @@ func (s *Store) AddHousehold(number, addressCode, addressDetail string, o SaveOp
 		return nil, Problems{*p}
 	}
 	if num == "" {
-		return nil, Problems{{Field: FieldHouseholdNumber, Code: "required", Vi: "Cần nhập số hộ", En: "Enter the household number"}}
+		return nil, Problems{problemHouseholdNumberRequired()}
 	}
 	code, p := Canonicalize(FieldPermanentAddressCode, addressCode)
 	if p != nil {
@@ -662,9 +654,7 @@ func (s *Store) AddHousehold(number, addressCode, addressDetail string, o SaveOp
 		return nil, Problems{*p}
 	}
 	if _, err := s.HouseholdByNumber(num); err == nil {
-		return nil, Problems{{Field: FieldHouseholdNumber, Code: "household_exists",
-			Vi: fmt.Sprintf("Số hộ %s đã có; chọn số khác hoặc sửa hộ đó", num),
-			En: fmt.Sprintf("Household number %s already exists; choose another or edit that one", num)}}
+		return nil, Problems{problemHouseholdExists(num)}
 	}
 	ctr := s.ctr
 	ws := &writeSet{}
@@ -714,4 +704,24 @@ func (s *Store) recount() error {
 	}
 	s.ctr = ctr
 	return nil
+}
+
+func problemAlreadyPresent(id ID) Problem {
+	return Problem{Field: FieldFullName, Code: "already_present", Key: "problem.already_present", Args: []any{id}}
+}
+
+func problemIDTaken(n string, other ID, who who) Problem {
+	return Problem{Field: FieldIDNumber, Code: "id_taken", Person: other, Key: "problem.id_taken", Args: []any{FieldIDNumber, n, who}}
+}
+
+func problemSecondHead(num string, other ID, who who) Problem {
+	return Problem{Field: FieldRelationshipToHead, Code: "second_head", Person: other, Key: "problem.second_head", Args: []any{num, who}}
+}
+
+func problemHouseholdNumberRequired() Problem {
+	return Problem{Field: FieldHouseholdNumber, Code: "required", Key: "problem.household_number_required"}
+}
+
+func problemHouseholdExists(num string) Problem {
+	return Problem{Field: FieldHouseholdNumber, Code: "household_exists", Key: "problem.household_exists", Args: []any{num}}
 }

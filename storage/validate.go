@@ -2,10 +2,10 @@ package storage
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/communekit/communekit/assets/i18n"
 	"github.com/communekit/communekit/storage/fold"
 	"github.com/communekit/communekit/storage/refdata"
 )
@@ -21,15 +21,21 @@ import (
 //
 // Both speak to the officer: a Problem names the field by the label on the
 // form, says what is wrong with the value and what to do, in Vietnamese and
-// in English, and carries a short stable Code for tests and the UI.
+// in English, and carries a short stable Code for tests and the UI. Its
+// words are in the bundles of assets/i18n, under keys beginning with
+// "problem."; a Problem holds the key and the arguments, and says them in
+// the language asked.
 
 // Problem is one thing an officer must fix in a record.
 type Problem struct {
 	Field Field  // the field to fix
 	Other Field  // a second field the problem names (an ID number and the sex it disagrees with), or 0
 	Code  string // short and stable: "id_length", "date_future", "required", …
-	Vi    string // the message in Vietnamese
-	En    string // the message in English
+	// Key is the message's key in the bundles of assets/i18n
+	// ("problem.id_length"), Args its arguments. A Field among them says
+	// its label, an i18n.Msg itself, in the language of the message.
+	Key  string
+	Args []any
 	// Person is the other record the problem is about (the holder of an
 	// ID number typed again, the household's head), for a screen to
 	// offer to open it; the messages name that person, never this.
@@ -39,14 +45,18 @@ type Problem struct {
 // Message returns the problem's message in lang: English for "en",
 // Vietnamese otherwise.
 func (p *Problem) Message(lang string) string {
-	if lang == "en" {
-		return p.En
-	}
-	return p.Vi
+	return i18n.T(lang, p.Key, p.Args...)
 }
 
 // Error returns the Vietnamese message: officers read errors first.
-func (p *Problem) Error() string { return p.Vi }
+func (p *Problem) Error() string { return p.Message(i18n.Vietnamese) }
+
+// msg is the problem's message, to be said inside another.
+func (p *Problem) msg() i18n.Msg { return i18n.Msg{Key: p.Key, Args: p.Args} }
+
+// Localize says a field, as an argument of a message, by its label in
+// lang.
+func (f Field) Localize(lang string) string { return f.Label(lang) }
 
 // Problems is every problem found in a record, in field order. It is an
 // error so that a function can return it as one; use [Problems.Err] to
@@ -452,168 +462,119 @@ func CheckHouseholdHeads(members []*Person) *Problem {
 // The problems. Each names the field by its label, quotes the value when
 // there is one, and says what to do.
 
-func newProblem(f, other Field, code, vi, en string) *Problem {
-	return &Problem{Field: f, Other: other, Code: code, Vi: vi, En: en}
+func newProblem(f, other Field, code, key string, args ...any) *Problem {
+	return &Problem{Field: f, Other: other, Code: code, Key: key, Args: args}
 }
 
 func problemEncoding(f Field) *Problem {
-	return newProblem(f, 0, "encoding",
-		fmt.Sprintf("%s có ký tự không đọc được; hãy nhập lại", f.Label("vi")),
-		fmt.Sprintf("%s contains unreadable characters; type it again", f.Label("en")))
+	return newProblem(f, 0, "encoding", "problem.encoding", f)
 }
 
 func problemTooLong(f Field, limit int) *Problem {
-	return newProblem(f, 0, "too_long",
-		fmt.Sprintf("%s dài quá %d ký tự; hãy rút gọn", f.Label("vi"), limit),
-		fmt.Sprintf("%s is longer than %d characters; shorten it", f.Label("en"), limit))
+	return newProblem(f, 0, "too_long", "problem.too_long", f, limit)
 }
 
 func problemNameChar(f Field, s string, r rune) *Problem {
-	return newProblem(f, 0, "name_chars",
-		fmt.Sprintf("%s %q có ký tự %q; tên chỉ được có chữ cái, dấu cách, dấu nháy (') và dấu gạch nối (-)", f.Label("vi"), s, r),
-		fmt.Sprintf("%s %q contains %q; a name may have only letters, spaces, apostrophes (') and hyphens (-)", f.Label("en"), s, r))
+	return newProblem(f, 0, "name_chars", "problem.name_chars", f, s, r)
 }
 
 func problemNameNoLetters(f Field, s string) *Problem {
-	return newProblem(f, 0, "name_chars",
-		fmt.Sprintf("%s %q không có chữ cái nào; hãy nhập tên", f.Label("vi"), s),
-		fmt.Sprintf("%s %q has no letters; enter the name", f.Label("en"), s))
+	return newProblem(f, 0, "name_chars", "problem.name_no_letters", f, s)
 }
 
 func problemDateFormat(f Field, s string) *Problem {
-	return newProblem(f, 0, "date_format",
-		fmt.Sprintf("%s %q không phải là ngày hợp lệ; hãy nhập ngày/tháng/năm (17/05/1990), tháng/năm (05/1990) hoặc năm (1990)", f.Label("vi"), s),
-		fmt.Sprintf("%s %q is not a valid date; enter day/month/year (17/05/1990), month/year (05/1990) or the year (1990)", f.Label("en"), s))
+	return newProblem(f, 0, "date_format", "problem.date_format", f, s)
 }
 
 func problemDateSerial(f Field, s string) *Problem {
-	return newProblem(f, 0, "date_format",
-		fmt.Sprintf("%s %q là số ngày của bảng tính (Excel), không phải ngày; trong bảng tính hãy định dạng cột là ngày kiểu dd/mm/yyyy rồi lưu lại", f.Label("vi"), s),
-		fmt.Sprintf("%s %q is a spreadsheet's day number, not a date; in the spreadsheet format the column as a date dd/mm/yyyy and save again", f.Label("en"), s))
+	return newProblem(f, 0, "date_format", "problem.date_serial", f, s)
 }
 
 func problemSex(f Field, s string) *Problem {
-	return newProblem(f, 0, "sex",
-		fmt.Sprintf("%s %q không đúng; hãy chọn Nam hoặc Nữ", f.Label("vi"), s),
-		fmt.Sprintf("%s %q is not valid; choose Nam (male) or Nữ (female)", f.Label("en"), s))
+	return newProblem(f, 0, "sex", "problem.sex", f, s)
 }
 
 func problemStatus(f Field, s string) *Problem {
-	return newProblem(f, 0, "status",
-		fmt.Sprintf("%s %q không đúng; hãy chọn còn sống, đã chết hoặc mất tích", f.Label("vi"), s),
-		fmt.Sprintf("%s %q is not valid; choose living, dead or missing", f.Label("en"), s))
+	return newProblem(f, 0, "status", "problem.status", f, s)
 }
 
 func problemMarital(f Field, s string) *Problem {
-	return newProblem(f, 0, "marital_status",
-		fmt.Sprintf("%s %q không đúng; hãy chọn độc thân, đã kết hôn, ly hôn hoặc góa", f.Label("vi"), s),
-		fmt.Sprintf("%s %q is not valid; choose single, married, divorced or widowed", f.Label("en"), s))
+	return newProblem(f, 0, "marital_status", "problem.marital_status", f, s)
 }
 
 func problemBloodType(f Field, s string) *Problem {
-	return newProblem(f, 0, "blood_type",
-		fmt.Sprintf("%s %q không đúng; hãy nhập A, B, AB hoặc O, có thể kèm Rh + hoặc - (ví dụ O+)", f.Label("vi"), s),
-		fmt.Sprintf("%s %q is not valid; enter A, B, AB or O, optionally with Rh + or - (e.g. O+)", f.Label("en"), s))
+	return newProblem(f, 0, "blood_type", "problem.blood_type", f, s)
 }
 
 func problemUnknownCode(f Field, s string) *Problem {
-	return newProblem(f, 0, "unknown_code",
-		fmt.Sprintf("%s %q không có trong danh mục; hãy chọn từ danh sách", f.Label("vi"), s),
-		fmt.Sprintf("%s %q is not in the reference list; choose one from the list", f.Label("en"), s))
+	return newProblem(f, 0, "unknown_code", "problem.unknown_code", f, s)
 }
 
 func problemUnitFormat(f Field, s string) *Problem {
-	return newProblem(f, 0, "unit_code",
-		fmt.Sprintf("%s %q phải là mã đơn vị hành chính cấp xã gồm 5 chữ số; hãy chọn từ danh sách", f.Label("vi"), s),
-		fmt.Sprintf("%s %q must be a 5-digit commune code; choose one from the list", f.Label("en"), s))
+	return newProblem(f, 0, "unit_code", "problem.unit_code", f, s)
 }
 
 func problemUnitPre2025(f Field, code string, old refdata.Commune) *Problem {
-	return newProblem(f, 0, "unit_pre2025",
-		fmt.Sprintf("%s %q (%s, %s) là đơn vị hành chính trước ngày 01/07/2025; hãy chọn đơn vị hiện hành", f.Label("vi"), code, old.Name, old.ProvinceName),
-		fmt.Sprintf("%s %q (%s, %s) is a unit from before 1 July 2025; choose the unit in force now", f.Label("en"), code, old.Name, old.ProvinceName))
+	return newProblem(f, 0, "unit_pre2025", "problem.unit_pre2025", f, code, old.Name, old.ProvinceName)
 }
 
 func problemPhone(f Field, s string) *Problem {
-	return newProblem(f, 0, "phone",
-		fmt.Sprintf("%s %q phải có từ 9 đến 12 chữ số, có thể bắt đầu bằng +", f.Label("vi"), s),
-		fmt.Sprintf("%s %q must have 9 to 12 digits, optionally starting with +", f.Label("en"), s))
+	return newProblem(f, 0, "phone", "problem.phone", f, s)
 }
 
 func problemRequired(f Field) *Problem {
-	return newProblem(f, 0, "required",
-		fmt.Sprintf("Chưa nhập %s; đây là thông tin bắt buộc", f.Label("vi")),
-		fmt.Sprintf("%s is required; fill it in", f.Label("en")))
+	return newProblem(f, 0, "required", "problem.required", f)
 }
 
-// sexEn is the English word for a stored sex, for messages.
-func sexEn(sex string) string {
+// sexWord says a stored sex in a message: the stored word in Vietnamese,
+// "male" or "female" in English.
+func sexWord(sex string) i18n.Msg {
 	if sex == SexFemale {
-		return "female"
+		return i18n.M("problem.sex.female")
 	}
-	return "male"
+	return i18n.M("problem.sex.male")
 }
 
 func problemIDSex(id, idSex, sex string) *Problem {
 	f, o := FieldIDNumber, FieldSex
-	return newProblem(f, o, "id_sex",
-		fmt.Sprintf("%s %s là số của người giới tính %s (chữ số thứ 4), nhưng %s là %s; hãy sửa một trong hai", f.Label("vi"), id, idSex, o.Label("vi"), sex),
-		fmt.Sprintf("%s %s belongs to a %s person (4th digit) but %s is %s; correct one of them", f.Label("en"), id, sexEn(idSex), o.Label("en"), sexEn(sex)))
+	return newProblem(f, o, "id_sex", "problem.id_sex", f, id, sexWord(idSex), o, sexWord(sex))
 }
 
 func problemIDYear(id string, idYear int, birth PartialDate) *Problem {
 	f, o := FieldIDNumber, FieldBirthDate
-	return newProblem(f, o, "id_year",
-		fmt.Sprintf("%s %s là số của người sinh năm %d (chữ số thứ 4 đến 6), nhưng %s là %s; hãy sửa một trong hai", f.Label("vi"), id, idYear, o.Label("vi"), birth.Vietnamese()),
-		fmt.Sprintf("%s %s belongs to a person born in %d (digits 4 to 6) but %s is %s; correct one of them", f.Label("en"), id, idYear, o.Label("en"), birth.Vietnamese()))
+	return newProblem(f, o, "id_year", "problem.id_year", f, id, idYear, o, birth.Vietnamese())
 }
 
 func problemIDDuplicate(f Field, id string) *Problem {
 	o := FieldIDNumber
-	return newProblem(f, o, "id_duplicate",
-		fmt.Sprintf("%s %s trùng với %s của chính người này; hãy kiểm tra lại", f.Label("vi"), id, o.Label("vi")),
-		fmt.Sprintf("%s %s is the same as this person's own %s; check it", f.Label("en"), id, o.Label("en")))
+	return newProblem(f, o, "id_duplicate", "problem.id_duplicate", f, id, o)
 }
 
 func problemFuture(f Field, d, today PartialDate) *Problem {
-	return newProblem(f, 0, "date_future",
-		fmt.Sprintf("%s %s là ngày trong tương lai (hôm nay là %s theo đồng hồ máy tính); hãy kiểm tra lại ngày này, hoặc chỉnh ngày giờ của máy nếu sai", f.Label("vi"), d.Vietnamese(), today.Vietnamese()),
-		fmt.Sprintf("%s %s is in the future (today is %s by this computer's clock); check the date, or set the computer's date and time if they are wrong", f.Label("en"), d.Vietnamese(), today.Vietnamese()))
+	return newProblem(f, 0, "date_future", "problem.date_future", f, d.Vietnamese(), today.Vietnamese())
 }
 
 func problemDateOrder(code string, f Field, d PartialDate, o Field, od PartialDate) *Problem {
-	return newProblem(f, o, code,
-		fmt.Sprintf("%s %s trước %s %s; hãy sửa một trong hai", f.Label("vi"), d.Vietnamese(), o.Label("vi"), od.Vietnamese()),
-		fmt.Sprintf("%s %s is before %s %s; correct one of them", f.Label("en"), d.Vietnamese(), o.Label("en"), od.Vietnamese()))
+	return newProblem(f, o, code, "problem.date_order", f, d.Vietnamese(), o, od.Vietnamese())
 }
 
 func problemDeathStatus() *Problem {
 	f, o := FieldStatus, FieldDeathDate
-	return newProblem(f, o, "death_status",
-		fmt.Sprintf("Đã nhập %s nhưng %s không phải là đã chết hoặc mất tích; hãy sửa %s hoặc xoá ngày", o.Label("vi"), f.Label("vi"), f.Label("vi")),
-		fmt.Sprintf("%s is filled in but %s is not dead or missing; change %s or clear the date", o.Label("en"), f.Label("en"), f.Label("en")))
+	return newProblem(f, o, "death_status", "problem.death_status", o, f, f)
 }
 
 func problemParentAge(parent *Person, pb PartialDate, child *Person, cb PartialDate) *Problem {
 	f := FieldBirthDate
-	return newProblem(f, 0, "parent_age",
-		fmt.Sprintf("%s của cha/mẹ %s (%s) phải trước %s của con %s (%s) ít nhất %d năm; hãy kiểm tra lại",
-			f.Label("vi"), parent.FullName(), pb.Vietnamese(), f.Label("vi"), child.FullName(), cb.Vietnamese(), minParentAge),
-		fmt.Sprintf("%s of the parent %s (%s) must be at least %d years before the %s of the child %s (%s); check them",
-			f.Label("en"), parent.FullName(), pb.Vietnamese(), minParentAge, f.Label("en"), child.FullName(), cb.Vietnamese()))
+	return newProblem(f, 0, "parent_age", "problem.parent_age",
+		f, parent.FullName(), pb.Vietnamese(), f, child.FullName(), cb.Vietnamese(), minParentAge)
 }
 
 func problemNoHead() *Problem {
 	f := FieldRelationshipToHead
-	return newProblem(f, 0, "head_missing",
-		fmt.Sprintf("Hộ chưa có chủ hộ; hãy ghi %q ở %s của một thành viên", RelationshipHead, f.Label("vi")),
-		fmt.Sprintf("The household has no head; set %s to %q for one member", f.Label("en"), RelationshipHead))
+	return newProblem(f, 0, "head_missing", "problem.head_missing", RelationshipHead, f)
 }
 
 func problemManyHeads(names []string) *Problem {
 	f := FieldRelationshipToHead
-	list := strings.Join(names, ", ")
-	return newProblem(f, 0, "head_multiple",
-		fmt.Sprintf("Hộ có %d chủ hộ (%s); %s %q chỉ được ghi cho một thành viên", len(names), list, f.Label("vi"), RelationshipHead),
-		fmt.Sprintf("The household has %d heads (%s); only one member may have %s %q", len(names), list, f.Label("en"), RelationshipHead))
+	return newProblem(f, 0, "head_multiple", "problem.head_multiple", len(names), strings.Join(names, ", "), f, RelationshipHead)
 }

@@ -1,10 +1,11 @@
 package storage
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/communekit/communekit/assets/i18n"
 )
 
 // whoIs names the person with id the way an officer knows them, in
@@ -13,20 +14,29 @@ import (
 // names another record says who it is, never its identifier; the
 // identifier goes in Problem.Person, for a screen to open the record.
 // A record that cannot be read is "another person".
-func whoIs(txn *badger.Txn, id ID) (vi, en string) {
+func whoIs(txn *badger.Txn, id ID) who {
 	p, err := getPerson(txn, id)
-	if err != nil || strings.TrimSpace(p.FullName()) == "" {
-		return "một người khác", "another person"
+	if err != nil {
+		p = nil
 	}
-	vi, en = p.FullName(), p.FullName()
+	return whoWords(p)
+}
+
+// who names a person in a message: the name as it is, or an i18n.Msg
+// that adds the birth date and the household in the message's language.
+type who = any
+
+// whoWords is whoIs of a person read, or nil.
+func whoWords(p *Person) who {
+	if p == nil || strings.TrimSpace(p.FullName()) == "" {
+		return i18n.M("problem.who.nobody")
+	}
+	var w who = p.FullName()
 	if b := p.Values[FieldBirthDate]; b != "" {
-		d := DisplayValue(FieldBirthDate, b)
-		vi += ", sinh " + d
-		en += ", born " + d
+		w = i18n.M("problem.who.born", w, DisplayValue(FieldBirthDate, b))
 	}
 	if h := p.Values[FieldHouseholdNumber]; h != "" {
-		vi += fmt.Sprintf(", hộ số %s", h)
-		en += fmt.Sprintf(", household %s", h)
+		w = i18n.M("problem.who.household", w, h)
 	}
-	return vi, en
+	return w
 }

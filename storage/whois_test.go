@@ -32,11 +32,11 @@ func TestProblems_NameTheOtherPerson(t *testing.T) {
 		if p.Person != head.ID {
 			t.Errorf("%s: Person = %v, want %v", what, p.Person, head.ID)
 		}
-		if !strings.Contains(p.Vi, vi) || !strings.Contains(p.En, "Phạm Văn Bình, born 03/02/1980, household H-7") {
-			t.Errorf("%s: %q / %q does not name the person", what, p.Vi, p.En)
+		if !strings.Contains(p.Message("vi"), vi) || !strings.Contains(p.Message("en"), "Phạm Văn Bình, born 03/02/1980, household H-7") {
+			t.Errorf("%s: %q / %q does not name the person", what, p.Message("vi"), p.Message("en"))
 		}
-		if strings.Contains(p.Vi+p.En, head.ID.String()) {
-			t.Errorf("%s: the identifier is in the words: %q", what, p.Vi)
+		if strings.Contains(p.Message("vi")+p.Message("en"), head.ID.String()) {
+			t.Errorf("%s: the identifier is in the words: %q", what, p.Message("vi"))
 		}
 	}
 	_, err = s.AddPerson(storage.Values{storage.FieldFullName: "Phạm Văn Bảo", storage.FieldBirthDate: "1980",

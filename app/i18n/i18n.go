@@ -13,10 +13,7 @@
 package i18n
 
 import (
-	"encoding/json"
-	"fmt"
 	"io/fs"
-	"sort"
 	"sync"
 
 	files "github.com/communekit/communekit/assets/i18n"
@@ -25,42 +22,40 @@ import (
 // The languages the app speaks. Vietnamese is the default: officers read it
 // first, and a key missing in English falls back to it.
 const (
-	Vietnamese = "vi"
-	English    = "en"
+	Vietnamese = files.Vietnamese
+	English    = files.English
 )
 
 // Languages lists the language codes in the order a picker shows them.
-var Languages = []string{Vietnamese, English}
+var Languages = files.Languages
 
-// Bundle holds the messages of every language and the one in use.
+// Bundle is the catalog of messages and the language in use. How a key and
+// its arguments become text is the catalog's (assets/i18n), shared with
+// package storage, so a problem storage finds reads the same as a screen.
 type Bundle struct {
 	mu        sync.RWMutex
 	lang      string
-	msgs      map[string]map[string]string
+	cat       *files.Catalog
 	listeners []func()
 }
 
 // Load reads the embedded translation files; the language starts as
 // Vietnamese.
 func Load() (*Bundle, error) {
-	return LoadFS(files.Files)
+	c, err := files.Default()
+	if err != nil {
+		return nil, err
+	}
+	return &Bundle{lang: Vietnamese, cat: c}, nil
 }
 
 // LoadFS reads vi.json and en.json from fsys.
 func LoadFS(fsys fs.FS) (*Bundle, error) {
-	b := &Bundle{lang: Vietnamese, msgs: map[string]map[string]string{}}
-	for _, l := range Languages {
-		data, err := fs.ReadFile(fsys, l+".json")
-		if err != nil {
-			return nil, fmt.Errorf("translations %s.json: %w", l, err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("translations %s.json: %w", l, err)
-		}
-		b.msgs[l] = m
+	c, err := files.Parse(fsys)
+	if err != nil {
+		return nil, err
 	}
-	return b, nil
+	return &Bundle{lang: Vietnamese, cat: c}, nil
 }
 
 // MustLoad is Load for programs and tests whose embedded files are known
@@ -78,27 +73,12 @@ func MustLoad() *Bundle {
 // missing everywhere is returned as it is, so a gap shows on screen rather
 // than as an empty label.
 func (b *Bundle) T(key string, args ...any) string {
-	b.mu.RLock()
-	msg, ok := b.msgs[b.lang][key]
-	if !ok {
-		msg, ok = b.msgs[Vietnamese][key]
-	}
-	b.mu.RUnlock()
-	if !ok {
-		msg = key
-	}
-	if len(args) == 0 {
-		return msg
-	}
-	return fmt.Sprintf(msg, args...)
+	return b.cat.T(b.Lang(), key, args...)
 }
 
 // Has reports whether key is translated in the current language.
 func (b *Bundle) Has(key string) bool {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	_, ok := b.msgs[b.lang][key]
-	return ok
+	return b.cat.Has(b.Lang(), key)
 }
 
 // Lang returns the current language code.
@@ -112,7 +92,7 @@ func (b *Bundle) Lang() string {
 // is ignored.
 func (b *Bundle) SetLang(lang string) {
 	b.mu.Lock()
-	if _, ok := b.msgs[lang]; !ok || lang == b.lang {
+	if !b.cat.Known(lang) || lang == b.lang {
 		b.mu.Unlock()
 		return
 	}
@@ -133,12 +113,5 @@ func (b *Bundle) OnChange(f func()) {
 
 // Keys returns the keys of lang, sorted; tests compare the files with it.
 func (b *Bundle) Keys(lang string) []string {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	keys := make([]string, 0, len(b.msgs[lang]))
-	for k := range b.msgs[lang] {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return b.cat.Keys(lang)
 }

@@ -177,7 +177,7 @@ func change(t *testing.T, f storage.Field, v string) storage.Change {
 	t.Helper()
 	c, p := storage.Canonicalize(f, v)
 	if p != nil {
-		t.Fatalf("%s %q: %s", f, v, p.En)
+		t.Fatalf("%s %q: %s", f, v, p.Message("en"))
 	}
 	return storage.Change{Field: uint8(f), New: c}
 }

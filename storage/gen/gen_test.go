@@ -77,7 +77,7 @@ func TestGenerate_HouseholdsHaveOneHeadAndCoverEveryone(t *testing.T) {
 					}
 				}
 				if p := storage.CheckHouseholdHeads(members); p != nil {
-					t.Fatalf("%s: household %s: %s", code, h.Number, p.En)
+					t.Fatalf("%s: household %s: %s", code, h.Number, p.Message("en"))
 				}
 				if !members[0].IsHead() {
 					t.Fatalf("%s: household %s does not list its head first", code, h.Number)
@@ -359,7 +359,7 @@ func TestWriteCSV_CellsCanonicaliseToThePersons(t *testing.T) {
 				f, _ := storage.FieldByName(CSVColumns[j])
 				got, prob := storage.Canonicalize(f, cell)
 				if prob != nil {
-					t.Fatalf("%s row %d: %s %q: %s", code, i+2, f, cell, prob.En)
+					t.Fatalf("%s row %d: %s %q: %s", code, i+2, f, cell, prob.Message("en"))
 				}
 				if got != p.Values[f] {
 					t.Fatalf("%s row %d: %s %q reads as %q, want %q", code, i+2, f, cell, got, p.Values[f])

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"hash/maphash"
 	"math"
 	"sort"
@@ -10,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/communekit/communekit/assets/i18n"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/storage/fold"
 	"github.com/communekit/communekit/storage/refdata"
@@ -62,7 +62,7 @@ func Rules() []string {
 
 // Item is one thing to correct: about a person (PersonID, the record to
 // open) or a household (HouseholdNumber), in a hamlet, naming the field
-// to correct, with the message in Vietnamese and English.
+// to correct, with the message [Item.Message] says in a language.
 type Item struct {
 	Rule            string `json:"rule"`
 	PersonID        string `json:"person_id,omitempty"`
@@ -72,18 +72,15 @@ type Item struct {
 	Commune         string `json:"commune"`
 	Hamlet          string `json:"hamlet"`
 	Field           string `json:"field"`
-	Vi              string `json:"-"`
-	En              string `json:"-"`
+	Key             string `json:"-"` // the message's key in the bundles of assets/i18n
+	Args            []any  `json:"-"` // and its arguments
 	hamlet          int    // index into the pass's hamlets
 }
 
 // Message returns the item's message in lang: English for "en",
 // Vietnamese otherwise (as storage.Problem does).
 func (it *Item) Message(lang string) string {
-	if lang == "en" {
-		return it.En
-	}
-	return it.Vi
+	return i18n.T(lang, it.Key, it.Args...)
 }
 
 // FieldCompleteness is how many of the persons a required field applies
@@ -148,15 +145,6 @@ var required = []requiredField{
 	{storage.FieldHouseholdNumber, "household_number"},
 	{storage.FieldIDNumber, "id_number"}, // of persons aged 14 or more
 }
-
-// The messages of the missing fields, made once.
-var missingVi, missingEn = func() (vi, en []string) {
-	for _, r := range required {
-		vi = append(vi, fmt.Sprintf("Chưa ghi %s; Luật Căn cước bắt buộc phải có", r.field.Label("vi")))
-		en = append(en, fmt.Sprintf("%s is not recorded; the Law on Identification requires it", r.field.Label("en")))
-	}
-	return vi, en
-}()
 
 const (
 	reqAddress   = 7
@@ -337,9 +325,9 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		}
 		a := accOf(hamlet)
 		a.persons++
-		item := func(rule string, f storage.Field, vi, en string) {
+		item := func(rule string, f storage.Field, m message) {
 			w.Items = append(w.Items, Item{Rule: rule, PersonID: p.ID.String(), Name: p.FullName(), IDNumber: p.Values[storage.FieldIDNumber],
-				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), Vi: vi, En: en, hamlet: hamlet})
+				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), hamlet: hamlet}.with(m))
 			a.byRule[rule]++
 		}
 
@@ -359,9 +347,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		if num := p.Values[storage.FieldHouseholdNumber]; num != "" && hi.of(p) < 0 &&
 			(sc.commune == "" || p.Values[storage.FieldPermanentAddressCode] == sc.commune) {
 			f := storage.FieldHouseholdNumber
-			item(RuleHouseholdUnknown, f,
-				fmt.Sprintf("Số hộ %s không có trong sổ hộ; sửa số hộ hoặc đăng ký hộ", num),
-				fmt.Sprintf("household number %s is not in the household register; correct it or register the household", num))
+			item(RuleHouseholdUnknown, f, msgHouseholdUnknown(num))
 		}
 		for _, f := range [...]storage.Field{storage.FieldFatherIDNumber, storage.FieldMotherIDNumber, storage.FieldSpouseIDNumber} {
 			v := p.Values[f]
@@ -370,9 +356,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 				continue
 			}
 			links = append(links, pendingLink{Item{Rule: RuleLinkUnknown, PersonID: p.ID.String(), Name: p.FullName(), IDNumber: p.Values[storage.FieldIDNumber],
-				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), hamlet: hamlet,
-				Vi: fmt.Sprintf("%s %s không thuộc hồ sơ nào; kiểm tra lại số hoặc đăng ký người đó", f.Label("vi"), v),
-				En: fmt.Sprintf("%s %s belongs to no record; check the number or register that person", f.Label("en"), v)}, k, hamlet})
+				Commune: commune, Hamlet: hamletName(hamlet), Field: f.String(), hamlet: hamlet}.with(msgLinkUnknown(f, v)), k, hamlet})
 		}
 		if name, born := p.Values[storage.FieldFullName], p.Values[storage.FieldBirthDate]; name != "" && born != "" {
 			folded := fold.Fold(name)
@@ -393,9 +377,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		// Sống: the living who cannot be.
 		if known && age >= OldAge {
 			f := storage.FieldStatus
-			item(RuleAlivePast110, f,
-				fmt.Sprintf("Hồ sơ ghi còn sống nhưng đã %d tuổi; kiểm tra và ghi đã chết hoặc sửa ngày sinh", age),
-				fmt.Sprintf("recorded as living but aged %d; check, then record the death or correct the birth date", age))
+			item(RuleAlivePast110, f, msgAlivePast110(age))
 		}
 		return nil
 	})
@@ -417,9 +399,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		flagged[pr[1]] = true
 		hm := int(dups[pr[1]].hamlet)
 		w.Items = append(w.Items, Item{Rule: RuleProbableDuplicate, PersonID: b.ID.String(), Name: b.FullName(), IDNumber: b.Values[storage.FieldIDNumber],
-			Commune: hs.list[hm].Commune, Hamlet: hamletName(hm), Field: storage.FieldFullName.String(), hamlet: hm,
-			Vi: fmt.Sprintf("Có thể là cùng một người với %s (%s): cùng họ tên, ngày sinh và quê quán hoặc tên cha mẹ; nếu đúng, đề nghị gộp hồ sơ", a.FullName(), a.ID),
-			En: fmt.Sprintf("probably the same person as %s (%s): same name, birth date and hometown or parent's name; if so, ask for the records to be merged", a.FullName(), a.ID)})
+			Commune: hs.list[hm].Commune, Hamlet: hamletName(hm), Field: storage.FieldFullName.String(), hamlet: hm}.with(msgProbableDuplicate(a.FullName(), a.ID.String())))
 		accOf(hm).byRule[RuleProbableDuplicate]++
 	}
 	for _, l := range links {
@@ -439,16 +419,10 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 		it := Item{HouseholdNumber: h.number, Commune: h.commune, Hamlet: hamletName(h.hamlet), Field: storage.FieldRelationshipToHead.String(), hamlet: h.hamlet}
 		if h.heads == 0 {
 			it.Rule = RuleHouseholdNoHead
-			it.Vi = fmt.Sprintf("Hộ %s có %d người nhưng không có chủ hộ còn sống; ghi %q cho một thành viên", h.number, h.members, storage.RelationshipHead)
-			it.En = fmt.Sprintf("household %s has %d living members but no living head; set %q for one member", h.number, h.members, storage.RelationshipHead)
-			if h.deadHeads > 0 {
-				it.Vi += " (chủ hộ cũ đã chết)"
-				it.En += " (the head recorded has died)"
-			}
+			it = it.with(msgHouseholdNoHead(h.number, h.members, h.deadHeads > 0))
 		} else {
 			it.Rule = RuleHouseholdHeads
-			it.Vi = fmt.Sprintf("Hộ %s có %d chủ hộ; chỉ một thành viên được ghi %q", h.number, h.heads, storage.RelationshipHead)
-			it.En = fmt.Sprintf("household %s has %d heads; only one member may be %q", h.number, h.heads, storage.RelationshipHead)
+			it = it.with(msgHouseholdHeads(h.number, h.heads))
 		}
 		w.Items = append(w.Items, it)
 		accOf(h.hamlet).byRule[it.Rule]++
@@ -509,7 +483,7 @@ func Quality(s *storage.Store, o QualityOptions) (*Worklist, error) {
 // applies with whether p has it. It reports whether p has every required
 // field.
 func personChecks(p *storage.Person, residence string, birth storage.PartialDate, age int, known bool,
-	item func(rule string, f storage.Field, vi, en string), count func(i int, has bool)) bool {
+	item func(rule string, f storage.Field, m message), count func(i int, has bool)) bool {
 	// Đủ: the required fields.
 	complete := true
 	permanent := residence == ResidencePermanent || residence == ResidenceAbsent
@@ -534,16 +508,11 @@ func personChecks(p *storage.Person, residence string, birth storage.PartialDate
 		complete = false
 		switch i {
 		case reqID:
-			item(RuleIDMissing, r.field,
-				fmt.Sprintf("Đã %d tuổi nhưng chưa có %s; người từ %d tuổi phải có thẻ căn cước", age, r.field.Label("vi"), IDAge),
-				fmt.Sprintf("aged %d but has no personal ID number; everyone aged %d or more must hold an ID card", age, IDAge))
+			item(RuleIDMissing, r.field, msgIDMissing(age, r.field))
 		case reqAddress:
-			item(RuleMissingField, r.field,
-				"Chưa ghi nơi thường trú hay nơi ở hiện tại; Luật Căn cước bắt buộc phải có",
-				"neither the permanent residence nor the current residence is recorded; the Law on Identification requires one")
+			item(RuleMissingField, r.field, msgAddressMissing())
 		default:
-			// One message per field, shared by every item of it.
-			item(RuleMissingField, r.field, missingVi[i], missingEn[i])
+			item(RuleMissingField, r.field, msgMissing(r.field))
 		}
 	}
 
@@ -552,26 +521,18 @@ func personChecks(p *storage.Person, residence string, birth storage.PartialDate
 		if info, err := storage.IDNumberInfo(id); err == nil {
 			lid := storage.FieldIDNumber
 			if sex := p.Values[storage.FieldSex]; sex != "" && sex != info.Sex {
-				item(RuleIDSex, lid,
-					fmt.Sprintf("%s %s là của người giới tính %s (chữ số thứ 4) nhưng hồ sơ ghi %s; sửa một trong hai", lid.Label("vi"), id, info.Sex, sex),
-					fmt.Sprintf("%s %s is a %s person's (4th digit) but the record says %s; correct one of them", lid.Label("en"), id, Word(sexKey(info.Sex), "en"), strings.ToLower(Word(sexKey(sex), "en"))))
+				item(RuleIDSex, lid, msgIDSex(id, info.Sex, sex))
 			}
 			if !birth.IsZero() {
 				if birth.Year/100*100 != info.Century {
-					item(RuleIDCentury, lid,
-						fmt.Sprintf("%s %s là của người sinh ở thế kỷ %d–%d (chữ số thứ 4) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, info.Century, info.Century+99, birth.Year),
-						fmt.Sprintf("%s %s is of a person born in %d–%d (4th digit) but the birth year is %d; correct one of them", lid.Label("en"), id, info.Century, info.Century+99, birth.Year))
+					item(RuleIDCentury, lid, msgIDCentury(id, info.Century, birth.Year))
 				} else if birth.Year%100 != info.YearDigits {
-					item(RuleIDBirthYear, lid,
-						fmt.Sprintf("%s %s là của người sinh năm %d (chữ số thứ 5–6) nhưng năm sinh là %d; sửa một trong hai", lid.Label("vi"), id, info.BirthYear(), birth.Year),
-						fmt.Sprintf("%s %s is of a person born in %d (digits 5–6) but the birth year is %d; correct one of them", lid.Label("en"), id, info.BirthYear(), birth.Year))
+					item(RuleIDBirthYear, lid, msgIDBirthYear(id, info.BirthYear(), birth.Year))
 				}
 			}
 			if set := idProvincesOf(p.Values[storage.FieldBirthRegistrationPlace]); set != nil && !set[info.ProvinceCode] {
 				bp := storage.FieldBirthRegistrationPlace
-				item(RuleIDProvince, lid,
-					fmt.Sprintf("%s %s có mã tỉnh %s (%s) nhưng %s ở tỉnh khác (%s); sửa một trong hai", lid.Label("vi"), id, info.ProvinceCode, info.ProvinceName, bp.Label("vi"), placeName(p.Values[bp])),
-					fmt.Sprintf("%s %s has province code %s (%s) but the %s is in another province (%s); correct one of them", lid.Label("en"), id, info.ProvinceCode, info.ProvinceName, strings.ToLower(bp.Label("en")), placeName(p.Values[bp])))
+				item(RuleIDProvince, lid, msgIDProvince(id, info.ProvinceCode, info.ProvinceName, placeName(p.Values[bp])))
 			}
 		}
 	}
@@ -598,9 +559,9 @@ func CheckPerson(p *storage.Person, at Date) []Item {
 	}
 	_, residence, commune, _ := scope{}.place(p, newHamlets())
 	var out []Item
-	personChecks(p, residence, birth, age, known, func(rule string, f storage.Field, vi, en string) {
+	personChecks(p, residence, birth, age, known, func(rule string, f storage.Field, m message) {
 		out = append(out, Item{Rule: rule, PersonID: p.ID.String(), Name: p.FullName(), IDNumber: p.Values[storage.FieldIDNumber],
-			Commune: commune, Field: f.String(), Vi: vi, En: en, hamlet: -1})
+			Commune: commune, Field: f.String(), hamlet: -1}.with(m))
 	}, func(int, bool) {})
 	return out
 }
@@ -619,4 +580,113 @@ func placeName(code string) string {
 		return c.FullName()
 	}
 	return code
+}
+
+// message is an item's message: its key in the bundles of assets/i18n
+// and its arguments.
+type message = i18n.Msg
+
+// with returns it saying m.
+func (it Item) with(m message) Item {
+	it.Key, it.Args = m.Key, m.Args
+	return it
+}
+
+// The arguments of the missing fields' messages, made once: one per
+// field, shared by every item of it.
+var missingArgs = func() [][]any {
+	out := make([][]any, len(required))
+	for i, r := range required {
+		out[i] = []any{r.field}
+	}
+	return out
+}()
+
+func msgMissing(f storage.Field) message {
+	for i, r := range required {
+		if r.field == f {
+			return message{Key: "problem.quality.missing", Args: missingArgs[i]}
+		}
+	}
+	return i18n.M("problem.quality.missing", f)
+}
+
+func msgIDMissing(age int, _ storage.Field) message {
+	return i18n.M("problem.quality.id_missing", age, IDAge)
+}
+
+func msgAddressMissing() message {
+	return i18n.M("problem.quality.address_missing")
+}
+
+// sexWord says a stored sex in a message: the stored word in Vietnamese,
+// its English label (lower case in the middle of a sentence) in English.
+type sexWord struct {
+	sex   string
+	lower bool
+}
+
+func (w sexWord) Localize(lang string) string {
+	if lang != "en" {
+		return w.sex
+	}
+	s := Word(sexKey(w.sex), "en")
+	if w.lower {
+		s = strings.ToLower(s)
+	}
+	return s
+}
+
+// lowerLabel says a field by its label, in lower case in English: in the
+// middle of a sentence.
+type lowerLabel storage.Field
+
+func (f lowerLabel) Localize(lang string) string {
+	if lang != "en" {
+		return storage.Field(f).Label(lang)
+	}
+	return strings.ToLower(storage.Field(f).Label(lang))
+}
+
+func msgIDSex(id, idSex, sex string) message {
+	return i18n.M("problem.quality.id_sex", storage.FieldIDNumber, id, sexWord{idSex, false}, sexWord{sex, true})
+}
+
+func msgIDCentury(id string, century, year int) message {
+	return i18n.M("problem.quality.id_century", storage.FieldIDNumber, id, century, century+99, year)
+}
+
+func msgIDBirthYear(id string, idYear, year int) message {
+	return i18n.M("problem.quality.id_birth_year", storage.FieldIDNumber, id, idYear, year)
+}
+
+func msgIDProvince(id, code, province, place string) message {
+	return i18n.M("problem.quality.id_province", storage.FieldIDNumber, id, code, province, lowerLabel(storage.FieldBirthRegistrationPlace), place)
+}
+
+func msgHouseholdUnknown(num string) message {
+	return i18n.M("problem.quality.household_unknown", num)
+}
+
+func msgLinkUnknown(f storage.Field, v string) message {
+	return i18n.M("problem.quality.link_unknown", f, v)
+}
+
+func msgAlivePast110(age int) message {
+	return i18n.M("problem.quality.alive_past_110", age)
+}
+
+func msgProbableDuplicate(name, id string) message {
+	return i18n.M("problem.quality.probable_duplicate", name, id)
+}
+
+func msgHouseholdNoHead(num string, members int, headDied bool) message {
+	if headDied {
+		return i18n.M("problem.quality.no_head.head_died", num, members, storage.RelationshipHead)
+	}
+	return i18n.M("problem.quality.no_head", num, members, storage.RelationshipHead)
+}
+
+func msgHouseholdHeads(num string, heads int) message {
+	return i18n.M("problem.quality.heads", num, heads, storage.RelationshipHead)
 }

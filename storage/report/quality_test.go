@@ -119,7 +119,7 @@ func TestQuality_AgreesWithAPlainCheck(t *testing.T) {
 		}
 	}
 	for _, it := range w.Items {
-		if it.Vi == "" || it.En == "" || it.Vi == it.En || it.Field == "" || (it.PersonID == "") == (it.HouseholdNumber == "") {
+		if vi, en := it.Message("vi"), it.Message("en"); vi == "" || en == "" || vi == en || it.Field == "" || (it.PersonID == "") == (it.HouseholdNumber == "") {
 			t.Fatalf("item %+v: needs a field, two messages, and a person or a household", it)
 		}
 	}
