@@ -34,11 +34,11 @@ func TestWords_Screenshots(t *testing.T) {
 func wordsShots(t *testing.T, lang, th string) {
 	fakeDrives(t, "KINGSTON")
 	ui, s := householdsApp(t)
+	variant := theme.VariantDark
 	if th == "light" {
-		fyne.CurrentApp().Settings().SetTheme(theme.LightTheme())
-	} else {
-		fyne.CurrentApp().Settings().SetTheme(theme.DarkTheme())
+		variant = theme.VariantLight
 	}
+	fyne.CurrentApp().Settings().SetTheme(variantTheme{theme.DefaultTheme(), variant})
 	ui.tr.SetLang(lang)
 	shot := func(name string) {
 		uiQueue.drain()
