@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/communekit/communekit/assets/i18n"
 	"github.com/communekit/communekit/storage/fold"
 )
 
@@ -57,19 +58,37 @@ var headerWords = map[Field][]string{
 
 // Headings of columns that hold nothing to import: a row number, notes,
 // the identifier an export writes, and the two columns a file of refused
-// rows adds (RefusedLineHeader, RefusedFixHeader).
-var skippedHeaders = []string{"STT", "TT", "Số TT", "Số thứ tự", "Ghi chú", "Note", "Notes", "person_id", "Mã người",
-	"Dòng trong tệp", "Line in the file", "Cần sửa", "To fix"}
+// rows adds (RefusedLineHeader, RefusedFixHeader), in every language.
+var skippedHeaders = append([]string{"STT", "TT", "Số TT", "Số thứ tự", "Ghi chú", "Note", "Notes"},
+	bothLanguages("import.person_id", "import.refused_line", "import.refused_fix")...)
 
-// The headings a file of refused rows adds after the file's own columns:
-// the row's line in the file imported, and what to correct. An import
-// skips both, so the corrected file imports as it is.
-const (
-	RefusedLineHeaderVi = "Dòng trong tệp"
-	RefusedLineHeaderEn = "Line in the file"
-	RefusedFixHeaderVi  = "Cần sửa"
-	RefusedFixHeaderEn  = "To fix"
-)
+// bothLanguages returns the texts of keys in Vietnamese and English.
+func bothLanguages(keys ...string) []string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, i18n.T(i18n.Vietnamese, k), i18n.T(i18n.English, k))
+	}
+	return out
+}
+
+// RefusedLineHeader is the heading, in lang ("en", else Vietnamese), of
+// the column a file of refused rows adds after the file's own: the row's
+// line in the file imported. An import skips it, so the corrected file
+// imports as it is.
+func RefusedLineHeader(lang string) string { return i18n.T(sayLang(lang), "import.refused_line") }
+
+// RefusedFixHeader is the heading, in lang, of the column a file of
+// refused rows adds last: what to correct. An import skips it.
+func RefusedFixHeader(lang string) string { return i18n.T(sayLang(lang), "import.refused_fix") }
+
+// sayLang is lang if it is English, else Vietnamese: the words of files
+// and labels are in one of the two.
+func sayLang(lang string) string {
+	if lang == i18n.English {
+		return lang
+	}
+	return i18n.Vietnamese
+}
 
 // skipField marks a recognised column that holds nothing to import.
 const skipField Field = 0

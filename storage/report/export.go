@@ -69,7 +69,7 @@ func (o *ExportOptions) columns() ([]exportColumn, error) {
 		}
 		seen[n] = true
 		if n == PersonIDColumn {
-			cols = append(cols, exportColumn{title: tr(o.Lang, "Mã người", PersonIDColumn)})
+			cols = append(cols, exportColumn{title: say(o.Lang, "import.person_id")})
 			continue
 		}
 		f, ok := storage.FieldByName(n)
@@ -79,13 +79,6 @@ func (o *ExportOptions) columns() ([]exportColumn, error) {
 		cols = append(cols, exportColumn{field: f, title: f.Label(o.Lang)})
 	}
 	return cols, nil
-}
-
-func tr(lang, vi, en string) string {
-	if lang == "en" {
-		return en
-	}
-	return vi
 }
 
 // selector decides which persons a list holds.
@@ -306,7 +299,7 @@ func WritePersonsXLSX(w io.Writer, s *storage.Store, o ExportOptions) (int, erro
 		titles[i] = c.title
 		sheetCols[i] = office.Column{Width: columnWidth(c.field)}
 	}
-	wb.Sheet(tr(o.Lang, "Nhân khẩu", "Persons"), office.SheetOptions{Columns: sheetCols, FreezeRows: 1})
+	wb.Sheet(say(o.Lang, "report.export.persons_sheet"), office.SheetOptions{Columns: sheetCols, FreezeRows: 1})
 	wb.Header(titles...)
 	n := 0
 	row := make([]any, len(cols))
@@ -445,17 +438,17 @@ func WriteHouseholdsXLSX(w io.Writer, s *storage.Store, o HouseholdOptions) (int
 	}
 	wb := office.NewWorkbook()
 	defer wb.Close()
-	wb.Sheet(tr(o.Lang, "Hộ", "Households"), office.SheetOptions{FreezeRows: 1, Columns: []office.Column{
+	wb.Sheet(say(o.Lang, "report.export.households_sheet"), office.SheetOptions{FreezeRows: 1, Columns: []office.Column{
 		{Width: 14}, {Width: 20}, {Width: 30}, {Width: 16}, {Width: 24}, {Width: 16}, {Width: 10}, {Width: 10}}})
 	wb.Header(
 		storage.FieldHouseholdNumber.Label(o.Lang),
-		tr(o.Lang, "Thôn, tổ dân phố", "Hamlet"),
-		tr(o.Lang, "Địa chỉ", "Address"),
-		tr(o.Lang, "Mã đơn vị hành chính", "Unit code"),
-		tr(o.Lang, "Chủ hộ", "Head"),
-		tr(o.Lang, "Số định danh của chủ hộ", "Head's ID number"),
-		tr(o.Lang, "Số nhân khẩu", "Members"),
-		tr(o.Lang, "Còn sống", "Living"))
+		say(o.Lang, "report.export.hamlet"),
+		say(o.Lang, "report.export.address"),
+		say(o.Lang, "report.export.unit_code"),
+		say(o.Lang, "report.export.head"),
+		say(o.Lang, "report.export.head_id_number"),
+		say(o.Lang, "report.export.members"),
+		say(o.Lang, "report.export.living"))
 	n := 0
 	var hamlets []string
 	err = s.ScanHouseholds(func(h *storage.Household) error {

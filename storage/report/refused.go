@@ -39,9 +39,9 @@ func (r *RefusedBook) Header(cols []storage.ImportColumn) {
 		titles[c.Index] = c.Header
 		widths[c.Index] = office.Column{Width: 18}
 	}
-	titles = append(titles, tr(r.lang, storage.RefusedLineHeaderVi, storage.RefusedLineHeaderEn), tr(r.lang, storage.RefusedFixHeaderVi, storage.RefusedFixHeaderEn))
+	titles = append(titles, storage.RefusedLineHeader(r.lang), storage.RefusedFixHeader(r.lang))
 	widths = append(widths, office.Column{Width: 10}, office.Column{Width: 80})
-	r.wb.Sheet(tr(r.lang, "Dòng bị từ chối", "Refused rows"), office.SheetOptions{Columns: widths, FreezeRows: 1})
+	r.wb.Sheet(say(r.lang, "report.refused.sheet"), office.SheetOptions{Columns: widths, FreezeRows: 1})
 	r.wb.Header(titles...)
 }
 

@@ -50,7 +50,7 @@ func TestRefusedBookAndWriteNewFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0][6] != storage.RefusedLineHeaderEn || rows[1][0] != "Lò Thị Bình" || rows[1][6] != "3" ||
+	if len(rows) != 2 || rows[0][6] != storage.RefusedLineHeader("en") || rows[1][0] != "Lò Thị Bình" || rows[1][6] != "3" ||
 		!strings.Contains(strings.ToLower(rows[1][7]), "date") {
 		t.Errorf("rows %q", rows)
 	}
