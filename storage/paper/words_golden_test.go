@@ -1,0 +1,91 @@
+package paper_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/communekit/communekit/storage/paper"
+)
+
+var updateWords = flag.Bool("update-words", false, "rewrite testdata/words.golden")
+
+// TestWords_KeepTheirTextInBothLanguages says every printed word of the
+// sheets in Vietnamese, English and an unknown language (which reads
+// Vietnamese), and the text of a household sheet, a hamlet's round and a
+// person sheet in both languages (the record's identifier, which differs
+// from run to run, masked). The golden file was written by the code that
+// held both languages in a Go table, before the words moved to the
+// bundles of assets/i18n; the test keeps every text byte for byte.
+func TestWords_KeepTheirTextInBothLanguages(t *testing.T) {
+	tools(t)
+	var b strings.Builder
+	for _, lang := range []string{"vi", "en", "fr"} {
+		for _, w := range paper.Words(lang) {
+			fmt.Fprintf(&b, "%s\t%s\n", lang, w)
+		}
+	}
+	s := newStore(t)
+	ms := bigHousehold(t, s)
+	h, err := paper.LoadHousehold(s, "0769-000022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := paper.LoadHamlet(s, "Thôn Sủng Là")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp, err := paper.LoadPerson(s, ms[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"vi", "en"} {
+		o := paper.Options{Lang: lang, Commune: commune, Printed: printed}
+		for _, sheet := range []struct {
+			name  string
+			write func(*bytes.Buffer) error
+		}{
+			{"household", func(w *bytes.Buffer) error { return paper.WriteHouseholds(w, []*paper.Household{h}, o) }},
+			{"round", func(w *bytes.Buffer) error { return paper.WriteRound(w, r, o) }},
+			{"person", func(w *bytes.Buffer) error { return paper.WritePerson(w, pp, o) }},
+		} {
+			var buf bytes.Buffer
+			if err := sheet.write(&buf); err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(pdfPages(t, buf.Bytes()), "\f")
+			text = strings.ReplaceAll(text, ms[1].ID.String(), "<record>")
+			fmt.Fprintf(&b, "=== %s %s\n%s\n", sheet.name, lang, text)
+		}
+	}
+	path := filepath.Join("testdata", "words.golden")
+	if *updateWords {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); got != string(want) {
+		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := range max(len(g), len(w)) {
+			var gl, wl string
+			if i < len(g) {
+				gl = g[i]
+			}
+			if i < len(w) {
+				wl = w[i]
+			}
+			if gl != wl {
+				t.Errorf("line %d:\n got %q\nwant %q", i+1, gl, wl)
+			}
+		}
+	}
+}
