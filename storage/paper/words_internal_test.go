@@ -1,6 +1,11 @@
 package paper
 
-import "sort"
+import (
+	"sort"
+	"strings"
+
+	"github.com/communekit/communekit/assets/i18n"
+)
 
 // Words says every printed word of the sheets in lang, one "key\ttext"
 // line each in key order, for the golden test.
@@ -13,11 +18,17 @@ func Words(lang string) []string {
 	return append(out, "unknown-key\t"+word("unknown-key", lang))
 }
 
-// wordKeys are the keys word knows.
+// wordKeys are the keys word knows: those of the bundles under wordPrefix.
 func wordKeys() []string {
-	keys := make([]string, 0, len(words))
-	for k := range words {
-		keys = append(keys, k)
+	c, err := i18n.Default()
+	if err != nil {
+		panic(err)
+	}
+	var keys []string
+	for _, k := range c.Keys(i18n.Vietnamese) {
+		if strings.HasPrefix(k, wordPrefix) {
+			keys = append(keys, strings.TrimPrefix(k, wordPrefix))
+		}
 	}
 	sort.Strings(keys)
 	return keys
