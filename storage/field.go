@@ -1,6 +1,10 @@
 package storage
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/communekit/communekit/assets/i18n"
+)
 
 // Field names one field of a [Person]. Its name is the column name used by
 // the CSV import, `person show --json` and `person edit --set`, and the name
@@ -94,47 +98,11 @@ var fieldNames = [numFields]string{
 	FieldDeathDate:              "death_date",
 }
 
-// Vietnamese and English labels, used in validation messages so that an
-// officer sees the label printed on the form, not the column name.
-var fieldLabels = [numFields][2]string{
-	FieldIDNumber:               {"Số định danh cá nhân", "Personal ID number"},
-	FieldOldIDNumber:            {"Số CMND cũ", "Old ID number"},
-	FieldFullName:               {"Họ, chữ đệm và tên khai sinh", "Full birth name"},
-	FieldOtherNames:             {"Tên gọi khác", "Other names"},
-	FieldBirthDate:              {"Ngày, tháng, năm sinh", "Date of birth"},
-	FieldSex:                    {"Giới tính", "Sex"},
-	FieldBirthRegistrationPlace: {"Nơi đăng ký khai sinh", "Place of birth registration"},
-	FieldHometown:               {"Quê quán", "Hometown"},
-	FieldEthnicity:              {"Dân tộc", "Ethnicity"},
-	FieldReligion:               {"Tôn giáo", "Religion"},
-	FieldNationality:            {"Quốc tịch", "Nationality"},
-	FieldBloodType:              {"Nhóm máu", "Blood type"},
-	FieldMaritalStatus:          {"Tình trạng hôn nhân", "Marital status"},
-	FieldPermanentAddressCode:   {"Nơi thường trú (đơn vị hành chính)", "Permanent residence (unit)"},
-	FieldPermanentAddressDetail: {"Nơi thường trú (địa chỉ chi tiết)", "Permanent residence (detail)"},
-	FieldTemporaryAddressCode:   {"Nơi tạm trú (đơn vị hành chính)", "Temporary residence (unit)"},
-	FieldTemporaryAddressDetail: {"Nơi tạm trú (địa chỉ chi tiết)", "Temporary residence (detail)"},
-	FieldTemporaryAbsenceCode:   {"Nơi tạm vắng đến (đơn vị hành chính)", "Temporary absence to (unit)"},
-	FieldTemporaryAbsenceDetail: {"Nơi tạm vắng đến (địa chỉ chi tiết)", "Temporary absence to (detail)"},
-	FieldCurrentAddressCode:     {"Nơi ở hiện tại (đơn vị hành chính)", "Current residence (unit)"},
-	FieldCurrentAddressDetail:   {"Nơi ở hiện tại (địa chỉ chi tiết)", "Current residence (detail)"},
-	FieldHouseholdNumber:        {"Số hộ", "Household number"},
-	FieldRelationshipToHead:     {"Quan hệ với chủ hộ", "Relationship to household head"},
-	FieldFatherName:             {"Họ tên cha", "Father's name"},
-	FieldFatherIDNumber:         {"Số định danh của cha", "Father's ID number"},
-	FieldMotherName:             {"Họ tên mẹ", "Mother's name"},
-	FieldMotherIDNumber:         {"Số định danh của mẹ", "Mother's ID number"},
-	FieldSpouseName:             {"Họ tên vợ/chồng", "Spouse's name"},
-	FieldSpouseIDNumber:         {"Số định danh của vợ/chồng", "Spouse's ID number"},
-	FieldRepresentativeName:     {"Họ tên người đại diện hợp pháp", "Legal representative's name"},
-	FieldRepresentativeIDNumber: {"Số định danh của người đại diện", "Legal representative's ID number"},
-	FieldIDIssueDate:            {"Ngày cấp thẻ", "ID card issue date"},
-	FieldIDIssuePlace:           {"Nơi cấp thẻ", "ID card issue place"},
-	FieldPhone:                  {"Số điện thoại", "Phone"},
-	FieldOccupation:             {"Nghề nghiệp", "Occupation"},
-	FieldStatus:                 {"Tình trạng", "Status"},
-	FieldDeathDate:              {"Ngày chết hoặc mất tích", "Date of death or disappearance"},
-}
+// The fields' labels, the words printed on the form, are in the bundles of
+// assets/i18n under "field.<column name>" (fieldLabelPrefix): validation
+// messages use them so that an officer sees the label, not the column
+// name, and the import recognises a column headed by either language's.
+const fieldLabelPrefix = "field."
 
 var fieldByName = func() map[string]Field {
 	m := make(map[string]Field, NumFields)
@@ -160,10 +128,10 @@ func (f Field) Label(lang string) string {
 	if !f.Valid() {
 		return f.String()
 	}
-	if lang == "en" {
-		return fieldLabels[f][1]
+	if lang != i18n.English {
+		lang = i18n.Vietnamese
 	}
-	return fieldLabels[f][0]
+	return i18n.T(lang, fieldLabelPrefix+fieldNames[f])
 }
 
 // FieldByName returns the field whose column name is name.

@@ -104,8 +104,8 @@ var headerIndex = func() map[string]Field {
 	}
 	for f := Field(1); f < numFields; f++ {
 		add(fieldNames[f], f)
-		add(fieldLabels[f][0], f)
-		add(fieldLabels[f][1], f)
+		add(f.Label(i18n.Vietnamese), f)
+		add(f.Label(i18n.English), f)
 		for _, w := range headerWords[f] {
 			add(w, f)
 		}
