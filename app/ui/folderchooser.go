@@ -34,7 +34,7 @@ func pickFolder(a *App, start string, chosen func(path string)) {
 		}
 		for _, c := range cs {
 			c := c
-			b := widget.NewButton(c.Label+"  —  "+c.Path, func() {
+			b := newButton(c.Label+"  —  "+c.Path, func() {
 				d.Hide()
 				chosen(c.Path)
 			})
@@ -44,8 +44,8 @@ func pickFolder(a *App, start string, chosen func(path string)) {
 		}
 		list.Refresh()
 	}
-	again := widget.NewButton(tr.T("folder.again"), fill)
-	other := widget.NewButton(tr.T("folder.other"), func() {
+	again := newButton(tr.T("folder.again"), fill)
+	other := newButton(tr.T("folder.other"), func() {
 		d.Hide()
 		systemFolderDialog(a, start, chosen)
 	})

@@ -16,12 +16,12 @@ type householdsScreen struct {
 	// list is the chosen hamlet's households; its heads are read a page
 	// at a time as rows come into view.
 	list       *vm.HamletList
-	hamletList *widget.List
-	hhList     *widget.List
+	hamletList *keyList
+	hhList     *keyList
 	choose     *widget.Label
 	// hamlet is the hamlet chosen; printRound prints its round.
 	hamlet     string
-	printRound *widget.Button
+	printRound *keyButton
 	printed    *widget.Label
 	right      *fyne.Container // the hamlet's side, laid out again when printed changes
 }
@@ -32,7 +32,7 @@ func householdsPage(a *App) fyne.CanvasObject { return newHouseholdsScreen(a).vi
 func newHouseholdsScreen(a *App) *householdsScreen {
 	tr := a.tr
 	p := &householdsScreen{a: a, vm: vm.NewHouseholds(tr, a.store)}
-	p.hhList = widget.NewList(
+	p.hhList = newList(
 		func() int {
 			if p.list == nil {
 				return 0
@@ -60,7 +60,7 @@ func newHouseholdsScreen(a *App) *householdsScreen {
 		p.hhList.UnselectAll()
 		a.push(func() fyne.CanvasObject { return householdPage(a, num) })
 	}
-	p.hamletList = widget.NewList(
+	p.hamletList = newList(
 		func() int { return len(p.hamlets) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -132,10 +132,10 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 	tr := a.tr
 	v, err := vm.OpenHousehold(tr, a.store, number)
 	if err != nil {
-		return container.NewVBox(wrapped(vm.ErrText(tr, err)), widget.NewButton(tr.T("household.back"), a.back))
+		return container.NewVBox(wrapped(vm.ErrText(tr, err)), newButton(tr.T("household.back"), a.back))
 	}
 	members := v.Members()
-	list := widget.NewList(
+	list := newList(
 		func() int { return len(members) },
 		func() fyne.CanvasObject { return container.NewVBox(bold(""), widget.NewLabel("")) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -159,14 +159,14 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 			a.push(func() fyne.CanvasObject { return formPage(a, form, nil) })
 		}
 	}
-	birth := widget.NewButton(tr.T("household.birth"), arrival(v.Birth))
+	birth := newButton(tr.T("household.birth"), arrival(v.Birth))
 	birth.Importance = widget.HighImportance
-	split := widget.NewButton(tr.T("household.split"), func() {
+	split := newButton(tr.T("household.split"), func() {
 		if s, err := vm.NewSplit(tr, a.store, number); err == nil {
 			a.push(func() fyne.CanvasObject { return splitPage(a, s) })
 		}
 	})
-	merge := widget.NewButton(tr.T("household.merge"), func() {
+	merge := newButton(tr.T("household.merge"), func() {
 		if m, err := vm.NewMerge(tr, a.store, number); err == nil {
 			a.push(func() fyne.CanvasObject { return mergePage(a, m) })
 		}
@@ -186,8 +186,8 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 	head := container.NewVBox(
 		bold(v.Title()),
 		widget.NewLabel(v.Address()),
-		container.NewHBox(birth, widget.NewButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge, print,
-			widget.NewButton(tr.T("household.back"), a.back)),
+		container.NewHBox(birth, newButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge, print,
+			newButton(tr.T("household.back"), a.back)),
 		printed,
 	)
 	if w := v.Warning(); w != "" {

@@ -33,7 +33,7 @@ func (a *App) confirmLeave(next func()) {
 // shown before it leaves it.
 func (a *App) guardNav(nav fyne.CanvasObject) {
 	walkObjects(nav, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.OnTapped != nil {
+		if b, ok := o.(*keyButton); ok && b.OnTapped != nil {
 			tapped := b.OnTapped
 			b.OnTapped = func() { a.confirmLeave(tapped) }
 		}

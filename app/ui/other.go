@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
 	"github.com/communekit/communekit/storage"
@@ -14,8 +13,8 @@ import (
 // otherButton is the form's way to the person a refused save named (the
 // holder of the ID number typed): hidden until then, it then says who and
 // shows them. update follows the form.
-func otherButton(a *App, f *vm.Form) (b *widget.Button, update func()) {
-	b = widget.NewButton("", nil)
+func otherButton(a *App, f *vm.Form) (b *keyButton, update func()) {
+	b = newButton("", nil)
 	b.Hide()
 	update = func() {
 		id := f.Other()

@@ -58,7 +58,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	if !d.Online {
 		conn.Importance = widget.WarningImportance
 	}
-	syncNow := widget.NewButton(tr.T("overview.sync_now"), func() { p.a.showSync(true) })
+	syncNow := newButton(tr.T("overview.sync_now"), func() { p.a.showSync(true) })
 	syncNow.Importance = widget.HighImportance
 	if p.a.sync.Data().State.Busy() {
 		syncNow.SetText(tr.T("nav.sync"))
@@ -69,7 +69,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	}
 	// The conflicts' card opens the queue.
 	conflictsCard := widget.NewCard(vm.Count(tr, d.Conflicts), tr.T("overview.conflicts"),
-		container.NewHBox(widget.NewButton(tr.T("overview.open_conflicts"), p.a.showConflicts)))
+		container.NewHBox(newButton(tr.T("overview.open_conflicts"), p.a.showConflicts)))
 	if !d.Loaded {
 		conflictsCard.SetTitle("…")
 	}
@@ -94,7 +94,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	}
 	items = append(items, container.NewHBox(
 		widget.NewLabel(tr.T("overview.enrolment")+": "+enrolled),
-		widget.NewButton(tr.T("nav.enrolment"), p.a.showEnrolment)))
+		newButton(tr.T("nav.enrolment"), p.a.showEnrolment)))
 	if d.Error != "" {
 		e := wrapped(d.Error)
 		e.Importance = widget.DangerImportance

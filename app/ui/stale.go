@@ -35,9 +35,8 @@ func askStale(a *App, f *vm.Form, apply func(takeStored map[storage.Field]bool))
 		stored.Importance = widget.WarningImportance
 		rows.Add(mine)
 		rows.Add(stored)
-		choice := widget.NewRadioGroup([]string{keep, took}, func(s string) { take[sf.Field] = s == took })
+		choice := newRadio([]string{keep, took}, func(s string) { take[sf.Field] = s == took })
 		choice.Horizontal = true
-		choice.Required = true
 		choice.SetSelected(keep)
 		rows.Add(choice)
 	}

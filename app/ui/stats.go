@@ -64,7 +64,7 @@ func (p *statsPage) view() fyne.CanvasObject {
 	for _, e := range []*keyEntry{p.at, p.from, p.to} {
 		e.SetPlaceHolder(tr.T("stats.date_hint"))
 	}
-	apply := widget.NewButton(tr.T("stats.apply"), func() { p.vm.Apply() })
+	apply := newButton(tr.T("stats.apply"), func() { p.vm.Apply() })
 	apply.Importance = widget.HighImportance
 	dates := container.NewHBox(
 		widget.NewLabel(tr.T("stats.at")), sized(p.at, 130),
