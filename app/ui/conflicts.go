@@ -3,7 +3,6 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -231,7 +230,7 @@ func (p *conflictsPage) correct(id storage.ID) {
 func confirm(a *App, title, message string, yes func()) {
 	esc, enter := a.keys.escape, a.keys.enter
 	entered := false
-	d := dialog.NewConfirm(title, message, func(ok bool) {
+	d := newKeyConfirmText(title, message, a.tr.T("conflicts.merge_yes"), a.tr.T("conflicts.merge_no"), func(ok bool) {
 		a.keys.escape, a.keys.enter = esc, enter
 		if ok || entered {
 			yes()

@@ -173,3 +173,64 @@ func TestPlacePicker_EscFromTheListAndFastWheel(t *testing.T) {
 		}
 	}
 }
+
+// escInDialog checks escEverywhere on the dialog shown, then presses Esc
+// on its last button as the officer would: the dialog closes, the page
+// under it stays.
+func escInDialog(t *testing.T, ui *App, name string, page string) {
+	t.Helper()
+	c := ui.win.Canvas()
+	top := c.Overlays().Top()
+	if top == nil {
+		t.Fatalf("%s: no dialog", name)
+	}
+	escEverywhere(t, ui, name)
+	var last fyne.Focusable
+	walk(top, func(o fyne.CanvasObject) {
+		if _, ok := asButton(o); ok && o.Visible() {
+			last = o.(fyne.Focusable)
+		}
+	})
+	if last == nil {
+		t.Fatalf("%s: no button", name)
+	}
+	k := &keyboard{t: t, w: ui.win}
+	k.tabTo(last, 40)
+	k.press(fyne.KeyEscape)
+	if c.Overlays().Top() != nil {
+		t.Fatalf("%s: Esc on its button %s did not close it", name, describe(last))
+	}
+	if !hasText(ui.content, page) {
+		t.Fatalf("%s: Esc left the page %q", name, page)
+	}
+}
+
+// The dialogs: Esc closes them wherever Tab put the focus, their buttons
+// too (Fyne's own dialog buttons swallowed it).
+func TestDialogs_EscFromEveryButton(t *testing.T) {
+	fakeDrives(t, "KINGSTON")
+	ui, s := householdsApp(t)
+	// The folder chooser.
+	entry := newKeyEntry(ui.keys)
+	chooseFolder(ui, entry)
+	escInDialog(t, ui, "folder chooser", "Hộ 2472-000010")
+
+	// The question before typing is thrown away.
+	p := personNamed(t, s, "Trần Văn Minh")
+	f := vm.NewPersonForm(ui.tr, s, p)
+	ui.push(func() fyne.CanvasObject { return formPage(ui, f, nil) })
+	test.Type(focusableAfter(t, ui.content, "Nghề nghiệp").(*keyEntry), "Thợ mộc")
+	ui.keys.doEscape()
+	escInDialog(t, ui, "discard question", "Lưu (Enter)")
+	ui.keys.doEscape()
+	tap(t, overlay(ui), ui.tr.T("form.discard"))
+
+	// The question before a split.
+	ui.push(func() fyne.CanvasObject { return householdPage(ui, "2472-000020") })
+	tap(t, ui.content, "Tách hộ")
+	boxes := all[*keyCheck](ui.content)
+	boxes[1].TypedRune(' ')
+	test.Type(entryAfter(t, ui.content, "Ví dụ: con trai ra ở riêng theo đơn ngày 12/03"), "ra ở riêng")
+	boxes[1].TypedKey(enter)
+	escInDialog(t, ui, "split question", "Tách hộ: hộ 2472-000020")
+}

@@ -50,7 +50,9 @@ func pickFolder(a *App, start string, chosen func(path string)) {
 		systemFolderDialog(a, start, chosen)
 	})
 	content := container.NewBorder(nil, container.NewHBox(again, other), nil, nil, container.NewVScroll(list))
-	d = dialog.NewCustom(tr.T("folder.title"), tr.T("folder.cancel"), content, a.win)
+	c := dialog.NewCustomWithoutButtons(tr.T("folder.title"), content, a.win)
+	c.SetButtons([]fyne.CanvasObject{newButton(tr.T("folder.cancel"), c.Hide)})
+	d = c
 	d.SetOnClosed(func() { a.keys.escape, a.keys.enter = esc, enter })
 	fill()
 	a.keys.escape = func() { d.Hide() }

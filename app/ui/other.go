@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 
 	"github.com/communekit/communekit/app/vm"
 	"github.com/communekit/communekit/storage"
@@ -41,7 +40,7 @@ func showCard(a *App, f *vm.Form, c vm.PersonCard) {
 	tr := a.tr
 	esc, enter := a.keys.escape, a.keys.enter
 	body := wrapped(strings.Join(c.Lines, "\n"))
-	d := dialog.NewCustomConfirm(c.Name, tr.T("form.open_other"), tr.T("form.back_to_form"), body, func(open bool) {
+	d := newKeyConfirm(c.Name, tr.T("form.open_other"), tr.T("form.back_to_form"), body, func(open bool) {
 		a.keys.escape, a.keys.enter = esc, enter
 		if open {
 			askLeave(a, f, func() {
