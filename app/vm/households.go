@@ -88,11 +88,11 @@ func (v *Households) HamletLabel(h HamletRow) string {
 	case h.Name == "" && h.Households == 1:
 		return v.tr.T("households.no_hamlet_one")
 	case h.Name == "":
-		return v.tr.T("households.no_hamlet", h.Households)
+		return v.tr.T("households.no_hamlet", Count(v.tr, h.Households))
 	case h.Households == 1:
 		return v.tr.T("households.hamlet_one", h.Name)
 	}
-	return v.tr.T("households.hamlet", h.Name, h.Households)
+	return v.tr.T("households.hamlet", h.Name, Count(v.tr, h.Households))
 }
 
 // InHamlet returns the households of hamlet in number order, not yet Read.

@@ -1,0 +1,72 @@
+package vm
+
+import (
+	"testing"
+
+	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/storage"
+)
+
+// repeatSearcher answers every query with the same hit n times: a query
+// matching more than a thousand persons, without making them.
+type repeatSearcher struct {
+	hit storage.Hit
+	n   int
+}
+
+func (r repeatSearcher) Search(_ string, limit int) ([]storage.Hit, error) {
+	out := make([]storage.Hit, min(r.n, limit))
+	for i := range out {
+		out[i] = r.hit
+	}
+	return out, nil
+}
+
+// The line above the results groups its digits as the pending counts do,
+// and follows a language changed after the search.
+func TestSearch_CountGroupedAndInTheLanguageOfNow(t *testing.T) {
+	s := mustStore(t, 0)
+	if _, err := s.AddPerson(storage.Values{storage.FieldFullName: "Nguyễn Văn An", storage.FieldSex: "Nam",
+		storage.FieldBirthDate: "1990", storage.FieldEthnicity: "01"}, storage.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := s.Search("nguyen van an", 1)
+	if err != nil || len(hits) == 0 {
+		t.Fatal("no person", err)
+	}
+	tr := i18n.MustLoad()
+	sr := NewSearch(tr, repeatSearcher{hits[0], 1204}, Now)
+	sr.Limit = 2000
+	ch := changes(sr)
+	sr.SetQuery("nguyen")
+	waitQuery(t, sr, ch, "nguyen")
+	if got := sr.Count(); got != "1.204 kết quả" {
+		t.Fatalf("count %q, want 1.204 kết quả", got)
+	}
+	tr.SetLang(i18n.English)
+	if got := sr.Count(); got != "1,204 results" {
+		t.Fatalf("in English the count is %q", got)
+	}
+	tr.SetLang(i18n.Vietnamese)
+	sr2 := NewSearch(tr, repeatSearcher{hits[0], 0}, Now)
+	ch2 := changes(sr2)
+	sr2.SetQuery("zzz")
+	waitQuery(t, sr2, ch2, "zzz")
+	tr.SetLang(i18n.English)
+	if got, want := sr2.Count(), tr.T("search.none", "zzz"); got != want {
+		t.Fatalf("after switching to English: %q, want %q", got, want)
+	}
+}
+
+// The hamlets' household counts and the spreadsheet import's counts are
+// grouped too.
+func TestCounts_GroupedInMessages(t *testing.T) {
+	tr := i18n.MustLoad()
+	v := NewHouseholds(tr, nil)
+	if got := v.HamletLabel(HamletRow{Name: "Thôn Đông", Households: 1204}); got != "Thôn Đông (1.204 hộ)" {
+		t.Fatalf("hamlet %q", got)
+	}
+	if got := v.HamletLabel(HamletRow{Households: 12040}); got != "Không ghi thôn (12.040 hộ)" {
+		t.Fatalf("no hamlet %q", got)
+	}
+}
