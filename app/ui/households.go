@@ -79,9 +79,18 @@ func newHouseholdsScreen(a *App) *householdsScreen {
 	return p
 }
 
-// view lays the screen out and starts reading the hamlets.
+// view lays the screen out and starts reading the hamlets. Shown again
+// (back from a household), the hamlet chosen stays chosen, read again (a
+// split or merge changed it), the list where it was and focused.
 func (p *householdsScreen) view() fyne.CanvasObject {
 	a, tr := p.a, p.a.tr
+	again := p.list != nil
+	if again {
+		a.focusOnShow = p.hhList
+	} else {
+		p.choose.SetText(tr.T("households.choose"))
+	}
+	p.printRound.SetText(tr.T("print.hamlet")) // in the language of now
 	a.goRead(func() {
 		err := p.vm.Load()
 		go a.do(func() {
@@ -91,6 +100,9 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 			}
 			p.hamlets = p.vm.Hamlets()
 			p.hamletList.Refresh()
+			if again {
+				p.rechoose()
+			}
 		})
 	})
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.printRound, p.choose), p.printed)
@@ -98,6 +110,23 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 	split := container.NewHSplit(fastWheel(p.hamletList), p.right)
 	split.SetOffset(0.35)
 	return container.NewBorder(bold(tr.T("nav.households")), nil, nil, nil, split)
+}
+
+// rechoose reads the hamlet chosen again, keeping the list's place.
+func (p *householdsScreen) rechoose() {
+	at := p.hhList.GetScrollOffset()
+	for i, h := range p.hamlets {
+		if h.Name == p.hamlet {
+			p.hamletList.Select(i) // OnSelected: chooseHamlet
+			p.hhList.ScrollToOffset(at)
+			return
+		}
+	}
+	// The hamlet has no household left (merged away): choose again.
+	p.list, p.hamlet = nil, ""
+	p.choose.SetText(p.a.tr.T("households.choose"))
+	p.printRound.Disable()
+	p.hhList.Refresh()
 }
 
 // chooseHamlet shows hamlet's households. The numbers and addresses are
