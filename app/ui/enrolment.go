@@ -43,7 +43,7 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 	if !st.Enrolled || st.Expired || st.Error != "" {
 		summary.Importance = widget.WarningImportance
 	}
-	status := []fyne.CanvasObject{bold(tr.T("enrol.title")), summary}
+	status := []fyne.CanvasObject{heading(tr.T("enrol.title")), summary}
 	if st.Enrolled {
 		form := widget.NewForm(
 			widget.NewFormItem(tr.T("enrol.district"), widget.NewLabel(st.District)),
@@ -105,7 +105,7 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 		chooseFolder(a, folder)
 	})
 	request := container.NewBorder(
-		container.NewVBox(bold(tr.T("enrol.request.title")), wrapped(tr.T("enrol.request.explain")), makeReq), nil,
+		container.NewVBox(heading(tr.T("enrol.request.title")), wrapped(tr.T("enrol.request.explain")), makeReq), nil,
 		container.NewCenter(qr), nil,
 		container.NewVBox(reqText, container.NewHBox(copyReq),
 			widget.NewLabel(tr.T("enrol.folder")),
@@ -149,7 +149,7 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 		d.Show()
 	})
 	installBox := container.NewVBox(
-		bold(tr.T("enrol.install.title")), wrapped(tr.T("enrol.install.explain")),
+		heading(tr.T("enrol.install.title")), wrapped(tr.T("enrol.install.explain")),
 		widget.NewLabel(tr.T("enrol.cert_file")),
 		container.NewBorder(nil, nil, nil, pickFile, file),
 		install, busy)
@@ -220,7 +220,7 @@ func exportPage(a *App) fyne.CanvasObject {
 		a.do(show)
 	})
 	body := container.NewVBox(
-		bold(tr.T("export.title")),
+		heading(tr.T("export.title")),
 		wrapped(tr.T("export.explain")),
 		container.NewGridWithColumns(2, pending, waiting),
 		district,

@@ -105,7 +105,7 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	saveBtn.Importance = widget.HighImportance
 	cancel := newButton(tr.T("form.cancel"), func() { a.back() })
 
-	head := container.NewVBox(bold(f.Title()))
+	head := container.NewVBox(heading(f.Title()))
 	if ex := f.Explain(); ex != "" {
 		head.Add(wrapped(ex))
 	}

@@ -181,7 +181,7 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 
 	saveBtn := newButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
-	head := container.NewVBox(bold(v.Title()), wrapped(tr.T("split.explain")))
+	head := container.NewVBox(heading(v.Title()), wrapped(tr.T("split.explain")))
 	body = container.NewVBox(
 		widget.NewCard("", tr.T("split.who"), container.NewVBox(table, membersProb)),
 		widget.NewCard("", tr.T("split.new_household"), container.New(layout.NewFormLayout(),
@@ -332,7 +332,7 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 
 	saveBtn := newButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
-	head := container.NewVBox(bold(v.Title()), wrapped(v.Explain()))
+	head := container.NewVBox(heading(v.Title()), wrapped(v.Explain()))
 	body = container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("merge.from")), nil, from),
 		fromProb,

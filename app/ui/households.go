@@ -213,9 +213,9 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 		return vm.PrintHousehold(tr, a.store, dir, number, open)
 	})
 	head := container.NewVBox(
-		bold(v.Title()),
+		heading(v.Title()),
 		widget.NewLabel(v.Address()),
-		container.NewHBox(birth, newButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge, print,
+		buttonRow(birth, newButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge, print,
 			newButton(tr.T("household.back"), a.back)),
 		printed,
 	)

@@ -124,7 +124,7 @@ func importPage(a *App) fyne.CanvasObject {
 	pick := newButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
 
 	body = container.NewVBox(
-		bold(tr.T("import.title")),
+		heading(tr.T("import.title")),
 		explain,
 		role,
 		cursor,

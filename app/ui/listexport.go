@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
@@ -109,7 +110,7 @@ func listExportPage(a *App) *listExport {
 		widget.NewFormItem(tr.T("listexport.rule"), p.rule),
 	)
 	left := container.NewVBox(
-		bold(tr.T("listexport.title")),
+		heading(tr.T("listexport.title")),
 		wrapped(tr.T("listexport.explain")),
 		form,
 		p.householdsNote,
@@ -122,7 +123,7 @@ func listExportPage(a *App) *listExport {
 	)
 	right := container.NewBorder(
 		container.NewVBox(bold(tr.T("listexport.fields")), container.NewHBox(all, none)), nil, nil, nil,
-		container.NewVScroll(container.NewGridWithColumns(2, checks...)))
+		container.NewVScroll(container.NewGridWithColumns(fieldColumns(), checks...)))
 	split := container.NewHSplit(container.NewBorder(left, nil, nil, nil), right)
 	split.Offset = 0.5
 	p.frame = container.NewStack(split)
@@ -133,6 +134,14 @@ func listExportPage(a *App) *listExport {
 	p.vm.LoadHamlets()
 	p.show()
 	return p
+}
+
+// fieldColumns is how many columns the fields to export are shown in.
+func fieldColumns() int {
+	if theme.TextSize() > 1.1*theme.DefaultTheme().Size(theme.SizeNameText) {
+		return 1
+	}
+	return 2
 }
 
 func choiceLabels(cs []vm.Choice) []string {

@@ -74,7 +74,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 		conflictsCard.SetTitle("…")
 	}
 	items := []fyne.CanvasObject{
-		bold(tr.T("overview.title", d.Commune)),
+		heading(tr.T("overview.title", d.Commune)),
 		widget.NewLabel(tr.T("overview.officer", d.Officer)),
 		// Two columns with the larger text: three would push a figure's
 		// words past the window's edge at 1366 pixels.

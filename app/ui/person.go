@@ -71,7 +71,7 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 		}
 	}
 	body := container.NewVScroll(twoColumns(cols, weights))
-	head := container.NewVBox(bold(p.FullName()), container.NewHBox(buttons...), printed)
+	head := container.NewVBox(heading(p.FullName()), buttonRow(buttons...), printed)
 	if missing := vm.MissingOf(tr, p, a.store.WallClock()); len(missing) > 0 {
 		l := wrapped(tr.T("person.missing") + "\n• " + strings.Join(missing, "\n• "))
 		l.Importance = widget.WarningImportance

@@ -60,7 +60,7 @@ func settingsPage(a *App) fyne.CanvasObject {
 	pass := newButton(tr.T("nav.passphrase"), a.showChangePassphrase)
 
 	body := container.NewVBox(
-		bold(tr.T("settings.title")),
+		heading(tr.T("settings.title")),
 		wrapped(tr.T("settings.intro")),
 		problem,
 		widget.NewSeparator(),

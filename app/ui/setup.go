@@ -72,7 +72,7 @@ func setupScreen(a *App, s *vm.Setup) fyne.CanvasObject {
 		wrapped(tr.T("setup.enrolment_later")),
 		layout.NewSpacer(), a.languageSelect(),
 	)
-	head := container.NewVBox(bold(tr.T("setup.title")), wrapped(tr.T("setup.intro", s.Dir())))
+	head := container.NewVBox(heading(tr.T("setup.title")), wrapped(tr.T("setup.intro", s.Dir())))
 	go a.do(func() { a.win.Canvas().Focus(commune) })
 	return container.NewPadded(container.NewBorder(head, nil, nil, nil, container.NewGridWithColumns(2, left, right)))
 }

@@ -99,18 +99,19 @@ func sheetImportPage(a *App) *sheetImport {
 	p.saveNote = wrapped("")
 
 	p.top = container.NewVBox(
-		bold(tr.T("sheet.title")),
+		heading(tr.T("sheet.title")),
 		wrapped(tr.T("sheet.explain")),
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("sheet.file")), container.NewHBox(open, pick), p.file),
 		container.NewHBox(p.check, p.run, p.stop),
 		p.progress, p.working,
 		p.message,
 	)
-	mapping := container.NewBorder(bold(tr.T("sheet.columns")), nil, nil, nil, container.NewVScroll(p.columns))
+	mapping := container.NewBorder(bold(tr.T("sheet.columns")), nil, nil, nil, container.NewScroll(p.columns)) // across too: a column's choice is wide in a large text
 	first := container.NewBorder(bold(tr.T("sheet.first_rows")), nil, nil, nil, p.rows)
 	refusedBox := container.NewBorder(
 		container.NewVBox(p.refusedTitle,
-			container.NewBorder(nil, nil, widget.NewLabel(tr.T("sheet.refused_file")), container.NewHBox(whereRefused, p.saveRefused), p.refusedPath),
+			wrapped(tr.T("sheet.refused_file")),
+			container.NewBorder(nil, nil, nil, container.NewHBox(whereRefused, p.saveRefused), p.refusedPath),
 			p.saveNote),
 		nil, nil, nil, p.refused)
 	upper := container.NewHSplit(mapping, first)

@@ -216,7 +216,7 @@ func syncPage(a *App) fyne.CanvasObject {
 	})
 
 	body = container.NewVBox(
-		bold(tr.T("sync.title")),
+		heading(tr.T("sync.title")),
 		wrapped(tr.T("sync.explain")),
 		widget.NewLabel(tr.T("sync.node")),
 		node,
