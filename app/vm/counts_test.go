@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/communekit/communekit/app/i18n"
@@ -68,5 +69,23 @@ func TestCounts_GroupedInMessages(t *testing.T) {
 	}
 	if got := v.HamletLabel(HamletRow{Households: 12040}); got != "Không ghi thôn (12.040 hộ)" {
 		t.Fatalf("no hamlet %q", got)
+	}
+}
+
+// The history names who made a change and where in words: "máy này", not
+// the device's code.
+func TestHistory_WhoInWordsNotTheDevicesCode(t *testing.T) {
+	s := mustStore(t, 0)
+	p, err := newPersonForm(t, s).Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := History(mustTr(t), s, p.ID)
+	if err != nil || len(entries) == 0 {
+		t.Fatal(err)
+	}
+	tag := s.Profile().Device.Tag()
+	if got := entries[0].Who; strings.Contains(got, tag) || got != "Nguyễn Văn Test (máy này)" {
+		t.Fatalf("who: %q", got)
 	}
 }
