@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/crypto/cert"
 	"github.com/communekit/communekit/storage"
 )
 
@@ -87,5 +88,20 @@ func TestHistory_WhoInWordsNotTheDevicesCode(t *testing.T) {
 	tag := s.Profile().Device.Tag()
 	if got := entries[0].Who; strings.Contains(got, tag) || got != "Nguyễn Văn Test (máy này)" {
 		t.Fatalf("who: %q", got)
+	}
+}
+
+// A field conflict's columns say which laptop in words, not the devices'
+// codes.
+func TestConflicts_DeviceInWords(t *testing.T) {
+	_, _, c := mustConflicts(t, cert.RoleSupervisor)
+	f := rowOf(t, c, ConflictField)
+	c.Select(f.ID)
+	for _, col := range c.Detail().Columns {
+		for _, l := range col.Lines {
+			if l.Label == "Máy" && l.Value != "Máy này" && l.Value != "Máy khác" {
+				t.Errorf("%s: the laptop is %q", col.Title, l.Value)
+			}
+		}
 	}
 }
