@@ -136,7 +136,7 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 		}
 		for i := range d.Columns[0].Lines {
 			l := wrapped(d.Columns[0].Lines[i].Label)
-			l.Importance = widget.LowImportance
+			l.TextStyle.Italic = true // not LowImportance: drawn in the disabled colour, unreadable in the dark theme
 			cells = append(cells, l)
 			for _, c := range d.Columns {
 				v := ""

@@ -71,7 +71,7 @@ func TestConflictsScreen_ChooseCandidateTwo(t *testing.T) {
 		t.Fatal("no hint to pick a conflict")
 	}
 	selectConflict(t, ui, "field")
-	for _, want := range []string{"Phương án 1", "Phương án 2", "Giáo viên", "Bác sĩ", "Vũ Văn Nam", "Trần Thị Hoa", "Theo giấy xác nhận", "bbbbbbbb"} {
+	for _, want := range []string{"Phương án 1", "Phương án 2", "Giáo viên", "Bác sĩ", "Vũ Văn Nam", "Trần Thị Hoa", "Theo giấy xác nhận", "Máy khác"} {
 		if !hasText(ui.content, want) {
 			t.Errorf("the side-by-side view lacks %q", want)
 		}

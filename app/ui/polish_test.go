@@ -5,8 +5,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/i18n"
+	"github.com/communekit/communekit/crypto/cert"
 )
 
 // The line above the search results follows a language chosen after the
@@ -149,4 +151,21 @@ func buttonOf(t *testing.T, o fyne.CanvasObject, text string) fyne.Focusable {
 		t.Fatalf("no button %q", text)
 	}
 	return out
+}
+
+// The conflicts' row labels are readable in the dark theme: a label of
+// low importance is drawn in the disabled colour, nearly black on black.
+func TestConflictsScreen_RowLabelsReadableInTheDark(t *testing.T) {
+	ui, _, _ := conflictsApp(t, cert.RoleSupervisor)
+	selectConflict(t, ui, "duplicate")
+	n := 0
+	for _, l := range all[*widget.Label](ui.content) {
+		if l.Importance == widget.LowImportance && l.Text != "" {
+			t.Errorf("%q is of low importance, in the disabled colour", l.Text)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no labels")
+	}
 }
