@@ -51,7 +51,9 @@ func (p *conflictsPage) refresh() {
 func (p *conflictsPage) view() fyne.CanvasObject {
 	tr := p.a.tr
 	rows := p.vm.Rows()
-	head := []fyne.CanvasObject{heading(tr.T("conflicts.title", vm.Count(tr, len(rows))))}
+	// Not heading: wrapped, it let the real window grow to twice the
+	// screen's height as the rows were first measured. The title is short.
+	head := []fyne.CanvasObject{bold(tr.T("conflicts.title", vm.Count(tr, len(rows))))}
 	if line := p.vm.RoleLine(); line != "" {
 		l := wrapped(line)
 		l.Importance = widget.WarningImportance
