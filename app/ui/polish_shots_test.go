@@ -173,6 +173,11 @@ func everyScreen(t *testing.T, v vm.Settings) {
 	sh.shot("import")
 	ui.showSheetImport()
 	sh.shot("sheet-import")
+	tap(t, ui.content, ui.tr.T("sheet.choose"))
+	sh.shot("file-dialog")
+	for top() != nil {
+		top().Hide()
+	}
 	ui.showListExport()
 	sh.shot("list-export")
 	ui.showExport()

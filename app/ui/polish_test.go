@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -167,5 +168,23 @@ func TestConflictsScreen_RowLabelsReadableInTheDark(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no labels")
+	}
+}
+
+// Fyne's own dialogs (the file dialog's buttons) speak the app's
+// language, whatever the computer's locale.
+func TestFyneWords_FollowTheAppsLanguage(t *testing.T) {
+	ui, _ := householdsApp(t)
+	defer ui.setLang(i18n.Vietnamese)
+	ui.setLang(i18n.Vietnamese)
+	if got := lang.L("Cancel"); got != "Hủy" {
+		t.Fatalf("Fyne's Cancel is %q in Vietnamese", got)
+	}
+	if got := lang.L("Show Hidden Files"); got != "Hiện tệp ẩn" {
+		t.Fatalf("Fyne's Show Hidden Files is %q in Vietnamese", got)
+	}
+	ui.setLang(i18n.English)
+	if got := lang.L("Cancel"); got != "Cancel" {
+		t.Fatalf("Fyne's Cancel is %q in English", got)
 	}
 }
