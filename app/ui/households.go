@@ -32,6 +32,7 @@ func householdsPage(a *App) fyne.CanvasObject { return newHouseholdsScreen(a).vi
 func newHouseholdsScreen(a *App) *householdsScreen {
 	tr := a.tr
 	p := &householdsScreen{a: a, vm: vm.NewHouseholds(tr, a.store)}
+	p.vm.Go = a.goRead // Close and a lock wait for the pages being read
 	p.hhList = newList(
 		func() int {
 			if p.list == nil {
