@@ -105,3 +105,17 @@ func TestConflicts_DeviceInWords(t *testing.T) {
 		}
 	}
 }
+
+// The spreadsheet import's end says its counts grouped.
+func TestSheetImport_CountsGrouped(t *testing.T) {
+	x := NewSheetImport(mustTr(t), nil, Now)
+	x.stage = SheetImported
+	x.rep = &storage.ImportReport{Imported: 12040, Households: 3120, AlreadyPresent: 1500}
+	if got, want := x.Data().Message, "Đã nhập 12.040 người, tạo 3.120 hộ; 0 dòng bị từ chối; 1.500 người đã có trong hồ sơ nên bỏ qua."; got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	x.stage, x.saved = SheetImporting, 2048
+	if got := x.Data().Message; !strings.Contains(got, "2.048 người") {
+		t.Fatalf("importing: %q", got)
+	}
+}
