@@ -75,7 +75,7 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 	// Not selectable (a selectable label takes every key, Esc too): the
 	// button beside it copies the request.
 	copyReq := newButton(tr.T("enrol.copy_request"), func() {
-		a.win.Clipboard().SetContent(e.Request())
+		fyne.CurrentApp().Clipboard().SetContent(e.Request())
 	})
 	showRequest := func() {
 		if png := e.QR(); png != nil {

@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
 
 	"github.com/communekit/communekit/app/vm"
 	"github.com/communekit/communekit/storage"
@@ -35,9 +34,9 @@ func wordsShots(t *testing.T, lang, th string) {
 	fakeDrives(t, "KINGSTON")
 	ui, s := householdsApp(t)
 	if th == "light" {
-		fyne.CurrentApp().Settings().SetTheme(theme.LightTheme())
+		fyne.CurrentApp().Settings().SetTheme(newAppTheme(vm.Settings{Theme: vm.ThemeLight, Text: vm.TextNormal}))
 	} else {
-		fyne.CurrentApp().Settings().SetTheme(theme.DarkTheme())
+		fyne.CurrentApp().Settings().SetTheme(newAppTheme(vm.Settings{Theme: vm.ThemeDark, Text: vm.TextNormal}))
 	}
 	ui.tr.SetLang(lang)
 	shot := func(name string) {
