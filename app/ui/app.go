@@ -99,7 +99,7 @@ type App struct {
 	syncShow    func()       // redraws the sync screen last built
 	syncState   vm.SyncState // the state the last change left, to see a sync end
 	syncTicking bool         // a goroutine redraws the retry countdown
-	navSync     *widget.Button
+	navSync     *keyButton
 
 	// settings are the officer's, read from the profile at start
 	// (vm.LoadSettings) and changed on the settings screen.
@@ -118,7 +118,7 @@ type App struct {
 	// nav is the section of the navigation the page shown belongs to,
 	// highlighted among navButtons however the page was reached.
 	nav        navKey
-	navButtons map[navKey]*widget.Button
+	navButtons map[navKey]*keyButton
 }
 
 // New builds the app in win; call Start.
@@ -263,15 +263,15 @@ func (a *App) prefetchStats(s *storage.Store) {
 // buildShell lays out navigation and content; it runs again when the
 // language changes, so every label is rebuilt in the new language.
 func (a *App) buildShell() {
-	a.navSync = widget.NewButton(a.tr.T("nav.sync_key"), func() { a.showSync(false) })
+	a.navSync = newButton(a.tr.T("nav.sync_key"), func() { a.showSync(false) })
 	a.navSyncShow()
-	a.navButtons = map[navKey]*widget.Button{navSync: a.navSync}
-	section := func(k navKey, label string, show func()) *widget.Button {
-		b := widget.NewButton(a.tr.T(label), show)
+	a.navButtons = map[navKey]*keyButton{navSync: a.navSync}
+	section := func(k navKey, label string, show func()) *keyButton {
+		b := newButton(a.tr.T(label), show)
 		a.navButtons[k] = b
 		return b
 	}
-	lock := widget.NewButtonWithIcon(a.tr.T("nav.lock_key"), theme.LoginIcon(), func() { a.lock(false) })
+	lock := newIconButton(a.tr.T("nav.lock_key"), theme.LoginIcon(), func() { a.lock(false) })
 	nav := container.NewVBox(
 		bold(a.tr.T("app.title")),
 		section(navOverview, "nav.overview", a.showOverview),
@@ -279,7 +279,7 @@ func (a *App) buildShell() {
 		section(navHouseholds, "nav.households", a.showHouseholds),
 		section(navStats, "nav.stats", a.showStats),
 		section(navQuality, "nav.quality", a.showQuality),
-		widget.NewButton(a.tr.T("nav.new_person"), func() {
+		newButton(a.tr.T("nav.new_person"), func() {
 			f := vm.NewPersonForm(a.tr, a.store, nil)
 			a.push(func() fyne.CanvasObject { return newPersonPage(a, f) })
 		}),
@@ -304,9 +304,9 @@ func (a *App) buildShell() {
 
 // languageSelect chooses the language; the choice is kept in the
 // profile's settings once there is a profile.
-func (a *App) languageSelect() *widget.Select {
+func (a *App) languageSelect() *keySelect {
 	labels := []string{a.tr.T("lang.vi"), a.tr.T("lang.en")}
-	sel := widget.NewSelect(labels, nil)
+	sel := newKeySelect(a.keys, labels, nil, nil)
 	if a.tr.Lang() == i18n.English {
 		sel.SetSelectedIndex(1)
 	} else {

@@ -19,7 +19,7 @@ func backupRow(a *App) fyne.CanvasObject {
 	if due {
 		status.Importance = widget.WarningImportance
 	}
-	button := widget.NewButton(a.tr.T("backup.button"), a.showBackup)
+	button := newButton(a.tr.T("backup.button"), a.showBackup)
 	if due {
 		button.Importance = widget.HighImportance
 	}
@@ -40,7 +40,7 @@ func (a *App) showBackup() {
 	b := vm.NewBackup(tr, a.store)
 	folder := newKeyEntry(a.keys)
 	folder.SetText(a.exchangeDir())
-	pick := widget.NewButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
+	pick := newButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
 	pass := newKeyPassword(a.keys)
 	pass.SetPlaceHolder(tr.T("backup.passphrase"))
 	problem := problemLabel()
@@ -56,9 +56,9 @@ func (a *App) showBackup() {
 	)
 	var d *dialog.CustomDialog
 	var box *fyne.Container
-	run := widget.NewButton(tr.T("backup.run"), nil)
+	run := newButton(tr.T("backup.run"), nil)
 	run.Importance = widget.HighImportance
-	cancel := widget.NewButton(tr.T("passphrase.cancel"), func() { d.Hide() })
+	cancel := newButton(tr.T("passphrase.cancel"), func() { d.Hide() })
 	finished := false
 	submit := func() {
 		if finished || !busy.Hidden {

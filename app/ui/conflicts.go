@@ -3,7 +3,6 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -52,6 +51,8 @@ func (p *conflictsPage) refresh() {
 func (p *conflictsPage) view() fyne.CanvasObject {
 	tr := p.a.tr
 	rows := p.vm.Rows()
+	// Not heading: wrapped, it let the real window grow to twice the
+	// screen's height as the rows were first measured. The title is short.
 	head := []fyne.CanvasObject{bold(tr.T("conflicts.title", vm.Count(tr, len(rows))))}
 	if line := p.vm.RoleLine(); line != "" {
 		l := wrapped(line)
@@ -81,7 +82,7 @@ func (p *conflictsPage) view() fyne.CanvasObject {
 		c.Objects[0].(*widget.Label).SetText(rows[i].Label)
 		c.Objects[1].(*widget.Label).SetText(rows[i].Summary)
 	}
-	list := widget.NewList(
+	list := newList(
 		func() int { return len(rows) },
 		row,
 		func(i widget.ListItemID, o fyne.CanvasObject) { fill(i, o) })
@@ -137,7 +138,7 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 		}
 		for i := range d.Columns[0].Lines {
 			l := wrapped(d.Columns[0].Lines[i].Label)
-			l.Importance = widget.LowImportance
+			l.TextStyle.Italic = true // not LowImportance: drawn in the disabled colour, unreadable in the dark theme
 			cells = append(cells, l)
 			for _, c := range d.Columns {
 				v := ""
@@ -153,17 +154,17 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 		var buttons []fyne.CanvasObject
 		k, col := i, c
 		if d.Choose {
-			b := widget.NewButton(tr.T("conflicts.choose", k+1), func() { acted(p.vm.Choose(k+1, p.note)) })
+			b := newButton(tr.T("conflicts.choose", k+1), func() { acted(p.vm.Choose(k+1, p.note)) })
 			b.Importance = widget.HighImportance
 			buttons = append(buttons, b)
 		}
 		if d.Merge {
-			buttons = append(buttons, widget.NewButton(tr.T("conflicts.keep_this"), func() {
+			buttons = append(buttons, newButton(tr.T("conflicts.keep_this"), func() {
 				confirm(a, tr.T("conflicts.kind.duplicate"), tr.T("conflicts.keep", col.Title), func() { acted(p.vm.Merge(k, p.note)) })
 			}))
 		}
 		if len(d.Correct) > 0 && !col.Person.IsZero() {
-			buttons = append(buttons, widget.NewButton(tr.T("conflicts.correct", col.Title), func() { p.correct(col.Person) }))
+			buttons = append(buttons, newButton(tr.T("conflicts.correct", col.Title), func() { p.correct(col.Person) }))
 		}
 		cells = append(cells, container.NewVBox(buttons...))
 	}
@@ -190,7 +191,7 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 		value.OnChanged = func(s string) { p.value = s }
 		problem := problemLabel()
 		setProblem(problem, p.vm.ValueProblem())
-		save := widget.NewButton(tr.T("conflicts.enter"), func() { acted(p.vm.Enter(p.value, p.note)) })
+		save := newButton(tr.T("conflicts.enter"), func() { acted(p.vm.Enter(p.value, p.note)) })
 		value.OnSubmitted = func(string) { save.OnTapped() }
 		items = append(items, widget.NewLabel(tr.T("conflicts.enter_value")+" ("+vm.FieldLabel(tr, d.Field)+")"),
 			container.NewBorder(nil, nil, nil, save, value), problem)
@@ -200,7 +201,7 @@ func (p *conflictsPage) detail() fyne.CanvasObject {
 		if d.Row.Kind == storage.ConflictDuplicate {
 			label = tr.T("conflicts.dismiss_duplicate")
 		}
-		items = append(items, container.NewHBox(widget.NewButton(label, func() { acted(p.vm.Dismiss(p.note)) })))
+		items = append(items, container.NewHBox(newButton(label, func() { acted(p.vm.Dismiss(p.note)) })))
 	}
 	if m := p.vm.Problem(); m != "" {
 		l := wrapped(m)
@@ -231,7 +232,7 @@ func (p *conflictsPage) correct(id storage.ID) {
 func confirm(a *App, title, message string, yes func()) {
 	esc, enter := a.keys.escape, a.keys.enter
 	entered := false
-	d := dialog.NewConfirm(title, message, func(ok bool) {
+	d := newKeyConfirmText(title, message, a.tr.T("conflicts.merge_yes"), a.tr.T("conflicts.merge_no"), func(ok bool) {
 		a.keys.escape, a.keys.enter = esc, enter
 		if ok || entered {
 			yes()
@@ -245,12 +246,12 @@ func confirm(a *App, title, message string, yes func()) {
 // wrapRows gives each of the n rows of list the height its wrapped text
 // needs at the list's width, measured on a row made by row and filled by
 // fill; the heights follow the width when the window is resized.
-func wrapRows(list *widget.List, n int, row func() fyne.CanvasObject, fill func(int, fyne.CanvasObject)) fyne.CanvasObject {
+func wrapRows(list *keyList, n int, row func() fyne.CanvasObject, fill func(int, fyne.CanvasObject)) fyne.CanvasObject {
 	return container.New(&rowHeights{list: list, n: n, row: row, fill: fill}, list)
 }
 
 type rowHeights struct {
-	list  *widget.List
+	list  *keyList
 	n     int
 	row   func() fyne.CanvasObject
 	fill  func(int, fyne.CanvasObject)

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/i18n"
 	"github.com/communekit/communekit/app/internal/fixture"
@@ -52,7 +51,7 @@ func conflictsApp(t *testing.T, role cert.Role) (*App, *storage.Store, *fixture.
 
 func selectConflict(t *testing.T, ui *App, kind string) {
 	t.Helper()
-	list := find[*widget.List](ui.content)
+	list := find[*keyList](ui.content)
 	if list == nil {
 		t.Fatal("no conflict list")
 	}
@@ -72,7 +71,7 @@ func TestConflictsScreen_ChooseCandidateTwo(t *testing.T) {
 		t.Fatal("no hint to pick a conflict")
 	}
 	selectConflict(t, ui, "field")
-	for _, want := range []string{"Phương án 1", "Phương án 2", "Giáo viên", "Bác sĩ", "Vũ Văn Nam", "Trần Thị Hoa", "Theo giấy xác nhận", "bbbbbbbb"} {
+	for _, want := range []string{"Phương án 1", "Phương án 2", "Giáo viên", "Bác sĩ", "Vũ Văn Nam", "Trần Thị Hoa", "Theo giấy xác nhận", "Máy khác"} {
 		if !hasText(ui.content, want) {
 			t.Errorf("the side-by-side view lacks %q", want)
 		}

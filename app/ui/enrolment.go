@@ -43,7 +43,7 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 	if !st.Enrolled || st.Expired || st.Error != "" {
 		summary.Importance = widget.WarningImportance
 	}
-	status := []fyne.CanvasObject{bold(tr.T("enrol.title")), summary}
+	status := []fyne.CanvasObject{heading(tr.T("enrol.title")), summary}
 	if st.Enrolled {
 		form := widget.NewForm(
 			widget.NewFormItem(tr.T("enrol.district"), widget.NewLabel(st.District)),
@@ -72,7 +72,11 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 	reqText := widget.NewLabel("")
 	reqText.Wrapping = fyne.TextWrapBreak
 	reqText.TextStyle.Monospace = true
-	reqText.Selectable = true
+	// Not selectable (a selectable label takes every key, Esc too): the
+	// button beside it copies the request.
+	copyReq := newButton(tr.T("enrol.copy_request"), func() {
+		fyne.CurrentApp().Clipboard().SetContent(e.Request())
+	})
 	showRequest := func() {
 		if png := e.QR(); png != nil {
 			qr.Resource = fyne.NewStaticResource("request.png", png)
@@ -86,24 +90,24 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 	showRequest()
 	folder := newKeyEntry(a.keys)
 	folder.SetText(a.exchangeDir())
-	save := widget.NewButton(tr.T("enrol.save_request"), func() {
+	save := newButton(tr.T("enrol.save_request"), func() {
 		e.SaveRequest(folder.Text)
 		showRequest()
 		showMessage()
 	})
 	folder.OnSubmitted = func(string) { save.OnTapped() }
-	makeReq := widget.NewButton(tr.T("enrol.make_request"), func() {
+	makeReq := newButton(tr.T("enrol.make_request"), func() {
 		e.MakeRequest()
 		showRequest()
 		showMessage()
 	})
-	pickFolder := widget.NewButton(tr.T("enrol.choose_folder"), func() {
+	pickFolder := newButton(tr.T("enrol.choose_folder"), func() {
 		chooseFolder(a, folder)
 	})
 	request := container.NewBorder(
-		container.NewVBox(bold(tr.T("enrol.request.title")), wrapped(tr.T("enrol.request.explain")), makeReq), nil,
+		container.NewVBox(heading(tr.T("enrol.request.title")), wrapped(tr.T("enrol.request.explain")), makeReq), nil,
 		container.NewCenter(qr), nil,
-		container.NewVBox(reqText,
+		container.NewVBox(reqText, container.NewHBox(copyReq),
 			widget.NewLabel(tr.T("enrol.folder")),
 			container.NewBorder(nil, nil, nil, pickFolder, folder),
 			save))
@@ -113,8 +117,8 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 	file.SetPlaceHolder(filepath.Join(a.exchangeDir(), "….cert"))
 	busy := widget.NewProgressBarInfinite()
 	busy.Hide()
-	var install *widget.Button
-	install = widget.NewButton(tr.T("enrol.install"), func() {
+	var install *keyButton
+	install = newButton(tr.T("enrol.install"), func() {
 		install.Disable()
 		busy.Show()
 		message.SetText(tr.T("enrol.busy"))
@@ -130,7 +134,7 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 	})
 	install.Importance = widget.HighImportance
 	file.OnSubmitted = func(string) { install.OnTapped() }
-	pickFile := widget.NewButton(tr.T("enrol.choose_file"), func() {
+	pickFile := newButton(tr.T("enrol.choose_file"), func() {
 		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err == nil && r != nil {
 				file.SetText(r.URI().Path())
@@ -145,7 +149,7 @@ func enrolmentPage(a *App) fyne.CanvasObject {
 		d.Show()
 	})
 	installBox := container.NewVBox(
-		bold(tr.T("enrol.install.title")), wrapped(tr.T("enrol.install.explain")),
+		heading(tr.T("enrol.install.title")), wrapped(tr.T("enrol.install.explain")),
 		widget.NewLabel(tr.T("enrol.cert_file")),
 		container.NewBorder(nil, nil, nil, pickFile, file),
 		install, busy)
@@ -172,9 +176,9 @@ func exportPage(a *App) fyne.CanvasObject {
 	folder.SetText(a.exchangeDir())
 	busy := widget.NewProgressBarInfinite()
 	busy.Hide()
-	enrol := widget.NewButton(tr.T("export.go_enrol"), a.showEnrolment)
+	enrol := newButton(tr.T("export.go_enrol"), a.showEnrolment)
 	enrol.Hide()
-	var run *widget.Button
+	var run *keyButton
 	show := func() {
 		d := x.Data()
 		if d.Loaded {
@@ -202,7 +206,7 @@ func exportPage(a *App) fyne.CanvasObject {
 			run.Enable()
 		}
 	}
-	run = widget.NewButton(tr.T("export.run"), func() {
+	run = newButton(tr.T("export.run"), func() {
 		x.RunAsync(folder.Text, func(*vm.ExportResult, error) {
 			show()
 		})
@@ -210,13 +214,13 @@ func exportPage(a *App) fyne.CanvasObject {
 	})
 	run.Importance = widget.HighImportance
 	folder.OnSubmitted = func(string) { run.OnTapped() }
-	pick := widget.NewButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
+	pick := newButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
 	a.goRead(func() {
 		x.Refresh()
 		a.do(show)
 	})
 	body := container.NewVBox(
-		bold(tr.T("export.title")),
+		heading(tr.T("export.title")),
 		wrapped(tr.T("export.explain")),
 		container.NewGridWithColumns(2, pending, waiting),
 		district,

@@ -123,7 +123,7 @@ func tap(t *testing.T, o fyne.CanvasObject, text string) {
 	t.Helper()
 	var btn *widget.Button
 	walk(o, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text && btn == nil {
+		if b, ok := asButton(o); ok && b.Text == text && btn == nil {
 			btn = b
 		}
 	})

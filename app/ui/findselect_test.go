@@ -139,7 +139,7 @@ func TestPlacePicker_DownUpEnter(t *testing.T) {
 	entry := focusableAfter(t, ui.content, vm.FieldLabel(ui.tr, fl)).(*keyEntry)
 	var choose *widget.Button
 	walk(parentOf(ui.content, entry), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == ui.tr.T("form.choose") {
+		if b, ok := asButton(o); ok && b.Text == ui.tr.T("form.choose") {
 			choose = b
 		}
 	})

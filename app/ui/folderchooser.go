@@ -34,7 +34,7 @@ func pickFolder(a *App, start string, chosen func(path string)) {
 		}
 		for _, c := range cs {
 			c := c
-			b := widget.NewButton(c.Label+"  —  "+c.Path, func() {
+			b := newButton(c.Label+"  —  "+c.Path, func() {
 				d.Hide()
 				chosen(c.Path)
 			})
@@ -44,13 +44,15 @@ func pickFolder(a *App, start string, chosen func(path string)) {
 		}
 		list.Refresh()
 	}
-	again := widget.NewButton(tr.T("folder.again"), fill)
-	other := widget.NewButton(tr.T("folder.other"), func() {
+	again := newButton(tr.T("folder.again"), fill)
+	other := newButton(tr.T("folder.other"), func() {
 		d.Hide()
 		systemFolderDialog(a, start, chosen)
 	})
 	content := container.NewBorder(nil, container.NewHBox(again, other), nil, nil, container.NewVScroll(list))
-	d = dialog.NewCustom(tr.T("folder.title"), tr.T("folder.cancel"), content, a.win)
+	c := dialog.NewCustomWithoutButtons(tr.T("folder.title"), content, a.win)
+	c.SetButtons([]fyne.CanvasObject{newButton(tr.T("folder.cancel"), c.Hide)})
+	d = c
 	d.SetOnClosed(func() { a.keys.escape, a.keys.enter = esc, enter })
 	fill()
 	a.keys.escape = func() { d.Hide() }

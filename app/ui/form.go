@@ -101,11 +101,11 @@ func formPage(a *App, f *vm.Form, done func(*storage.Person)) fyne.CanvasObject 
 	reason.SetText(f.Reason())
 	reason.OnChanged = f.SetReason
 	reason.OnSubmitted = func(string) { save() }
-	saveBtn := widget.NewButton(tr.T("form.save"), save)
+	saveBtn := newButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
-	cancel := widget.NewButton(tr.T("form.cancel"), func() { a.back() })
+	cancel := newButton(tr.T("form.cancel"), func() { a.back() })
 
-	head := container.NewVBox(bold(f.Title()))
+	head := container.NewVBox(heading(f.Title()))
 	if ex := f.Explain(); ex != "" {
 		head.Add(wrapped(ex))
 	}
@@ -206,7 +206,7 @@ func fieldInput(a *App, f *vm.Form, fl storage.Field, save func()) (fyne.CanvasO
 		show(e.Text)
 		e.OnChanged = func(v string) { f.Set(fl, v); show(v) }
 		e.OnSubmitted = func(string) { save() }
-		pick := widget.NewButton(tr.T("form.choose"), func() {
+		pick := newButton(tr.T("form.choose"), func() {
 			unitPicker(a, fl, e.Text, func(code string) { e.SetText(code) })
 		})
 		return container.NewVBox(container.NewBorder(nil, nil, nil, pick, e), name), func(v string) { e.SetText(v) }
@@ -228,7 +228,7 @@ func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)
 	old, _ := vm.UnitField(fl)
 	var found []vm.Unit
 	var d dialog.Dialog
-	list := widget.NewList(
+	list := newList(
 		func() int { return len(found) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -258,9 +258,16 @@ func unitPicker(a *App, fl storage.Field, start string, chosen func(code string)
 	if !isCode(start) {
 		q.SetText(start)
 	}
-	content := container.NewBorder(q, nil, nil, nil, list)
-	d = dialog.NewCustom(tr.T("form.unit_pick_title"), tr.T("form.cancel"), content, a.win)
+	content := container.NewBorder(q, nil, nil, nil, fastWheel(list))
+	c := dialog.NewCustomWithoutButtons(tr.T("form.unit_pick_title"), content, a.win)
+	c.SetButtons([]fyne.CanvasObject{newButton(tr.T("form.cancel"), c.Hide)})
+	d = c
 	d.Resize(fyne.NewSize(700, 500))
+	// Esc closes the picker, wherever the focus is in it (the box, the
+	// list, Cancel), and leaves the form as it was.
+	esc, enter := a.keys.escape, a.keys.enter
+	d.SetOnClosed(func() { a.keys.escape, a.keys.enter = esc, enter })
+	a.keys.escape, a.keys.enter = d.Hide, nil
 	d.Show()
 	a.win.Canvas().Focus(q)
 }

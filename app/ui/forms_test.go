@@ -295,7 +295,7 @@ func TestForms_StaleSaveOffersFieldByField(t *testing.T) {
 		t.Fatal("the changed fields are not offered")
 	}
 	screenshot(t, ui.win, "stale")
-	radios := all[*widget.RadioGroup](top)
+	radios := all[*keyRadio](top)
 	if len(radios) != 2 {
 		t.Fatalf("%d choices", len(radios))
 	}

@@ -17,7 +17,7 @@ import (
 func historyPage(a *App, p *storage.Person) fyne.CanvasObject {
 	tr := a.tr
 	entries, err := vm.History(tr, a.store, p.ID)
-	head := container.NewVBox(bold(tr.T("history.title", p.FullName())), container.NewHBox(widget.NewButton(tr.T("history.back"), a.back)))
+	head := container.NewVBox(heading(tr.T("history.title", p.FullName())), container.NewHBox(newButton(tr.T("history.back"), a.back)))
 	if err != nil {
 		return container.NewBorder(head, nil, nil, nil, wrapped(vm.ErrText(tr, err)))
 	}

@@ -179,9 +179,9 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 	}
 	v.OnChange(refresh)
 
-	saveBtn := widget.NewButton(tr.T("form.save"), save)
+	saveBtn := newButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
-	head := container.NewVBox(bold(v.Title()), wrapped(tr.T("split.explain")))
+	head := container.NewVBox(heading(v.Title()), wrapped(tr.T("split.explain")))
 	body = container.NewVBox(
 		widget.NewCard("", tr.T("split.who"), container.NewVBox(table, membersProb)),
 		widget.NewCard("", tr.T("split.new_household"), container.New(layout.NewFormLayout(),
@@ -197,7 +197,7 @@ func splitPage(a *App, v *vm.Split) fyne.CanvasObject {
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason),
 		reasonProb,
 		message,
-		container.NewHBox(saveBtn, widget.NewButton(tr.T("form.cancel"), a.back)),
+		container.NewHBox(saveBtn, newButton(tr.T("form.cancel"), a.back)),
 	)
 	return container.NewBorder(head, foot, nil, nil, container.NewVScroll(body))
 }
@@ -254,7 +254,7 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 			choices.Add(widget.NewLabel(tr.T("merge.choices")))
 			for _, c := range cs {
 				c := c
-				b := widget.NewButton(c.Label, func() { from.SetText(c.Number) })
+				b := newButton(c.Label, func() { from.SetText(c.Number) })
 				b.Alignment = widget.ButtonAlignLeading
 				choices.Add(b)
 			}
@@ -330,9 +330,9 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 	v.OnChange(refresh)
 	refresh()
 
-	saveBtn := widget.NewButton(tr.T("form.save"), save)
+	saveBtn := newButton(tr.T("form.save"), save)
 	saveBtn.Importance = widget.HighImportance
-	head := container.NewVBox(bold(v.Title()), wrapped(v.Explain()))
+	head := container.NewVBox(heading(v.Title()), wrapped(v.Explain()))
 	body = container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("merge.from")), nil, from),
 		fromProb,
@@ -345,7 +345,7 @@ func mergePage(a *App, v *vm.Merge) fyne.CanvasObject {
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("form.reason")), nil, reason),
 		reasonProb,
 		message,
-		container.NewHBox(saveBtn, widget.NewButton(tr.T("form.cancel"), a.back)),
+		container.NewHBox(saveBtn, newButton(tr.T("form.cancel"), a.back)),
 	)
 	return container.NewBorder(head, foot, nil, nil, container.NewVScroll(body))
 }

@@ -16,12 +16,12 @@ type householdsScreen struct {
 	// list is the chosen hamlet's households; its heads are read a page
 	// at a time as rows come into view.
 	list       *vm.HamletList
-	hamletList *widget.List
-	hhList     *widget.List
+	hamletList *keyList
+	hhList     *keyList
 	choose     *widget.Label
 	// hamlet is the hamlet chosen; printRound prints its round.
 	hamlet     string
-	printRound *widget.Button
+	printRound *keyButton
 	printed    *widget.Label
 	right      *fyne.Container // the hamlet's side, laid out again when printed changes
 }
@@ -32,7 +32,8 @@ func householdsPage(a *App) fyne.CanvasObject { return newHouseholdsScreen(a).vi
 func newHouseholdsScreen(a *App) *householdsScreen {
 	tr := a.tr
 	p := &householdsScreen{a: a, vm: vm.NewHouseholds(tr, a.store)}
-	p.hhList = widget.NewList(
+	p.vm.Go = a.goRead // Close and a lock wait for the pages being read
+	p.hhList = newList(
 		func() int {
 			if p.list == nil {
 				return 0
@@ -60,7 +61,7 @@ func newHouseholdsScreen(a *App) *householdsScreen {
 		p.hhList.UnselectAll()
 		a.push(func() fyne.CanvasObject { return householdPage(a, num) })
 	}
-	p.hamletList = widget.NewList(
+	p.hamletList = newList(
 		func() int { return len(p.hamlets) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -79,9 +80,18 @@ func newHouseholdsScreen(a *App) *householdsScreen {
 	return p
 }
 
-// view lays the screen out and starts reading the hamlets.
+// view lays the screen out and starts reading the hamlets. Shown again
+// (back from a household), the hamlet chosen stays chosen, read again (a
+// split or merge changed it), the list where it was and focused.
 func (p *householdsScreen) view() fyne.CanvasObject {
 	a, tr := p.a, p.a.tr
+	again := p.list != nil
+	if again {
+		a.focusOnShow = p.hhList
+	} else {
+		p.choose.SetText(tr.T("households.choose"))
+	}
+	p.printRound.SetText(tr.T("print.hamlet")) // in the language of now
 	a.goRead(func() {
 		err := p.vm.Load()
 		go a.do(func() {
@@ -91,6 +101,9 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 			}
 			p.hamlets = p.vm.Hamlets()
 			p.hamletList.Refresh()
+			if again {
+				p.rechoose()
+			}
 		})
 	})
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.printRound, p.choose), p.printed)
@@ -98,6 +111,23 @@ func (p *householdsScreen) view() fyne.CanvasObject {
 	split := container.NewHSplit(fastWheel(p.hamletList), p.right)
 	split.SetOffset(0.35)
 	return container.NewBorder(bold(tr.T("nav.households")), nil, nil, nil, split)
+}
+
+// rechoose reads the hamlet chosen again, keeping the list's place.
+func (p *householdsScreen) rechoose() {
+	at := p.hhList.GetScrollOffset()
+	for i, h := range p.hamlets {
+		if h.Name == p.hamlet {
+			p.hamletList.Select(i) // OnSelected: chooseHamlet
+			p.hhList.ScrollToOffset(at)
+			return
+		}
+	}
+	// The hamlet has no household left (merged away): choose again.
+	p.list, p.hamlet = nil, ""
+	p.choose.SetText(p.a.tr.T("households.choose"))
+	p.printRound.Disable()
+	p.hhList.Refresh()
 }
 
 // chooseHamlet shows hamlet's households. The numbers and addresses are
@@ -132,10 +162,10 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 	tr := a.tr
 	v, err := vm.OpenHousehold(tr, a.store, number)
 	if err != nil {
-		return container.NewVBox(wrapped(vm.ErrText(tr, err)), widget.NewButton(tr.T("household.back"), a.back))
+		return container.NewVBox(wrapped(vm.ErrText(tr, err)), newButton(tr.T("household.back"), a.back))
 	}
 	members := v.Members()
-	list := widget.NewList(
+	list := newList(
 		func() int { return len(members) },
 		func() fyne.CanvasObject { return container.NewVBox(bold(""), widget.NewLabel("")) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -159,14 +189,14 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 			a.push(func() fyne.CanvasObject { return formPage(a, form, nil) })
 		}
 	}
-	birth := widget.NewButton(tr.T("household.birth"), arrival(v.Birth))
+	birth := newButton(tr.T("household.birth"), arrival(v.Birth))
 	birth.Importance = widget.HighImportance
-	split := widget.NewButton(tr.T("household.split"), func() {
+	split := newButton(tr.T("household.split"), func() {
 		if s, err := vm.NewSplit(tr, a.store, number); err == nil {
 			a.push(func() fyne.CanvasObject { return splitPage(a, s) })
 		}
 	})
-	merge := widget.NewButton(tr.T("household.merge"), func() {
+	merge := newButton(tr.T("household.merge"), func() {
 		if m, err := vm.NewMerge(tr, a.store, number); err == nil {
 			a.push(func() fyne.CanvasObject { return mergePage(a, m) })
 		}
@@ -184,10 +214,10 @@ func householdPage(a *App, number string) fyne.CanvasObject {
 		return vm.PrintHousehold(tr, a.store, dir, number, open)
 	})
 	head := container.NewVBox(
-		bold(v.Title()),
+		heading(v.Title()),
 		widget.NewLabel(v.Address()),
-		container.NewHBox(birth, widget.NewButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge, print,
-			widget.NewButton(tr.T("household.back"), a.back)),
+		buttonRow(birth, newButton(tr.T("household.move_in"), arrival(v.MoveIn)), split, merge, print,
+			newButton(tr.T("household.back"), a.back)),
 		printed,
 	)
 	if w := v.Warning(); w != "" {

@@ -33,8 +33,8 @@ func importPage(a *App) fyne.CanvasObject {
 	busy.Hide()
 	summary := wrapped("")
 	results := container.NewVBox()
-	goSync := widget.NewButton(tr.T("nav.sync_key"), func() { a.showSync(false) })
-	var run *widget.Button
+	goSync := newButton(tr.T("nav.sync_key"), func() { a.showSync(false) })
+	var run *keyButton
 	var body *fyne.Container
 
 	show := func() {
@@ -108,7 +108,7 @@ func importPage(a *App) fyne.CanvasObject {
 			body.Refresh() // lines shown or hidden: lay the column out again
 		}
 	}
-	run = widget.NewButton(tr.T("import.run"), func() {
+	run = newButton(tr.T("import.run"), func() {
 		x.RunAsync(func([]vm.ImportFile, error) {
 			show()
 			a.overview.refresh(nil)
@@ -121,10 +121,10 @@ func importPage(a *App) fyne.CanvasObject {
 			run.OnTapped()
 		}
 	}
-	pick := widget.NewButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
+	pick := newButton(tr.T("export.choose_folder"), func() { chooseFolder(a, folder) })
 
 	body = container.NewVBox(
-		bold(tr.T("import.title")),
+		heading(tr.T("import.title")),
 		explain,
 		role,
 		cursor,

@@ -3,7 +3,6 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -33,7 +32,7 @@ func (a *App) confirmLeave(next func()) {
 // shown before it leaves it.
 func (a *App) guardNav(nav fyne.CanvasObject) {
 	walkObjects(nav, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.OnTapped != nil {
+		if b, ok := o.(*keyButton); ok && b.OnTapped != nil {
 			tapped := b.OnTapped
 			b.OnTapped = func() { a.confirmLeave(tapped) }
 		}
@@ -60,14 +59,12 @@ func askDiscard(a *App, dirty func() bool, leave func()) {
 	}
 	tr := a.tr
 	esc, enter := a.keys.escape, a.keys.enter
-	d := dialog.NewConfirm(tr.T("form.discard_title"), tr.T("form.discard_question"), func(discard bool) {
+	d := newKeyConfirmText(tr.T("form.discard_title"), tr.T("form.discard_question"), tr.T("form.discard"), tr.T("form.keep_editing"), func(discard bool) {
 		a.keys.escape, a.keys.enter = esc, enter
 		if discard {
 			leave()
 		}
 	}, a.win)
-	d.SetConfirmText(tr.T("form.discard"))
-	d.SetDismissText(tr.T("form.keep_editing"))
 	d.SetConfirmImportance(widget.DangerImportance)
 	a.keys.escape = d.Hide
 	a.keys.enter = nil
@@ -90,7 +87,7 @@ func askBefore(a *App, title, what string, warnings []string, okText string, yes
 	}
 	esc, enter := a.keys.escape, a.keys.enter
 	entered := false
-	d := dialog.NewCustomConfirm(title, okText, tr.T("event.confirm_back"), box, func(ok bool) {
+	d := newKeyConfirm(title, okText, tr.T("event.confirm_back"), box, func(ok bool) {
 		a.keys.escape, a.keys.enter = esc, enter
 		if ok || entered {
 			yes()

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
@@ -27,16 +28,16 @@ type listExport struct {
 	vm   *vm.ListExport
 	view fyne.CanvasObject
 
-	kind, format     *widget.RadioGroup
-	hamlet           *widget.Select
-	status, rule     *widget.Select
+	kind, format     *keyRadio
+	hamlet           *keySelect
+	status, rule     *keySelect
 	ageFrom, ageTo   *keyEntry
 	file             *keyEntry
-	fields           []*widget.Check
+	fields           []*keyCheck
 	fieldIDs         []storage.Field
 	personsOnly      []fyne.Disableable
 	householdsNote   *widget.Label
-	run, none        *widget.Button
+	run, none        *keyButton
 	message          *widget.Label
 	working          *widget.ProgressBarInfinite
 	statuses, rules  []vm.Choice
@@ -51,20 +52,18 @@ func listExportPage(a *App) *listExport {
 	p.vm.Go = a.goRead
 	kinds := []string{tr.T("listexport.kind_persons"), tr.T("listexport.kind_households")}
 	formats := []string{tr.T("listexport.format_xlsx"), tr.T("listexport.format_csv")}
-	p.kind = widget.NewRadioGroup(kinds, func(string) { p.kindChanged() })
+	p.kind = newRadio(kinds, func(string) { p.kindChanged() })
 	p.kind.Horizontal = true
-	p.kind.Required = true
-	p.format = widget.NewRadioGroup(formats, func(string) { p.formatChanged() })
+	p.format = newRadio(formats, func(string) { p.formatChanged() })
 	p.format.Horizontal = true
-	p.format.Required = true
 
-	p.hamlet = widget.NewSelect([]string{tr.T("listexport.all_hamlets")}, nil)
+	p.hamlet = newKeySelect(a.keys, []string{tr.T("listexport.all_hamlets")}, nil, nil)
 	p.hamlet.SetSelectedIndex(0)
 	p.statuses = p.vm.StatusChoices()
-	p.status = widget.NewSelect(choiceLabels(p.statuses), nil)
+	p.status = newKeySelect(a.keys, choiceLabels(p.statuses), nil, nil)
 	p.status.SetSelectedIndex(0)
 	p.rules = p.vm.RuleChoices()
-	p.rule = widget.NewSelect(choiceLabels(p.rules), nil)
+	p.rule = newKeySelect(a.keys, choiceLabels(p.rules), nil, nil)
 	p.rule.SetSelectedIndex(0)
 	p.ageFrom, p.ageTo = newKeyEntry(a.keys), newKeyEntry(a.keys)
 	p.ageFrom.SetPlaceHolder("0")
@@ -74,8 +73,8 @@ func listExportPage(a *App) *listExport {
 	p.file = newKeyEntry(a.keys)
 	p.file.SetText(vm.FreePath(a.exchangeDir(), tr.T("listexport.default_name"), ".xlsx"))
 	p.file.OnSubmitted = func(string) { p.export() }
-	where := widget.NewButton(tr.T("file.choose_save"), func() { chooseSave(a, p.file, p.ext()) })
-	p.run = widget.NewButton(tr.T("listexport.export"), p.export)
+	where := newButton(tr.T("file.choose_save"), func() { chooseSave(a, p.file, p.ext()) })
+	p.run = newButton(tr.T("listexport.export"), p.export)
 	p.run.Importance = widget.HighImportance
 	p.message = wrapped("")
 	p.working = widget.NewProgressBarInfinite()
@@ -85,7 +84,7 @@ func listExportPage(a *App) *listExport {
 
 	for _, c := range p.vm.FieldChoices() {
 		f, _ := storage.FieldByName(c.Value)
-		ch := widget.NewCheck(c.Label, nil)
+		ch := newKeyCheck(a.keys, c.Label, nil, nil)
 		ch.SetChecked(true)
 		p.fields = append(p.fields, ch)
 		p.fieldIDs = append(p.fieldIDs, f)
@@ -94,8 +93,8 @@ func listExportPage(a *App) *listExport {
 	for i, c := range p.fields {
 		checks[i] = c
 	}
-	all := widget.NewButton(tr.T("listexport.all_fields"), func() { p.tick(true) })
-	none := widget.NewButton(tr.T("listexport.clear_fields"), func() { p.tick(false) })
+	all := newButton(tr.T("listexport.all_fields"), func() { p.tick(true) })
+	none := newButton(tr.T("listexport.clear_fields"), func() { p.tick(false) })
 	p.none = none
 	p.personsOnly = []fyne.Disableable{p.status, p.rule, p.ageFrom, p.ageTo, all, none}
 	for _, c := range p.fields {
@@ -111,7 +110,7 @@ func listExportPage(a *App) *listExport {
 		widget.NewFormItem(tr.T("listexport.rule"), p.rule),
 	)
 	left := container.NewVBox(
-		bold(tr.T("listexport.title")),
+		heading(tr.T("listexport.title")),
 		wrapped(tr.T("listexport.explain")),
 		form,
 		p.householdsNote,
@@ -124,7 +123,7 @@ func listExportPage(a *App) *listExport {
 	)
 	right := container.NewBorder(
 		container.NewVBox(bold(tr.T("listexport.fields")), container.NewHBox(all, none)), nil, nil, nil,
-		container.NewVScroll(container.NewGridWithColumns(2, checks...)))
+		container.NewVScroll(container.NewGridWithColumns(fieldColumns(), checks...)))
 	split := container.NewHSplit(container.NewBorder(left, nil, nil, nil), right)
 	split.Offset = 0.5
 	p.frame = container.NewStack(split)
@@ -135,6 +134,14 @@ func listExportPage(a *App) *listExport {
 	p.vm.LoadHamlets()
 	p.show()
 	return p
+}
+
+// fieldColumns is how many columns the fields to export are shown in.
+func fieldColumns() int {
+	if theme.TextSize() > 1.1*theme.DefaultTheme().Size(theme.SizeNameText) {
+		return 1
+	}
+	return 2
 }
 
 func choiceLabels(cs []vm.Choice) []string {

@@ -96,7 +96,7 @@ func TestListExportScreen(t *testing.T) {
 	p.hamlet.SetSelectedIndex(2)
 	hamlet := p.hamlets[1]
 	test.Tap(p.none)
-	var name, id *widget.Check
+	var name, id *keyCheck
 	for i, f := range p.fieldIDs {
 		switch f {
 		case storage.FieldFullName:

@@ -301,7 +301,7 @@ func TestSettings_KeptInTheProfileAndAppliedAtOnce(t *testing.T) {
 		t.Fatalf("the theme is not light by default: background %v", c)
 	}
 	base := theme.DefaultTheme().Size(theme.SizeNameText)
-	radios := all[*widget.RadioGroup](ui.content)
+	radios := all[*keyRadio](ui.content)
 	if len(radios) != 2 {
 		t.Fatalf("%d radio groups, want theme and text size", len(radios))
 	}
@@ -309,7 +309,7 @@ func TestSettings_KeptInTheProfileAndAppliedAtOnce(t *testing.T) {
 	if got := fyne.CurrentApp().Settings().Theme().Size(theme.SizeNameText); got != base*1.4 {
 		t.Fatalf("text size %v after choosing the larger text, want %v", got, base*1.4)
 	}
-	radios = all[*widget.RadioGroup](ui.content)
+	radios = all[*keyRadio](ui.content)
 	radios[0].SetSelected("Tối")
 	dark := theme.DefaultTheme().Color(theme.ColorNameBackground, theme.VariantDark)
 	if c := fyne.CurrentApp().Settings().Theme().Color(theme.ColorNameBackground, theme.VariantLight); c != dark {

@@ -59,7 +59,9 @@ func (a *App) showOverview() {
 }
 
 func (a *App) showHouseholds() {
-	a.showSection(navHouseholds, func() fyne.CanvasObject { return householdsPage(a) })
+	// One screen for the visit: back from a household shows it again,
+	// the hamlet chosen kept.
+	a.showSection(navHouseholds, newHouseholdsScreen(a).view)
 }
 
 func (a *App) showExport() {

@@ -40,7 +40,7 @@ func TestConflictsScreen_TitleInWordsAndWholeLines(t *testing.T) {
 	if !hasText(ui.content, "Lò Thị Mai — Nghề nghiệp: hai giá trị khác nhau") || hasText(ui.content, m.Person.String()) {
 		t.Fatal("the conflict's title is not in words, or shows the identifier")
 	}
-	list := find[*widget.List](ui.content)
+	list := find[*keyList](ui.content)
 	oneLine := widget.NewLabel("x").MinSize().Height
 	for _, r := range ui.conflicts.vm.Rows() {
 		l := labelWith(list, r.Summary)

@@ -4,8 +4,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
 	"github.com/communekit/communekit/storage"
@@ -14,8 +12,8 @@ import (
 // otherButton is the form's way to the person a refused save named (the
 // holder of the ID number typed): hidden until then, it then says who and
 // shows them. update follows the form.
-func otherButton(a *App, f *vm.Form) (b *widget.Button, update func()) {
-	b = widget.NewButton("", nil)
+func otherButton(a *App, f *vm.Form) (b *keyButton, update func()) {
+	b = newButton("", nil)
 	b.Hide()
 	update = func() {
 		id := f.Other()
@@ -42,7 +40,7 @@ func showCard(a *App, f *vm.Form, c vm.PersonCard) {
 	tr := a.tr
 	esc, enter := a.keys.escape, a.keys.enter
 	body := wrapped(strings.Join(c.Lines, "\n"))
-	d := dialog.NewCustomConfirm(c.Name, tr.T("form.open_other"), tr.T("form.back_to_form"), body, func(open bool) {
+	d := newKeyConfirm(c.Name, tr.T("form.open_other"), tr.T("form.back_to_form"), body, func(open bool) {
 		a.keys.escape, a.keys.enter = esc, enter
 		if open {
 			askLeave(a, f, func() {

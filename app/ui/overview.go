@@ -61,7 +61,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	if !d.Online {
 		conn.Importance = widget.WarningImportance
 	}
-	syncNow := widget.NewButton(tr.T("overview.sync_now"), func() { p.a.showSync(true) })
+	syncNow := newButton(tr.T("overview.sync_now"), func() { p.a.showSync(true) })
 	syncNow.Importance = widget.HighImportance
 	if p.a.sync.Data().State.Busy() {
 		syncNow.SetText(tr.T("nav.sync"))
@@ -71,12 +71,12 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	}
 	// The conflicts' card opens the queue.
 	conflictsCard := widget.NewCard(vm.Count(tr, d.Conflicts), tr.T("overview.conflicts"),
-		container.NewHBox(widget.NewButton(tr.T("overview.open_conflicts"), p.a.showConflicts)))
+		container.NewHBox(newButton(tr.T("overview.open_conflicts"), p.a.showConflicts)))
 	if !d.Loaded {
 		conflictsCard.SetTitle("…")
 	}
 	items := []fyne.CanvasObject{
-		bold(tr.T("overview.title", d.Commune)),
+		heading(tr.T("overview.title", d.Commune)),
 		widget.NewLabel(tr.T("overview.officer", d.Officer)),
 		// Two columns with the larger text: three would push a figure's
 		// words past the window's edge at 1366 pixels.
@@ -96,7 +96,7 @@ func (p *overviewPage) view() fyne.CanvasObject {
 	}
 	items = append(items, container.NewHBox(
 		widget.NewLabel(tr.T("overview.enrolment")+": "+enrolled),
-		widget.NewButton(tr.T("nav.enrolment"), p.a.showEnrolment)))
+		newButton(tr.T("nav.enrolment"), p.a.showEnrolment)))
 	items = append(items, backupRow(p.a))
 	if d.Error != "" {
 		e := wrapped(d.Error)

@@ -36,9 +36,9 @@ func (a *App) showChangePassphrase() {
 		bold(tr.T("passphrase.new")), p1, strength, newErr,
 		bold(tr.T("passphrase.repeat")), p2, repeatErr,
 	)
-	change := widget.NewButton(tr.T("passphrase.change"), nil)
+	change := newButton(tr.T("passphrase.change"), nil)
 	change.Importance = widget.HighImportance
-	cancel := widget.NewButton(tr.T("passphrase.cancel"), func() { d.Hide() })
+	cancel := newButton(tr.T("passphrase.cancel"), func() { d.Hide() })
 	submit := func() {
 		if c.Busy() || c.Done() {
 			return

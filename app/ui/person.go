@@ -26,7 +26,7 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	})
 	edit.Importance = widget.HighImportance
 	a.focusOnShow = edit // Space edits: the keyboard goes on from a search
-	hist := widget.NewButton(tr.T("person.history"), func() {
+	hist := newButton(tr.T("person.history"), func() {
 		a.push(func() fyne.CanvasObject { return historyPage(a, p) })
 	})
 	var page *fyne.Container
@@ -40,12 +40,12 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 	})
 	buttons := []fyne.CanvasObject{edit, hist, print}
 	if num := p.Get(storage.FieldHouseholdNumber); num != "" {
-		buttons = append(buttons, widget.NewButton(tr.T("person.household"), func() {
+		buttons = append(buttons, newButton(tr.T("person.household"), func() {
 			a.push(func() fyne.CanvasObject { return householdPage(a, num) })
 		}))
 	}
 	buttons = append(buttons, eventButtons(a, p)...)
-	buttons = append(buttons, widget.NewButton(tr.T("history.back"), a.back))
+	buttons = append(buttons, newButton(tr.T("history.back"), a.back))
 
 	// The open conflicts of this person: a field in conflict is marked
 	// where it shows, with the other value and the way to the conflict.
@@ -72,7 +72,7 @@ func personPage(a *App, id storage.ID) fyne.CanvasObject {
 		}
 	}
 	body := container.NewVScroll(twoColumns(cols, weights))
-	head := container.NewVBox(bold(p.FullName()), container.NewHBox(buttons...), printed)
+	head := container.NewVBox(heading(p.FullName()), buttonRow(buttons...), printed)
 	if missing := rec.Missing; len(missing) > 0 {
 		l := wrapped(tr.T("person.missing") + "\n• " + strings.Join(missing, "\n• "))
 		l.Importance = widget.WarningImportance
@@ -93,7 +93,7 @@ func eventButtons(a *App, p *storage.Person) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	for _, ev := range vm.PersonEvents {
 		ev := ev
-		out = append(out, widget.NewButton(a.tr.T("event."+ev.String()), func() {
+		out = append(out, newButton(a.tr.T("event."+ev.String()), func() {
 			f := vm.NewEventForm(a.tr, a.store, ev, p)
 			a.push(func() fyne.CanvasObject { return formPage(a, f, nil) })
 		}))
@@ -108,7 +108,7 @@ func displayValue(a *App, f storage.Field, v string) string { return vm.DisplayV
 func conflictMark(a *App, val fyne.CanvasObject, mark vm.FieldMark) fyne.CanvasObject {
 	line := wrapped(mark.Line)
 	line.Importance = widget.WarningImportance
-	open := widget.NewButtonWithIcon(a.tr.T("person.conflict.open"), theme.WarningIcon(), func() { a.openConflict(mark.Conflict) })
+	open := newIconButton(a.tr.T("person.conflict.open"), theme.WarningIcon(), func() { a.openConflict(mark.Conflict) })
 	open.Importance = widget.WarningImportance
 	return container.NewBorder(nil, nil, widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon())), nil,
 		container.NewVBox(val, line, container.NewHBox(open)))
@@ -123,7 +123,7 @@ func personConflicts(a *App, rows []vm.ConflictRow) fyne.CanvasObject {
 	for _, r := range rows {
 		id := r.ID
 		l := wrapped(r.Label + ": " + r.Summary)
-		b := widget.NewButtonWithIcon(a.tr.T("person.conflict.open"), theme.WarningIcon(), func() { a.openConflict(id) })
+		b := newIconButton(a.tr.T("person.conflict.open"), theme.WarningIcon(), func() { a.openConflict(id) })
 		box.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon())), b, l))
 	}
 	return box

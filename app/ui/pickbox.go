@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/widget"
 )
 
 // pickBox is the box of a picker dialog (the place picker: an entry over
@@ -13,12 +12,12 @@ import (
 // any row.
 type pickBox struct {
 	keyEntry
-	list *widget.List
+	list *keyList
 	n    func() int // rows in the list
 	at   int        // the row marked
 }
 
-func newPickBox(list *widget.List, n func() int) *pickBox {
+func newPickBox(list *keyList, n func() int) *pickBox {
 	b := &pickBox{list: list, n: n}
 	b.ExtendBaseWidget(b)
 	list.FocusGained() // show the mark while the box has the keys

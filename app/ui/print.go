@@ -11,11 +11,11 @@ import (
 // it that says where it was saved. relayout lays the page out again once
 // the label's lines changed (a label shown after the page was laid out
 // would otherwise be drawn over what is under it).
-func printButton(a *App, text string, relayout func(), sheet func(dir string, open vm.Opener) vm.Printed) (*widget.Button, *widget.Label) {
+func printButton(a *App, text string, relayout func(), sheet func(dir string, open vm.Opener) vm.Printed) (*keyButton, *widget.Label) {
 	note := wrapped("")
 	note.Hide()
-	var b *widget.Button
-	b = widget.NewButton(text, func() {
+	var b *keyButton
+	b = newButton(text, func() {
 		b.Disable()
 		note.Importance = widget.MediumImportance
 		note.SetText(a.tr.T("print.writing"))

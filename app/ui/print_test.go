@@ -19,7 +19,7 @@ import (
 func buttonText(o fyne.CanvasObject, text string) *widget.Button {
 	var b *widget.Button
 	walk(o, func(c fyne.CanvasObject) {
-		if x, ok := c.(*widget.Button); ok && x.Text == text && b == nil {
+		if x, ok := asButton(c); ok && x.Text == text && b == nil {
 			b = x
 		}
 	})

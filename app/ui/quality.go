@@ -316,10 +316,18 @@ func (l *keyList) TypedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyEscape:
 		if l.keys != nil {
 			l.keys.doEscape()
+			return
 		}
+		toWindow(l, ev)
 	default:
 		l.List.TypedKey(ev)
 	}
 }
 
-func (l *keyList) TypedShortcut(s fyne.Shortcut) { l.keys.passShortcut(s) }
+func (l *keyList) TypedShortcut(s fyne.Shortcut) {
+	if l.keys == nil {
+		shortcutToWindow(l, s)
+		return
+	}
+	l.keys.passShortcut(s)
+}

@@ -23,7 +23,7 @@ type searchPage struct {
 	entry   *searchEntry
 	list    *resultsList
 	message *widget.Label
-	more    *widget.Button
+	more    *keyButton
 	page    *fyne.Container // laid out again when "Xem thêm" shows or hides
 	results []vm.Result
 	// visited is set once the page was shown: coming back selects the
@@ -59,7 +59,7 @@ func newSearchPage(a *App) *searchPage {
 		row.line.SetText(r.Line(a.tr))
 	}
 	p.list.ExtendBaseWidget(p.list)
-	p.more = widget.NewButton("", p.vm.ShowMore)
+	p.more = newButton("", p.vm.ShowMore)
 	p.more.Hide()
 	// Results arrive through a.do (fyne.Do), on the UI goroutine.
 	p.vm.OnChange(func() {

@@ -31,18 +31,16 @@ func settingsPage(a *App) fyne.CanvasObject {
 	// Set after the selection: the language changed rebuilds this page.
 	lang.OnChanged = func(string) { p.SetLang(i18n.Languages[lang.SelectedIndex()]) }
 
-	themes := widget.NewRadioGroup(p.ThemeLabels(), nil)
+	themes := newRadio(p.ThemeLabels(), nil)
 	themes.SetSelected(p.ThemeLabels()[indexOf(vm.Themes, s.Theme)])
-	themes.Required = true
 	themes.OnChanged = func(string) {
 		if i := indexOf(p.ThemeLabels(), themes.Selected); i >= 0 {
 			p.SetTheme(vm.Themes[i])
 		}
 	}
 
-	texts := widget.NewRadioGroup(p.TextLabels(), nil)
+	texts := newRadio(p.TextLabels(), nil)
 	texts.Horizontal = true
-	texts.Required = true
 	texts.SetSelected(p.TextLabels()[indexOf(vm.TextSizes, s.Text)])
 	texts.OnChanged = func(string) {
 		if i := indexOf(p.TextLabels(), texts.Selected); i >= 0 {
@@ -59,10 +57,10 @@ func settingsPage(a *App) fyne.CanvasObject {
 	}
 	idle.OnChanged = func(string) { p.SetIdle(vm.IdleChoices[idle.SelectedIndex()]) }
 
-	pass := widget.NewButton(tr.T("nav.passphrase"), a.showChangePassphrase)
+	pass := newButton(tr.T("nav.passphrase"), a.showChangePassphrase)
 
 	body := container.NewVBox(
-		bold(tr.T("settings.title")),
+		heading(tr.T("settings.title")),
 		wrapped(tr.T("settings.intro")),
 		problem,
 		widget.NewSeparator(),

@@ -13,7 +13,7 @@ func setupScreen(a *App, s *vm.Setup) fyne.CanvasObject {
 	tr := a.tr
 	var found []vm.Unit
 	chosen := widget.NewLabel("")
-	list := widget.NewList(
+	list := newList(
 		func() int { return len(found) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -59,7 +59,7 @@ func setupScreen(a *App, s *vm.Setup) fyne.CanvasObject {
 		}
 	}
 	p2.OnSubmitted = func(string) { create() }
-	btn := widget.NewButton(tr.T("setup.create"), create)
+	btn := newButton(tr.T("setup.create"), create)
 	btn.Importance = widget.HighImportance
 
 	left := container.NewBorder(
@@ -72,7 +72,7 @@ func setupScreen(a *App, s *vm.Setup) fyne.CanvasObject {
 		wrapped(tr.T("setup.enrolment_later")),
 		layout.NewSpacer(), a.languageSelect(),
 	)
-	head := container.NewVBox(bold(tr.T("setup.title")), wrapped(tr.T("setup.intro", s.Dir())))
+	head := container.NewVBox(heading(tr.T("setup.title")), wrapped(tr.T("setup.intro", s.Dir())))
 	go a.do(func() { a.win.Canvas().Focus(commune) })
 	return container.NewPadded(container.NewBorder(head, nil, nil, nil, container.NewGridWithColumns(2, left, right)))
 }

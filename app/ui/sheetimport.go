@@ -37,13 +37,13 @@ type sheetImport struct {
 
 	file, refusedPath *keyEntry
 	message, saveNote *widget.Label
-	check, run, stop  *widget.Button
-	saveRefused       *widget.Button
+	check, run, stop  *keyButton
+	saveRefused       *keyButton
 	progress          *widget.ProgressBar
 	working           *widget.ProgressBarInfinite
 	columns           *fyne.Container // one line per column: heading, field
-	rows              *widget.Table
-	refused           *widget.List
+	rows              *keyTable
+	refused           *keyList
 	refusedTitle      *widget.Label
 	data              vm.SheetImportData
 	columnsKey        string // the columns last laid out
@@ -56,18 +56,18 @@ func sheetImportPage(a *App) *sheetImport {
 	p.file = newKeyEntry(a.keys)
 	p.file.SetPlaceHolder(filepath.Join(a.exchangeDir(), "danh-sach.xlsx"))
 	p.file.OnSubmitted = func(s string) { p.vm.SetPath(s) }
-	open := widget.NewButton(tr.T("sheet.open"), func() { p.vm.SetPath(p.file.Text) })
-	pick := widget.NewButton(tr.T("sheet.choose"), p.choose)
+	open := newButton(tr.T("sheet.open"), func() { p.vm.SetPath(p.file.Text) })
+	pick := newButton(tr.T("sheet.choose"), p.choose)
 	p.message = wrapped("")
-	p.check = widget.NewButton(tr.T("sheet.check"), p.vm.Check)
-	p.run = widget.NewButton(tr.T("sheet.import"), p.vm.Import)
+	p.check = newButton(tr.T("sheet.check"), p.vm.Check)
+	p.run = newButton(tr.T("sheet.import"), p.vm.Import)
 	p.run.Importance = widget.HighImportance
-	p.stop = widget.NewButton(tr.T("sheet.cancel"), p.vm.Cancel)
+	p.stop = newButton(tr.T("sheet.cancel"), p.vm.Cancel)
 	p.stop.Importance = widget.DangerImportance
 	p.progress = widget.NewProgressBar()
 	p.working = widget.NewProgressBarInfinite()
 	p.columns = container.NewVBox()
-	p.rows = widget.NewTable(p.rowsSize, func() fyne.CanvasObject {
+	p.rows = newTable(p.rowsSize, func() fyne.CanvasObject {
 		l := widget.NewLabel("")
 		l.Truncation = fyne.TextTruncateEllipsis
 		return l
@@ -80,7 +80,7 @@ func sheetImportPage(a *App) *sheetImport {
 	}
 	p.rows.UpdateHeader = p.rowsHeader
 	p.refusedTitle = bold(tr.T("sheet.refused_title"))
-	p.refused = widget.NewList(func() int { return len(p.data.Refused) },
+	p.refused = newList(func() int { return len(p.data.Refused) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.Truncation = fyne.TextTruncateEllipsis
@@ -94,23 +94,24 @@ func sheetImportPage(a *App) *sheetImport {
 		})
 	p.refusedPath = newKeyEntry(a.keys)
 	p.refusedPath.OnSubmitted = func(s string) { p.vm.SaveRefused(s) }
-	p.saveRefused = widget.NewButton(tr.T("sheet.save_refused"), func() { p.vm.SaveRefused(p.refusedPath.Text) })
-	whereRefused := widget.NewButton(tr.T("file.choose_save"), func() { chooseSave(a, p.refusedPath, ".xlsx") })
+	p.saveRefused = newButton(tr.T("sheet.save_refused"), func() { p.vm.SaveRefused(p.refusedPath.Text) })
+	whereRefused := newButton(tr.T("file.choose_save"), func() { chooseSave(a, p.refusedPath, ".xlsx") })
 	p.saveNote = wrapped("")
 
 	p.top = container.NewVBox(
-		bold(tr.T("sheet.title")),
+		heading(tr.T("sheet.title")),
 		wrapped(tr.T("sheet.explain")),
 		container.NewBorder(nil, nil, widget.NewLabel(tr.T("sheet.file")), container.NewHBox(open, pick), p.file),
 		container.NewHBox(p.check, p.run, p.stop),
 		p.progress, p.working,
 		p.message,
 	)
-	mapping := container.NewBorder(bold(tr.T("sheet.columns")), nil, nil, nil, container.NewVScroll(p.columns))
+	mapping := container.NewBorder(bold(tr.T("sheet.columns")), nil, nil, nil, container.NewScroll(p.columns)) // across too: a column's choice is wide in a large text
 	first := container.NewBorder(bold(tr.T("sheet.first_rows")), nil, nil, nil, p.rows)
 	refusedBox := container.NewBorder(
 		container.NewVBox(p.refusedTitle,
-			container.NewBorder(nil, nil, widget.NewLabel(tr.T("sheet.refused_file")), container.NewHBox(whereRefused, p.saveRefused), p.refusedPath),
+			wrapped(tr.T("sheet.refused_file")),
+			container.NewBorder(nil, nil, nil, container.NewHBox(whereRefused, p.saveRefused), p.refusedPath),
 			p.saveNote),
 		nil, nil, nil, p.refused)
 	upper := container.NewHSplit(mapping, first)
@@ -297,7 +298,7 @@ func (p *sheetImport) layoutColumns(d vm.SheetImportData) {
 		if c.Unknown {
 			name.Importance = widget.DangerImportance
 		}
-		sel := widget.NewSelect(labels, nil)
+		sel := newKeySelect(p.a.keys, labels, nil, nil)
 		for i, f := range fields {
 			if f == c.Field {
 				sel.SetSelectedIndex(i)
@@ -317,7 +318,7 @@ func (p *sheetImport) layoutColumns(d vm.SheetImportData) {
 	}
 }
 
-func enable(b *widget.Button, on bool) {
+func enable(b *keyButton, on bool) {
 	if on {
 		b.Enable()
 	} else {

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/xuri/excelize/v2"
 
@@ -104,7 +103,7 @@ func TestSheetImportScreen(t *testing.T) {
 	if len(p.columns.Objects) != 8 {
 		t.Fatalf("%d columns shown, want 8", len(p.columns.Objects))
 	}
-	p.columns.Objects[7].(*fyne.Container).Objects[1].(*widget.Select).SetSelectedIndex(0)
+	p.columns.Objects[7].(*fyne.Container).Objects[1].(*keySelect).SetSelectedIndex(0)
 	until("mapped", func() bool { return p.data.Ready })
 
 	test.Tap(p.check)

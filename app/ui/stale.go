@@ -3,7 +3,6 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/communekit/communekit/app/vm"
@@ -35,14 +34,13 @@ func askStale(a *App, f *vm.Form, apply func(takeStored map[storage.Field]bool))
 		stored.Importance = widget.WarningImportance
 		rows.Add(mine)
 		rows.Add(stored)
-		choice := widget.NewRadioGroup([]string{keep, took}, func(s string) { take[sf.Field] = s == took })
+		choice := newRadio([]string{keep, took}, func(s string) { take[sf.Field] = s == took })
 		choice.Horizontal = true
-		choice.Required = true
 		choice.SetSelected(keep)
 		rows.Add(choice)
 	}
 	esc, enter := a.keys.escape, a.keys.enter
-	d := dialog.NewCustomConfirm(tr.T("form.stale_title"), tr.T("form.stale_save"), tr.T("form.stale_back"),
+	d := newKeyConfirm(tr.T("form.stale_title"), tr.T("form.stale_save"), tr.T("form.stale_back"),
 		container.NewVScroll(rows), func(ok bool) {
 			a.keys.escape, a.keys.enter = esc, enter
 			if ok {

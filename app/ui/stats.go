@@ -51,7 +51,7 @@ func newStatsPage(a *App) *statsPage {
 	p.from = entry(in.From, p.vm.SetFrom)
 	p.to = entry(in.To, p.vm.SetTo)
 	p.atProblem, p.periodProblem = problemLabel(), problemLabel()
-	p.status = widget.NewLabel("")
+	p.status = wrapped("")
 	p.progress = widget.NewProgressBarInfinite()
 	p.progress.Hide()
 	p.body = container.NewStack()
@@ -64,17 +64,18 @@ func (p *statsPage) view() fyne.CanvasObject {
 	for _, e := range []*keyEntry{p.at, p.from, p.to} {
 		e.SetPlaceHolder(tr.T("stats.date_hint"))
 	}
-	apply := widget.NewButton(tr.T("stats.apply"), func() { p.vm.Apply() })
+	apply := newButton(tr.T("stats.apply"), func() { p.vm.Apply() })
 	apply.Importance = widget.HighImportance
-	dates := container.NewHBox(
-		widget.NewLabel(tr.T("stats.at")), sized(p.at, 130),
-		widget.NewLabel(tr.T("stats.from")), sized(p.from, 130),
-		widget.NewLabel(tr.T("stats.to")), sized(p.to, 130),
+	// The dates go on a second line when the text is large.
+	dates := buttonRow(
+		container.NewHBox(widget.NewLabel(tr.T("stats.at")), sized(p.at, 130)),
+		container.NewHBox(widget.NewLabel(tr.T("stats.from")), sized(p.from, 130)),
+		container.NewHBox(widget.NewLabel(tr.T("stats.to")), sized(p.to, 130)),
 		apply,
 	)
 	head := container.NewVBox(
 		bold(tr.T("nav.stats")),
-		container.NewBorder(nil, nil, dates, nil, container.NewStack(p.progress, p.status)),
+		dates, container.NewStack(p.progress, p.status),
 		p.atProblem, p.periodProblem,
 	)
 	p.built = nil // a new language, or the screen opened again: draw anew
@@ -144,7 +145,8 @@ func (p *statsPage) tables(st *report.Statistics) fyne.CanvasObject {
 	for _, t := range p.vm.Tables(st) {
 		items = append(items, statsCard(tr, t))
 	}
-	return container.NewVScroll(container.NewVBox(items...))
+	// Across too: a wide table in the largest text scrolls, not the window.
+	return container.NewScroll(container.NewVBox(items...))
 }
 
 // statsCard is one table in a card: its chart on the left (the pyramid,

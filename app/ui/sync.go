@@ -110,10 +110,10 @@ func syncPage(a *App) fyne.CanvasObject {
 	line := wrapped("")
 	message := wrapped("")
 	sign := widget.NewIcon(nil)
-	arrived := widget.NewButtonWithIcon("", theme.WarningIcon(), nil)
+	arrived := newIconButton("", theme.WarningIcon(), nil)
 	arrived.Importance = widget.WarningImportance
-	var start, cancel *widget.Button
-	enrol := widget.NewButton(tr.T("export.go_enrol"), a.showEnrolment)
+	var start, cancel *keyButton
+	enrol := newButton(tr.T("export.go_enrol"), a.showEnrolment)
 	// The changes the district refused, each with its reason and a button
 	// for when the officer has corrected it.
 	refused := container.NewVBox()
@@ -199,14 +199,14 @@ func syncPage(a *App) fyne.CanvasObject {
 			body.Refresh()
 		}
 	}
-	start = widget.NewButton(tr.T("sync.start"), func() {
+	start = newButton(tr.T("sync.start"), func() {
 		if y.SetNode(node.Text) == nil {
 			y.Start()
 		}
 		show()
 	})
 	start.Importance = widget.HighImportance
-	cancel = widget.NewButton(tr.T("sync.cancel"), y.Cancel)
+	cancel = newButton(tr.T("sync.cancel"), y.Cancel)
 	node.OnSubmitted = func(string) { start.OnTapped() }
 	a.syncShow = show
 	show()
@@ -216,7 +216,7 @@ func syncPage(a *App) fyne.CanvasObject {
 	})
 
 	body = container.NewVBox(
-		bold(tr.T("sync.title")),
+		heading(tr.T("sync.title")),
 		wrapped(tr.T("sync.explain")),
 		widget.NewLabel(tr.T("sync.node")),
 		node,
@@ -252,7 +252,7 @@ func showRefused(a *App, box *fyne.Container, rows []vm.RefusedRow, key *string)
 		n := r.N
 		why := wrapped(r.When + " · " + r.Why)
 		why.Importance = widget.DangerImportance
-		done := widget.NewButton(a.tr.T("sync.refused_dismiss"), func() {
+		done := newButton(a.tr.T("sync.refused_dismiss"), func() {
 			y := a.sync
 			a.goRead(func() { y.DismissRefused(n) })
 		})

@@ -90,4 +90,5 @@ func (a *App) applySettings(s vm.Settings) {
 	if a.tr.Lang() != s.Lang {
 		a.tr.SetLang(s.Lang) // relabels what is on screen
 	}
+	speakToFyne(a.tr)
 }

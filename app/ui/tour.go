@@ -253,6 +253,8 @@ func findList(o fyne.CanvasObject) *widget.List {
 	switch x := o.(type) {
 	case *widget.List:
 		return x
+	case *keyList:
+		return &x.List
 	case *fyne.Container:
 		for _, c := range x.Objects {
 			if l := findList(c); l != nil {

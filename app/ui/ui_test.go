@@ -122,11 +122,24 @@ func hasText(o fyne.CanvasObject, s string) bool {
 			found = found || strings.Contains(x.Text, s)
 		case *widget.Button:
 			found = found || strings.Contains(x.Text, s)
+		case *keyButton:
+			found = found || strings.Contains(x.Text, s)
 		case *widget.Card:
 			found = found || strings.Contains(x.Title, s) || strings.Contains(x.Subtitle, s)
 		}
 	})
 	return found
+}
+
+// asButton is o as a button: one of Fyne's or the app's keyButton.
+func asButton(o fyne.CanvasObject) (*widget.Button, bool) {
+	switch b := o.(type) {
+	case *widget.Button:
+		return b, true
+	case *keyButton:
+		return &b.Button, true
+	}
+	return nil, false
 }
 
 func find[T fyne.CanvasObject](o fyne.CanvasObject) T {

@@ -34,7 +34,7 @@ func unlockScreen(a *App, u *vm.Unlock) fyne.CanvasObject {
 		})
 	}
 	pass.OnSubmitted = func(string) { submit() }
-	btn := widget.NewButton(tr.T("unlock.button"), submit)
+	btn := newButton(tr.T("unlock.button"), submit)
 	btn.Importance = widget.HighImportance
 	var box *fyne.Container
 	u.OnChange(func() {

@@ -4,6 +4,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -287,9 +289,26 @@ func wrapped(s string) *widget.Label {
 	return l
 }
 
+// buttonRow lays buttons out in a row that wraps onto a next line when
+// the window is too narrow for them (the largest text): a row wider than
+// the window made the window wider than a 1366×768 screen.
+func buttonRow(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewRowWrapLayout(), objs...)
+}
+
+// largeText reports whether the officer chose the largest text, which
+// leaves room for one column of fields, not two, at 1366×768.
+func largeText() bool {
+	return theme.TextSize() > 1.3*theme.DefaultTheme().Size(theme.SizeNameText)
+}
+
 // twoColumns puts cards in two columns of about equal height, in order:
 // the first cards fill the left column until it holds half the weight.
+// With the largest text they go in one column.
 func twoColumns(cards []fyne.CanvasObject, weights []int) fyne.CanvasObject {
+	if largeText() {
+		return container.NewVBox(cards...)
+	}
 	total := 0
 	for _, w := range weights {
 		total += w
@@ -305,4 +324,12 @@ func twoColumns(cards []fyne.CanvasObject, weights []int) fyne.CanvasObject {
 		sum += weights[i]
 	}
 	return container.NewGridWithColumns(2, left, right)
+}
+
+// heading is a screen's title: bold, and wrapped so that a long one in a
+// large text does not widen the screen past the window.
+func heading(s string) *widget.Label {
+	l := bold(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
 }

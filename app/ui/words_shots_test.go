@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
 
 	"github.com/communekit/communekit/app/vm"
 	"github.com/communekit/communekit/storage"
@@ -34,11 +33,11 @@ func TestWords_Screenshots(t *testing.T) {
 func wordsShots(t *testing.T, lang, th string) {
 	fakeDrives(t, "KINGSTON")
 	ui, s := householdsApp(t)
-	variant := theme.VariantDark
 	if th == "light" {
-		variant = theme.VariantLight
+		fyne.CurrentApp().Settings().SetTheme(newAppTheme(vm.Settings{Theme: vm.ThemeLight, Text: vm.TextNormal}))
+	} else {
+		fyne.CurrentApp().Settings().SetTheme(newAppTheme(vm.Settings{Theme: vm.ThemeDark, Text: vm.TextNormal}))
 	}
-	fyne.CurrentApp().Settings().SetTheme(variantTheme{theme.DefaultTheme(), variant})
 	ui.tr.SetLang(lang)
 	shot := func(name string) {
 		uiQueue.drain()

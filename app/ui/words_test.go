@@ -15,7 +15,7 @@ import (
 func buttonNamed(o fyne.CanvasObject, text string) *widget.Button {
 	var out *widget.Button
 	walk(o, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text && b.Visible() && out == nil {
+		if b, ok := asButton(o); ok && b.Text == text && b.Visible() && out == nil {
 			out = b
 		}
 	})

@@ -341,7 +341,7 @@ func (c *Conflicts) Detail() *ConflictDetail {
 			d.Columns = append(d.Columns, ConflictColumn{Title: tr.T("conflicts.candidate", i+1), Person: x.ID, Lines: []ConflictLine{
 				{tr.T("conflicts.value"), displayValue(tr, x.Field, cand.Value)},
 				{tr.T("conflicts.officer"), cand.Officer},
-				{tr.T("conflicts.device"), cand.Version.Device.Tag()},
+				{tr.T("conflicts.device"), c.device(cand.Version.Device)},
 				{tr.T("conflicts.when"), cand.Version.HLC.Time().Local().Format("15:04 02/01/2006")},
 				{tr.T("conflicts.event"), tr.T("event." + cand.Event.String())},
 				{tr.T("conflicts.reason"), cand.Reason},
@@ -453,7 +453,7 @@ func (c *Conflicts) editColumns(pc storage.PersonConflict) []ConflictColumn {
 			}
 			col.Lines = []ConflictLine{
 				{c.tr.T("conflicts.officer"), op.Officer},
-				{c.tr.T("conflicts.device"), op.Device.Tag()},
+				{c.tr.T("conflicts.device"), c.device(op.Device)},
 				{c.tr.T("conflicts.when"), op.HLC.Time().Local().Format("15:04 02/01/2006")},
 				{c.tr.T("conflicts.event"), c.tr.T("event." + op.Event.String())},
 				{c.tr.T("conflicts.changes"), strings.Join(fields, "; ")},
@@ -602,4 +602,13 @@ func (c *Conflicts) done(what string) error {
 	c.mu.Unlock()
 	c.changed()
 	return err
+}
+
+// device says in words which laptop made a change: this one or another.
+// The device's own code ("2xtadpwk") means nothing to an officer.
+func (c *Conflicts) device(d storage.DeviceID) string {
+	if c.store != nil && d == c.store.Profile().Device {
+		return c.tr.T("conflicts.device_here")
+	}
+	return c.tr.T("conflicts.device_other")
 }

@@ -34,12 +34,13 @@ func History(tr Tr, store *storage.Store, id storage.ID) ([]HistoryEntry, error)
 		return nil, err
 	}
 	lang := tr.Lang()
+	here := store.Profile().Device
 	out := make([]HistoryEntry, 0, len(ops))
 	for i := len(ops) - 1; i >= 0; i-- {
 		op := ops[i]
 		e := HistoryEntry{
 			When:   op.HLC.Time().Local().Format("15:04 02/01/2006"),
-			Who:    tr.T("history.who", op.Officer, op.Device.Tag()),
+			Who:    who(tr, op.Officer, op.Device == here),
 			Event:  tr.T("event." + op.Event.String()),
 			Reason: op.Reason,
 			New:    len(op.Changes) > 0,
@@ -73,4 +74,13 @@ func History(tr Tr, store *storage.Store, id storage.ID) ([]HistoryEntry, error)
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// who names who made a change: the officer, on this laptop or another.
+// The device's own code ("2xtadpwk") means nothing to an officer.
+func who(tr Tr, officer string, here bool) string {
+	if here {
+		return tr.T("history.who_here", officer)
+	}
+	return tr.T("history.who_other", officer)
 }

@@ -18,6 +18,9 @@ type Households struct {
 	notifier
 	tr    Tr
 	store *storage.Store
+	// Go runs a hamlet's page read in the background; nil: a goroutine.
+	// The app counts the reads, so that closing the store waits for them.
+	Go func(func())
 
 	mu       sync.Mutex
 	hamlets  []HamletRow
@@ -88,11 +91,11 @@ func (v *Households) HamletLabel(h HamletRow) string {
 	case h.Name == "" && h.Households == 1:
 		return v.tr.T("households.no_hamlet_one")
 	case h.Name == "":
-		return v.tr.T("households.no_hamlet", h.Households)
+		return v.tr.T("households.no_hamlet", Count(v.tr, h.Households))
 	case h.Households == 1:
 		return v.tr.T("households.hamlet_one", h.Name)
 	}
-	return v.tr.T("households.hamlet", h.Name, h.Households)
+	return v.tr.T("households.hamlet", h.Name, Count(v.tr, h.Households))
 }
 
 // InHamlet returns the households of hamlet in number order, not yet Read.
@@ -161,7 +164,11 @@ func (l *HamletList) Row(i int) HouseholdRow {
 	r := l.rows[i]
 	if page := i / HamletPage; !r.Read && !l.asked[page] {
 		l.asked[page] = true
-		go l.read(page)
+		if l.v.Go != nil {
+			l.v.Go(func() { l.read(page) })
+		} else {
+			go l.read(page)
+		}
 	}
 	return r
 }

@@ -55,7 +55,7 @@ type Search struct {
 	running  bool
 	timer    *time.Timer
 	results  []Result
-	message  string
+	message  func() string // nil: none
 	latency  time.Duration
 	resultOf string // the query the results answer
 	// more is what ShowMore added to Limit for the present query; more
@@ -112,14 +112,16 @@ func (s *Search) run() {
 	for _, h := range hits {
 		results = append(results, resultOf(h.Person))
 	}
-	msg := ""
+	// The message is worded when it is read, in the language of then:
+	// a language changed after the search shows it in the new one.
+	var msg func() string
 	switch {
 	case err != nil:
-		msg = s.tr.T("search.error", err.Error())
+		msg = func() string { return s.tr.T("search.error", ErrText(s.tr, err)) }
 	case q == "":
-		msg = s.tr.T("search.hint")
+		msg = func() string { return s.tr.T("search.hint") }
 	case len(results) == 0:
-		msg = s.tr.T("search.none", q)
+		msg = func() string { return s.tr.T("search.none", q) }
 	}
 
 	s.mu.Lock()
@@ -196,13 +198,17 @@ func (s *Search) ShowMore() {
 func (s *Search) Count() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.message != "" {
-		return s.message
+	if s.message != nil {
+		return s.message()
 	}
+	n := Count(s.tr, len(s.results))
 	if s.hasMore {
-		return s.tr.T("search.count_more", len(s.results), len(s.results))
+		return s.tr.T("search.count_more", n, n)
 	}
-	return s.tr.T("search.count", len(s.results))
+	if len(s.results) == 1 {
+		return s.tr.T("search.count_one")
+	}
+	return s.tr.T("search.count", n)
 }
 
 // Selected returns the index of the chosen result (-1 when there are
@@ -249,7 +255,10 @@ func (s *Search) Chosen() (Result, bool) {
 func (s *Search) Message() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.message
+	if s.message == nil {
+		return ""
+	}
+	return s.message()
 }
 
 // Latency is the time from the last keystroke to its results on screen's

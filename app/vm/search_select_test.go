@@ -51,7 +51,7 @@ func TestSearch_MoreThanShownIsSaidAndShown(t *testing.T) {
 		}
 	}
 	res, _ = sr.Results()
-	if sr.More() || sr.Count() != mustTr(t).T("search.count", len(res)) {
+	if tr := mustTr(t); sr.More() || sr.Count() != tr.T("search.count", Count(tr, len(res))) {
 		t.Fatalf("all %d shown: more %v, line %q", len(res), sr.More(), sr.Count())
 	}
 	// Typing another query starts from the first page again.

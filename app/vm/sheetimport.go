@@ -331,7 +331,7 @@ func (x *SheetImport) Data() SheetImportData {
 		if total > 0 {
 			d.Progress = min(1, float64(x.saved)/float64(total))
 		}
-		d.Message = x.tr.T("sheet.importing", x.saved)
+		d.Message = x.tr.T("sheet.importing", Count(x.tr, x.saved))
 		return d
 	}
 	switch {
@@ -352,7 +352,7 @@ func (x *SheetImport) Data() SheetImportData {
 	case x.stage == SheetChecked && x.err != nil:
 		d.Message, d.Problem = x.tr.T("sheet.failed", errText(x.tr, x.err)), true
 	case x.stage == SheetChecked:
-		d.Message = x.tr.T("sheet.checked", x.rep.Imported, d.RefusedRows, x.rep.AlreadyPresent)
+		d.Message = x.tr.T("sheet.checked", Count(x.tr, x.rep.Imported), Count(x.tr, d.RefusedRows), Count(x.tr, x.rep.AlreadyPresent))
 		d.Problem = d.RefusedRows > 0
 	case x.stage == SheetImported && errors.Is(x.err, storage.ErrImportCancelled):
 		d.Cancelled = true
@@ -360,15 +360,15 @@ func (x *SheetImport) Data() SheetImportData {
 		if x.rep != nil {
 			saved = x.rep.Imported
 		}
-		d.Message, d.Problem = x.tr.T("sheet.cancelled", saved), true
+		d.Message, d.Problem = x.tr.T("sheet.cancelled", Count(x.tr, saved)), true
 	case x.stage == SheetImported && x.err != nil:
 		saved := 0
 		if x.rep != nil {
 			saved = x.rep.Imported
 		}
-		d.Message, d.Problem = x.tr.T("sheet.failed_kept", errText(x.tr, x.err), saved), true
+		d.Message, d.Problem = x.tr.T("sheet.failed_kept", errText(x.tr, x.err), Count(x.tr, saved)), true
 	case x.stage == SheetImported:
-		d.Message = x.tr.T("sheet.done", x.rep.Imported, x.rep.Households, d.RefusedRows, x.rep.AlreadyPresent)
+		d.Message = x.tr.T("sheet.done", Count(x.tr, x.rep.Imported), Count(x.tr, x.rep.Households), Count(x.tr, d.RefusedRows), Count(x.tr, x.rep.AlreadyPresent))
 		d.Problem = d.RefusedRows > 0
 	}
 	return d
@@ -399,7 +399,7 @@ func (x *SheetImport) SaveRefused(path string) error {
 	if err != nil {
 		x.note, x.noteBad = errText(x.tr, err), true
 	} else {
-		x.note, x.noteBad = x.tr.T("sheet.saved_refused", n, path), false
+		x.note, x.noteBad = x.tr.T("sheet.saved_refused", Count(x.tr, n), path), false
 	}
 	x.mu.Unlock()
 	x.changed()

@@ -83,6 +83,10 @@ func TestWindow_DemoTourScreenshots(t *testing.T) {
 		img := mustPNG(t, path)
 		if b := img.Bounds(); b.Dx() < 1300 || b.Dy() < 700 {
 			t.Errorf("%s is %v, want about 1366×768", path, b)
+		} else if b.Dx() > 1400 || b.Dy() > 800 {
+			// The window grows to its content's minimum size and stays
+			// so: part of it off a 1366×768 screen.
+			t.Errorf("%s is %v: the window grew past a 1366×768 screen", path, b)
 		}
 		if colours(img) < 8 {
 			t.Errorf("%s is blank", path)
