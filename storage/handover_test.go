@@ -91,7 +91,7 @@ func TestProfileBackup_RestoredIsANewDeviceWithTheRecords(t *testing.T) {
 	mustClose(t, s)
 
 	r := mustOpen(t, newDir)
-	defer r.Close()
+	defer func() { r.Close() }() // the last r: it is opened again below
 	h, err := r.Handover()
 	if err != nil || h == nil {
 		t.Fatalf("handover %+v %v", h, err)

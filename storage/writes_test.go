@@ -16,7 +16,8 @@ import (
 // and a plain Badger database opened with the node's options takes the
 // same entries back.
 func TestRecordWrites(t *testing.T) {
-	_, ops := communeWithOps(t, 60, 5)
+	c, ops := communeWithOps(t, 60, 5)
+	c.Close() // its files go with the test's directory (Windows keeps open files)
 	n := mustCreateNode(t, filepath.Join(t.TempDir(), "n"))
 	defer n.Close()
 	rec, err := n.RecordWrites()
