@@ -83,10 +83,6 @@ dashboard-test: dashboard-deps
 	mkdir -p $(BIN)
 	DASHBOARD_SCREENSHOTS=$(abspath $(BIN)) $(GO) test -count=1 -run '^TestDashboard' -v ./sync/node/
 
-# slowloris holds 500 slow connections to a real districtd while a device
-# pushes, and checks the node's RSS against 200 MB: make test runs it too,
-# under the race detector, whose shadow memory makes the bound 5 times
-# larger there; this is the test against the real bound (about 40 s).
 # windows-smoke cross-builds kitctl for Windows (no cgo) and runs a
 # commune's day under Debian's wine: a profile made, a register imported,
 # a search, the statistics as .xlsx, a household sheet as PDF. wine 8 lacks
@@ -144,6 +140,10 @@ wine-app: deps wine-deps communekit
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -o $(WINTEST_DIR)/communekit.exe ./cmd/communekit
 	xvfb-run -a -s "-screen 0 1366x768x24" winetest/wine-app.sh $(WINTEST_DIR) $(CURDIR)/$(BIN)/communekit
 
+# slowloris holds 500 slow connections to a real districtd while a device
+# pushes, and checks the node's RSS against 200 MB: make test runs it too,
+# under the race detector, whose shadow memory makes the bound 5 times
+# larger there; this is the test against the real bound (about 40 s).
 slowloris:
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^TestSlowloris$$' -v ./cmd/districtd/
 
