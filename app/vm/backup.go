@@ -62,7 +62,7 @@ func (b *Backup) Run(folder, passphrase string) (string, error) {
 	case errors.Is(err, storage.ErrWrongPassphrase):
 		return "", errors.New(b.tr.T("backup.wrong"))
 	case err != nil:
-		return "", errors.New(b.tr.T("backup.failed", err.Error()))
+		return "", errors.New(b.tr.T("backup.failed", errText(b.tr, err)))
 	}
 	return path, nil
 }
@@ -78,9 +78,9 @@ func HandoverNote(tr Tr, store *storage.Store) string {
 	}
 	switch h.State {
 	case storage.HandoverAwaiting:
-		return tr.T("handover.awaiting", string(h.Old), h.Unsent())
+		return tr.T("handover.awaiting", Count(tr, int(h.Unsent())))
 	case storage.HandoverCarrying:
-		return tr.T("handover.carrying", string(h.Old), h.Unsent())
+		return tr.T("handover.carrying", Count(tr, int(h.Unsent())))
 	}
 	return ""
 }
