@@ -3,11 +3,12 @@ package storage
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/communekit/communekit/internal/golden"
 )
 
 var updateFieldLabels = flag.Bool("update-field-labels", false, "rewrite testdata/fieldlabels.golden")
@@ -46,28 +47,5 @@ func TestFieldLabels_KeepTheirTextAndHeadings(t *testing.T) {
 	}
 
 	path := filepath.Join("testdata", "fieldlabels.golden")
-	if *updateFieldLabels {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != string(want) {
-		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range max(len(g), len(w)) {
-			var gl, wl string
-			if i < len(g) {
-				gl = g[i]
-			}
-			if i < len(w) {
-				wl = w[i]
-			}
-			if gl != wl {
-				t.Errorf("line %d:\n got %q\nwant %q", i+1, gl, wl)
-			}
-		}
-	}
+	golden.Check(t, path, b.String(), *updateFieldLabels)
 }

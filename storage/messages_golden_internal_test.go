@@ -5,11 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/communekit/communekit/internal/golden"
 	"github.com/communekit/communekit/storage/refdata"
 )
 
@@ -152,28 +152,5 @@ func TestMessages_KeepTheirWordsInBothLanguages(t *testing.T) {
 		fmt.Fprintf(&b, "# %s\nvi: %s\nen: %s\n\n", m.name, m.vi, m.en)
 	}
 	path := filepath.Join("testdata", "messages.golden")
-	if *updateMessages {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != string(want) {
-		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(g) || i < len(w); i++ {
-			var gl, wl string
-			if i < len(g) {
-				gl = g[i]
-			}
-			if i < len(w) {
-				wl = w[i]
-			}
-			if gl != wl {
-				t.Fatalf("line %d of %s differs:\n got %q\nwant %q", i+1, path, gl, wl)
-			}
-		}
-	}
+	golden.Check(t, path, b.String(), *updateMessages)
 }

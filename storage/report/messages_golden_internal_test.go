@@ -3,11 +3,11 @@ package report
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/communekit/communekit/internal/golden"
 	"github.com/communekit/communekit/storage"
 )
 
@@ -57,22 +57,5 @@ func TestMessages_KeepTheirWordsInBothLanguages(t *testing.T) {
 		fmt.Fprintf(&b, "# %s\nvi: %s\nen: %s\n\n", m.name, vi, en)
 	}
 	path := filepath.Join("testdata", "messages.golden")
-	if *updateMessages {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != string(want) {
-		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(g), len(w)) {
-			if g[i] != w[i] {
-				t.Fatalf("line %d of %s differs:\n got %q\nwant %q", i+1, path, g[i], w[i])
-			}
-		}
-		t.Fatalf("%s has %d lines, the messages %d", path, len(w), len(g))
-	}
+	golden.Check(t, path, b.String(), *updateMessages)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/communekit/communekit/assets/i18n"
+	"github.com/communekit/communekit/internal/golden"
 	"github.com/communekit/communekit/storage"
 )
 
@@ -104,28 +104,5 @@ func TestWords_KeepTheirTextInBothLanguages(t *testing.T) {
 	}
 
 	path := filepath.Join("testdata", "words.golden")
-	if *updateWords {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != string(want) {
-		g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range max(len(g), len(w)) {
-			var gl, wl string
-			if i < len(g) {
-				gl = g[i]
-			}
-			if i < len(w) {
-				wl = w[i]
-			}
-			if gl != wl {
-				t.Errorf("line %d:\n got %q\nwant %q", i+1, gl, wl)
-			}
-		}
-	}
+	golden.Check(t, path, b.String(), *updateWords)
 }
