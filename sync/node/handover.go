@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/protocol"
@@ -192,6 +193,10 @@ func (n *Node) checkSender(sealed []byte, h batch.Header) (*cert.Certificate, *p
 // device, to its successor or the district.
 func (n *Node) handleHandover(w http.ResponseWriter, r *http.Request) {
 	old := r.PathValue("device")
+	if err := identity.CheckDeviceID(old); err != nil {
+		n.fail(w, errf(protocol.CodeMalformed, "%v: ask with the ID of the replaced device, as `kitctl enrol list` shows it", err))
+		return
+	}
 	ho, err := n.fsm.handover(old)
 	if err != nil {
 		n.fail(w, errf(protocol.CodeInternal, "reading the hand-over of %s: %v", old, err))

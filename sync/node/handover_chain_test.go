@@ -69,3 +69,18 @@ func TestHandover_ReplacedSuccessorNoLongerCarries(t *testing.T) {
 		t.Fatalf("the old chain moved: %d -> %d", head.LastOp, again.OpSeq)
 	}
 }
+
+// The hand-over's path names a device: anything else is refused as
+// malformed, with the form it wants, before the state is read.
+func TestHandover_PathNamesADevice(t *testing.T) {
+	c := newTestCluster(t, 1, nil)
+	n := c.leader()
+	lan := newDevice(t, c.d, "00769", "Nguyễn Thị Lan", cert.RoleOfficer)
+	lan.register(t, n.Addr())
+	for _, bad := range []string{"x", "..%2F..%2Fcert", strings.Repeat("a", 300)} {
+		st, b := signedDo(t, http.MethodGet, n.Addr(), protocol.PathHandover+bad, nil, districtSigner(c.d))
+		if st != http.StatusBadRequest || !strings.Contains(string(b), `"code":"malformed"`) || !strings.Contains(string(b), "device ID") {
+			t.Fatalf("hand-over of %q: %d %s", bad, st, b)
+		}
+	}
+}
