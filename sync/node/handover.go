@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/communekit/communekit/crypto/cert"
+	"github.com/communekit/communekit/crypto/identity"
 	"github.com/communekit/communekit/storage"
 	"github.com/communekit/communekit/sync/batch"
 	"github.com/communekit/communekit/sync/protocol"
@@ -97,10 +98,35 @@ func (f *fsm) applySuccessor(index uint64, c *cert.Certificate) (map[string][]by
 	return map[string][]byte{metaHandover + c.Replaces: rec, metaSuccessor + c.Device.ID: []byte(c.Replaces)}, nil
 }
 
+// lastSuccessor follows a chain of hand-overs (a successor replaced in
+// turn, its laptop lost too) to the device that serves now: a retired
+// successor no longer signs for the devices it replaced.
+func (f *fsm) lastSuccessor(h *handoverRec) (string, error) {
+	dev, seen := h.New, map[string]bool{}
+	for {
+		if seen[dev] {
+			return "", fmt.Errorf("%w: the hand-overs from device %s go round in a circle", cert.ErrRevoked, dev)
+		}
+		seen[dev] = true
+		next, err := f.handover(dev)
+		if err != nil {
+			return "", err
+		}
+		if next == nil {
+			return dev, nil
+		}
+		dev = next.New
+	}
+}
+
 // successorKey is the key that signs a replaced device's batches: its
-// successor's, enrolled and not revoked.
+// last successor's, enrolled and not revoked.
 func (f *fsm) successorKey(h *handoverRec) (ed25519.PublicKey, error) {
-	c, err := f.certificate(h.New)
+	dev, err := f.lastSuccessor(h)
+	if err != nil {
+		return nil, err
+	}
+	c, err := f.certificate(dev)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +163,27 @@ func (n *Node) checkSender(sealed []byte, h batch.Header) (*cert.Certificate, *p
 			"what it had not sent when it was copied goes to the district from the new device. Work saved on this laptop since then cannot be sent: enter it on device %s",
 			h.Sender, ho.Reason, ho.New)
 	}
-	if _, e := n.checkDevice(ho.New); e != nil {
+	succ, err := n.fsm.lastSuccessor(ho)
+	if err != nil {
+		return nil, refusal(err)
+	}
+	// A successor replaced in turn signs no longer for the device it
+	// replaced: its carried batch is refused with the reason.
+	for dev := ho.New; dev != succ; {
+		next, err := n.fsm.handover(dev)
+		if err != nil || next == nil {
+			return nil, errf(protocol.CodeInternal, "reading the hand-over of %s: %v", dev, err)
+		}
+		if c, err := n.fsm.certificate(dev); err == nil {
+			o.SignerKey = func(string) (ed25519.PublicKey, error) { return c.Device.SignKey, nil }
+			if _, err := o.Verify(sealed); err == nil {
+				n.log.Warn("a replaced successor pushed for the device it replaced: refused", "device", dev, "for", h.Sender, "successor", next.New)
+				return nil, errf(protocol.CodeRevoked, "device %s is retired: %s. It no longer sends the work of device %s; enter it on device %s", dev, next.Reason, h.Sender, next.New)
+			}
+		}
+		dev = next.New
+	}
+	if _, e := n.checkDevice(succ); e != nil {
 		return nil, e
 	}
 	return old, nil
@@ -147,6 +193,10 @@ func (n *Node) checkSender(sealed []byte, h batch.Header) (*cert.Certificate, *p
 // device, to its successor or the district.
 func (n *Node) handleHandover(w http.ResponseWriter, r *http.Request) {
 	old := r.PathValue("device")
+	if err := identity.CheckDeviceID(old); err != nil {
+		n.fail(w, errf(protocol.CodeMalformed, "%v: ask with the ID of the replaced device, as `kitctl enrol list` shows it", err))
+		return
+	}
 	ho, err := n.fsm.handover(old)
 	if err != nil {
 		n.fail(w, errf(protocol.CodeInternal, "reading the hand-over of %s: %v", old, err))
